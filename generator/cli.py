@@ -1,0 +1,60 @@
+"""Command-line entry point: argument parsing and exit codes only.
+
+Each sub-command lives in its own module under ``generator.commands`` and
+exposes ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
+Exit codes: 0 success, 1 invalid input (e.g. a bad card), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from generator import __version__
+
+# Order here is the order in `llmcards --help`.
+COMMAND_MODULES = ("validate", "new", "calc", "import_hf", "build")
+
+
+def _load_commands():
+    mods = []
+    for name in COMMAND_MODULES:
+        try:
+            mods.append(importlib.import_module(f"generator.commands.{name}"))
+        except ModuleNotFoundError as exc:  # a command not written yet
+            if exc.name != f"generator.commands.{name}":
+                raise
+    return mods
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="llmcards",
+        description="Validate LLM spec cards, compute parameter counts and VRAM, build the site.",
+    )
+    parser.add_argument("--version", action="version", version=f"llmcards {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for mod in _load_commands():
+        p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP)
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # argparse exits 2 on usage errors
+    try:
+        return int(args._run(args))
+    except KeyboardInterrupt:
+        print("llmcards: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
