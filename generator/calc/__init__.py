@@ -1,0 +1,1 @@
+"""Calculator package (placeholder; derive() lands in step 4)."""
