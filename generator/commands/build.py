@@ -1,0 +1,129 @@
+"""`llmcards build`: validate the registry, then build the whole site.
+
+Side effects live here: the site is built into a temporary folder beside the
+target and swapped in only when the build succeeded, so a failed build leaves
+the previous output untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+NAME = "build"
+HELP = "Validate every card and build the static site (default output: public/)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--registry", default=None, help="card folder (default: registry/ beside mkdocs.yml)")
+    parser.add_argument("--out", default="public", help="output folder (default: public/)")
+    parser.add_argument("--config", default=None, help="mkdocs config (default: ./mkdocs.yml)")
+    parser.add_argument("--quiet", action="store_true", help="print errors only")
+
+
+def _config_file(arg: str | None) -> Path | None:
+    if arg:
+        return Path(arg)
+    for candidate in (Path("mkdocs.yml"), Path(__file__).resolve().parents[2] / "mkdocs.yml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _source_date_epoch(root: Path) -> str:
+    """A fixed build timestamp (sitemap dates, gzip headers): the last commit's time, else 0."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return os.environ["SOURCE_DATE_EPOCH"]
+    try:
+        proc = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%ct"],
+                              capture_output=True, text=True, timeout=30, check=False)
+        if proc.returncode == 0 and proc.stdout.strip().isdigit():
+            return proc.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return "0"
+
+
+def _swap(tmp: Path, out: Path) -> None:
+    """Replace ``out`` by ``tmp`` with two renames; the old output is removed last."""
+    old = out.parent / f".{out.name}-old-{os.getpid()}"
+    if out.exists():
+        out.rename(old)
+    try:
+        tmp.rename(out)
+    except OSError:
+        if old.exists():
+            old.rename(out)
+        raise
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build_site(config_file: Path, registry: Path, out: Path, quiet: bool = False) -> int:
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    from generator.site.sources import load_all
+
+    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr, flush=True))
+    t0 = time.perf_counter()
+    root = config_file.resolve().parent
+    reg = load_all(registry, root / "schema")
+    if reg.errors:
+        for msg in reg.errors:
+            print(msg, file=sys.stderr)
+        print(f"llmcards build: invalid cards; {out}/ left unchanged", file=sys.stderr)
+        return 1
+    say(f"Validated {len(reg.cards)} cards in {time.perf_counter() - t0:.1f} s")
+
+    os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(root)
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}-build-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+
+    log = logging.getLogger("mkdocs")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.ERROR if quiet else logging.WARNING)
+    try:
+        cfg = load_config(str(config_file), site_dir=str(tmp))
+        plugin = cfg.plugins.get("llmcards")
+        if plugin is None:
+            print(f"llmcards build: {config_file} does not enable the llmcards plugin", file=sys.stderr)
+            return 1
+        plugin.preloaded = reg
+        plugin.progress = not quiet
+        plugin.config.registry = str(registry.resolve())
+        say(f"Building {len(reg.cards)} model pages ...")
+        mkdocs_build(cfg)
+        _swap(tmp, out)
+    except (MkDocsException, OSError) as exc:
+        print(f"llmcards build: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        log.removeHandler(handler)
+        shutil.rmtree(tmp, ignore_errors=True)
+    say(f"Built {out} in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    config_file = _config_file(args.config)
+    if config_file is None:
+        print("llmcards build: no mkdocs.yml found (run from the repository root or pass --config)",
+              file=sys.stderr)
+        return 2
+    registry = Path(args.registry) if args.registry else config_file.resolve().parent / "registry"
+    if not registry.is_dir():
+        print(f"llmcards build: registry folder not found: {registry}", file=sys.stderr)
+        return 2
+    return build_site(config_file, registry, Path(args.out), quiet=args.quiet)

@@ -1,0 +1,8 @@
+"""The static site: an mkdocs plugin that turns registry cards into pages and exports.
+
+Modules: ``sources`` (adapters onto the loader/validator and the calculator),
+``gitdates`` (last change per card), ``sanitize`` (untrusted Markdown to safe HTML),
+``fmt`` (display formatting), ``chart`` (SVG), ``pages`` (page data, pure),
+``leaderboard`` (ranking, pure), ``exports`` (JSON/CSV), ``render`` (Jinja),
+``plugin`` (mkdocs hooks).
+"""

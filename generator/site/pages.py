@@ -1,0 +1,275 @@
+"""Page data for model, index and organization pages (pure: mappings in, dicts out).
+
+The templates only lay out what these functions return; every number is
+formatted here, once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Mapping
+
+from generator.site import chart, fmt
+from generator.site.sanitize import render_markdown
+
+# Common GPU memory sizes that cells of the VRAM table are marked by. GPU makers
+# sell these sizes in binary gigabytes (an "80 GB" H100 holds 80 GiB).
+GPU_TIERS: tuple[tuple[str, int], ...] = (("24 GB", 24 * 2**30), ("48 GB", 48 * 2**30), ("80 GB", 80 * 2**30))
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def model_url(card_id: str) -> str:
+    """Site-relative URL of a model page (directory URLs)."""
+    return f"models/{card_id}/"
+
+
+def org_of(card_id: str) -> str:
+    return card_id.split("/", 1)[0]
+
+
+def tier_of(total_bytes: int | None) -> str:
+    """Smallest common GPU memory a figure fits in: '24 GB', '48 GB', '80 GB' or 'more'."""
+    if total_bytes is None:
+        return "unknown"
+    for label, cap in GPU_TIERS:
+        if total_bytes <= cap:
+            return label
+    return "more"
+
+
+def json_for_script(data: Any) -> str:
+    """JSON safe to place inside <script type="application/json">: no '<', '>', '&' or line separators."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+def _get(d: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(d, Mapping):
+            return None
+        d = d.get(key)
+    return d
+
+
+def derived_params(derived: Mapping[str, Any] | None) -> dict[str, int | None]:
+    p = _get(derived, "parameters") or {}
+    return {"total": p.get("total"), "active": p.get("active")}
+
+
+def effective_params(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> tuple[int | None, int | None]:
+    """(total, active): declared where given, else derived; dense active = total."""
+    dp = derived_params(derived)
+    total = _get(card, "parameters", "total") or dp["total"]
+    active = _get(card, "parameters", "active") or dp["active"]
+    if active is None and _get(card, "architecture", "type") == "dense":
+        active = total
+    return total, active
+
+
+def expert_params(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> int | None:
+    """Total routed + shared expert parameters from the calculator's breakdown, when present."""
+    bd = _get(derived, "parameters", "breakdown")
+    if not isinstance(bd, Mapping) or _get(card, "architecture", "type") != "moe":
+        return None
+    keys = [k for k in bd if "expert" in k.lower()]
+    return sum(int(bd[k]) for k in keys) if keys else None
+
+
+def vram_rows(derived: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    rows = _get(derived, "vram")
+    return [r for r in rows if isinstance(r, Mapping)] if isinstance(rows, list) else []
+
+
+def default_kv_dtype(rows: list[Mapping[str, Any]]) -> str | None:
+    kinds = [r.get("kv_dtype") for r in rows]
+    for pref in ("fp16", "bf16", "f16"):
+        if pref in kinds:
+            return pref
+    return kinds[0] if kinds else None
+
+
+def vram_table(derived: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Quantization x context grid at batch 1 with the default KV dtype."""
+    rows = vram_rows(derived)
+    kv = default_kv_dtype(rows)
+    picked = [r for r in rows if r.get("batch", 1) == 1 and r.get("kv_dtype") == kv]
+    quants: list[str] = []
+    contexts: list[int] = []
+    grid: dict[tuple[str, int], Mapping[str, Any]] = {}
+    for r in picked:
+        q, c = str(r["quantization"]), int(r["context"])
+        if q not in quants:
+            quants.append(q)
+        if c not in contexts:
+            contexts.append(c)
+        grid[(q, c)] = r
+    contexts.sort()
+    table = []
+    for q in quants:
+        cells = []
+        for c in contexts:
+            r = grid.get((q, c))
+            total = r.get("total_bytes") if r else None
+            cells.append({"text": fmt.gb(total), "tier": tier_of(total), "bytes": total})
+        table.append({"quantization": q, "cells": cells})
+    return {"kv_dtype": kv, "contexts": [fmt.tokens(c) for c in contexts], "context_values": contexts,
+            "rows": table,
+            "series": {q: [(c, grid[(q, c)]["total_bytes"]) for c in contexts if (q, c) in grid]
+                       for q in quants}}
+
+
+def records(value: Any) -> dict[str, Any] | None:
+    """A generic list-of-mappings (or mapping) from derive() as a header + rows table."""
+    if isinstance(value, Mapping):
+        if all(isinstance(v, Mapping) for v in value.values()) and value:
+            value = [{"name": k, **v} for k, v in value.items()]
+        else:
+            value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, Mapping) for v in value):
+        return None
+    cols: list[str] = []
+    for item in value:
+        for k, v in item.items():
+            if k not in cols and not isinstance(v, (Mapping, list)):
+                cols.append(k)
+    return {"columns": [c.replace("_", " ") for c in cols],
+            "rows": [[_cell(c, item.get(c)) for c in cols] for item in value]}
+
+
+def _cell(key: str, v: Any) -> str:
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and key.endswith("bytes"):
+        return fmt.gb(v)
+    if isinstance(v, float):
+        return f"{v:,.1f}"
+    return fmt.value(v)
+
+
+def spec_rows(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    arch = card.get("architecture") or {}
+    att = arch.get("attention") or {}
+    ex = arch.get("experts") or {}
+    head_dim = att.get("head_dim")
+    if head_dim is None and arch.get("hidden_size") and att.get("heads") and att.get("structure") != "MLA":
+        head_dim = arch["hidden_size"] // att["heads"]
+    sw = att.get("sliding_window")
+    structure = att.get("structure")
+    if structure and sw:
+        structure = f"{structure}, {sw['kind']} window {sw['size']:,} ({sw['pattern']})"
+    return [
+        ("Total expert parameters", fmt.params(expert_params(card, derived))),
+        ("Experts", fmt.value(ex.get("total"))),
+        ("Active experts", fmt.value(ex.get("active"))),
+        ("Shared experts", fmt.value(ex.get("shared")) if ex else fmt.DASH),
+        ("Attention structure", fmt.value(structure)),
+        ("Hidden size", fmt.value(arch.get("hidden_size"))),
+        ("Layers", fmt.value(arch.get("layers"))),
+        ("Attention heads", fmt.value(att.get("heads"))),
+        ("KV heads", fmt.value(att.get("kv_heads"))),
+        ("Head dim", fmt.value(head_dim)),
+        ("FFN intermediate size", fmt.value(arch.get("intermediate_size"))),
+        ("Vocabulary size", fmt.value(arch.get("vocab_size"))),
+        ("Activation", fmt.value(arch.get("activation"))),
+        ("Normalization", fmt.value(arch.get("normalization"))),
+        ("Position embedding", fmt.value(arch.get("position_embedding"))),
+        ("Tied embeddings", fmt.value(arch.get("tied_embeddings"))),
+    ]
+
+
+def param_rows(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> list[dict[str, str]]:
+    dp = derived_params(derived)
+    declared = card.get("parameters") or {}
+    out = []
+    for key, label in (("total", "Total parameters"), ("active", "Active parameters")):
+        d, c = declared.get(key), dp.get(key)
+        if d is None or c is None:
+            check = fmt.DASH
+        elif d == c:
+            check = "matches"
+        else:
+            check = f"differs by {c - d:+,}"
+        out.append({"label": label, "declared": fmt.exact(d), "declared_short": fmt.params(d),
+                    "derived": fmt.exact(c), "derived_short": fmt.params(c), "check": check})
+    return out
+
+
+def header_facts(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    total, active = effective_params(card, derived)
+    mod = card.get("modalities") or {}
+    lic = card.get("license") or {}
+    return [
+        ("Active parameters", fmt.params(active)),
+        ("Total parameters", fmt.params(total)),
+        ("Context length", fmt.tokens(card.get("context_length"))),
+        ("Modalities", f"{fmt.value(mod.get('input'))} → {fmt.value(mod.get('output'))}"),
+        ("Architecture", {"moe": "Mixture of experts", "dense": "Dense"}.get(
+            _get(card, "architecture", "type") or "", fmt.DASH)),
+        ("License", lic.get("spdx") or lic.get("name") or fmt.DASH),
+        ("Open weights", fmt.value(card.get("open_weights"))),
+        ("Release date", fmt.value(card.get("release_date"))),
+        ("Knowledge cutoff", fmt.value(card.get("knowledge_cutoff"))),
+        ("Status", fmt.value(card.get("status"))),
+    ]
+
+
+def model_page(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
+               ranks: Mapping[str, int] | None, coding_category: str | None,
+               last_change: str | None, edit_url: str | None) -> dict[str, Any]:
+    vt = vram_table(derived)
+    svg = chart.vram_chart(vt["series"], list(GPU_TIERS),
+                           f"VRAM of {card['name']} against context length, batch 1")
+    ranks = ranks or {}
+    return {
+        "id": card["id"],
+        "name": card["name"],
+        "organization": card.get("organization", ""),
+        "org_slug": org_of(card["id"]),
+        "family": card.get("family"),
+        "facts": header_facts(card, derived),
+        "specs": spec_rows(card, derived),
+        "params": param_rows(card, derived),
+        "description_html": render_markdown(card.get("description")),
+        "notes_html": render_markdown(card.get("notes")),
+        "sources": [{"title": s.get("title", ""), "url": s.get("url", "")} for s in card.get("sources") or []],
+        "license": card.get("license") or {},
+        "vram": vt,
+        "chart_svg": svg,
+        "hardware": records(_get(derived, "hardware")),
+        "decode": records(_get(derived, "decode") or _get(derived, "decode_speed")),
+        "training": records(_get(derived, "training")),
+        "calculator_json": json_for_script(_get(derived, "calculator")) if _get(derived, "calculator") else None,
+        "max_context": card.get("context_length") or _get(card, "architecture", "max_position_embeddings") or 1024,
+        "overall_rank": ranks.get("overall"),
+        "coding_rank": ranks.get(coding_category) if coding_category else None,
+        "has_evaluations": bool(card.get("evaluations")),
+        "last_change": last_change,
+        "edit_url": edit_url,
+        "derived_available": derived is not None,
+    }
+
+
+def index_row(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any]:
+    """One row of the models index (raw values for sorting/filtering + display text)."""
+    total, active = effective_params(card, derived)
+    mod = card.get("modalities") or {}
+    lic = card.get("license") or {}
+    modalities = sorted(set(mod.get("input") or []) | set(mod.get("output") or []))
+    return {
+        "id": card["id"], "name": card["name"], "organization": card.get("organization", ""),
+        "org_slug": org_of(card["id"]),
+        "arch": _get(card, "architecture", "type") or "",
+        "total": total, "total_text": fmt.params(total),
+        "active": active, "active_text": fmt.params(active),
+        "context": card.get("context_length"), "context_text": fmt.tokens(card.get("context_length")),
+        "license": lic.get("spdx") or lic.get("name") or "",
+        "open_weights": bool(card.get("open_weights")),
+        "modalities": modalities,
+        "release_date": card.get("release_date") or "",
+        "status": card.get("status") or "",
+    }

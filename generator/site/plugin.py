@@ -1,0 +1,201 @@
+"""mkdocs plugin: registry cards -> pages and exports, in memory.
+
+Generated pages are mkdocs ``File`` objects with in-memory content; nothing is
+written into ``site/``. Model and organization pages stay out of the navigation
+(see ``not_in_nav`` in mkdocs.yml) so the theme's per-page navigation stays
+small and the build stays linear in the number of cards. Their HTML comes from
+our own Jinja templates (generator/templates) in ``on_page_content``; the
+Markdown step gets an empty string, so no card text is ever parsed by the
+site's Markdown extensions.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from generator.site import exports, leaderboard, pages, render
+from generator.site.gitdates import last_changes
+from generator.site.sources import Registry, load_all
+
+CONTRIBUTING_MARKER = "<!-- llmcards:contributing -->"
+
+
+class LLMCardsConfig(Config):
+    registry = c.Type(str, default="registry")
+    schema_dir = c.Type(str, default="schema")
+    branch = c.Type(str, default="main")
+    contributing = c.Type(str, default="CONTRIBUTING.md")
+
+
+def _front_matter(title: str) -> str:
+    return f"---\ntitle: {json.dumps(title)}\n---\n"  # JSON strings are valid YAML scalars
+
+
+def _base(url: str) -> str:
+    """Relative URL from a page to the site root."""
+    depth = url.count("/")
+    return "../" * depth if depth else "./"
+
+
+class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.preloaded: Registry | None = None   # set by `llmcards build` to skip a second load
+        self.progress: bool = False
+        self._reg: Registry | None = None
+        self._pages: dict[str, tuple[str, Any]] = {}
+        self._root = Path(".")
+        self._t0 = 0.0
+        self._done = 0
+
+    # -- configuration -------------------------------------------------
+    def _path(self, value: str) -> Path:
+        p = Path(value)
+        return p if p.is_absolute() else (self._root / p)
+
+    def on_config(self, config: Any) -> Any:
+        self._root = Path(config.config_file_path or ".").resolve().parent
+        return config
+
+    def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
+        server.watch(str(self._path(self.config.registry)))
+        server.watch(str(self._path(self.config.schema_dir)))
+        return server
+
+    # -- pages -----------------------------------------------------------
+    def _edit_url(self, config: Any, card_id: str) -> str | None:
+        repo = (config.repo_url or "").rstrip("/")
+        if not repo:
+            return None
+        registry = self._path(self.config.registry).resolve()
+        try:
+            rel = registry.relative_to(self._root).as_posix()
+        except ValueError:
+            rel = "registry"
+        return f"{repo}/blob/{self.config.branch}/{rel}/{card_id}.yaml"
+
+    def on_files(self, files: Files, config: Any) -> Files:
+        self._t0 = time.perf_counter()
+        reg = self.preloaded or load_all(self._path(self.config.registry), self._path(self.config.schema_dir))
+        if reg.errors:
+            from mkdocs.exceptions import PluginError
+            raise PluginError("invalid cards:\n" + "\n".join(reg.errors))
+        self._reg = reg
+        ranking = leaderboard.rank_models(reg.cards, reg.benchmarks)
+        coding = next((cat for cat in ranking.categories if "cod" in cat.lower()), None)
+        dates = last_changes(reg.root)
+        by_org: dict[str, list[dict[str, Any]]] = {}
+        org_names: dict[str, str] = {}
+        rows = []
+        self._pages = {}
+
+        def add(src: str, title: str, kind: str, data: Any) -> None:
+            existing = files.get_file_from_path(src)
+            if existing is not None:
+                files.remove(existing)
+            files.append(File.generated(config, src, content=_front_matter(title)))
+            self._pages[src] = (kind, data)
+
+        for card in reg.cards:
+            cid = card["id"]
+            derived = reg.derived.get(cid)
+            row = pages.index_row(card, derived)
+            rows.append(row)
+            by_org.setdefault(row["org_slug"], []).append(row)
+            org_names.setdefault(row["org_slug"], row["organization"])
+            add(f"models/{cid}.md", card["name"], "model", {
+                "card": card, "derived": derived, "ranks": ranking.ranks.get(cid), "coding": coding,
+                "last_change": dates.get(f"{cid}.yaml"), "edit_url": self._edit_url(config, cid)})
+        for org, org_rows in sorted(by_org.items()):
+            add(f"models/{org}/index.md", org_names[org], "org", {"organization": org_names[org], "rows": org_rows})
+        add("models/index.md", "Models", "index", {"rows": rows})
+        add("compare.md", "Compare", "compare", {"rows": rows})
+        add("leaderboard.md", "Local LLM leaderboard", "leaderboard",
+            {"ranking": ranking, "benchmarks": reg.benchmarks})
+        # Exports are in-memory files too: mkdocs copies them, `serve` serves them,
+        # and links to them from hand-written pages validate.
+        for rel, data in exports.build_exports(reg.cards, reg.derived, self._path(self.config.schema_dir)).items():
+            existing = files.get_file_from_path(rel)
+            if existing is not None:
+                files.remove(existing)
+            files.append(File.generated(config, rel, content=data))
+        return files
+
+    def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Any) -> str:
+        entry = self._pages.get(page.file.src_uri)
+        if entry is None:
+            if CONTRIBUTING_MARKER in markdown:
+                path = self._path(self.config.contributing)
+                text = path.read_text(encoding="utf-8") if path.exists() else ""
+                markdown = markdown.replace(CONTRIBUTING_MARKER, text)
+            return markdown
+        kind, data = entry
+        page.edit_url = data["edit_url"] if kind == "model" else None
+        return ""  # body comes from our templates in on_page_content
+
+    def on_page_content(self, html: str, page: Any, config: Any, files: Any) -> str:
+        entry = self._pages.get(page.file.src_uri)
+        if entry is None:
+            return html
+        kind, data = entry
+        base = _base(page.url)
+        if kind == "model":
+            m = pages.model_page(data["card"], data["derived"], ranks=data["ranks"],
+                                 coding_category=data["coding"], last_change=data["last_change"],
+                                 edit_url=data["edit_url"])
+            self._tick()
+            return render.render("model.html", m=m, base=base)
+        if kind == "org":
+            return render.render("org.html", base=base, **data)
+        if kind == "index":
+            return render.render("models_index.html", base=base, title="Models", rows=data["rows"],
+                                 filters=index_filters(data["rows"]))
+        if kind == "compare":
+            options = sorted(data["rows"], key=lambda r: (r["name"].lower(), r["id"]))
+            return render.render("compare.html", base=base, options=options)
+        if kind == "leaderboard":
+            r = data["ranking"]
+            benches = [dict(b, scale_text=_scale_text(b.get("scale"))) for b in data["benchmarks"]]
+            return render.render("leaderboard.html", base=base, overall=r.overall, by_category=r.by_category,
+                                 categories=r.categories, method=leaderboard.method_steps(),
+                                 benchmarks=benches)
+        return html
+
+    def _tick(self) -> None:
+        self._done += 1
+        if self.progress and self._reg and self._done % 250 == 0:
+            n = len(self._reg.cards)
+            print(f"  model pages {self._done}/{n} ({time.perf_counter() - self._t0:.1f} s)",
+                  file=sys.stderr, flush=True)
+
+
+def _scale_text(scale: Any) -> str:
+    bounds = leaderboard.parse_scale(scale)
+    return f"{bounds[0]:g} to {bounds[1]:g}" if bounds else (str(scale) if scale is not None else "—")
+
+
+PARAM_RANGES = (("lt3", "< 3B", 0, 3e9), ("3-10", "3B–10B", 3e9, 10e9), ("10-40", "10B–40B", 10e9, 40e9),
+                ("40-100", "40B–100B", 40e9, 100e9), ("100-500", "100B–500B", 100e9, 500e9),
+                ("ge500", "≥ 500B", 500e9, float("inf")))
+CONTEXT_STEPS = ((8192, "8K"), (32768, "32K"), (131072, "128K"), (262144, "256K"), (1048576, "1M"))
+
+
+def index_filters(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "organizations": sorted({r["organization"] for r in rows}, key=str.lower),
+        "licenses": sorted({r["license"] for r in rows if r["license"]}, key=str.lower),
+        "modalities": sorted({m for r in rows for m in r["modalities"]}),
+        # option value "lo:hi" in parameters, read by assets/js/models-index.js
+        "param_ranges": [(f"{int(lo)}:{'' if hi == float('inf') else int(hi)}", label)
+                         for _, label, lo, hi in PARAM_RANGES],
+        "contexts": list(CONTEXT_STEPS),
+    }

@@ -1,0 +1,37 @@
+"""Untrusted card Markdown to safe HTML.
+
+Cards come from strangers' pull requests. Markdown is rendered with no raw-HTML
+pass-through guarantees, then every tag, attribute and URL scheme goes through
+nh3 (a real HTML sanitiser) with a small allow-list. Curly braces are turned
+into entities so no template engine downstream (ours or a browser framework)
+ever sees a ``{{ expression }}`` from a card.
+"""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote",
+    "ul", "ol", "li", "a", "h3", "h4", "h5", "h6", "hr", "sub", "sup",
+    "table", "thead", "tbody", "tr", "th", "td",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_SCHEMES = {"https", "http", "mailto"}
+
+
+def render_markdown(text: str | None) -> str:
+    """Card Markdown -> sanitised HTML fragment ('' for None)."""
+    if not text:
+        return ""
+    html = markdown.markdown(text, extensions=["tables"], output_format="html")
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_SCHEMES,
+        link_rel="nofollow noopener noreferrer",
+        strip_comments=True,
+    )
+    return clean.replace("{", "&#123;").replace("}", "&#125;")
