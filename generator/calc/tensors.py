@@ -1,0 +1,156 @@
+"""The weight tensors an architecture implies, grouped by role.
+
+Pure. Used for per-tensor quantization (GGUF mixes), LoRA adapter sizes and
+active-weight bytes. Assumes ``count_parameters`` succeeded on the same card, so
+every needed field is present. Totals agree with params.py (a test checks it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from generator.calc.params import head_dim_of, moe_layer_count
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """``copies`` matrices of ``ne0`` inputs x ``out`` outputs in each layer of ``layers``.
+
+    layers: "global" (once per model), "all", "dense" or "moe" (which blocks hold it).
+    role: llama.cpp tensor category (token_embd, output, attn_q, attn_k, attn_v,
+    attn_output, attn_other, ffn_gate, ffn_up, ffn_down, router) or "one_d" for
+    vectors (norms, biases, sinks) that every format keeps at higher precision.
+    """
+
+    role: str
+    ne0: int
+    out: int
+    copies: int
+    layers: str
+    routed: bool = False
+
+    @property
+    def elements(self) -> int:
+        return self.ne0 * self.out * self.copies
+
+
+@dataclass(frozen=True)
+class Inventory:
+    matrices: tuple[Matrix, ...]
+    n_layers: int
+    n_dense: int
+    n_moe: int
+    first_dense: int
+    step: int
+    n_experts: int
+    n_active_experts: int
+    gqa_ge_4: bool
+    tied: bool
+
+    def layer_count(self, which: str) -> int:
+        return {"global": 1, "all": self.n_layers, "dense": self.n_dense, "moe": self.n_moe}[which]
+
+
+def _mlp(h: int, inner: int, gated: bool, bias: bool, copies: int, layers: str, routed: bool) -> list[Matrix]:
+    out = []
+    if gated:
+        out.append(Matrix("ffn_gate", h, inner, copies, layers, routed))
+    out.append(Matrix("ffn_up", h, inner, copies, layers, routed))
+    out.append(Matrix("ffn_down", inner, h, copies, layers, routed))
+    if bias:
+        width = (2 * inner if gated else inner) + h
+        out.append(Matrix("one_d", 1, width, copies, layers, routed))
+    return out
+
+
+def inventory(card: Mapping[str, Any]) -> Inventory:
+    arch = card["architecture"]
+    att = arch["attention"]
+    h = int(arch["hidden_size"])
+    L = int(arch["layers"])
+    V = int(arch["vocab_size"])
+    tied = bool(arch["tied_embeddings"])
+    gated = arch["mlp"] == "gated"
+    mlp_bias = bool(arch["mlp_bias"])
+    heads = int(att["heads"])
+    m: list[Matrix] = [Matrix("token_embd", h, V, 1, "global")]
+    if not tied:
+        m.append(Matrix("output", h, V, 1, "global"))
+    if arch["position_embedding"] == "learned":
+        m.append(Matrix("one_d", h, int(arch["max_position_embeddings"]), 1, "global"))
+    norm_w = h * (2 if arch.get("norm_bias") else 1)
+    m.append(Matrix("one_d", 1, norm_w * int(arch["norms_per_layer"]), 1, "all"))
+    m.append(Matrix("one_d", 1, norm_w, 1, "global"))  # final norm
+    qkv_bias = bool(att["qkv_bias"])
+    out_bias = bool(att["output_bias"])
+    if att["structure"] == "MLA":
+        mla = att["mla"]
+        kv_heads = int(att.get("kv_heads") or heads)
+        nope, rope = int(mla["qk_nope_head_dim"]), int(mla["qk_rope_head_dim"])
+        kvr, vd = int(mla["kv_lora_rank"]), int(mla["v_head_dim"])
+        q_out = heads * (nope + rope)
+        if mla.get("q_lora_rank") is None:
+            m.append(Matrix("attn_other", h, q_out, 1, "all"))
+        else:
+            qr = int(mla["q_lora_rank"])
+            m.append(Matrix("attn_other", h, qr, 1, "all"))
+            m.append(Matrix("attn_other", qr, q_out, 1, "all"))
+            m.append(Matrix("one_d", 1, qr + (qr if qkv_bias else 0), 1, "all"))
+        m.append(Matrix("attn_other", h, kvr + rope, 1, "all"))
+        m.append(Matrix("one_d", 1, kvr + (kvr + rope if qkv_bias else 0), 1, "all"))
+        m.append(Matrix("attn_other", kvr, kv_heads * (nope + vd), 1, "all"))
+        m.append(Matrix("attn_output", heads * vd, h, 1, "all"))
+        if out_bias:
+            m.append(Matrix("one_d", 1, h, 1, "all"))
+        kv_heads_eff = kv_heads
+    else:
+        kv_heads_eff = int(att["kv_heads"])
+        hd = head_dim_of(arch)
+        qw, kvw = heads * hd, kv_heads_eff * hd
+        m.append(Matrix("attn_q", h, qw, 1, "all"))
+        m.append(Matrix("attn_k", h, kvw, 1, "all"))
+        m.append(Matrix("attn_v", h, kvw, 1, "all"))
+        m.append(Matrix("attn_output", qw, h, 1, "all"))
+        vec = (qw + 2 * kvw if qkv_bias else 0) + (h if out_bias else 0)
+        if att["qk_norm"] == "head":
+            vec += 2 * hd
+        elif att["qk_norm"] == "full":
+            vec += qw + kvw
+        if vec:
+            m.append(Matrix("one_d", 1, vec, 1, "all"))
+    if att.get("sinks"):
+        m.append(Matrix("one_d", 1, heads, 1, "all"))
+
+    exp = arch.get("experts") if arch.get("type") == "moe" else None
+    if exp:
+        E, A = int(exp["total"]), int(exp["active"])
+        fd, step = int(exp["first_dense_layers"]), int(exp["interleave_step"])
+        n_moe = moe_layer_count(L, fd, step)
+        m += _mlp(h, int(exp["intermediate_size"]), gated, mlp_bias, E, "moe", True)
+        S = int(exp["shared"] or 0)
+        if S:
+            m += _mlp(h, int(exp["shared_intermediate_size"]), gated, mlp_bias, S, "moe", False)
+            if exp.get("shared_expert_gate"):
+                m.append(Matrix("router", h, 1, 1, "moe"))
+        m.append(Matrix("router", h, E, 1, "moe"))
+        if exp.get("router_bias"):
+            m.append(Matrix("one_d", 1, E, 1, "moe"))
+    else:
+        E = A = 0
+        fd, step, n_moe = L, 1, 0
+    n_dense = L - n_moe
+    if n_dense:
+        m += _mlp(h, int(arch["intermediate_size"]), gated, mlp_bias, 1, "dense", False)
+    return Inventory(
+        matrices=tuple(m),
+        n_layers=L,
+        n_dense=n_dense,
+        n_moe=n_moe,
+        first_dense=fd,
+        step=step,
+        n_experts=E,
+        n_active_experts=A,
+        gqa_ge_4=heads // max(kv_heads_eff, 1) >= 4,
+        tied=tied,
+    )
