@@ -1,0 +1,56 @@
+"""`llmcards validate [PATH ...]`: check cards and report every error, one per line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from generator.errors import format_github, format_json, format_text
+
+NAME = "validate"
+HELP = "Check cards against the schema and the cross-field rules (default: registry/)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="card files, or registry roots (directories holding <org>/<model>.yaml); default: registry/",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="text: file:line:col: field: message; json: a list of error objects; github: Actions annotations",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in (args.paths or ["registry"])]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        for p in missing:
+            print(f"llmcards validate: {p}: no such file or directory", file=sys.stderr)
+        return 2
+    from generator.validate import validate_paths  # imported late: `llmcards --help` stays fast
+
+    try:
+        report = validate_paths(paths)
+    except FileNotFoundError as exc:  # the schema itself is missing
+        print(f"llmcards validate: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(format_json(report.errors))
+    elif report.errors:
+        print(format_github(report.errors) if args.format == "github" else format_text(report.errors))
+    cards = report.files
+    summary = f"{cards} card{'s' if cards != 1 else ''} checked, "
+    if report.ok:
+        summary += "no errors"
+    else:
+        n, k = len(report.errors), report.files_with_errors
+        summary += f"{n} error{'s' if n != 1 else ''} in {k} file{'s' if k != 1 else ''}"
+    print(summary, file=sys.stderr)
+    return 0 if report.ok else 1

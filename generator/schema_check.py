@@ -1,0 +1,198 @@
+"""JSON Schema validation of one card, fast when valid, thorough when not.
+
+The fast path is the schema compiled to Python by fastjsonschema (tens of
+microseconds per card). Only when it rejects a card do we import
+python-jsonschema (Draft 2020-12, format checking on) to collect *every*
+error, and turn each into a message a contributor can act on.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any, Iterator, Mapping, NamedTuple
+
+import fastjsonschema
+
+
+class Problem(NamedTuple):
+    """A finding before it is given a file position. ``at_key`` points at the key, not the value."""
+
+    path: tuple
+    message: str
+    at_key: bool = False
+
+
+class SchemaChecker:
+    """Validates card data against one schema."""
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        self.schema = schema
+        self._fast = fastjsonschema.compile(schema)
+        self._slow = None
+
+    def check(self, data: Any) -> list[Problem]:
+        try:
+            self._fast(data)
+            return []
+        except fastjsonschema.JsonSchemaException as exc:
+            problems = self.explain(data)
+            if problems:
+                return problems
+            # The two validators disagree (e.g. on a format); report the fast one's finding.
+            path = tuple(exc.path[1:]) if exc.path else ()
+            return [Problem(path, _fast_message(exc))]
+
+    def explain(self, data: Any) -> list[Problem]:
+        validator = self._detailed()
+        problems: list[Problem] = []
+        for error in validator.iter_errors(data):
+            problems.extend(_describe(error, validator))
+        seen: set = set()
+        unique = []
+        for p in problems:
+            if (p.path, p.message) not in seen:
+                seen.add((p.path, p.message))
+                unique.append(p)
+        return unique
+
+    def _detailed(self) -> Any:
+        if self._slow is None:
+            from jsonschema import Draft202012Validator
+
+            self._slow = Draft202012Validator(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        return self._slow
+
+
+def _fast_message(exc: Any) -> str:
+    return re.sub(r"^data(\.[\w.\[\]-]*)? ", "", exc.message)
+
+
+def _path(error: Any) -> tuple:
+    return tuple(error.absolute_path)
+
+
+def _describe(error: Any, validator: Any) -> Iterator[Problem]:
+    kind = error.validator
+    path = _path(error)
+    value = error.instance
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    if kind == "required":
+        for name in error.validator_value:
+            if isinstance(value, Mapping) and name not in value:
+                yield Problem(path + (name,), _missing_message(name, schema, validator))
+        return
+    if kind == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        for name in value:
+            if name not in schema.get("properties", {}):
+                yield Problem(path + (name,), _unknown_key_message(name, allowed), at_key=True)
+        return
+    if kind in ("anyOf", "oneOf") and error.context:
+        yield from _describe(_best_branch(error), validator)
+        return
+    yield Problem(path, _message(kind, value, error, schema))
+
+
+def _best_branch(error: Any) -> Any:
+    """Of an anyOf's failed branches, the one about the value's own type (not 'must be null')."""
+    ranked = sorted(error.context, key=lambda e: (e.validator == "type", -len(e.absolute_path)))
+    return ranked[0]
+
+
+def _missing_message(name: str, parent_schema: Mapping, validator: Any) -> str:
+    sub = parent_schema.get("properties", {}).get(name, {})
+    try:
+        nullable = validator.evolve(schema=sub).is_valid(None)
+    except Exception:  # an unresolvable $ref: fall back to the plain message
+        nullable = False
+    if nullable:
+        return f"required key is missing: add `{name}: null` if the value is unknown"
+    return "required key is missing (it must have a value)"
+
+
+def _unknown_key_message(name: str, allowed: list[str]) -> str:
+    guess = difflib.get_close_matches(str(name), allowed, n=1, cutoff=0.6)
+    if guess:
+        return f"unknown key {name!r} (did you mean {guess[0]!r}?)"
+    return f"unknown key {name!r}; allowed here: {', '.join(allowed)}"
+
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+    "object": "a mapping (key: value lines)",
+    "array": "a list",
+}
+
+
+def _describe_value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
+    return repr(value)
+
+
+def _message(kind: str, value: Any, error: Any, schema: Mapping) -> str:
+    shown = _describe_value(value)
+    if kind == "type":
+        types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        words = " or ".join(_TYPE_WORDS.get(t, t) for t in types if t != "null")
+        msg = f"must be {words or 'null'}, not {shown}"
+        if "null" in types and words:
+            msg = f"must be {words} or null, not {shown}"
+        if value is None:
+            msg += " (this field needs a value)"
+        if isinstance(value, str) and re.fullmatch(r"[0-9][0-9_,' ]*[0-9]", value) and "integer" in types:
+            msg += ": write the digits without separators"
+        return msg
+    if kind == "enum":
+        options = [("null" if o is None else str(o)) for o in error.validator_value]
+        msg = f"must be one of {', '.join(options)}; got {shown}"
+        guess = difflib.get_close_matches(str(value), [o for o in options if o != "null"], n=1, cutoff=0.5)
+        if guess and isinstance(value, str):
+            msg += f" (did you mean {guess[0]!r}?)"
+        return msg
+    if kind == "pattern":
+        return _pattern_message(value, schema)
+    if kind == "format":
+        return f"{shown} is not a valid {error.validator_value}"
+    if kind == "minimum":
+        return f"must be at least {error.validator_value}, got {shown}"
+    if kind == "maximum":
+        return f"must be at most {error.validator_value}, got {shown}"
+    if kind == "minItems":
+        return f"needs at least {error.validator_value} item{'s' if error.validator_value != 1 else ''}"
+    if kind == "uniqueItems":
+        return "has the same item more than once"
+    if kind == "minLength":
+        return "must not be empty" if error.validator_value == 1 else f"must be at least {error.validator_value} characters"
+    if kind == "maxLength":
+        return f"is {len(value)} characters long; the limit is {error.validator_value}"
+    return error.message
+
+
+def _pattern_message(value: Any, schema: Mapping) -> str:
+    pattern = schema.get("pattern", "")
+    shown = _describe_value(value)
+    if pattern.startswith("^[0-9]{4}(-"):
+        return f"{shown} is not a date: write YYYY, YYYY-MM or YYYY-MM-DD"
+    if pattern.startswith("^https://"):
+        return f"{shown} is not an https:// URL"
+    if "/" in pattern and pattern.startswith("^[a-z0-9]"):
+        return f"{shown} is not a card id: `<org>/<model>` in lowercase letters, digits, dots and dashes"
+    if pattern.startswith("^[LG]"):
+        return f"{shown} is not a layer pattern: use L (local) and G (global), e.g. LLLLLG"
+    title = schema.get("title")
+    hint = f" ({title})" if title else ""
+    return f"{shown} does not have the expected form{hint}: must match {pattern}"

@@ -1,0 +1,185 @@
+"""Validate cards in stages: gather files, check each card, then registry-wide checks.
+
+Public API (used by the CLI and the site builder):
+
+* ``load_registry(root) -> (cards, errors)``: every card under a registry root;
+  ``cards`` holds only the cards without errors, ``errors`` every problem found.
+* ``validate_paths(paths) -> Report``: the same for any mix of registry roots
+  and single card files (what ``llmcards validate`` runs).
+
+Nothing here raises for bad input; every problem is a located ``CardError``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Optional, Sequence
+
+from generator.benchmarks import Catalog, load_catalog
+from generator.card import Card, schema_text_paths, text_path_predicate
+from generator.checks import check_card, parameter_counter
+from generator.errors import CardError
+from generator.load import Loaded, load_file
+from generator.schema_check import Problem, SchemaChecker
+from generator.schema_files import card_schema
+
+CARD_SUFFIX = ".yaml"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One file to check: its path, how to print it, and the id its location implies."""
+
+    path: Path
+    display: str
+    expected_id: Optional[str]
+    location_problem: Optional[str] = None
+
+
+@dataclass
+class Report:
+    cards: list = field(default_factory=list)  # list[Card], only those without errors
+    errors: list = field(default_factory=list)  # list[CardError], sorted by file and line
+    files: int = 0
+
+    @property
+    def files_with_errors(self) -> int:
+        return len({e.file for e in self.errors})
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# -- stage 1: gather ---------------------------------------------------------
+
+def _id_from(parts: Sequence[str]) -> Optional[str]:
+    if len(parts) != 2 or not parts[1].endswith(CARD_SUFFIX):
+        return None
+    return f"{parts[0]}/{parts[1][: -len(CARD_SUFFIX)]}"
+
+
+def gather(paths: Iterable[Path | str]) -> tuple[list[Target], list[CardError]]:
+    """Files to check. A directory is a registry root (ids relative to it); a file is checked on its own."""
+    targets: list[Target] = []
+    errors: list[CardError] = []
+    seen: set[Path] = set()
+    for given in paths:
+        given_path = Path(given)
+        if given_path.is_dir():
+            found = sorted(p for p in given_path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            for file in found:
+                rel = file.relative_to(given_path).parts
+                display = str(given_path / Path(*rel))
+                targets.append(_target(file, display, rel))
+        elif given_path.is_file():
+            display = str(given_path)
+            targets.append(_target(given_path, display, given_path.parts[-2:]))
+        else:
+            errors.append(CardError(str(given_path), 0, 0, (), "no such file or directory"))
+    unique = []
+    for t in targets:
+        key = t.path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(t)
+    return unique, errors
+
+
+def _target(path: Path, display: str, rel: Sequence[str]) -> Target:
+    if path.suffix == ".yml":
+        return Target(path, display, None, "cards use the .yaml extension: rename this file to .yaml")
+    expected = _id_from(rel)
+    if expected is None:
+        return Target(path, display, None, "cards live at <registry>/<org>/<model>.yaml: move this file into its organization's folder")
+    return Target(path, display, expected)
+
+
+# -- stage 2: each card --------------------------------------------------------
+
+class CardValidator:
+    """Checks single cards against the schema, the cross-field rules and the catalog."""
+
+    def __init__(self, schema: Optional[Mapping[str, Any]] = None, catalog: Optional[Catalog] = None) -> None:
+        self.schema = schema if schema is not None else card_schema()
+        self.checker = SchemaChecker(self.schema)
+        self.keep_text = text_path_predicate(schema_text_paths(self.schema))
+        self.catalog = catalog if catalog is not None else load_catalog()
+        self.count = parameter_counter()
+
+    def validate(self, target: Target) -> tuple[Optional[Card], list[CardError], Optional[Loaded]]:
+        loaded = load_file(target.path, target.display, keep_text=self.keep_text)
+        if loaded.data is None or loaded.errors:
+            return None, list(loaded.errors), loaded
+        data = loaded.data
+        schema_problems = self.checker.check(data)
+        # The parameter count needs a well-formed architecture, so it waits for a clean schema check.
+        problems = schema_problems + check_card(
+            data, self.catalog.benchmarks or None, None if schema_problems else self.count
+        )
+        problems += self._location(target, data)
+        errors = [_locate(target.display, loaded, p) for p in problems]
+        card = None
+        if not errors:
+            card = Card(data["id"], target.path, target.display, data, loaded.positions)
+        return card, errors, loaded
+
+    @staticmethod
+    def _location(target: Target, data: Mapping) -> list[Problem]:
+        if target.location_problem:
+            return [Problem((), target.location_problem)]
+        card_id = data.get("id")
+        if isinstance(card_id, str) and target.expected_id is not None and card_id != target.expected_id:
+            return [Problem(("id",), f"id {card_id!r} does not match the file's location: expected {target.expected_id!r}")]
+        return []
+
+
+def _locate(display: str, loaded: Loaded, problem: Problem) -> CardError:
+    line, col = loaded.positions.locate(problem.path, key=problem.at_key)
+    return CardError(display, line, col, tuple(problem.path), problem.message)
+
+
+# -- stage 3: registry-wide ----------------------------------------------------
+
+def _duplicate_ids(loaded_cards: Sequence[tuple[Target, Loaded]]) -> list[CardError]:
+    first: dict[str, str] = {}
+    errors = []
+    for target, loaded in loaded_cards:
+        card_id = loaded.data.get("id") if loaded.data else None
+        if not isinstance(card_id, str):
+            continue
+        if card_id in first:
+            line, col = loaded.positions.locate(("id",))
+            errors.append(CardError(target.display, line, col, ("id",), f"id {card_id!r} is already used by {first[card_id]}"))
+        else:
+            first[card_id] = target.display
+    return errors
+
+
+def validate_paths(paths: Iterable[Path | str], validator: Optional[CardValidator] = None) -> Report:
+    """Check every card under ``paths`` and return all errors (never stops at the first)."""
+    targets, errors = gather(paths)
+    validator = validator or CardValidator()
+    errors.extend(validator.catalog.errors)
+    cards: list[Card] = []
+    loaded_cards: list[tuple[Target, Loaded]] = []
+    for target in targets:
+        card, card_errors, loaded = validator.validate(target)
+        errors.extend(card_errors)
+        if loaded is not None and loaded.data is not None:
+            loaded_cards.append((target, loaded))
+        if card is not None:
+            cards.append(card)
+    registry_errors = _duplicate_ids(loaded_cards)
+    errors.extend(registry_errors)
+    bad_files = {e.file for e in registry_errors}
+    cards = [c for c in cards if c.display_path not in bad_files]
+    errors.sort(key=CardError.sort_key)
+    return Report(cards=cards, errors=errors, files=len(targets))
+
+
+def load_registry(root: Path | str) -> tuple[list[Card], list[CardError]]:
+    """Every valid card under a registry root, and every error (empty when all is well)."""
+    report = validate_paths([root])
+    return report.cards, report.errors
