@@ -1,1 +1,281 @@
-"""Calculator package (placeholder; derive() lands in step 4)."""
+"""The llmcards calculator: ``derive(card, catalogs) -> dict`` (pure, no I/O).
+
+``catalogs`` comes from ``generator.calc.catalogs.load_catalogs()`` (the only I/O).
+The returned mapping is JSON-ready; it is what ``llmcards calc --format json``
+prints and what the site exports per model in ``api/models.json``. All byte
+counts are integers (bytes, not GB); rounding happens only at display.
+
+Shape (stable API, version 1)::
+
+    {
+      "api_version": 1,
+      "id": str | null,
+      "parameters": {
+        "basis": "architecture" | "declared" | null,  # where total/active come from
+        "total": int | null,            # architecture count + parameters.extra
+        "active": int | null,           # per token; MoE: total minus unused routed
+                                        # experts; INPUT EMBEDDING INCLUDED
+        "active_excluding_input_embedding": int | null,  # minus untied token
+                                        # embedding and learned position table
+        "declared_total": int | null,   # the card's parameters.total
+        "declared_active": int | null,
+        "total_difference_percent": float | null,  # (derived - declared) / declared * 100
+        "breakdown": {str: int}         # embedding, lm_head, attention, norms, ...
+      },
+      "architecture_complete": bool,    # false -> weights from the declared total
+      "max_context": int | null,        # context_length, else max_position_embeddings
+      "contexts": [int],                # table columns: 1K..128K <= max, plus max
+      "reference_context": int,         # min(8192, max_context): fit, speed, batches
+      "weights": [{"quantization": str, "name": str, "bits_per_weight": float,
+                   "weights_bytes": int | null}],
+      "vram": [{"quantization": str, "context": int, "batch": int, "kv_dtype": str,
+                "weights_bytes": int | null, "kv_cache_bytes": int | null,
+                "activations_bytes": int | null, "overhead_bytes": int,
+                "total_bytes": int | null}],
+          # every quantization x every context at batch 1 with kv_dtype F16, then
+          # every quantization x batch 4 and 16 at the reference context.
+      "hardware": [{"gpu": str, "name": str, "memory_bytes": int,
+                    "usable_bytes": int, "bandwidth_bytes_per_s": int,
+                    "fits": [{"quantization": str, "total_bytes": int | null,
+                              "devices": int | null,   # fewest devices; null: > 64
+                              "decode_tokens_per_s_upper_bound": float | null}]}],
+          # at the reference context, batch 1, F16 KV. The speed is an UPPER BOUND:
+          # devices x bandwidth / (active weight bytes + KV bytes) per token.
+      "training": null | {"sequence_length": int, "micro_batch": int, "lora_rank": int,
+                   "methods": [{"method": "full_bf16_adamw" | "lora" | "qlora",
+                                "trainable_parameters": int, "weights_bytes": int,
+                                "gradients_and_optimizer_bytes": int,
+                                "activations_bytes": int, "total_bytes": int}]},
+      "calculator": {   # coefficients for site/assets/js/vram.js (window.LLMCardsVRAM)
+        "version": 1,
+        "weights_bytes": {quantization: int | null},
+        "kv_groups": [{"layers": int, "elements_per_token": int, "window": int | null}],
+        "kv_dtypes": {kv_dtype: [block_weights, block_bytes]},
+        "activation_width": int | null, "ubatch_tokens": int, "activation_bytes": int,
+        "overhead_bytes": int, "max_context": int | null
+      },
+      "assumptions": [str]
+    }
+
+VRAM formula (also in vram.js and site/methodology.md), for quantization q, KV
+dtype d (block of bw values in bb bytes), context c and batch b::
+
+    kv_cache_bytes   = (b * sum_g layers_g * elements_per_token_g * min(c, window_g)) * bb // bw
+    activations_bytes = activation_bytes * min(ubatch_tokens, c * b) * activation_width
+    total_bytes      = weights_bytes[q] + kv_cache_bytes + activations_bytes + overhead_bytes
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from generator.calc.catalogs import Catalogs
+from generator.calc.hardware import decode_ceiling, devices_needed, usable_bytes
+from generator.calc.memory import (
+    ACTIVATION_BYTES,
+    OVERHEAD_BYTES,
+    UBATCH_TOKENS,
+    activation_width,
+    activations_bytes,
+    kv_cache_bytes,
+    kv_groups,
+    tensor_bytes,
+    weight_bytes,
+)
+from generator.calc.params import ParameterCount, count_parameters
+from generator.calc.tables import (
+    BATCH_VARIANTS,
+    DEFAULT_KV_DTYPE,
+    reference_context,
+    table_contexts,
+    vram_row,
+)
+from generator.calc.tensors import inventory
+from generator.calc.training import TRAIN_SEQ, training_memory
+
+API_VERSION = 1
+
+ASSUMPTIONS = (
+    "GB means 10^9 bytes.",
+    "Weights: every tensor at the quantization's storage type; GGUF mixes follow llama.cpp's quantizer; "
+    "MoE: all experts resident. File metadata (tokenizer) is not counted.",
+    "KV cache: 2 x kv_heads x head_dim values per token per layer (MLA: kv_lora_rank + qk_rope_head_dim); "
+    "sliding-window and chunked layers hold at most their window.",
+    f"Activations: F32 compute buffer for one micro-batch of {UBATCH_TOKENS} tokens (llama.cpp default), "
+    "flash attention (no context x context score matrix).",
+    f"Overhead: {OVERHEAD_BYTES} bytes per device for the runtime context and allocator slack.",
+    "Hardware fit: model split evenly across devices, each with its own overhead; decode speed is an upper bound "
+    "from memory bandwidth alone (active weights + KV read once per token).",
+)
+
+
+def _safe(fn, *args):
+    """Run a component that needs architecture fields; None when they are missing."""
+    try:
+        return fn(*args)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+
+
+def max_context_of(card: Mapping[str, Any]) -> int | None:
+    ctx = card.get("context_length")
+    if ctx is None:
+        ctx = (card.get("architecture") or {}).get("max_position_embeddings")
+    return int(ctx) if ctx is not None else None
+
+
+def _parameters(card: Mapping[str, Any], pc: ParameterCount | None) -> dict[str, Any]:
+    declared = card.get("parameters") or {}
+    d_total, d_active = declared.get("total"), declared.get("active")
+    if pc is not None:
+        total, active, active_x = pc.total, pc.active, pc.active_excluding_input_embedding
+        basis, breakdown = "architecture", dict(pc.breakdown)
+    else:
+        total = d_total
+        active = d_active if d_active is not None else d_total
+        active_x, breakdown = None, {}
+        basis = "declared" if total is not None else None
+    diff = None
+    if pc is not None and d_total:
+        diff = round((pc.total - d_total) * 100 / d_total, 4)
+    return {
+        "basis": basis,
+        "total": total,
+        "active": active,
+        "active_excluding_input_embedding": active_x,
+        "declared_total": d_total,
+        "declared_active": d_active,
+        "total_difference_percent": diff,
+        "breakdown": breakdown,
+    }
+
+
+def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
+    pc = count_parameters(card)
+    params = _parameters(card, pc)
+    max_ctx = max_context_of(card)
+    contexts = table_contexts(max_ctx)
+    ref_ctx = reference_context(max_ctx)
+    extra = int((card.get("parameters") or {}).get("extra") or 0)
+
+    inv = inventory(card) if pc is not None else None
+    groups = _safe(kv_groups, card)
+    width = _safe(activation_width, card)
+
+    weights: dict[str, int | None] = {}
+    active_weights: dict[str, int | None] = {}
+    for q in catalogs.quantizations:
+        if inv is not None:
+            wb = weight_bytes(inv, q, catalogs, extra)
+            weights[q["id"]] = wb.total
+            unused = 0
+            if inv.n_experts:
+                unused = wb.routed_experts * (inv.n_experts - inv.n_active_experts) // inv.n_experts
+            active_weights[q["id"]] = wb.total - unused - wb.input_embedding - wb.extra
+        elif params["total"] is not None:
+            # Declared figures only: every parameter at the main storage type.
+            weights[q["id"]] = tensor_bytes(catalogs, q["types"]["default"], int(params["total"]))
+            act = params["active"] if params["active"] is not None else params["total"]
+            active_weights[q["id"]] = tensor_bytes(catalogs, q["types"]["default"], int(act))
+        else:
+            weights[q["id"]] = active_weights[q["id"]] = None
+
+    kv_types = {k: catalogs.tensor_types[t] for k, t in catalogs.kv_dtypes.items()}
+
+    def kv(ctx: int, batch: int, dtype: str) -> int | None:
+        return None if groups is None else kv_cache_bytes(groups, ctx, batch, kv_types[dtype])
+
+    def act(ctx: int, batch: int) -> int | None:
+        return None if width is None else activations_bytes(width, ctx, batch)
+
+    vram = []
+    for q in catalogs.quantizations:
+        for ctx in contexts:
+            vram.append(vram_row(q["id"], ctx, 1, DEFAULT_KV_DTYPE, weights[q["id"]], kv(ctx, 1, DEFAULT_KV_DTYPE), act(ctx, 1), OVERHEAD_BYTES))
+    for q in catalogs.quantizations:
+        for b in BATCH_VARIANTS:
+            vram.append(vram_row(q["id"], ref_ctx, b, DEFAULT_KV_DTYPE, weights[q["id"]], kv(ref_ctx, b, DEFAULT_KV_DTYPE), act(ref_ctx, b), OVERHEAD_BYTES))
+
+    hardware = []
+    kv_ref = kv(ref_ctx, 1, DEFAULT_KV_DTYPE)
+    act_ref = act(ref_ctx, 1)
+    for gpu in catalogs.gpus:
+        fits = []
+        for q in catalogs.quantizations:
+            w = weights[q["id"]]
+            if w is None:
+                fits.append({"quantization": q["id"], "total_bytes": None, "devices": None, "decode_tokens_per_s_upper_bound": None})
+                continue
+            # Unknown KV/activations (incomplete architecture) count as 0 here; basis says so.
+            model = w + (kv_ref or 0) + (act_ref or 0)
+            n = devices_needed(model, OVERHEAD_BYTES, gpu)
+            speed = None
+            if n is not None:
+                speed = decode_ceiling(int(active_weights[q["id"]] or 0) + (kv_ref or 0), n, gpu)
+            fits.append({"quantization": q["id"], "total_bytes": model + OVERHEAD_BYTES, "devices": n, "decode_tokens_per_s_upper_bound": speed})
+        hardware.append({
+            "gpu": gpu["id"],
+            "name": gpu["name"],
+            "memory_bytes": int(gpu["memory_bytes"]),
+            "usable_bytes": usable_bytes(gpu),
+            "bandwidth_bytes_per_s": int(gpu["bandwidth_bytes_per_s"]),
+            "fits": fits,
+        })
+
+    training = None
+    if inv is not None:
+        seq = TRAIN_SEQ if max_ctx is None else min(TRAIN_SEQ, max_ctx)
+        training = training_memory(card, inv, pc.total - extra, extra, catalogs, seq)
+
+    return {
+        "api_version": API_VERSION,
+        "id": card.get("id"),
+        "parameters": params,
+        "architecture_complete": pc is not None,
+        "max_context": max_ctx,
+        "contexts": contexts,
+        "reference_context": ref_ctx,
+        "weights": [
+            {"quantization": q["id"], "name": q["name"], "bits_per_weight": q["bits_per_weight"], "weights_bytes": weights[q["id"]]}
+            for q in catalogs.quantizations
+        ],
+        "vram": vram,
+        "hardware": hardware,
+        "training": training,
+        "calculator": {
+            "version": 1,
+            "weights_bytes": dict(weights),
+            "kv_groups": [] if groups is None else [
+                {"layers": g.layers, "elements_per_token": g.elements_per_token, "window": g.window} for g in groups
+            ],
+            "kv_known": groups is not None,
+            "kv_dtypes": {k: list(v) for k, v in kv_types.items()},
+            "activation_width": width,
+            "ubatch_tokens": UBATCH_TOKENS,
+            "activation_bytes": ACTIVATION_BYTES,
+            "overhead_bytes": OVERHEAD_BYTES,
+            "max_context": max_ctx,
+        },
+        "assumptions": list(ASSUMPTIONS),
+    }
+
+
+def vram_at(derived: Mapping[str, Any], quantization: str, kv_dtype: str, context: int, batch: int) -> dict[str, Any]:
+    """One VRAM row for any (quantization, kv_dtype, context, batch), from the calculator block.
+
+    The same arithmetic as site/assets/js/vram.js.
+    """
+    c = derived["calculator"]
+    weights = c["weights_bytes"].get(quantization)
+    kv = None
+    if c["kv_known"]:
+        bw, bb = c["kv_dtypes"][kv_dtype]
+        elems = 0
+        for g in c["kv_groups"]:
+            tokens = context if g["window"] is None else min(context, g["window"])
+            elems += g["layers"] * g["elements_per_token"] * tokens
+        kv = elems * batch * bb // bw
+    act = None
+    if c["activation_width"] is not None:
+        act = c["activation_bytes"] * min(c["ubatch_tokens"], context * batch) * c["activation_width"]
+    return vram_row(quantization, context, batch, kv_dtype, weights, kv, act, c["overhead_bytes"])

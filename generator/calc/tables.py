@@ -1,0 +1,49 @@
+"""Precomputed VRAM tables: quantization x context (batch 1) plus a batch variant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STANDARD_CONTEXTS = (1024, 4096, 8192, 16384, 32768, 131072)
+BATCH_VARIANTS = (4, 16)
+DEFAULT_KV_DTYPE = "F16"
+
+
+def table_contexts(max_context: int | None) -> list[int]:
+    """1K, 4K, 8K, 16K, 32K, 128K up to the model's maximum, plus the maximum itself."""
+    if max_context is None:
+        return list(STANDARD_CONTEXTS)
+    out = [c for c in STANDARD_CONTEXTS if c <= max_context]
+    if max_context not in out:
+        out.append(max_context)
+    return out
+
+
+def reference_context(max_context: int | None) -> int:
+    """Context used for hardware fit, batch variants and speed: 8K or the maximum if smaller."""
+    return 8192 if max_context is None else min(8192, max_context)
+
+
+def vram_row(
+    quantization: str,
+    context: int,
+    batch: int,
+    kv_dtype: str,
+    weights: int | None,
+    kv: int | None,
+    activations: int | None,
+    overhead: int,
+) -> dict[str, Any]:
+    parts = (weights, kv, activations)
+    total = None if any(p is None for p in parts) else weights + kv + activations + overhead
+    return {
+        "quantization": quantization,
+        "context": context,
+        "batch": batch,
+        "kv_dtype": kv_dtype,
+        "weights_bytes": weights,
+        "kv_cache_bytes": kv,
+        "activations_bytes": activations,
+        "overhead_bytes": overhead,
+        "total_bytes": total,
+    }

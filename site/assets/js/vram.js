@@ -1,0 +1,58 @@
+/* llmcards VRAM calculator: the browser mirror of generator/calc (vram_at).
+ * Input: the `calculator` block of a model in api/models.json. Integer arithmetic
+ * with BigInt so results equal the Python numbers exactly. No dependencies.
+ * Formula and sources: methodology page.
+ */
+(function (root) {
+  "use strict";
+
+  function big(x) { return BigInt(x); }
+  function num(x) { return x === null ? null : Number(x); }
+
+  /** {weights_bytes, kv_cache_bytes, activations_bytes, overhead_bytes, total_bytes} (numbers, bytes; null if unknown). */
+  function compute(calc, quantization, kvDtype, context, batch) {
+    var ctx = big(context), b = big(batch);
+    var w = calc.weights_bytes[quantization];
+    var weights = (w === undefined || w === null) ? null : big(w);
+    var kv = null;
+    if (calc.kv_known) {
+      var dt = calc.kv_dtypes[kvDtype];
+      if (!dt) { throw new Error("unknown kv dtype " + kvDtype); }
+      var elems = 0n;
+      calc.kv_groups.forEach(function (g) {
+        var tokens = (g.window === null || ctx < big(g.window)) ? ctx : big(g.window);
+        elems += big(g.layers) * big(g.elements_per_token) * tokens;
+      });
+      kv = elems * b * big(dt[1]) / big(dt[0]); // BigInt division truncates, like Python's // here
+    }
+    var act = null;
+    if (calc.activation_width !== null) {
+      var tok = ctx * b < big(calc.ubatch_tokens) ? ctx * b : big(calc.ubatch_tokens);
+      act = big(calc.activation_bytes) * tok * big(calc.activation_width);
+    }
+    var overhead = big(calc.overhead_bytes);
+    var total = (weights === null || kv === null || act === null) ? null : weights + kv + act + overhead;
+    return {
+      weights_bytes: num(weights),
+      kv_cache_bytes: num(kv),
+      activations_bytes: num(act),
+      overhead_bytes: num(overhead),
+      total_bytes: num(total)
+    };
+  }
+
+  /** Largest context (<= max_context) whose total fits in `bytes`, or null. */
+  function maxContextFor(calc, quantization, kvDtype, batch, bytes) {
+    var lo = 1, hi = calc.max_context || 1048576, best = null;
+    while (lo <= hi) {
+      var mid = Math.floor((lo + hi) / 2);
+      var r = compute(calc, quantization, kvDtype, mid, batch);
+      if (r.total_bytes !== null && r.total_bytes <= bytes) { best = mid; lo = mid + 1; } else { hi = mid - 1; }
+    }
+    return best;
+  }
+
+  var api = { compute: compute, maxContextFor: maxContextFor };
+  if (typeof module !== "undefined" && module.exports) { module.exports = api; }
+  if (root) { root.LLMCardsVRAM = api; }
+})(typeof window !== "undefined" ? window : (typeof globalThis !== "undefined" ? globalThis : null));

@@ -1,0 +1,123 @@
+"""Memory components against hand computations and real GGUF file sizes."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import pytest
+
+from calc_refmodels import gguf_sizes, reference_models
+from generator.calc.catalogs import CatalogError, load_catalogs, parse_catalogs
+from generator.calc.memory import kv_cache_bytes, kv_groups, weight_bytes
+from generator.calc.tensors import inventory
+from generator.importers.hf import card_draft
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = {m["_file"]: m for m in reference_models()}
+F16 = (1, 2)
+Q8_0 = (32, 34)
+
+
+def _card(name: str) -> dict:
+    return card_draft(MODELS[name]["config"], "ref/" + name)
+
+
+@pytest.fixture(scope="module")
+def catalogs():
+    return load_catalogs()
+
+
+def test_kv_llama_gqa_by_hand():
+    # 2 (K and V) x 8 kv heads x 128 head_dim x 32 layers x 8192 tokens x 2 bytes
+    expected = 2 * 8 * 128 * 32 * 8192 * 2
+    assert expected == 1_073_741_824
+    groups = kv_groups(_card("llama-3.1-8b"))
+    assert kv_cache_bytes(groups, 8192, 1, F16) == expected
+    # Q8_0: 34 bytes per 32 values
+    assert kv_cache_bytes(groups, 8192, 1, Q8_0) == (expected // 2) * 34 // 32
+    assert kv_cache_bytes(groups, 8192, 4, F16) == 4 * expected
+
+
+def test_kv_gemma3_sliding_pattern_by_hand():
+    # 26 layers, 5 local (window 512) : 1 global -> global layers 5, 11, 17, 23
+    per_layer_token = 2 * 1 * 256  # 1 kv head x head_dim 256, K and V
+    local = 22 * per_layer_token * 512 * 2
+    glob = 4 * per_layer_token * 32768 * 2
+    assert local + glob == 145_752_064
+    assert kv_cache_bytes(kv_groups(_card("gemma-3-1b")), 32768, 1, F16) == local + glob
+
+
+def test_kv_mla_latent_by_hand():
+    # DeepSeek-V2-Lite: 27 layers cache kv_lora_rank 512 + rope 64 = 576 values per token
+    expected = 27 * (512 + 64) * 4096 * 2
+    assert expected == 127_401_984
+    assert kv_cache_bytes(kv_groups(_card("deepseek-v2-lite")), 4096, 1, F16) == expected
+
+
+def test_kv_llama4_chunked_layers_capped():
+    groups = kv_groups(_card("llama-4-scout-17b-16e"))
+    per = 2 * 8 * 128
+    # 36 chunked layers hold at most 8192 tokens; 12 global (NoPE) layers hold everything
+    assert kv_cache_bytes(groups, 1_000_000, 1, F16) == (36 * per * 8192 + 12 * per * 1_000_000) * 2
+
+
+def test_gguf_q4_0_within_3_percent_of_real_files(catalogs):
+    q = catalogs.quantization("Q4_0")
+    files = {"models/llama-3.1-8b.json": "llama-3.1-8b", "models/mistral-7b-v0.1.json": "mistral-7b-v0.1"}
+    checked = 0
+    for entry in gguf_sizes()["exact"]:
+        ref = entry["reference_model_file"].split(" ")[0]
+        name = files.get(ref) or ("qwen2.5-7b" if ref == "models/qwen2.5-7b.json" else None)
+        assert name, ref
+        predicted = weight_bytes(inventory(_card(name)), q, catalogs, 0).total
+        err = abs(predicted - entry["bytes"]) / entry["bytes"]
+        assert err < 0.03, (entry["file"], predicted, entry["bytes"])
+        checked += 1
+    assert checked == 3
+
+
+def test_q4_0_llama3_tensor_bytes_by_hand(catalogs):
+    # The layout in gguf_sizes.json notes: Q4_0 body, Q6_K output, F32 norms.
+    body = 7_504_658_432 * 18 // 32
+    output = 525_336_576 * 210 // 256
+    norms = 266_240 * 4
+    got = weight_bytes(inventory(_card("llama-3.1-8b")), catalogs.quantization("Q4_0"), catalogs, 0).total
+    assert got == body + output + norms == 4_653_375_488
+
+
+def test_bf16_weights_are_two_bytes_per_parameter(catalogs):
+    # 16,060,522,496 = model.safetensors.index.json total_size for Llama 3 8B (reference data)
+    got = weight_bytes(inventory(_card("llama-3.1-8b")), catalogs.quantization("BF16"), catalogs, 0).total
+    assert got == 16_060_522_496
+
+
+def test_catalog_contents(catalogs):
+    ids = {q["id"] for q in catalogs.quantizations}
+    need = {"FP32", "BF16", "FP16", "FP8", "INT8", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q4_0",
+            "AWQ-4bit", "GPTQ-4bit", "MXFP4", "Q3_K_M", "Q2_K", "IQ2_XXS"}
+    assert need <= ids
+    assert {"F16", "BF16", "FP8", "Q8_0", "Q4_0"} <= set(catalogs.kv_dtypes)
+    assert len(catalogs.gpus) >= 13
+    for q in catalogs.quantizations:
+        assert q["source"]["url"].startswith("https://")
+
+
+def test_packaged_catalog_copies_match_schema_dir():
+    for name in ("quantizations.yaml", "quantizations.schema.json", "gpus.yaml", "gpus.schema.json"):
+        assert filecmp.cmp(ROOT / "schema" / name, ROOT / "generator" / "data" / name, shallow=False), name
+
+
+def test_catalog_unknown_type_is_a_clear_error():
+    doc = {"tensor_types": [{"id": "F16", "block_weights": 1, "block_bytes": 2}], "gguf_shape_fallback": {},
+           "quantizations": [{"id": "X", "types": {"default": "NOPE"}}], "kv_cache_dtypes": []}
+    with pytest.raises(CatalogError, match="X/types/default: unknown tensor type 'NOPE'"):
+        parse_catalogs(doc, {"gpus": []})
+
+
+def test_catalog_bad_yaml_reports_location(tmp_path):
+    for name in ("quantizations.schema.json", "gpus.yaml", "gpus.schema.json"):
+        (tmp_path / name).write_text((ROOT / "schema" / name).read_text())
+    (tmp_path / "quantizations.yaml").write_text("version: 1\ntensor_types: [\n")
+    with pytest.raises(CatalogError, match=r"quantizations.yaml:\d+:\d+: invalid YAML"):
+        load_catalogs(tmp_path)
