@@ -23,6 +23,7 @@ _COMMON = {
     "tie_word_embeddings": False,
     "head_dim": None,
     "sliding_window": None,
+    "hidden_act": "silu",
 }
 _DEFAULTS: dict[str, dict[str, Any]] = {
     "llama": {**_COMMON},
@@ -51,13 +52,20 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "moe_intermediate_size": 768,
     },
     "gemma": {**_COMMON, "tie_word_embeddings": True, "head_dim": 256},
-    "gemma2": {**_COMMON, "tie_word_embeddings": True, "head_dim": 256, "sliding_window": 4096},
+    "gemma2": {
+        **_COMMON,
+        "tie_word_embeddings": True,
+        "head_dim": 256,
+        "sliding_window": 4096,
+        "hidden_activation": "gelu_pytorch_tanh",
+    },
     "gemma3_text": {
         **_COMMON,
         "tie_word_embeddings": True,
         "head_dim": 256,
         "sliding_window": 4096,
         "sliding_window_pattern": 6,
+        "hidden_activation": "gelu_pytorch_tanh",
         "vocab_size": 262208,
         "max_position_embeddings": 131072,
     },
