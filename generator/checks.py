@@ -215,12 +215,13 @@ def check_card(
     benchmarks: Optional[Mapping[str, Mapping]] = None,
     count: Optional[CountFn] = None,
 ) -> list[Problem]:
-    """Every cross-field problem in one card. ``count`` is used only on schema-valid cards."""
+    """Every cross-field problem in one card; ``count`` (the calculator) only runs when nothing else is wrong."""
     problems: list[Problem] = []
     problems.extend(check_parameters(card))
     problems.extend(check_experts(card))
     problems.extend(check_attention(card))
     problems.extend(check_dates(card))
     problems.extend(check_evaluations(card, benchmarks))
-    problems.extend(check_parameter_count(card, count))
+    if not problems:  # a self-contradicting architecture makes the derived count noise
+        problems.extend(check_parameter_count(card, count))
     return problems

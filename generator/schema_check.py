@@ -153,13 +153,20 @@ def _message(kind: str, value: Any, error: Any, schema: Mapping) -> str:
             msg = f"must be {words} or null, not {shown}"
         if value is None:
             msg += " (this field needs a value)"
-        if isinstance(value, str) and re.fullmatch(r"[0-9][0-9_,' ]*[0-9]", value) and "integer" in types:
-            msg += ": write the digits without separators"
+        if isinstance(value, str) and ("integer" in types or "number" in types):
+            if re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value):
+                msg += ": remove the quotes"
+            elif re.fullmatch(r"[0-9][0-9_,' ]*[0-9]", value):
+                msg += ": write the digits without separators"
+        if isinstance(value, str) and "boolean" in types and value.lower() in ("yes", "no", "on", "off", "y", "n"):
+            msg += ": write true or false"
         return msg
     if kind == "enum":
         options = [("null" if o is None else str(o)) for o in error.validator_value]
         msg = f"must be one of {', '.join(options)}; got {shown}"
-        guess = difflib.get_close_matches(str(value), [o for o in options if o != "null"], n=1, cutoff=0.5)
+        named = [o for o in options if o != "null"]
+        same_case = [o for o in named if o.lower() == str(value).lower()]
+        guess = same_case or difflib.get_close_matches(str(value), named, n=1, cutoff=0.5)
         if guess and isinstance(value, str):
             msg += f" (did you mean {guess[0]!r}?)"
         return msg

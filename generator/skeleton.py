@@ -45,7 +45,7 @@ def _hint(node: Mapping[str, Any]) -> str:
         return f"one of: {values}"
     desc = str(node.get("description", "")).replace("`", "")
     # The first sentence; "e.g." and "i.e." do not end one.
-    return re.split(r"(?<!e\.g)(?<!i\.e)(?<=\.)\s+(?=[A-Z(])", desc, maxsplit=1)[0]
+    return re.split(r"(?<!e\.g\.)(?<!i\.e\.)(?<=\.)\s+(?=[A-Z(])", desc, maxsplit=1)[0]
 
 
 def _comment(text: str, indent: int, line: str) -> str:
