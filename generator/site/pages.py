@@ -13,9 +13,12 @@ from typing import Any, Mapping
 from generator.site import chart, fmt
 from generator.site.sanitize import render_markdown
 
-# Common GPU memory sizes that cells of the VRAM table are marked by. GPU makers
-# sell these sizes in binary gigabytes (an "80 GB" H100 holds 80 GiB).
-GPU_TIERS: tuple[tuple[str, int], ...] = (("24 GB", 24 * 2**30), ("48 GB", 48 * 2**30), ("80 GB", 80 * 2**30))
+# Common GPU memory sizes that cells of the VRAM table are marked by, in decimal
+# bytes like the calculator's GPU catalog (schema/gpus.yaml).
+GPU_TIERS: tuple[tuple[str, int], ...] = (("24 GB", 24 * 10**9), ("48 GB", 48 * 10**9), ("80 GB", 80 * 10**9))
+# Quantizations drawn in the chart and shown in the hardware tables (all are in
+# the VRAM table and the calculator); the first ones present are used.
+FEATURED_QUANTS: tuple[str, ...] = ("BF16", "FP8", "Q8_0", "Q4_K_M", "Q2_K")
 
 
 def slug(text: str) -> str:
@@ -43,7 +46,8 @@ def tier_of(total_bytes: int | None) -> str:
 
 def json_for_script(data: Any) -> str:
     """JSON safe to place inside <script type="application/json">: no '<', '>', '&' or line separators."""
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    # insertion order kept (the catalog order of quantizations); derive() builds it deterministically
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                     ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(ch, esc)
@@ -89,10 +93,16 @@ def vram_rows(derived: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
 
 def default_kv_dtype(rows: list[Mapping[str, Any]]) -> str | None:
     kinds = [r.get("kv_dtype") for r in rows]
-    for pref in ("fp16", "bf16", "f16"):
-        if pref in kinds:
-            return pref
+    for pref in ("f16", "fp16", "bf16"):
+        for k in kinds:
+            if str(k).lower() == pref:
+                return k
     return kinds[0] if kinds else None
+
+
+def featured(quants: list[str]) -> list[str]:
+    picked = [q for q in FEATURED_QUANTS if q in quants]
+    return picked or quants[:4]
 
 
 def vram_table(derived: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -104,6 +114,8 @@ def vram_table(derived: Mapping[str, Any] | None) -> dict[str, Any]:
     contexts: list[int] = []
     grid: dict[tuple[str, int], Mapping[str, Any]] = {}
     for r in picked:
+        if r.get("total_bytes") is None:
+            continue
         q, c = str(r["quantization"]), int(r["context"])
         if q not in quants:
             quants.append(q)
@@ -122,33 +134,48 @@ def vram_table(derived: Mapping[str, Any] | None) -> dict[str, Any]:
     return {"kv_dtype": kv, "contexts": [fmt.tokens(c) for c in contexts], "context_values": contexts,
             "rows": table,
             "series": {q: [(c, grid[(q, c)]["total_bytes"]) for c in contexts if (q, c) in grid]
-                       for q in quants}}
+                       for q in featured(quants)}}
 
 
-def records(value: Any) -> dict[str, Any] | None:
-    """A generic list-of-mappings (or mapping) from derive() as a header + rows table."""
-    if isinstance(value, Mapping):
-        if all(isinstance(v, Mapping) for v in value.values()) and value:
-            value = [{"name": k, **v} for k, v in value.items()]
-        else:
-            value = [value]
-    if not isinstance(value, list) or not value or not all(isinstance(v, Mapping) for v in value):
+def hardware_tables(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """GPU x featured quantization: devices needed, and the decode-speed upper bound."""
+    gpus = _get(derived, "hardware")
+    if not isinstance(gpus, list) or not gpus:
         return None
-    cols: list[str] = []
-    for item in value:
-        for k, v in item.items():
-            if k not in cols and not isinstance(v, (Mapping, list)):
-                cols.append(k)
-    return {"columns": [c.replace("_", " ") for c in cols],
-            "rows": [[_cell(c, item.get(c)) for c in cols] for item in value]}
+    quants = featured([f["quantization"] for f in gpus[0].get("fits", []) if f.get("total_bytes") is not None])
+    fit_rows, speed_rows = [], []
+    for g in gpus:
+        fits = {f["quantization"]: f for f in g.get("fits", [])}
+        label = f"{g.get('name', g.get('gpu'))} ({fmt.gb(g.get('memory_bytes'))})"
+        fit_cells, speed_cells = [], []
+        for q in quants:
+            f = fits.get(q) or {}
+            n = f.get("devices")
+            fit_cells.append(fmt.DASH if n is None else ("1 GPU" if n == 1 else f"{n} GPUs"))
+            tps = f.get("decode_tokens_per_s_upper_bound")
+            speed_cells.append(fmt.DASH if tps is None else f"≤ {tps:,.0f} tok/s" + (f" ({n}×)" if n and n > 1 else ""))
+        fit_rows.append({"gpu": label, "cells": fit_cells})
+        speed_rows.append({"gpu": label, "cells": speed_cells})
+    return {"quantizations": quants, "context": fmt.tokens(_get(derived, "reference_context")),
+            "fit": fit_rows, "speed": speed_rows}
 
 
-def _cell(key: str, v: Any) -> str:
-    if isinstance(v, (int, float)) and not isinstance(v, bool) and key.endswith("bytes"):
-        return fmt.gb(v)
-    if isinstance(v, float):
-        return f"{v:,.1f}"
-    return fmt.value(v)
+TRAINING_METHODS = {"full_bf16_adamw": "Full fine-tuning (BF16, AdamW)", "lora": "LoRA", "qlora": "QLoRA (4-bit base)"}
+
+
+def training_table(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    t = _get(derived, "training")
+    if not isinstance(t, Mapping) or not t.get("methods"):
+        return None
+    rows = [{"method": TRAINING_METHODS.get(m.get("method"), str(m.get("method"))),
+             "trainable": fmt.params(m.get("trainable_parameters")),
+             "weights": fmt.gb(m.get("weights_bytes")),
+             "optimizer": fmt.gb(m.get("gradients_and_optimizer_bytes")),
+             "activations": fmt.gb(m.get("activations_bytes")),
+             "total": fmt.gb(m.get("total_bytes")), "tier": tier_of(m.get("total_bytes"))}
+            for m in t["methods"]]
+    return {"sequence_length": fmt.tokens(t.get("sequence_length")), "micro_batch": t.get("micro_batch"),
+            "lora_rank": t.get("lora_rank"), "rows": rows}
 
 
 def spec_rows(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> list[tuple[str, str]]:
@@ -183,7 +210,7 @@ def spec_rows(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> lis
 
 
 def param_rows(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> list[dict[str, str]]:
-    dp = derived_params(derived)
+    dp = derived_params(derived) if _get(derived, "parameters", "basis") == "architecture" else {}
     declared = card.get("parameters") or {}
     out = []
     for key, label in (("total", "Total parameters"), ("active", "Active parameters")):
@@ -218,13 +245,8 @@ def header_facts(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> 
     ]
 
 
-def model_page(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
-               ranks: Mapping[str, int] | None, coding_category: str | None,
-               last_change: str | None, edit_url: str | None) -> dict[str, Any]:
-    vt = vram_table(derived)
-    svg = chart.vram_chart(vt["series"], list(GPU_TIERS),
-                           f"VRAM of {card['name']} against context length, batch 1")
-    ranks = ranks or {}
+def model_summary(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The searchable head of a model page: name, facts, description."""
     return {
         "id": card["id"],
         "name": card["name"],
@@ -232,26 +254,45 @@ def model_page(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
         "org_slug": org_of(card["id"]),
         "family": card.get("family"),
         "facts": header_facts(card, derived),
-        "specs": spec_rows(card, derived),
-        "params": param_rows(card, derived),
         "description_html": render_markdown(card.get("description")),
         "notes_html": render_markdown(card.get("notes")),
+    }
+
+
+def model_details(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
+                  ranks: Mapping[str, int] | None, coding_category: str | None,
+                  last_change: str | None, edit_url: str | None) -> dict[str, Any]:
+    """The rest of a model page: specs, sources, system requirements, calculator, rankings."""
+    vt = vram_table(derived)
+    svg = chart.vram_chart(vt["series"], list(GPU_TIERS),
+                           f"VRAM of {card['name']} against context length, batch 1")
+    ranks = ranks or {}
+    calc = _get(derived, "calculator")
+    return {
+        "id": card["id"],
+        "name": card["name"],
+        "specs": spec_rows(card, derived),
+        "params": param_rows(card, derived),
         "sources": [{"title": s.get("title", ""), "url": s.get("url", "")} for s in card.get("sources") or []],
         "license": card.get("license") or {},
         "vram": vt,
         "chart_svg": svg,
-        "hardware": records(_get(derived, "hardware")),
-        "decode": records(_get(derived, "decode") or _get(derived, "decode_speed")),
-        "training": records(_get(derived, "training")),
-        "calculator_json": json_for_script(_get(derived, "calculator")) if _get(derived, "calculator") else None,
+        "hardware": hardware_tables(derived),
+        "training": training_table(derived),
+        "assumptions": list(_get(derived, "assumptions") or []),
+        "calculator_json": json_for_script(calc) if calc else None,
         "max_context": card.get("context_length") or _get(card, "architecture", "max_position_embeddings") or 1024,
         "overall_rank": ranks.get("overall"),
         "coding_rank": ranks.get(coding_category) if coding_category else None,
-        "has_evaluations": bool(card.get("evaluations")),
         "last_change": last_change,
         "edit_url": edit_url,
         "derived_available": derived is not None,
     }
+
+
+def model_page(card: Mapping[str, Any], derived: Mapping[str, Any] | None, **kwargs: Any) -> dict[str, Any]:
+    """Everything a model page shows (summary + details)."""
+    return {**model_summary(card, derived), **model_details(card, derived, **kwargs)}
 
 
 def index_row(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any]:

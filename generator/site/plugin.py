@@ -11,7 +11,6 @@ site's Markdown extensions.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -27,6 +26,10 @@ from generator.site.gitdates import last_changes
 from generator.site.sources import Registry, load_all
 
 CONTRIBUTING_MARKER = "<!-- llmcards:contributing -->"
+# Model pages are rendered in two parts: the head (name, facts, description) is the
+# page content that the search plugin indexes; the large rest (tables, chart,
+# calculator) replaces this marker in on_post_page, after indexing.
+REST_MARKER = "<!--llmcards:rest-->"
 
 
 class LLMCardsConfig(Config):
@@ -34,10 +37,6 @@ class LLMCardsConfig(Config):
     schema_dir = c.Type(str, default="schema")
     branch = c.Type(str, default="main")
     contributing = c.Type(str, default="CONTRIBUTING.md")
-
-
-def _front_matter(title: str) -> str:
-    return f"---\ntitle: {json.dumps(title)}\n---\n"  # JSON strings are valid YAML scalars
 
 
 def _base(url: str) -> str:
@@ -102,8 +101,8 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
             existing = files.get_file_from_path(src)
             if existing is not None:
                 files.remove(existing)
-            files.append(File.generated(config, src, content=_front_matter(title)))
-            self._pages[src] = (kind, data)
+            files.append(File.generated(config, src, content=""))
+            self._pages[src] = (kind, dict(data, title=title))
 
         for card in reg.cards:
             cid = card["id"]
@@ -139,6 +138,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
                 markdown = markdown.replace(CONTRIBUTING_MARKER, text)
             return markdown
         kind, data = entry
+        page.meta["title"] = data["title"]
         page.edit_url = data["edit_url"] if kind == "model" else None
         return ""  # body comes from our templates in on_page_content
 
@@ -149,11 +149,8 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
         kind, data = entry
         base = _base(page.url)
         if kind == "model":
-            m = pages.model_page(data["card"], data["derived"], ranks=data["ranks"],
-                                 coding_category=data["coding"], last_change=data["last_change"],
-                                 edit_url=data["edit_url"])
-            self._tick()
-            return render.render("model.html", m=m, base=base)
+            m = pages.model_summary(data["card"], data["derived"])
+            return render.render("model.html", m=m, base=base, rest_marker=REST_MARKER)
         if kind == "org":
             return render.render("org.html", base=base, **data)
         if kind == "index":
@@ -169,6 +166,18 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
                                  categories=r.categories, method=leaderboard.method_steps(),
                                  benchmarks=benches)
         return html
+
+    def on_post_page(self, output: str, page: Any, config: Any) -> str:
+        entry = self._pages.get(page.file.src_uri)
+        if entry is None or entry[0] != "model":
+            return output
+        data = entry[1]
+        m = pages.model_details(data["card"], data["derived"], ranks=data["ranks"],
+                                coding_category=data["coding"], last_change=data["last_change"],
+                                edit_url=data["edit_url"])
+        self._tick()
+        rest = render.render("model_rest.html", m=m, base=_base(page.url))
+        return output.replace(REST_MARKER, rest, 1)
 
     def _tick(self) -> None:
         self._done += 1

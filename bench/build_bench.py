@@ -1,0 +1,123 @@
+"""Build benchmark: `llmcards build` on N synthetic cards vs a plain mkdocs build of N pages.
+
+    python bench/build_bench.py [--sizes 100 1000] [--big] [--repeat 3]
+
+Prints, per size: median wall time, time per card, peak memory (max RSS of the
+building process), and the ratio against a plain mkdocs + material build of the
+same number of Markdown pages (same theme, pages outside the navigation),
+measured in the same run. Each build runs in a fresh subprocess.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE_CARD = ROOT / "registry" / "meta" / "llama-3.1-8b.yaml"
+HEADER = "# yaml-language-server: $schema=https://llmcards.github.io/llmcards/schema/model-card.schema.json\n"
+
+# Runs one build in a child and reports its own wall time and peak RSS.
+CHILD = textwrap.dedent("""
+    import json, resource, sys, time, runpy
+    kind, args = sys.argv[1], sys.argv[2:]
+    t0 = time.perf_counter()
+    if kind == "llmcards":
+        from generator.cli import main
+        rc = main(args)
+    else:
+        from mkdocs.commands.build import build
+        from mkdocs.config import load_config
+        build(load_config(args[0], site_dir=args[1]))
+        rc = 0
+    dt = time.perf_counter() - t0
+    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"rc": rc, "seconds": dt, "peak_mib": rss_kib / 1024}))
+""")
+
+
+def make_registry(base: Path, n: int) -> Path:
+    """N cards: the reference card with varied ids, sizes and organizations."""
+    card = yaml.safe_load(TEMPLATE_CARD.read_text().split("\n", 1)[1].replace("2024-07-23", "'2024-07-23'")
+                          .replace("2023-12", "'2023-12'"))
+    reg = base / "registry"
+    for i in range(n):
+        org = f"org{i % max(1, n // 20):03d}"
+        mid = f"model-{i:05d}"
+        c = json.loads(json.dumps(card))
+        c["id"], c["name"], c["organization"] = f"{org}/{mid}", f"Synthetic {i}", f"Org {org}"
+        c["architecture"]["layers"] = 16 + i % 48
+        c["parameters"]["total"] = None
+        c["context_length"] = 4096 * (1 + i % 32)
+        path = reg / org / f"{mid}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(HEADER + yaml.safe_dump(c, sort_keys=False))
+    return reg
+
+
+def make_plain_site(base: Path, n: int) -> Path:
+    docs = base / "plain_docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    (docs / "index.md").write_text("# Home\n")
+    rows = "\n".join(f"| row {j} | {j * 3} | {j * 7} |" for j in range(20))
+    for i in range(n):
+        (docs / f"page-{i:05d}.md").write_text(
+            f"# Page {i}\n\nSome text about model {i}.\n\n## Table\n\n| a | b | c |\n|---|---|---|\n{rows}\n")
+    cfg = base / "plain.yml"
+    cfg.write_text(f"site_name: plain\ndocs_dir: {docs}\ntheme:\n  name: material\n  font: false\n"
+                   "plugins:\n  - search\nmarkdown_extensions:\n  - tables\nnav:\n  - Home: index.md\n"
+                   "not_in_nav: |\n  /page-*\n")
+    return cfg
+
+
+def run_child(kind: str, args: list[str]) -> dict:
+    env = dict(os.environ, SOURCE_DATE_EPOCH="0")
+    proc = subprocess.run([sys.executable, "-c", CHILD, kind, *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=False)
+    last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    if proc.returncode != 0 or not last.startswith("{"):
+        sys.exit(f"{kind} build failed:\n{proc.stderr[-3000:]}")
+    result = json.loads(last)
+    if result["rc"] != 0:
+        sys.exit(f"{kind} build exited {result['rc']}:\n{proc.stderr[-3000:]}")
+    return result
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
+    ap.add_argument("--big", action="store_true", help="also build 10,000 cards")
+    ap.add_argument("--repeat", type=int, default=3, help="builds per size (median reported)")
+    ap.add_argument("--no-baseline", action="store_true")
+    args = ap.parse_args()
+    sizes = args.sizes + ([10000] if args.big else [])
+    print(f"{'cards':>6} {'median s':>9} {'ms/card':>8} {'peak MiB':>9} {'plain s':>8} {'ratio':>6}")
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="llmcards-bench-") as tmp:
+            base = Path(tmp)
+            reg = make_registry(base, n)
+            runs = [run_child("llmcards", ["build", "--registry", str(reg), "--out", str(base / "out"),
+                                           "--quiet"]) for _ in range(args.repeat)]
+            t = statistics.median(r["seconds"] for r in runs)
+            peak = max(r["peak_mib"] for r in runs)
+            plain_t = float("nan")
+            if not args.no_baseline:
+                cfg = make_plain_site(base, n)
+                plain = [run_child("mkdocs", [str(cfg), str(base / "plain_out")]) for _ in range(args.repeat)]
+                plain_t = statistics.median(r["seconds"] for r in plain)
+            print(f"{n:>6} {t:>9.2f} {1000 * t / n:>8.2f} {peak:>9.0f} {plain_t:>8.2f} {t / plain_t:>6.2f}",
+                  flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
