@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
 
-import fastjsonschema
-
 from generator.errors import CardError
 from generator.load import load_file
+from generator.schema_check import SchemaChecker
 from generator.schema_files import BENCHMARKS, BENCHMARKS_SCHEMA, read_json, schema_dir
 
 
@@ -30,12 +29,13 @@ def load_catalog(path: Optional[Path] = None) -> Catalog:
     loaded = load_file(path, name)
     if not loaded.ok:
         return Catalog({}, tuple(loaded.errors))
-    try:
-        fastjsonschema.compile(read_json(BENCHMARKS_SCHEMA))(loaded.data)
-    except fastjsonschema.JsonSchemaException as exc:
-        where = tuple(p for p in exc.path[1:]) if exc.path else ()
-        line, col = loaded.positions.locate(where)
-        return Catalog({}, (CardError(name, line, col, where, f"benchmark catalog: {exc.message}"),))
+    problems = SchemaChecker(read_json(BENCHMARKS_SCHEMA)).check(loaded.data)
+    if problems:
+        located = []
+        for p in problems:
+            line, col = loaded.positions.locate(p.path, key=p.at_key)
+            located.append(CardError(name, line, col, p.path, f"benchmark catalog: {p.message}"))
+        return Catalog({}, tuple(located))
     entries: dict[str, Mapping] = {}
     errors = []
     for i, entry in enumerate(loaded.data["benchmarks"]):

@@ -40,8 +40,7 @@ class SchemaChecker:
             if problems:
                 return problems
             # The two validators disagree (e.g. on a format); report the fast one's finding.
-            path = tuple(exc.path[1:]) if exc.path else ()
-            return [Problem(path, _fast_message(exc))]
+            return [Problem(fast_path(exc.path, data), _fast_message(exc))]
 
     def explain(self, data: Any) -> list[Problem]:
         validator = self._detailed()
@@ -62,6 +61,20 @@ class SchemaChecker:
 
             self._slow = Draft202012Validator(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
         return self._slow
+
+
+def fast_path(parts: Any, data: Any) -> tuple:
+    """fastjsonschema's ``['data', 'a', '0']`` -> ``('a', 0)`` (list indexes come back as text)."""
+    path: list = []
+    node = data
+    for part in list(parts or [])[1:]:
+        key: Any = int(part) if isinstance(node, list) and str(part).isdigit() else part
+        path.append(key)
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return tuple(path)
 
 
 def _fast_message(exc: Any) -> str:
