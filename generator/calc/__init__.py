@@ -199,20 +199,23 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     hardware = []
     kv_ref = kv(ref_ctx, 1, DEFAULT_KV_DTYPE)
     act_ref = act(ref_ctx, 1)
+    # Per quantization: bytes to hold and bytes read per token (unknown KV counts as 0; basis says so).
+    per_quant = []
+    for q in catalogs.quantizations:
+        w = weights[q["id"]]
+        if w is None:
+            per_quant.append((q["id"], None, 0))
+        else:
+            per_quant.append((q["id"], w + (kv_ref or 0) + (act_ref or 0), int(active_weights[q["id"]] or 0) + (kv_ref or 0)))
     for gpu in catalogs.gpus:
         fits = []
-        for q in catalogs.quantizations:
-            w = weights[q["id"]]
-            if w is None:
-                fits.append({"quantization": q["id"], "total_bytes": None, "devices": None, "decode_tokens_per_s_upper_bound": None})
+        for qid, model, per_token in per_quant:
+            if model is None:
+                fits.append({"quantization": qid, "total_bytes": None, "devices": None, "decode_tokens_per_s_upper_bound": None})
                 continue
-            # Unknown KV/activations (incomplete architecture) count as 0 here; basis says so.
-            model = w + (kv_ref or 0) + (act_ref or 0)
             n = devices_needed(model, OVERHEAD_BYTES, gpu)
-            speed = None
-            if n is not None:
-                speed = decode_ceiling(int(active_weights[q["id"]] or 0) + (kv_ref or 0), n, gpu)
-            fits.append({"quantization": q["id"], "total_bytes": model + OVERHEAD_BYTES, "devices": n, "decode_tokens_per_s_upper_bound": speed})
+            speed = None if n is None else decode_ceiling(per_token, n, gpu)
+            fits.append({"quantization": qid, "total_bytes": model + OVERHEAD_BYTES, "devices": n, "decode_tokens_per_s_upper_bound": speed})
         hardware.append({
             "gpu": gpu["id"],
             "name": gpu["name"],

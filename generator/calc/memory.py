@@ -74,12 +74,21 @@ def _layer_type_counts(
     return tuple((t, k, c) for (t, k), c in sorted(counts.items()))
 
 
+_RULES_CACHE: dict[int, tuple[Mapping[str, Any], dict[str, tuple]]] = {}
+
+
 def _frozen_rules(quant: Mapping[str, Any], role: str) -> tuple:
-    out = []
-    for r in (quant.get("rules") or {}).get(role, ()):
-        when = r["when"]
-        out.append((tuple(when) if isinstance(when, list) else (when,), r["type"]))
-    return tuple(out)
+    """The quantization's rules for a role as hashable tuples (memoized per catalog entry)."""
+    hit = _RULES_CACHE.get(id(quant))
+    if hit is None or hit[0] is not quant:
+        table: dict[str, tuple] = {}
+        for r_role, rules in (quant.get("rules") or {}).items():
+            table[r_role] = tuple(
+                (tuple(r["when"]) if isinstance(r["when"], list) else (r["when"],), r["type"]) for r in rules
+            )
+        hit = (quant, table)
+        _RULES_CACHE[id(quant)] = hit
+    return hit[1].get(role, ())
 
 
 @dataclass(frozen=True)

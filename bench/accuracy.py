@@ -1,0 +1,63 @@
+"""Accuracy report: derived vs published parameters, predicted vs real GGUF bytes.
+
+Run: python bench/accuracy.py
+Reference data: tests/calc/refdata/ (copied from the shared reference set).
+Parameters must match exactly; GGUF weight bytes target within 3% of the file size
+(the file also holds metadata such as the tokenizer, which is not predicted).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from generator.calc.catalogs import load_catalogs  # noqa: E402
+from generator.calc.memory import weight_bytes  # noqa: E402
+from generator.calc.params import count_parameters  # noqa: E402
+from generator.calc.tensors import inventory  # noqa: E402
+from generator.importers.hf import card_draft  # noqa: E402
+
+REF = ROOT / "tests" / "calc" / "refdata"
+
+
+def main() -> int:
+    catalogs = load_catalogs()
+    cards = {}
+    exact = 0
+    print(f"{'model':<28}{'published':>18}{'derived':>18}{'diff':>6}{'active (ref)':>16}{'active':>16}")
+    for path in sorted(REF.glob("*.json")):
+        if path.name == "gguf_sizes.json":
+            continue
+        m = json.loads(path.read_text())
+        card = card_draft(m["config"], "ref/" + path.stem)
+        cards[path.stem] = card
+        pc = count_parameters(card)
+        want = m.get("parameters_text_only") or m["parameters_true"]
+        ref_act = (m.get("active_parameters_computed") or {}).get("including_input_embedding")
+        ok = pc.total == want and (ref_act is None or ref_act == pc.active)
+        exact += ok
+        print(f"{path.stem:<28}{want:>18,}{pc.total:>18,}{pc.total - want:>6}"
+              f"{(f'{ref_act:,}' if ref_act else '-'):>16}{(f'{pc.active:,}' if ref_act else '-'):>16}")
+    total = len(cards)
+    print(f"exact: {exact}/{total}")
+    print()
+    sizes = json.loads((REF / "gguf_sizes.json").read_text())
+    print(f"{'GGUF file':<44}{'quant':>7}{'real bytes':>16}{'predicted':>16}{'error %':>9}")
+    worst = 0.0
+    for e in sizes["exact"]:
+        stem = Path(e["reference_model_file"].split(" ")[0]).stem
+        card = cards[stem]
+        pred = weight_bytes(inventory(card), catalogs.quantization(e["quant"]), catalogs, 0).total
+        err = (pred - e["bytes"]) * 100 / e["bytes"]
+        worst = max(worst, abs(err))
+        print(f"{e['file']:<44}{e['quant']:>7}{e['bytes']:>16,}{pred:>16,}{err:>9.3f}")
+    print(f"worst |error|: {worst:.3f}% (target < 3%)")
+    return 0 if exact == total and worst < 3 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
