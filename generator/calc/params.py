@@ -8,8 +8,10 @@ Conventions
 * ``total``   = every parameter the architecture describes + ``parameters.extra``
   (``extra`` null counts as 0).
 * ``active``  = parameters used for one token: ``total`` minus the routed experts a
-  token does not use (``experts.total - experts.active`` per MoE layer). The
-  input embedding matrix is included (vendors differ; we say which).
+  token does not use (``experts.total - experts.active`` per MoE layer) and minus
+  ``parameters.extra`` (a vision tower, an MTP module or a duplicated head is not
+  run for an ordinary text token). The input embedding matrix is included
+  (vendors differ; we say which).
 * ``active_excluding_input_embedding`` = ``active`` minus the input-side lookup
   tables: the token embedding (only when it is not tied to the output head,
   because a tied matrix is still read in full by the head) and a learned
@@ -202,7 +204,7 @@ def _count(card: Mapping[str, Any]) -> ParameterCount:
     b["extra"] = extra
 
     total = sum(b.values())
-    active = total - unused_routed
+    active = total - unused_routed - extra
     input_side = (0 if tied else b["embedding"]) + b["position_embedding"]
     return ParameterCount(
         total=total,

@@ -46,6 +46,11 @@ def test_multimodal_total_with_extra_is_checkpoint_total(model):
     extra = model["parameters_true"] - model["parameters_text_only"]
     pc = count_parameters(_card(model, extra=extra))
     assert pc.total == model["parameters_true"]
+    # The vision tower is not run for a text token: active ignores it.
+    text_only = count_parameters(_card(model, extra=0))
+    assert pc.active == text_only.active
+    if "active_parameters_computed" in model:  # Llama 4 Scout: 17.17B, not 18.0B
+        assert pc.active == model["active_parameters_computed"]["including_input_embedding"]
 
 
 @pytest.mark.parametrize(
@@ -189,4 +194,5 @@ def test_extra_is_added_and_null_extra_counts_zero():
     base = count_parameters({"architecture": GPT2_CARD_ARCH, "parameters": {"extra": None}})
     more = count_parameters({"architecture": GPT2_CARD_ARCH, "parameters": {"extra": 1000}})
     assert more.total - base.total == 1000
+    assert more.active == base.active  # extra (vision, MTP) is not active per token
     assert base.total == 124_439_808
