@@ -1,7 +1,8 @@
 """Data exports: api/models.json, api/index.json, api/models/<org>/<model>.json, api/vram.csv, schema/.
 
-``build_exports`` is pure (returns path -> bytes); ``write_exports`` writes them.
-Output is deterministic: sorted keys, cards in id order, fixed line endings.
+Record shapes are pure functions; ``ExportWriter`` streams them to a folder one
+card at a time (models.json too), so memory does not grow with the registry.
+Output is deterministic: sorted keys, cards in id order, "\\n" line endings.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -19,50 +21,67 @@ VRAM_COLUMNS = ("id", "quantization", "context", "batch", "kv_dtype", "weights_b
 API_VERSION = 1
 
 
-def _json(data: Any, indent: int | None = None) -> bytes:
-    sep = (",", ": ") if indent else (",", ":")
-    return (json.dumps(data, sort_keys=True, ensure_ascii=False, indent=indent, separators=sep) + "\n").encode()
+def dumps(data: Any) -> str:
+    # compact separators keep the C encoder (indent= would fall back to pure Python)
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def model_record(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any]:
     return {"id": card["id"], "url": pages.model_url(card["id"]), "card": dict(card), "derived": derived}
 
 
-def index_record(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any]:
-    row = pages.index_row(card, derived)
+def index_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Compact entry of api/index.json from a models-index row (pages.index_row)."""
     return {k: row[k] for k in ("id", "name", "organization", "arch", "total", "active", "context",
                                 "license", "open_weights", "modalities", "release_date", "status")}
 
 
-def vram_csv(cards: list[Mapping[str, Any]], derived: Mapping[str, Mapping[str, Any] | None]) -> bytes:
+def vram_csv_rows(card_id: str, derived: Mapping[str, Any] | None) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(VRAM_COLUMNS)
-    for card in cards:
-        for row in pages.vram_rows(derived.get(card["id"])):
-            w.writerow([card["id"]] + [row.get(k, "") for k in VRAM_COLUMNS[1:]])
-    return buf.getvalue().encode()
+    for row in pages.vram_rows(derived):
+        w.writerow([card_id] + [row.get(k, "") for k in VRAM_COLUMNS[1:]])
+    return buf.getvalue()
 
 
-def build_exports(cards: list[Mapping[str, Any]], derived: Mapping[str, Mapping[str, Any] | None],
-                  schema_dir: Path | None) -> dict[str, bytes]:
-    out: dict[str, bytes] = {}
-    records = [model_record(c, derived.get(c["id"])) for c in cards]
-    out["api/models.json"] = _json({"version": API_VERSION, "count": len(records), "models": records})
-    out["api/index.json"] = _json({"version": API_VERSION, "count": len(cards),
-                                   "models": [index_record(c, derived.get(c["id"])) for c in cards]})
-    for rec in records:
-        out[f"api/models/{rec['id']}.json"] = _json(rec, indent=2)
-    out["api/vram.csv"] = vram_csv(cards, derived)
-    if schema_dir is not None and schema_dir.is_dir():
-        for path in sorted(schema_dir.iterdir()):
-            if path.is_file() and path.suffix in (".json", ".yaml"):
-                out[f"schema/{path.name}"] = path.read_bytes()
-    return out
+class ExportWriter:
+    """Writes the exports into ``out`` card by card; ``close`` finishes the combined files."""
 
+    def __init__(self, out: Path, count: int) -> None:
+        self.out = out
+        (out / "api" / "models").mkdir(parents=True, exist_ok=True)
+        self.paths: list[str] = []
+        self._models = open(out / "api" / "models.json", "w", encoding="utf-8", newline="\n")
+        self._models.write(f'{{"count":{count},"models":[')
+        self._csv = open(out / "api" / "vram.csv", "w", encoding="utf-8", newline="")
+        self._csv.write(",".join(VRAM_COLUMNS) + "\n")
+        self._index: list[dict[str, Any]] = []
+        self._first = True
 
-def write_exports(files: Mapping[str, bytes], site_dir: Path) -> None:
-    for rel, data in sorted(files.items()):
-        target = site_dir / rel
+    def add(self, card: Mapping[str, Any], derived: Mapping[str, Any] | None, row: Mapping[str, Any]) -> None:
+        text = dumps(model_record(card, derived))
+        self._models.write(("" if self._first else ",") + text)
+        self._first = False
+        rel = f"api/models/{card['id']}.json"
+        target = self.out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        target.write_text(text + "\n", encoding="utf-8", newline="\n")
+        self.paths.append(rel)
+        self._csv.write(vram_csv_rows(card["id"], derived))
+        self._index.append(index_record(row))
+
+    def close(self, schema_dir: Path | None) -> list[str]:
+        self._models.write(f'],"version":{API_VERSION}}}\n')
+        self._models.close()
+        self._csv.close()
+        (self.out / "api" / "index.json").write_text(
+            dumps({"count": len(self._index), "models": self._index, "version": API_VERSION}) + "\n",
+            encoding="utf-8", newline="\n")
+        self.paths += ["api/models.json", "api/vram.csv", "api/index.json"]
+        if schema_dir is not None and schema_dir.is_dir():
+            (self.out / "schema").mkdir(exist_ok=True)
+            for path in sorted(schema_dir.iterdir()):
+                if path.is_file() and path.suffix in (".json", ".yaml"):
+                    shutil.copyfile(path, self.out / "schema" / path.name)
+                    self.paths.append(f"schema/{path.name}")
+        return sorted(self.paths)

@@ -11,8 +11,11 @@ site's Markdown extensions.
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,7 @@ from mkdocs.structure.files import File, Files
 
 from generator.site import exports, leaderboard, pages, render
 from generator.site.gitdates import last_changes
-from generator.site.sources import Registry, load_all
+from generator.site.sources import Registry, derive, load_all
 
 CONTRIBUTING_MARKER = "<!-- llmcards:contributing -->"
 # Model pages are rendered in two parts: the head (name, facts, description) is the
@@ -54,7 +57,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
         self._pages: dict[str, tuple[str, Any]] = {}
         self._root = Path(".")
         self._t0 = 0.0
-        self._done = 0
+        self._tmp: Path | None = None
 
     # -- configuration -------------------------------------------------
     def _path(self, value: str) -> Path:
@@ -89,6 +92,9 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
             from mkdocs.exceptions import PluginError
             raise PluginError("invalid cards:\n" + "\n".join(reg.errors))
         self._reg = reg
+        self._cleanup()
+        self._tmp = Path(tempfile.mkdtemp(prefix="llmcards-exports-"))
+        writer = exports.ExportWriter(self._tmp, len(reg.cards))
         ranking = leaderboard.rank_models(reg.cards, reg.benchmarks)
         coding = next((cat for cat in ranking.categories if "cod" in cat.lower()), None)
         dates = last_changes(reg.root)
@@ -97,37 +103,66 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
         rows = []
         self._pages = {}
 
-        def add(src: str, title: str, kind: str, data: Any) -> None:
+        def add(src: str, title: str, kind: str, data: Any) -> File:
             existing = files.get_file_from_path(src)
             if existing is not None:
                 files.remove(existing)
-            files.append(File.generated(config, src, content=""))
+            f = File.generated(config, src, content="")
+            files.append(f)
             self._pages[src] = (kind, dict(data, title=title))
+            return f
 
-        for card in reg.cards:
+        # One pass over the cards: derive once, write the card's exports, render
+        # its page (head kept as text, the large rest kept compressed), drop the
+        # derived figures. Memory stays flat in the number of cards.
+        for n, card in enumerate(reg.cards, start=1):
             cid = card["id"]
-            derived = reg.derived.get(cid)
+            derived = derive(card, reg.catalogs)
             row = pages.index_row(card, derived)
             rows.append(row)
             by_org.setdefault(row["org_slug"], []).append(row)
             org_names.setdefault(row["org_slug"], row["organization"])
-            add(f"models/{cid}.md", card["name"], "model", {
-                "card": card, "derived": derived, "ranks": ranking.ranks.get(cid), "coding": coding,
-                "last_change": dates.get(f"{cid}.yaml"), "edit_url": self._edit_url(config, cid)})
+            writer.add(card, derived, row)
+            src = f"models/{cid}.md"
+            base = _base(pages.model_url(cid))
+            head = render.render("model.html", m=pages.model_summary(card, derived), base=base,
+                                 rest_marker=REST_MARKER)
+            details = pages.model_details(card, derived, ranks=ranking.ranks.get(cid), coding_category=coding,
+                                          last_change=dates.get(f"{cid}.yaml"),
+                                          edit_url=self._edit_url(config, cid))
+            rest = zlib.compress(render.render("model_rest.html", m=details, base=base).encode(), 1)
+            add(src, card["name"], "model", {"head": head, "rest": rest, "edit_url": details["edit_url"]})
+            if self.progress and n % 250 == 0:
+                print(f"  {n}/{len(reg.cards)} cards rendered ({time.perf_counter() - self._t0:.1f} s)",
+                      file=sys.stderr, flush=True)
         for org, org_rows in sorted(by_org.items()):
             add(f"models/{org}/index.md", org_names[org], "org", {"organization": org_names[org], "rows": org_rows})
         add("models/index.md", "Models", "index", {"rows": rows})
         add("compare.md", "Compare", "compare", {"rows": rows})
         add("leaderboard.md", "Local LLM leaderboard", "leaderboard",
             {"ranking": ranking, "benchmarks": reg.benchmarks})
-        # Exports are in-memory files too: mkdocs copies them, `serve` serves them,
-        # and links to them from hand-written pages validate.
-        for rel, data in exports.build_exports(reg.cards, reg.derived, self._path(self.config.schema_dir)).items():
+        # Exports are files of the site too: mkdocs copies them, `serve` serves
+        # them, and links to them from hand-written pages validate.
+        for rel in writer.close(self._path(self.config.schema_dir)):
             existing = files.get_file_from_path(rel)
             if existing is not None:
                 files.remove(existing)
-            files.append(File.generated(config, rel, content=data))
+            files.append(File.generated(config, rel, abs_src_path=str(self._tmp / rel)))
         return files
+
+    def _cleanup(self) -> None:
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def on_post_build(self, config: Any) -> None:
+        self._cleanup()
+
+    def on_build_error(self, error: Exception) -> None:
+        self._cleanup()
+
+    def on_shutdown(self) -> None:
+        self._cleanup()
 
     def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Any) -> str:
         entry = self._pages.get(page.file.src_uri)
@@ -149,8 +184,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
         kind, data = entry
         base = _base(page.url)
         if kind == "model":
-            m = pages.model_summary(data["card"], data["derived"])
-            return render.render("model.html", m=m, base=base, rest_marker=REST_MARKER)
+            return data["head"]
         if kind == "org":
             return render.render("org.html", base=base, **data)
         if kind == "index":
@@ -171,21 +205,8 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
         entry = self._pages.get(page.file.src_uri)
         if entry is None or entry[0] != "model":
             return output
-        data = entry[1]
-        m = pages.model_details(data["card"], data["derived"], ranks=data["ranks"],
-                                coding_category=data["coding"], last_change=data["last_change"],
-                                edit_url=data["edit_url"])
-        self._tick()
-        rest = render.render("model_rest.html", m=m, base=_base(page.url))
+        rest = zlib.decompress(entry[1]["rest"]).decode()
         return output.replace(REST_MARKER, rest, 1)
-
-    def _tick(self) -> None:
-        self._done += 1
-        if self.progress and self._reg and self._done % 250 == 0:
-            n = len(self._reg.cards)
-            print(f"  model pages {self._done}/{n} ({time.perf_counter() - self._t0:.1f} s)",
-                  file=sys.stderr, flush=True)
-
 
 def _scale_text(scale: Any) -> str:
     bounds = leaderboard.parse_scale(scale)

@@ -22,7 +22,6 @@ class Registry:
     root: Path
     cards: list[dict[str, Any]]                      # plain mappings, sorted by id
     paths: dict[str, Path]                            # card id -> YAML file
-    derived: dict[str, dict[str, Any] | None]         # card id -> derive() result
     catalogs: Any = None                              # whatever the calculator loads
     benchmarks: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)   # formatted validator messages
@@ -129,25 +128,28 @@ def load_benchmarks(schema_dir: Path) -> list[dict[str, Any]]:
     return [dict(b) for b in (data or [])]
 
 
-def derive_all(cards: list[dict[str, Any]], catalogs: Any) -> dict[str, dict[str, Any] | None]:
+def derive(card: Mapping[str, Any], catalogs: Any) -> dict[str, Any] | None:
+    """The calculator's derived figures for one card (None without the calculator).
+
+    Derived figures are large (every quantization x context); the site computes
+    them one card at a time and does not keep them, so memory stays flat.
+    """
     calc = _optional("generator.calc")
     fn = getattr(calc, "derive", None) if calc else None
-    out: dict[str, dict[str, Any] | None] = {}
-    for card in cards:
-        out[card["id"]] = fn(card, catalogs) if (fn is not None and catalogs is not None) else None
-    return out
+    if fn is None or catalogs is None:
+        return None
+    return fn(card, catalogs)
 
 
 def load_all(root: Path, schema_dir: Path) -> Registry:
     cards, paths, errors = load_cards(root)
     if errors:
-        return Registry(root=root, cards=[], paths={}, derived={}, errors=errors)
+        return Registry(root=root, cards=[], paths={}, errors=errors)
     catalogs = load_catalogs(schema_dir)
     return Registry(
         root=root,
         cards=cards,
         paths=paths,
-        derived=derive_all(cards, catalogs),
         catalogs=catalogs,
         benchmarks=load_benchmarks(schema_dir),
     )
