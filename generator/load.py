@@ -146,6 +146,12 @@ def _tagged_value(tag: str, text: str, mark: Any) -> Any:
     return float(value) if kind == "float" else value
 
 
+_SCALAR = ev.ScalarEvent
+_MAP_END = ev.MappingEndEvent
+_SEQ_END = ev.SequenceEndEvent
+# Plain words that do not resolve to text (everything else starting with a letter does).
+_WORDS = frozenset(k for k in _NULL | set(_BOOL) if k[:1].isalpha())
+
 _SCALAR_TAGS = {_TAG + k for k in ("str", "int", "float", "bool", "null")}
 
 
@@ -235,10 +241,57 @@ class _Builder:
         frame[3] = event.start_mark
 
     def run(self, parser: Any) -> None:
+        # The hot loop: plain keys and untagged scalars (nearly every event in a
+        # card) are handled inline; everything unusual goes through the methods.
+        get_event = parser.get_event
+        stack = self.stack
+        keys_at = self.positions.keys
+        values_at = self.positions.values
+        keep_text = self.keep_text
         documents = 0
         while True:
-            event = parser.get_event()
+            event = get_event()
             kind = type(event)
+            if kind is _SCALAR and stack:
+                frame = stack[-1]
+                container = frame[0]
+                text = event.value
+                plain = not event.style
+                if type(container) is dict and frame[2] is None:
+                    if event.tag is None and (not plain or (text[:1].isalpha() and text not in _WORDS)) and text not in frame[4]:
+                        mark = event.start_mark
+                        line = mark.line + 1
+                        frame[4][text] = line
+                        keys_at[frame[1] + (text,)] = (line, mark.column + 1)
+                        frame[2] = text
+                        frame[3] = mark
+                    else:
+                        self.key(event)
+                    continue
+                key = frame[2]
+                if event.tag is None and type(container) is dict and type(key) is str:
+                    path = frame[1] + (key,)
+                    if not plain:
+                        value: Any = text
+                    elif text[:1].isalpha() and text not in _WORDS:
+                        value = text
+                    else:
+                        value = _plain_value(text)
+                        if keep_text is not None and _is_number(value) and keep_text(path):
+                            value = text  # e.g. a bare year 2024 in a date field stays "2024"
+                        elif type(value) is float and not math.isfinite(value):
+                            self.error(f"{text!r} is not a finite number", event.start_mark, path)
+                            value = None
+                    mark = frame[3] if (plain and not text) else event.start_mark
+                    values_at[path] = (mark.line + 1, mark.column + 1)
+                    container[key] = value
+                    frame[2] = None
+                    continue
+                self.value(event)
+                continue
+            if kind is _MAP_END or kind is _SEQ_END:
+                stack.pop()
+                continue
             if kind is ev.StreamEndEvent:
                 break
             if kind is ev.StreamStartEvent or kind is ev.DocumentEndEvent:
@@ -256,13 +309,10 @@ class _Builder:
                     f"aliases (*{event.anchor}) are not allowed in cards: write the value out",
                     event.start_mark,
                 )
-            if not self.stack:
+            if not stack:
                 self.top(event)
                 continue
-            frame = self.stack[-1]
-            if kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
-                self.stack.pop()
-                continue
+            frame = stack[-1]
             if isinstance(frame[0], dict) and frame[2] is None:
                 self.key(event)
                 continue

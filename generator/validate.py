@@ -12,6 +12,7 @@ Nothing here raises for bad input; every problem is a located ``CardError``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
@@ -64,7 +65,7 @@ def gather(paths: Iterable[Path | str]) -> tuple[list[Target], list[CardError]]:
     """Files to check. A directory is a registry root (ids relative to it); a file is checked on its own."""
     targets: list[Target] = []
     errors: list[CardError] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for given in paths:
         given_path = Path(given)
         if given_path.is_dir():
@@ -80,7 +81,7 @@ def gather(paths: Iterable[Path | str]) -> tuple[list[Target], list[CardError]]:
             errors.append(CardError(str(given_path), 0, 0, (), "no such file or directory"))
     unique = []
     for t in targets:
-        key = t.path.resolve()
+        key = os.path.normcase(os.path.abspath(t.path))
         if key not in seen:
             seen.add(key)
             unique.append(t)
@@ -142,18 +143,35 @@ def _locate(display: str, loaded: Loaded, problem: Problem) -> CardError:
 
 # -- stage 3: registry-wide ----------------------------------------------------
 
-def _duplicate_ids(loaded_cards: Sequence[tuple[Target, Loaded]]) -> list[CardError]:
+@dataclass(frozen=True)
+class _Outcome:
+    """What one card's check hands back to the registry-wide stage."""
+
+    target: Target
+    card: Optional[Card]
+    errors: list
+    card_id: Optional[str]
+    id_position: tuple
+
+
+def _check(validator: CardValidator, target: Target) -> _Outcome:
+    card, errors, loaded = validator.validate(target)
+    card_id = loaded.data.get("id") if loaded is not None and loaded.data else None
+    position = loaded.positions.locate(("id",)) if loaded is not None else (0, 0)
+    return _Outcome(target, card, errors, card_id if isinstance(card_id, str) else None, position)
+
+
+def _duplicate_ids(outcomes: Sequence[_Outcome]) -> list[CardError]:
     first: dict[str, str] = {}
     errors = []
-    for target, loaded in loaded_cards:
-        card_id = loaded.data.get("id") if loaded.data else None
-        if not isinstance(card_id, str):
+    for o in outcomes:
+        if o.card_id is None:
             continue
-        if card_id in first:
-            line, col = loaded.positions.locate(("id",))
-            errors.append(CardError(target.display, line, col, ("id",), f"id {card_id!r} is already used by {first[card_id]}"))
+        if o.card_id in first:
+            line, col = o.id_position
+            errors.append(CardError(o.target.display, line, col, ("id",), f"id {o.card_id!r} is already used by {first[o.card_id]}"))
         else:
-            first[card_id] = target.display
+            first[o.card_id] = o.target.display
     return errors
 
 
@@ -162,19 +180,13 @@ def validate_paths(paths: Iterable[Path | str], validator: Optional[CardValidato
     targets, errors = gather(paths)
     validator = validator or CardValidator()
     errors.extend(validator.catalog.errors)
-    cards: list[Card] = []
-    loaded_cards: list[tuple[Target, Loaded]] = []
-    for target in targets:
-        card, card_errors, loaded = validator.validate(target)
-        errors.extend(card_errors)
-        if loaded is not None and loaded.data is not None:
-            loaded_cards.append((target, loaded))
-        if card is not None:
-            cards.append(card)
-    registry_errors = _duplicate_ids(loaded_cards)
+    outcomes = [_check(validator, t) for t in targets]
+    for o in outcomes:
+        errors.extend(o.errors)
+    registry_errors = _duplicate_ids(outcomes)
     errors.extend(registry_errors)
     bad_files = {e.file for e in registry_errors}
-    cards = [c for c in cards if c.display_path not in bad_files]
+    cards = [o.card for o in outcomes if o.card is not None and o.target.display not in bad_files]
     errors.sort(key=CardError.sort_key)
     return Report(cards=cards, errors=errors, files=len(targets))
 

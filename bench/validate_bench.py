@@ -1,0 +1,117 @@
+"""Benchmark: `llmcards validate` vs `check-jsonschema` on N synthetic cards.
+
+    python bench/validate_bench.py [--cards 1000] [--runs 5]
+
+Writes N valid cards (variations of tests/cards/valid/meta/llama-3.1-8b.yaml:
+different ids, layer counts, widths and head counts, with the parameter total
+recomputed so every card is valid) into a temporary registry, then times, each
+`--runs` times:
+
+* core: ``validate_paths`` in this process (schema compiled once, as in a run);
+* cli: ``python -m generator validate DIR`` as a subprocess (start-up included);
+* check-jsonschema: ``check-jsonschema --schemafile schema/model-card.schema.json FILES``.
+
+Prints the medians and the ratio check-jsonschema / cli.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generator.calc.params import count_parameters  # noqa: E402
+from generator.load import load_file  # noqa: E402
+
+BASE = ROOT / "tests" / "cards" / "valid" / "meta" / "llama-3.1-8b.yaml"
+SCHEMA = ROOT / "schema" / "model-card.schema.json"
+
+
+def _variant(text: str, data: dict, i: int) -> str:
+    layers = 16 + i % 48
+    heads = (16, 32, 64)[i % 3]
+    kv = (2, 4, 8)[(i // 3) % 3]
+    hidden = heads * 128
+    arch = data["architecture"]
+    card = {**data, "architecture": {**arch, "layers": layers, "hidden_size": hidden,
+                                     "attention": {**arch["attention"], "heads": heads, "kv_heads": kv}}}
+    total = count_parameters(card).total
+    out = text.replace("id: meta/llama-3.1-8b", f"id: org{i % 50}/model-{i}")
+    out = out.replace("  layers: 32\n", f"  layers: {layers}\n")
+    out = out.replace("  hidden_size: 4096\n", f"  hidden_size: {hidden}\n")
+    out = out.replace("    heads: 32\n", f"    heads: {heads}\n")
+    out = out.replace("    kv_heads: 8\n", f"    kv_heads: {kv}\n")
+    return out.replace("  total: 8030261248\n", f"  total: {total}\n")
+
+
+def make_cards(root: Path, n: int) -> list[Path]:
+    text = BASE.read_text()
+    data = load_file(BASE).data
+    paths = []
+    for i in range(n):
+        p = root / f"org{i % 50}" / f"model-{i}.yaml"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(_variant(text, data, i))
+        paths.append(p)
+    return paths
+
+
+def _time(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cards", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    cjs = shutil.which("check-jsonschema")
+    with tempfile.TemporaryDirectory() as tmp:
+        reg = Path(tmp) / "registry"
+        files = make_cards(reg, args.cards)
+        from generator.validate import validate_paths
+
+        first = validate_paths([reg])
+        assert not first.errors and len(first.cards) == args.cards, first.errors[:3]
+
+        def cli() -> None:
+            proc = subprocess.run([sys.executable, "-m", "generator", "validate", str(reg)], cwd=ROOT,
+                                  capture_output=True, text=True)
+            assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+
+        def baseline() -> None:
+            proc = subprocess.run([cjs, "--schemafile", str(SCHEMA), *map(str, files)], capture_output=True, text=True)
+            assert proc.returncode == 0, proc.stdout[-2000:]
+
+        core_t, cli_t, cjs_t = [], [], []
+        for _ in range(args.runs):
+            core_t.append(_time(lambda: validate_paths([reg])))
+            cli_t.append(_time(cli))
+            if cjs:
+                cjs_t.append(_time(baseline))
+    core, cli_m = statistics.median(core_t), statistics.median(cli_t)
+    print(f"cards: {args.cards}, runs: {args.runs} (medians)")
+    print(f"llmcards core (in-process validate_paths): {core:.3f} s  ({core / args.cards * 1e3:.3f} ms/card)")
+    print(f"llmcards validate (CLI subprocess):        {cli_m:.3f} s")
+    if cjs_t:
+        base = statistics.median(cjs_t)
+        print(f"check-jsonschema (same files, same schema): {base:.3f} s")
+        print(f"ratio check-jsonschema / llmcards CLI:     {base / cli_m:.1f}x")
+        print(f"ratio check-jsonschema / llmcards core:    {base / core:.1f}x")
+    else:
+        print("check-jsonschema not installed: no baseline")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
