@@ -36,7 +36,10 @@ def vram_chart(series: dict[str, list[tuple[int, int]]], capacities: list[tuple[
     if lx1 == lx0:
         lx1 = lx0 + 1
     top_data = max(y for _, y in points) / 1e9
-    visible_caps = [(lab, b) for lab, b in capacities if b / 1e9 <= top_data * 1.6]
+    # capacities below the data, plus the first one above it (the headroom line)
+    below = [(lab, b) for lab, b in sorted(capacities, key=lambda c: c[1]) if b / 1e9 <= top_data]
+    above = [(lab, b) for lab, b in sorted(capacities, key=lambda c: c[1]) if b / 1e9 > top_data][:1]
+    visible_caps = below + above
     ymax = _nice_max(max([top_data] + [b / 1e9 for _, b in visible_caps]))
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
 

@@ -85,8 +85,12 @@ def format_errors(errors: list[Any]) -> list[str]:
 
 def load_cards(root: Path) -> tuple[list[dict[str, Any]], dict[str, Path], list[str]]:
     """Cards under ``root`` (validated when the validator is present) and error messages."""
-    load = _optional("generator.load")
-    fn = getattr(load, "load_registry", None) if load else None
+    fn = None
+    for modname in ("generator.validate", "generator.load"):
+        mod = _optional(modname)
+        fn = getattr(mod, "load_registry", None) if mod else None
+        if fn is not None:
+            break
     paths: dict[str, Path] = {}
     if fn is not None:
         cards_raw, errors = fn(root)

@@ -1,0 +1,93 @@
+"""Page data: formatting, GPU tiers, VRAM grid, spec rows, safe JSON embedding."""
+
+import json
+
+from generator.site import fmt, pages
+from generator.site.chart import vram_chart
+
+
+def test_param_formatting():
+    # Llama 3.1 8B has 8,030,261,248 parameters (published safetensors count).
+    assert fmt.params(8_030_261_248) == "8.03B"
+    assert fmt.exact(8_030_261_248) == "8,030,261,248"
+    assert fmt.params(46_702_792_704) == "46.7B"      # Mixtral 8x7B
+    assert fmt.params(405_000_000_000) == "405B"
+    assert fmt.params(1_500_000_000_000) == "1.50T"
+    assert fmt.params(None) == "—"
+
+
+def test_tokens_and_bytes():
+    assert fmt.tokens(131072) == "128K"      # 128 * 1024
+    assert fmt.tokens(1048576) == "1M"
+    assert fmt.tokens(32000) == "32K"
+    assert fmt.tokens(4000) == "4K"
+    assert fmt.tokens(3000) == "3K"
+    assert fmt.tokens(1500) == "1,500"
+    assert fmt.gb(5_902_058_752) == "5.90 GB"
+    assert fmt.gb(17_049_683_200) == "17.0 GB"
+    assert fmt.gb(None) == "—"
+
+
+def test_gpu_tiers_boundaries():
+    assert pages.tier_of(24_000_000_000) == "24 GB"
+    assert pages.tier_of(24_000_000_001) == "48 GB"
+    assert pages.tier_of(80_000_000_000) == "80 GB"
+    assert pages.tier_of(80_000_000_001) == "more"
+    assert pages.tier_of(None) == "unknown"
+
+
+def test_vram_table_grid_and_tiers():
+    derived = {"vram": [
+        {"quantization": "BF16", "context": 8192, "batch": 1, "kv_dtype": "F16", "total_bytes": 30_000_000_000},
+        {"quantization": "BF16", "context": 1024, "batch": 1, "kv_dtype": "F16", "total_bytes": 20_000_000_000},
+        {"quantization": "Q4_K_M", "context": 1024, "batch": 1, "kv_dtype": "F16", "total_bytes": 6_000_000_000},
+        {"quantization": "Q4_K_M", "context": 8192, "batch": 1, "kv_dtype": "F16", "total_bytes": 90_000_000_000},
+        # other batches are not part of the grid
+        {"quantization": "BF16", "context": 8192, "batch": 4, "kv_dtype": "F16", "total_bytes": 1},
+    ]}
+    t = pages.vram_table(derived)
+    assert t["contexts"] == ["1K", "8K"]
+    assert [r["quantization"] for r in t["rows"]] == ["BF16", "Q4_K_M"]
+    assert [c["tier"] for c in t["rows"][0]["cells"]] == ["24 GB", "48 GB"]
+    assert [c["text"] for c in t["rows"][1]["cells"]] == ["6.00 GB", "90.0 GB"]
+    assert t["rows"][1]["cells"][1]["tier"] == "more"
+
+
+def test_unknown_specs_are_dashes():
+    card = {"id": "x/y", "name": "Y", "architecture": {"type": "dense", "attention": {}, "experts": None}}
+    rows = dict(pages.spec_rows(card, None))
+    assert rows["Hidden size"] == "—"
+    assert rows["Experts"] == "—"
+    assert rows["Head dim"] == "—"
+
+
+def test_head_dim_from_hidden_size():
+    # Llama 3.1 8B: hidden 4096 / 32 heads = 128 when head_dim is not given
+    card = {"id": "x/y", "name": "Y", "architecture": {"type": "dense", "hidden_size": 4096,
+                                                       "attention": {"heads": 32, "head_dim": None}}}
+    assert dict(pages.spec_rows(card, None))["Head dim"] == "128"
+
+
+def test_json_for_script_cannot_close_the_tag():
+    text = pages.json_for_script({"name": "</script><script>alert(1)</script>", "amp": "a&b"})
+    assert "</script" not in text and "<" not in text and "&" not in text
+    assert json.loads(text) == {"name": "</script><script>alert(1)</script>", "amp": "a&b"}
+
+
+def test_param_check_column():
+    card = {"parameters": {"total": 100, "active": None}}
+    derived = {"parameters": {"basis": "architecture", "total": 100, "active": 100}}
+    rows = pages.param_rows(card, derived)
+    assert rows[0]["check"] == "matches"
+    derived["parameters"]["total"] = 103
+    assert pages.param_rows(card, derived)[0]["check"] == "differs by +3"
+
+
+def test_chart_draws_one_line_per_series_and_escapes():
+    svg = vram_chart({"Q4<x>": [(1024, 5 * 10**9), (8192, 7 * 10**9)]}, [("24 GB", 24 * 10**9)], "t & t")
+    assert svg.startswith("<svg") and svg.count("<polyline") == 1
+    assert "Q4&lt;x&gt;" in svg and "t &amp; t" in svg
+    # capacities: the first one above the data is drawn (headroom), higher ones are not
+    svg = vram_chart({"a": [(1024, 30 * 10**9)]}, [("24 GB", 24 * 10**9), ("48 GB", 48 * 10**9),
+                                                   ("80 GB", 80 * 10**9)], "t")
+    assert "24 GB" in svg and "48 GB" in svg and "80 GB" not in svg
