@@ -1,0 +1,140 @@
+// Compare page: pick 2-4 models; their records are fetched from this site's
+// api/models/<org>/<model>.json and laid side by side. No library.
+(function () {
+  "use strict";
+  var form = document.getElementById("compare-form");
+  var table = document.getElementById("compare-table");
+  var hint = document.getElementById("compare-hint");
+  if (!form || !table) return;
+  var base = form.dataset.base || "./";
+  var cache = {};
+  var DASH = "—";
+
+  function params(n) {
+    if (n === null || n === undefined) return DASH;
+    var units = [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "K"]];
+    for (var i = 0; i < units.length; i++) {
+      if (Math.abs(n) >= units[i][0]) {
+        var v = n / units[i][0];
+        return v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0) + units[i][1];
+      }
+    }
+    return String(n);
+  }
+  function gb(b) {
+    if (b === null || b === undefined) return DASH;
+    var v = b / 1e9;
+    return (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v).toLocaleString("en-US")) + " GB";
+  }
+  function tokens(n) {
+    if (n === null || n === undefined) return DASH;
+    if (n >= 1048576 && n % 1048576 === 0) return n / 1048576 + "M";
+    if (n >= 1024 && n % 1024 === 0) return n / 1024 + "K";
+    return n.toLocaleString("en-US");
+  }
+  function val(v) {
+    if (v === null || v === undefined) return DASH;
+    if (v === true) return "yes";
+    if (v === false) return "no";
+    if (Array.isArray(v)) return v.join(", ");
+    return typeof v === "number" ? v.toLocaleString("en-US") : String(v);
+  }
+  function get(o, path) {
+    return path.split(".").reduce(function (x, k) { return x === null || x === undefined ? null : x[k]; }, o);
+  }
+  function vramAt(rec, q, ctx) {
+    var rows = get(rec, "derived.vram") || [];
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i];
+      if (r.quantization === q && r.context === ctx && r.batch === 1 && r.kv_dtype === "F16") return r.total_bytes;
+    }
+    return null;
+  }
+
+  var SPEC_ROWS = [
+    ["Organization", function (r) { return val(get(r, "card.organization")); }],
+    ["Total parameters", function (r) { return params(get(r, "derived.parameters.total") || get(r, "card.parameters.total")); }],
+    ["Active parameters", function (r) { return params(get(r, "derived.parameters.active") || get(r, "card.parameters.active")); }],
+    ["Architecture", function (r) { return val(get(r, "card.architecture.type")); }],
+    ["Context length", function (r) { return tokens(get(r, "card.context_length")); }],
+    ["License", function (r) { return val(get(r, "card.license.spdx") || get(r, "card.license.name")); }],
+    ["Open weights", function (r) { return val(get(r, "card.open_weights")); }],
+    ["Release date", function (r) { return val(get(r, "card.release_date")); }],
+    ["Layers", function (r) { return val(get(r, "card.architecture.layers")); }],
+    ["Hidden size", function (r) { return val(get(r, "card.architecture.hidden_size")); }],
+    ["Attention", function (r) { return val(get(r, "card.architecture.attention.structure")); }],
+    ["Attention heads", function (r) { return val(get(r, "card.architecture.attention.heads")); }],
+    ["KV heads", function (r) { return val(get(r, "card.architecture.attention.kv_heads")); }],
+    ["Experts (active)", function (r) {
+      var e = get(r, "card.architecture.experts");
+      return e ? val(e.total) + " (" + val(e.active) + ")" : DASH;
+    }]
+  ];
+  var VRAM_ROWS = [["BF16", 8192], ["Q8_0", 8192], ["Q4_K_M", 8192], ["Q4_K_M", 32768]];
+
+  function cell(tag, text, cls) {
+    var el = document.createElement(tag);
+    el.textContent = text;
+    if (cls) el.className = cls;
+    return el;
+  }
+  function render(records) {
+    var thead = table.tHead, tbody = table.tBodies[0];
+    thead.textContent = ""; tbody.textContent = "";
+    var hr = document.createElement("tr");
+    hr.appendChild(cell("th", ""));
+    records.forEach(function (r) {
+      var th = document.createElement("th");
+      var a = document.createElement("a");
+      a.href = base + r.url; a.textContent = get(r, "card.name");
+      th.appendChild(a); hr.appendChild(th);
+    });
+    thead.appendChild(hr);
+    function addRow(label, fn) {
+      var tr = document.createElement("tr");
+      tr.appendChild(cell("th", label));
+      records.forEach(function (r) { tr.appendChild(cell("td", fn(r))); });
+      tbody.appendChild(tr);
+    }
+    SPEC_ROWS.forEach(function (s) { addRow(s[0], s[1]); });
+    VRAM_ROWS.forEach(function (v) {
+      addRow("VRAM " + v[0] + " @ " + tokens(v[1]), function (r) { return gb(vramAt(r, v[0], v[1])); });
+    });
+    table.hidden = false;
+    hint.hidden = true;
+  }
+  function load(id) {
+    if (!cache[id]) {
+      cache[id] = fetch(base + "api/models/" + id + ".json").then(function (resp) {
+        if (!resp.ok) throw new Error("cannot load " + id + ": " + resp.status);
+        return resp.json();
+      });
+    }
+    return cache[id];
+  }
+  function chosen() {
+    var ids = [];
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.value && ids.indexOf(el.value) < 0) ids.push(el.value);
+    });
+    return ids;
+  }
+  function syncUrl(ids) {
+    if (window.history && window.history.replaceState) {
+      window.history.replaceState(null, "", ids.length ? "#" + ids.join(",") : "#");
+    }
+  }
+  function update() {
+    var ids = chosen();
+    syncUrl(ids);
+    if (ids.length < 2) { table.hidden = true; hint.hidden = false; return; }
+    Promise.all(ids.map(load)).then(render).catch(function (e) {
+      hint.hidden = false; hint.textContent = String(e.message || e);
+    });
+  }
+  // preselect from the URL fragment: compare/#meta/llama-3.1-8b,mistralai/mixtral-8x7b
+  var pre = decodeURIComponent(window.location.hash.replace(/^#/, "")).split(",").filter(Boolean).slice(0, 4);
+  pre.forEach(function (id, i) { var sel = form.elements[i]; if (sel) sel.value = id; });
+  form.addEventListener("change", update);
+  update();
+})();
