@@ -60,4 +60,6 @@ def text_path_predicate(paths: frozenset[tuple]):
     def keep_text(path: tuple) -> bool:
         return tuple("*" if isinstance(p, int) else p for p in path) in paths
 
+    # The loader's fast reject: a path can only match when its last key is one of these.
+    keep_text.last_keys = frozenset(p[-1] for p in paths if p)  # type: ignore[attr-defined]
     return keep_text

@@ -163,7 +163,7 @@ class _Builder:
         self.keep_text = keep_text
         self.positions = Positions()
         self.errors: list[CardError] = []
-        # Each frame: [container, path, pending_key, pending_key_mark, first_lines]
+        # Each frame: [container, path, pending_key, pending_key_mark, first_lines, is_mapping]
         self.stack: list[list] = []
         self.root: Optional[dict] = None
 
@@ -241,56 +241,71 @@ class _Builder:
         frame[3] = event.start_mark
 
     def run(self, parser: Any) -> None:
-        # The hot loop: plain keys and untagged scalars (nearly every event in a
-        # card) are handled inline; everything unusual goes through the methods.
+        # The hot loop: plain keys and untagged scalars inside mappings (nearly
+        # every event in a card) are handled inline with the innermost frame in
+        # a local; everything unusual goes through the methods, after which the
+        # local is refreshed (they may push frames).
         get_event = parser.get_event
         stack = self.stack
         keys_at = self.positions.keys
         values_at = self.positions.values
         keep_text = self.keep_text
+        # Optional fast reject: the last path elements keep_text can accept.
+        text_keys = getattr(keep_text, "last_keys", None)
+        words = _WORDS
         documents = 0
+        frame: Optional[list] = None  # stack[-1], or None when the stack is empty
         while True:
             event = get_event()
             kind = type(event)
-            if kind is _SCALAR and stack:
-                frame = stack[-1]
-                container = frame[0]
+            if kind is _SCALAR and frame is not None and frame[5]:
                 text = event.value
-                plain = not event.style
-                if type(container) is dict and frame[2] is None:
-                    if event.tag is None and (not plain or (text[:1].isalpha() and text not in _WORDS)) and text not in frame[4]:
+                key = frame[2]
+                if key is None:
+                    firsts = frame[4]
+                    if event.tag is None and text not in firsts and (
+                        event.style or (text[:1].isalpha() and text not in words)
+                    ):
                         mark = event.start_mark
                         line = mark.line + 1
-                        frame[4][text] = line
+                        firsts[text] = line
                         keys_at[frame[1] + (text,)] = (line, mark.column + 1)
                         frame[2] = text
                         frame[3] = mark
                     else:
                         self.key(event)
                     continue
-                key = frame[2]
-                if event.tag is None and type(container) is dict and type(key) is str:
+                if event.tag is None and type(key) is str:
                     path = frame[1] + (key,)
-                    if not plain:
+                    if event.style:
                         value: Any = text
-                    elif text[:1].isalpha() and text not in _WORDS:
-                        value = text
+                        mark = event.start_mark
                     else:
-                        value = _plain_value(text)
-                        if keep_text is not None and _is_number(value) and keep_text(path):
-                            value = text  # e.g. a bare year 2024 in a date field stays "2024"
-                        elif type(value) is float and not math.isfinite(value):
-                            self.error(f"{text!r} is not a finite number", event.start_mark, path)
+                        if not text:
                             value = None
-                    mark = frame[3] if (plain and not text) else event.start_mark
+                            mark = frame[3]  # an empty value: point at its key
+                        elif text[:1].isalpha() and text not in words:
+                            value = text
+                            mark = event.start_mark
+                        else:
+                            mark = event.start_mark
+                            value = int(text) if text.isdigit() and text.isascii() else _plain_value(text)
+                            if type(value) is int or type(value) is float:
+                                if keep_text is not None and (text_keys is None or key in text_keys) and keep_text(path):
+                                    value = text  # e.g. a bare year 2024 in a date field stays "2024"
+                                elif type(value) is float and not math.isfinite(value):
+                                    self.error(f"{text!r} is not a finite number", mark, path)
+                                    value = None
                     values_at[path] = (mark.line + 1, mark.column + 1)
-                    container[key] = value
+                    frame[0][key] = value
                     frame[2] = None
                     continue
                 self.value(event)
+                frame = stack[-1]
                 continue
             if kind is _MAP_END or kind is _SEQ_END:
                 stack.pop()
+                frame = stack[-1] if stack else None
                 continue
             if kind is ev.StreamEndEvent:
                 break
@@ -309,14 +324,13 @@ class _Builder:
                     f"aliases (*{event.anchor}) are not allowed in cards: write the value out",
                     event.start_mark,
                 )
-            if not stack:
+            if frame is None:
                 self.top(event)
-                continue
-            frame = stack[-1]
-            if isinstance(frame[0], dict) and frame[2] is None:
+            elif frame[5] and frame[2] is None:
                 self.key(event)
-                continue
-            self.value(event)
+            else:
+                self.value(event)
+            frame = stack[-1] if stack else None
         if documents == 0:
             raise _Fatal("the file is empty: a card is a YAML mapping (key: value lines)", None)
 
@@ -325,7 +339,7 @@ class _Builder:
             self.check_collection_tag(event, "map")
             self.root = {}
             self.positions.values[()] = _pos(event.start_mark)
-            self.stack.append([self.root, (), None, None, {}])
+            self.stack.append([self.root, (), None, None, {}, True])
             return
         found = "a list" if isinstance(event, ev.SequenceStartEvent) else "a single value"
         if isinstance(event, ev.ScalarEvent) and event.value == "" and not event.style:
@@ -360,7 +374,7 @@ class _Builder:
             frame[2] = None
         else:
             self.attach(container, path, event.start_mark, True, False)
-        self.stack.append([container, path, None, None, {}])
+        self.stack.append([container, path, None, None, {}, type(container) is dict])
 
 
 def _is_number(value: Any) -> bool:

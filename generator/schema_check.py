@@ -1,7 +1,7 @@
 """JSON Schema validation of one card, fast when valid, thorough when not.
 
 The fast path is the schema compiled to Python by fastjsonschema (tens of
-microseconds per card). Only when it rejects a card do we import
+microseconds per card; the compiled code is cached, see compiled_schema). Only when it rejects a card do we import
 python-jsonschema (Draft 2020-12, format checking on) to collect *every*
 error, and turn each into a message a contributor can act on.
 """
@@ -13,6 +13,8 @@ import re
 from typing import Any, Iterator, Mapping, NamedTuple
 
 import fastjsonschema
+
+from generator.compiled_schema import compile_validator
 
 
 class Problem(NamedTuple):
@@ -28,7 +30,7 @@ class SchemaChecker:
 
     def __init__(self, schema: Mapping[str, Any]) -> None:
         self.schema = schema
-        self._fast = fastjsonschema.compile(schema)
+        self._fast = compile_validator(schema)
         self._slow = None
 
     def check(self, data: Any) -> list[Problem]:

@@ -25,6 +25,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="text",
         help="text: file:line:col: field: message; json: a list of error objects; github: Actions annotations",
     )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_int,
+        default=None,
+        help="processes to check cards with (default: one per CPU for large registries)",
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from generator.validate import validate_paths  # imported late: `llmcards --help` stays fast
 
     try:
-        report = validate_paths(paths)
+        report = validate_paths(paths, jobs=args.jobs, keep_cards=False)
     except FileNotFoundError as exc:  # the schema itself is missing
         print(f"llmcards validate: {exc}", file=sys.stderr)
         return 2
