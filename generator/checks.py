@@ -10,7 +10,8 @@ from __future__ import annotations
 import calendar
 import difflib
 import re
-from typing import Any, Callable, Iterator, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, Callable, Iterator, Optional
 
 from generator.schema_check import Problem
 
