@@ -70,17 +70,14 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from generator.calc.catalogs import Catalogs
-from generator.calc.hardware import decode_ceiling, devices_needed, usable_bytes
+from generator.calc.hardware import hardware_table
 from generator.calc.memory import (
     ACTIVATION_BYTES,
     OVERHEAD_BYTES,
     UBATCH_TOKENS,
     activation_width,
     activations_bytes,
-    kv_cache_bytes,
     kv_groups,
-    tensor_bytes,
-    weight_bytes,
 )
 from generator.calc.params import ParameterCount, count_parameters
 from generator.calc.tables import (
@@ -89,9 +86,11 @@ from generator.calc.tables import (
     reference_context,
     table_contexts,
     vram_row,
+    vram_rows,
 )
 from generator.calc.tensors import inventory
 from generator.calc.training import TRAIN_SEQ, training_memory
+from generator.calc.weights import group, weight_bytes_all
 
 API_VERSION = 1
 
@@ -150,7 +149,12 @@ def _parameters(card: Mapping[str, Any], pc: ParameterCount | None) -> dict[str,
     }
 
 
+def _kv_per_token(groups) -> list[tuple[int, int | None]]:
+    return [(g.layers * g.elements_per_token, g.window) for g in groups]
+
+
 def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
+    plan = catalogs.plan  # catalog-derived constants, built once per catalogs value
     pc = count_parameters(card)
     params = _parameters(card, pc)
     max_ctx = max_context_of(card)
@@ -162,73 +166,64 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     groups = _safe(kv_groups, card)
     width = _safe(activation_width, card)
 
-    weights: dict[str, int | None] = {}
-    active_weights: dict[str, int | None] = {}
-    for q in catalogs.quantizations:
-        if inv is not None:
-            wb = weight_bytes(inv, q, catalogs, extra)
-            weights[q["id"]] = wb.total
-            unused = 0
-            if inv.n_experts:
-                unused = wb.routed_experts * (inv.n_experts - inv.n_active_experts) // inv.n_experts
-            active_weights[q["id"]] = wb.total - unused - wb.input_embedding - wb.extra
-        elif params["total"] is not None:
-            # Declared figures only: every parameter at the main storage type.
-            weights[q["id"]] = tensor_bytes(catalogs, q["types"]["default"], int(params["total"]))
-            act = params["active"] if params["active"] is not None else params["total"]
-            active_weights[q["id"]] = tensor_bytes(catalogs, q["types"]["default"], int(act))
+    ids = plan.ids
+    ct = None
+    if inv is not None:
+        ct = group(inv)
+        wbs = weight_bytes_all(ct, plan.compiled, catalogs.tensor_types, extra)
+        weights = [wb.total for wb in wbs]
+        if inv.n_experts:
+            n_e, n_a = inv.n_experts, inv.n_active_experts
+            active_weights = [
+                wb.total - wb.routed_experts * (n_e - n_a) // n_e - wb.input_embedding - wb.extra for wb in wbs
+            ]
         else:
-            weights[q["id"]] = active_weights[q["id"]] = None
+            active_weights = [wb.total - wb.input_embedding - wb.extra for wb in wbs]
+    elif params["total"] is not None:
+        # Declared figures only: every parameter at the main storage type.
+        total = int(params["total"])
+        act_p = int(params["active"] if params["active"] is not None else params["total"])
+        weights = [total * bb // bw for bw, bb in plan.default_types]
+        active_weights = [act_p * bb // bw for bw, bb in plan.default_types]
+    else:
+        weights = [None] * len(ids)
+        active_weights = weights
 
-    kv_types = {k: catalogs.tensor_types[t] for k, t in catalogs.kv_dtypes.items()}
+    # KV elements per token of context, summed over layer groups; windows cap the context.
+    kv_bw, kv_bb = plan.kv_types[DEFAULT_KV_DTYPE]
+    per_token = None if groups is None else _kv_per_token(groups)
 
-    def kv(ctx: int, batch: int, dtype: str) -> int | None:
-        return None if groups is None else kv_cache_bytes(groups, ctx, batch, kv_types[dtype])
+    def kv(ctx: int, batch: int) -> int | None:
+        if per_token is None:
+            return None
+        elems = 0
+        for n, window in per_token:
+            elems += n * (ctx if window is None or ctx < window else window)
+        return elems * batch * kv_bb // kv_bw
 
     def act(ctx: int, batch: int) -> int | None:
         return None if width is None else activations_bytes(width, ctx, batch)
 
-    vram = []
-    for q in catalogs.quantizations:
-        for ctx in contexts:
-            vram.append(vram_row(q["id"], ctx, 1, DEFAULT_KV_DTYPE, weights[q["id"]], kv(ctx, 1, DEFAULT_KV_DTYPE), act(ctx, 1), OVERHEAD_BYTES))
-    for q in catalogs.quantizations:
-        for b in BATCH_VARIANTS:
-            vram.append(vram_row(q["id"], ref_ctx, b, DEFAULT_KV_DTYPE, weights[q["id"]], kv(ref_ctx, b, DEFAULT_KV_DTYPE), act(ref_ctx, b), OVERHEAD_BYTES))
+    cells = [(ctx, 1, kv(ctx, 1), act(ctx, 1)) for ctx in contexts]
+    cells_b = [(ref_ctx, b, kv(ref_ctx, b), act(ref_ctx, b)) for b in BATCH_VARIANTS]
+    q_weights = list(zip(ids, weights))
+    vram = vram_rows(q_weights, cells, DEFAULT_KV_DTYPE, OVERHEAD_BYTES)
+    vram += vram_rows(q_weights, cells_b, DEFAULT_KV_DTYPE, OVERHEAD_BYTES)
 
-    hardware = []
-    kv_ref = kv(ref_ctx, 1, DEFAULT_KV_DTYPE)
-    act_ref = act(ref_ctx, 1)
     # Per quantization: bytes to hold and bytes read per token (unknown KV counts as 0; basis says so).
-    per_quant = []
-    for q in catalogs.quantizations:
-        w = weights[q["id"]]
-        if w is None:
-            per_quant.append((q["id"], None, 0))
-        else:
-            per_quant.append((q["id"], w + (kv_ref or 0) + (act_ref or 0), int(active_weights[q["id"]] or 0) + (kv_ref or 0)))
-    for gpu in catalogs.gpus:
-        fits = []
-        for qid, model, per_token in per_quant:
-            if model is None:
-                fits.append({"quantization": qid, "total_bytes": None, "devices": None, "decode_tokens_per_s_upper_bound": None})
-                continue
-            n = devices_needed(model, OVERHEAD_BYTES, gpu)
-            speed = None if n is None else decode_ceiling(per_token, n, gpu)
-            fits.append({"quantization": qid, "total_bytes": model + OVERHEAD_BYTES, "devices": n, "decode_tokens_per_s_upper_bound": speed})
-        hardware.append({
-            "gpu": gpu["id"],
-            "name": gpu["name"],
-            "memory_bytes": int(gpu["memory_bytes"]),
-            "usable_bytes": usable_bytes(gpu),
-            "bandwidth_bytes_per_s": int(gpu["bandwidth_bytes_per_s"]),
-            "fits": fits,
-        })
+    kv_ref = kv(ref_ctx, 1) or 0
+    act_ref = act(ref_ctx, 1) or 0
+    per_quant = [
+        (qid, None, 0) if w is None else (qid, w + kv_ref + act_ref, int(aw or 0) + kv_ref)
+        for qid, w, aw in zip(ids, weights, active_weights)
+    ]
+    hardware = hardware_table(plan.gpus, per_quant, OVERHEAD_BYTES)
 
     training = None
     if inv is not None:
         seq = TRAIN_SEQ if max_ctx is None else min(TRAIN_SEQ, max_ctx)
-        training = training_memory(card, inv, pc.total - extra, extra, catalogs, seq)
+        bf16, nf4 = weight_bytes_all(ct, plan.training, catalogs.tensor_types, extra)
+        training = training_memory(card, inv, pc.total - extra, bf16.total, nf4.total, seq)
 
     return {
         "api_version": API_VERSION,
@@ -239,20 +234,20 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         "contexts": contexts,
         "reference_context": ref_ctx,
         "weights": [
-            {"quantization": q["id"], "name": q["name"], "bits_per_weight": q["bits_per_weight"], "weights_bytes": weights[q["id"]]}
-            for q in catalogs.quantizations
+            {"quantization": q["id"], "name": q["name"], "bits_per_weight": q["bits_per_weight"], "weights_bytes": w}
+            for q, w in zip(plan.quants, weights)
         ],
         "vram": vram,
         "hardware": hardware,
         "training": training,
         "calculator": {
             "version": 1,
-            "weights_bytes": dict(weights),
+            "weights_bytes": dict(q_weights),
             "kv_groups": [] if groups is None else [
                 {"layers": g.layers, "elements_per_token": g.elements_per_token, "window": g.window} for g in groups
             ],
             "kv_known": groups is not None,
-            "kv_dtypes": {k: list(v) for k, v in kv_types.items()},
+            "kv_dtypes": {k: list(v) for k, v in plan.kv_types.items()},
             "activation_width": width,
             "ubatch_tokens": UBATCH_TOKENS,
             "activation_bytes": ACTIVATION_BYTES,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -32,6 +33,13 @@ class Catalogs:
     quantizations: tuple[Mapping[str, Any], ...]  # catalog order
     kv_dtypes: Mapping[str, str]  # kv dtype id -> tensor type id
     gpus: tuple[Mapping[str, Any], ...]
+
+    @cached_property
+    def plan(self) -> Any:
+        """Constants derived from the catalogs once (generator.calc.plan.Plan); derive() uses them per card."""
+        from generator.calc.plan import build_plan  # late import: plan imports the calculator modules
+
+        return build_plan(self)
 
     def quantization(self, qid: str) -> Mapping[str, Any] | None:
         for q in self.quantizations:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 STANDARD_CONTEXTS = (1024, 4096, 8192, 16384, 32768, 131072)
 BATCH_VARIANTS = (4, 16)
@@ -47,3 +47,32 @@ def vram_row(
         "overhead_bytes": overhead,
         "total_bytes": total,
     }
+
+
+def vram_rows(
+    quantizations: Sequence[tuple[str, int | None]],
+    cells: Sequence[tuple[int, int, int | None, int | None]],
+    kv_dtype: str,
+    overhead: int,
+) -> list[dict[str, Any]]:
+    """Rows quantization-major: for each (id, weights) every (context, batch, kv, activations) cell.
+
+    The same rows as vram_row() one at a time; the cell sums are shared by all quantizations.
+    """
+    prepared = [(c, b, kv, act, None if kv is None or act is None else kv + act + overhead) for c, b, kv, act in cells]
+    rows = []
+    append = rows.append
+    for qid, w in quantizations:
+        for c, b, kv, act, rest in prepared:
+            append({
+                "quantization": qid,
+                "context": c,
+                "batch": b,
+                "kv_dtype": kv_dtype,
+                "weights_bytes": w,
+                "kv_cache_bytes": kv,
+                "activations_bytes": act,
+                "overhead_bytes": overhead,
+                "total_bytes": None if w is None or rest is None else w + rest,
+            })
+    return rows

@@ -8,13 +8,12 @@ every needed field is present. Totals agree with params.py (a test checks it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from generator.calc.params import head_dim_of, moe_layer_count
 
 
-@dataclass(frozen=True)
-class Matrix:
+class Matrix(NamedTuple):
     """``copies`` matrices of ``ne0`` inputs x ``out`` outputs in each layer of ``layers``.
 
     layers: "global" (once per model), "all", "dense" or "moe" (which blocks hold it).
@@ -49,7 +48,11 @@ class Inventory:
     tied: bool
 
     def layer_count(self, which: str) -> int:
-        return {"global": 1, "all": self.n_layers, "dense": self.n_dense, "moe": self.n_moe}[which]
+        if which == "global":
+            return 1
+        if which == "all":
+            return self.n_layers
+        return self.n_dense if which == "dense" else self.n_moe
 
 
 def _mlp(h: int, inner: int, gated: bool, bias: bool, copies: int, layers: str, routed: bool) -> list[Matrix]:

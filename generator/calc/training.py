@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from generator.calc.catalogs import Catalogs
-from generator.calc.memory import weight_bytes
 from generator.calc.tensors import Inventory
 
 BYTES_PER_TRAINABLE = 16
@@ -23,17 +21,21 @@ TRAIN_SEQ = 4096
 TRAIN_MICRO_BATCH = 1
 _LINEAR_ROLES = {"attn_q", "attn_k", "attn_v", "attn_output", "attn_other", "ffn_gate", "ffn_up", "ffn_down"}
 
-_BF16 = {"format": "safetensors", "types": {"default": "BF16", "one_d": "BF16", "embedding": "BF16", "output": "BF16", "router": "BF16"}}
-_NF4 = {"format": "safetensors", "types": {"default": "NF4_DQ", "one_d": "BF16", "embedding": "BF16", "output": "BF16", "router": "BF16"}}
+_BF16: dict[str, Any] = {"format": "safetensors", "types": {"default": "BF16", "one_d": "BF16", "embedding": "BF16", "output": "BF16", "router": "BF16"}}
+_NF4: dict[str, Any] = {"format": "safetensors", "types": {"default": "NF4_DQ", "one_d": "BF16", "embedding": "BF16", "output": "BF16", "router": "BF16"}}
+
+# Storage used for training weights: BF16 (full and LoRA), NF4 with double quantization (QLoRA).
+TRAINING_QUANTS = (_BF16, _NF4)
 
 
 def lora_parameters(inv: Inventory, rank: int = LORA_RANK) -> int:
     """A (rank x in) and B (out x rank) for every linear matrix in the blocks (experts included)."""
+    count = {"global": 1, "all": inv.n_layers, "dense": inv.n_dense, "moe": inv.n_moe}
     total = 0
     for m in inv.matrices:
         if m.role in _LINEAR_ROLES:
-            total += rank * (m.ne0 + m.out) * m.copies * inv.layer_count(m.layers)
-    return total
+            total += (m.ne0 + m.out) * m.copies * count[m.layers]
+    return rank * total
 
 
 def activation_bytes(card: Mapping[str, Any], seq: int, batch: int) -> int:
@@ -43,10 +45,9 @@ def activation_bytes(card: Mapping[str, Any], seq: int, batch: int) -> int:
     return 2 * tokens * h * L + 34 * tokens * h + 8 * tokens * V
 
 
-def training_memory(card: Mapping[str, Any], inv: Inventory, total_params: int, extra: int, catalogs: Catalogs, seq: int) -> dict[str, Any]:
+def training_memory(card: Mapping[str, Any], inv: Inventory, total_params: int, bf16: int, nf4: int, seq: int) -> dict[str, Any]:
+    """bf16 / nf4: weight bytes at TRAINING_QUANTS (extra parameters included)."""
     act = activation_bytes(card, seq, TRAIN_MICRO_BATCH)
-    bf16 = weight_bytes(inv, _BF16, catalogs, extra).total
-    nf4 = weight_bytes(inv, _NF4, catalogs, extra).total
     lora = lora_parameters(inv)
     adapters = BYTES_PER_TRAINABLE * lora
 

@@ -1,0 +1,54 @@
+"""Catalog-derived constants, computed once per Catalogs value (not per card).
+
+``Catalogs.plan`` builds this lazily; derive() reads it for every card.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
+
+from generator.calc.hardware import usable_bytes
+from generator.calc.memory import OVERHEAD_BYTES
+from generator.calc.training import TRAINING_QUANTS
+from generator.calc.weights import CompiledQuant, compile_quant
+
+if TYPE_CHECKING:
+    from generator.calc.catalogs import Catalogs
+
+
+class GpuPlan(NamedTuple):
+    id: str
+    name: str
+    memory_bytes: int
+    usable_bytes: int
+    room: int  # usable bytes left for the model after the per-device overhead
+    bandwidth: int
+
+
+class Plan(NamedTuple):
+    quants: tuple[Mapping[str, Any], ...]
+    ids: tuple[str, ...]
+    compiled: tuple[CompiledQuant, ...]
+    default_types: tuple[tuple[int, int], ...]  # (block_weights, block_bytes) of types.default, per quant
+    training: tuple[CompiledQuant, ...]  # BF16 and QLoRA NF4 (training.TRAINING_QUANTS)
+    gpus: tuple[GpuPlan, ...]
+    kv_types: dict[str, tuple[int, int]]
+
+
+def build_plan(catalogs: Catalogs) -> Plan:
+    qs = catalogs.quantizations
+    types, fallback = catalogs.tensor_types, catalogs.shape_fallback
+    interned: dict = {}
+    return Plan(
+        quants=qs,
+        ids=tuple(q["id"] for q in qs),
+        compiled=tuple(compile_quant(q, types, fallback, interned) for q in qs),
+        default_types=tuple(catalogs.tensor_types[q["types"]["default"]] for q in qs),
+        training=tuple(compile_quant(q, types, fallback, interned) for q in TRAINING_QUANTS),
+        gpus=tuple(
+            GpuPlan(g["id"], g["name"], int(g["memory_bytes"]), usable_bytes(g), usable_bytes(g) - OVERHEAD_BYTES,
+                    int(g["bandwidth_bytes_per_s"]))
+            for g in catalogs.gpus
+        ),
+        kv_types={k: catalogs.tensor_types[t] for k, t in catalogs.kv_dtypes.items()},
+    )
