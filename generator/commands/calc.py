@@ -8,18 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
-from generator.calc import derive, vram_at
-from generator.calc.catalogs import CatalogError, load_catalogs
-from generator.commands.import_hf import read_config
-from generator.importers.hf import ImportErrorHF, card_draft
+# The calculator, jsonschema and the importer are imported inside the functions that
+# use them: every `llmcards` command builds this module's parser, and `validate`
+# must not pay for them at start-up.
 
 NAME = "calc"
 HELP = "Compute parameter counts, VRAM (weights + KV cache + activations + overhead), hardware fit."
 
 GB = 10**9
-_REPO = Path(__file__).resolve().parents[2]
 
 
 class CalcInputError(Exception):
@@ -36,9 +32,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--registry", type=Path, default=None, help="registry directory (default: ./registry)")
 
 
-def _card_schema_validator() -> jsonschema.Draft202012Validator:
+def _card_schema_validator() -> "jsonschema.Draft202012Validator":
     """Only the fields the calculator reads; descriptive fields may be missing or null."""
-    schema = json.loads((_REPO / "schema" / "model-card.schema.json").read_text(encoding="utf-8"))
+    import jsonschema
+
+    from generator.schema_files import card_schema
+
+    schema = card_schema()
     props = schema["properties"]
     sub = {
         "$defs": schema["$defs"],
@@ -59,6 +59,9 @@ def _load_yaml_card(path: Path) -> dict[str, Any]:
 
 
 def resolve(model: str, registry: Path | None) -> tuple[dict[str, Any], str]:
+    from generator.commands.import_hf import read_config
+    from generator.importers.hf import ImportErrorHF, card_draft
+
     path = Path(model)
     if path.suffix == ".json":
         if not path.is_file():
@@ -93,6 +96,8 @@ def _gb(b: int | None) -> str:
 
 
 def _rows(derived: dict[str, Any], catalogs, args) -> list[dict[str, Any]]:
+    from generator.calc import vram_at
+
     quants = [q["id"] for q in catalogs.quantizations]
     if args.quant:
         q = catalogs.quantization(args.quant)
@@ -133,6 +138,9 @@ def _table(derived: dict[str, Any], rows: list[dict[str, Any]], where: str) -> s
 
 
 def run(args: argparse.Namespace) -> int:
+    from generator.calc import derive
+    from generator.calc.catalogs import CatalogError, load_catalogs
+
     if args.context is not None and args.context < 1 or args.batch < 1:
         print("llmcards calc: --context and --batch must be positive", file=sys.stderr)
         return 2
