@@ -170,15 +170,15 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     ct = None
     if inv is not None:
         ct = group(inv)
-        wbs = weight_bytes_all(ct, plan.compiled, catalogs.tensor_types, extra)
-        weights = [wb.total for wb in wbs]
+        # Catalog quantizations, then the training storage types (BF16, QLoRA NF4).
+        wbs = weight_bytes_all(ct, plan.compiled + plan.training, catalogs.tensor_types, extra)
+        wbs, train_wbs = wbs[:len(ids)], wbs[len(ids):]
+        weights = [total for total, _, _, _ in wbs]
         if inv.n_experts:
             n_e, n_a = inv.n_experts, inv.n_active_experts
-            active_weights = [
-                wb.total - wb.routed_experts * (n_e - n_a) // n_e - wb.input_embedding - wb.extra for wb in wbs
-            ]
+            active_weights = [total - routed * (n_e - n_a) // n_e - embd - xb for total, routed, embd, xb in wbs]
         else:
-            active_weights = [wb.total - wb.input_embedding - wb.extra for wb in wbs]
+            active_weights = [total - embd - xb for total, _, embd, xb in wbs]
     elif params["total"] is not None:
         # Declared figures only: every parameter at the main storage type.
         total = int(params["total"])
@@ -222,8 +222,8 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     training = None
     if inv is not None:
         seq = TRAIN_SEQ if max_ctx is None else min(TRAIN_SEQ, max_ctx)
-        bf16, nf4 = weight_bytes_all(ct, plan.training, catalogs.tensor_types, extra)
-        training = training_memory(card, inv, pc.total - extra, bf16.total, nf4.total, seq)
+        bf16, nf4 = train_wbs
+        training = training_memory(card, inv, pc.total - extra, bf16[0], nf4[0], seq)
 
     return {
         "api_version": API_VERSION,

@@ -92,14 +92,20 @@ def hardware_table(gpus: Sequence[Any], per_quant: Sequence[tuple[str, int | Non
     totals = [m + overhead_bytes for m in models]
     pts = [float(pt) for _, _, pt in per_quant]
     nq = len(qids)
+    largest = max(models, default=0)
+    ones = [1] * nq
     out = []
     for gpu in gpus:
         room, bw = gpu.room, gpu.bandwidth
-        ns = [1 if m <= room else -(-m // room) for m in models] if room > 0 else None
-        if ns is None or (ns and max(ns) > MAX_DEVICES) or MAX_DEVICES * bw >= _EXACT:
+        if room <= 0 or largest > MAX_DEVICES * room or MAX_DEVICES * bw >= _EXACT:
             out.extend(_hardware_rows((gpu,), per_quant, overhead_bytes))
             continue
-        speeds = map(round, map(truediv, map(mul, ns, repeat(float(bw), nq)), pts), repeat(1, nq))
+        if largest <= room:  # every quantization fits one device
+            ns = ones
+            speeds = map(round, map(truediv, repeat(float(bw), nq), pts), repeat(1, nq))
+        else:
+            ns = [1 if m <= room else -(-m // room) for m in models]
+            speeds = map(round, map(truediv, map(mul, ns, repeat(float(bw), nq)), pts), repeat(1, nq))
         out.append({
             "gpu": gpu.id,
             "name": gpu.name,

@@ -33,7 +33,7 @@ def weight_bytes(inv: Inventory, quant: Mapping[str, Any], catalogs: Catalogs, e
     One quantization; ``derive`` computes all of a catalog's at once (generator.calc.weights).
     """
     types = catalogs.tensor_types
-    return weight_bytes_all(group(inv), (compile_quant(quant, types, catalogs.shape_fallback),), types, extra_params)[0]
+    return WeightBytes(*weight_bytes_all(group(inv), (compile_quant(quant, types, catalogs.shape_fallback),), types, extra_params)[0])
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ CONDITIONS = frozenset({"always", "more_bits", "first_eighth", "first_sixteenth"
                         "gqa_ge_4", "experts_eq_8", "experts_ge_4", "layers_eq_80"})
 
 
-_TypeRef = tuple[str, int, int]  # (tensor type id, block_weights, block_bytes)
+_TypeRef = tuple[str, int, int, bool]  # (tensor type id, block_weights, block_bytes, GGUF shape fallback applies)
 
 
 class CompiledQuant(NamedTuple):
@@ -46,8 +46,10 @@ def compile_quant(quant: Mapping[str, Any], types: Mapping[str, tuple[int, int]]
                   interned: dict | None = None) -> CompiledQuant:
     """Resolve a quantization's type ids against the catalog (``interned`` shares equal rule lists)."""
 
+    gguf = quant.get("format") == "gguf"
+
     def ref(tid: str) -> _TypeRef:
-        return (tid, *types[tid])
+        return (tid, *types[tid], gguf and tid in fallback)
 
     t = quant["types"]
     default = t["default"]
@@ -74,8 +76,8 @@ def compile_quant(quant: Mapping[str, Any], types: Mapping[str, tuple[int, int]]
     )
 
 
-# A slot (tensors stored alike) is a list, for speed: [rows gcd, elements by kind of
-# layer (global, all, dense, moe) as 4 ints, [(ne0, elements, kind index), ...]].
+# A slot (tensors stored alike) is a list, for speed: [gcd of rows (ne0), elements by kind of
+# layer (global, all, dense, moe) as 4 ints, [(ne0, elements, kind index), ...], gcd of elements].
 _Slot = list
 _KIND = {"global": 1, "all": 2, "dense": 3, "moe": 4}  # index of the kind's element sum in a slot
 
@@ -94,7 +96,7 @@ class CardTensors(NamedTuple):
 
 def group(inv: Inventory) -> CardTensors:
     slots: dict[tuple[str, bool], _Slot] = {}
-    linear = {False: [0, 0, 0, 0, 0, []], True: [0, 0, 0, 0, 0, []]}
+    linear = {False: [0, 0, 0, 0, 0, [], 0], True: [0, 0, 0, 0, 0, [], 0]}
     kind = _KIND
     simple = _SIMPLE_INDEX
     tied = inv.tied
@@ -104,16 +106,18 @@ def group(inv: Inventory) -> CardTensors:
         key = (role, routed)
         s = slots.get(key)
         if s is None:
-            s = slots[key] = [0, 0, 0, 0, 0, []]
+            s = slots[key] = [0, 0, 0, 0, 0, [], 0]
         k = kind[layers]
         e = ne0 * out * copies
         t = (ne0, e, k - 1)  # one object shared by both slots (the slow path drops by identity)
         s[0] = gcd(s[0], ne0)
+        s[6] = gcd(s[6], e)
         s[k] += e
         s[5].append(t)
         if role not in simple:
             lin = linear[routed]
             lin[0] = gcd(lin[0], ne0)
+            lin[6] = gcd(lin[6], e)
             lin[k] += e
             lin[5].append(t)
     L = inv.n_layers
@@ -169,8 +173,10 @@ def _slow(mats: list[tuple[int, int, int]], tid: str, bw: int, w: tuple[int, int
 def _bytes(s: _Slot, ref: _TypeRef, w: tuple[int, int, int, int], types: Mapping[str, tuple[int, int]],
            fallback: Mapping[str, str] | None) -> int:
     """Bytes of slot ``s`` at one type, kind multiplicities ``w``."""
-    tid, bw, bb = ref
-    if s[0] % bw == 0:  # every row whole blocks: exact, no fallback
+    tid, bw, bb, fa = ref
+    # Exact in one step when no tensor falls back (every row whole blocks) and every
+    # tensor is whole blocks (no per-tensor floor).
+    if s[0 if fa else 6] % bw == 0:
         return (s[1] * w[0] + s[2] * w[1] + s[3] * w[2] + s[4] * w[3]) // bw * bb
     return _slow(s[5], tid, bw, w, types, fallback)
 
@@ -198,8 +204,8 @@ def _rule_layers(rules, ct: CardTensors, masks: dict[str, int]) -> tuple[list, t
 
 
 def weight_bytes_all(ct: CardTensors, quants: tuple[CompiledQuant, ...], types: Mapping[str, tuple[int, int]],
-                     extra_params: int) -> list[WeightBytes]:
-    """WeightBytes for each compiled quantization (all experts resident)."""
+                     extra_params: int) -> list[tuple[int, int, int, int]]:
+    """WeightBytes fields (as plain tuples, for speed) for each compiled quantization (all experts resident)."""
     w_all = ct.weights
     # Simple slots: (index into CompiledQuant.simple, 0 plain / 1 routed / 2 input embedding, rows gcd,
     # weighted elements, tensors)
@@ -207,20 +213,21 @@ def weight_bytes_all(ct: CardTensors, quants: tuple[CompiledQuant, ...], types: 
     for (role, is_routed), s in ct.slots.items():
         i = _SIMPLE_INDEX.get(role)
         if i is not None:
-            simple.append((i, 1 if is_routed else 2 if i == 3 else 0, s[0], _weighted(s, w_all), s[5]))
-    lin = [(is_routed, s, s[0], _weighted(s, w_all)) for is_routed, s in ct.linear.items() if s[5]]
+            simple.append((i, 1 if is_routed else 2 if i == 3 else 0, s[0], s[6], _weighted(s, w_all), s[5]))
+    lin = [(is_routed, s, s[0], s[6], _weighted(s, w_all)) for is_routed, s in ct.linear.items() if s[5]]
     ruled_slots = {}  # role -> [(routed?, slot)] for roles that some rule names
     masks: dict[str, int] | None = None
-    memo: dict[int, tuple] = {}  # rule list id -> _rule_layers (equal lists are interned per catalog)
+    layer_memo: dict[int, tuple] = {}  # rule list id -> _rule_layers
+    memo: dict[tuple, tuple] = {}  # (rule list id, role, routed?, not GGUF?) -> (bytes at rule types, rest layers)
     slots = ct.slots
     out = []
     for q in quants:
         fb = q.fallback
         total = routed = embd = 0
         qs = q.simple
-        for i, flag, g, e_w, mats in simple:
-            tid, bw, bb = qs[i]
-            b = e_w // bw * bb if g % bw == 0 else _slow(mats, tid, bw, w_all, types, fb)
+        for i, flag, g, ge, e_w, mats in simple:
+            tid, bw, bb, fa = qs[i]
+            b = e_w // bw * bb if (g if fa else ge) % bw == 0 else _slow(mats, tid, bw, w_all, types, fb)
             total += b
             if flag:
                 if flag == 1:
@@ -232,30 +239,38 @@ def weight_bytes_all(ct: CardTensors, quants: tuple[CompiledQuant, ...], types: 
         for role, rules in q.rules:
             present = ruled_slots.get(role)
             if present is None:
-                present = ruled_slots[role] = [(r, slots[(role, r)]) for r in (False, True) if (role, r) in slots]
-            for is_routed, s in present:
-                if masks is None:
-                    masks = _condition_masks(ct)
-                hit = memo.get(id(rules))
+                present = ruled_slots[role] = [
+                    (r, slots[(role, r)], _weighted(slots[(role, r)], w_all)) for r in (False, True) if (role, r) in slots
+                ]
+            for is_routed, s, s_w in present:
+                # Layers a rule list gives to its own types do not depend on the quantization's
+                # base type, so quantizations sharing a rule list (interned) share that part.
+                key = (id(rules), role, is_routed, fb is None)
+                hit = memo.get(key)
                 if hit is None:
-                    hit = memo[id(rules)] = _rule_layers(rules, ct, masks)
-                taken, rest = hit
+                    if masks is None:
+                        masks = _condition_masks(ct)
+                    layers = layer_memo.get(id(rules))
+                    if layers is None:
+                        layers = layer_memo[id(rules)] = _rule_layers(rules, ct, masks)
+                    taken, rest = layers
+                    hit = memo[key] = (sum(_bytes(s, ref, w, types, fb) for ref, w in taken), rest)
+                b, rest = hit
                 base = q.routed if is_routed else q.default
-                b = _bytes(s, base, (1, 0, 0, 0), types, fb) if s[1] else 0  # rules skip global tensors
-                for ref, w in taken:
-                    b += _bytes(s, ref, w, types, fb)
+                if s[1]:
+                    b += _bytes(s, base, (1, 0, 0, 0), types, fb)  # rules skip global tensors
                 if rest is not None:
                     b += _bytes(s, base, rest, types, fb)
                 total += b
                 if is_routed:
                     routed += b
-                    ruled_r += _weighted(s, w_all)
+                    ruled_r += s_w
                 else:
-                    ruled_nr += _weighted(s, w_all)
+                    ruled_nr += s_w
                 ruled_mats.extend(s[5])
-        for is_routed, s, g, e_w in lin:
-            tid, bw, bb = q.routed if is_routed else q.default
-            if g % bw == 0:
+        for is_routed, s, g, ge, e_w in lin:
+            tid, bw, bb, fa = q.routed if is_routed else q.default
+            if (g if fa else ge) % bw == 0:
                 b = (e_w - (ruled_r if is_routed else ruled_nr)) // bw * bb
             else:
                 skip = {id(x) for x in ruled_mats}
@@ -264,7 +279,7 @@ def weight_bytes_all(ct: CardTensors, quants: tuple[CompiledQuant, ...], types: 
             if is_routed:
                 routed += b
         extra_b = extra_params * q.extra_bytes_per_param
-        out.append(WeightBytes(total + extra_b, routed, embd, extra_b))
+        out.append((total + extra_b, routed, embd, extra_b))
     return out
 
 

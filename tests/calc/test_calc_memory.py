@@ -121,3 +121,39 @@ def test_catalog_bad_yaml_reports_location(tmp_path):
     (tmp_path / "quantizations.yaml").write_text("version: 1\ntensor_types: [\n")
     with pytest.raises(CatalogError, match=r"quantizations.yaml:\d+:\d+: invalid YAML"):
         load_catalogs(tmp_path)
+
+
+def _odd_rows_card() -> dict:
+    """2 layers, hidden 1000: rows of 1000 are not whole 256-weight K-quant blocks."""
+    return {"architecture": {
+        "type": "dense", "layers": 2, "hidden_size": 1000, "intermediate_size": 2048, "vocab_size": 512,
+        "tied_embeddings": False, "activation": "silu", "mlp": "gated", "mlp_bias": False,
+        "normalization": "rmsnorm", "norm_bias": False, "norms_per_layer": 2, "position_embedding": "rope",
+        "max_position_embeddings": 4096, "experts": None,
+        "attention": {"structure": "GQA", "heads": 8, "kv_heads": 8, "head_dim": None, "qkv_bias": False,
+                      "output_bias": False, "qk_norm": "none", "sinks": False, "mla": None, "sliding_window": None},
+    }}
+
+
+def test_gguf_shape_fallback_by_hand(catalogs):
+    # Q6_K needs rows of 256; ne0 = 1000 falls back to Q8_0 (34 bytes / 32), ffn_down (ne0 2048) stays Q6_K.
+    embd = 512 * 1000 * 34 // 32  # token_embd and output each: 544,000
+    attn = 1000 * 1000 * 34 // 32  # q, k, v, o: 1,062,500 each
+    gate_up = 1000 * 2048 * 34 // 32  # 2,176,000 each
+    down = 2048 * 1000 * 210 // 256  # 1,680,000
+    norms = 2 * 1000 * 4  # two F32 norms per layer
+    expected = 2 * embd + 2 * (4 * attn + 2 * gate_up + down + norms) + 1000 * 4
+    assert expected == 21_672_000
+    got = weight_bytes(inventory(_odd_rows_card()), catalogs.quantization("Q6_K"), catalogs, 0)
+    assert got.total == expected
+    assert got.input_embedding == embd
+
+
+def test_block_scaled_fp8_floors_per_tensor_by_hand(catalogs):
+    # FP8 with 128x128 scales: 16384 weights -> 16388 bytes, floored tensor by tensor (no GGUF fallback).
+    attn = 1000 * 1000 * 16388 // 16384  # 1,000,244 (not a whole number of blocks)
+    ffn = 1000 * 2048 * 16388 // 16384  # 2,048,500 (125 blocks)
+    per_layer = 4 * attn + 3 * ffn + 2 * 1000 * 2  # + two BF16 norms
+    expected = 2 * per_layer + 2 * 512 * 1000 * 2 + 1000 * 2  # + BF16 embedding, output, final norm
+    assert expected == 22_350_952
+    assert weight_bytes(inventory(_odd_rows_card()), catalogs.quantization("FP8"), catalogs, 0).total == expected
