@@ -157,3 +157,20 @@ def test_block_scaled_fp8_floors_per_tensor_by_hand(catalogs):
     expected = 2 * per_layer + 2 * 512 * 1000 * 2 + 1000 * 2  # + BF16 embedding, output, final norm
     assert expected == 22_350_952
     assert weight_bytes(inventory(_odd_rows_card()), catalogs.quantization("FP8"), catalogs, 0).total == expected
+
+
+def test_derive_all_equals_derive_per_card_and_restores_gc(catalogs):
+    import gc
+
+    from generator.calc import derive, derive_all
+
+    cards = [_card("llama-3.1-8b"), _card("deepseek-v2-lite"), _odd_rows_card()]
+    assert gc.isenabled()
+    assert derive_all(cards, catalogs) == [derive(c, catalogs) for c in cards]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        derive_all(cards, catalogs)
+        assert not gc.isenabled()  # a caller's own setting is kept
+    finally:
+        gc.enable()
