@@ -2,10 +2,11 @@
 
 Each tensor is stored whole: ``elements * block_bytes // block_weights`` bytes, and
 GGUF falls back to another type when a row (``ne0``) is not a whole number of
-blocks. Tensors that a quantization stores alike are summed as one *slot*: when
-every row in a slot is a whole number of blocks (the gcd of the rows is a multiple
-of the block size) the per-tensor floors are exact and the slot costs one
-multiplication; otherwise it is summed tensor by tensor, as llama.cpp writes it.
+blocks. Tensors that a quantization stores alike are summed as one *slot*: when no
+tensor of the slot can fall back (gcd of the rows a multiple of the block size)
+and every tensor is whole blocks (gcd of the element counts likewise), the
+per-tensor floors are exact and the slot costs one multiplication; otherwise it
+is summed tensor by tensor, as llama.cpp writes it. Same bytes either way.
 
 Per-layer rules (llama.cpp's mixes, e.g. ``more_bits``) are evaluated on bit
 masks of layer indices (bit i = layer i), so a rule costs a few integer
