@@ -16,6 +16,8 @@ from generator.site.sanitize import render_markdown
 # Common GPU memory sizes that cells of the VRAM table are marked by, in decimal
 # bytes like the calculator's GPU catalog (schema/gpus.yaml).
 GPU_TIERS: tuple[tuple[str, int], ...] = (("24 GB", 24 * 10**9), ("48 GB", 48 * 10**9), ("80 GB", 80 * 10**9))
+# A multi-GPU node (8 x 80 GB), drawn in the chart when a model is larger than 80 GB.
+GPU_NODE: tuple[str, int] = ("8 × 80 GB node", 8 * 80 * 10**9)
 # Quantizations drawn in the chart and shown in the hardware tables (all are in
 # the VRAM table and the calculator); the first ones present are used.
 FEATURED_QUANTS: tuple[str, ...] = ("BF16", "FP8", "Q8_0", "Q4_K_M", "Q2_K")
@@ -265,7 +267,7 @@ def model_details(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
     """The rest of a model page: specs, sources, system requirements, calculator, rankings."""
     vt = vram_table(derived)
     svg = chart.vram_chart(vt["series"], list(GPU_TIERS),
-                           f"VRAM of {card['name']} against context length, batch 1")
+                           f"VRAM of {card['name']} against context length, batch 1", node=GPU_NODE)
     ranks = ranks or {}
     calc = _get(derived, "calculator")
     return {

@@ -24,7 +24,7 @@ from mkdocs.config.base import Config
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
-from generator.site import exports, leaderboard, pages, render
+from generator.site import exports, leaderboard, overview, pages, render
 from generator.site.gitdates import last_changes
 from generator.site.sources import Registry, derive, load_all
 
@@ -58,6 +58,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
         self._root = Path(".")
         self._t0 = 0.0
         self._tmp: Path | None = None
+        self._overview: dict[str, Any] | None = None
 
     # -- configuration -------------------------------------------------
     def _path(self, value: str) -> Path:
@@ -138,6 +139,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
         for org, org_rows in sorted(by_org.items()):
             add(f"models/{org}/index.md", org_names[org], "org", {"organization": org_names[org], "rows": org_rows})
         add("models/index.md", "Models", "index", {"rows": rows})
+        self._overview = overview.overview(rows)
         add("compare.md", "Compare", "compare", {"rows": rows})
         add("leaderboard.md", "Local LLM leaderboard", "leaderboard",
             {"ranking": ranking, "benchmarks": reg.benchmarks})
@@ -174,12 +176,21 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
             return markdown
         kind, data = entry
         page.meta["title"] = data["title"]
+        # Wide tables: no right-hand table of contents (it would be empty) and a
+        # wider grid (site/overrides/main.html reads llmc_wide).
+        page.meta["hide"] = ["toc"]
+        page.meta["llmc_wide"] = True
         page.edit_url = data["edit_url"] if kind == "model" else None
         return ""  # body comes from our templates in on_page_content
 
     def on_page_content(self, html: str, page: Any, config: Any, files: Any) -> str:
         entry = self._pages.get(page.file.src_uri)
         if entry is None:
+            # Hand-written pages (the home page) may ask for the registry overview;
+            # the marker is an HTML comment, which Markdown passes through as is.
+            if overview.OVERVIEW_MARKER in html and self._overview is not None:
+                block = render.render("home_overview.html", o=self._overview, base=_base(page.url))
+                html = html.replace(overview.OVERVIEW_MARKER, block, 1)
             return html
         kind, data = entry
         base = _base(page.url)

@@ -129,3 +129,61 @@ def test_home_and_api_pages(page, site):
         page.goto(site + path)
         assert page.locator("h1").count() >= 1
     page.wait_for_load_state("networkidle")
+
+
+LINES_OF_LINK = "els => els.map(a => a.getClientRects().length)"
+# lines taken by the text of each element (a text node's range has one rect per line)
+LINES_OF_TEXT = ("els => els.map(el => { const r = document.createRange(); "
+                 "r.selectNodeContents(el.firstChild); return r.getClientRects().length; })")
+
+
+def test_wide_pages_keep_names_on_one_line(page, site):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(site + "models/")
+    assert page.locator(".md-sidebar--secondary").get_attribute("hidden") is not None  # no empty TOC
+    lines = page.eval_on_selector_all("#models-table tbody td:first-child a", LINES_OF_LINK)
+    assert lines and set(lines) == {1}
+    page.goto(site + "models/meta/llama-3.1-8b/")
+    for table in ("#decode-table", "#hardware-table"):
+        lines = page.eval_on_selector_all(f"{table} tbody th", LINES_OF_TEXT)
+        assert lines and set(lines) == {1}, table
+
+
+def test_calculator_sits_under_vram_chart_and_shows_fit(page, site):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(site + "models/meta/llama-3.1-8b/")
+    order = page.evaluate("""() => {
+        const ids = ['vram-chart', 'calculator', 'hardware-fit'];
+        const els = ids.map(i => document.getElementById(i));
+        return els.every(Boolean) && els[0].compareDocumentPosition(els[1]) === Node.DOCUMENT_POSITION_FOLLOWING
+            && els[1].compareDocumentPosition(els[2]) === Node.DOCUMENT_POSITION_FOLLOWING; }""")
+    assert order
+    batch = page.locator("#calc-batch")
+    assert batch.get_attribute("type") == "number" and batch.is_visible()
+    assert batch.bounding_box()["width"] > 40
+    assert page.eval_on_selector("#calc-batch", "el => getComputedStyle(el).borderTopWidth") != "0px"
+    # Default Q4_K_M, 1,024 tokens: about 4.9 GB of weights (8.03e9 parameters at ~4.9 bits), fits 24 GB.
+    fits = page.eval_on_selector_all("#calc-fit span", "els => els.map(e => [e.textContent, e.dataset.fits])")
+    assert [f[1] for f in fits] == ["yes", "yes", "yes"]
+    assert [f[0][:5] for f in fits] == ["24 GB", "48 GB", "80 GB"]
+    assert page.locator("#calc-parts tr").count() == 4     # weights, KV cache, activations, overhead
+    # BF16, 128K tokens, batch 64: the KV cache alone is 64 x 131,072 tokens x 131,072 bytes
+    # (2 x 32 layers x 8 KV heads x 128 dims x 2 bytes) = 1,099.5 GB, so no single GPU fits.
+    page.select_option("#calc-quantization", "BF16")
+    _set_range(page, "#calc-context", 131072)
+    page.fill("#calc-batch", "64")
+    page.dispatch_event("#calc-batch", "input")
+    fits = page.eval_on_selector_all("#calc-fit span", "els => els.map(e => e.dataset.fits)")
+    assert fits == ["no", "no", "no"]
+    assert "80 GB GPUs" in page.locator("#calc-fit").inner_text()
+
+
+def test_home_page_overview(page, site):
+    page.goto(site)
+    # tests/site/registry holds 4 cards from 3 organizations (example, meta, mistralai)
+    assert page.locator("#stat-models").inner_text() == "4"
+    assert page.locator("#stat-orgs").inner_text() == "3"
+    assert page.locator("#list-newest li").count() >= 1
+    href = page.locator("#list-largest a").first.get_attribute("href")
+    assert href.startswith("./models/") or href.startswith("models/")
+    page.wait_for_load_state("networkidle")

@@ -14,6 +14,7 @@
   var batch = document.getElementById("calc-batch");
   var total = document.getElementById("calc-total");
   var parts = document.getElementById("calc-parts").tBodies[0];
+  var fit = document.getElementById("calc-fit");
   var TIERS = [[24e9, "24 GB"], [48e9, "48 GB"], [80e9, "80 GB"]];
 
   function option(sel, value) {
@@ -31,10 +32,15 @@
   ctx.max = String(max);
   ctx.value = String(Math.min(1024, max));
 
+  // Same rounding as generator/site/fmt.gb: decimals follow the rounded value
+  // (9.995 GB -> "10.0 GB"), halves up.
   function gb(bytes) {
     if (bytes === null) return "—";
-    var v = bytes / 1e9;
-    return (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v).toLocaleString("en-US")) + " GB";
+    var centi = Math.round(bytes / 1e7);
+    if (centi < 1000) return (centi / 100).toFixed(2) + " GB";
+    var deci = Math.round(bytes / 1e8);
+    if (deci < 1000) return (deci / 10).toFixed(1) + " GB";
+    return Math.round(bytes / 1e9).toLocaleString("en-US") + " GB";
   }
   function tier(bytes) {
     if (bytes === null) return "unknown";
@@ -48,6 +54,25 @@
     tr.appendChild(th); tr.appendChild(td);
     parts.appendChild(tr);
   }
+  // "Fits on one GPU with: 24 GB yes, 48 GB yes, 80 GB yes" (GB = 1e9 bytes).
+  function showFit(bytes) {
+    fit.textContent = "";
+    if (bytes === null) return;
+    fit.appendChild(document.createTextNode("Fits on one GPU with: "));
+    TIERS.forEach(function (t) {
+      var s = document.createElement("span");
+      var ok = bytes <= t[0];
+      s.dataset.fits = ok ? "yes" : "no";
+      s.textContent = t[1] + (ok ? " ✓" : " ✗");
+      s.title = ok ? "fits in " + t[1] : "does not fit in " + t[1];
+      fit.appendChild(s);
+    });
+    if (bytes > TIERS[TIERS.length - 1][0]) {
+      fit.appendChild(document.createTextNode(
+        "more than 80 GB: at least " + Math.ceil(bytes / 80e9) +
+        " × 80 GB GPUs for the memory alone (see Hardware fit)."));
+    }
+  }
   function update() {
     var b = Math.max(1, Math.min(1024, parseInt(batch.value, 10) || 1));
     var c = Math.max(1, Math.min(max, parseInt(ctx.value, 10) || 1));
@@ -58,6 +83,7 @@
     total.dataset.tier = tier(r.total_bytes);
     total.className = "llmc-tier";
     total.setAttribute("data-tier", tier(r.total_bytes));
+    showFit(r.total_bytes);
     parts.textContent = "";
     row("Weights", r.weights_bytes);
     row("KV cache", r.kv_cache_bytes);
