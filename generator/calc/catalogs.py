@@ -14,7 +14,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
 
-import jsonschema
 import yaml
 
 _PKG = Path(__file__).resolve().parents[1]  # generator/
@@ -64,6 +63,8 @@ def _read(path: Path, schema_path: Path) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         raise CatalogError(f"{path}{where}: invalid YAML ({getattr(exc, 'problem', exc)})") from None
+    import jsonschema  # only when catalogs are loaded: `llmcards validate` never needs it
+
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=str)
     if errors:
         e = errors[0]
