@@ -24,7 +24,8 @@ from mkdocs.config.base import Config
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
-from generator.site import exports, leaderboard, overview, pages, render
+from generator.schema_files import card_schema
+from generator.site import exports, leaderboard, overview, pages, reference, render
 from generator.site.gitdates import last_changes
 from generator.site.sources import Registry, derive, load_all
 
@@ -143,6 +144,10 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
         add("compare.md", "Compare", "compare", {"rows": rows})
         add("leaderboard.md", "Local LLM leaderboard", "leaderboard",
             {"ranking": ranking, "benchmarks": reg.benchmarks})
+        ex = reference.EXAMPLE_ID
+        add("card-format.md", "Card format", "card_format", reference.page_context(
+            card_schema(), reg.benchmarks, reg.catalogs,
+            example=reference.example(ex, self._edit_url(config, ex), ex in reg.paths)))
         # Exports are files of the site too: mkdocs copies them, `serve` serves
         # them, and links to them from hand-written pages validate.
         for rel in writer.close(self._path(self.config.schema_dir)):
@@ -210,6 +215,8 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
             return render.render("leaderboard.html", base=base, overall=r.overall, by_category=r.by_category,
                                  categories=r.categories, method=leaderboard.method_steps(),
                                  benchmarks=benches)
+        if kind == "card_format":
+            return render.render("card_format.html", base=base, **data)
         return html
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str:
