@@ -5,10 +5,10 @@ The returned mapping is JSON-ready; it is what ``llmcards calc --format json``
 prints and what the site exports per model in ``api/models.json``. All byte
 counts are integers (bytes, not GB); rounding happens only at display.
 
-Shape (stable API, version 1)::
+Shape (stable API, version 2; version 1 had a per-GPU "fits" list)::
 
     {
-      "api_version": 1,
+      "api_version": 2,
       "id": str | null,
       "parameters": {
         "basis": "architecture" | "declared" | null,  # where total/active come from
@@ -36,11 +36,20 @@ Shape (stable API, version 1)::
           # every quantization x batch 4 and 16 at the reference context.
       "hardware": [{"gpu": str, "name": str, "memory_bytes": int,
                     "usable_bytes": int, "bandwidth_bytes_per_s": int,
-                    "fits": [{"quantization": str, "total_bytes": int | null,
-                              "devices": int | null,   # fewest devices; null: > 64
-                              "decode_tokens_per_s_upper_bound": float | null}]}],
-          # at the reference context, batch 1, F16 KV. The speed is an UPPER BOUND:
-          # devices x bandwidth / (active weight bytes + KV bytes) per token.
+                    "devices": {quantization: int | null},  # fewest devices; null:
+                                        # size unknown or more than 64 needed
+                    "decode_tokens_per_s_upper_bound": {quantization: float | null}}],
+          # One entry per GPU of schema/gpus.yaml; the maps are keyed by quantization
+          # id in catalog order (the order of "weights"). At the reference context,
+          # batch 1, F16 KV: the model needs
+          #   M = weights_bytes + kv_cache_bytes + activations_bytes
+          # (the matching "vram" row's total_bytes less overhead_bytes; an unknown KV
+          # cache counts as 0 here), and n devices hold it when
+          #   M + n * overhead_bytes <= n * usable_bytes.
+          # The speed is an UPPER BOUND, unrounded:
+          #   n * bandwidth_bytes_per_s / (active weight bytes + kv_cache_bytes)
+          # where active weight bytes leave out unused routed experts, the untied
+          # input embedding table (a lookup, not read whole) and parameters.extra.
       "training": null | {"sequence_length": int, "micro_batch": int, "lora_rank": int,
                    "methods": [{"method": "full_bf16_adamw" | "lora" | "qlora",
                                 "trainable_parameters": int, "weights_bytes": int,
@@ -93,7 +102,7 @@ from generator.calc.tensors import inventory
 from generator.calc.training import TRAIN_SEQ, training_memory
 from generator.calc.weights import group, weight_bytes_all
 
-API_VERSION = 1
+API_VERSION = 2
 
 ASSUMPTIONS = (
     "GB means 10^9 bytes.",
@@ -211,14 +220,13 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     vram = vram_rows(q_weights, cells, DEFAULT_KV_DTYPE, OVERHEAD_BYTES)
     vram += vram_rows(q_weights, cells_b, DEFAULT_KV_DTYPE, OVERHEAD_BYTES)
 
-    # Per quantization: bytes to hold and bytes read per token (unknown KV counts as 0; basis says so).
+    # Per quantization: bytes to hold (without the per-device overhead) and bytes read
+    # per generated token, at the reference context. Unknown KV counts as 0 (basis says so).
     kv_ref = kv(ref_ctx, 1) or 0
     act_ref = act(ref_ctx, 1) or 0
-    per_quant = [
-        (qid, None, 0) if w is None else (qid, w + kv_ref + act_ref, int(aw or 0) + kv_ref)
-        for qid, w, aw in zip(ids, weights, active_weights)
-    ]
-    hardware = hardware_table(plan.gpus, per_quant, OVERHEAD_BYTES)
+    model_bytes = [None if w is None else w + kv_ref + act_ref for w in weights]
+    bytes_per_token = [0 if w is None else int(aw or 0) + kv_ref for w, aw in zip(weights, active_weights)]
+    hardware = hardware_table(plan.gpus, ids, model_bytes, bytes_per_token)
 
     training = None
     if inv is not None:

@@ -126,10 +126,14 @@ def _table(derived: dict[str, Any], rows: list[dict[str, Any]], where: str) -> s
         )
     out.append(f"hardware (context {derived['reference_context']:,}, batch 1, F16 KV): fewest devices; decode tok/s is an upper bound")
     want = {r["quantization"] for r in rows}
+    weights = derived["calculator"]["weights_bytes"]
+    shown = [q for q in weights if q in want and (len(want) == 1 or q in ("BF16", "Q8_0", "Q4_K_M"))]
     for h in derived["hardware"]:
-        cells = [f"{f['quantization']}: {f['devices'] or '>64'}x"
-                 + (f" <= {f['decode_tokens_per_s_upper_bound']:g} tok/s" if f["decode_tokens_per_s_upper_bound"] else "")
-                 for f in h["fits"] if f["quantization"] in want and f["quantization"] in ("BF16", "Q8_0", "Q4_K_M") or len(want) == 1 and f["quantization"] in want]
+        cells = []
+        for q in shown:
+            n, tps = h["devices"][q], h["decode_tokens_per_s_upper_bound"][q]
+            devices = f"{n}x" if n is not None else ">64x" if weights[q] is not None else "unknown"
+            cells.append(f"{q}: {devices}" + (f" <= {tps:,.1f} tok/s" if tps is not None else ""))
         if cells:
             out.append(f"  {h['name']:<40} " + "; ".join(cells))
     if not derived["architecture_complete"]:

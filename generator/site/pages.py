@@ -144,17 +144,19 @@ def hardware_tables(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
     gpus = _get(derived, "hardware")
     if not isinstance(gpus, list) or not gpus:
         return None
-    quants = featured([f["quantization"] for f in gpus[0].get("fits", []) if f.get("total_bytes") is not None])
+    # Columns: featured quantizations whose weight size is known (the others are all "—").
+    known = [w["quantization"] for w in (_get(derived, "weights") or []) if w.get("weights_bytes") is not None]
+    quants = featured(known)
     fit_rows, speed_rows = [], []
     for g in gpus:
-        fits = {f["quantization"]: f for f in g.get("fits", [])}
+        devices = g.get("devices") or {}
+        speeds = g.get("decode_tokens_per_s_upper_bound") or {}
         label = f"{g.get('name', g.get('gpu'))} ({fmt.gb(g.get('memory_bytes'))})"
         fit_cells, speed_cells = [], []
         for q in quants:
-            f = fits.get(q) or {}
-            n = f.get("devices")
+            n = devices.get(q)
             fit_cells.append(fmt.DASH if n is None else ("1 GPU" if n == 1 else f"{n} GPUs"))
-            tps = f.get("decode_tokens_per_s_upper_bound")
+            tps = speeds.get(q)
             speed_cells.append(fmt.DASH if tps is None else f"≤ {tps:,.0f} tok/s" + (f" ({n}×)" if n and n > 1 else ""))
         fit_rows.append({"gpu": label, "cells": fit_cells})
         speed_rows.append({"gpu": label, "cells": speed_cells})

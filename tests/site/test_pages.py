@@ -91,3 +91,30 @@ def test_chart_draws_one_line_per_series_and_escapes():
     svg = vram_chart({"a": [(1024, 30 * 10**9)]}, [("24 GB", 24 * 10**9), ("48 GB", 48 * 10**9),
                                                    ("80 GB", 80 * 10**9)], "t")
     assert "24 GB" in svg and "48 GB" in svg and "80 GB" not in svg
+
+
+def test_hardware_tables_from_per_gpu_maps():
+    # Two GPUs, three quantizations in catalog order; Q2_K's size is unknown, so it gets no column.
+    derived = {
+        "reference_context": 8192,
+        "weights": [{"quantization": "BF16", "weights_bytes": 16_000_000_000},
+                    {"quantization": "Q4_K_M", "weights_bytes": 5_000_000_000},
+                    {"quantization": "Q2_K", "weights_bytes": None}],
+        "hardware": [
+            {"gpu": "rtx-4090", "name": "RTX 4090", "memory_bytes": 24_000_000_000,
+             "devices": {"BF16": 1, "Q4_K_M": 1, "Q2_K": None},
+             "decode_tokens_per_s_upper_bound": {"BF16": 62.4, "Q4_K_M": 180.6, "Q2_K": None}},
+            {"gpu": "tiny", "name": "Tiny", "memory_bytes": 8_000_000_000,
+             "devices": {"BF16": 3, "Q4_K_M": None, "Q2_K": None},
+             "decode_tokens_per_s_upper_bound": {"BF16": 1234.56, "Q4_K_M": None, "Q2_K": None}},
+        ],
+    }
+    t = pages.hardware_tables(derived)
+    assert t["quantizations"] == ["BF16", "Q4_K_M"]
+    assert t["context"] == "8K"
+    assert t["fit"][0] == {"gpu": "RTX 4090 (24.0 GB)", "cells": ["1 GPU", "1 GPU"]}
+    assert t["fit"][1]["cells"] == ["3 GPUs", "—"]
+    # Display rounding happens here: 62.4 -> "62", 1,234.56 over 3 devices -> "1,235 (3×)".
+    assert t["speed"][0]["cells"] == ["≤ 62 tok/s", "≤ 181 tok/s"]
+    assert t["speed"][1]["cells"] == ["≤ 1,235 tok/s (3×)", "—"]
+    assert pages.hardware_tables({"hardware": []}) is None

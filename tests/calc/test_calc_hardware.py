@@ -1,0 +1,103 @@
+"""Hardware fit and decode-speed ceilings: the formulas by hand, and the derive() block's shape."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from calc_refmodels import reference_models
+from generator.calc import derive
+from generator.calc.catalogs import load_catalogs
+from generator.calc.hardware import MAX_DEVICES, decode_ceilings, fewest_devices
+from generator.importers.hf import card_draft
+
+OVERHEAD = 500_000_000  # 0.5 GB per device (methodology page)
+MODELS = {m["_file"]: m for m in reference_models()}
+
+
+@pytest.fixture(scope="module")
+def catalogs():
+    return load_catalogs()
+
+
+@pytest.fixture(scope="module")
+def llama(catalogs):
+    return derive(card_draft(MODELS["llama-3.1-8b"]["config"], "ref/llama-3.1-8b"), catalogs)
+
+
+def test_fewest_devices_boundaries_by_hand():
+    room = 24_000_000_000 - OVERHEAD  # a 24 GB card less its own overhead: 23.5e9 for the model
+    sizes = [0, 23_500_000_000, 23_500_000_001, 47_000_000_000, 47_000_000_001, None,
+             64 * 23_500_000_000, 64 * 23_500_000_000 + 1]
+    assert fewest_devices(sizes, room) == [1, 1, 2, 2, 3, None, 64, None]
+    assert MAX_DEVICES == 64
+    # A device that cannot hold its own overhead holds nothing.
+    assert fewest_devices([1, None], 0) == [None, None]
+
+
+def test_decode_ceilings_by_hand_and_unrounded():
+    # 936 GB/s / 18 GB per token = 52 tokens/s; 2 x 3.35 TB/s / 40 GB = 167.5
+    assert decode_ceilings([18_000_000_000, 40_000_000_000], [1, 2], 936_000_000_000)[0] == 52.0
+    assert decode_ceilings([40_000_000_000], [2], 3_350_000_000_000) == [167.5]
+    # Unknown device count or nothing read per token: no ceiling.
+    assert decode_ceilings([0, 10, 10], [1, None, 1], 100) == [None, None, 10.0]
+    # Not rounded: the double nearest to the exact quotient (what IEEE division gives in any language).
+    assert decode_ceilings([3], [1], 1_000_000_000_000) == [float(Fraction(10**12, 3))]
+
+
+def test_llama_8b_fit_and_speed_by_hand(llama):
+    hw = {h["gpu"]: h for h in llama["hardware"]}
+    # Reference context 8,192 tokens. FP32 weights: 8,030,261,248 parameters x 4 bytes = 32,121,044,992;
+    # F16 KV cache: 2 x 8 KV heads x 128 x 32 layers x 8,192 x 2 bytes = 1,073,741,824; so the model
+    # needs over 33.19e9 bytes plus activations (well under 6e9): an RTX 4090 (23.5e9 for the model
+    # after 0.5e9 overhead) needs 2; an A100 40GB (39.5e9) needs 1.
+    assert llama["reference_context"] == 8192
+    assert hw["rtx-4090"]["devices"]["FP32"] == 2
+    assert hw["a100-40gb"]["devices"]["FP32"] == 1
+    assert hw["rtx-4090"]["devices"]["BF16"] == 1  # 16.06e9 + 1.07e9 + activations < 23.5e9
+    # BF16 decode: active weights leave out the untied input embedding (128,256 x 4,096 x 2 bytes):
+    # 16,060,522,496 - 1,050,673,152 + 1,073,741,824 = 16,083,591,168 bytes per token.
+    expected = float(Fraction(3_350_000_000_000, 16_083_591_168))  # H100 SXM: 3.35 TB/s
+    assert hw["h100-sxm-80gb"]["decode_tokens_per_s_upper_bound"]["BF16"] == expected
+    assert round(expected, 1) == 208.3
+
+
+def test_hardware_block_shape(llama, catalogs):
+    quants = [w["quantization"] for w in llama["weights"]]
+    assert [h["gpu"] for h in llama["hardware"]] == [g["id"] for g in catalogs.gpus]
+    for h in llama["hardware"]:
+        assert set(h) == {"gpu", "name", "memory_bytes", "usable_bytes", "bandwidth_bytes_per_s",
+                          "devices", "decode_tokens_per_s_upper_bound"}
+        # Both maps are keyed by quantization in catalog order, the order of "weights".
+        assert list(h["devices"]) == quants
+        assert list(h["decode_tokens_per_s_upper_bound"]) == quants
+
+
+def test_fit_agrees_with_vram_rows(llama):
+    # The documented relation: M = the vram row's total less overhead; n devices when M + n*overhead <= n*usable.
+    ref = llama["reference_context"]
+    totals = {r["quantization"]: r["total_bytes"] for r in llama["vram"]
+              if r["context"] == ref and r["batch"] == 1 and r["kv_dtype"] == "F16"}
+    for h in llama["hardware"]:
+        for q, n in h["devices"].items():
+            m = totals[q] - OVERHEAD
+            assert n is not None
+            assert m + n * OVERHEAD <= n * h["usable_bytes"]
+            assert n == 1 or m + (n - 1) * OVERHEAD > (n - 1) * h["usable_bytes"]
+
+
+def test_unknown_size_gives_no_fit_and_no_speed(catalogs):
+    d = derive({"id": "x/unknown", "parameters": {"total": None, "active": None, "extra": 0}}, catalogs)
+    for h in d["hardware"]:
+        assert set(h["devices"].values()) == {None}
+        assert set(h["decode_tokens_per_s_upper_bound"].values()) == {None}
+
+
+def test_too_large_for_64_devices(catalogs):
+    # 10^15 parameters declared (no architecture): even Q2_K needs far more than 64 x 24 GB.
+    d = derive({"id": "x/huge", "parameters": {"total": 10**15, "active": None, "extra": 0}}, catalogs)
+    rtx = d["hardware"][0]
+    assert rtx["gpu"] == "rtx-3090"
+    assert set(rtx["devices"].values()) == {None}
+    assert set(rtx["decode_tokens_per_s_upper_bound"].values()) == {None}
