@@ -219,7 +219,7 @@ def weight_bytes_all(ct: CardTensors, quants: tuple[CompiledQuant, ...], types: 
     ruled_slots = {}  # role -> [(routed?, slot)] for roles that some rule names
     masks: dict[str, int] | None = None
     layer_memo: dict[int, tuple] = {}  # rule list id -> _rule_layers
-    memo: dict[tuple, tuple] = {}  # (rule list id, role, routed?, not GGUF?) -> (bytes at rule types, rest layers)
+    memo: dict[tuple, int] = {}  # (rule list id, role, routed?, not GGUF?) -> bytes at the rule types
     slots = ct.slots
     out = []
     for q in quants:
@@ -238,6 +238,16 @@ def weight_bytes_all(ct: CardTensors, quants: tuple[CompiledQuant, ...], types: 
         ruled_nr = ruled_r = 0  # weighted elements (fast path) of rule roles, removed from the linear slot
         ruled_mats: list = []
         for role, rules in q.rules:
+            layers = layer_memo.get(id(rules))
+            if layers is None:
+                if masks is None:
+                    masks = _condition_masks(ct)
+                layers = layer_memo[id(rules)] = _rule_layers(rules, ct, masks)
+            taken, rest = layers
+            if not taken:
+                # No layer of this card matches (e.g. experts_eq_8 on a dense model): the role
+                # stays in the linear slot at the base type, which gives the same bytes.
+                continue
             present = ruled_slots.get(role)
             if present is None:
                 present = ruled_slots[role] = [
@@ -247,16 +257,9 @@ def weight_bytes_all(ct: CardTensors, quants: tuple[CompiledQuant, ...], types: 
                 # Layers a rule list gives to its own types do not depend on the quantization's
                 # base type, so quantizations sharing a rule list (interned) share that part.
                 key = (id(rules), role, is_routed, fb is None)
-                hit = memo.get(key)
-                if hit is None:
-                    if masks is None:
-                        masks = _condition_masks(ct)
-                    layers = layer_memo.get(id(rules))
-                    if layers is None:
-                        layers = layer_memo[id(rules)] = _rule_layers(rules, ct, masks)
-                    taken, rest = layers
-                    hit = memo[key] = (sum(_bytes(s, ref, w, types, fb) for ref, w in taken), rest)
-                b, rest = hit
+                b = memo.get(key)
+                if b is None:
+                    b = memo[key] = sum(_bytes(s, ref, w, types, fb) for ref, w in taken)
                 base = q.routed if is_routed else q.default
                 if s[1]:
                     b += _bytes(s, base, (1, 0, 0, 0), types, fb)  # rules skip global tensors
