@@ -1,37 +1,64 @@
 """Leaderboard ranking of open-weight models from card evaluations (pure).
 
-Method (also written on the leaderboard page, see METHOD):
-1. Each score is normalised to 0..1 on the benchmark's own scale from the
-   catalog (schema/benchmarks.yaml): (score - min) / (max - min), flipped when
-   lower is better. Without a declared scale, min and max are the lowest and
-   highest score among the ranked models.
-2. A model with several scores on one benchmark uses the most recent (by date).
-3. Category score = mean of the model's normalised scores in that category.
-   Overall score = mean of its category scores (so each category weighs the same).
-4. Missing scores are never filled in: means run over present scores only.
-5. Coverage: a category rank needs at least one score in that category; an
-   overall rank needs scores in at least half (rounded up) of the categories
-   that any open-weight model has scores in.
-6. Equal scores share a rank (1, 2, 2, 4).
+Models report different benchmark sets (older base models report MMLU and
+HellaSwag, recent reasoning models GPQA and AIME), so raw scores, or scores
+rescaled to a benchmark's 0-100 range, reward whoever chose easy benchmarks.
+Each score is therefore placed relative to the other open-weight models that
+report the same benchmark (a within-benchmark percentile), and only then
+averaged. The exact rules are METHOD below; the leaderboard page prints them
+(method_steps), followed by the method's limitations (in the template).
 """
 
 from __future__ import annotations
 
-import math
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-METHOD = __doc__.split("Method (also written on the leaderboard page, see METHOD):", 1)[1].strip()
+# K: a benchmark counts once this many open-weight models report it. With fewer, a
+# percentile can only be 0, 1/3, 2/3 or 1, and a category made of that one benchmark
+# would weigh as much as a category of five well-reported ones.
+MIN_REPORTERS = 5
+MIN_BENCHMARKS = 3         # an overall rank needs this many counted benchmarks ...
+MIN_CATEGORIES = 2         # ... spread over at least this many categories
+
+METHOD = f"""\
+1. Only open-weight models take part, and only scores on benchmarks listed in the benchmark catalog. \
+When a card has several scores for one benchmark, the one with the latest date counts \
+(the first one listed if the dates are equal).
+2. A benchmark counts once at least K = {MIN_REPORTERS} open-weight models report it; \
+scores on benchmarks reported by fewer models are shown in the cards but not used here.
+3. Each score becomes a percentile among the n models that report that benchmark: \
+p = (w + (t - 1) / 2) / (n - 1), where w is the number of those models with a worse score \
+and t the number of models with exactly the same score (the model itself included). \
+The best model gets 100, the worst 0, tied models share the average of the places they occupy, \
+and when all n scores are equal each gets 50. Worse means lower, or higher for a benchmark \
+where lower is better. The benchmark's own scale plays no part, so a benchmark every model aces \
+gives no free credit.
+4. Category score = the mean of the model's percentiles on the counted benchmarks of that category. \
+Overall score = the mean of its category scores, so each category weighs the same whatever \
+the number of benchmarks in it.
+5. Missing scores are never filled in or counted as zero: every mean runs over the scores the model \
+reports. Coverage, shown as counted / available, is the number of counted benchmarks the model \
+reports out of the counted benchmarks (overall, or in that category).
+6. A category rank needs at least one counted benchmark in that category. An overall rank needs at \
+least {MIN_BENCHMARKS} counted benchmarks in at least {MIN_CATEGORIES} categories; models below \
+that are listed as not ranked overall, and keep their category ranks.
+7. Ranks are ordered by score, highest first (scores compared to 9 decimal places). Equal scores share \
+a rank and the next rank skips (1, 2, 2, 4); tied models are listed by name."""
+
+ROUND = 9  # decimal places for comparing scores (floating-point means of equal inputs can differ in the last bit)
 
 
 @dataclass
 class Ranking:
-    categories: list[str]
-    overall: list[dict[str, Any]]                         # rows sorted by rank
-    by_category: dict[str, list[dict[str, Any]]]
-    ranks: dict[str, dict[str, int]] = field(default_factory=dict)  # card id -> {"overall": n, cat: n}
-    min_categories: int = 0
+    categories: list[str]                                  # categories with at least one counted benchmark
+    overall: list[dict[str, Any]]                          # ranked rows by rank, then unranked rows (rank None)
+    by_category: dict[str, list[dict[str, Any]]]           # category -> rows by rank
+    ranks: dict[str, dict[str, int]] = field(default_factory=dict)  # card id -> {"overall": n, category: n}
+    benchmarks: list[dict[str, Any]] = field(default_factory=list)  # per catalog benchmark: reporters, counted
+    available: dict[str, int] = field(default_factory=dict)        # "overall" / category -> counted benchmarks
 
 
 def parse_scale(scale: Any) -> tuple[float, float] | None:
@@ -52,7 +79,8 @@ def parse_scale(scale: Any) -> tuple[float, float] | None:
     return None
 
 
-def _latest_scores(card: Mapping[str, Any], known: set[str]) -> dict[str, float]:
+def latest_scores(card: Mapping[str, Any], known: set[str]) -> dict[str, float]:
+    """Benchmark id -> score, the latest-dated one per benchmark (first listed on equal dates)."""
     best: dict[str, tuple[str, float]] = {}
     for ev in card.get("evaluations") or []:
         bid = ev.get("benchmark")
@@ -64,79 +92,106 @@ def _latest_scores(card: Mapping[str, Any], known: set[str]) -> dict[str, float]
     return {k: v for k, (_, v) in best.items()}
 
 
-def _competition_ranks(rows: list[dict[str, Any]], key: str) -> None:
-    rows.sort(key=lambda r: (-r[key], r["id"]))
+def percentiles(scores: Mapping[str, float], higher_is_better: bool = True) -> dict[str, float]:
+    """Model id -> p = (w + (t - 1) / 2) / (n - 1) in 0..1 (METHOD step 3); needs n >= 2."""
+    n = len(scores)
+    ordered = sorted(scores.values())
+    out = {}
+    for mid, s in scores.items():
+        below, upto = bisect.bisect_left(ordered, s), bisect.bisect_right(ordered, s)
+        worse = below if higher_is_better else n - upto
+        out[mid] = (worse + (upto - below - 1) / 2) / (n - 1)
+    return out
+
+
+def _competition_ranks(rows: list[dict[str, Any]]) -> None:
+    rows.sort(key=lambda r: (-round(r["score"], ROUND), str(r["name"]).lower(), r["id"]))
     prev, rank = None, 0
     for i, row in enumerate(rows, start=1):
-        if prev is None or not math.isclose(row[key], prev, rel_tol=0, abs_tol=1e-12):
-            rank, prev = i, row[key]
+        key = round(row["score"], ROUND)
+        if key != prev:
+            rank, prev = i, key
         row["rank"] = rank
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
 
 
 def rank_models(cards: list[Mapping[str, Any]], benchmarks: list[Mapping[str, Any]]) -> Ranking:
     catalog = {b["id"]: b for b in benchmarks if "id" in b}
-    open_cards = [c for c in cards if c.get("open_weights")]
-    scores = {c["id"]: _latest_scores(c, set(catalog)) for c in open_cards}
+    open_cards = {c["id"]: c for c in cards if c.get("open_weights")}
+    scores = {cid: latest_scores(c, set(catalog)) for cid, c in open_cards.items()}
 
-    bounds: dict[str, tuple[float, float]] = {}
+    def category(bid: str) -> str:
+        return str(catalog[bid].get("category") or "other")
+
+    # Step 2 and 3: percentiles on the benchmarks with enough reporters.
+    pct: dict[str, dict[str, float]] = {cid: {} for cid in scores}   # card id -> benchmark -> p
+    bench_rows = []
     for bid, bench in catalog.items():
-        declared = parse_scale(bench.get("scale"))
-        seen = [s[bid] for s in scores.values() if bid in s]
-        if declared:
-            bounds[bid] = declared
-        elif seen:
-            bounds[bid] = (min(seen), max(seen))
+        reported = {cid: sc[bid] for cid, sc in scores.items() if bid in sc}
+        counted = len(reported) >= MIN_REPORTERS
+        if counted:
+            for cid, p in percentiles(reported, bench.get("higher_is_better", True) is not False).items():
+                pct[cid][bid] = p
+        bench_rows.append({"id": bid, "name": bench.get("name") or bid, "category": category(bid),
+                           "higher_is_better": bench.get("higher_is_better", True) is not False,
+                           "reporters": len(reported), "counted": counted})
 
-    def norm(bid: str, value: float) -> float:
-        lo, hi = bounds[bid]
-        x = 0.5 if hi == lo else (value - lo) / (hi - lo)
-        return x if catalog[bid].get("higher_is_better", True) else 1.0 - x
+    available: dict[str, int] = {"overall": sum(1 for b in bench_rows if b["counted"])}
+    for b in bench_rows:
+        if b["counted"]:
+            available[b["category"]] = available.get(b["category"], 0) + 1
+    categories = sorted(k for k in available if k != "overall")
 
-    per_cat: dict[str, dict[str, float]] = {}   # card id -> category -> mean
-    for cid, sc in scores.items():
+    # Step 4: category means, then the overall mean of categories.
+    per_cat: dict[str, dict[str, float]] = {}
+    per_cat_n: dict[str, dict[str, int]] = {}
+    for cid, ps in pct.items():
         groups: dict[str, list[float]] = {}
-        for bid, value in sc.items():
-            groups.setdefault(str(catalog[bid].get("category") or "other"), []).append(norm(bid, value))
-        per_cat[cid] = {cat: sum(v) / len(v) for cat, v in groups.items()}
+        for bid, p in ps.items():
+            groups.setdefault(category(bid), []).append(p)
+        per_cat[cid] = {cat: _mean(v) for cat, v in groups.items()}
+        per_cat_n[cid] = {cat: len(v) for cat, v in groups.items()}
 
-    categories = sorted({cat for m in per_cat.values() for cat in m})
-    min_cats = math.ceil(len(categories) / 2) if categories else 0
-    names = {c["id"]: c for c in open_cards}
-
-    def row(cid: str, score: float) -> dict[str, Any]:
-        card = names[cid]
+    def row(cid: str, score: float | None, cat: str | None = None) -> dict[str, Any]:
+        card = open_cards[cid]
+        counted = per_cat_n[cid].get(cat, 0) if cat else len(pct[cid])
         return {"id": cid, "name": card.get("name", cid), "organization": card.get("organization", ""),
-                "score": score, "benchmarks": len(scores[cid]), "categories": per_cat[cid]}
+                "score": score, "rank": None, "counted": counted,
+                "available": available[cat] if cat else available["overall"],
+                "reported": len(scores[cid]), "categories": per_cat[cid],
+                "percentiles": dict(sorted(pct[cid].items()))}
 
-    overall = [row(cid, sum(m.values()) / len(m)) for cid, m in per_cat.items()
-               if m and len(m) >= max(min_cats, 1)]
-    _competition_ranks(overall, "score")
+    # Step 6: coverage for an overall rank.
+    ranked, unranked = [], []
+    for cid, cats in per_cat.items():
+        if not cats:
+            continue
+        if len(pct[cid]) >= MIN_BENCHMARKS and len(cats) >= MIN_CATEGORIES:
+            ranked.append(row(cid, _mean(list(cats.values()))))
+        else:
+            unranked.append(row(cid, None))
+    _competition_ranks(ranked)
+    unranked.sort(key=lambda r: (str(r["name"]).lower(), r["id"]))
+
     by_category: dict[str, list[dict[str, Any]]] = {}
     for cat in categories:
-        rows = [row(cid, m[cat]) for cid, m in per_cat.items() if cat in m]
-        _competition_ranks(rows, "score")
+        rows = [row(cid, cats[cat], cat) for cid, cats in per_cat.items() if cat in cats]
+        _competition_ranks(rows)
         by_category[cat] = rows
 
     ranks: dict[str, dict[str, int]] = {}
-    for r in overall:
+    for r in ranked:
         ranks.setdefault(r["id"], {})["overall"] = r["rank"]
     for cat, rows in by_category.items():
         for r in rows:
             ranks.setdefault(r["id"], {})[cat] = r["rank"]
-    return Ranking(categories, overall, by_category, ranks, min_cats)
+    bench_rows.sort(key=lambda b: (b["category"], str(b["name"]).lower()))
+    return Ranking(categories, ranked + unranked, by_category, ranks, bench_rows, available)
 
 
 def method_steps() -> list[str]:
     """The numbered steps of METHOD as plain sentences, for the leaderboard page."""
-    steps, current = [], ""
-    for line in METHOD.splitlines():
-        m = re.match(r"\s*\d+\.\s+(.*)", line)
-        if m:
-            if current:
-                steps.append(current)
-            current = m.group(1).strip()
-        else:
-            current += " " + line.strip()
-    if current:
-        steps.append(current)
-    return steps
+    return [re.sub(r"^\d+\.\s+", "", line) for line in METHOD.splitlines() if line.strip()]

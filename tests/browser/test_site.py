@@ -102,19 +102,6 @@ def test_compare_two_models(page, site):
     page.wait_for_load_state("networkidle")
 
 
-def test_leaderboard_with_evaluations(page, site):
-    page.goto(site + "leaderboard/")
-    assert page.locator("#board-overall tbody tr").count() >= 1
-    assert "Llama 2 7B" in page.locator("#board-overall").inner_text()
-    assert page.locator("ol.llmc-method li").count() == 6
-
-
-def test_leaderboard_without_evaluations(page, empty_board_site):
-    page.goto(empty_board_site + "leaderboard/")
-    assert page.locator("#board-empty").is_visible()
-    assert page.locator("ol.llmc-method li").count() == 6
-
-
 def test_search_works_offline(page, site):
     page.goto(site)
     page.set_viewport_size({"width": 1280, "height": 900})  # desktop layout: search box in the header

@@ -1,0 +1,88 @@
+"""The leaderboard in a real browser: a synthetic board with hand-computed ranks, and the empty state."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.browser.conftest import _serve
+from tests.site.conftest import TEST_REGISTRY, build
+
+SOURCE = "https://example.com/synthetic-scores"
+# Six synthetic open-weight cards (copies of the Llama 2 7B test card with new ids) on three
+# catalog benchmarks, each reported by exactly 5 of them (K = 5), plus ifeval from only 2 (not counted).
+BOARD = {
+    "a": {"gpqa-diamond": 60, "livecodebench": 50, "aime-2024": 40, "ifeval": 90},
+    "b": {"gpqa-diamond": 50, "livecodebench": 50, "aime-2024": 80, "ifeval": 70},
+    "c": {"gpqa-diamond": 40, "livecodebench": 30, "aime-2024": 20},
+    "d": {"gpqa-diamond": 30, "livecodebench": 70, "aime-2024": 60},
+    "e": {"gpqa-diamond": 20, "livecodebench": 10},
+    "f": {"aime-2024": 10},
+}
+# Hand computation, p = (w + (t - 1) / 2) / (n - 1), n = 5 on every counted benchmark:
+#   gpqa-diamond (reasoning): A 1, B 0.75, C 0.5, D 0.25, E 0
+#   livecodebench (coding):   D 1; A, B tie at 50 (w = 2, t = 2) -> 0.625 each; C 0.25; E 0
+#   aime-2024 (math):         B 1, D 0.75, A 0.5, C 0.25, F 0
+# Overall = mean of the three one-benchmark categories:
+#   B (0.75 + 0.625 + 1) / 3 = 0.7917 -> 79.2;  A (1 + 0.625 + 0.5) / 3 = 0.7083 -> 70.8
+#   D (0.25 + 1 + 0.75) / 3 = 0.6667 -> 66.7;   C (0.5 + 0.25 + 0.25) / 3 = 0.3333 -> 33.3
+#   E: 2 counted benchmarks, F: 1 -> below the coverage minimum (3 in 2 categories): not ranked.
+# Coding: D 100 (1), A and B 62.5 (2, 2, listed by name), C 25.0 (4), E 0.0 (5).
+
+
+@pytest.fixture(scope="session")
+def board_site(tmp_path_factory, browser):
+    reg = tmp_path_factory.mktemp("board") / "registry"
+    shutil.copytree(TEST_REGISTRY, reg)
+    template = (reg / "meta" / "llama-2-7b.yaml").read_text()
+    head, _, tail = template.partition("\nevaluations:")
+    notes = "\nnotes:" + tail.split("\nnotes:", 1)[1]
+    for key, scores in BOARD.items():
+        evals = "".join(f"\n- benchmark: {b}\n  score: {s}\n  source: {SOURCE}\n  date: '2025-01-01'"
+                        for b, s in scores.items())
+        text = (head.replace("id: meta/llama-2-7b", f"id: example/board-{key}")
+                .replace("name: Llama 2 7B", f"name: Board {key.upper()}"))
+        (reg / "example" / f"board-{key}.yaml").write_text(text + "\nevaluations:" + evals + notes)
+    out = reg.parent / "public"
+    assert build(reg, out) == 0
+    server = _serve(out)
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+def _rows(page, selector):
+    return [[c.strip() for c in row.split("\t")] for row in page.locator(selector).inner_text().splitlines()]
+
+
+def test_leaderboard_with_evaluations(page, board_site):
+    page.goto(board_site + "leaderboard/")
+    rows = _rows(page, "#board-overall tbody")
+    # columns: rank, model, organization, score, coding, math, reasoning, coverage
+    assert [(r[0], r[1], r[3], r[-1]) for r in rows] == [
+        ("1", "Board B", "79.2", "3 / 3"), ("2", "Board A", "70.8", "3 / 3"),
+        ("3", "Board D", "66.7", "3 / 3"), ("4", "Board C", "33.3", "3 / 3")]
+    assert [r[4:7] for r in rows[:1]] == [["62.5", "100.0", "75.0"]]   # B: coding, math, reasoning
+    unranked = page.locator("#board-unranked").inner_text()
+    assert "Board E (2 / 3)" in unranked and "Board F (1 / 3)" in unranked
+    coding = _rows(page, "table[data-category=coding] tbody")
+    assert [(r[0], r[1], r[2]) for r in coding] == [
+        ("1", "Board D", "100.0"), ("2", "Board A", "62.5"), ("2", "Board B", "62.5"),
+        ("4", "Board C", "25.0"), ("5", "Board E", "0.0")]
+    assert "Llama 2 7B" not in page.locator("#board-overall").inner_text()  # its benchmarks have < 5 reporters
+    assert page.locator("ol.llmc-method li").count() == 7
+
+
+def test_model_page_ranks_match_the_leaderboard(page, board_site):
+    page.goto(board_site + "models/example/board-a/")
+    ranks = page.locator("#ranks").inner_text()
+    assert "Overall rank: #2" in ranks and "Coding rank: #2" in ranks
+    page.goto(board_site + "models/example/board-f/")
+    ranks = page.locator("#ranks").inner_text()
+    assert "Overall rank: #" not in ranks and "Coding rank: #" not in ranks  # a math rank only
+
+
+def test_leaderboard_without_evaluations(page, empty_board_site):
+    page.goto(empty_board_site + "leaderboard/")
+    assert page.locator("#board-empty").is_visible()
+    assert page.locator("ol.llmc-method li").count() == 7
