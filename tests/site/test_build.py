@@ -84,8 +84,10 @@ def test_model_page_content(site_dir: Path):
 def test_no_evaluations_sentence(site_dir: Path):
     html = (site_dir / "models/meta/llama-3.1-8b/index.html").read_text()
     assert "No evaluation benchmarks for Llama 3.1 8B available." in html
-    ranked = (site_dir / "models/meta/llama-2-7b/index.html").read_text()
-    assert "Overall rank" in ranked
+    # Llama 2 7B has scores, but in this registry no benchmark has the K = 5 reporters the
+    # leaderboard needs, so it has no rank; ranked model pages: tests/browser/test_leaderboard.py.
+    unranked = (site_dir / "models/meta/llama-2-7b/index.html").read_text()
+    assert "Overall rank: <strong>#" not in unranked
 
 
 def test_hostile_card_is_inert(site_dir: Path):
