@@ -219,7 +219,6 @@ def weight_bytes_all(ct: CardTensors, quants: tuple[CompiledQuant, ...], types: 
     ruled_slots = {}  # role -> [(routed?, slot)] for roles that some rule names
     masks: dict[str, int] | None = None
     layer_memo: dict[int, tuple] = {}  # rule list id -> _rule_layers
-    memo: dict[tuple, int] = {}  # (rule list id, role, routed?, not GGUF?) -> bytes at the rule types
     slots = ct.slots
     out = []
     for q in quants:
@@ -254,12 +253,9 @@ def weight_bytes_all(ct: CardTensors, quants: tuple[CompiledQuant, ...], types: 
                     (r, slots[(role, r)], _weighted(slots[(role, r)], w_all)) for r in (False, True) if (role, r) in slots
                 ]
             for is_routed, s, s_w in present:
-                # Layers a rule list gives to its own types do not depend on the quantization's
-                # base type, so quantizations sharing a rule list (interned) share that part.
-                key = (id(rules), role, is_routed, fb is None)
-                b = memo.get(key)
-                if b is None:
-                    b = memo[key] = sum(_bytes(s, ref, w, types, fb) for ref, w in taken)
+                b = 0
+                for ref, w in taken:
+                    b += _bytes(s, ref, w, types, fb)
                 base = q.routed if is_routed else q.default
                 if s[1]:
                     b += _bytes(s, base, (1, 0, 0, 0), types, fb)  # rules skip global tensors
@@ -289,6 +285,8 @@ def weight_bytes_all(ct: CardTensors, quants: tuple[CompiledQuant, ...], types: 
 
 def _weighted(s: _Slot, w: tuple[int, int, int, int]) -> int:
     return s[1] * w[0] + s[2] * w[1] + s[3] * w[2] + s[4] * w[3]
+
+
 def _layer_weights(mask: int, ct: CardTensors) -> tuple[int, int, int, int]:
     """Multiplicities for the layers in ``mask``: 'all' tensors count each, dense/moe tensors their kind."""
     d = (mask & ct.dense_mask).bit_count()
