@@ -15,6 +15,7 @@ and MoE layouts deterministically (seeded), so runs are comparable.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -60,11 +61,16 @@ def synthetic_card(rng: random.Random, i: int) -> dict:
             "architecture": arch}
 
 
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cards", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
+    load_start = _load()
     catalogs = load_catalogs()
     rng = random.Random(1234)
     cards = [synthetic_card(rng, i) for i in range(args.cards)]
@@ -88,6 +94,8 @@ def main() -> int:
     b, f, k = statistics.median(base), statistics.median(full), statistics.median(kept)
     n = args.cards
     print(f"N (cards): {n}  runs: {args.runs}  vram cells per run: {cells}")
+    # Timings on a shared machine depend on its load: report it with them.
+    print(f"load average (1, 5, 15 min) at start {load_start}, at end {_load()}")
     print(f"baseline (count_parameters only, same cards, same run): median {b:.3f} s")
     print(f"derive() per card, output dropped: median {f:.3f} s  ({f / n * 1e6:.0f} us/card, {f / b:.1f}x baseline)")
     print(f"derive_all(), every output kept:   median {k:.3f} s  ({k / n * 1e6:.0f} us/card, {k / b:.1f}x baseline)")
