@@ -18,7 +18,11 @@ from generator.site import pages
 
 VRAM_COLUMNS = ("id", "quantization", "context", "batch", "kv_dtype", "weights_bytes",
                 "kv_cache_bytes", "activations_bytes", "overhead_bytes", "total_bytes")
-API_VERSION = 1
+# Version of the export files as a whole. It follows the calculator's api_version
+# (generator/calc: "api_version" in every derived record), since the derived part is
+# what changes shape: version 2 since `hardware` became per-GPU maps by quantization.
+# tests/site/test_build.py checks that the two agree.
+API_VERSION = 2
 
 
 def dumps(data: Any) -> str:

@@ -195,3 +195,51 @@ def rank_models(cards: list[Mapping[str, Any]], benchmarks: list[Mapping[str, An
 def method_steps() -> list[str]:
     """The numbered steps of METHOD as plain sentences, for the leaderboard page."""
     return [re.sub(r"^\d+\.\s+", "", line) for line in METHOD.splitlines() if line.strip()]
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def standing(card: Mapping[str, Any], ranking: Ranking, benchmarks: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """What a model page says about the card's place on the leaderboard.
+
+    ``ranks``: [(label, rank)] overall first, then per category; ``reason``: why there is
+    no overall rank (None when ranked, or when the card has no evaluations at all);
+    ``scores``: the card's raw evaluations with the benchmark's reporter count and
+    whether the leaderboard counts it.
+    """
+    catalog = {b["id"]: b for b in benchmarks if "id" in b}
+    stats = {b["id"]: b for b in ranking.benchmarks}
+    evals = [e for e in card.get("evaluations") or [] if isinstance(e, Mapping)]
+    scores = []
+    for e in evals:
+        bid = e.get("benchmark")
+        bench, st = catalog.get(bid) or {}, stats.get(bid) or {}
+        scores.append({"benchmark": bench.get("name") or bid, "id": bid, "category": bench.get("category") or "",
+                       "score": e.get("score"), "source": e.get("source") or "", "date": str(e.get("date") or ""),
+                       "reporters": st.get("reporters"), "counted": bool(st.get("counted"))})
+    ranks_of = ranking.ranks.get(card.get("id"), {})
+    ranks = [("Overall", ranks_of["overall"])] if "overall" in ranks_of else []
+    ranks += [(cat, ranks_of[cat]) for cat in ranking.categories if cat in ranks_of]
+    reason = None
+    if evals and "overall" not in ranks_of:
+        on_catalog = [s for s in scores if s["id"] in catalog]
+        counted = {s["id"] for s in scores if s["counted"]}
+        cats = {str(catalog[b].get("category") or "other") for b in counted}
+        n = _plural(len(evals), "score", "scores")
+        if not card.get("open_weights"):
+            reason = "Not ranked: the leaderboard ranks open-weight models only."
+        elif not on_catalog:
+            reason = f"Not ranked: none of its {n} is on a benchmark of the leaderboard's catalog."
+        elif not counted:
+            reason = (f"Not ranked: its {n} are on benchmarks too few open-weight models report "
+                      f"(a benchmark counts once {MIN_REPORTERS} do).") if len(evals) > 1 else \
+                     (f"Not ranked: its one score is on a benchmark too few open-weight models report "
+                      f"(a benchmark counts once {MIN_REPORTERS} do).")
+        else:
+            reason = (f"Not ranked overall: {_plural(len(counted), 'counted benchmark', 'counted benchmarks')} "
+                      f"in {_plural(len(cats), 'category', 'categories')}; an overall rank needs at least "
+                      f"{MIN_BENCHMARKS} counted benchmarks in at least {MIN_CATEGORIES} categories.")
+    return {"ranks": ranks, "reason": reason, "scores": scores, "has_evaluations": bool(evals),
+            "min_reporters": MIN_REPORTERS}

@@ -139,14 +139,32 @@ def vram_table(derived: Mapping[str, Any] | None) -> dict[str, Any]:
                        for q in featured(quants)}}
 
 
+def devices_text(n: int | None) -> str:
+    """Device count for the hardware tables. The catalog mixes discrete GPUs and Apple
+    machines with unified memory and has no field telling them apart, so the word is
+    neutral: '1 device', '3 devices'."""
+    if n is None:
+        return fmt.DASH
+    return "1 device" if n == 1 else f"{n} devices"
+
+
 def hardware_tables(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """GPU x featured quantization: devices needed, and the decode-speed upper bound."""
+    """Device x featured quantization: devices needed, and the decode-speed upper bound.
+
+    For a card whose architecture is incomplete (weights from the declared total, KV
+    cache unknown) the device counts are a lower bound (weights, activations if known,
+    overhead) and the speed table is None: without the KV cache, the embedding share
+    and the real device count, no honest upper bound can be given.
+    """
     gpus = _get(derived, "hardware")
     if not isinstance(gpus, list) or not gpus:
         return None
     # Columns: featured quantizations whose weight size is known (the others are all "—").
     known = [w["quantization"] for w in (_get(derived, "weights") or []) if w.get("weights_bytes") is not None]
     quants = featured(known)
+    if not quants:
+        return None
+    weights_only = weights_only_basis(derived)
     fit_rows, speed_rows = [], []
     for g in gpus:
         devices = g.get("devices") or {}
@@ -155,13 +173,58 @@ def hardware_tables(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
         fit_cells, speed_cells = [], []
         for q in quants:
             n = devices.get(q)
-            fit_cells.append(fmt.DASH if n is None else ("1 GPU" if n == 1 else f"{n} GPUs"))
+            text = devices_text(n)
+            fit_cells.append(text if n is None or not weights_only else f"≥ {text}")
             tps = speeds.get(q)
             speed_cells.append(fmt.DASH if tps is None else f"≤ {tps:,.0f} tok/s" + (f" ({n}×)" if n and n > 1 else ""))
         fit_rows.append({"gpu": label, "cells": fit_cells})
         speed_rows.append({"gpu": label, "cells": speed_cells})
     return {"quantizations": quants, "context": fmt.tokens(_get(derived, "reference_context")),
-            "fit": fit_rows, "speed": speed_rows}
+            "fit": fit_rows, "speed": None if weights_only else speed_rows, "weights_only": weights_only}
+
+
+def weights_only_basis(derived: Mapping[str, Any] | None) -> bool:
+    """True when the calculator could size the weights (from the declared parameter
+    count) but not the KV cache: an incomplete architecture."""
+    if not isinstance(derived, Mapping) or derived.get("architecture_complete", True):
+        return False
+    return any(w.get("weights_bytes") is not None for w in (derived.get("weights") or []))
+
+
+def weights_table(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Weights-only memory per quantization for an incomplete architecture.
+
+    Per quantization: weights (declared total at the quantization's storage type),
+    activations when known, and the runtime overhead, read from the batch-1 row at
+    the reference context. The sum is a lower bound: the KV cache is left out.
+    """
+    if not weights_only_basis(derived):
+        return None
+    ref = _get(derived, "reference_context")
+    rows_by_q = {r["quantization"]: r for r in vram_rows(derived)
+                 if r.get("batch") == 1 and r.get("context") == ref}
+    rows = []
+    with_act = False
+    total = _get(derived, "parameters", "total")
+    for w in _get(derived, "weights") or []:
+        wb = w.get("weights_bytes")
+        if wb is None:
+            continue
+        vr = rows_by_q.get(w["quantization"]) or {}
+        act, overhead = vr.get("activations_bytes"), int(vr.get("overhead_bytes") or 0)
+        with_act = with_act or act is not None
+        least = wb + (act or 0) + overhead
+        rows.append({"quantization": w["quantization"], "name": w.get("name") or w["quantization"],
+                     # bits actually used per declared parameter (the storage type's block size,
+                     # e.g. FP8 with block scales), which can differ from the catalog's nominal figure
+                     "bits": f"{wb * 8 / total:.4g}" if total else fmt.DASH,
+                     "weights": fmt.gb(wb), "weights_bytes": wb, "activations": fmt.gb(act),
+                     "overhead": fmt.gb(overhead), "least": fmt.gb(least), "least_bytes": least,
+                     "tier": tier_of(least)})
+    p = _get(derived, "parameters") or {}
+    return {"rows": rows, "with_activations": with_act, "context": fmt.tokens(ref),
+            "total": fmt.params(p.get("total")), "active": fmt.params(p.get("active")),
+            "total_exact": fmt.exact(p.get("total")), "active_exact": fmt.exact(p.get("active"))}
 
 
 TRAINING_METHODS = {"full_bf16_adamw": "Full fine-tuning (BF16, AdamW)", "lora": "LoRA", "qlora": "QLoRA (4-bit base)"}
@@ -216,10 +279,13 @@ def spec_rows(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> lis
 def param_rows(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> list[dict[str, str]]:
     dp = derived_params(derived) if _get(derived, "parameters", "basis") == "architecture" else {}
     declared = card.get("parameters") or {}
+    incomplete = isinstance(derived, Mapping) and derived.get("architecture_complete") is False
     out = []
     for key, label in (("total", "Total parameters"), ("active", "Active parameters")):
         d, c = declared.get(key), dp.get(key)
-        if d is None or c is None:
+        if incomplete:
+            check = "architecture incomplete: declared figure used" if d is not None else fmt.DASH
+        elif d is None or c is None:
             check = fmt.DASH
         elif d == c:
             check = "matches"
@@ -263,9 +329,27 @@ def model_summary(card: Mapping[str, Any], derived: Mapping[str, Any] | None) ->
     }
 
 
+def rank_label(category: str) -> str:
+    return "Overall rank" if category == "Overall" else f"{category.capitalize()} rank"
+
+
+def rankings(name: str, standing: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The Rankings section: ranks with labels, the reason for a missing overall rank,
+    and the raw scores (leaderboard.standing output in, display text out)."""
+    st = standing or {}
+    scores = [dict(s, score_text=fmt.DASH if s.get("score") is None else f"{float(s['score']):g}",
+                   reporters_text=fmt.DASH if s.get("reporters") is None else str(s["reporters"]))
+              for s in st.get("scores") or []]
+    return {"has_evaluations": bool(st.get("has_evaluations")),
+            "empty_sentence": f"No evaluation benchmarks for {name} available.",
+            "ranks": [(rank_label(cat), rank) for cat, rank in st.get("ranks") or []],
+            "reason": st.get("reason"), "scores": scores, "min_reporters": st.get("min_reporters")}
+
+
 def model_details(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
                   ranks: Mapping[str, int] | None, coding_category: str | None,
-                  last_change: str | None, edit_url: str | None) -> dict[str, Any]:
+                  last_change: str | None, edit_url: str | None,
+                  standing: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The rest of a model page: specs, sources, system requirements, calculator, rankings."""
     vt = vram_table(derived)
     svg = chart.vram_chart(vt["series"], list(GPU_TIERS),
@@ -282,15 +366,20 @@ def model_details(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
         "vram": vt,
         "chart_svg": svg,
         "hardware": hardware_tables(derived),
+        "weights_only": weights_table(derived),
         "training": training_table(derived),
         "assumptions": list(_get(derived, "assumptions") or []),
-        "calculator_json": json_for_script(calc) if calc else None,
+        # The live calculator needs the KV cache; without it (incomplete architecture)
+        # the page shows the weights-only table and says why instead.
+        "calculator_json": json_for_script(calc) if calc and vt["rows"] else None,
         "max_context": card.get("context_length") or _get(card, "architecture", "max_position_embeddings") or 1024,
+        "rankings": rankings(card["name"], standing),
         "overall_rank": ranks.get("overall"),
         "coding_rank": ranks.get(coding_category) if coding_category else None,
         "last_change": last_change,
         "edit_url": edit_url,
         "derived_available": derived is not None,
+        "architecture_complete": not (isinstance(derived, Mapping) and derived.get("architecture_complete") is False),
     }
 
 

@@ -131,7 +131,8 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
                                  rest_marker=REST_MARKER)
             details = pages.model_details(card, derived, ranks=ranking.ranks.get(cid), coding_category=coding,
                                           last_change=dates.get(f"{cid}.yaml"),
-                                          edit_url=self._edit_url(config, cid))
+                                          edit_url=self._edit_url(config, cid),
+                                          standing=leaderboard.standing(card, ranking, reg.benchmarks))
             rest = zlib.compress(render.render("model_rest.html", m=details, base=base).encode(), 1)
             add(src, card["name"], "model", {"head": head, "rest": rest, "edit_url": details["edit_url"]})
             if self.progress and n % 250 == 0:
@@ -214,7 +215,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
             benches = [dict(b, scale_text=_scale_text(b.get("scale"))) for b in data["benchmarks"]]
             return render.render("leaderboard.html", base=base, overall=r.overall, by_category=r.by_category,
                                  categories=r.categories, method=leaderboard.method_steps(),
-                                 benchmarks=benches)
+                                 benchmarks=benches, benchmark_stats=r.benchmarks)
         if kind == "card_format":
             return render.render("card_format.html", base=base, **data)
         return html

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.site.conftest import TEST_REGISTRY, build
+from tests.site.conftest import INCOMPLETE_CARD, TEST_REGISTRY, build
 
 CHROMIUM = os.environ.get("LLMCARDS_CHROMIUM", "/usr/bin/chromium")
 
@@ -75,6 +75,19 @@ def empty_board_site(tmp_path_factory, browser):
         text = path.read_text()
         head, _, tail = text.partition("\nevaluations:")
         path.write_text(head + "\nevaluations: []\nnotes:" + tail.split("\nnotes:", 1)[1])
+    out = reg.parent / "public"
+    assert build(reg, out) == 0
+    server = _serve(out)
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def incomplete_site(tmp_path_factory, browser):
+    """The test registry plus a card whose architecture is incomplete (declared counts only)."""
+    reg = tmp_path_factory.mktemp("incomplete") / "registry"
+    shutil.copytree(TEST_REGISTRY, reg)
+    shutil.copyfile(INCOMPLETE_CARD, reg / "example" / INCOMPLETE_CARD.name)
     out = reg.parent / "public"
     assert build(reg, out) == 0
     server = _serve(out)

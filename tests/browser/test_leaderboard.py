@@ -80,6 +80,39 @@ def test_model_page_ranks_match_the_leaderboard(page, board_site):
     page.goto(board_site + "models/example/board-f/")
     ranks = page.locator("#ranks").inner_text()
     assert "Overall rank: #" not in ranks and "Coding rank: #" not in ranks  # a math rank only
+    # F: aime-2024 10 is the lowest of 5 -> math rank 5; 1 counted benchmark -> no overall rank
+    assert "Math rank: #5" in ranks
+    assert page.locator("#rank-reason").inner_text() == (
+        "Not ranked overall: 1 counted benchmark in 1 category; an overall rank needs at least "
+        "3 counted benchmarks in at least 2 categories.")
+    assert page.locator("#ranks a").get_attribute("href").endswith("leaderboard/#method")
+    page.goto(board_site + "models/example/board-a/")
+    # A's raw scores, one row each: gpqa-diamond, livecodebench, aime-2024 (5 reporters), ifeval (2)
+    rows = [[c.strip() for c in r.split("\t")] for r in page.locator("#eval-table tbody").inner_text().splitlines()]
+    assert [(r[0], r[2], r[4], r[5]) for r in rows] == [
+        ("GPQA Diamond", "60", "2025-01-01", "5 (counted)"), ("LiveCodeBench", "50", "2025-01-01", "5 (counted)"),
+        ("AIME 2024", "40", "2025-01-01", "5 (counted)"), ("IFEval", "90", "2025-01-01", "2 (not counted: fewer than 5)")]
+    assert page.locator("#eval-table tbody a").first.get_attribute("href") == SOURCE
+
+
+def test_model_page_unranked_with_scores(page, site):
+    # Llama 2 7B has 7 scores; in the small test registry no benchmark has 5 open-weight reporters.
+    page.goto(site + "models/meta/llama-2-7b/")
+    assert "No evaluation benchmarks" not in page.locator("#rankings ~ *").first.inner_text()
+    assert page.locator("#rank-reason").inner_text() == (
+        "Not ranked: its 7 scores are on benchmarks too few open-weight models report "
+        "(a benchmark counts once 5 do).")
+    assert page.locator("#eval-table tbody tr").count() == 7
+    mmlu = page.locator("#eval-table tbody tr", has_text="MMLU").first.inner_text()
+    assert "45.7" in mmlu and "2024-04-18" in mmlu
+
+
+def test_leaderboard_lists_reporters_per_benchmark(page, board_site):
+    page.goto(board_site + "leaderboard/")
+    # ifeval: boards A and B only -> 2 reporters, not counted; aime-2024: A, B, C, D, F -> 5, counted
+    table = page.locator("#board-benchmarks")
+    assert "2\tno" in table.locator("tr", has_text="IFEval").inner_text()
+    assert "5\tyes" in table.locator("tr", has_text="AIME 2024").inner_text()
 
 
 def test_leaderboard_without_evaluations(page, empty_board_site):

@@ -29,3 +29,8 @@ def registry_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "registry"
     shutil.copytree(TEST_REGISTRY, dst)
     return dst
+
+
+# A card whose architecture is incomplete (only the declared total and active counts), kept
+# outside the default test registry so the other tests' counts and orderings stay as they are.
+INCOMPLETE_CARD = Path(__file__).resolve().parent / "extra" / "example" / "unreleased-moe.yaml"

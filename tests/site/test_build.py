@@ -25,7 +25,11 @@ def _card(path: Path) -> dict:
 def test_models_json_shape(site_dir: Path):
     data = json.loads((site_dir / "api/models.json").read_text())
     ids = [m["id"] for m in data["models"]]
-    assert data["version"] == 1 and data["count"] == 4
+    # version 2 since derived `hardware` became per-GPU maps; the wrapper follows the
+    # calculator's api_version (site/api.md, "Versions")
+    assert data["version"] == 2 and data["count"] == 4
+    assert {m["derived"]["api_version"] for m in data["models"]} == {data["version"]}
+    assert json.loads((site_dir / "api/index.json").read_text())["version"] == data["version"]
     assert ids == sorted(ids) == ["example/hostile-model", "meta/llama-2-7b", "meta/llama-3.1-8b",
                                   "mistralai/mixtral-8x7b"]
     llama = next(m for m in data["models"] if m["id"] == "meta/llama-3.1-8b")
@@ -88,6 +92,8 @@ def test_no_evaluations_sentence(site_dir: Path):
     # leaderboard needs, so it has no rank; ranked model pages: tests/browser/test_leaderboard.py.
     unranked = (site_dir / "models/meta/llama-2-7b/index.html").read_text()
     assert "Overall rank: <strong>#" not in unranked
+    assert "No evaluation benchmarks for Llama 2 7B" not in unranked
+    assert "Not ranked: its 7 scores are on benchmarks too few open-weight models report" in unranked
 
 
 def test_hostile_card_is_inert(site_dir: Path):

@@ -188,3 +188,36 @@ def test_method_is_written_out():
     assert len(steps) == 7
     assert any("missing" in s.lower() for s in steps)
     assert any("ties" in s.lower() or "tied" in s.lower() for s in steps)
+
+
+def test_standing_explains_why_a_model_is_not_ranked():
+    r = ranking()
+    # F: q1 and q2 counted (n = 6 and 5), both knowledge -> 2 benchmarks in 1 category: no overall rank,
+    # knowledge rank 3 (EXPECTED_KNOWLEDGE).
+    st = leaderboard.standing(card("o/f", SCORES["o/f"]), r, CATALOG)
+    assert st["ranks"] == [("knowledge", 3)]
+    assert st["reason"] == ("Not ranked overall: 2 counted benchmarks in 1 category; an overall rank needs "
+                            "at least 3 counted benchmarks in at least 2 categories.")
+    # A is ranked overall (1), coding 2, knowledge 1; categories in alphabetical order after overall.
+    st = leaderboard.standing(card("o/a", SCORES["o/a"]), r, CATALOG)
+    assert st["ranks"] == [("Overall", 1), ("coding", 2), ("knowledge", 1)] and st["reason"] is None
+    # The raw scores are all listed, with reporters: r1 has 3 open-weight reporters (A, B, D), not counted.
+    r1 = next(s for s in st["scores"] if s["id"] == "r1")
+    assert (r1["benchmark"], r1["score"], r1["reporters"], r1["counted"]) == ("R1", 80, 3, False)
+    assert len(st["scores"]) == 5
+    # The closed model has scores but takes no part.
+    st = leaderboard.standing(CLOSED, r, CATALOG)
+    assert st["ranks"] == [] and st["reason"] == "Not ranked: the leaderboard ranks open-weight models only."
+
+
+def test_standing_scores_only_on_thin_benchmarks_and_no_scores():
+    # G reports only r1 (3 open reporters + G = 4 < K = 5): no benchmark of G counts.
+    g = card("o/g", {"r1": 50})
+    r = ranking(extra=(CLOSED, g))
+    st = leaderboard.standing(g, r, CATALOG)
+    assert st["ranks"] == [] and st["has_evaluations"]
+    assert st["reason"] == ("Not ranked: its one score is on a benchmark too few open-weight models report "
+                            "(a benchmark counts once 5 do).")
+    none = card("o/h", {})
+    st = leaderboard.standing(none, ranking(extra=(none,)), CATALOG)
+    assert st == {"ranks": [], "reason": None, "scores": [], "has_evaluations": False, "min_reporters": 5}

@@ -112,8 +112,9 @@ def test_hardware_tables_from_per_gpu_maps():
     t = pages.hardware_tables(derived)
     assert t["quantizations"] == ["BF16", "Q4_K_M"]
     assert t["context"] == "8K"
-    assert t["fit"][0] == {"gpu": "RTX 4090 (24.0 GB)", "cells": ["1 GPU", "1 GPU"]}
-    assert t["fit"][1]["cells"] == ["3 GPUs", "—"]
+    # "devices", not "GPUs": the catalog also lists Apple machines with unified memory
+    assert t["fit"][0] == {"gpu": "RTX 4090 (24.0 GB)", "cells": ["1 device", "1 device"]}
+    assert t["fit"][1]["cells"] == ["3 devices", "—"]
     # Display rounding happens here: 62.4 -> "62", 1,234.56 over 3 devices -> "1,235 (3×)".
     assert t["speed"][0]["cells"] == ["≤ 62 tok/s", "≤ 181 tok/s"]
     assert t["speed"][1]["cells"] == ["≤ 1,235 tok/s (3×)", "—"]
