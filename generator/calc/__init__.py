@@ -190,11 +190,12 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         else:
             active_weights = [total - embd - xb for total, _, embd, xb in wbs]
     elif params["total"] is not None:
-        # Declared figures only: every parameter at the main storage type.
+        # Declared figures only: every parameter at the quantization's main storage type;
+        # unknown (None) for schemes that store routed experts differently (MXFP4).
         total = int(params["total"])
         act_p = int(params["active"] if params["active"] is not None else params["total"])
-        weights = [total * bb // bw for bw, bb in plan.default_types]
-        active_weights = [act_p * bb // bw for bw, bb in plan.default_types]
+        weights = [None if t is None else total * t[1] // t[0] for t in plan.declared_types]
+        active_weights = [None if t is None else act_p * t[1] // t[0] for t in plan.declared_types]
     else:
         weights = [None] * len(ids)
         active_weights = weights
@@ -225,7 +226,9 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     kv_ref = kv(ref_ctx, 1) or 0
     act_ref = act(ref_ctx, 1) or 0
     model_bytes = [None if w is None else w + kv_ref + act_ref for w in weights]
-    bytes_per_token = [0 if w is None else int(aw or 0) + kv_ref for w, aw in zip(weights, active_weights)]
+    # No speed ceiling without the KV cache: bytes read per token would be a guess (0 -> None).
+    bytes_per_token = [0 if w is None or per_token is None else int(aw or 0) + kv_ref
+                       for w, aw in zip(weights, active_weights)]
     hardware = hardware_table(plan.gpus, ids, model_bytes, bytes_per_token)
 
     training = None

@@ -30,6 +30,9 @@ class Plan(NamedTuple):
     ids: tuple[str, ...]
     compiled: tuple[CompiledQuant, ...]
     default_types: tuple[tuple[int, int], ...]  # (block_weights, block_bytes) of types.default, per quant
+    # Per quant, the storage type that stands for every parameter of a card known only by its
+    # declared count; None where no single type does (MXFP4 stores only routed experts in FP4).
+    declared_types: tuple[tuple[int, int] | None, ...]
     training: tuple[CompiledQuant, ...]  # BF16 and QLoRA NF4 (training.TRAINING_QUANTS)
     gpus: tuple[GpuPlan, ...]
     kv_types: dict[str, tuple[int, int]]
@@ -44,6 +47,7 @@ def build_plan(catalogs: Catalogs) -> Plan:
         ids=tuple(q["id"] for q in qs),
         compiled=tuple(compile_quant(q, types, fallback, interned) for q in qs),
         default_types=tuple(catalogs.tensor_types[q["types"]["default"]] for q in qs),
+        declared_types=tuple(_declared_type(q, catalogs.tensor_types) for q in qs),
         training=tuple(compile_quant(q, types, fallback, interned) for q in TRAINING_QUANTS),
         gpus=tuple(
             GpuPlan(g["id"], g["name"], int(g["memory_bytes"]), usable_bytes(g), usable_bytes(g) - OVERHEAD_BYTES,
@@ -52,3 +56,10 @@ def build_plan(catalogs: Catalogs) -> Plan:
         ),
         kv_types={k: catalogs.tensor_types[t] for k, t in catalogs.kv_dtypes.items()},
     )
+
+
+def _declared_type(quant: Mapping[str, Any], tensor_types: Mapping[str, tuple[int, int]]) -> tuple[int, int] | None:
+    """types.default, unless routed experts use another type: then the split is unknowable from a count."""
+    types = quant["types"]
+    experts = types.get("routed_experts", types["default"])
+    return tensor_types[types["default"]] if experts == types["default"] else None
