@@ -118,6 +118,9 @@ def build_site(config_file: Path, registry: Path, out: Path, quiet: bool = False
 
 def run(args: argparse.Namespace) -> int:
     config_file = _config_file(args.config)
+    if args.config and not config_file.is_file():
+        print(f"llmcards build: --config {args.config}: no such file", file=sys.stderr)
+        return 2
     if config_file is None:
         print("llmcards build: no mkdocs.yml found (run from the repository root or pass --config)",
               file=sys.stderr)

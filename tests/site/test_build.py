@@ -173,3 +173,11 @@ def test_leaderboard_empty_state(registry_copy: Path, tmp_path: Path):
     assert build(registry_copy, out) == 0
     html = (out / "leaderboard/index.html").read_text()
     assert 'id="board-empty"' in html and "Method" in html
+
+
+def test_usage_errors_exit_2_and_name_the_problem(tmp_path: Path, capsys):
+    assert main(["build", "--config", str(tmp_path / "missing.yml"), "--out", str(tmp_path / "o")]) == 2
+    assert "missing.yml: no such file" in capsys.readouterr().err
+    assert main(["build", "--registry", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 2
+    assert "registry folder not found" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
