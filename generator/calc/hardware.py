@@ -37,20 +37,24 @@ def decode_ceilings(bytes_per_token: Sequence[int], devices: Sequence[int | None
     return [None if n is None or b <= 0 else n * bandwidth / b for b, n in zip(bytes_per_token, devices)]
 
 
-def gpu_fit(gpu: GpuPlan, quant_ids: Sequence[str], model_bytes: Sequence[int | None],
-            bytes_per_token: Sequence[int]) -> dict[str, Any]:
-    """One GPU kind's entry of the ``hardware`` block: devices and speed ceiling by quantization."""
-    devices = fewest_devices(model_bytes, gpu.room)
-    speeds = decode_ceilings(bytes_per_token, devices, gpu.bandwidth)
+def _entry(gpu: GpuPlan, devices: dict[str, int | None], speeds: dict[str, float | None]) -> dict[str, Any]:
     return {
         "gpu": gpu.id,
         "name": gpu.name,
         "memory_bytes": gpu.memory_bytes,
         "usable_bytes": gpu.usable_bytes,
         "bandwidth_bytes_per_s": gpu.bandwidth,
-        "devices": dict(zip(quant_ids, devices)),
-        "decode_tokens_per_s_upper_bound": dict(zip(quant_ids, speeds)),
+        "devices": devices,
+        "decode_tokens_per_s_upper_bound": speeds,
     }
+
+
+def gpu_fit(gpu: GpuPlan, quant_ids: Sequence[str], model_bytes: Sequence[int | None],
+            bytes_per_token: Sequence[int]) -> dict[str, Any]:
+    """One GPU kind's entry of the ``hardware`` block: devices and speed ceiling by quantization."""
+    devices = fewest_devices(model_bytes, gpu.room)
+    speeds = decode_ceilings(bytes_per_token, devices, gpu.bandwidth)
+    return _entry(gpu, dict(zip(quant_ids, devices)), dict(zip(quant_ids, speeds)))
 
 
 def hardware_table(gpus: Sequence[GpuPlan], quant_ids: Sequence[str], model_bytes: Sequence[int | None],
@@ -60,4 +64,22 @@ def hardware_table(gpus: Sequence[GpuPlan], quant_ids: Sequence[str], model_byte
     model_bytes: per quantization, the bytes to hold without the per-device
     overhead (None when unknown); bytes_per_token: bytes read per generated token.
     """
-    return [gpu_fit(g, quant_ids, model_bytes, bytes_per_token) for g in gpus]
+    # Checked once per card: when every size is known and positive, and every
+    # quantization reads some bytes per token, the per-value None checks of
+    # fewest_devices() and decode_ceilings() can be skipped (same numbers).
+    known = bool(model_bytes) and None not in model_bytes and min(model_bytes) > 0
+    largest = max(model_bytes) if known else 0
+    all_read = bool(bytes_per_token) and min(bytes_per_token) > 0
+    out = []
+    for g in gpus:
+        room, bw = g.room, g.bandwidth
+        if not (known and all_read and 0 < largest <= MAX_DEVICES * room):
+            out.append(gpu_fit(g, quant_ids, model_bytes, bytes_per_token))
+        elif largest <= room:
+            # One device at every quantization: n * bw / b with n = 1 is the float bw / b.
+            out.append(_entry(g, dict.fromkeys(quant_ids, 1), dict(zip(quant_ids, [bw / b for b in bytes_per_token]))))
+        else:
+            devices = [1 if m <= room else -(-m // room) for m in model_bytes]
+            speeds = [n * bw / b for n, b in zip(devices, bytes_per_token)]
+            out.append(_entry(g, dict(zip(quant_ids, devices)), dict(zip(quant_ids, speeds))))
+    return out

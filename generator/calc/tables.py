@@ -57,22 +57,23 @@ def vram_rows(
 ) -> list[dict[str, Any]]:
     """Rows quantization-major: for each (id, weights) every (context, batch, kv, activations) cell.
 
-    The same rows as vram_row() one at a time; the cell sums are shared by all quantizations.
+    The same rows as vram_row() one at a time. Each cell's fields and partial sum are
+    built once, as a template row, and every quantization's row is a copy of it with
+    its own three fields set: copying a dict (one block copy) is much cheaper than
+    building it key by key, and keeps the key order of vram_row().
     """
-    prepared = [(c, b, kv, act, None if kv is None or act is None else kv + act + overhead) for c, b, kv, act in cells]
+    templates = [
+        (vram_row("", c, b, kv_dtype, None, kv, act, overhead), None if kv is None or act is None else kv + act + overhead)
+        for c, b, kv, act in cells
+    ]
     rows = []
     append = rows.append
     for qid, w in quantizations:
-        for c, b, kv, act, rest in prepared:
-            append({
-                "quantization": qid,
-                "context": c,
-                "batch": b,
-                "kv_dtype": kv_dtype,
-                "weights_bytes": w,
-                "kv_cache_bytes": kv,
-                "activations_bytes": act,
-                "overhead_bytes": overhead,
-                "total_bytes": None if w is None or rest is None else w + rest,
-            })
+        for template, rest in templates:
+            row = template.copy()
+            row["quantization"] = qid
+            row["weights_bytes"] = w
+            if w is not None and rest is not None:
+                row["total_bytes"] = w + rest
+            append(row)
     return rows
