@@ -70,16 +70,22 @@ def hardware_table(gpus: Sequence[GpuPlan], quant_ids: Sequence[str], model_byte
     known = bool(model_bytes) and None not in model_bytes and min(model_bytes) > 0
     largest = max(model_bytes) if known else 0
     all_read = bool(bytes_per_token) and min(bytes_per_token) > 0
+    # (quantization, value) pairs built once: dict comprehensions over them are the
+    # cheapest way to build the two maps of each GPU.
+    size_pairs = tuple(zip(quant_ids, model_bytes))
+    read_pairs = tuple(zip(quant_ids, bytes_per_token))
     out = []
     for g in gpus:
         room, bw = g.room, g.bandwidth
         if not (known and all_read and 0 < largest <= MAX_DEVICES * room):
             out.append(gpu_fit(g, quant_ids, model_bytes, bytes_per_token))
-        elif largest <= room:
+            continue
+        if largest <= room:
             # One device at every quantization: n * bw / b with n = 1 is the float bw / b.
-            out.append(_entry(g, dict.fromkeys(quant_ids, 1), dict(zip(quant_ids, [bw / b for b in bytes_per_token]))))
+            devices = dict.fromkeys(quant_ids, 1)
+            speeds = {q: bw / b for q, b in read_pairs}
         else:
-            devices = [1 if m <= room else -(-m // room) for m in model_bytes]
-            speeds = [n * bw / b for n, b in zip(devices, bytes_per_token)]
-            out.append(_entry(g, dict(zip(quant_ids, devices)), dict(zip(quant_ids, speeds))))
+            devices = {q: 1 if m <= room else -(-m // room) for q, m in size_pairs}
+            speeds = {q: n * bw / b for (q, b), n in zip(read_pairs, devices.values())}
+        out.append(_entry(g, devices, speeds))
     return out
