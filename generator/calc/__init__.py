@@ -89,7 +89,7 @@ from generator.calc.memory import (
     activations_bytes,
     kv_groups,
 )
-from generator.calc.params import ParameterCount, count_parameters
+from generator.calc.params import ParameterCount, _Missing, count_parameters
 from generator.calc.tables import (
     BATCH_VARIANTS,
     DEFAULT_KV_DTYPE,
@@ -122,7 +122,8 @@ def _safe(fn, *args):
     """Run a component that needs architecture fields; None when they are missing."""
     try:
         return fn(*args)
-    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+    # _Missing: params.head_dim_of() needs hidden_size when head_dim is null.
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, _Missing):
         return None
 
 

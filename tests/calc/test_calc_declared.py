@@ -49,3 +49,20 @@ def test_no_speed_ceiling_without_the_kv_cache(derived):
     # Device counts are still given (a lower bound: weights and overhead only).
     h100 = next(g for g in derived["hardware"] if g["gpu"] == "h100-sxm-80gb")
     assert h100["devices"]["Q4_0"] is not None
+
+
+def test_partial_attention_without_hidden_size_gives_unknown_kv_not_a_crash():
+    # head_dim null needs hidden_size / heads; with hidden_size null too, the KV cache is unknown.
+    card = {
+        "id": "example/partial", "context_length": 8192,
+        "parameters": {"total": 7_000_000_000, "active": None, "extra": None},
+        "architecture": {"type": "dense", "layers": 32, "hidden_size": None, "vocab_size": None, "experts": None,
+                         "attention": {"structure": "GQA", "heads": 32, "kv_heads": 8, "head_dim": None,
+                                       "sliding_window": None}},
+    }
+    d = derive(card, load_catalogs())
+    assert d["architecture_complete"] is False
+    assert d["calculator"]["kv_known"] is False
+    assert all(r["kv_cache_bytes"] is None and r["total_bytes"] is None for r in d["vram"])
+    # BF16 weights still come from the declared total: 2 bytes per parameter.
+    assert _weights(d, "BF16") == 14_000_000_000
