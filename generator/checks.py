@@ -74,7 +74,8 @@ def check_experts(card: Mapping) -> Iterator[Problem]:
         yield Problem(EXP + ("first_dense_layers",), f"{first} dense layers leave no MoE layer in a {layers}-layer model")
 
 
-def _structure_for(heads: int, kv: int) -> str:
+def structure_for(heads: int, kv: int) -> str:
+    """The attention structure that standard (non-MLA) head counts imply."""
     if kv == heads:
         return "MHA"
     if kv == 1:
@@ -93,7 +94,7 @@ def check_attention(card: Mapping) -> Iterator[Problem]:
         elif heads % kv:
             yield Problem(ATT + ("kv_heads",), f"{kv} does not divide {heads} query heads")
         elif structure in ("MHA", "MQA", "GQA"):
-            fits = _structure_for(heads, kv)
+            fits = structure_for(heads, kv)
             rule = {"MHA": "kv_heads = heads", "MQA": "kv_heads = 1", "GQA": "1 < kv_heads < heads"}[structure]
             if fits != structure:
                 yield Problem(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
+from generator.checks import structure_for
+
 
 class ImportErrorHF(ValueError):
     """The config cannot be turned into an architecture block (message says why)."""
@@ -124,14 +126,6 @@ def _cfg_get(cfg: Mapping[str, Any], mtype: str) -> Callable[[str], Any]:
     return get
 
 
-def _structure(heads: int, kv_heads: int) -> str:
-    if kv_heads == heads:
-        return "MHA"
-    if kv_heads == 1:
-        return "MQA"
-    return "GQA"
-
-
 def _pattern_from_flags(local: list[bool]) -> str:
     """Shortest repeating L/G pattern (from layer 0) that reproduces the per-layer flags."""
     n = len(local)
@@ -182,7 +176,7 @@ def _base(get: Callable[..., Any], mtype: str) -> dict[str, Any]:
         "position_embedding": "rope",
         "max_position_embeddings": int(get("max_position_embeddings")),
         "attention": {
-            "structure": _structure(heads, kv_heads),
+            "structure": structure_for(heads, kv_heads),
             "heads": heads,
             "kv_heads": kv_heads,
             "head_dim": None if get("head_dim") is None else int(get("head_dim")),
