@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import traceback
 from typing import Sequence
 
 from generator import __version__
@@ -54,6 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug of ours: say so plainly, keep the traceback for debugging
+        if os.environ.get("LLMCARDS_DEBUG"):
+            traceback.print_exc()
+        print(f"llmcards {args.command}: internal error ({type(exc).__name__}: {exc}); "
+              "please report it with the command you ran "
+              "(set LLMCARDS_DEBUG=1 for the traceback).", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
