@@ -182,7 +182,7 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     if inv is not None:
         ct = group(inv)
         # Catalog quantizations, then the training storage types (BF16, QLoRA NF4).
-        wbs = weight_bytes_all(ct, plan.compiled + plan.training, catalogs.tensor_types, extra)
+        wbs = weight_bytes_all(ct, plan.weight_quants, catalogs.tensor_types, extra, plan.rule_table)
         wbs, train_wbs = wbs[:len(ids)], wbs[len(ids):]
         weights = [total for total, _, _, _ in wbs]
         if inv.n_experts:

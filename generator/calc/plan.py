@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 from generator.calc.hardware import usable_bytes
 from generator.calc.memory import OVERHEAD_BYTES
 from generator.calc.training import TRAINING_QUANTS
-from generator.calc.weights import CompiledQuant, compile_quant
+from generator.calc.weights import CompiledQuant, RuleTable, compile_quant
 
 if TYPE_CHECKING:
     from generator.calc.catalogs import Catalogs
@@ -36,25 +36,31 @@ class Plan(NamedTuple):
     training: tuple[CompiledQuant, ...]  # BF16 and QLoRA NF4 (training.TRAINING_QUANTS)
     gpus: tuple[GpuPlan, ...]
     kv_types: dict[str, tuple[int, int]]
+    weight_quants: tuple[CompiledQuant, ...]  # compiled + training, the order derive() asks weight bytes in
+    rule_table: RuleTable  # layer masks of weight_quants' per-layer rules (see weights.RuleTable)
 
 
 def build_plan(catalogs: Catalogs) -> Plan:
     qs = catalogs.quantizations
     types, fallback = catalogs.tensor_types, catalogs.shape_fallback
     interned: dict = {}
+    compiled = tuple(compile_quant(q, types, fallback, interned) for q in qs)
+    training = tuple(compile_quant(q, types, fallback, interned) for q in TRAINING_QUANTS)
     return Plan(
         quants=qs,
         ids=tuple(q["id"] for q in qs),
-        compiled=tuple(compile_quant(q, types, fallback, interned) for q in qs),
+        compiled=compiled,
         default_types=tuple(catalogs.tensor_types[q["types"]["default"]] for q in qs),
         declared_types=tuple(_declared_type(q, catalogs.tensor_types) for q in qs),
-        training=tuple(compile_quant(q, types, fallback, interned) for q in TRAINING_QUANTS),
+        training=training,
         gpus=tuple(
             GpuPlan(g["id"], g["name"], int(g["memory_bytes"]), usable_bytes(g), usable_bytes(g) - OVERHEAD_BYTES,
                     int(g["bandwidth_bytes_per_s"]))
             for g in catalogs.gpus
         ),
         kv_types={k: catalogs.tensor_types[t] for k, t in catalogs.kv_dtypes.items()},
+        weight_quants=compiled + training,
+        rule_table=RuleTable(compiled + training),
     )
 
 

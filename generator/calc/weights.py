@@ -132,9 +132,14 @@ def group(inv: Inventory) -> CardTensors:
 
 
 def _condition_masks(ct: CardTensors) -> dict[str, int]:
-    """Layer set of every rule condition (see schema/quantizations.yaml)."""
-    inv, full = ct.inv, ct.full
-    n = inv.n_layers
+    """Layer set of every rule condition for this card (see schema/quantizations.yaml)."""
+    inv = ct.inv
+    return condition_masks(inv.n_layers, inv.gqa_ge_4, inv.n_experts)
+
+
+def condition_masks(n: int, gqa_ge_4: bool, n_experts: int) -> dict[str, int]:
+    """Layer set (bit i = layer i) of every rule condition for n layers and the card-level flags."""
+    full = (1 << n) - 1
     n8 = n // 8
     # llama.cpp use_more_bits: i < n/8 or i >= 7n/8 or (i - n/8) % 3 == 2
     start = n8 + 2
@@ -149,11 +154,69 @@ def _condition_masks(ct: CardTensors) -> dict[str, int]:
         "first_eighth": (1 << n8) - 1,
         "first_sixteenth": (1 << (n // 16)) - 1,
         "first_two": (1 << min(2, n)) - 1,
-        "gqa_ge_4": full if inv.gqa_ge_4 else 0,
-        "experts_eq_8": full if inv.n_experts == 8 else 0,
-        "experts_ge_4": full if inv.n_experts >= 4 else 0,
+        "gqa_ge_4": full if gqa_ge_4 else 0,
+        "experts_eq_8": full if n_experts == 8 else 0,
+        "experts_ge_4": full if n_experts >= 4 else 0,
         "layers_eq_80": full if n == 80 else 0,
     }
+
+
+def _rule_masks(rules, masks: dict[str, int], full: int) -> tuple[tuple, int]:
+    """Per rule the layers it takes (non-empty only, first match wins), and the layers left over."""
+    remaining = full
+    taken = []
+    for when, ref in rules:
+        cond = 0
+        for c in when:
+            cond |= masks[c]
+        take = remaining & cond
+        if take:
+            remaining ^= take
+            taken.append((ref, take))
+    return tuple(taken), remaining
+
+
+# Layer counts whose rule masks RuleTable computes ahead (real models have at most ~130 layers);
+# a card with more layers evaluates its rules itself, with the same code.
+RULE_TABLE_LAYERS = 160
+
+
+class RuleTable:
+    """The layers every per-layer rule list of a catalog takes, computed once per catalog.
+
+    Which layers a rule takes depends only on the card's layer count and three
+    card-level flags (gqa_ge_4, experts == 8, experts >= 4), not on its tensors, so
+    the masks are computed here for every layer count up to RULE_TABLE_LAYERS and
+    every flag combination. Per card only the multiplicities of its own dense and
+    MoE layers are counted from the masks (for a model without MoE layers that is a
+    popcount, also done here: a layer mask's weights are then (0, k, k, 0)).
+    """
+
+    def __init__(self, quants: tuple[CompiledQuant, ...], max_layers: int = RULE_TABLE_LAYERS) -> None:
+        lists = {id(rules): rules for q in quants for _, rules in q.rules}
+        self._lists = tuple(lists.values())  # keeps the rule tuples (and so their ids) alive
+        # key (layers, gqa_ge_4, experts_eq_8, experts_ge_4) -> {id(rules): (taken masks, remaining mask)}
+        self.masks: dict[tuple[int, bool, bool, bool], dict[int, tuple[tuple, int]]] = {}
+        # same key (only for cards without MoE layers) -> {id(rules): _rule_layers() result}
+        self.dense: dict[tuple[int, bool, bool, bool], dict[int, tuple]] = {}
+        for n in range(max_layers + 1):
+            full = (1 << n) - 1
+            for gqa in (False, True):
+                # experts == 8 implies experts >= 4: three combinations (0, 4 and 8 stand for them)
+                for n_experts in (0, 4, 8):
+                    key = (n, gqa, n_experts == 8, n_experts >= 4)
+                    cm = condition_masks(n, gqa, n_experts)
+                    per_list = {id(r): _rule_masks(r, cm, full) for r in self._lists}
+                    self.masks[key] = per_list
+                    self.dense[key] = {
+                        i: ([(ref, _dense_weights(m)) for ref, m in taken], _dense_weights(rest) if rest else None)
+                        for i, (taken, rest) in per_list.items()
+                    }
+
+
+def _dense_weights(mask: int) -> tuple[int, int, int, int]:
+    k = mask.bit_count()
+    return (0, k, k, 0)
 
 
 def _slow(mats: list[tuple[int, int, int]], tid: str, bw: int, w: tuple[int, int, int, int],
@@ -191,22 +254,17 @@ class WeightBytes(NamedTuple):
 
 def _rule_layers(rules, ct: CardTensors, masks: dict[str, int]) -> tuple[list, tuple[int, int, int, int] | None]:
     """Per rule type the layer multiplicities it takes, and those left to the base type (first match wins)."""
-    remaining = ct.full
-    taken = []
-    for when, ref in rules:
-        cond = 0
-        for c in when:
-            cond |= masks[c]
-        take = remaining & cond
-        if take:
-            remaining ^= take
-            taken.append((ref, _layer_weights(take, ct)))
-    return taken, (_layer_weights(remaining, ct) if remaining else None)
+    taken, remaining = _rule_masks(rules, masks, ct.full)
+    return [(ref, _layer_weights(m, ct)) for ref, m in taken], (_layer_weights(remaining, ct) if remaining else None)
 
 
 def weight_bytes_all(ct: CardTensors, quants: tuple[CompiledQuant, ...], types: Mapping[str, tuple[int, int]],
-                     extra_params: int) -> list[tuple[int, int, int, int]]:
-    """WeightBytes fields (as plain tuples, for speed) for each compiled quantization (all experts resident)."""
+                     extra_params: int, rule_table: RuleTable | None = None) -> list[tuple[int, int, int, int]]:
+    """WeightBytes fields (as plain tuples, for speed) for each compiled quantization (all experts resident).
+
+    ``rule_table`` (built from the same ``quants``) holds the rules' layer masks; without
+    it, or for a layer count beyond it, the rules are evaluated for this card.
+    """
     w_all = ct.weights
     # Simple slots: (index into CompiledQuant.simple, 0 plain / 1 routed / 2 input embedding, rows gcd,
     # weighted elements, tensors)
@@ -219,6 +277,16 @@ def weight_bytes_all(ct: CardTensors, quants: tuple[CompiledQuant, ...], types: 
     ruled_slots = {}  # role -> [(routed?, slot)] for roles that some rule names
     masks: dict[str, int] | None = None
     layer_memo: dict[int, tuple] = {}  # rule list id -> _rule_layers
+    table_masks = dense_layers = None
+    if rule_table is not None:
+        inv = ct.inv
+        key = (inv.n_layers, inv.gqa_ge_4, inv.n_experts == 8, inv.n_experts >= 4)
+        if ct.moe_mask:
+            table_masks = rule_table.masks.get(key)
+        else:
+            # Every layer dense: the multiplicities are the catalog's precomputed ones
+            # (read only; None for a layer count beyond the table: evaluated below).
+            dense_layers = rule_table.dense.get(key)
     slots = ct.slots
     out = []
     for q in quants:
@@ -237,11 +305,17 @@ def weight_bytes_all(ct: CardTensors, quants: tuple[CompiledQuant, ...], types: 
         ruled_nr = ruled_r = 0  # weighted elements (fast path) of rule roles, removed from the linear slot
         ruled_mats: list = []
         for role, rules in q.rules:
-            layers = layer_memo.get(id(rules))
+            layers = (dense_layers if dense_layers is not None else layer_memo).get(id(rules))
             if layers is None:
-                if masks is None:
-                    masks = _condition_masks(ct)
-                layers = layer_memo[id(rules)] = _rule_layers(rules, ct, masks)
+                if table_masks is not None:
+                    taken_m, rest_m = table_masks[id(rules)]
+                    layers = ([(ref, _layer_weights(m, ct)) for ref, m in taken_m],
+                              _layer_weights(rest_m, ct) if rest_m else None)
+                else:
+                    if masks is None:
+                        masks = _condition_masks(ct)
+                    layers = _rule_layers(rules, ct, masks)
+                layer_memo[id(rules)] = layers
             taken, rest = layers
             if not taken:
                 # No layer of this card matches (e.g. experts_eq_8 on a dense model): the role
