@@ -164,6 +164,16 @@ def _kv_per_token(groups) -> list[tuple[int, int | None]]:
     return [(g.layers * g.elements_per_token, g.window) for g in groups]
 
 
+def _weight_rows(templates: tuple[dict, ...], weights: list[int | None]) -> list[dict[str, Any]]:
+    """The "weights" entries: copies of the plan's per-quantization rows with weights_bytes set."""
+    rows = []
+    for t, w in zip(templates, weights):
+        row = t.copy()
+        row["weights_bytes"] = w
+        rows.append(row)
+    return rows
+
+
 def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     plan = catalogs.plan  # catalog-derived constants, built once per catalogs value
     pc = count_parameters(card)
@@ -182,7 +192,9 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     if inv is not None:
         ct = group(inv)
         # Catalog quantizations, then the training storage types (BF16, QLoRA NF4).
-        wbs = weight_bytes_all(ct, plan.weight_quants, catalogs.tensor_types, extra, plan.rule_table)
+        # Each distinct storage scheme once (plan.unique_quants), then in weight_quants order.
+        unique = weight_bytes_all(ct, plan.unique_quants, catalogs.tensor_types, extra, plan.rule_table)
+        wbs = [unique[i] for i in plan.unique_index]
         wbs, train_wbs = wbs[:len(ids)], wbs[len(ids):]
         weights = [total for total, _, _, _ in wbs]
         if inv.n_experts:
@@ -246,10 +258,7 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         "max_context": max_ctx,
         "contexts": contexts,
         "reference_context": ref_ctx,
-        "weights": [
-            {"quantization": q["id"], "name": q["name"], "bits_per_weight": q["bits_per_weight"], "weights_bytes": w}
-            for q, w in zip(plan.quants, weights)
-        ],
+        "weights": _weight_rows(plan.weight_rows, weights),
         "vram": vram,
         "hardware": hardware,
         "training": training,

@@ -38,15 +38,12 @@ def decode_ceilings(bytes_per_token: Sequence[int], devices: Sequence[int | None
 
 
 def _entry(gpu: GpuPlan, devices: dict[str, int | None], speeds: dict[str, float | None]) -> dict[str, Any]:
-    return {
-        "gpu": gpu.id,
-        "name": gpu.name,
-        "memory_bytes": gpu.memory_bytes,
-        "usable_bytes": gpu.usable_bytes,
-        "bandwidth_bytes_per_s": gpu.bandwidth,
-        "devices": devices,
-        "decode_tokens_per_s_upper_bound": speeds,
-    }
+    # A copy of the plan's per-GPU template (same keys, same order) with the two maps
+    # set: cheaper than building the 7-key dict each time.
+    e = gpu.entry.copy()
+    e["devices"] = devices
+    e["decode_tokens_per_s_upper_bound"] = speeds
+    return e
 
 
 def gpu_fit(gpu: GpuPlan, quant_ids: Sequence[str], model_bytes: Sequence[int | None],

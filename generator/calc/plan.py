@@ -23,6 +23,7 @@ class GpuPlan(NamedTuple):
     usable_bytes: int
     room: int  # usable bytes left for the model after the per-device overhead
     bandwidth: int
+    entry: dict  # the GPU's fields of a ``hardware`` entry; hardware._entry() copies it per card
 
 
 class Plan(NamedTuple):
@@ -37,6 +38,11 @@ class Plan(NamedTuple):
     gpus: tuple[GpuPlan, ...]
     kv_types: dict[str, tuple[int, int]]
     weight_quants: tuple[CompiledQuant, ...]  # compiled + training, the order derive() asks weight bytes in
+    # weight_quants without repeats (AWQ and GPTQ store alike; training BF16 is the catalog's
+    # BF16), and for each weight_quants entry its index there: equal entries give equal bytes.
+    unique_quants: tuple[CompiledQuant, ...]
+    unique_index: tuple[int, ...]
+    weight_rows: tuple[dict, ...]  # per quantization, its "weights" entry less weights_bytes (copied per card)
     rule_table: RuleTable  # layer masks of weight_quants' per-layer rules (see weights.RuleTable)
 
 
@@ -46,6 +52,11 @@ def build_plan(catalogs: Catalogs) -> Plan:
     interned: dict = {}
     compiled = tuple(compile_quant(q, types, fallback, interned) for q in qs)
     training = tuple(compile_quant(q, types, fallback, interned) for q in TRAINING_QUANTS)
+    weight_quants = compiled + training
+    unique: list[CompiledQuant] = []
+    for q in weight_quants:
+        if q not in unique:
+            unique.append(q)
     return Plan(
         quants=qs,
         ids=tuple(q["id"] for q in qs),
@@ -54,14 +65,25 @@ def build_plan(catalogs: Catalogs) -> Plan:
         declared_types=tuple(_declared_type(q, catalogs.tensor_types) for q in qs),
         training=training,
         gpus=tuple(
-            GpuPlan(g["id"], g["name"], int(g["memory_bytes"]), usable_bytes(g), usable_bytes(g) - OVERHEAD_BYTES,
-                    int(g["bandwidth_bytes_per_s"]))
+            _gpu_plan(g["id"], g["name"], int(g["memory_bytes"]), usable_bytes(g), int(g["bandwidth_bytes_per_s"]))
             for g in catalogs.gpus
         ),
         kv_types={k: catalogs.tensor_types[t] for k, t in catalogs.kv_dtypes.items()},
-        weight_quants=compiled + training,
-        rule_table=RuleTable(compiled + training),
+        weight_quants=weight_quants,
+        rule_table=RuleTable(weight_quants),
+        unique_quants=tuple(unique),
+        unique_index=tuple(unique.index(q) for q in weight_quants),
+        weight_rows=tuple(
+            {"quantization": q["id"], "name": q["name"], "bits_per_weight": q["bits_per_weight"], "weights_bytes": None}
+            for q in qs
+        ),
     )
+
+
+def _gpu_plan(gid: str, name: str, memory: int, usable: int, bandwidth: int) -> GpuPlan:
+    entry = {"gpu": gid, "name": name, "memory_bytes": memory, "usable_bytes": usable,
+             "bandwidth_bytes_per_s": bandwidth, "devices": None, "decode_tokens_per_s_upper_bound": None}
+    return GpuPlan(gid, name, memory, usable, usable - OVERHEAD_BYTES, bandwidth, entry)
 
 
 def _declared_type(quant: Mapping[str, Any], tensor_types: Mapping[str, tuple[int, int]]) -> tuple[int, int] | None:
