@@ -102,6 +102,17 @@ def test_compare_two_models(page, site):
     page.wait_for_load_state("networkidle")
 
 
+def test_model_page_links_to_compare_with_the_model_chosen(page, site):
+    page.goto(site + "models/meta/llama-3.1-8b/")
+    page.click("#compare-link")
+    page.wait_for_selector("#compare-form")
+    assert page.locator("#compare-0").input_value() == "meta/llama-3.1-8b"
+    page.select_option("#compare-1", "mistralai/mixtral-8x7b")
+    page.wait_for_selector("#compare-table:not([hidden])")
+    assert "Llama 3.1 8B" in page.locator("#compare-table thead").inner_text()
+    page.wait_for_load_state("networkidle")
+
+
 def test_search_works_offline(page, site):
     page.goto(site)
     page.set_viewport_size({"width": 1280, "height": 900})  # desktop layout: search box in the header
