@@ -60,33 +60,27 @@ def _types_of(alt: Mapping[str, Any]) -> list[str]:
     return []
 
 
-def _constraints(alt: Mapping[str, Any]) -> list[str]:
-    out = []
-    lo, hi = alt.get("minimum"), alt.get("maximum")
+def _bounds(lo: Any, hi: Any, both: str, low: str, high: str) -> list[str]:
+    """One phrase for a pair of optional bounds; the templates take {lo}, {hi} and {s} (plural)."""
     if lo is not None and hi is not None:
-        out.append(f"{lo} to {hi}")
-    elif lo is not None:
-        out.append(f"≥ {lo}")
-    elif hi is not None:
-        out.append(f"≤ {hi}")
+        return [both.format(lo=lo, hi=hi, s="s")]
+    if lo is not None:
+        return [low.format(lo=lo, s="s" if lo != 1 else "")]
+    if hi is not None:
+        return [high.format(hi=hi, s="s")]
+    return []
+
+
+def _constraints(alt: Mapping[str, Any]) -> list[str]:
+    out = _bounds(alt.get("minimum"), alt.get("maximum"), "{lo} to {hi}", "≥ {lo}", "≤ {hi}")
     if "exclusiveMinimum" in alt:
         out.append(f"> {alt['exclusiveMinimum']}")
     if "exclusiveMaximum" in alt:
         out.append(f"< {alt['exclusiveMaximum']}")
-    lo, hi = alt.get("minLength"), alt.get("maxLength")
-    if lo is not None and hi is not None:
-        out.append(f"length {lo} to {hi}")
-    elif lo is not None:
-        out.append(f"length ≥ {lo}")
-    elif hi is not None:
-        out.append(f"length ≤ {hi}")
-    lo, hi = alt.get("minItems"), alt.get("maxItems")
-    if lo is not None and hi is not None:
-        out.append(f"{lo} to {hi} items")
-    elif lo is not None:
-        out.append(f"at least {lo} item{'s' if lo != 1 else ''}")
-    elif hi is not None:
-        out.append(f"at most {hi} items")
+    out += _bounds(alt.get("minLength"), alt.get("maxLength"),
+                   "length {lo} to {hi}", "length ≥ {lo}", "length ≤ {hi}")
+    out += _bounds(alt.get("minItems"), alt.get("maxItems"),
+                   "{lo} to {hi} items", "at least {lo} item{s}", "at most {hi} items")
     if alt.get("uniqueItems"):
         out.append("no duplicates")
     if "format" in alt:
