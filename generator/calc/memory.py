@@ -5,8 +5,7 @@ Pure integer arithmetic. Formulas and sources: site/methodology.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from generator.calc.catalogs import Catalogs
 from generator.calc.params import head_dim_of
@@ -36,9 +35,12 @@ def weight_bytes(inv: Inventory, quant: Mapping[str, Any], catalogs: Catalogs, e
     return WeightBytes(*weight_bytes_all(group(inv), (compile_quant(quant, types, catalogs.shape_fallback),), types, extra_params)[0])
 
 
-@dataclass(frozen=True)
-class KVGroup:
-    """Layers that cache ``elements_per_token`` values each token, capped at ``window`` tokens."""
+class KVGroup(NamedTuple):
+    """Layers that cache ``elements_per_token`` values each token, capped at ``window`` tokens.
+
+    A NamedTuple (immutable, like the frozen dataclass it was): built for every card, and
+    a frozen dataclass's __init__ (one object.__setattr__ per field) costs twice as much.
+    """
 
     layers: int
     elements_per_token: int  # per layer, K and V together

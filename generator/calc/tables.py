@@ -34,8 +34,8 @@ def vram_row(
     activations: int | None,
     overhead: int,
 ) -> dict[str, Any]:
-    parts = (weights, kv, activations)
-    total = None if any(p is None for p in parts) else weights + kv + activations + overhead
+    # Plain None tests rather than any() over a generator: this runs for every table cell.
+    total = None if weights is None or kv is None or activations is None else weights + kv + activations + overhead
     return {
         "quantization": quantization,
         "context": context,
