@@ -1,9 +1,8 @@
 """Load and validate the calculator catalogs (schema/quantizations.yaml, schema/gpus.yaml).
 
-This is the only module of the calculator that touches the disk. Where the files
-are found: ``<repo>/schema/`` in a source checkout (also an editable install);
-otherwise the copies shipped as package data in ``generator/data/`` (a test keeps
-the copies identical to ``schema/``).
+This is the only module of the calculator that touches the disk. The files are
+found where the card schema is (generator.schema_files.schema_dir: ``<repo>/schema/``
+in a checkout, else the copies shipped as package data in ``generator/data/``).
 """
 
 from __future__ import annotations
@@ -15,10 +14,6 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import yaml
-
-_PKG = Path(__file__).resolve().parents[1]  # generator/
-_REPO_SCHEMA = _PKG.parent / "schema"
-_PKG_DATA = _PKG / "data"
 
 
 class CatalogError(ValueError):
@@ -48,9 +43,10 @@ class Catalogs:
 
 
 def catalog_dir() -> Path:
-    if (_REPO_SCHEMA / "quantizations.yaml").is_file():
-        return _REPO_SCHEMA
-    return _PKG_DATA
+    # One rule for every schema file: the card schema and these catalogs ship together.
+    from generator.schema_files import schema_dir
+
+    return schema_dir()
 
 
 def _read(path: Path, schema_path: Path) -> Any:
