@@ -46,6 +46,14 @@ def _serve(root: Path):
     return server
 
 
+def _built_and_served(registry: Path, out: Path):
+    """Build ``registry`` into ``out``, serve it on 127.0.0.1, yield its URL, stop the server."""
+    assert build(registry, out) == 0
+    server = _serve(out)
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
 @pytest.fixture(scope="session")
 def browser():
     _require_browser()
@@ -59,11 +67,7 @@ def browser():
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory, browser):
-    out = tmp_path_factory.mktemp("browser-site") / "public"
-    assert build(TEST_REGISTRY, out) == 0
-    server = _serve(out)
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
+    yield from _built_and_served(TEST_REGISTRY, tmp_path_factory.mktemp("browser-site") / "public")
 
 
 @pytest.fixture(scope="session")
@@ -75,11 +79,7 @@ def empty_board_site(tmp_path_factory, browser):
         text = path.read_text()
         head, _, tail = text.partition("\nevaluations:")
         path.write_text(head + "\nevaluations: []\nnotes:" + tail.split("\nnotes:", 1)[1])
-    out = reg.parent / "public"
-    assert build(reg, out) == 0
-    server = _serve(out)
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
+    yield from _built_and_served(reg, reg.parent / "public")
 
 
 @pytest.fixture(scope="session")
@@ -88,11 +88,7 @@ def incomplete_site(tmp_path_factory, browser):
     reg = tmp_path_factory.mktemp("incomplete") / "registry"
     shutil.copytree(TEST_REGISTRY, reg)
     shutil.copyfile(INCOMPLETE_CARD, reg / "example" / INCOMPLETE_CARD.name)
-    out = reg.parent / "public"
-    assert build(reg, out) == 0
-    server = _serve(out)
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
+    yield from _built_and_served(reg, reg.parent / "public")
 
 
 @pytest.fixture()
