@@ -183,3 +183,15 @@ def test_reference_by_hand_for_a_tiny_q4_k_m_model(catalogs):
     assert expected == int(expected)
     assert reference_bytes(card, q, catalogs)[0] == int(expected)
     assert {w["quantization"]: w["weights_bytes"] for w in derive(card, catalogs)["weights"]}["Q4_K_M"] == int(expected)
+
+
+def test_weight_bytes_parts_equal_the_reference(catalogs):
+    # The routed-expert and input-embedding parts feed active weight bytes (decode ceiling).
+    from generator.calc.memory import weight_bytes
+
+    for card in _cards()[::3]:
+        inv = inventory(card)
+        extra = int(card["parameters"].get("extra") or 0)
+        for quant in catalogs.quantizations:
+            got = tuple(weight_bytes(inv, quant, catalogs, extra))
+            assert got == reference_bytes(card, quant, catalogs), (card["id"], quant["id"])
