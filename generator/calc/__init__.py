@@ -192,16 +192,17 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     if inv is not None:
         ct = group(inv)
         # Catalog quantizations, then the training storage types (BF16, QLoRA NF4).
-        # Each distinct storage scheme once (plan.unique_quants), then in weight_quants order.
-        unique = weight_bytes_all(ct, plan.unique_quants, catalogs.tensor_types, extra, plan.rule_table)
-        wbs = [unique[i] for i in plan.unique_index]
-        wbs, train_wbs = wbs[:len(ids)], wbs[len(ids):]
-        weights = [total for total, _, _, _ in wbs]
+        wb = weight_bytes_all(ct, plan.weight_table, catalogs.tensor_types, extra)
+        n_q = len(ids)
+        weights = wb.total[:n_q]
+        train_wbs = wb.total[n_q:]
+        # zip() stops at the catalog quantizations (weights is the shortest)
+        parts = zip(weights, wb.routed_experts, wb.input_embedding, wb.extra)
         if inv.n_experts:
             n_e, n_a = inv.n_experts, inv.n_active_experts
-            active_weights = [total - routed * (n_e - n_a) // n_e - embd - xb for total, routed, embd, xb in wbs]
+            active_weights = [total - routed * (n_e - n_a) // n_e - embd - xb for total, routed, embd, xb in parts]
         else:
-            active_weights = [total - embd - xb for total, _, embd, xb in wbs]
+            active_weights = [total - embd - xb for total, _, embd, xb in parts]
     elif params["total"] is not None:
         # Declared figures only: every parameter at the quantization's main storage type;
         # unknown (None) for schemes that store routed experts differently (MXFP4).
@@ -248,7 +249,7 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     if inv is not None:
         seq = TRAIN_SEQ if max_ctx is None else min(TRAIN_SEQ, max_ctx)
         bf16, nf4 = train_wbs
-        training = training_memory(card, inv, pc.total - extra, bf16[0], nf4[0], seq)
+        training = training_memory(card, inv, pc.total - extra, bf16, nf4, seq)
 
     return {
         "api_version": API_VERSION,

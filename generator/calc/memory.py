@@ -10,7 +10,7 @@ from typing import Any, Mapping, NamedTuple
 from generator.calc.catalogs import Catalogs
 from generator.calc.params import head_dim_of
 from generator.calc.tensors import Inventory
-from generator.calc.weights import WeightBytes, compile_quant, group, weight_bytes_all
+from generator.calc.weights import QuantTable, WeightBytes, compile_quant, group, weight_bytes_all
 
 # Stated runtime assumptions (see methodology): llama.cpp's default micro-batch
 # (--ubatch-size 512), F32 activations, flash attention (no context x context
@@ -31,8 +31,10 @@ def weight_bytes(inv: Inventory, quant: Mapping[str, Any], catalogs: Catalogs, e
 
     One quantization; ``derive`` computes all of a catalog's at once (generator.calc.weights).
     """
-    types = catalogs.tensor_types
-    return WeightBytes(*weight_bytes_all(group(inv), (compile_quant(quant, types, catalogs.shape_fallback),), types, extra_params)[0])
+    types, fallback = catalogs.tensor_types, catalogs.shape_fallback
+    # No precomputed rule masks for a single call: the rules are evaluated for this card.
+    table = QuantTable((compile_quant(quant, types, fallback),), fallback, rule_table=False)
+    return WeightBytes(*(column[0] for column in weight_bytes_all(group(inv), table, types, extra_params)))
 
 
 class KVGroup(NamedTuple):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 from generator.calc.hardware import usable_bytes
 from generator.calc.memory import OVERHEAD_BYTES
 from generator.calc.training import TRAINING_QUANTS
-from generator.calc.weights import CompiledQuant, RuleTable, compile_quant
+from generator.calc.weights import CompiledQuant, QuantTable, compile_quant
 
 if TYPE_CHECKING:
     from generator.calc.catalogs import Catalogs
@@ -38,12 +38,8 @@ class Plan(NamedTuple):
     gpus: tuple[GpuPlan, ...]
     kv_types: dict[str, tuple[int, int]]
     weight_quants: tuple[CompiledQuant, ...]  # compiled + training, the order derive() asks weight bytes in
-    # weight_quants without repeats (AWQ and GPTQ store alike; training BF16 is the catalog's
-    # BF16), and for each weight_quants entry its index there: equal entries give equal bytes.
-    unique_quants: tuple[CompiledQuant, ...]
-    unique_index: tuple[int, ...]
+    weight_table: QuantTable  # weight_quants arranged for weights.weight_bytes_all (rule masks included)
     weight_rows: tuple[dict, ...]  # per quantization, its "weights" entry less weights_bytes (copied per card)
-    rule_table: RuleTable  # layer masks of weight_quants' per-layer rules (see weights.RuleTable)
 
 
 def build_plan(catalogs: Catalogs) -> Plan:
@@ -53,10 +49,6 @@ def build_plan(catalogs: Catalogs) -> Plan:
     compiled = tuple(compile_quant(q, types, fallback, interned) for q in qs)
     training = tuple(compile_quant(q, types, fallback, interned) for q in TRAINING_QUANTS)
     weight_quants = compiled + training
-    unique: list[CompiledQuant] = []
-    for q in weight_quants:
-        if q not in unique:
-            unique.append(q)
     return Plan(
         quants=qs,
         ids=tuple(q["id"] for q in qs),
@@ -70,9 +62,7 @@ def build_plan(catalogs: Catalogs) -> Plan:
         ),
         kv_types={k: catalogs.tensor_types[t] for k, t in catalogs.kv_dtypes.items()},
         weight_quants=weight_quants,
-        rule_table=RuleTable(weight_quants),
-        unique_quants=tuple(unique),
-        unique_index=tuple(unique.index(q) for q in weight_quants),
+        weight_table=QuantTable(weight_quants, fallback),
         weight_rows=tuple(
             {"quantization": q["id"], "name": q["name"], "bits_per_weight": q["bits_per_weight"], "weights_bytes": None}
             for q in qs

@@ -15,7 +15,7 @@ operations instead of a pass over the layers.
 
 from __future__ import annotations
 
-from math import gcd
+from math import gcd, lcm
 from typing import Any, Mapping, NamedTuple
 
 from generator.calc.tensors import Inventory
@@ -197,8 +197,8 @@ class RuleTable:
         self._lists = tuple(lists.values())  # keeps the rule tuples (and so their ids) alive
         # key (layers, gqa_ge_4, experts_eq_8, experts_ge_4) -> {id(rules): (taken masks, remaining mask)}
         self.masks: dict[tuple[int, bool, bool, bool], dict[int, tuple[tuple, int]]] = {}
-        # same key (only for cards without MoE layers) -> {id(rules): _rule_layers() result}
-        self.dense: dict[tuple[int, bool, bool, bool], dict[int, tuple]] = {}
+        # same key (only for cards without MoE layers) -> {id(rules): _taken_layers() result}
+        self.dense: dict[tuple[int, bool, bool, bool], dict[int, list]] = {}
         for n in range(max_layers + 1):
             full = (1 << n) - 1
             for gqa in (False, True):
@@ -208,10 +208,8 @@ class RuleTable:
                     cm = condition_masks(n, gqa, n_experts)
                     per_list = {id(r): _rule_masks(r, cm, full) for r in self._lists}
                     self.masks[key] = per_list
-                    self.dense[key] = {
-                        i: ([(ref, _dense_weights(m)) for ref, m in taken], _dense_weights(rest) if rest else None)
-                        for i, (taken, rest) in per_list.items()
-                    }
+                    self.dense[key] = {i: [(ref, _dense_weights(m)) for ref, m in taken]
+                                       for i, (taken, _) in per_list.items()}
 
 
 def _dense_weights(mask: int) -> tuple[int, int, int, int]:
@@ -219,30 +217,29 @@ def _dense_weights(mask: int) -> tuple[int, int, int, int]:
     return (0, k, k, 0)
 
 
-def _slow(mats: list[tuple[int, int, int]], tid: str, bw: int, w: tuple[int, int, int, int],
-          types: Mapping[str, tuple[int, int]], fallback: Mapping[str, str] | None) -> int:
+def _slow(mats: list[tuple[int, int, int]], ref: _TypeRef, w: tuple[int, int, int, int],
+          types: Mapping[str, tuple[int, int]], fallback: Mapping[str, str]) -> int:
     """Tensor by tensor: rows that are not whole blocks floor per tensor or fall back (GGUF)."""
+    tid, bw, _, fa = ref
     total = 0
     for ne0, e, k in mats:
         if not w[k]:
             continue
-        t = tid
-        if fallback is not None and ne0 % bw and tid in fallback:
-            t = fallback[tid]
+        t = fallback[tid] if fa and ne0 % bw else tid
         tbw, tbb = types[t]
         total += e * tbb // tbw * w[k]
     return total
 
 
 def _bytes(s: _Slot, ref: _TypeRef, w: tuple[int, int, int, int], types: Mapping[str, tuple[int, int]],
-           fallback: Mapping[str, str] | None) -> int:
+           fallback: Mapping[str, str]) -> int:
     """Bytes of slot ``s`` at one type, kind multiplicities ``w``."""
-    tid, bw, bb, fa = ref
+    _, bw, bb, fa = ref
     # Exact in one step when no tensor falls back (every row whole blocks) and every
     # tensor is whole blocks (no per-tensor floor).
     if s[0 if fa else 6] % bw == 0:
         return (s[1] * w[0] + s[2] * w[1] + s[3] * w[2] + s[4] * w[3]) // bw * bb
-    return _slow(s[5], tid, bw, w, types, fallback)
+    return _slow(s[5], ref, w, types, fallback)
 
 
 class WeightBytes(NamedTuple):
@@ -252,113 +249,241 @@ class WeightBytes(NamedTuple):
     extra: int
 
 
-def _rule_layers(rules, ct: CardTensors, masks: dict[str, int]) -> tuple[list, tuple[int, int, int, int] | None]:
-    """Per rule type the layer multiplicities it takes, and those left to the base type (first match wins)."""
-    taken, remaining = _rule_masks(rules, masks, ct.full)
-    return [(ref, _layer_weights(m, ct)) for ref, m in taken], (_layer_weights(remaining, ct) if remaining else None)
+class WeightColumns(NamedTuple):
+    """WeightBytes fields, each a list with one entry per quantization of a QuantTable."""
+
+    total: list[int]
+    routed_experts: list[int]
+    input_embedding: list[int]
+    extra: list[int]
 
 
-def weight_bytes_all(ct: CardTensors, quants: tuple[CompiledQuant, ...], types: Mapping[str, tuple[int, int]],
-                     extra_params: int, rule_table: RuleTable | None = None) -> list[tuple[int, int, int, int]]:
-    """WeightBytes fields (as plain tuples, for speed) for each compiled quantization (all experts resident).
+class _Column(NamedTuple):
+    """One slot kind (a simple role, or the linear matrices) across a table's quantizations."""
 
-    ``rule_table`` (built from the same ``quants``) holds the rules' layer masks; without
-    it, or for a layer count beyond it, the rules are evaluated for this card.
+    refs: tuple[_TypeRef, ...]  # the distinct storage types the quantizations give it
+    index: tuple[int, ...]  # per quantization, the position of its type in refs
+    rows_lcm: int  # lcm of the block sizes of refs that may fall back (GGUF): tested on a slot's row gcd
+    elements_lcm: int  # lcm of the other refs' block sizes: tested on the slot's element gcd
+    unit: int  # lcm of every block size in the column
+    rates: tuple[int, ...]  # per quantization, bytes per `unit` elements
+
+
+def _column(per_quant: list[_TypeRef]) -> _Column:
+    refs = list(dict.fromkeys(per_quant))
+    rows = lcm(*(bw for _, bw, _, fa in refs if fa))
+    elements = lcm(*(bw for _, bw, _, fa in refs if not fa))
+    unit = lcm(rows, elements)
+    return _Column(tuple(refs), tuple(refs.index(r) for r in per_quant), rows, elements, unit,
+                   tuple(bb * (unit // bw) for _, bw, bb, _ in per_quant))
+
+
+_LINEAR, _ROUTED = 4, 5  # column indices after the four simple roles (_SIMPLE_INDEX)
+
+
+class QuantTable:
+    """Compiled quantizations arranged for weight_bytes_all(), built once per catalog.
+
+    A card's weight bytes at every quantization are computed column by column: each
+    slot (tensors stored alike) is priced once per distinct storage type its column
+    holds, and the per-quantization list is read off by index. Per-layer rules then
+    add, per quantization, the difference between their types and the base type on
+    the layers they take (bytes are additive over tensors, so this is exact).
     """
+
+    def __init__(self, quants: tuple[CompiledQuant, ...], fallback: Mapping[str, str],
+                 rule_table: bool = True) -> None:
+        self.quants = quants
+        self.fallback = fallback
+        self.columns = tuple(_column([q.simple[i] for q in quants]) for i in range(4)) + (
+            _column([q.default for q in quants]), _column([q.routed for q in quants]))
+        # (quantization index, role, rule list, base type, base type of routed experts)
+        self.ruled = tuple((i, role, rules, q.default, q.routed)
+                           for i, q in enumerate(quants) for role, rules in q.rules)
+        self.extra_factor = tuple(q.extra_bytes_per_param for q in quants)
+        # Layer masks of the rules, per layer count (None: evaluated per card).
+        self.rule_table = RuleTable(quants) if rule_table and self.ruled else None
+        # For cards without MoE layers, per layer-count key: per rule role, the bytes the rules
+        # add per `unit` elements of one layer's tensors of that role, for every quantization.
+        self.dense_rules: dict[tuple[int, bool, bool, bool], tuple[_DenseRole, ...]] = {}
+        if self.rule_table is not None:
+            self._build_dense_rules()
+
+    def _build_dense_rules(self) -> None:
+        by_role: dict[str, list] = {}
+        for qi, role, rules, base, _ in self.ruled:
+            by_role.setdefault(role, []).append((qi, rules, base))
+        # The lcms are over every type a role's rules or bases use: a slot passing both tests
+        # is whole blocks at each of them, so its per-layer elements are a multiple of `unit`.
+        shape = {}
+        for role, entries in by_role.items():
+            refs = {base for _, _, base in entries} | {ref for _, rules, _ in entries for _, ref in rules}
+            rows = lcm(*(bw for _, bw, _, fa in refs if fa))
+            elements = lcm(*(bw for _, bw, _, fa in refs if not fa))
+            shape[role] = (rows, elements, lcm(rows, elements))
+        n = len(self.quants)
+        for key, taken_by_list in self.rule_table.dense.items():
+            plan = []
+            for role, entries in by_role.items():
+                rows, elements, unit = shape[role]
+                coeffs = [0] * n
+                for qi, rules, (_, bw0, bb0, _) in entries:
+                    for (_, bw, bb, _), w in taken_by_list[id(rules)]:
+                        coeffs[qi] += w[1] * (bb * (unit // bw) - bb0 * (unit // bw0))
+                if any(coeffs):
+                    plan.append(_DenseRole(role, rows, elements, unit, tuple(coeffs)))
+            self.dense_rules[key] = tuple(plan)
+
+
+class _DenseRole(NamedTuple):
+    """What a rule role adds, per quantization, on a card without MoE layers (QuantTable.dense_rules)."""
+
+    role: str
+    rows_lcm: int
+    elements_lcm: int
+    unit: int
+    coeffs: tuple[int, ...]  # bytes added per `unit` elements of one layer's tensors of the role
+
+
+def _column_bytes(s: _Slot, col: _Column, w: tuple[int, int, int, int], types: Mapping[str, tuple[int, int]],
+                  fallback: Mapping[str, str]) -> list[int]:
+    """Bytes of slot ``s`` at each quantization of the column (multiplicities ``w``)."""
+    if s[0] % col.rows_lcm == 0 and s[6] % col.elements_lcm == 0:
+        # Every tensor whole blocks at every type, no fallback: the slot's elements are a
+        # multiple of the column's unit, and each quantization costs one multiplication.
+        e_w = s[1] * w[0] + s[2] * w[1] + s[3] * w[2] + s[4] * w[3]
+        return list(map((e_w // col.unit).__mul__, col.rates))
+    per_type = [_bytes(s, ref, w, types, fallback) for ref in col.refs]
+    return list(map(per_type.__getitem__, col.index))
+
+
+def weight_bytes_all(ct: CardTensors, table: QuantTable, types: Mapping[str, tuple[int, int]],
+                     extra_params: int) -> WeightColumns:
+    """Weight bytes at every quantization of ``table`` (all experts resident)."""
     w_all = ct.weights
-    # Simple slots: (index into CompiledQuant.simple, 0 plain / 1 routed / 2 input embedding, rows gcd,
-    # weighted elements, tensors)
-    simple = []
+    fallback = table.fallback
+    cols = table.columns
+    n = len(table.quants)
+    parts = []  # per slot, its bytes at every quantization
+    routed_parts = []
+    embd = None
+    simple = _SIMPLE_INDEX
     for (role, is_routed), s in ct.slots.items():
-        i = _SIMPLE_INDEX.get(role)
-        if i is not None:
-            simple.append((i, 1 if is_routed else 2 if i == 3 else 0, s[0], s[6], _weighted(s, w_all), s[5]))
-    lin = [(is_routed, s, s[0], s[6], _weighted(s, w_all)) for is_routed, s in ct.linear.items() if s[5]]
-    ruled_slots = {}  # role -> [(routed?, slot)] for roles that some rule names
+        i = simple.get(role)
+        if i is None:
+            continue  # linear roles: priced together in ct.linear below
+        v = _column_bytes(s, cols[i], w_all, types, fallback)
+        parts.append(v)
+        if is_routed:
+            routed_parts.append(v)
+        elif i == 3:
+            embd = v
+    for is_routed, s in ct.linear.items():
+        if s[5]:
+            v = _column_bytes(s, cols[_ROUTED if is_routed else _LINEAR], w_all, types, fallback)
+            parts.append(v)
+            if is_routed:
+                routed_parts.append(v)
+    if table.ruled:
+        fix = _rule_corrections(ct, table, types)
+        if fix is not None:
+            parts.append(fix[0])
+            routed_parts.append(fix[1])
+    extra = [extra_params * f for f in table.extra_factor]
+    parts.append(extra)
+    zeros = [0] * n
+    return WeightColumns(
+        list(map(sum, zip(*parts))),
+        list(map(sum, zip(*routed_parts))) if routed_parts else zeros,
+        embd if embd is not None else zeros,
+        extra,
+    )
+
+
+def _rule_corrections(ct: CardTensors, table: QuantTable, types: Mapping[str, tuple[int, int]]
+                      ) -> tuple[list[int], list[int]] | None:
+    """Per quantization, bytes its per-layer rules add over the base type (all, and routed experts)."""
+    inv = ct.inv
+    key = (inv.n_layers, inv.gqa_ge_4, inv.n_experts == 8, inv.n_experts >= 4)
+    dense = None if ct.moe_mask else table.dense_rules.get(key)
+    if dense is None:
+        return _corrections_by_rule(ct, table, types, key, None)
+    # No MoE layer: one multiplication per quantization and role (precomputed coefficients),
+    # unless the role's tensors are not whole blocks at every type involved.
+    parts = []
+    slow: set[str] = set()
+    slots = ct.slots
+    for role, rows, elements, unit, coeffs in dense:
+        s = slots.get((role, False))
+        if s is None:
+            continue
+        if s[0] % rows == 0 and s[6] % elements == 0:
+            parts.append(list(map(((s[2] + s[3]) // unit).__mul__, coeffs)))
+        else:
+            slow.add(role)
+    if slow:
+        fix = _corrections_by_rule(ct, table, types, key, slow)
+        if fix is not None:
+            parts.append(fix[0])
+    if not parts:
+        return None
+    return list(map(sum, zip(*parts))), [0] * len(table.quants)
+
+
+def _corrections_by_rule(ct: CardTensors, table: QuantTable, types: Mapping[str, tuple[int, int]],
+                         key: tuple[int, bool, bool, bool], roles: set[str] | None
+                         ) -> tuple[list[int], list[int]] | None:
+    """_rule_corrections() rule list by rule list, tensor slot by slot (``roles``: only those)."""
+    fallback = table.fallback
+    slots = ct.slots
     masks: dict[str, int] | None = None
-    layer_memo: dict[int, tuple] = {}  # rule list id -> _rule_layers
+    layer_memo: dict[int, list] = {}  # rule list id -> _taken_layers()
     table_masks = dense_layers = None
+    rule_table = table.rule_table
     if rule_table is not None:
-        inv = ct.inv
-        key = (inv.n_layers, inv.gqa_ge_4, inv.n_experts == 8, inv.n_experts >= 4)
         if ct.moe_mask:
             table_masks = rule_table.masks.get(key)
         else:
             # Every layer dense: the multiplicities are the catalog's precomputed ones
             # (read only; None for a layer count beyond the table: evaluated below).
             dense_layers = rule_table.dense.get(key)
-    slots = ct.slots
-    out = []
-    for q in quants:
-        fb = q.fallback
-        total = routed = embd = 0
-        qs = q.simple
-        for i, flag, g, ge, e_w, mats in simple:
-            tid, bw, bb, fa = qs[i]
-            b = e_w // bw * bb if (g if fa else ge) % bw == 0 else _slow(mats, tid, bw, w_all, types, fb)
-            total += b
-            if flag:
-                if flag == 1:
-                    routed += b
-                else:
-                    embd = b
-        ruled_nr = ruled_r = 0  # weighted elements (fast path) of rule roles, removed from the linear slot
-        ruled_mats: list = []
-        for role, rules in q.rules:
-            layers = (dense_layers if dense_layers is not None else layer_memo).get(id(rules))
-            if layers is None:
-                if table_masks is not None:
-                    taken_m, rest_m = table_masks[id(rules)]
-                    layers = ([(ref, _layer_weights(m, ct)) for ref, m in taken_m],
-                              _layer_weights(rest_m, ct) if rest_m else None)
-                else:
-                    if masks is None:
-                        masks = _condition_masks(ct)
-                    layers = _rule_layers(rules, ct, masks)
-                layer_memo[id(rules)] = layers
-            taken, rest = layers
-            if not taken:
-                # No layer of this card matches (e.g. experts_eq_8 on a dense model): the role
-                # stays in the linear slot at the base type, which gives the same bytes.
-                continue
-            present = ruled_slots.get(role)
-            if present is None:
-                present = ruled_slots[role] = [
-                    (r, slots[(role, r)], _weighted(slots[(role, r)], w_all)) for r in (False, True) if (role, r) in slots
-                ]
-            for is_routed, s, s_w in present:
-                b = 0
-                for ref, w in taken:
-                    b += _bytes(s, ref, w, types, fb)
-                base = q.routed if is_routed else q.default
-                if s[1]:
-                    b += _bytes(s, base, (1, 0, 0, 0), types, fb)  # rules skip global tensors
-                if rest is not None:
-                    b += _bytes(s, base, rest, types, fb)
-                total += b
-                if is_routed:
-                    routed += b
-                    ruled_r += s_w
-                else:
-                    ruled_nr += s_w
-                ruled_mats.extend(s[5])
-        for is_routed, s, g, ge, e_w in lin:
-            tid, bw, bb, fa = q.routed if is_routed else q.default
-            if (g if fa else ge) % bw == 0:
-                b = (e_w - (ruled_r if is_routed else ruled_nr)) // bw * bb
+    present_memo: dict[str, list] = {}
+    fix = fix_r = None
+    for qi, role, rules, base, base_r in table.ruled:
+        if roles is not None and role not in roles:
+            continue
+        taken = (dense_layers if dense_layers is not None else layer_memo).get(id(rules))
+        if taken is None:
+            if table_masks is not None:
+                taken = [(ref, _layer_weights(m, ct)) for ref, m in table_masks[id(rules)][0]]
             else:
-                skip = {id(x) for x in ruled_mats}
-                b = _slow([x for x in s[5] if id(x) not in skip], tid, bw, w_all, types, fb)
-            total += b
-            if is_routed:
-                routed += b
-        extra_b = extra_params * q.extra_bytes_per_param
-        out.append((total + extra_b, routed, embd, extra_b))
-    return out
+                if masks is None:
+                    masks = _condition_masks(ct)
+                taken = _taken_layers(rules, ct, masks)
+            layer_memo[id(rules)] = taken
+        if not taken:
+            continue  # no layer of this card matches (e.g. experts_eq_8 on a dense model)
+        present = present_memo.get(role)
+        if present is None:
+            present = present_memo[role] = [(r, slots[(role, r)]) for r in (False, True) if (role, r) in slots]
+        for is_routed, s in present:
+            b0 = base_r if is_routed else base
+            d = 0
+            for ref, w in taken:
+                d += _bytes(s, ref, w, types, fallback) - _bytes(s, b0, w, types, fallback)
+            if d:
+                if fix is None:
+                    fix, fix_r = [0] * len(table.quants), [0] * len(table.quants)
+                fix[qi] += d
+                if is_routed:
+                    fix_r[qi] += d
+    return None if fix is None else (fix, fix_r)
 
 
-def _weighted(s: _Slot, w: tuple[int, int, int, int]) -> int:
-    return s[1] * w[0] + s[2] * w[1] + s[3] * w[2] + s[4] * w[3]
+def _taken_layers(rules, ct: CardTensors, masks: dict[str, int]) -> list[tuple[_TypeRef, tuple[int, int, int, int]]]:
+    """Per rule that takes some layer (first match wins), its type and the layer multiplicities it takes."""
+    taken, _ = _rule_masks(rules, masks, ct.full)
+    return [(ref, _layer_weights(m, ct)) for ref, m in taken]
 
 
 def _layer_weights(mask: int, ct: CardTensors) -> tuple[int, int, int, int]:
