@@ -33,7 +33,7 @@ def weight_bytes(inv: Inventory, quant: Mapping[str, Any], catalogs: Catalogs, e
     """
     types, fallback = catalogs.tensor_types, catalogs.shape_fallback
     # No precomputed rule masks for a single call: the rules are evaluated for this card.
-    table = QuantTable((compile_quant(quant, types, fallback),), fallback, rule_table=False)
+    table = QuantTable((compile_quant(quant, types, fallback),), fallback, types, rule_table=False)
     return WeightBytes(*(column[0] for column in weight_bytes_all(group(inv), table, types, extra_params)))
 
 

@@ -62,7 +62,7 @@ def build_plan(catalogs: Catalogs) -> Plan:
         ),
         kv_types={k: catalogs.tensor_types[t] for k, t in catalogs.kv_dtypes.items()},
         weight_quants=weight_quants,
-        weight_table=QuantTable(weight_quants, fallback),
+        weight_table=QuantTable(weight_quants, fallback, types),
         weight_rows=tuple(
             {"quantization": q["id"], "name": q["name"], "bits_per_weight": q["bits_per_weight"], "weights_bytes": None}
             for q in qs

@@ -18,6 +18,7 @@ from __future__ import annotations
 from math import gcd, lcm
 from typing import Any, Mapping, NamedTuple
 
+from generator.calc.packed import DEFAULT_BITS, Packer, bits_for
 from generator.calc.tensors import Inventory
 
 # Roles that some quantization may give per-layer rules; every other linear role
@@ -93,6 +94,7 @@ class CardTensors(NamedTuple):
     dense_mask: int
     moe_mask: int
     inv: Inventory
+    elements: int  # every weight of the inventory (all layers, all experts)
 
 
 def group(inv: Inventory) -> CardTensors:
@@ -128,7 +130,9 @@ def group(inv: Inventory) -> CardTensors:
         step = inv.step
         # bits first_dense + step - 1 + k * step for k < n_moe
         moe_mask = (((1 << (step * inv.n_moe)) - 1) // ((1 << step) - 1)) << (inv.first_dense + step - 1)
-    return CardTensors(slots, linear, (1, L, inv.n_dense, inv.n_moe), full, full ^ moe_mask, moe_mask, inv)
+    nd, nm = inv.n_dense, inv.n_moe
+    elements = sum(s[1] + s[2] * L + s[3] * nd + s[4] * nm for s in slots.values())
+    return CardTensors(slots, linear, (1, L, nd, nm), full, full ^ moe_mask, moe_mask, inv, elements)
 
 
 def _condition_masks(ct: CardTensors) -> dict[str, int]:
@@ -267,94 +271,119 @@ class _Column(NamedTuple):
     elements_lcm: int  # lcm of the other refs' block sizes: tested on the slot's element gcd
     unit: int  # lcm of every block size in the column
     rates: tuple[int, ...]  # per quantization, bytes per `unit` elements
+    packed: int  # rates packed with 64-bit fields (packed.Packer)
 
 
-def _column(per_quant: list[_TypeRef]) -> _Column:
+def _column(per_quant: list[_TypeRef], packer: Packer) -> _Column:
     refs = list(dict.fromkeys(per_quant))
     rows = lcm(*(bw for _, bw, _, fa in refs if fa))
     elements = lcm(*(bw for _, bw, _, fa in refs if not fa))
     unit = lcm(rows, elements)
-    return _Column(tuple(refs), tuple(refs.index(r) for r in per_quant), rows, elements, unit,
-                   tuple(bb * (unit // bw) for _, bw, bb, _ in per_quant))
+    rates = tuple(bb * (unit // bw) for _, bw, bb, _ in per_quant)
+    return _Column(tuple(refs), tuple(refs.index(r) for r in per_quant), rows, elements, unit, rates,
+                   packer.pack(rates))
 
 
 _LINEAR, _ROUTED = 4, 5  # column indices after the four simple roles (_SIMPLE_INDEX)
 
 
+class _RoleRules(NamedTuple):
+    """What the per-layer rules of one role add, per quantization, for one layer-count key.
+
+    Built once per catalog (QuantTable.role_rules). A rule takes a set of layers (a
+    mask); a layer holding e elements of the role at type t instead of the base type b
+    adds e * (rate(t) - rate(b)) bytes. Per distinct mask, those rate differences are
+    kept packed (one field per quantization) per `unit` elements.
+    """
+
+    role: str
+    rows_lcm: int  # a slot whose row gcd and element gcd pass these is whole blocks at every type involved
+    elements_lcm: int
+    unit: int
+    dense: int  # packed bytes added per `unit` elements of one layer, on a card without MoE layers
+    masks: tuple[tuple[int, int, int], ...]  # (layer mask, packed vs base type, packed vs routed base type)
+
+
 class QuantTable:
     """Compiled quantizations arranged for weight_bytes_all(), built once per catalog.
 
-    A card's weight bytes at every quantization are computed column by column: each
-    slot (tensors stored alike) is priced once per distinct storage type its column
-    holds, and the per-quantization list is read off by index. Per-layer rules then
-    add, per quantization, the difference between their types and the base type on
-    the layers they take (bytes are additive over tensors, so this is exact).
+    A card's weight bytes at every quantization are computed as packed vectors (one
+    field per quantization, generator.calc.packed): each slot (tensors stored alike)
+    whose tensors are whole blocks at every type of its column costs one big-int
+    multiplication, its elements times the column's packed bytes-per-element; other
+    slots are priced per distinct type. Per-layer rules then add, per quantization,
+    the difference between their types and the base type on the layers they take
+    (bytes are additive over tensors, so this is exact).
     """
 
-    def __init__(self, quants: tuple[CompiledQuant, ...], fallback: Mapping[str, str],
+    def __init__(self, quants: tuple[CompiledQuant, ...], fallback: Mapping[str, str], types: Mapping[str, tuple[int, int]],
                  rule_table: bool = True) -> None:
         self.quants = quants
         self.fallback = fallback
-        self.columns = tuple(_column([q.simple[i] for q in quants]) for i in range(4)) + (
-            _column([q.default for q in quants]), _column([q.routed for q in quants]))
+        self.packer = Packer(len(quants))
+        self.columns = tuple(_column([q.simple[i] for q in quants], self.packer) for i in range(4)) + (
+            _column([q.default for q in quants], self.packer), _column([q.routed for q in quants], self.packer))
         # (quantization index, role, rule list, base type, base type of routed experts)
         self.ruled = tuple((i, role, rules, q.default, q.routed)
                            for i, q in enumerate(quants) for role, rules in q.rules)
         self.extra_factor = tuple(q.extra_bytes_per_param for q in quants)
+        self.extra_packed = self.packer.pack(self.extra_factor)
+        # Upper bound on bytes per weight at any type (fallback types included): with a card's
+        # element count it bounds every result field, which picks the packing width.
+        self.max_bytes_per_weight = max(-(-bb // bw) for bw, bb in types.values())
         # Layer masks of the rules, per layer count (None: evaluated per card).
         self.rule_table = RuleTable(quants) if rule_table and self.ruled else None
-        # For cards without MoE layers, per layer-count key: per rule role, the bytes the rules
-        # add per `unit` elements of one layer's tensors of that role, for every quantization.
-        self.dense_rules: dict[tuple[int, bool, bool, bool], tuple[_DenseRole, ...]] = {}
+        # Per layer-count key, per rule role: packed per-mask rate differences (see _RoleRules).
+        self.role_rules: dict[tuple[int, bool, bool, bool], tuple[_RoleRules, ...]] = {}
         if self.rule_table is not None:
-            self._build_dense_rules()
+            self._build_role_rules()
 
-    def _build_dense_rules(self) -> None:
+    def _build_role_rules(self) -> None:
         by_role: dict[str, list] = {}
-        for qi, role, rules, base, _ in self.ruled:
-            by_role.setdefault(role, []).append((qi, rules, base))
+        for qi, role, rules, base, base_r in self.ruled:
+            by_role.setdefault(role, []).append((qi, rules, base, base_r))
         # The lcms are over every type a role's rules or bases use: a slot passing both tests
         # is whole blocks at each of them, so its per-layer elements are a multiple of `unit`.
         shape = {}
         for role, entries in by_role.items():
-            refs = {base for _, _, base in entries} | {ref for _, rules, _ in entries for _, ref in rules}
+            refs = {b for _, _, b0, b1 in entries for b in (b0, b1)} | {ref for _, rules, _, _ in entries for _, ref in rules}
             rows = lcm(*(bw for _, bw, _, fa in refs if fa))
             elements = lcm(*(bw for _, bw, _, fa in refs if not fa))
             shape[role] = (rows, elements, lcm(rows, elements))
         n = len(self.quants)
-        for key, taken_by_list in self.rule_table.dense.items():
+        pack = self.packer.pack
+        for key, taken_by_list in self.rule_table.masks.items():
             plan = []
             for role, entries in by_role.items():
                 rows, elements, unit = shape[role]
-                coeffs = [0] * n
-                for qi, rules, (_, bw0, bb0, _) in entries:
-                    for (_, bw, bb, _), w in taken_by_list[id(rules)]:
-                        coeffs[qi] += w[1] * (bb * (unit // bw) - bb0 * (unit // bw0))
-                if any(coeffs):
-                    plan.append(_DenseRole(role, rows, elements, unit, tuple(coeffs)))
-            self.dense_rules[key] = tuple(plan)
+
+                def rate(ref: _TypeRef) -> int:
+                    return ref[2] * (unit // ref[1])  # bytes per `unit` elements
+
+                by_mask: dict[int, tuple[list[int], list[int]]] = {}
+                for qi, rules, base, base_r in entries:
+                    for ref, mask in taken_by_list[id(rules)][0]:
+                        diff, diff_r = by_mask.setdefault(mask, ([0] * n, [0] * n))
+                        diff[qi] += rate(ref) - rate(base)
+                        diff_r[qi] += rate(ref) - rate(base_r)
+                by_mask = {m: d for m, d in by_mask.items() if any(d[0]) or any(d[1])}
+                if by_mask:
+                    dense = pack([sum(m.bit_count() * d[0][qi] for m, d in by_mask.items()) for qi in range(n)])
+                    masks = tuple((m, pack(d), pack(d_r)) for m, (d, d_r) in by_mask.items())
+                    plan.append(_RoleRules(role, rows, elements, unit, dense, masks))
+            self.role_rules[key] = tuple(plan)
 
 
-class _DenseRole(NamedTuple):
-    """What a rule role adds, per quantization, on a card without MoE layers (QuantTable.dense_rules)."""
-
-    role: str
-    rows_lcm: int
-    elements_lcm: int
-    unit: int
-    coeffs: tuple[int, ...]  # bytes added per `unit` elements of one layer's tensors of the role
-
-
-def _column_bytes(s: _Slot, col: _Column, w: tuple[int, int, int, int], types: Mapping[str, tuple[int, int]],
-                  fallback: Mapping[str, str]) -> list[int]:
-    """Bytes of slot ``s`` at each quantization of the column (multiplicities ``w``)."""
+def _slot_bytes(s: _Slot, col: _Column, w: tuple[int, int, int, int], types: Mapping[str, tuple[int, int]],
+                fallback: Mapping[str, str], packer: Packer) -> int:
+    """Packed bytes of slot ``s`` at each quantization of the column (multiplicities ``w``)."""
     if s[0] % col.rows_lcm == 0 and s[6] % col.elements_lcm == 0:
         # Every tensor whole blocks at every type, no fallback: the slot's elements are a
-        # multiple of the column's unit, and each quantization costs one multiplication.
+        # multiple of the column's unit, and all quantizations cost one multiplication.
         e_w = s[1] * w[0] + s[2] * w[1] + s[3] * w[2] + s[4] * w[3]
-        return list(map((e_w // col.unit).__mul__, col.rates))
+        return e_w // col.unit * (col.packed if packer.bits == DEFAULT_BITS else packer.pack(col.rates))
     per_type = [_bytes(s, ref, w, types, fallback) for ref in col.refs]
-    return list(map(per_type.__getitem__, col.index))
+    return packer.pack([per_type[i] for i in col.index])
 
 
 def weight_bytes_all(ct: CardTensors, table: QuantTable, types: Mapping[str, tuple[int, int]],
@@ -363,77 +392,81 @@ def weight_bytes_all(ct: CardTensors, table: QuantTable, types: Mapping[str, tup
     w_all = ct.weights
     fallback = table.fallback
     cols = table.columns
-    n = len(table.quants)
-    parts = []  # per slot, its bytes at every quantization
-    routed_parts = []
-    embd = None
+    # Every result field is below this bound; 64-bit fields unless the card is absurdly large.
+    bound = ct.elements * table.max_bytes_per_weight + extra_params * max(table.extra_factor, default=0) + 1
+    bits = bits_for(bound)
+    packer = table.packer if bits == DEFAULT_BITS else Packer(len(table.quants), bits)
+    total = routed = embd = 0  # packed vectors
     simple = _SIMPLE_INDEX
     for (role, is_routed), s in ct.slots.items():
         i = simple.get(role)
         if i is None:
             continue  # linear roles: priced together in ct.linear below
-        v = _column_bytes(s, cols[i], w_all, types, fallback)
-        parts.append(v)
+        v = _slot_bytes(s, cols[i], w_all, types, fallback, packer)
+        total += v
         if is_routed:
-            routed_parts.append(v)
+            routed += v
         elif i == 3:
             embd = v
     for is_routed, s in ct.linear.items():
         if s[5]:
-            v = _column_bytes(s, cols[_ROUTED if is_routed else _LINEAR], w_all, types, fallback)
-            parts.append(v)
+            v = _slot_bytes(s, cols[_ROUTED if is_routed else _LINEAR], w_all, types, fallback, packer)
+            total += v
             if is_routed:
-                routed_parts.append(v)
+                routed += v
     if table.ruled:
-        fix = _rule_corrections(ct, table, types)
-        if fix is not None:
-            parts.append(fix[0])
-            routed_parts.append(fix[1])
-    extra = [extra_params * f for f in table.extra_factor]
-    parts.append(extra)
-    zeros = [0] * n
-    return WeightColumns(
-        list(map(sum, zip(*parts))),
-        list(map(sum, zip(*routed_parts))) if routed_parts else zeros,
-        embd if embd is not None else zeros,
-        extra,
-    )
+        fix, fix_r = _rule_corrections(ct, table, types, packer)
+        total += fix
+        routed += fix_r
+    extra = extra_params * (table.extra_packed if bits == DEFAULT_BITS else packer.pack(table.extra_factor))
+    total += extra
+    unpack = packer.unpack
+    return WeightColumns(unpack(total), unpack(routed), unpack(embd), unpack(extra))
 
 
-def _rule_corrections(ct: CardTensors, table: QuantTable, types: Mapping[str, tuple[int, int]]
-                      ) -> tuple[list[int], list[int]] | None:
-    """Per quantization, bytes its per-layer rules add over the base type (all, and routed experts)."""
+def _rule_corrections(ct: CardTensors, table: QuantTable, types: Mapping[str, tuple[int, int]],
+                      packer: Packer) -> tuple[int, int]:
+    """Packed bytes the per-layer rules add over the base type, per quantization (all, routed experts)."""
     inv = ct.inv
     key = (inv.n_layers, inv.gqa_ge_4, inv.n_experts == 8, inv.n_experts >= 4)
-    dense = None if ct.moe_mask else table.dense_rules.get(key)
-    if dense is None:
-        return _corrections_by_rule(ct, table, types, key, None)
-    # No MoE layer: one multiplication per quantization and role (precomputed coefficients),
-    # unless the role's tensors are not whole blocks at every type involved.
-    parts = []
+    plan = table.role_rules.get(key) if packer.bits == DEFAULT_BITS else None
+    if plan is None:  # beyond the precomputed layer counts, or wider fields: rule by rule
+        return tuple(map(packer.pack, _corrections_by_rule(ct, table, types, key, None)))
+    total = routed = 0
     slow: set[str] = set()
     slots = ct.slots
-    for role, rows, elements, unit, coeffs in dense:
-        s = slots.get((role, False))
-        if s is None:
+    dense_mask, moe_mask = ct.dense_mask, ct.moe_mask
+    for rr in plan:
+        present = [(r, slots[(rr.role, r)]) for r in (False, True) if (rr.role, r) in slots]
+        if any(s[0] % rr.rows_lcm or s[6] % rr.elements_lcm for _, s in present):
+            slow.add(rr.role)  # not whole blocks at some type involved: priced tensor by tensor
             continue
-        if s[0] % rows == 0 and s[6] % elements == 0:
-            parts.append(list(map(((s[2] + s[3]) // unit).__mul__, coeffs)))
-        else:
-            slow.add(role)
+        for is_routed, s in present:
+            if not moe_mask:
+                # every layer dense: elements per layer times the precomputed per-layer sum
+                total += (s[2] + s[3]) // rr.unit * rr.dense
+                continue
+            # elements of the role in a dense layer (a) and in an MoE layer (b)
+            a, b = s[2] + s[3], s[2] + s[4]
+            for mask, packed, packed_r in rr.masks:
+                x = (a * (mask & dense_mask).bit_count() + b * (mask & moe_mask).bit_count()) // rr.unit
+                if is_routed:
+                    v = x * packed_r
+                    total += v
+                    routed += v
+                else:
+                    total += x * packed
     if slow:
-        fix = _corrections_by_rule(ct, table, types, key, slow)
-        if fix is not None:
-            parts.append(fix[0])
-    if not parts:
-        return None
-    return list(map(sum, zip(*parts))), [0] * len(table.quants)
+        fix, fix_r = _corrections_by_rule(ct, table, types, key, slow)
+        total += packer.pack(fix)
+        routed += packer.pack(fix_r)
+    return total, routed
 
 
 def _corrections_by_rule(ct: CardTensors, table: QuantTable, types: Mapping[str, tuple[int, int]],
                          key: tuple[int, bool, bool, bool], roles: set[str] | None
-                         ) -> tuple[list[int], list[int]] | None:
-    """_rule_corrections() rule list by rule list, tensor slot by slot (``roles``: only those)."""
+                         ) -> tuple[list[int], list[int]]:
+    """_rule_corrections() unpacked, rule list by rule list, slot by slot (``roles``: only those)."""
     fallback = table.fallback
     slots = ct.slots
     masks: dict[str, int] | None = None
@@ -448,7 +481,8 @@ def _corrections_by_rule(ct: CardTensors, table: QuantTable, types: Mapping[str,
             # (read only; None for a layer count beyond the table: evaluated below).
             dense_layers = rule_table.dense.get(key)
     present_memo: dict[str, list] = {}
-    fix = fix_r = None
+    fix = [0] * len(table.quants)
+    fix_r = [0] * len(table.quants)
     for qi, role, rules, base, base_r in table.ruled:
         if roles is not None and role not in roles:
             continue
@@ -471,13 +505,10 @@ def _corrections_by_rule(ct: CardTensors, table: QuantTable, types: Mapping[str,
             d = 0
             for ref, w in taken:
                 d += _bytes(s, ref, w, types, fallback) - _bytes(s, b0, w, types, fallback)
-            if d:
-                if fix is None:
-                    fix, fix_r = [0] * len(table.quants), [0] * len(table.quants)
-                fix[qi] += d
-                if is_routed:
-                    fix_r[qi] += d
-    return None if fix is None else (fix, fix_r)
+            fix[qi] += d
+            if is_routed:
+                fix_r[qi] += d
+    return fix, fix_r
 
 
 def _taken_layers(rules, ct: CardTensors, masks: dict[str, int]) -> list[tuple[_TypeRef, tuple[int, int, int, int]]]:

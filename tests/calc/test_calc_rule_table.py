@@ -29,7 +29,7 @@ def test_more_bits_mask_for_32_layers_by_hand():
 def test_table_gives_the_same_bytes_as_evaluating_the_rules_per_card():
     catalogs = load_catalogs()
     plan = catalogs.plan
-    untabled = QuantTable(plan.weight_quants, catalogs.shape_fallback, rule_table=False)
+    untabled = QuantTable(plan.weight_quants, catalogs.shape_fallback, catalogs.tensor_types, rule_table=False)
     assert plan.weight_table.rule_table is not None and untabled.rule_table is None
     cards = [card_draft(m["config"], "ref/" + m["_file"]) for m in reference_models()]
     deep = copy.deepcopy(cards[0])

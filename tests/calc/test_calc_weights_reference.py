@@ -21,6 +21,7 @@ import pytest
 from calc_refmodels import reference_models
 from generator.calc import derive
 from generator.calc.catalogs import load_catalogs
+from generator.calc.memory import weight_bytes
 from generator.calc.tensors import inventory
 from generator.importers.hf import card_draft
 
@@ -187,11 +188,32 @@ def test_reference_by_hand_for_a_tiny_q4_k_m_model(catalogs):
 
 def test_weight_bytes_parts_equal_the_reference(catalogs):
     # The routed-expert and input-embedding parts feed active weight bytes (decode ceiling).
-    from generator.calc.memory import weight_bytes
-
     for card in _cards()[::3]:
         inv = inventory(card)
         extra = int(card["parameters"].get("extra") or 0)
         for quant in catalogs.quantizations:
             got = tuple(weight_bytes(inv, quant, catalogs, extra))
             assert got == reference_bytes(card, quant, catalogs), (card["id"], quant["id"])
+
+
+def test_huge_and_deep_cards_equal_the_reference(catalogs):
+    # Weight bytes are summed as packed 64-bit fields (generator/calc/packed.py); a card whose
+    # bytes could pass 2**64 must switch to wider fields, not wrap. Layer counts beyond the
+    # precomputed rule masks (RULE_TABLE_LAYERS) evaluate the rules per card.
+    rng = random.Random(11)
+    huge = synthetic_card(rng, 0)
+    huge["architecture"].update(hidden_size=2**31, intermediate_size=2**32, vocab_size=2**31, layers=3)
+    huge["architecture"]["attention"].update(heads=2**10, kv_heads=2**8, head_dim=None, sliding_window=None,
+                                             structure="GQA", mla=None)
+    deep = [synthetic_card(rng, i) for i in range(1, 7)]
+    for c in deep:
+        c["architecture"]["layers"] = 200
+    for card in [huge] + deep:
+        inv = inventory(card)
+        extra = int(card["parameters"].get("extra") or 0)
+        for quant in catalogs.quantizations:
+            expected = reference_bytes(card, quant, catalogs)
+            assert tuple(weight_bytes(inv, quant, catalogs, extra)) == expected, (card["id"], quant["id"])
+        got = {w["quantization"]: w["weights_bytes"] for w in derive(card, catalogs)["weights"]}
+        assert got == {q["id"]: reference_bytes(card, q, catalogs)[0] for q in catalogs.quantizations}
+    assert max(w["weights_bytes"] for w in derive(huge, catalogs)["weights"]) > 2**64
