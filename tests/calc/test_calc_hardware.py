@@ -101,3 +101,26 @@ def test_too_large_for_64_devices(catalogs):
     assert rtx["gpu"] == "rtx-3090"
     assert set(rtx["devices"].values()) == {None}
     assert set(rtx["decode_tokens_per_s_upper_bound"].values()) == {None}
+
+
+def test_table_shortcuts_equal_gpu_fit_per_gpu(catalogs):
+    # hardware_table() skips per-value checks when every size is known (one device at every
+    # quantization, or several); each entry must still equal gpu_fit() and n * bandwidth / b
+    # divided as Python ints (correctly rounded), also for reads past 2**53.
+    from generator.calc.hardware import gpu_fit, hardware_table
+
+    plan = catalogs.plan
+    ids = plan.ids
+    n = len(ids)
+    cases = [
+        ([7_000_000_000 + 977 * i for i in range(n)], [3_000_000_000 + 1_231 * i for i in range(n)]),  # fits one device
+        ([900_000_000_000 + 10**9 * i for i in range(n)], [10**11 + 7 * i for i in range(n)]),  # several devices
+        ([10**9] * n, [2**53 + 3 + i for i in range(n)]),  # reads past 2**53: int division
+    ]
+    for sizes, reads in cases:
+        table = hardware_table(plan.gpus, ids, sizes, reads)
+        assert table == [gpu_fit(g, ids, sizes, reads) for g in plan.gpus]
+        for entry, g in zip(table, plan.gpus):
+            for q, b in zip(ids, reads):
+                devices = entry["devices"][q]
+                assert entry["decode_tokens_per_s_upper_bound"][q] == devices * g.bandwidth / b
