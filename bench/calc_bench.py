@@ -8,11 +8,13 @@ baseline measured in the same run, the time of count_parameters() alone (ratios
 are against that baseline).
 Every run computes the full derive() output for every card; nothing is cached
 across cards except the catalog-derived constants (Catalogs.plan), built once.
-The plan includes weights.RuleTable: the layers each llama.cpp per-layer rule
-takes, computed eagerly for every layer count up to 160 and the three card-level
-flags (gqa >= 4, experts == 8, experts >= 4). Those masks are a pure function of
-small ints, not of a card's tensors; every card still counts its own dense/MoE
-layers from them and computes all its bytes.
+The plan includes weights.QuantTable: per tensor-slot kind, the bytes per element of
+every quantization packed into one integer (generator/calc/packed.py), and for the
+llama.cpp per-layer rules the layers each rule takes, computed eagerly for every
+layer count up to 160 and the three card-level flags (gqa >= 4, experts == 8,
+experts >= 4), with the per-quantization rate differences those layers add. All of
+it is a pure function of the catalog and small ints, not of a card's tensors; every
+card still counts its own tensors, dense/MoE layers and bytes.
 Synthetic cards vary layers, widths, attention layouts (GQA, MLA, sliding windows)
 and MoE layouts deterministically (seeded), so runs are comparable.
 """

@@ -112,7 +112,7 @@ def group(inv: Inventory) -> CardTensors:
             s = slots[key] = [0, 0, 0, 0, 0, [], 0]
         k = kind[layers]
         e = ne0 * out * copies
-        t = (ne0, e, k - 1)  # one object shared by both slots (the slow path drops by identity)
+        t = (ne0, e, k - 1)  # (row length, elements, kind index into multiplicities)
         s[0] = gcd(s[0], ne0)
         s[6] = gcd(s[6], e)
         s[k] += e
