@@ -10,7 +10,14 @@ is summed tensor by tensor, as llama.cpp writes it. Same bytes either way.
 
 Per-layer rules (llama.cpp's mixes, e.g. ``more_bits``) are evaluated on bit
 masks of layer indices (bit i = layer i), so a rule costs a few integer
-operations instead of a pass over the layers.
+operations instead of a pass over the layers; they are priced as corrections
+over the base type, which is exact because bytes add up tensor by tensor.
+
+All quantizations of a catalog are priced at once: a slot's bytes at every
+quantization form one packed integer (generator/calc/packed.py), so the fast
+path is one big-integer multiplication per slot, not one per quantization.
+tests/calc/test_calc_weights_reference.py checks all of this against a plain
+layer-by-layer, tensor-by-tensor reference.
 """
 
 from __future__ import annotations
@@ -33,7 +40,6 @@ _TypeRef = tuple[str, int, int, bool]  # (tensor type id, block_weights, block_b
 class CompiledQuant(NamedTuple):
     """A quantization entry reduced to what weight bytes need (built once per catalog)."""
 
-    fallback: Mapping[str, str] | None  # GGUF shape fallback, None for other formats
     simple: tuple[_TypeRef, _TypeRef, _TypeRef, _TypeRef]  # one_d, router, output, embedding
     default: _TypeRef
     routed: _TypeRef
@@ -67,7 +73,6 @@ def compile_quant(quant: Mapping[str, Any], types: Mapping[str, tuple[int, int]]
                 frozen = interned.setdefault(frozen, frozen)
             rules.append((role, frozen))
     return CompiledQuant(
-        fallback=fallback if quant.get("format") == "gguf" else None,
         simple=(ref(t["one_d"]), ref(t["router"]), ref(t["output"]), ref(t["embedding"])),
         default=ref(default),
         routed=ref(t.get("routed_experts", default)),
