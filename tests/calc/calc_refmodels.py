@@ -21,3 +21,20 @@ def reference_models() -> list[dict]:
 
 def gguf_sizes() -> dict:
     return json.loads((REFDATA / "gguf_sizes.json").read_text())
+
+
+def gguf_file_sizes() -> dict:
+    """The project's own real GGUF sizes at k-quant and Q8_0 mixes (gguf_file_sizes.json)."""
+    return json.loads((Path(__file__).parent / "gguf_file_sizes.json").read_text())
+
+
+def gguf_file_cards() -> dict[str, dict]:
+    """Card drafts for the models of gguf_file_sizes.json, by model key."""
+    from generator.importers.hf import card_draft
+
+    models = {m["_file"]: m for m in reference_models()}
+    out = {}
+    for key, spec in gguf_file_sizes()["models"].items():
+        config = models[spec["refdata"].removesuffix(".json")]["config"] if "refdata" in spec else spec["config"]
+        out[key] = card_draft(config, "ref/" + key)
+    return out

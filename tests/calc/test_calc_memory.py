@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from calc_refmodels import gguf_sizes, reference_models
+from calc_refmodels import gguf_file_cards, gguf_file_sizes, gguf_sizes, reference_models
 from generator.calc.catalogs import CatalogError, load_catalogs, parse_catalogs
 from generator.calc.memory import kv_cache_bytes, kv_groups, weight_bytes
 from generator.calc.tensors import inventory
@@ -75,6 +75,32 @@ def test_gguf_q4_0_within_3_percent_of_real_files(catalogs):
         assert err < 0.03, (entry["file"], predicted, entry["bytes"])
         checked += 1
     assert checked == 3
+
+
+def test_gguf_k_quants_and_q8_0_match_real_files_up_to_constant_metadata(catalogs):
+    # 14 real files (Q4_K_M, Q5_K_M, Q8_0; 7B to 34B, with and without grouped-query attention).
+    # A file is tensor data plus metadata (tokenizer, hyperparameters) that does not depend
+    # on the quantization. So if the predicted tensor bytes are exact, real - predicted is the
+    # same for every file of one model, and small; an error in any per-layer rule or type
+    # would change it between quantizations.
+    data = gguf_file_sizes()
+    cards = gguf_file_cards()
+    residuals: dict[str, set[int]] = {}
+    for entry in data["files"]:
+        q = catalogs.quantization(entry["quant"])
+        predicted = weight_bytes(inventory(cards[entry["model"]]), q, catalogs, 0).total
+        assert abs(predicted - entry["bytes"]) / entry["bytes"] < 0.03, entry["file"]
+        residuals.setdefault(entry["model"], set()).add(entry["bytes"] - predicted)
+    assert len(data["files"]) == 14 and len(residuals) == 5
+    for model, values in residuals.items():
+        assert len(values) == 1, (model, values)
+        (metadata,) = values
+        assert 0 < metadata < 1_000_000, (model, metadata)  # a 32k-token vocabulary: about 0.7 MB
+    # GPT4All's Q4_0 file of Mistral-7B-Instruct-v0.1 (refdata/gguf_sizes.json) has the same residual
+    # as TheBloke's Q4_K_M and Q5_K_M files of that model.
+    q4_0 = next(e for e in gguf_sizes()["exact"] if e["file"] == "mistral-7b-instruct-v0.1.Q4_0.gguf")
+    predicted = weight_bytes(inventory(cards["mistral-7b-v0.1"]), catalogs.quantization("Q4_0"), catalogs, 0).total
+    assert {q4_0["bytes"] - predicted} == residuals["mistral-7b-v0.1"]
 
 
 def test_q4_0_llama3_tensor_bytes_by_hand(catalogs):
