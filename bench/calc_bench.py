@@ -3,18 +3,22 @@
 Run: python bench/calc_bench.py [--cards N] [--runs R]
 Prints the median wall time of R runs (R >= 5 by default) for derive() on all cards,
 output dropped card by card, and for derive_all() keeping every output (the
-"precompute all tables" step, target < 2 s), microseconds per card, and, as a
+"precompute all tables" step, target < 2 s), the same from a fresh catalog value
+(its plan built inside the timed run, as in a fresh site build: this is the number
+the target is checked against), microseconds per card, and, as a
 baseline measured in the same run, the time of count_parameters() alone (ratios
 are against that baseline).
 Every run computes the full derive() output for every card; nothing is cached
-across cards except the catalog-derived constants (Catalogs.plan), built once.
+across cards except the catalog-derived constants (Catalogs.plan), built once per
+catalog value.
 The plan includes weights.QuantTable: per tensor-slot kind, the bytes per element of
 every quantization packed into one integer (generator/calc/packed.py), and for the
-llama.cpp per-layer rules the layers each rule takes, computed eagerly for every
-layer count up to 160 and the three card-level flags (gqa >= 4, experts == 8,
-experts >= 4), with the per-quantization rate differences those layers add. All of
-it is a pure function of the catalog and small ints, not of a card's tensors; every
-card still counts its own tensors, dense/MoE layers and bytes.
+llama.cpp per-layer rules the layers each rule takes, per layer count (up to 160)
+and the three card-level flags (gqa >= 4, experts == 8, experts >= 4), with the
+per-quantization rate differences those layers add, computed on the first card with
+that key and kept. All of it is a pure function of the catalog and small ints, not
+of a card's tensors; every card still counts its own tensors, dense/MoE layers and
+bytes.
 Synthetic cards vary layers, widths, attention layouts (GQA, MLA, sliding windows)
 and MoE layouts deterministically (seeded), so runs are comparable.
 """
@@ -22,6 +26,7 @@ and MoE layouts deterministically (seeded), so runs are comparable.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import random
 import statistics
@@ -81,7 +86,7 @@ def main() -> int:
     catalogs = load_catalogs()
     rng = random.Random(1234)
     cards = [synthetic_card(rng, i) for i in range(args.cards)]
-    base, full, kept = [], [], []
+    base, full, kept, fresh = [], [], [], []
     cells = 0
     for _ in range(args.runs):
         t0 = time.perf_counter()
@@ -98,7 +103,15 @@ def main() -> int:
         kept.append(time.perf_counter() - t0)
         assert len(results) == len(cards) and sum(len(r["vram"]) for r in results) == cells
         del results
+        # The same from a new catalog value: its plan (and the per-layer-count rule tables
+        # the cards need) is built inside the timed run, as in a fresh site build.
+        new = dataclasses.replace(catalogs)
+        t0 = time.perf_counter()
+        results = derive_all(cards, new)
+        fresh.append(time.perf_counter() - t0)
+        del results, new
     b, f, k = statistics.median(base), statistics.median(full), statistics.median(kept)
+    fr = statistics.median(fresh)
     n = args.cards
     print(f"N (cards): {n}  runs: {args.runs}  vram cells per run: {cells}")
     # Timings on a shared machine depend on its load: report it with them.
@@ -106,7 +119,8 @@ def main() -> int:
     print(f"baseline (count_parameters only, same cards, same run): median {b:.3f} s")
     print(f"derive() per card, output dropped: median {f:.3f} s  ({f / n * 1e6:.0f} us/card, {f / b:.1f}x baseline)")
     print(f"derive_all(), every output kept:   median {k:.3f} s  ({k / n * 1e6:.0f} us/card, {k / b:.1f}x baseline)")
-    print(f"target < 2 s (derive_all): {'met' if k < 2 else 'NOT met'}")
+    print(f"derive_all(), outputs kept, fresh catalog (plan built in the run): median {fr:.3f} s")
+    print(f"target < 2 s (derive_all from a fresh catalog): {'met' if fr < 2 else 'NOT met'}")
     return 0
 
 

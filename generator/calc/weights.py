@@ -185,40 +185,56 @@ def _rule_masks(rules, masks: dict[str, int], full: int) -> tuple[tuple, int]:
     return tuple(taken), remaining
 
 
-# Layer counts whose rule masks RuleTable computes ahead (real models have at most ~130 layers);
-# a card with more layers evaluates its rules itself, with the same code.
+# Layer counts whose rule masks RuleTable keeps (real models have at most ~130 layers); a
+# card with more layers evaluates its rules itself, with the same code.
 RULE_TABLE_LAYERS = 160
+
+_Key = tuple[int, bool, bool, bool]  # (layers, gqa_ge_4, experts == 8, experts >= 4)
 
 
 class RuleTable:
-    """The layers every per-layer rule list of a catalog takes, computed once per catalog.
+    """The layers every per-layer rule list of a catalog takes, per layer-count key.
 
     Which layers a rule takes depends only on the card's layer count and three
     card-level flags (gqa_ge_4, experts == 8, experts >= 4), not on its tensors, so
-    the masks are computed here for every layer count up to RULE_TABLE_LAYERS and
-    every flag combination. Per card only the multiplicities of its own dense and
+    the masks are computed once per key (on first use, then kept) for layer counts
+    up to RULE_TABLE_LAYERS. Per card only the multiplicities of its own dense and
     MoE layers are counted from the masks (for a model without MoE layers that is a
-    popcount, also done here: a layer mask's weights are then (0, k, k, 0)).
+    popcount, also kept here: a layer mask's weights are then (0, k, k, 0)).
     """
 
     def __init__(self, quants: tuple[CompiledQuant, ...], max_layers: int = RULE_TABLE_LAYERS) -> None:
         lists = {id(rules): rules for q in quants for _, rules in q.rules}
         self._lists = tuple(lists.values())  # keeps the rule tuples (and so their ids) alive
-        # key (layers, gqa_ge_4, experts_eq_8, experts_ge_4) -> {id(rules): (taken masks, remaining mask)}
-        self.masks: dict[tuple[int, bool, bool, bool], dict[int, tuple[tuple, int]]] = {}
-        # same key (only for cards without MoE layers) -> {id(rules): _taken_layers() result}
-        self.dense: dict[tuple[int, bool, bool, bool], dict[int, list]] = {}
-        for n in range(max_layers + 1):
+        self.max_layers = max_layers
+        # key -> {id(rules): (taken masks, remaining mask)}
+        self._masks: dict[_Key, dict[int, tuple[tuple, int]]] = {}
+        # key (cards without MoE layers) -> {id(rules): _taken_layers() result}
+        self._dense: dict[_Key, dict[int, list]] = {}
+
+    def masks(self, key: _Key) -> dict[int, tuple[tuple, int]] | None:
+        """Per rule list id, the layers each rule takes and those left; None beyond max_layers."""
+        per_list = self._masks.get(key)
+        if per_list is None:
+            n, gqa, experts_eq_8, experts_ge_4 = key
+            if n > self.max_layers:
+                return None
+            # 8, 4 and 0 experts stand for the three flag combinations
+            cm = condition_masks(n, gqa, 8 if experts_eq_8 else 4 if experts_ge_4 else 0)
             full = (1 << n) - 1
-            for gqa in (False, True):
-                # experts == 8 implies experts >= 4: three combinations (0, 4 and 8 stand for them)
-                for n_experts in (0, 4, 8):
-                    key = (n, gqa, n_experts == 8, n_experts >= 4)
-                    cm = condition_masks(n, gqa, n_experts)
-                    per_list = {id(r): _rule_masks(r, cm, full) for r in self._lists}
-                    self.masks[key] = per_list
-                    self.dense[key] = {i: [(ref, _dense_weights(m)) for ref, m in taken]
-                                       for i, (taken, _) in per_list.items()}
+            per_list = self._masks[key] = {id(r): _rule_masks(r, cm, full) for r in self._lists}
+        return per_list
+
+    def dense(self, key: _Key) -> dict[int, list] | None:
+        """masks() as layer multiplicities, for a card without MoE layers."""
+        taken_by_list = self._dense.get(key)
+        if taken_by_list is None:
+            per_list = self.masks(key)
+            if per_list is None:
+                return None
+            taken_by_list = self._dense[key] = {
+                i: [(ref, _dense_weights(m)) for ref, m in taken] for i, (taken, _) in per_list.items()}
+        return taken_by_list
 
 
 def _dense_weights(mask: int) -> tuple[int, int, int, int]:
@@ -295,7 +311,7 @@ _LINEAR, _ROUTED = 4, 5  # column indices after the four simple roles (_SIMPLE_I
 class _RoleRules(NamedTuple):
     """What the per-layer rules of one role add, per quantization, for one layer-count key.
 
-    Built once per catalog (QuantTable.role_rules). A rule takes a set of layers (a
+    Built once per catalog and key (QuantTable.role_rules). A rule takes a set of layers (a
     mask); a layer holding e elements of the role at type t instead of the base type b
     adds e * (rate(t) - rate(b)) bytes. Per distinct mask, those rate differences are
     kept packed (one field per quantization) per `unit` elements.
@@ -338,45 +354,58 @@ class QuantTable:
         self.max_bytes_per_weight = max(-(-bb // bw) for bw, bb in types.values())
         # Layer masks of the rules, per layer count (None: evaluated per card).
         self.rule_table = RuleTable(quants) if rule_table and self.ruled else None
-        # Per layer-count key, per rule role: packed per-mask rate differences (see _RoleRules).
-        self.role_rules: dict[tuple[int, bool, bool, bool], tuple[_RoleRules, ...]] = {}
-        if self.rule_table is not None:
-            self._build_role_rules()
-
-    def _build_role_rules(self) -> None:
+        # Per layer-count key, per rule role: packed per-mask rate differences (see _RoleRules),
+        # computed on first use of a key.
+        self._role_rules: dict[_Key, tuple[_RoleRules, ...]] = {}
+        self._packs: dict[tuple[int, ...], int] = {}  # difference vectors recur across keys: packed once
         by_role: dict[str, list] = {}
         for qi, role, rules, base, base_r in self.ruled:
             by_role.setdefault(role, []).append((qi, rules, base, base_r))
         # The lcms are over every type a role's rules or bases use: a slot passing both tests
         # is whole blocks at each of them, so its per-layer elements are a multiple of `unit`.
-        shape = {}
+        self._roles = []
         for role, entries in by_role.items():
             refs = {b for _, _, b0, b1 in entries for b in (b0, b1)} | {ref for _, rules, _, _ in entries for _, ref in rules}
             rows = lcm(*(bw for _, bw, _, fa in refs if fa))
             elements = lcm(*(bw for _, bw, _, fa in refs if not fa))
-            shape[role] = (rows, elements, lcm(rows, elements))
+            self._roles.append((role, rows, elements, lcm(rows, elements), entries))
+
+    def role_rules(self, key: _Key) -> tuple[_RoleRules, ...] | None:
+        """What each rule role adds for cards of this key; None without a rule table or beyond it."""
+        plan = self._role_rules.get(key)
+        if plan is not None:
+            return plan
+        taken_by_list = None if self.rule_table is None else self.rule_table.masks(key)
+        if taken_by_list is None:
+            return None
         n = len(self.quants)
-        pack = self.packer.pack
-        for key, taken_by_list in self.rule_table.masks.items():
-            plan = []
-            for role, entries in by_role.items():
-                rows, elements, unit = shape[role]
+        out = []
+        for role, rows, elements, unit, entries in self._roles:
 
-                def rate(ref: _TypeRef) -> int:
-                    return ref[2] * (unit // ref[1])  # bytes per `unit` elements
+            def rate(ref: _TypeRef) -> int:
+                return ref[2] * (unit // ref[1])  # bytes per `unit` elements
 
-                by_mask: dict[int, tuple[list[int], list[int]]] = {}
-                for qi, rules, base, base_r in entries:
-                    for ref, mask in taken_by_list[id(rules)][0]:
-                        diff, diff_r = by_mask.setdefault(mask, ([0] * n, [0] * n))
-                        diff[qi] += rate(ref) - rate(base)
-                        diff_r[qi] += rate(ref) - rate(base_r)
-                by_mask = {m: d for m, d in by_mask.items() if any(d[0]) or any(d[1])}
-                if by_mask:
-                    dense = pack([sum(m.bit_count() * d[0][qi] for m, d in by_mask.items()) for qi in range(n)])
-                    masks = tuple((m, pack(d), pack(d_r)) for m, (d, d_r) in by_mask.items())
-                    plan.append(_RoleRules(role, rows, elements, unit, dense, masks))
-            self.role_rules[key] = tuple(plan)
+            by_mask: dict[int, tuple[list[int], list[int]]] = {}
+            for qi, rules, base, base_r in entries:
+                for ref, mask in taken_by_list[id(rules)][0]:
+                    diff, diff_r = by_mask.setdefault(mask, ([0] * n, [0] * n))
+                    diff[qi] += rate(ref) - rate(base)
+                    diff_r[qi] += rate(ref) - rate(base_r)
+            by_mask = {m: d for m, d in by_mask.items() if any(d[0]) or any(d[1])}
+            if by_mask:
+                masks = tuple((m, self._packed(d), self._packed(d_r)) for m, (d, d_r) in by_mask.items())
+                # every layer dense: each mask's difference once per layer it holds
+                dense = sum(m.bit_count() * pk for m, pk, _ in masks)
+                out.append(_RoleRules(role, rows, elements, unit, dense, masks))
+        plan = self._role_rules[key] = tuple(out)
+        return plan
+
+    def _packed(self, values: list[int]) -> int:
+        vec = tuple(values)
+        p = self._packs.get(vec)
+        if p is None:
+            p = self._packs[vec] = self.packer.pack(values)
+        return p
 
 
 def _slot_bytes(s: _Slot, col: _Column, w: tuple[int, int, int, int], types: Mapping[str, tuple[int, int]],
@@ -434,7 +463,7 @@ def _rule_corrections(ct: CardTensors, table: QuantTable, types: Mapping[str, tu
     """Packed bytes the per-layer rules add over the base type, per quantization (all, routed experts)."""
     inv = ct.inv
     key = (inv.n_layers, inv.gqa_ge_4, inv.n_experts == 8, inv.n_experts >= 4)
-    plan = table.role_rules.get(key) if packer.bits == DEFAULT_BITS else None
+    plan = table.role_rules(key) if packer.bits == DEFAULT_BITS else None
     if plan is None:  # beyond the precomputed layer counts, or wider fields: rule by rule
         return tuple(map(packer.pack, _corrections_by_rule(ct, table, types, key, None)))
     total = routed = 0
@@ -480,11 +509,11 @@ def _corrections_by_rule(ct: CardTensors, table: QuantTable, types: Mapping[str,
     rule_table = table.rule_table
     if rule_table is not None:
         if ct.moe_mask:
-            table_masks = rule_table.masks.get(key)
+            table_masks = rule_table.masks(key)
         else:
             # Every layer dense: the multiplicities are the catalog's precomputed ones
             # (read only; None for a layer count beyond the table: evaluated below).
-            dense_layers = rule_table.dense.get(key)
+            dense_layers = rule_table.dense(key)
     present_memo: dict[str, list] = {}
     fix = [0] * len(table.quants)
     fix_r = [0] * len(table.quants)

@@ -18,11 +18,11 @@ def test_more_bits_mask_for_32_layers_by_hand():
     plan = load_catalogs().plan
     q5km = plan.compiled[plan.ids.index("Q5_K_M")]
     rules = dict(q5km.rules)["attn_v"]  # experts_eq_8 -> Q8_0, more_bits -> Q6_K
-    taken, rest = plan.weight_table.rule_table.masks[(32, False, False, False)][id(rules)]
+    taken, rest = plan.weight_table.rule_table.masks((32, False, False, False))[id(rules)]
     assert [(ref[0], mask) for ref, mask in taken] == [("Q6_K", sum(1 << i for i in more_bits))]
     assert rest == sum(1 << i for i in range(32) if i not in more_bits)
     # 8 experts: the first rule takes every layer
-    taken, rest = plan.weight_table.rule_table.masks[(32, False, True, True)][id(rules)]
+    taken, rest = plan.weight_table.rule_table.masks((32, False, True, True))[id(rules)]
     assert [(ref[0], mask) for ref, mask in taken] == [("Q8_0", (1 << 32) - 1)] and rest == 0
 
 
