@@ -99,7 +99,6 @@ class CardTensors(NamedTuple):
     dense_mask: int
     moe_mask: int
     inv: Inventory
-    elements: int  # every weight of the inventory (all layers, all experts)
 
 
 def group(inv: Inventory) -> CardTensors:
@@ -135,9 +134,7 @@ def group(inv: Inventory) -> CardTensors:
         step = inv.step
         # bits first_dense + step - 1 + k * step for k < n_moe
         moe_mask = (((1 << (step * inv.n_moe)) - 1) // ((1 << step) - 1)) << (inv.first_dense + step - 1)
-    nd, nm = inv.n_dense, inv.n_moe
-    elements = sum(s[1] + s[2] * L + s[3] * nd + s[4] * nm for s in slots.values())
-    return CardTensors(slots, linear, (1, L, nd, nm), full, full ^ moe_mask, moe_mask, inv, elements)
+    return CardTensors(slots, linear, (1, L, inv.n_dense, inv.n_moe), full, full ^ moe_mask, moe_mask, inv)
 
 
 def _condition_masks(ct: CardTensors) -> dict[str, int]:
@@ -408,13 +405,12 @@ class QuantTable:
         return p
 
 
-def _slot_bytes(s: _Slot, col: _Column, w: tuple[int, int, int, int], types: Mapping[str, tuple[int, int]],
-                fallback: Mapping[str, str], packer: Packer) -> int:
-    """Packed bytes of slot ``s`` at each quantization of the column (multiplicities ``w``)."""
+def _slot_bytes(s: _Slot, col: _Column, e_w: int, w: tuple[int, int, int, int],
+                types: Mapping[str, tuple[int, int]], fallback: Mapping[str, str], packer: Packer) -> int:
+    """Packed bytes of slot ``s`` (``e_w`` weighted elements) at each quantization of the column."""
     if s[0] % col.rows_lcm == 0 and s[6] % col.elements_lcm == 0:
         # Every tensor whole blocks at every type, no fallback: the slot's elements are a
         # multiple of the column's unit, and all quantizations cost one multiplication.
-        e_w = s[1] * w[0] + s[2] * w[1] + s[3] * w[2] + s[4] * w[3]
         return e_w // col.unit * (col.packed if packer.bits == DEFAULT_BITS else packer.pack(col.rates))
     per_type = [_bytes(s, ref, w, types, fallback) for ref in col.refs]
     return packer.pack([per_type[i] for i in col.index])
@@ -423,31 +419,37 @@ def _slot_bytes(s: _Slot, col: _Column, w: tuple[int, int, int, int], types: Map
 def weight_bytes_all(ct: CardTensors, table: QuantTable, types: Mapping[str, tuple[int, int]],
                      extra_params: int) -> WeightColumns:
     """Weight bytes at every quantization of ``table`` (all experts resident)."""
-    w_all = ct.weights
-    fallback = table.fallback
+    w = ct.weights
+    w0, w1, w2, w3 = w
     cols = table.columns
-    # Every result field is below this bound; 64-bit fields unless the card is absurdly large.
-    bound = ct.elements * table.max_bytes_per_weight + extra_params * max(table.extra_factor, default=0) + 1
-    bits = bits_for(bound)
-    packer = table.packer if bits == DEFAULT_BITS else Packer(len(table.quants), bits)
-    total = routed = embd = 0  # packed vectors
     simple = _SIMPLE_INDEX
+    # Every tensor is in one simple-role slot or in one of the two linear aggregates.
+    terms = []  # (column, slot, weighted elements, routed?, input embedding?)
+    elements = 0
     for (role, is_routed), s in ct.slots.items():
         i = simple.get(role)
-        if i is None:
-            continue  # linear roles: priced together in ct.linear below
-        v = _slot_bytes(s, cols[i], w_all, types, fallback, packer)
+        if i is not None:
+            e_w = s[1] * w0 + s[2] * w1 + s[3] * w2 + s[4] * w3
+            elements += e_w
+            terms.append((cols[i], s, e_w, is_routed, i == 3 and not is_routed))
+    for is_routed, s in ct.linear.items():
+        if s[5]:
+            e_w = s[1] * w0 + s[2] * w1 + s[3] * w2 + s[4] * w3
+            elements += e_w
+            terms.append((cols[_ROUTED if is_routed else _LINEAR], s, e_w, is_routed, False))
+    # Every result field is below this bound; 64-bit fields unless the card is absurdly large.
+    bound = elements * table.max_bytes_per_weight + extra_params * max(table.extra_factor, default=0) + 1
+    bits = bits_for(bound)
+    packer = table.packer if bits == DEFAULT_BITS else Packer(len(table.quants), bits)
+    fallback = table.fallback
+    total = routed = embd = 0  # packed vectors
+    for col, s, e_w, is_routed, is_embd in terms:
+        v = _slot_bytes(s, col, e_w, w, types, fallback, packer)
         total += v
         if is_routed:
             routed += v
-        elif i == 3:
+        elif is_embd:
             embd = v
-    for is_routed, s in ct.linear.items():
-        if s[5]:
-            v = _slot_bytes(s, cols[_ROUTED if is_routed else _LINEAR], w_all, types, fallback, packer)
-            total += v
-            if is_routed:
-                routed += v
     if table.ruled:
         fix, fix_r = _rule_corrections(ct, table, types, packer)
         total += fix
@@ -455,7 +457,9 @@ def weight_bytes_all(ct: CardTensors, table: QuantTable, types: Mapping[str, tup
     extra = extra_params * (table.extra_packed if bits == DEFAULT_BITS else packer.pack(table.extra_factor))
     total += extra
     unpack = packer.unpack
-    return WeightColumns(unpack(total), unpack(routed), unpack(embd), unpack(extra))
+    zeros = [0] * len(table.quants)
+    return WeightColumns(unpack(total), unpack(routed) if routed else zeros, unpack(embd) if embd else zeros,
+                         unpack(extra) if extra else zeros)
 
 
 def _rule_corrections(ct: CardTensors, table: QuantTable, types: Mapping[str, tuple[int, int]],
@@ -471,25 +475,27 @@ def _rule_corrections(ct: CardTensors, table: QuantTable, types: Mapping[str, tu
     slots = ct.slots
     dense_mask, moe_mask = ct.dense_mask, ct.moe_mask
     for rr in plan:
-        present = [(r, slots[(rr.role, r)]) for r in (False, True) if (rr.role, r) in slots]
-        if any(s[0] % rr.rows_lcm or s[6] % rr.elements_lcm for _, s in present):
-            slow.add(rr.role)  # not whole blocks at some type involved: priced tensor by tensor
+        role = rr.role
+        s, s_r = slots.get((role, False)), slots.get((role, True))  # shared / dense, routed experts
+        if (s is not None and (s[0] % rr.rows_lcm or s[6] % rr.elements_lcm)) or \
+                (s_r is not None and (s_r[0] % rr.rows_lcm or s_r[6] % rr.elements_lcm)):
+            slow.add(role)  # not whole blocks at some type involved: priced tensor by tensor
             continue
-        for is_routed, s in present:
-            if not moe_mask:
-                # every layer dense: elements per layer times the precomputed per-layer sum
+        if not moe_mask:
+            # every layer dense (routed experts, if any, sit in no layer): elements per
+            # layer times the precomputed per-layer sum
+            if s is not None:
                 total += (s[2] + s[3]) // rr.unit * rr.dense
-                continue
-            # elements of the role in a dense layer (a) and in an MoE layer (b)
-            a, b = s[2] + s[3], s[2] + s[4]
-            for mask, packed, packed_r in rr.masks:
-                x = (a * (mask & dense_mask).bit_count() + b * (mask & moe_mask).bit_count()) // rr.unit
-                if is_routed:
-                    v = x * packed_r
-                    total += v
-                    routed += v
-                else:
-                    total += x * packed
+            continue
+        for mask, packed, packed_r in rr.masks:
+            d, m = (mask & dense_mask).bit_count(), (mask & moe_mask).bit_count()
+            # a slot's elements in one dense layer are s[2] + s[3], in one MoE layer s[2] + s[4]
+            if s is not None:
+                total += ((s[2] + s[3]) * d + (s[2] + s[4]) * m) // rr.unit * packed
+            if s_r is not None:
+                v = ((s_r[2] + s_r[3]) * d + (s_r[2] + s_r[4]) * m) // rr.unit * packed_r
+                total += v
+                routed += v
     if slow:
         fix, fix_r = _corrections_by_rule(ct, table, types, key, slow)
         total += packer.pack(fix)
