@@ -103,30 +103,37 @@ class CardTensors(NamedTuple):
 
 def group(inv: Inventory) -> CardTensors:
     slots: dict[tuple[str, bool], _Slot] = {}
-    linear = {False: [0, 0, 0, 0, 0, [], 0], True: [0, 0, 0, 0, 0, [], 0]}
     kind = _KIND
-    simple = _SIMPLE_INDEX
-    tied = inv.tied
+    embedding_role = "output" if inv.tied else "embedding"
     for role, ne0, out, copies, layers, routed in inv.matrices:
         if role == "token_embd":
-            role = "output" if tied else "embedding"
+            role = embedding_role
         key = (role, routed)
+        e = ne0 * out * copies
+        k = kind[layers]
         s = slots.get(key)
         if s is None:
-            s = slots[key] = [0, 0, 0, 0, 0, [], 0]
-        k = kind[layers]
-        e = ne0 * out * copies
-        t = (ne0, e, k - 1)  # (row length, elements, kind index into multiplicities)
-        s[0] = gcd(s[0], ne0)
-        s[6] = gcd(s[6], e)
-        s[k] += e
-        s[5].append(t)
+            s = slots[key] = [ne0, 0, 0, 0, 0, [(ne0, e, k - 1)], e]
+            s[k] = e
+        else:
+            # (row length, elements, kind index into multiplicities) per tensor
+            s[5].append((ne0, e, k - 1))
+            s[0] = gcd(s[0], ne0)
+            s[6] = gcd(s[6], e)
+            s[k] += e
+    # Every linear matrix, by routed: the slots of the linear roles summed.
+    linear = {False: [0, 0, 0, 0, 0, [], 0], True: [0, 0, 0, 0, 0, [], 0]}
+    simple = _SIMPLE_INDEX
+    for (role, routed), s in slots.items():
         if role not in simple:
             lin = linear[routed]
-            lin[0] = gcd(lin[0], ne0)
-            lin[6] = gcd(lin[6], e)
-            lin[k] += e
-            lin[5].append(t)
+            lin[0] = gcd(lin[0], s[0])
+            lin[6] = gcd(lin[6], s[6])
+            lin[1] += s[1]
+            lin[2] += s[2]
+            lin[3] += s[3]
+            lin[4] += s[4]
+            lin[5] += s[5]
     L = inv.n_layers
     full = (1 << L) - 1
     moe_mask = 0
