@@ -23,6 +23,7 @@ from generator.calc.memory import weight_bytes  # noqa: E402
 from generator.calc.params import count_parameters  # noqa: E402
 from generator.calc.tensors import inventory  # noqa: E402
 from generator.importers.hf import card_draft  # noqa: E402
+from generator.validate import load_registry  # noqa: E402
 
 REF = ROOT / "tests" / "calc" / "refdata"
 MORE_GGUF = ROOT / "tests" / "calc" / "gguf_file_sizes.json"
@@ -53,7 +54,11 @@ def main() -> int:
     stems = [Path(e["reference_model_file"].split(" ")[0]).stem for e in sizes["exact"]]
     files = [(e["file"], e["quant"], e["bytes"], cards[stem], stem) for e, stem in zip(sizes["exact"], stems)]
     more = json.loads(MORE_GGUF.read_text())
+    registry = {c.data["id"]: c.data for c in load_registry(ROOT / "registry")[0]}
     for key, spec in more["models"].items():
+        if "card" in spec:
+            cards[key] = registry[spec["card"]]
+            continue
         config = json.loads((REF / spec["refdata"]).read_text())["config"] if "refdata" in spec else spec["config"]
         cards[key] = card_draft(config, "ref/" + key)
     files += [(e["file"], e["quant"], e["bytes"], cards[e["model"]], e["model"]) for e in more["files"]]
@@ -69,8 +74,9 @@ def main() -> int:
         print(f"{name:<44}{quant:>7}{real:>16,}{pred:>16,}{err:>9.3f}{real - pred:>11,}")
     print(f"files: {len(files)}  worst |error|: {worst:.3f}% (target < 3%)")
     several = {m: v for m, v in residuals.items() if sum(f[4] == m for f in files) > 1}
-    constant = sum(len(v) == 1 for v in several.values())
-    print(f"models with several files whose metadata residual is the same at every quantization: "
+    # Alignment padding can move the residual by a few hundred bytes; a wrong tensor type moves it by 100 KB+.
+    constant = sum(max(v) - min(v) <= 4096 for v in several.values())
+    print(f"models with several files whose metadata residual is the same (within 4 KiB) at every quantization: "
           f"{constant}/{len(several)}")
     return 0 if exact == total and worst < 3 and constant == len(several) else 1
 

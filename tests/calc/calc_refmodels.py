@@ -29,12 +29,17 @@ def gguf_file_sizes() -> dict:
 
 
 def gguf_file_cards() -> dict[str, dict]:
-    """Card drafts for the models of gguf_file_sizes.json, by model key."""
+    """Cards for the models of gguf_file_sizes.json, by model key: drafts from a config, or registry cards."""
     from generator.importers.hf import card_draft
+    from generator.validate import load_registry
 
     models = {m["_file"]: m for m in reference_models()}
+    registry = {c.data["id"]: c.data for c in load_registry(REFDATA.parents[2] / "registry")[0]}
     out = {}
     for key, spec in gguf_file_sizes()["models"].items():
+        if "card" in spec:
+            out[key] = registry[spec["card"]]
+            continue
         config = models[spec["refdata"].removesuffix(".json")]["config"] if "refdata" in spec else spec["config"]
         out[key] = card_draft(config, "ref/" + key)
     return out
