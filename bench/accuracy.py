@@ -2,7 +2,7 @@
 
 Run: python bench/accuracy.py
 Reference data: tests/calc/refdata/ (copied from the shared reference set) and
-tests/calc/gguf_file_sizes.json (the project's k-quant and Q8_0 file sizes).
+tests/calc/real_file_sizes.json (the project's GGUF and safetensors file sizes).
 Parameters must match exactly; GGUF weight bytes target within 3% of the file size
 (the file also holds metadata such as the tokenizer, which is not predicted). For
 models with several files, "metadata" is real - predicted: the same value at every
@@ -26,7 +26,7 @@ from generator.importers.hf import card_draft  # noqa: E402
 from generator.validate import load_registry  # noqa: E402
 
 REF = ROOT / "tests" / "calc" / "refdata"
-MORE_GGUF = ROOT / "tests" / "calc" / "gguf_file_sizes.json"
+REAL_FILES = ROOT / "tests" / "calc" / "real_file_sizes.json"
 
 
 def main() -> int:
@@ -53,7 +53,7 @@ def main() -> int:
     sizes = json.loads((REF / "gguf_sizes.json").read_text())
     stems = [Path(e["reference_model_file"].split(" ")[0]).stem for e in sizes["exact"]]
     files = [(e["file"], e["quant"], e["bytes"], cards[stem], stem) for e, stem in zip(sizes["exact"], stems)]
-    more = json.loads(MORE_GGUF.read_text())
+    more = json.loads(REAL_FILES.read_text())
     registry = {c.data["id"]: c.data for c in load_registry(ROOT / "registry")[0]}
     for key, spec in more["models"].items():
         if "card" in spec:
@@ -78,7 +78,19 @@ def main() -> int:
     constant = sum(max(v) - min(v) <= 4096 for v in several.values())
     print(f"models with several files whose metadata residual is the same (within 4 KiB) at every quantization: "
           f"{constant}/{len(several)}")
-    return 0 if exact == total and worst < 3 and constant == len(several) else 1
+    print()
+    print(f"{'safetensors checkpoint':<44}{'quant':>9}{'real bytes':>18}{'predicted':>18}{'error %':>9}")
+    worst_st = 0.0
+    for e in more["safetensors"]:
+        card = cards[e["model"]]
+        extra = int((card.get("parameters") or {}).get("extra") or 0)
+        pred = weight_bytes(inventory(card), catalogs.quantization(e["quant"]), catalogs, extra).total
+        err = (pred - e["bytes"]) * 100 / e["bytes"]
+        worst_st = max(worst_st, abs(err))
+        print(f"{e['checkpoint']:<44}{e['quant']:>9}{e['bytes']:>18,}{pred:>18,}{err:>9.3f}")
+    print(f"checkpoints: {len(more['safetensors'])}  worst |error|: {worst_st:.3f}% (target < 3%)")
+    ok = exact == total and worst < 3 and constant == len(several) and worst_st < 3
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

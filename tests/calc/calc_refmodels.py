@@ -23,20 +23,20 @@ def gguf_sizes() -> dict:
     return json.loads((REFDATA / "gguf_sizes.json").read_text())
 
 
-def gguf_file_sizes() -> dict:
-    """The project's own real GGUF sizes at k-quant and Q8_0 mixes (gguf_file_sizes.json)."""
-    return json.loads((Path(__file__).parent / "gguf_file_sizes.json").read_text())
+def real_file_sizes() -> dict:
+    """The project's own real weight-file sizes, GGUF and safetensors (real_file_sizes.json)."""
+    return json.loads((Path(__file__).parent / "real_file_sizes.json").read_text())
 
 
-def gguf_file_cards() -> dict[str, dict]:
-    """Cards for the models of gguf_file_sizes.json, by model key: drafts from a config, or registry cards."""
+def real_file_cards() -> dict[str, dict]:
+    """Cards for the models of real_file_sizes.json, by model key: drafts from a config, or registry cards."""
     from generator.importers.hf import card_draft
     from generator.validate import load_registry
 
     models = {m["_file"]: m for m in reference_models()}
     registry = {c.data["id"]: c.data for c in load_registry(REFDATA.parents[2] / "registry")[0]}
     out = {}
-    for key, spec in gguf_file_sizes()["models"].items():
+    for key, spec in real_file_sizes()["models"].items():
         if "card" in spec:
             out[key] = registry[spec["card"]]
             continue
