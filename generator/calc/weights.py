@@ -28,8 +28,8 @@ from typing import Any, Mapping, NamedTuple
 from generator.calc.packed import DEFAULT_BITS, Packer, bits_for
 from generator.calc.tensors import Inventory
 
-# Roles that some quantization may give per-layer rules; every other linear role
-# is stored at the quantization's default (or routed-expert) type.
+# The conditions a per-layer rule may test (schema/quantizations.yaml); a tensor of a
+# role without a matching rule is stored at the default (or routed-expert) type.
 CONDITIONS = frozenset({"always", "more_bits", "first_eighth", "first_sixteenth", "first_two",
                         "gqa_ge_4", "experts_eq_8", "experts_ge_4", "layers_eq_80"})
 
