@@ -106,6 +106,9 @@ def check_attention(card: Mapping) -> Iterator[Problem]:
         yield Problem(ATT + ("mla",), "structure is MLA, so the mla block (ranks and head widths) must be filled in", at_key=True)
     if structure is not None and structure != "MLA" and isinstance(mla, Mapping):
         yield Problem(ATT + ("mla",), f"the mla block only applies to structure MLA (structure is {structure}); set mla: null", at_key=True)
+    if structure == "MLA" and att.get("fused_qkv") is True:
+        yield Problem(ATT + ("fused_qkv",), "MLA projects queries and the key/value latent separately, so there is "
+                      "no fused QKV matrix; set fused_qkv: false or null", at_key=True)
     hidden = _int(arch.get("hidden_size"))
     if structure != "MLA" and "head_dim" in att and att.get("head_dim") is None and hidden and heads and hidden % heads:
         yield Problem(

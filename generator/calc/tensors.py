@@ -18,7 +18,7 @@ class Matrix(NamedTuple):
     """``copies`` matrices of ``ne0`` inputs x ``out`` outputs in each layer of ``layers``.
 
     layers: "global" (once per model), "all", "dense" or "moe" (which blocks hold it).
-    role: llama.cpp tensor category (token_embd, output, attn_q, attn_k, attn_v,
+    role: llama.cpp tensor category (token_embd, output, attn_q, attn_k, attn_v, attn_qkv,
     attn_output, attn_other, ffn_gate, ffn_up, ffn_down, router) or "one_d" for
     vectors (norms, biases, sinks) that every format keeps at higher precision.
     """
@@ -118,9 +118,14 @@ def inventory(card: Mapping[str, Any]) -> Inventory:
         kv_heads_eff = int(att["kv_heads"])
         hd = head_dim_of(arch)
         qw, kvw = heads * hd, kv_heads_eff * hd
-        m.append(_matrix(("attn_q", h, qw, 1, "all", False)))
-        m.append(_matrix(("attn_k", h, kvw, 1, "all", False)))
-        m.append(_matrix(("attn_v", h, kvw, 1, "all", False)))
+        if att.get("fused_qkv"):
+            # One matrix as the checkpoint stores it (llama.cpp attn_qkv): same weights, but
+            # one tensor for the quantizer's rules and one module for LoRA.
+            m.append(_matrix(("attn_qkv", h, qw + 2 * kvw, 1, "all", False)))
+        else:
+            m.append(_matrix(("attn_q", h, qw, 1, "all", False)))
+            m.append(_matrix(("attn_k", h, kvw, 1, "all", False)))
+            m.append(_matrix(("attn_v", h, kvw, 1, "all", False)))
         m.append(_matrix(("attn_output", qw, h, 1, "all", False)))
         vec = (qw + 2 * kvw if qkv_bias else 0) + (h if out_bias else 0)
         if att["qk_norm"] == "head":

@@ -19,7 +19,7 @@ BYTES_PER_TRAINABLE = 16
 LORA_RANK = 16
 TRAIN_SEQ = 4096
 TRAIN_MICRO_BATCH = 1
-_LINEAR_ROLES = {"attn_q", "attn_k", "attn_v", "attn_output", "attn_other", "ffn_gate", "ffn_up", "ffn_down"}
+_LINEAR_ROLES = {"attn_q", "attn_k", "attn_v", "attn_qkv", "attn_output", "attn_other", "ffn_gate", "ffn_up", "ffn_down"}
 
 _BF16: dict[str, Any] = {"format": "safetensors", "types": {"default": "BF16", "one_d": "BF16", "embedding": "BF16", "output": "BF16", "router": "BF16"}}
 _NF4: dict[str, Any] = {"format": "safetensors", "types": {"default": "NF4_DQ", "one_d": "BF16", "embedding": "BF16", "output": "BF16", "router": "BF16"}}

@@ -184,6 +184,7 @@ def _base(get: Callable[..., Any], mtype: str) -> dict[str, Any]:
             "output_bias": bool(get("attention_bias")),
             "qk_norm": "none",
             "sinks": False,
+            "fused_qkv": False,
             "mla": None,
             "sliding_window": None,
         },
@@ -406,6 +407,7 @@ def _gpt_oss(cfg, get, mtype):
 
 def _phi3(cfg, get, mtype):
     arch = _base(get, mtype)
+    arch["attention"]["fused_qkv"] = True  # one qkv_proj matrix per layer (and a fused gate_up_proj)
     size = get("sliding_window")
     arch["attention"]["sliding_window"] = _window("sliding", size, [True] * arch["layers"])
     return arch
@@ -439,6 +441,7 @@ def _gpt2(cfg, get, mtype):
             "output_bias": True,
             "qk_norm": "none",
             "sinks": False,
+            "fused_qkv": True,  # c_attn
             "mla": None,
             "sliding_window": None,
         },

@@ -91,3 +91,13 @@ def test_calc_errors_and_exit_codes(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["calc", str(cfg), "--format", "xml"])
     assert exc.value.code == 2
+
+
+def test_phi3_and_gpt2_drafts_mark_the_fused_qkv_matrix(capsys, tmp_path):
+    # Phi-3 stores qkv_proj and GPT-2 c_attn as one matrix; Llama-style configs keep three.
+    for name, fused in (("phi-3-mini-4k-instruct", True), ("gpt2", True), ("llama-3.1-8b", False)):
+        m = next(x for x in MODELS if x["_file"] == name)
+        cfg = tmp_path / f"{name}.json"
+        cfg.write_text(json.dumps(m["config"]))
+        assert main(["import-hf", str(cfg), "--id", "ref/x"]) == 0
+        assert yaml.safe_load(capsys.readouterr().out)["architecture"]["attention"]["fused_qkv"] is fused, name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import filecmp
 from pathlib import Path
 
@@ -12,8 +13,10 @@ from generator.calc.catalogs import CatalogError, load_catalogs, parse_catalogs
 from generator.calc.memory import kv_cache_bytes, kv_groups, weight_bytes
 from generator.calc.tensors import inventory
 from generator.importers.hf import card_draft
+from generator.validate import load_registry
 
 ROOT = Path(__file__).resolve().parents[2]
+REGISTRY = [c.data for c in load_registry(ROOT / "registry")[0]]
 MODELS = {m["_file"]: m for m in reference_models()}
 F16 = (1, 2)
 Q8_0 = (32, 34)
@@ -131,6 +134,32 @@ def test_q4_0_llama3_tensor_bytes_by_hand(catalogs):
     norms = 266_240 * 4
     got = weight_bytes(inventory(_card("llama-3.1-8b")), catalogs.quantization("Q4_0"), catalogs, 0).total
     assert got == body + output + norms == 4_653_375_488
+
+
+def test_fused_qkv_is_one_tensor_for_the_quantizer_by_hand(catalogs):
+    # Phi-4: 40 layers, hidden 5120, 40 heads and 10 KV heads of 128. Fused, the projection is
+    # one 5120 x (5120 + 2 * 1280) matrix per layer, which llama.cpp's Q4_K_M stores at Q5_K
+    # (176 bytes per 256); separate, q and k stay Q4_K (144) and v takes Q6_K (210) on the
+    # "more bits" layers. Q8_0 has no rule for either, so the two layouts cost the same.
+    card = copy.deepcopy(next(c for c in REGISTRY if c["id"] == "microsoft/phi-4"))
+    assert card["architecture"]["attention"]["fused_qkv"] is True
+    split = copy.deepcopy(card)
+    split["architecture"]["attention"]["fused_qkv"] = False
+    q4km, q8 = catalogs.quantization("Q4_K_M"), catalogs.quantization("Q8_0")
+    fused_qkv = 40 * 5120 * 7680 * 176 // 256
+    n = 40  # use_more_bits(i, 40): i < 5, i >= 35, or (i - 5) % 3 == 2 -> 5 + 5 + 10 layers
+    more = sum(1 for i in range(n) if i < n // 8 or i >= 7 * n // 8 or (i - n // 8) % 3 == 2)
+    assert more == 20
+    separate = 40 * 5120 * (5120 + 1280) * 144 // 256 + 5120 * 1280 * (more * 210 + (n - more) * 144) // 256
+    fused_total = weight_bytes(inventory(card), q4km, catalogs, 0).total
+    split_total = weight_bytes(inventory(split), q4km, catalogs, 0).total
+    assert fused_total - split_total == fused_qkv - separate == 162_816_000
+    assert weight_bytes(inventory(card), q8, catalogs, 0).total == weight_bytes(inventory(split), q8, catalogs, 0).total
+    # LoRA adapts the fused matrix as one module (PEFT's qkv_proj): rank x (in + out) once per
+    # layer instead of three times, so 2 x 5120 x rank fewer trainable parameters per layer.
+    from generator.calc.training import LORA_RANK, lora_parameters
+
+    assert lora_parameters(inventory(split)) - lora_parameters(inventory(card)) == 40 * 2 * 5120 * LORA_RANK
 
 
 def test_bf16_weights_are_two_bytes_per_parameter(catalogs):

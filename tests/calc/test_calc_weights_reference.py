@@ -126,6 +126,8 @@ def _odd_cards(count: int) -> list[dict]:
         a["mlp_bias"] = rng.random() < 0.3
         a["mlp"] = rng.choice(["gated", "plain"])
         a["layers"] = rng.choice([1, 2, 3, 7, 8, 16, 61, 80, 95, rng.randint(1, 170)])
+        if a["attention"]["structure"] != "MLA":
+            a["attention"]["fused_qkv"] = rng.random() < 0.3  # one attn_qkv tensor (Phi-3, GPT-2)
         if a["experts"]:
             a["experts"]["total"] = rng.choice([4, 8, 16, 128])
             a["experts"]["intermediate_size"] = rng.choice([1000, 2880, 1408, 768])
