@@ -57,11 +57,14 @@ def main() -> int:
     registry = {c.data["id"]: c.data for c in load_registry(ROOT / "registry")[0]}
     for key, spec in more["models"].items():
         if "card" in spec:
-            cards[key] = registry[spec["card"]]
+            card = registry[spec["card"]]
+            if "architecture_as_stored" in spec:  # the file lays the weights out differently
+                card = {**card, "architecture": {**card["architecture"], **spec["architecture_as_stored"]}}
+            cards[key] = card
             continue
         config = json.loads((REF / spec["refdata"]).read_text())["config"] if "refdata" in spec else spec["config"]
         cards[key] = card_draft(config, "ref/" + key)
-    files += [(e["file"], e["quant"], e["bytes"], cards[e["model"]], e["model"]) for e in more["files"]]
+    files += [(e["file"], e["quant"], e["bytes"], cards[e["model"]], e.get("group", e["model"])) for e in more["files"]]
     print(f"{'GGUF file':<44}{'quant':>7}{'real bytes':>16}{'predicted':>16}{'error %':>9}{'metadata':>11}")
     worst = 0.0
     residuals: dict[str, set[int]] = {}

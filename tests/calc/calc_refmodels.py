@@ -38,7 +38,10 @@ def real_file_cards() -> dict[str, dict]:
     out = {}
     for key, spec in real_file_sizes()["models"].items():
         if "card" in spec:
-            out[key] = registry[spec["card"]]
+            card = registry[spec["card"]]
+            if "architecture_as_stored" in spec:  # the file lays the weights out differently
+                card = {**card, "architecture": {**card["architecture"], **spec["architecture_as_stored"]}}
+            out[key] = card
             continue
         config = models[spec["refdata"].removesuffix(".json")]["config"] if "refdata" in spec else spec["config"]
         out[key] = card_draft(config, "ref/" + key)

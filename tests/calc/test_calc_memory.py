@@ -81,12 +81,13 @@ def test_gguf_q4_0_within_3_percent_of_real_files(catalogs):
 
 
 def test_gguf_files_match_up_to_the_same_metadata_at_every_quantization(catalogs):
-    # 48 real files (Q4_0, Q4_K_M, Q5_K_M, Q6_K, Q8_0) of 13 models, 7B to 70B: dense and MoE,
-    # with and without grouped-query attention, 32 to 80 layers, llama.cpp of 2023 and of
-    # 2024-25. A file is tensor data plus metadata (tokenizer, hyperparameters) that does not
-    # depend on the quantization. So if the predicted tensor bytes are exact, real - predicted
-    # is the same for every file of one model, up to alignment padding (at most a few hundred
-    # bytes seen); an error in any per-layer rule or type would move it by 100 KB or more.
+    # 188 real files of 35 uploads (repositories) covering 29 models from 0.5B to 70B: dense and
+    # MoE, tied and untied embeddings, grouped-query and fused QKV attention, 16 to 80 layers,
+    # rows that are not whole blocks; Q2_K to Q8_0, IQ2_XXS, F16 and F32; llama.cpp of 2023 to
+    # 2025. A file is tensor data plus metadata (tokenizer, hyperparameters) that does not depend
+    # on the quantization. So if the predicted tensor bytes are exact, real - predicted is the
+    # same for every file of one upload, up to alignment padding and split-file headers (at most
+    # 1,664 bytes seen); one wrong per-layer rule or type would move it by 100 KB or more.
     data = real_file_sizes()
     cards = real_file_cards()
     residuals: dict[str, list[int]] = {}
@@ -94,13 +95,13 @@ def test_gguf_files_match_up_to_the_same_metadata_at_every_quantization(catalogs
         q = catalogs.quantization(entry["quant"])
         predicted = weight_bytes(inventory(cards[entry["model"]]), q, catalogs, 0).total
         assert abs(predicted - entry["bytes"]) / entry["bytes"] < 0.03, entry["file"]
-        residuals.setdefault(entry["model"], []).append(entry["bytes"] - predicted)
-    assert len(data["files"]) == 48 and len(residuals) == 13
-    for model, values in residuals.items():
-        assert len(values) >= 2, model
-        assert max(values) - min(values) <= 4096, (model, values)
-        # a 32k-token vocabulary: about 0.7 MB of metadata; 128k-152k tokens: 6-8 MB
-        assert 0 < min(values) < 16_000_000, (model, values)
+        residuals.setdefault(entry.get("group", entry["model"]), []).append(entry["bytes"] - predicted)
+    assert len(data["files"]) == 188 and len(residuals) == 35
+    for upload, values in residuals.items():
+        assert len(values) >= 2, upload
+        assert max(values) - min(values) <= 4096, (upload, values)
+        # a 32k-token vocabulary: about 0.7 MB of metadata; 128k-256k tokens: 6-8 MB
+        assert 0 < min(values) < 16_000_000, (upload, values)
     # GPT4All's Q4_0 file of Mistral-7B-Instruct-v0.1 (refdata/gguf_sizes.json) has the same residual
     # as TheBloke's Q4_K_M and Q5_K_M files of that model.
     q4_0 = next(e for e in gguf_sizes()["exact"] if e["file"] == "mistral-7b-instruct-v0.1.Q4_0.gguf")
