@@ -23,10 +23,11 @@ from generator.calc.memory import weight_bytes  # noqa: E402
 from generator.calc.params import count_parameters  # noqa: E402
 from generator.calc.tensors import inventory  # noqa: E402
 from generator.importers.hf import card_draft  # noqa: E402
-from generator.validate import load_registry  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "tests" / "calc"))
+from calc_refmodels import real_file_cards, real_file_sizes  # noqa: E402
 
 REF = ROOT / "tests" / "calc" / "refdata"
-REAL_FILES = ROOT / "tests" / "calc" / "real_file_sizes.json"
 
 
 def main() -> int:
@@ -53,17 +54,8 @@ def main() -> int:
     sizes = json.loads((REF / "gguf_sizes.json").read_text())
     stems = [Path(e["reference_model_file"].split(" ")[0]).stem for e in sizes["exact"]]
     files = [(e["file"], e["quant"], e["bytes"], cards[stem], stem) for e, stem in zip(sizes["exact"], stems)]
-    more = json.loads(REAL_FILES.read_text())
-    registry = {c.data["id"]: c.data for c in load_registry(ROOT / "registry")[0]}
-    for key, spec in more["models"].items():
-        if "card" in spec:
-            card = registry[spec["card"]]
-            if "architecture_as_stored" in spec:  # the file lays the weights out differently
-                card = {**card, "architecture": {**card["architecture"], **spec["architecture_as_stored"]}}
-            cards[key] = card
-            continue
-        config = json.loads((REF / spec["refdata"]).read_text())["config"] if "refdata" in spec else spec["config"]
-        cards[key] = card_draft(config, "ref/" + key)
+    more = real_file_sizes()
+    cards.update(real_file_cards())  # the tests' own reading of the data file: one rule for both
     files += [(e["file"], e["quant"], e["bytes"], cards[e["model"]], e.get("group", e["model"])) for e in more["files"]]
     print(f"{'GGUF file':<44}{'quant':>7}{'real bytes':>16}{'predicted':>16}{'error %':>9}{'metadata':>11}")
     worst = 0.0
