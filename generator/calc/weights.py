@@ -267,7 +267,7 @@ def _bytes(s: _Slot, ref: _TypeRef, w: tuple[int, int, int, int], types: Mapping
     # Exact in one step when no tensor falls back (every row whole blocks) and every
     # tensor is whole blocks (no per-tensor floor).
     if s[0 if fa else 6] % bw == 0:
-        return (s[1] * w[0] + s[2] * w[1] + s[3] * w[2] + s[4] * w[3]) // bw * bb
+        return _weighted(s, w) // bw * bb
     return _slow(s[5], ref, w, types, fallback)
 
 
@@ -299,11 +299,23 @@ class _Column(NamedTuple):
     packed: int  # rates packed with 64-bit fields (packed.Packer)
 
 
-def _column(per_quant: list[_TypeRef], packer: Packer) -> _Column:
-    refs = list(dict.fromkeys(per_quant))
+def _block_lcms(refs) -> tuple[int, int, int]:
+    """(rows, elements, unit): lcm of the block sizes of types that may fall back (GGUF), of the
+    others, and of all. A slot whose row gcd is a multiple of `rows` and element gcd a multiple
+    of `elements` is whole blocks at every one of the types (_whole_blocks), so its elements
+    are a multiple of `unit`."""
     rows = lcm(*(bw for _, bw, _, fa in refs if fa))
     elements = lcm(*(bw for _, bw, _, fa in refs if not fa))
-    unit = lcm(rows, elements)
+    return rows, elements, lcm(rows, elements)
+
+
+def _whole_blocks(s: _Slot, rows_lcm: int, elements_lcm: int) -> bool:
+    return s[0] % rows_lcm == 0 and s[6] % elements_lcm == 0
+
+
+def _column(per_quant: list[_TypeRef], packer: Packer) -> _Column:
+    refs = list(dict.fromkeys(per_quant))
+    rows, elements, unit = _block_lcms(refs)
     rates = tuple(bb * (unit // bw) for _, bw, bb, _ in per_quant)
     return _Column(tuple(refs), tuple(refs.index(r) for r in per_quant), rows, elements, unit, rates,
                    packer.pack(rates))
@@ -361,18 +373,14 @@ class QuantTable:
         # Per layer-count key, per rule role: packed per-mask rate differences (see _RoleRules),
         # computed on first use of a key.
         self._role_rules: dict[_Key, tuple[_RoleRules, ...]] = {}
-        self._packs: dict[tuple[int, ...], int] = {}  # difference vectors recur across keys: packed once
         by_role: dict[str, list] = {}
         for qi, role, rules, base, base_r in self.ruled:
             by_role.setdefault(role, []).append((qi, rules, base, base_r))
-        # The lcms are over every type a role's rules or bases use: a slot passing both tests
-        # is whole blocks at each of them, so its per-layer elements are a multiple of `unit`.
+        # The lcms are over every type a role's rules or bases use (see _block_lcms).
         self._roles = []
         for role, entries in by_role.items():
             refs = {b for _, _, b0, b1 in entries for b in (b0, b1)} | {ref for _, rules, _, _ in entries for _, ref in rules}
-            rows = lcm(*(bw for _, bw, _, fa in refs if fa))
-            elements = lcm(*(bw for _, bw, _, fa in refs if not fa))
-            self._roles.append((role, rows, elements, lcm(rows, elements), entries))
+            self._roles.append((role, *_block_lcms(refs), entries))
 
     def role_rules(self, key: _Key) -> tuple[_RoleRules, ...] | None:
         """What each rule role adds for cards of this key; None without a rule table or beyond it."""
@@ -397,25 +405,20 @@ class QuantTable:
                     diff_r[qi] += rate(ref) - rate(base_r)
             by_mask = {m: d for m, d in by_mask.items() if any(d[0]) or any(d[1])}
             if by_mask:
-                masks = tuple((m, self._packed(d), self._packed(d_r)) for m, (d, d_r) in by_mask.items())
+                # the same few difference vectors recur for every key: Packer.const packs each once
+                const = self.packer.const
+                masks = tuple((m, const(tuple(d)), const(tuple(d_r))) for m, (d, d_r) in by_mask.items())
                 # every layer dense: each mask's difference once per layer it holds
                 dense = sum(m.bit_count() * pk for m, pk, _ in masks)
                 out.append(_RoleRules(role, rows, elements, unit, dense, masks))
         plan = self._role_rules[key] = tuple(out)
         return plan
 
-    def _packed(self, values: list[int]) -> int:
-        vec = tuple(values)
-        p = self._packs.get(vec)
-        if p is None:
-            p = self._packs[vec] = self.packer.pack(values)
-        return p
-
 
 def _slot_bytes(s: _Slot, col: _Column, e_w: int, w: tuple[int, int, int, int],
                 types: Mapping[str, tuple[int, int]], fallback: Mapping[str, str], packer: Packer) -> int:
     """Packed bytes of slot ``s`` (``e_w`` weighted elements) at each quantization of the column."""
-    if s[0] % col.rows_lcm == 0 and s[6] % col.elements_lcm == 0:
+    if _whole_blocks(s, col.rows_lcm, col.elements_lcm):
         # Every tensor whole blocks at every type, no fallback: the slot's elements are a
         # multiple of the column's unit, and all quantizations cost one multiplication.
         return e_w // col.unit * (col.packed if packer.bits == DEFAULT_BITS else packer.pack(col.rates))
@@ -427,7 +430,6 @@ def weight_bytes_all(ct: CardTensors, table: QuantTable, types: Mapping[str, tup
                      extra_params: int) -> WeightColumns:
     """Weight bytes at every quantization of ``table`` (all experts resident)."""
     w = ct.weights
-    w0, w1, w2, w3 = w
     cols = table.columns
     simple = _SIMPLE_INDEX
     # Every tensor is in one simple-role slot or in one of the two linear aggregates.
@@ -436,12 +438,12 @@ def weight_bytes_all(ct: CardTensors, table: QuantTable, types: Mapping[str, tup
     for (role, is_routed), s in ct.slots.items():
         i = simple.get(role)
         if i is not None:
-            e_w = s[1] * w0 + s[2] * w1 + s[3] * w2 + s[4] * w3
+            e_w = _weighted(s, w)
             elements += e_w
             terms.append((cols[i], s, e_w, is_routed, i == 3 and not is_routed))
     for is_routed, s in ct.linear.items():
         if s[5]:
-            e_w = s[1] * w0 + s[2] * w1 + s[3] * w2 + s[4] * w3
+            e_w = _weighted(s, w)
             elements += e_w
             terms.append((cols[_ROUTED if is_routed else _LINEAR], s, e_w, is_routed, False))
     # Every result field is below this bound; 64-bit fields unless the card is absurdly large.
@@ -484,8 +486,8 @@ def _rule_corrections(ct: CardTensors, table: QuantTable, types: Mapping[str, tu
     for rr in plan:
         role = rr.role
         s, s_r = slots.get((role, False)), slots.get((role, True))  # shared / dense, routed experts
-        if (s is not None and (s[0] % rr.rows_lcm or s[6] % rr.elements_lcm)) or \
-                (s_r is not None and (s_r[0] % rr.rows_lcm or s_r[6] % rr.elements_lcm)):
+        if (s is not None and not _whole_blocks(s, rr.rows_lcm, rr.elements_lcm)) or \
+                (s_r is not None and not _whole_blocks(s_r, rr.rows_lcm, rr.elements_lcm)):
             slow.add(role)  # not whole blocks at some type involved: priced tensor by tensor
             continue
         if not moe_mask:
@@ -511,7 +513,7 @@ def _rule_corrections(ct: CardTensors, table: QuantTable, types: Mapping[str, tu
 
 
 def _corrections_by_rule(ct: CardTensors, table: QuantTable, types: Mapping[str, tuple[int, int]],
-                         key: tuple[int, bool, bool, bool], roles: set[str] | None
+                         key: _Key, roles: set[str] | None
                          ) -> tuple[list[int], list[int]]:
     """_rule_corrections() unpacked, rule list by rule list, slot by slot (``roles``: only those)."""
     fallback = table.fallback
@@ -556,6 +558,11 @@ def _corrections_by_rule(ct: CardTensors, table: QuantTable, types: Mapping[str,
             if is_routed:
                 fix_r[qi] += d
     return fix, fix_r
+
+
+def _weighted(s: _Slot, w: tuple[int, int, int, int]) -> int:
+    """Elements of slot ``s`` with each kind of layer counted ``w`` times (global, all, dense, MoE)."""
+    return s[1] * w[0] + s[2] * w[1] + s[3] * w[2] + s[4] * w[3]
 
 
 def _taken_layers(rules, ct: CardTensors, masks: dict[str, int]) -> list[tuple[_TypeRef, tuple[int, int, int, int]]]:
