@@ -1,13 +1,50 @@
-"""Display formatting. Numbers stay exact until here; rounding happens once, at display."""
+"""Display formatting. Numbers stay exact until here; rounding happens once, at display.
+
+The rules (units, significant digits, decimals) are the constants below. The
+browser formats with the same rules: site/assets/js/format-rules.js is generated
+from ``rules()`` (``python -m generator.site.fmt``) and site/assets/js/format.js
+applies them with integer (BigInt) arithmetic. tests/site/test_format_js.py checks
+that the generated file is current and that both languages give the same strings.
+"""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 DASH = "—"
+THOUSANDS = ","
+# Parameter counts: PARAM_DIGITS significant figures with the largest unit (a power
+# of ten and its suffix) not above the rounded value; plain integers below the first.
+PARAM_UNITS: tuple[tuple[int, str], ...] = ((3, "K"), (6, "M"), (9, "B"), (12, "T"))
+PARAM_DIGITS = 3
+# Bytes in decimal gigabytes: at most GB_DIGITS significant figures with up to
+# GB_MAX_DECIMALS decimals (5.90 GB, 17.0 GB), whole gigabytes from then on (1,370 GB).
+GB_BYTES = 10**9
+GB_UNIT = " GB"
+GB_DIGITS = 3
+GB_MAX_DECIMALS = 2
+# Token counts: the first unit that divides the count exactly (131072 -> 128K,
+# 1000000 -> 1M); otherwise the integer with thousands separators.
+TOKEN_UNITS: tuple[tuple[int, str], ...] = ((2**20, "M"), (2**10, "K"), (10**6, "M"), (10**3, "K"))
+
+RULES_JS = "site/assets/js/format-rules.js"  # relative to the repository root
 
 
 def _round_half_up(n: int, div: int) -> int:
     """round(n / div) for n >= 0, halves up (Python's round() goes to even)."""
     return (n + div // 2) // div
+
+
+def _grouped(n: int) -> str:
+    return f"{n:,}".replace(",", THOUSANDS)
+
+
+def _decimals(scaled: int, places: int) -> str:
+    """scaled / 10**places written with exactly ``places`` decimals (scaled >= 0)."""
+    if places <= 0:
+        return str(scaled * 10**-places)
+    return f"{scaled // 10**places}.{scaled % 10**places:0{places}d}"
 
 
 def params(n: int | None) -> str:
@@ -19,62 +56,49 @@ def params(n: int | None) -> str:
     if n is None:
         return DASH
     sign, n = ("-" if n < 0 else ""), abs(int(n))
-    if n < 1000:
+    if n < 10 ** PARAM_UNITS[0][0]:
         return f"{sign}{n}"
-    e = len(str(n)) - 3                      # n ~ m * 10**e with m of three digits
+    e = max(len(str(n)) - PARAM_DIGITS, 0)   # n ~ m * 10**e with m of PARAM_DIGITS digits
     m = _round_half_up(n, 10**e)
-    if m == 1000:                            # 999.5 -> 1000: one more digit of magnitude
-        m, e = 100, e + 1
-    unit_exp = min(12, (e + 2) // 3 * 3)     # leading digit is 10**(e+2)
-    unit = {3: "K", 6: "M", 9: "B", 12: "T"}[unit_exp]
-    shift = e - unit_exp                     # -2, -1, 0 (or > 0 beyond 'T')
-    if shift == -2:
-        text = f"{m // 100}.{m % 100:02d}"
-    elif shift == -1:
-        text = f"{m // 10}.{m % 10}"
-    else:
-        text = str(m * 10**shift)
-    return f"{sign}{text}{unit}"
+    if m == 10**PARAM_DIGITS:                # 999.5 -> 1000: one more digit of magnitude
+        m, e = m // 10, e + 1
+    lead = e + PARAM_DIGITS - 1              # the leading digit is 10**lead
+    unit_exp, unit = max((u for u in PARAM_UNITS if u[0] <= lead), key=lambda u: u[0])
+    return f"{sign}{_decimals(m, unit_exp - e)}{unit}"
 
 
 def exact(n: int | None) -> str:
     """8030261248 -> '8,030,261,248'."""
-    return DASH if n is None else f"{n:,}"
+    return DASH if n is None else _grouped(n)
 
 
 def gb(n_bytes: int | float | None) -> str:
     """Bytes -> decimal gigabytes (10^9): '5.90 GB', '17.0 GB', '1,370 GB'.
 
     The number of decimals follows the rounded value, so 9,996,000,000 bytes is
-    '10.0 GB' (not '10.00 GB'). Halves round up, like Math.round in calculator.js.
+    '10.0 GB' (not '10.00 GB'). Halves round up. A float is first rounded to whole
+    bytes by round() (halves to even).
     """
     if n_bytes is None:
         return DASH
     n = int(round(n_bytes))
     if n < 0:
         return "-" + gb(-n)
-    centi = _round_half_up(n, 10**7)
-    if centi < 1000:
-        return f"{centi // 100}.{centi % 100:02d} GB"
-    deci = _round_half_up(n, 10**8)
-    if deci < 1000:
-        return f"{deci // 10}.{deci % 10} GB"
-    return f"{_round_half_up(n, 10**9):,} GB"
+    for places in range(GB_MAX_DECIMALS, 0, -1):
+        scaled = _round_half_up(n, GB_BYTES // 10**places)
+        if scaled < 10**GB_DIGITS:
+            return _decimals(scaled, places) + GB_UNIT
+    return _grouped(_round_half_up(n, GB_BYTES)) + GB_UNIT
 
 
 def tokens(n: int | None) -> str:
-    """131072 -> '128K'; 1000000 -> '1M'."""
+    """131072 -> '128K'; 1000000 -> '1M'; 1000 -> '1K'; 1500 -> '1,500'."""
     if n is None:
         return DASH
-    if n >= 2**20 and n % 2**20 == 0:
-        return f"{n // 2**20}M"
-    if n >= 1024 and n % 1024 == 0:
-        return f"{n // 1024}K"
-    if n >= 10**6 and n % 10**6 == 0:
-        return f"{n // 10**6}M"
-    if n >= 1000 and n % 1000 == 0:
-        return f"{n // 1000}K"
-    return f"{n:,}"
+    for size, unit in TOKEN_UNITS:
+        if n >= size and n % size == 0:
+            return f"{n // size}{unit}"
+    return _grouped(n)
 
 
 def value(v: object) -> str:
@@ -86,5 +110,39 @@ def value(v: object) -> str:
     if isinstance(v, (list, tuple)):
         return ", ".join(str(x) for x in v) if v else DASH
     if isinstance(v, int):
-        return f"{v:,}"
+        return _grouped(v)
     return str(v)
+
+
+def rules() -> dict[str, Any]:
+    """The constants above, for site/assets/js/format.js."""
+    return {
+        "dash": DASH,
+        "thousands": THOUSANDS,
+        "params": {"units": [list(u) for u in PARAM_UNITS], "digits": PARAM_DIGITS},
+        "gb": {"bytes": GB_BYTES, "unit": GB_UNIT, "digits": GB_DIGITS, "max_decimals": GB_MAX_DECIMALS},
+        "tokens": {"units": [list(u) for u in TOKEN_UNITS]},
+    }
+
+
+def rules_js() -> str:
+    """The text of site/assets/js/format-rules.js."""
+    entries = [f"    {json.dumps(k)}: {json.dumps(v, sort_keys=True)}" for k, v in sorted(rules().items())]
+    body = "{\n" + ",\n".join(entries) + "\n  }"
+    return (
+        "/* Generated from generator/site/fmt.py by `python -m generator.site.fmt`: do not edit.\n"
+        " * tests/site/test_format_js.py fails when this file differs from what fmt.py generates. */\n"
+        "(function (root) {\n"
+        "  \"use strict\";\n"
+        f"  var rules = {body};\n"
+        "  if (typeof module !== \"undefined\" && module.exports) { module.exports = rules; }\n"
+        "  if (root) { root.LLMCardsFormatRules = rules; }\n"
+        "})(typeof window !== \"undefined\" ? window : (typeof globalThis !== \"undefined\" ? globalThis : null));\n"
+    )
+
+
+if __name__ == "__main__":
+    # python -m generator.site.fmt > site/assets/js/format-rules.js
+    import sys
+
+    sys.stdout.write(rules_js())

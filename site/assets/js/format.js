@@ -1,0 +1,101 @@
+/* llmcards number formatting for the browser: the rules of generator/site/fmt.py.
+ * The rules (units, significant digits, decimals) come from format-rules.js, which is
+ * generated from fmt.py; the arithmetic is on BigInt so rounding equals Python's
+ * integer half-up rounding exactly. tests/site/test_format_js.py compares the two
+ * over fmt.py's boundary cases and every registry card's numbers.
+ * Load format-rules.js before this file (node: require() finds it by itself).
+ */
+(function (root, rules) {
+  "use strict";
+  var DASH = rules.dash;
+
+  function pow10(k) { return 10n ** BigInt(k); }
+  function halfUp(n, div) { return (n + div / 2n) / div; }     // n >= 0; BigInt "/" truncates like Python's //
+  function missing(v) { return v === null || v === undefined; }
+
+  // Python's round() for a float: to the nearest integer, halves to even.
+  function roundHalfEven(x) {
+    var f = Math.floor(x), d = x - f;
+    if (d > 0.5 || (d === 0.5 && f % 2 !== 0)) f += 1;
+    return f;
+  }
+  // An integer as BigInt: from a BigInt, a numeric string or a Number (truncated
+  // toward zero like Python's int()).
+  function big(n) {
+    if (typeof n === "bigint") return n;
+    if (typeof n === "number") return BigInt(Math.trunc(n));
+    return BigInt(n);
+  }
+  function grouped(n) {
+    var s = big(n).toString(), sign = "";
+    if (s[0] === "-") { sign = "-"; s = s.slice(1); }
+    return sign + s.replace(/\B(?=(\d{3})+(?!\d))/g, rules.thousands);
+  }
+  // scaled / 10**places with exactly `places` decimals (scaled >= 0).
+  function decimals(scaled, places) {
+    if (places <= 0) return (scaled * pow10(-places)).toString();
+    var d = pow10(places), frac = (scaled % d).toString();
+    while (frac.length < places) frac = "0" + frac;
+    return (scaled / d).toString() + "." + frac;
+  }
+
+  /** 8030261248 -> "8.03B" (fmt.params). */
+  function params(n) {
+    if (missing(n)) return DASH;
+    n = big(n);
+    var sign = n < 0n ? "-" : "";
+    if (n < 0n) n = -n;
+    var units = rules.params.units, digits = rules.params.digits;
+    if (n < pow10(units[0][0])) return sign + n.toString();
+    var e = Math.max(n.toString().length - digits, 0);
+    var m = halfUp(n, pow10(e));
+    if (m === pow10(digits)) { m = m / 10n; e += 1; }
+    var lead = e + digits - 1, unit = null;
+    units.forEach(function (u) { if (u[0] <= lead && (unit === null || u[0] > unit[0])) unit = u; });
+    return sign + decimals(m, unit[0] - e) + unit[1];
+  }
+
+  /** 8030261248 -> "8,030,261,248" (fmt.exact). */
+  function exact(n) { return missing(n) ? DASH : grouped(n); }
+
+  /** Bytes -> "5.90 GB", "17.0 GB", "1,370 GB" (fmt.gb). */
+  function gb(bytes) {
+    if (missing(bytes)) return DASH;
+    var n = (typeof bytes === "number" && !Number.isInteger(bytes)) ? BigInt(roundHalfEven(bytes)) : big(bytes);
+    if (n < 0n) return "-" + gb(-n);
+    var per = BigInt(rules.gb.bytes), limit = pow10(rules.gb.digits);
+    for (var places = rules.gb.max_decimals; places > 0; places--) {
+      var scaled = halfUp(n, per / pow10(places));
+      if (scaled < limit) return decimals(scaled, places) + rules.gb.unit;
+    }
+    return grouped(halfUp(n, per)) + rules.gb.unit;
+  }
+
+  /** 131072 -> "128K", 1000000 -> "1M", 1500 -> "1,500" (fmt.tokens). */
+  function tokens(n) {
+    if (missing(n)) return DASH;
+    n = big(n);
+    var units = rules.tokens.units;
+    for (var i = 0; i < units.length; i++) {
+      var size = BigInt(units[i][0]);
+      if (n >= size && n % size === 0n) return (n / size).toString() + units[i][1];
+    }
+    return grouped(n);
+  }
+
+  /** A generic cell (fmt.value): null -> "—", booleans -> yes/no, lists joined, integers grouped. */
+  function value(v) {
+    if (missing(v)) return DASH;
+    if (v === true) return "yes";
+    if (v === false) return "no";
+    if (Array.isArray(v)) return v.length ? v.map(String).join(", ") : DASH;
+    if (typeof v === "bigint" || (typeof v === "number" && Number.isInteger(v))) return grouped(v);
+    return String(v);
+  }
+
+  var api = { DASH: DASH, params: params, exact: exact, gb: gb, tokens: tokens, value: value };
+  if (typeof module !== "undefined" && module.exports) { module.exports = api; }
+  if (root) { root.LLMCardsFormat = api; }
+})(typeof window !== "undefined" ? window : (typeof globalThis !== "undefined" ? globalThis : null),
+   (typeof module !== "undefined" && module.exports) ? require("./format-rules.js")
+     : (typeof window !== "undefined" ? window : globalThis).LLMCardsFormatRules);
