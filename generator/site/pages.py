@@ -23,6 +23,18 @@ GPU_NODE: tuple[str, int] = ("8 × 80 GB node", 8 * 80 * 10**9)
 FEATURED_QUANTS: tuple[str, ...] = ("BF16", "FP8", "Q8_0", "Q4_K_M", "Q2_K")
 
 
+def tiers_view() -> dict[str, Any]:
+    """GPU_TIERS for the model page: the legend's labels, the calculator's data
+    (JSON [[bytes, label], ...], read by calculator.js) and the list for the chart
+    caption ("24, 48 and 80 GB")."""
+    labels = [label for label, _ in GPU_TIERS]
+    unit = " GB" if all(label.endswith(" GB") for label in labels) else ""
+    names = [label.removesuffix(unit) for label in labels] if unit else labels
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return {"labels": labels, "json": json.dumps([[cap, label] for label, cap in GPU_TIERS], separators=(",", ":")),
+            "sentence": listed + unit}
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
@@ -365,6 +377,7 @@ def model_details(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
         "license": card.get("license") or {},
         "vram": vt,
         "chart_svg": svg,
+        "tiers": tiers_view(),
         "hardware": hardware_tables(derived),
         "weights_only": weights_table(derived),
         "training": training_table(derived),

@@ -1,11 +1,13 @@
 // Live VRAM calculator on model pages. The numbers come from window.LLMCardsVRAM
 // (assets/js/vram.js, the browser mirror of generator/calc) applied to the
-// coefficients embedded in the page as JSON (#llmc-calc-data).
+// coefficients embedded in the page as JSON (#llmc-calc-data); they are written by
+// window.LLMCardsFormat (assets/js/format.js, the rules of generator/site/fmt.py).
+// The GPU tiers come from the form's data-tiers (generator/site/pages.GPU_TIERS).
 (function () {
   "use strict";
   var form = document.getElementById("llmc-calc");
   var dataEl = document.getElementById("llmc-calc-data");
-  if (!form || !dataEl || !window.LLMCardsVRAM) return;
+  if (!form || !dataEl || !window.LLMCardsVRAM || !window.LLMCardsFormat) return;
   var calc = JSON.parse(dataEl.textContent);
   var q = document.getElementById("calc-quantization");
   var kv = document.getElementById("calc-kv");
@@ -15,7 +17,8 @@
   var total = document.getElementById("calc-total");
   var parts = document.getElementById("calc-parts").tBodies[0];
   var fit = document.getElementById("calc-fit");
-  var TIERS = [[24e9, "24 GB"], [48e9, "48 GB"], [80e9, "80 GB"]];
+  var TIERS = JSON.parse(form.dataset.tiers);   // [[bytes, label], ...], smallest first
+  var gb = window.LLMCardsFormat.gb;
 
   function option(sel, value) {
     var o = document.createElement("option");
@@ -32,16 +35,6 @@
   ctx.max = String(max);
   ctx.value = String(Math.min(1024, max));
 
-  // Same rounding as generator/site/fmt.gb: decimals follow the rounded value
-  // (9.995 GB -> "10.0 GB"), halves up.
-  function gb(bytes) {
-    if (bytes === null) return "—";
-    var centi = Math.round(bytes / 1e7);
-    if (centi < 1000) return (centi / 100).toFixed(2) + " GB";
-    var deci = Math.round(bytes / 1e8);
-    if (deci < 1000) return (deci / 10).toFixed(1) + " GB";
-    return Math.round(bytes / 1e9).toLocaleString("en-US") + " GB";
-  }
   function tier(bytes) {
     if (bytes === null) return "unknown";
     for (var i = 0; i < TIERS.length; i++) if (bytes <= TIERS[i][0]) return TIERS[i][1];
@@ -54,7 +47,7 @@
     tr.appendChild(th); tr.appendChild(td);
     parts.appendChild(tr);
   }
-  // "Fits on one GPU with: 24 GB yes, 48 GB yes, 80 GB yes" (GB = 1e9 bytes).
+  // "Fits on one GPU with: 24 GB ✓ 48 GB ✓ 80 GB ✗" (GB = 1e9 bytes).
   function showFit(bytes) {
     fit.textContent = "";
     if (bytes === null) return;
@@ -67,22 +60,22 @@
       s.title = ok ? "fits in " + t[1] : "does not fit in " + t[1];
       fit.appendChild(s);
     });
-    if (bytes > TIERS[TIERS.length - 1][0]) {
+    var largest = TIERS[TIERS.length - 1];
+    if (bytes > largest[0]) {
       fit.appendChild(document.createTextNode(
-        "more than 80 GB: at least " + Math.ceil(bytes / 80e9) +
-        " × 80 GB GPUs for the memory alone (see Hardware fit)."));
+        "more than " + largest[1] + ": at least " + Math.ceil(bytes / largest[0]) +
+        " × " + largest[1] + " GPUs for the memory alone (see Hardware fit)."));
     }
   }
   function update() {
     var b = Math.max(1, Math.min(1024, parseInt(batch.value, 10) || 1));
     var c = Math.max(1, Math.min(max, parseInt(ctx.value, 10) || 1));
-    ctxOut.textContent = c.toLocaleString("en-US");
+    ctxOut.textContent = window.LLMCardsFormat.exact(c);
     var r = window.LLMCardsVRAM.compute(calc, q.value, kv.value, c, b);
     total.textContent = gb(r.total_bytes);
     total.dataset.bytes = r.total_bytes === null ? "" : String(r.total_bytes);
-    total.dataset.tier = tier(r.total_bytes);
     total.className = "llmc-tier";
-    total.setAttribute("data-tier", tier(r.total_bytes));
+    total.dataset.tier = tier(r.total_bytes);
     showFit(r.total_bytes);
     parts.textContent = "";
     row("Weights", r.weights_bytes);

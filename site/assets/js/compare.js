@@ -5,40 +5,16 @@
   var form = document.getElementById("compare-form");
   var table = document.getElementById("compare-table");
   var hint = document.getElementById("compare-hint");
-  if (!form || !table) return;
+  if (!form || !table || !window.LLMCardsFormat) return;
   var base = form.dataset.base || "./";
   var cache = {};
-  var DASH = "—";
-
-  function params(n) {
-    if (n === null || n === undefined) return DASH;
-    var units = [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "K"]];
-    for (var i = 0; i < units.length; i++) {
-      if (Math.abs(n) >= units[i][0]) {
-        var v = n / units[i][0];
-        return v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0) + units[i][1];
-      }
-    }
-    return String(n);
-  }
-  function gb(b) {
-    if (b === null || b === undefined) return DASH;
-    var v = b / 1e9;
-    return (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v).toLocaleString("en-US")) + " GB";
-  }
-  function tokens(n) {
-    if (n === null || n === undefined) return DASH;
-    if (n >= 1048576 && n % 1048576 === 0) return n / 1048576 + "M";
-    if (n >= 1024 && n % 1024 === 0) return n / 1024 + "K";
-    return n.toLocaleString("en-US");
-  }
-  function val(v) {
-    if (v === null || v === undefined) return DASH;
-    if (v === true) return "yes";
-    if (v === false) return "no";
-    if (Array.isArray(v)) return v.join(", ");
-    return typeof v === "number" ? v.toLocaleString("en-US") : String(v);
-  }
+  var F = window.LLMCardsFormat;   // assets/js/format.js: the number rules of generator/site/fmt.py
+  var DASH = F.DASH, val = F.value;
+  // {id: [total, active]} as the model pages show them: declared where given, else derived
+  // (generator/site/pages.effective_params), written into the page by the build.
+  var paramsEl = document.getElementById("compare-params");
+  var PARAMS = paramsEl ? JSON.parse(paramsEl.textContent) : {};
+  function paramCount(r, i) { return F.params((PARAMS[r.id] || [null, null])[i]); }
   function get(o, path) {
     return path.split(".").reduce(function (x, k) { return x === null || x === undefined ? null : x[k]; }, o);
   }
@@ -53,10 +29,10 @@
 
   var SPEC_ROWS = [
     ["Organization", function (r) { return val(get(r, "card.organization")); }],
-    ["Total parameters", function (r) { return params(get(r, "derived.parameters.total") || get(r, "card.parameters.total")); }],
-    ["Active parameters", function (r) { return params(get(r, "derived.parameters.active") || get(r, "card.parameters.active")); }],
+    ["Total parameters", function (r) { return paramCount(r, 0); }],
+    ["Active parameters", function (r) { return paramCount(r, 1); }],
     ["Architecture", function (r) { return val(get(r, "card.architecture.type")); }],
-    ["Context length", function (r) { return tokens(get(r, "card.context_length")); }],
+    ["Context length", function (r) { return F.tokens(get(r, "card.context_length")); }],
     ["License", function (r) { return val(get(r, "card.license.spdx") || get(r, "card.license.name")); }],
     ["Open weights", function (r) { return val(get(r, "card.open_weights")); }],
     ["Release date", function (r) { return val(get(r, "card.release_date")); }],
@@ -98,7 +74,7 @@
     }
     SPEC_ROWS.forEach(function (s) { addRow(s[0], s[1]); });
     VRAM_ROWS.forEach(function (v) {
-      addRow("VRAM " + v[0] + " @ " + tokens(v[1]), function (r) { return gb(vramAt(r, v[0], v[1])); });
+      addRow("VRAM " + v[0] + " @ " + F.tokens(v[1]), function (r) { return F.gb(vramAt(r, v[0], v[1])); });
     });
     table.hidden = false;
     hint.hidden = true;
