@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from generator.cli import main
@@ -74,3 +75,82 @@ def test_new_rejects_bad_ids(tmp_path, capsys):
         assert main(["new", bad, "--registry", str(tmp_path)]) == 2, bad
         assert "not a card id" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+# A field line of the skeleton: "  key: null  # comment", "  - key: null", "key:" (a block).
+_FIELD = re.compile(r"^(?P<indent> *)(?P<dash>- )?(?P<key>[a-z_]+):(?P<value>| null| \[\]| [a-z0-9./-]+)"
+                    r"(?:  # (?P<comment>.*))?$")
+
+
+def _uncomment(line: str) -> str:
+    """A line of a commented-out template as it reads once uncommented (the first '# ' removed)."""
+    while True:
+        head, sep, rest = line.partition("# ")
+        if not sep or head.strip() or not (_FIELD.match(head + rest) or rest.lstrip().startswith(("# ", "- "))):
+            return line
+        line = head + rest
+
+
+def _skeleton_comments(text: str) -> dict[str, str]:
+    """Field path -> its comment (the end-of-line one, or the comment lines just above)."""
+    out: dict[str, str] = {}
+    stack: list[tuple[int, str]] = []
+    above: list[str] = []
+    for raw in text.splitlines()[3:]:   # after the schema line and the two general comments
+        line = _uncomment(raw)
+        m = _FIELD.match(line)
+        if m is None:
+            assert line.lstrip().startswith("# "), f"neither a field nor a comment: {raw!r}"
+            above.append(line.lstrip()[2:])
+            continue
+        indent = len(m["indent"]) + (2 if m["dash"] else 0)
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        path = ".".join([k for _, k in stack] + [m["key"]])
+        stack.append((indent, m["key"]))
+        out.setdefault(path, m["comment"] or " ".join(above))
+        above = []
+    return out
+
+
+def _with_siblings(node):
+    """A $ref'd node with the keywords written beside the $ref (a description) on top."""
+    return {**_resolve(node), **{k: v for k, v in node.items() if k != "$ref"}}
+
+
+def _description(path: str) -> str:
+    """The schema's description of a field, followed by its list items' description."""
+    node = SCHEMA
+    for part in path.split("."):
+        if "items" in node and "properties" not in node:
+            node = _with_siblings(node["items"])
+        node = _with_siblings(node["properties"][part])
+    text = node.get("description", "")
+    if "items" in node:
+        text += " " + _with_siblings(node["items"]).get("description", "")
+    return " ".join(text.replace("`", "").split())
+
+
+def test_skeleton_comments_are_whole_sentences(tmp_path):
+    """Every field has a comment, and no comment stops in the middle of a sentence (they were
+    cut at 100 characters with '...'). Long comments are wrapped onto lines above the field."""
+    assert main(["new", "acme/widget-7b", "--registry", str(tmp_path)]) == 0
+    text = (tmp_path / "acme" / "widget-7b.yaml").read_text()
+    assert max(len(line) for line in text.splitlines()) <= 100
+    comments = _skeleton_comments(text)
+    assert len(comments) > 60    # every field, the commented-out templates' ones included
+    for path, comment in comments.items():
+        assert comment, f"{path} has no comment"
+        assert "..." not in comment and comment.endswith(".") and not comment.endswith(("e.g.", "i.e.")), \
+            f"{path}: comment cut short: {comment!r}"
+        # Its last sentence is a whole one from the schema: it continues there with a new
+        # sentence or ends.
+        own = comment.split(": ", 1)[1] if comment.startswith("null, or fill in the block below: ") else comment
+        own = re.sub(r" One of: [^.]*\.$", "", own)
+        desc = _description(path)
+        tail = own[-30:]
+        assert tail in desc, f"{path}: {own!r} is not from the description {desc!r}"
+        after = desc[desc.index(tail) + len(tail):]
+        assert after == "" or after.startswith(" "), f"{path}: comment ends mid-sentence: {own!r}"
+    assert comments["id"] == "<org>/<model>, lowercase; must equal the card's path under registry/ without .yaml."
+    assert comments["architecture.attention.mla.q_lora_rank"].endswith("(DeepSeek-V2-Lite).")

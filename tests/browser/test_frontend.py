@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -101,7 +100,7 @@ def test_compare_shows_the_model_pages_counts_and_formats(page, frontend_site):
     assert rows["Total parameters"] == ["15.7B", "35.0B"]
     assert rows["Active parameters"] == ["2.40B", "35.0B"]
     assert rows["Context length"] == ["32K", "128K"]     # 32,768 and 131,072 tokens
-    for model_id, column in zip(ids, range(2)):
+    for model_id, column in zip(ids, range(2), strict=True):
         record = json.loads((page.request.get(frontend_site + f"api/models/{model_id}.json")).text())
         for label, cells in rows.items():
             if not label.startswith("VRAM "):

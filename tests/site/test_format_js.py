@@ -111,7 +111,7 @@ def check_equal(values: list[Any], kinds: tuple[str, ...]) -> int:
     python = [getattr(fmt, kind)(v) for kind, v in jobs]
     js = run_js([(kind, _to_js(v)) for kind, v in jobs])
     diffs = [f"{kind}({v!r}): Python {p!r}, JavaScript {j!r}"
-             for (kind, v), p, j in zip(jobs, python, js) if p != j]
+             for (kind, v), p, j in zip(jobs, python, js, strict=True) if p != j]
     assert not diffs, f"{len(diffs)} differences, first ones:\n" + "\n".join(diffs[:20])
     return len(jobs)
 
@@ -124,7 +124,7 @@ def test_js_formats_boundary_cases_like_python():
     got = dict(zip(["p", "p2", "g", "g2", "t", "t2", "t3"],
                    run_js([("params", 999_885_952), ("params", 9_996_000), ("gb", 9_996_000_000),
                            ("gb", 99_960_000_000), ("tokens", 1_000_000), ("tokens", 32_000),
-                           ("tokens", 131_072)])))
+                           ("tokens", 131_072)]), strict=True))
     assert got == {"p": "1.00B", "p2": "10.0M", "g": "10.0 GB", "g2": "100 GB",
                    "t": "1M", "t2": "32K", "t3": "128K"}
 
