@@ -91,6 +91,17 @@ def gb(n_bytes: int | float | None) -> str:
     return _grouped(_round_half_up(n, GB_BYTES)) + GB_UNIT
 
 
+def gb_exact(n_bytes: int | None, unit: str = "GB") -> str:
+    """A catalog figure in decimal units of 10^9 bytes, exact, as the vendor states it:
+    24000000000 -> '24 GB'; 3350000000000 with 'GB/s' -> '3,350 GB/s'; 4800000000 -> '4.8 GB'."""
+    if n_bytes is None:
+        return DASH
+    whole, rest = divmod(abs(int(n_bytes)), GB_BYTES)
+    sign = "-" if n_bytes < 0 else ""
+    fraction = str(rest).rjust(len(str(GB_BYTES)) - 1, "0").rstrip("0")
+    return f"{sign}{_grouped(whole)}{'.' + fraction if fraction else ''} {unit}"
+
+
 def tokens(n: int | None) -> str:
     """131072 -> '128K'; 1000000 -> '1M'; 1000 -> '1K'; 1500 -> '1,500'."""
     if n is None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
+from generator.site import fmt
+
 IDENTITY = "identity"
 EXAMPLE_ID = "meta/llama-3.1-8b"  # the reference card contributors copy from (team brief)
 BENCHMARK_FIELD = "evaluations[].benchmark"  # its values come from the benchmark catalog
@@ -247,9 +249,7 @@ def quantization_rows(quantizations: Any) -> list[dict[str, Any]]:
 
 def _decimal(n: Any, unit: str) -> str:
     """Bytes in decimal units of 10^9, as the catalog states them: 24000000000 -> '24 GB'."""
-    if n is None:
-        return "—"
-    return f"{n / 1e9:,.10g} {unit}"
+    return fmt.gb_exact(n, unit)
 
 
 def gpu_rows(gpus: Any) -> list[dict[str, Any]]:

@@ -54,3 +54,31 @@ def test_params_boundaries(n, expected):
 ])
 def test_gb_boundaries(n, expected):
     assert fmt.gb(n) == expected
+
+
+@pytest.mark.parametrize("n, expected", [
+    (131_072, "128K"),                     # 128 x 1024
+    (1_048_576, "1M"),                     # 2**20
+    (1_000_000, "1M"),                     # decimal million (not a multiple of 1024)
+    (32_000, "32K"),                       # 32 x 1000 (not a multiple of 1024)
+    (163_840, "160K"),                     # 160 x 1024
+    (2_000, "2K"),
+    (1_500, "1,500"),                      # not a whole number of any unit
+    (1_000, "1K"),
+    (999, "999"),
+    (None, "—"),
+])
+def test_tokens(n, expected):
+    assert fmt.tokens(n) == expected
+
+
+@pytest.mark.parametrize("n, unit, expected", [
+    (24_000_000_000, "GB", "24 GB"),
+    (4_800_000_000, "GB", "4.8 GB"),
+    (3_350_000_000_000, "GB/s", "3,350 GB/s"),
+    (103_079_215_104, "GB", "103.079215104 GB"),   # 96 GiB: every digit kept
+    (1, "GB", "0.000000001 GB"),
+    (None, "GB", "—"),
+])
+def test_gb_exact(n, unit, expected):
+    assert fmt.gb_exact(n, unit) == expected
