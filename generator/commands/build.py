@@ -84,7 +84,8 @@ def build_site(config_file: Path, registry: Path, out: Path, quiet: bool = False
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    from generator.site.sources import load_all
+    from generator.calc.catalogs import CatalogError
+    from generator.site.sources import Registry, load_all
 
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr, flush=True))
     t0 = time.perf_counter()
@@ -95,11 +96,14 @@ def build_site(config_file: Path, registry: Path, out: Path, quiet: bool = False
         print(f"llmcards build: --out {out}: {problem}", file=sys.stderr)
         return 2
     root = config_file.resolve().parent
-    reg = load_all(registry, root / "schema")
+    try:
+        reg = load_all(registry, root / "schema")
+    except CatalogError as exc:  # catalogs beside this mkdocs.yml; validation checks the package's schema folder
+        reg = Registry(root=registry, cards=[], paths={}, errors=[e.format() for e in exc.errors])
     if reg.errors:
         for msg in reg.errors:
             print(msg, file=sys.stderr)
-        print(f"llmcards build: invalid cards; {out}/ left unchanged", file=sys.stderr)
+        print(f"llmcards build: invalid cards or catalogs; {out}/ left unchanged", file=sys.stderr)
         return 1
     say(f"Validated {len(reg.cards)} cards in {time.perf_counter() - t0:.1f} s")
 
