@@ -39,5 +39,6 @@ def read_json(name: str) -> Any:
         return json.load(fh)
 
 
-def card_schema() -> dict:
-    return read_json(CARD_SCHEMA)
+def card_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = read_json(CARD_SCHEMA)
+    return schema
