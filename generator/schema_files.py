@@ -1,9 +1,10 @@
-"""Where the card schema and the benchmark catalog live, and reading them (I/O, cached).
+"""Where the card schema and the catalogs live, and reading them (I/O, cached).
 
-A source checkout (also an editable install) reads ``schema/`` at the
-repository root, the files contributors edit. An installed package has no
-repository: it reads the copies shipped as package data in ``generator/data/``
-(tests/test_validate_packaged.py keeps them byte-identical to ``schema/``).
+``schema/`` at the repository root is the one source: a checkout (also an
+editable install) reads it directly. An installed package has no repository:
+the build copies schema/ into the wheel as ``generator/data/`` (setup.py maps
+the package ``generator.data`` onto ``schema/``; tests/test_validate_packaged.py
+builds the package and checks the copy). Nothing is committed twice.
 The working directory is never searched: a stray ``schema/`` folder there must
 not change what a card is checked against.
 """
@@ -18,12 +19,10 @@ from typing import Any
 CARD_SCHEMA = "model-card.schema.json"
 BENCHMARKS = "benchmarks.yaml"
 BENCHMARKS_SCHEMA = "benchmarks.schema.json"
-# Every file this module serves; the packaged copies must include each one.
-SHIPPED = (CARD_SCHEMA, BENCHMARKS, BENCHMARKS_SCHEMA)
 
 _PACKAGE = Path(__file__).resolve().parent
 REPO_SCHEMA = _PACKAGE.parent / "schema"
-PACKAGED = _PACKAGE / "data"
+PACKAGED = _PACKAGE / "data"  # only in an installed package (built from schema/ by setup.py)
 
 
 def schema_dir() -> Path:
@@ -40,5 +39,6 @@ def read_json(name: str) -> Any:
         return json.load(fh)
 
 
-def card_schema() -> dict:
-    return read_json(CARD_SCHEMA)
+def card_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = read_json(CARD_SCHEMA)
+    return schema

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from generator.benchmarks import Catalog, load_catalog
+from generator.calc.catalogs import catalog_errors
 from generator.card import Card, schema_text_paths, text_path_predicate
 from generator.checks import check_card, parameter_counter
 from generator.errors import CardError
@@ -284,6 +285,7 @@ def validate_paths(
     targets, errors = gather(paths)
     validator = validator or CardValidator()
     errors.extend(validator.catalog.errors)
+    errors.extend(catalog_errors())  # the calculator's catalogs (quantizations, GPUs): every page needs them
     # Cards are trees without cycles: the cyclic collector only costs time here.
     gc_was_enabled = gc.isenabled()
     gc.disable()

@@ -2,7 +2,11 @@
 
 This is the only module of the calculator that touches the disk. The files are
 found where the card schema is (generator.schema_files.schema_dir: ``<repo>/schema/``
-in a checkout, else the copies shipped as package data in ``generator/data/``).
+in a checkout, else the copies the installed package carries in ``generator/data/``).
+
+The catalogs are read like cards (generator.load: duplicate keys, tags and
+aliases refused) and checked against their JSON Schemas the same way; every
+problem is a located ``CardError`` (``file:line:col: field: message``).
 """
 
 from __future__ import annotations
@@ -11,13 +15,20 @@ import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping, Optional, Sequence
 
-import yaml
+from generator.errors import CardError
+from generator.load import Positions, load_file
+
+_Field = tuple[str | int, ...]  # a place in a catalog: mapping keys and list indexes
 
 
 class CatalogError(ValueError):
-    """A catalog file is missing or invalid; the message names the file and the problem."""
+    """A catalog file is missing or invalid; ``errors`` says where and why, one located error each."""
+
+    def __init__(self, errors: Sequence[CardError]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("\n".join(e.format() for e in self.errors))
 
 
 @dataclass(frozen=True)
@@ -49,62 +60,110 @@ def catalog_dir() -> Path:
     return schema_dir()
 
 
-def _read(path: Path, schema_path: Path) -> Any:
+def _display(path: Path) -> str:
+    """The path as error lines show it: relative to the working directory when below it (as cards are)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def _read(path: Path, schema_path: Path) -> tuple[Any, Positions]:
+    """One catalog, read with the card loader and checked against its schema; CatalogError if invalid."""
+    from generator.schema_check import SchemaChecker
+
+    name = _display(path)
+    loaded = load_file(path, name)
+    if not loaded.ok:
+        raise CatalogError(loaded.errors)
+    try:
         schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise CatalogError(f"{path}{where}: invalid YAML ({getattr(exc, 'problem', exc)})") from None
-    import jsonschema  # only when catalogs are loaded: `llmcards validate` never needs it
-
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=str)
-    if errors:
-        e = errors[0]
-        loc = "/".join(str(p) for p in e.absolute_path) or "(root)"
-        raise CatalogError(f"{path}: {loc}: {e.message}")
-    return data
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise CatalogError([CardError(_display(schema_path), 0, 0, (), f"cannot read the catalog's schema: {reason}")]) from None
+    problems = SchemaChecker(schema).check(loaded.data)
+    if problems:
+        raise CatalogError(
+            [CardError(name, *loaded.positions.locate(p.path, key=p.at_key), tuple(p.path), p.message) for p in problems]
+        )
+    return loaded.data, loaded.positions
 
 
-def parse_catalogs(quant_doc: Mapping[str, Any], gpu_doc: Mapping[str, Any], where: str = "") -> Catalogs:
-    """Cross-check already schema-valid documents and build the Catalogs value."""
-    types = {t["id"]: (int(t["block_weights"]), int(t["block_bytes"])) for t in quant_doc["tensor_types"]}
+def _located(file: str, positions: Optional[Positions], found: Iterable[tuple[_Field, str]]) -> list[CardError]:
+    out = []
+    for path, message in found:
+        line, col = positions.locate(path) if positions is not None else (0, 0)
+        out.append(CardError(file, line, col, path, message))
+    return out
 
-    def check(tid: str, ctx: str) -> None:
+
+def _cross_check(quant_doc: Mapping[str, Any]) -> list[tuple[_Field, str]]:
+    """What the schema cannot say: every tensor type named is defined, quantization ids are unique."""
+    types = {t["id"] for t in quant_doc["tensor_types"]}
+    found: list[tuple[_Field, str]] = []
+
+    def check(tid: str, path: _Field) -> None:
         if tid not in types:
-            raise CatalogError(f"{where}quantizations.yaml: {ctx}: unknown tensor type {tid!r}")
+            found.append((path, f"unknown tensor type {tid!r}; define it in tensor_types"))
 
     for src, dst in quant_doc["gguf_shape_fallback"].items():
-        check(src, "gguf_shape_fallback")
-        check(dst, f"gguf_shape_fallback/{src}")
+        check(src, ("gguf_shape_fallback",))
+        check(dst, ("gguf_shape_fallback", src))
     seen: set[str] = set()
-    for q in quant_doc["quantizations"]:
+    for i, q in enumerate(quant_doc["quantizations"]):
         if q["id"] in seen:
-            raise CatalogError(f"{where}quantizations.yaml: duplicate quantization id {q['id']!r}")
+            found.append((("quantizations", i, "id"), f"duplicate quantization id {q['id']!r}"))
         seen.add(q["id"])
         for role, tid in q["types"].items():
-            check(tid, f"{q['id']}/types/{role}")
+            check(tid, ("quantizations", i, "types", role))
         for role, rules in (q.get("rules") or {}).items():
-            for r in rules:
-                check(r["type"], f"{q['id']}/rules/{role}")
-    kv = {}
-    for k in quant_doc["kv_cache_dtypes"]:
-        check(k["tensor_type"], f"kv_cache_dtypes/{k['id']}")
-        kv[k["id"]] = k["tensor_type"]
+            for j, r in enumerate(rules):
+                check(r["type"], ("quantizations", i, "rules", role, j, "type"))
+    for i, k in enumerate(quant_doc["kv_cache_dtypes"]):
+        check(k["tensor_type"], ("kv_cache_dtypes", i, "tensor_type"))
+    return found
+
+
+def parse_catalogs(quant_doc: Mapping[str, Any], gpu_doc: Mapping[str, Any], where: str = "",
+                   positions: Optional[Positions] = None) -> Catalogs:
+    """Cross-check already schema-valid documents and build the Catalogs value.
+
+    ``where`` is the quantization catalog's file name in error lines, ``positions`` its
+    key positions (from the loader) to give each error a line and column.
+    """
+    problems = _cross_check(quant_doc)
+    if problems:
+        raise CatalogError(_located(where or "quantizations.yaml", positions, problems))
+    types = {t["id"]: (int(t["block_weights"]), int(t["block_bytes"])) for t in quant_doc["tensor_types"]}
     return Catalogs(
         tensor_types=types,
         shape_fallback=dict(quant_doc["gguf_shape_fallback"]),
         quantizations=tuple(quant_doc["quantizations"]),
-        kv_dtypes=kv,
+        kv_dtypes={k["id"]: k["tensor_type"] for k in quant_doc["kv_cache_dtypes"]},
         gpus=tuple(gpu_doc["gpus"]),
     )
 
 
-def load_catalogs(directory: Path | None = None) -> Catalogs:
+def load_catalogs(directory: Optional[Path] = None) -> Catalogs:
+    """Both catalogs from ``directory`` (default: the schema folder); CatalogError lists every problem found."""
     d = directory or catalog_dir()
-    quant = _read(d / "quantizations.yaml", d / "quantizations.schema.json")
-    gpus = _read(d / "gpus.yaml", d / "gpus.schema.json")
-    return parse_catalogs(quant, gpus, where=f"{d}/")
+    errors: list[CardError] = []
+    docs: list[tuple[Any, Positions]] = []
+    for stem in ("quantizations", "gpus"):
+        try:
+            docs.append(_read(d / f"{stem}.yaml", d / f"{stem}.schema.json"))
+        except CatalogError as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise CatalogError(errors)
+    (quant, quant_positions), (gpus, _) = docs
+    return parse_catalogs(quant, gpus, where=_display(d / "quantizations.yaml"), positions=quant_positions)
+
+
+def catalog_errors(directory: Optional[Path] = None) -> list[CardError]:
+    """Every problem in the calculator catalogs, as located errors (empty when they are valid)."""
+    try:
+        load_catalogs(directory)
+    except CatalogError as exc:
+        return list(exc.errors)
+    return []

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from generator import outdir
+
 NAME = "build"
 HELP = "Validate every card and build the static site (default output: public/)."
 
@@ -50,19 +52,31 @@ def _source_date_epoch(root: Path) -> str:
     return "0"
 
 
-def _swap(tmp: Path, out: Path) -> None:
-    """Replace ``out`` by ``tmp`` with two renames; the old output is removed last."""
-    old = out.parent / f".{out.name}-old-{os.getpid()}"
-    if out.exists():
-        out.rename(old)
+def _docs_dir(config_file: Path) -> Path:
+    """mkdocs' docs_dir for ``config_file``, read with mkdocs' own YAML loader (default ``docs``)."""
+    from mkdocs.utils.yaml import yaml_load
+
     try:
-        tmp.rename(out)
-    except OSError:
-        if old.exists():
-            old.rename(out)
-        raise
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)
+        with config_file.open(encoding="utf-8") as fh:
+            data = yaml_load(fh)
+    except Exception:  # any problem with the config is reported when mkdocs loads it below
+        data = None
+    docs = data.get("docs_dir", "docs") if isinstance(data, dict) else "docs"
+    return config_file.resolve().parent / str(docs)
+
+
+def _kept_folders(config_file: Path, registry: Path) -> list[outdir.Kept]:
+    """The project's folders that no --out may replace (generator/outdir.py has the rules)."""
+    from generator.schema_files import schema_dir
+
+    root = config_file.resolve().parent
+    return [
+        outdir.Kept("the repository root (the folder with mkdocs.yml)", root, inside=False),
+        outdir.Kept("the registry folder", registry),
+        outdir.Kept("the docs folder (mkdocs docs_dir)", _docs_dir(config_file)),
+        outdir.Kept("the schema folder", root / "schema"),
+        outdir.Kept("the schema folder", schema_dir()),
+    ]
 
 
 def build_site(config_file: Path, registry: Path, out: Path, quiet: bool = False) -> int:
@@ -70,24 +84,36 @@ def build_site(config_file: Path, registry: Path, out: Path, quiet: bool = False
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    from generator.site.sources import load_all
+    from generator.calc.catalogs import CatalogError
+    from generator.site.sources import Registry, load_all
 
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr, flush=True))
     t0 = time.perf_counter()
+    # The output folder is checked first: a refused --out is a usage error (exit 2), and nothing is built.
+    kept = _kept_folders(config_file, registry)
+    problem = outdir.refusal(out, kept)
+    if problem:
+        print(f"llmcards build: --out {out}: {problem}", file=sys.stderr)
+        return 2
     root = config_file.resolve().parent
-    reg = load_all(registry, root / "schema")
+    try:
+        reg = load_all(registry, root / "schema")
+    except CatalogError as exc:  # catalogs beside this mkdocs.yml; validation checks the package's schema folder
+        reg = Registry(root=registry, cards=[], paths={}, errors=[e.format() for e in exc.errors])
     if reg.errors:
         for msg in reg.errors:
             print(msg, file=sys.stderr)
-        print(f"llmcards build: invalid cards; {out}/ left unchanged", file=sys.stderr)
+        print(f"llmcards build: invalid cards or catalogs; {out}/ left unchanged", file=sys.stderr)
         return 1
     say(f"Validated {len(reg.cards)} cards in {time.perf_counter() - t0:.1f} s")
 
     os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(root)
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}-build-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    given, out = out, out.resolve()
+    try:
+        tmp = outdir.new_build_folder(out)
+    except OSError as exc:
+        print(f"llmcards build: --out {given}: cannot create the output folder ({exc.strerror or exc})", file=sys.stderr)
+        return 2
 
     log = logging.getLogger("mkdocs")
     handler = logging.StreamHandler(sys.stderr)
@@ -105,7 +131,12 @@ def build_site(config_file: Path, registry: Path, out: Path, quiet: bool = False
         plugin.config.registry = str(registry.resolve())
         say(f"Building {len(reg.cards)} model pages ...")
         mkdocs_build(cfg)
-        _swap(tmp, out)
+        outdir.write_marker(tmp)
+        problem = outdir.refusal(out, kept)  # again: the folder may have changed during the build
+        if problem:
+            print(f"llmcards build: --out {given}: {problem}", file=sys.stderr)
+            return 2
+        outdir.swap_in(tmp, out)
     except (MkDocsException, OSError) as exc:
         print(f"llmcards build: {exc}", file=sys.stderr)
         return 1
@@ -118,7 +149,7 @@ def build_site(config_file: Path, registry: Path, out: Path, quiet: bool = False
 
 def run(args: argparse.Namespace) -> int:
     config_file = _config_file(args.config)
-    if args.config and not config_file.is_file():
+    if args.config and (config_file is None or not config_file.is_file()):
         print(f"llmcards build: --config {args.config}: no such file", file=sys.stderr)
         return 2
     if config_file is None:

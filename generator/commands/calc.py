@@ -150,8 +150,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         catalogs = load_catalogs()
-    except CatalogError as exc:
-        print(f"llmcards calc: {exc}", file=sys.stderr)
+    except CatalogError as exc:  # located lines, as validate prints them
+        for e in exc.errors:
+            print(e.format(), file=sys.stderr)
+        print("llmcards calc: invalid catalogs", file=sys.stderr)
         return 1
     if args.kv_dtype not in catalogs.kv_dtypes:
         print(f"llmcards calc: --kv-dtype {args.kv_dtype!r}: choose from {', '.join(catalogs.kv_dtypes)}", file=sys.stderr)

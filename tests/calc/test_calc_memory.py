@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import filecmp
 from pathlib import Path
 
 import pytest
@@ -180,15 +179,10 @@ def test_catalog_contents(catalogs):
         assert q["source"]["url"].startswith("https://")
 
 
-def test_packaged_catalog_copies_match_schema_dir():
-    for name in ("quantizations.yaml", "quantizations.schema.json", "gpus.yaml", "gpus.schema.json"):
-        assert filecmp.cmp(ROOT / "schema" / name, ROOT / "generator" / "data" / name, shallow=False), name
-
-
 def test_catalog_unknown_type_is_a_clear_error():
     doc = {"tensor_types": [{"id": "F16", "block_weights": 1, "block_bytes": 2}], "gguf_shape_fallback": {},
            "quantizations": [{"id": "X", "types": {"default": "NOPE"}}], "kv_cache_dtypes": []}
-    with pytest.raises(CatalogError, match="X/types/default: unknown tensor type 'NOPE'"):
+    with pytest.raises(CatalogError, match=r"^quantizations.yaml: quantizations\[0\]\.types\.default: unknown tensor type 'NOPE'"):
         parse_catalogs(doc, {"gpus": []})
 
 
@@ -196,7 +190,7 @@ def test_catalog_bad_yaml_reports_location(tmp_path):
     for name in ("quantizations.schema.json", "gpus.yaml", "gpus.schema.json"):
         (tmp_path / name).write_text((ROOT / "schema" / name).read_text())
     (tmp_path / "quantizations.yaml").write_text("version: 1\ntensor_types: [\n")
-    with pytest.raises(CatalogError, match=r"quantizations.yaml:\d+:\d+: invalid YAML"):
+    with pytest.raises(CatalogError, match=r"quantizations.yaml:3:1: \(top level\): YAML syntax error"):
         load_catalogs(tmp_path)
 
 
