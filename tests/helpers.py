@@ -24,11 +24,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+REGISTRY = ROOT / "registry"
 TEST_REGISTRY = ROOT / "tests" / "site" / "registry"
 
 # A card whose architecture is incomplete (only the declared total and active counts), kept
 # outside the default test registry so the other tests' counts and orderings stay as they are.
 INCOMPLETE_CARD = ROOT / "tests" / "site" / "extra" / "example" / "unreleased-moe.yaml"
+
+
+def registry_card_ids() -> list[str]:
+    """Every card id of the real registry, from the file names alone (cheap enough for
+    ``parametrize`` at collection; the cards themselves are loaded by fixtures)."""
+    return sorted(f"{p.parent.name}/{p.stem}" for p in REGISTRY.glob("*/*.yaml"))
 
 
 def build(registry: Path, out: Path, quiet: bool = True) -> int:
