@@ -116,6 +116,7 @@ class MkdocsServer:
         self.log: list[str] = []
         self.port = 0
         self._proc: subprocess.Popen[str] | None = None
+        self._reader: threading.Thread | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
 
     def url(self, path: str = "") -> str:
@@ -146,7 +147,8 @@ class MkdocsServer:
             [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
             cwd=self.project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
-        threading.Thread(target=self._read, args=(self._proc, self._lines), daemon=True).start()
+        self._reader = threading.Thread(target=self._read, args=(self._proc, self._lines), daemon=True)
+        self._reader.start()
 
     def _read(self, proc: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
         assert proc.stdout is not None
@@ -164,6 +166,8 @@ class MkdocsServer:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if self._reader is not None:
+            self._reader.join()  # it stops at the end of the output, now that the process is gone
         assert proc.stdout is not None
         proc.stdout.close()
 

@@ -3,6 +3,10 @@
 Without /usr/bin/chromium the tests are skipped, unless LLMCARDS_REQUIRE_BROWSER
 is set (CI), where a missing browser is a failure. Every test here carries the
 ``browser`` marker (tests/conftest.py), so ``pytest -m "not browser"`` leaves them out.
+
+The fixtures are package-scoped: the browser, its driver thread and the HTTP servers stop
+when the last test of this folder is done, so no thread of theirs is alive in later tests
+(the parallel validator, for one, only forks in a process without other threads).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ def _require_browser() -> None:
         pytest.skip("playwright is not installed")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     _require_browser()
     from playwright.sync_api import sync_playwright
@@ -52,12 +56,12 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         b.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[str]:
     yield from built_and_served(TEST_REGISTRY, tmp_path_factory.mktemp("browser-site") / "public")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def empty_board_site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[str]:
     """The same registry with every evaluation removed."""
     reg = tmp_path_factory.mktemp("noeval") / "registry"
@@ -72,7 +76,7 @@ def empty_board_site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> 
     yield from built_and_served(reg, reg.parent / "public")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def incomplete_site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[str]:
     """The test registry plus a card whose architecture is incomplete (declared counts only)."""
     reg = tmp_path_factory.mktemp("incomplete") / "registry"

@@ -30,7 +30,7 @@ BOARD = {
 # Coding: D 100 (1), A and B 62.5 (2, 2, listed by name), C 25.0 (4), E 0.0 (5).
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def board_site(tmp_path_factory, browser):
     reg = tmp_path_factory.mktemp("board") / "registry"
     shutil.copytree(TEST_REGISTRY, reg)
