@@ -107,6 +107,7 @@ def build_site(config_file: Path, registry: Path, out: Path, quiet: bool = False
         return 1
     say(f"Validated {len(reg.cards)} cards in {time.perf_counter() - t0:.1f} s")
 
+    saved_epoch = os.environ.get("SOURCE_DATE_EPOCH")  # put back afterwards: a build must not change its caller's env
     os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(root)
     given, out = out, out.resolve()
     try:
@@ -143,6 +144,10 @@ def build_site(config_file: Path, registry: Path, out: Path, quiet: bool = False
     finally:
         log.removeHandler(handler)
         shutil.rmtree(tmp, ignore_errors=True)
+        if saved_epoch is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved_epoch
     say(f"Built {out} in {time.perf_counter() - t0:.1f} s")
     return 0
 

@@ -1,21 +1,27 @@
 """Real-browser fixtures: the test registry built once, served on 127.0.0.1, Debian's chromium.
 
 Without /usr/bin/chromium the tests are skipped, unless LLMCARDS_REQUIRE_BROWSER
-is set (CI), where a missing browser is a failure.
+is set (CI), where a missing browser is a failure. Every test here carries the
+``browser`` marker (tests/conftest.py), so ``pytest -m "not browser"`` leaves them out.
+
+The fixtures are package-scoped: the browser, its driver thread and the HTTP servers stop
+when the last test of this folder is done, so no thread of theirs is alive in later tests
+(the parallel validator, for one, only forks in a process without other threads).
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
-import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
-from tests.site.conftest import INCOMPLETE_CARD, TEST_REGISTRY, build
+from helpers import INCOMPLETE_CARD, TEST_REGISTRY, built_and_served
 
 CHROMIUM = os.environ.get("LLMCARDS_CHROMIUM", "/usr/bin/chromium")
 
@@ -34,75 +40,88 @@ def _require_browser() -> None:
         pytest.skip("playwright is not installed")
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep test output clean
-        pass
-
-
-def _serve(root: Path):
-    handler = functools.partial(_Quiet, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-def _built_and_served(registry: Path, out: Path):
-    """Build ``registry`` into ``out``, serve it on 127.0.0.1, yield its URL, stop the server."""
-    assert build(registry, out) == 0
-    server = _serve(out)
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="package")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     _require_browser()
     from playwright.sync_api import sync_playwright
 
+    # Chromium keeps a profile, crash reports and a dconf cache under $HOME: give it a
+    # temporary one so the run writes nothing into the real home directory.
+    home = tmp_path_factory.mktemp("chromium-home")
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+           "XDG_CACHE_HOME": str(home / ".cache")}
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"], env=env)
         yield b
         b.close()
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory, browser):
-    yield from _built_and_served(TEST_REGISTRY, tmp_path_factory.mktemp("browser-site") / "public")
+@pytest.fixture(scope="package")
+def site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[str]:
+    yield from built_and_served(TEST_REGISTRY, tmp_path_factory.mktemp("browser-site") / "public")
 
 
-@pytest.fixture(scope="session")
-def empty_board_site(tmp_path_factory, browser):
+@pytest.fixture(scope="package")
+def empty_board_site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[str]:
     """The same registry with every evaluation removed."""
     reg = tmp_path_factory.mktemp("noeval") / "registry"
     shutil.copytree(TEST_REGISTRY, reg)
-    for path in reg.rglob("*.yaml"):
-        text = path.read_text()
-        head, _, tail = text.partition("\nevaluations:")
-        path.write_text(head + "\nevaluations: []\nnotes:" + tail.split("\nnotes:", 1)[1])
-    yield from _built_and_served(reg, reg.parent / "public")
+    removed = 0
+    for path in sorted(reg.rglob("*.yaml")):
+        card = yaml.safe_load(path.read_text(encoding="utf-8"))
+        removed += len(card.get("evaluations") or [])
+        card["evaluations"] = []
+        path.write_text(yaml.safe_dump(card, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    assert removed > 0, "the test registry has no evaluations to remove: this fixture would change nothing"
+    yield from built_and_served(reg, reg.parent / "public")
 
 
-@pytest.fixture(scope="session")
-def incomplete_site(tmp_path_factory, browser):
+@pytest.fixture(scope="package")
+def incomplete_site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[str]:
     """The test registry plus a card whose architecture is incomplete (declared counts only)."""
     reg = tmp_path_factory.mktemp("incomplete") / "registry"
     shutil.copytree(TEST_REGISTRY, reg)
     shutil.copyfile(INCOMPLETE_CARD, reg / "example" / INCOMPLETE_CARD.name)
-    yield from _built_and_served(reg, reg.parent / "public")
+    yield from built_and_served(reg, reg.parent / "public")
+
+
+@dataclass
+class PageLog:
+    """What a page did while a test drove it."""
+
+    errors: list[str] = field(default_factory=list)     # console errors and uncaught exceptions
+    requests: list[str] = field(default_factory=list)   # every URL requested
+
+    def problems(self) -> list[str]:
+        offsite = [u for u in self.requests if not u.startswith(("http://127.0.0.1:", "data:"))]
+        return ([f"console/page error: {e}" for e in self.errors]
+                + [f"request left 127.0.0.1: {u}" for u in offsite])
+
+
+PAGE_LOG = pytest.StashKey[PageLog]()
 
 
 @pytest.fixture()
-def page(browser):
-    """A page that records console errors, page errors and every request URL."""
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A page that records console errors, page errors and every request URL; the test
+    fails (in its own call phase, see pytest_runtest_call) when any of them is a problem."""
+    log = PageLog()
+    request.node.stash[PAGE_LOG] = log
     context = browser.new_context()
     pg = context.new_page()
-    pg.errors = []
-    pg.requests = []
-    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("request", lambda r: pg.requests.append(r.url))
+    pg.on("console", lambda m: log.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: log.errors.append(str(e)))
+    pg.on("request", lambda r: log.requests.append(r.url))
     yield pg
-    assert pg.errors == [], pg.errors
-    offsite = [u for u in pg.requests if not u.startswith("http://127.0.0.1:") and not u.startswith("data:")]
-    assert offsite == [], offsite
     context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    # Runs for the tests in this folder only. After a test body that passed, what its page
+    # logged is checked, so a console error fails that test rather than its teardown.
+    result = yield
+    log = item.stash.get(PAGE_LOG, None)
+    if log is not None and log.problems():
+        pytest.fail("\n".join(log.problems()), pytrace=False)
+    return result

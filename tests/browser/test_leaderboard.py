@@ -6,8 +6,7 @@ import shutil
 
 import pytest
 
-from tests.browser.conftest import _built_and_served
-from tests.site.conftest import TEST_REGISTRY
+from helpers import TEST_REGISTRY, built_and_served
 
 SOURCE = "https://example.com/synthetic-scores"
 # Six synthetic open-weight cards (copies of the Llama 2 7B test card with new ids) on three
@@ -31,7 +30,7 @@ BOARD = {
 # Coding: D 100 (1), A and B 62.5 (2, 2, listed by name), C 25.0 (4), E 0.0 (5).
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def board_site(tmp_path_factory, browser):
     reg = tmp_path_factory.mktemp("board") / "registry"
     shutil.copytree(TEST_REGISTRY, reg)
@@ -44,7 +43,7 @@ def board_site(tmp_path_factory, browser):
         text = (head.replace("id: meta/llama-2-7b", f"id: example/board-{key}")
                 .replace("name: Llama 2 7B", f"name: Board {key.upper()}"))
         (reg / "example" / f"board-{key}.yaml").write_text(text + "\nevaluations:" + evals + notes)
-    yield from _built_and_served(reg, reg.parent / "public")
+    yield from built_and_served(reg, reg.parent / "public")
 
 
 def _rows(page, selector):

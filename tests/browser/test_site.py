@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.site.conftest import ROOT, TEST_REGISTRY
+from helpers import ROOT, TEST_REGISTRY
 
 
 def test_model_page_renders_tables_and_chart(page, site):

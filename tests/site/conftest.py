@@ -1,4 +1,7 @@
-"""Shared fixtures: the small test registry (tests/site/registry) built once per session."""
+"""Fixtures for the site tests: the small test registry (tests/site/registry) built once per session.
+
+Paths and the ``build`` helper are in tests/helpers.py (``from helpers import ...``).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-TEST_REGISTRY = Path(__file__).resolve().parent / "registry"
-
-
-def build(registry: Path, out: Path, quiet: bool = True) -> int:
-    from generator.commands.build import build_site
-
-    return build_site(ROOT / "mkdocs.yml", registry, out, quiet=quiet)
+from helpers import TEST_REGISTRY, build
 
 
 @pytest.fixture(scope="session")
@@ -29,8 +25,3 @@ def registry_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "registry"
     shutil.copytree(TEST_REGISTRY, dst)
     return dst
-
-
-# A card whose architecture is incomplete (only the declared total and active counts), kept
-# outside the default test registry so the other tests' counts and orderings stay as they are.
-INCOMPLETE_CARD = Path(__file__).resolve().parent / "extra" / "example" / "unreleased-moe.yaml"

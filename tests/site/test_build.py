@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from generator.cli import main
-from tests.site.conftest import TEST_REGISTRY, build
+from helpers import TEST_REGISTRY, build
 
 
 def _card(path: Path) -> dict:

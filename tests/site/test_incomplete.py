@@ -14,7 +14,7 @@ import yaml
 from generator.site import pages
 from generator.site.render import render
 from generator.site.sources import derive, load_catalogs, read_yaml
-from tests.site.conftest import INCOMPLETE_CARD, ROOT
+from helpers import INCOMPLETE_CARD, ROOT
 
 TOTAL = 400_000_000_000
 OVERHEAD = 500_000_000  # site/methodology.md: runtime overhead 0.5 GB per device
