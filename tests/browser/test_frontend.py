@@ -14,8 +14,7 @@ import shutil
 import pytest
 
 from generator.site import fmt, pages
-from tests.browser.conftest import _built_and_served
-from tests.site.conftest import ROOT, TEST_REGISTRY
+from helpers import ROOT, TEST_REGISTRY, built_and_served
 
 TIERS = (("16 GB", 16 * 10**9), ("40 GB", 40 * 10**9))
 EXTRA = [ROOT / "registry" / "cohere" / "c4ai-command-r-v01.yaml",
@@ -31,7 +30,7 @@ def frontend_site(tmp_path_factory, browser):
         shutil.copyfile(path, reg / path.parent.name / path.name)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(pages, "GPU_TIERS", TIERS)
-        yield from _built_and_served(reg, reg.parent / "public")
+        yield from built_and_served(reg, reg.parent / "public")
 
 
 def _set_range(page, selector: str, value: int) -> None:

@@ -10,13 +10,10 @@ with params, gb, tokens, exact and value, and every string must equal Python's.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any, Iterator
 
-import pytest
 
 from generator.calc import derive
 from generator.calc.catalogs import load_catalogs
@@ -28,17 +25,6 @@ FORMAT_JS = ROOT / "site" / "assets" / "js" / "format.js"
 RULES_JS = ROOT / fmt.RULES_JS
 KINDS = ("params", "gb", "tokens", "exact", "value")
 SAFE = 2**53  # integers beyond this travel to node as strings (BigInt there)
-
-
-def node() -> str:
-    """The node binary; its absence fails in CI, where this test must run."""
-    path = shutil.which("node")
-    if path is None:
-        if os.environ.get("CI") or os.environ.get("LLMCARDS_REQUIRE_BROWSER"):
-            pytest.fail("node is not installed, and CI / LLMCARDS_REQUIRE_BROWSER is set: "
-                        "the Python-JavaScript formatting test must run")
-        pytest.skip("node is not installed")
-    return path
 
 
 def test_rules_file_is_generated_from_fmt():
@@ -91,62 +77,58 @@ def _to_js(v: int | float) -> int | float | str:
     return str(v) if isinstance(v, int) and abs(v) >= SAFE else v
 
 
-def run_js(jobs: list[tuple[str, Any]]) -> list[str]:
+def run_js(node: str, jobs: list[tuple[str, Any]]) -> list[str]:
     script = (
         f"const f = require({json.dumps(str(FORMAT_JS))});"
         "const jobs = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
         "process.stdout.write(JSON.stringify(jobs.map(j => f[j[0]](j[1]))));"
     )
-    out = subprocess.run([node(), "-e", script], input=json.dumps(jobs), capture_output=True,
+    out = subprocess.run([node, "-e", script], input=json.dumps(jobs), capture_output=True,
                          text=True, check=True)
     result: list[str] = json.loads(out.stdout)
     return result
 
 
-def check_equal(values: list[Any], kinds: tuple[str, ...]) -> int:
+def check_equal(node: str, values: list[Any], kinds: tuple[str, ...]) -> int:
     # value() writes a string as it is, so integers too large for a JSON number in
     # JavaScript cannot reach it as integers: only the unit formatters take those.
     jobs = [(kind, v) for v in values for kind in kinds
             if not (kind == "value" and isinstance(v, int) and abs(v) >= SAFE)]
     python = [getattr(fmt, kind)(v) for kind, v in jobs]
-    js = run_js([(kind, _to_js(v)) for kind, v in jobs])
+    js = run_js(node, [(kind, _to_js(v)) for kind, v in jobs])
     diffs = [f"{kind}({v!r}): Python {p!r}, JavaScript {j!r}"
              for (kind, v), p, j in zip(jobs, python, js, strict=True) if p != j]
     assert not diffs, f"{len(diffs)} differences, first ones:\n" + "\n".join(diffs[:20])
     return len(jobs)
 
 
-def test_js_formats_boundary_cases_like_python():
-    node()
+def test_js_formats_boundary_cases_like_python(node_exe):
     values = sorted(boundary_cases())
-    assert check_equal(values, KINDS) > 5000
+    assert check_equal(node_exe, values, KINDS) > 5000
     # Spot checks written out by hand, so that a rule broken in both languages fails too.
     got = dict(zip(["p", "p2", "g", "g2", "t", "t2", "t3"],
-                   run_js([("params", 999_885_952), ("params", 9_996_000), ("gb", 9_996_000_000),
+                   run_js(node_exe, [("params", 999_885_952), ("params", 9_996_000), ("gb", 9_996_000_000),
                            ("gb", 99_960_000_000), ("tokens", 1_000_000), ("tokens", 32_000),
                            ("tokens", 131_072)]), strict=True))
     assert got == {"p": "1.00B", "p2": "10.0M", "g": "10.0 GB", "g2": "100 GB",
                    "t": "1M", "t2": "32K", "t3": "128K"}
 
 
-def test_js_rounds_float_bytes_like_python():
-    node()
+def test_js_rounds_float_bytes_like_python(node_exe):
     # Python's fmt.gb first rounds a float to whole bytes with round() (halves to even),
     # then to hundredths of a GB with halves up: 4,999,999.5 -> 5,000,000 (even) -> 0.01 GB,
     # 4,999,998.5 -> 4,999,998 (even) -> 0.00 GB.
     floats = [0.5, 1.5, 2.5, 4_999_999.5, 4_999_998.5, 2_500_000.0, 9.995e9, 1.3705e12, -4_999_999.5]
-    check_equal(floats, ("gb",))
-    assert run_js([("gb", 4_999_999.5), ("gb", 4_999_998.5)]) == ["0.01 GB", "0.00 GB"]
+    check_equal(node_exe, floats, ("gb",))
+    assert run_js(node_exe, [("gb", 4_999_999.5), ("gb", 4_999_998.5)]) == ["0.01 GB", "0.00 GB"]
 
 
-def test_js_formats_every_registry_number_like_python():
-    node()
+def test_js_formats_every_registry_number_like_python(node_exe):
     values = sorted(registry_numbers())
     assert len(values) > 1000
-    check_equal(values, KINDS)
+    check_equal(node_exe, values, KINDS)
 
 
-def test_js_value_matches_python_for_card_cells():
-    node()
+def test_js_value_matches_python_for_card_cells(node_exe):
     cells = [None, True, False, [], ["text", "image"], "BF16", 4096, 0, -3]
-    check_equal(cells, ("value",))
+    check_equal(node_exe, cells, ("value",))
