@@ -91,9 +91,6 @@ def run(args: argparse.Namespace) -> int:
     if not args.config.is_file():
         print(f"llmcards import-hf: {args.config}: no such file", file=sys.stderr)
         return 2
-    if args.output is not None and args.output.exists():
-        print(f"llmcards import-hf: {args.output}: already exists; not overwritten", file=sys.stderr)
-        return 1
     try:
         config = read_config(args.config)
         text = draft_yaml(config, args.card_id, args.config.name)
