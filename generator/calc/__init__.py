@@ -183,7 +183,7 @@ def _parameters(card: Mapping[str, Any], pc: ParameterCount | None) -> dict[str,
 def _weight_rows(templates: Sequence[dict[str, Any]], weights: Sequence[int | None]) -> list[dict[str, Any]]:
     """The "weights" entries: copies of the plan's per-quantization rows with weights_bytes set."""
     rows: list[dict[str, Any]] = []
-    for t, w in zip(templates, weights):
+    for t, w in zip(templates, weights, strict=True):
         row = t.copy()
         row["weights_bytes"] = w
         rows.append(row)
@@ -216,7 +216,7 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         weights = list(known)
         train_wbs = list(wb.total[n_q:])
         # zip() stops at the catalog quantizations (known is the shortest)
-        parts = zip(known, wb.routed_experts, wb.input_embedding, wb.extra)
+        parts = zip(known, wb.routed_experts, wb.input_embedding, wb.extra, strict=False)
         if inv.n_experts:
             n_e, n_a = inv.n_experts, inv.n_active_experts
             active_weights = [total - routed * (n_e - n_a) // n_e - embd - xb for total, routed, embd, xb in parts]
@@ -244,7 +244,7 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
 
     cells = [(ctx, 1, kv(ctx, 1), act(ctx, 1)) for ctx in contexts]
     cells_b = [(ref_ctx, b, kv(ref_ctx, b), act(ref_ctx, b)) for b in BATCH_VARIANTS]
-    q_weights = list(zip(ids, weights))
+    q_weights = list(zip(ids, weights, strict=True))
     vram = vram_rows(q_weights, cells, DEFAULT_KV_DTYPE, OVERHEAD_BYTES)
     vram += vram_rows(q_weights, cells_b, DEFAULT_KV_DTYPE, OVERHEAD_BYTES)
     hardware = fit_table(plan.gpus, ids, weights, active_weights, kv(ref_ctx, 1), act(ref_ctx, 1))
@@ -270,7 +270,7 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         "calculator": {
             "version": CALCULATOR_VERSION,
             "weights_bytes": dict(q_weights),
-            "active_weights_bytes": dict(zip(ids, active_weights)),
+            "active_weights_bytes": dict(zip(ids, active_weights, strict=True)),
             "kv_groups": [] if groups is None else [
                 {"layers": g.layers, "elements_per_token": g.elements_per_token, "window": g.window} for g in groups
             ],
@@ -335,7 +335,7 @@ def fit_table(gpus: Sequence[GpuPlan], quant_ids: Sequence[str], weights: Sequen
     """
     model_bytes = [None if w is None else w + (kv or 0) + (activations or 0) for w in weights]
     bytes_per_token = [0 if w is None or aw is None or kv is None else aw + kv
-                       for w, aw in zip(weights, active_weights)]
+                       for w, aw in zip(weights, active_weights, strict=True)]
     return hardware_table(gpus, quant_ids, model_bytes, bytes_per_token)
 
 

@@ -34,7 +34,7 @@ def decode_ceilings(bytes_per_token: Sequence[int], devices: Sequence[int | None
     rounded double of the exact quotient, so any consumer dividing the same
     integers in IEEE doubles gets the same number while they stay below 2**53.
     """
-    return [None if n is None or b <= 0 else n * bandwidth / b for b, n in zip(bytes_per_token, devices)]
+    return [None if n is None or b <= 0 else n * bandwidth / b for b, n in zip(bytes_per_token, devices, strict=True)]
 
 
 def _entry(gpu: GpuPlan, devices: dict[str, int | None], speeds: dict[str, float | None]) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def gpu_fit(gpu: GpuPlan, quant_ids: Sequence[str], model_bytes: Sequence[int | 
     """One GPU kind's entry of the ``hardware`` block: devices and speed ceiling by quantization."""
     devices = fewest_devices(model_bytes, gpu.room)
     speeds = decode_ceilings(bytes_per_token, devices, gpu.bandwidth)
-    return _entry(gpu, dict(zip(quant_ids, devices)), dict(zip(quant_ids, speeds)))
+    return _entry(gpu, dict(zip(quant_ids, devices, strict=True)), dict(zip(quant_ids, speeds, strict=True)))
 
 
 def hardware_table(gpus: Sequence[GpuPlan], quant_ids: Sequence[str], model_bytes: Sequence[int | None],

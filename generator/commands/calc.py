@@ -10,7 +10,6 @@ error (bad option, missing file or unknown card id).
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import sys
 from pathlib import Path
@@ -88,7 +87,8 @@ def _split(errors: Sequence[CardError], data: Any) -> tuple[list[CardError], lis
     difference that calc itself shows), which stop only `validate`.
     """
     params = data.get("parameters") if isinstance(data, dict) else None
-    fatal, other = [], []
+    fatal: list[CardError] = []
+    other: list[CardError] = []
     for e in errors:
         head = e.path[0] if e.path else None
         if head == "parameters":
@@ -150,6 +150,8 @@ def _registry_ids(registry: Path) -> list[str]:
 
 
 def _unknown_id(model: str, registry: Path) -> CalcInputError:
+    import difflib
+
     ids = _registry_ids(registry)
     lower = {i.lower(): i for i in ids}
     guess = [lower[model.lower()]] if model.lower() in lower else difflib.get_close_matches(model, ids, n=3, cutoff=0.75)
@@ -208,6 +210,8 @@ def applies(quant: Mapping[str, Any], card: Mapping[str, Any]) -> bool:
 def _quantizations(catalogs: Catalogs, card: Mapping[str, Any], wanted: str | None) -> tuple[list[str], list[str]]:
     """(quantization ids to show, ids left out because they do not apply)."""
     if wanted:
+        import difflib
+
         q = catalogs.quantization(wanted)
         if q is None:
             ids = [x["id"] for x in catalogs.quantizations]
@@ -255,9 +259,9 @@ def _vram_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
     qw = max([len("quant")] + [len(r["quantization"]) for r in rows])
     cells = [[cell(r) for _, _, cell in cols] for r in rows]
     widths = [max([w, len(t)] + [len(c[i]) for c in cells]) for i, (t, w, _) in enumerate(cols)]
-    out = ["quant".ljust(qw) + "".join(" " + t.rjust(w) for (t, _, _), w in zip(cols, widths))]
-    for r, c in zip(rows, cells):
-        out.append(r["quantization"].ljust(qw) + "".join(" " + v.rjust(w) for v, w in zip(c, widths)))
+    out = ["quant".ljust(qw) + "".join(" " + t.rjust(w) for (t, _, _), w in zip(cols, widths, strict=True))]
+    for r, c in zip(rows, cells, strict=True):
+        out.append(r["quantization"].ljust(qw) + "".join(" " + v.rjust(w) for v, w in zip(c, widths, strict=True)))
     return out
 
 
@@ -310,8 +314,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         catalogs = load_catalogs()
-    except CatalogError as exc:
-        print(f"llmcards calc: {exc}", file=sys.stderr)
+    except CatalogError as exc:  # located lines, as validate prints them (where the catalogs give them)
+        for e in getattr(exc, "errors", None) or [exc]:
+            print(e.format() if hasattr(e, "format") else f"llmcards calc: {e}", file=sys.stderr)
         return 1
     kv_dtype = kv_dtype_id(args.kv_dtype, list(catalogs.kv_dtypes))
     if kv_dtype is None:

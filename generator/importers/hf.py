@@ -360,10 +360,11 @@ def _gemma(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
     elif mtype == "gemma3_text":
         arch["norms_per_layer"] = 4
         arch["attention"]["qk_norm"] = "head"
-        flags = _layer_types_flags(cfg, layers)
-        if flags is None:
+        given = _layer_types_flags(cfg, layers)
+        if given is None:
             period = get.count("sliding_window_pattern")
-            flags = [(i + 1) % period != 0 for i in range(layers)]
+            given = [(i + 1) % period != 0 for i in range(layers)]
+        flags = given
         arch["attention"]["sliding_window"] = _window("sliding", get.prefix + "sliding_window", get("sliding_window"), flags)
     return arch
 

@@ -77,7 +77,7 @@ def test_js_matches_python_on_every_card(derived_cards: list[dict[str, Any]]) ->
     out = subprocess.run([node, "-e", script], input=json.dumps(jobs), capture_output=True, text=True, check=True)
     got = json.loads(out.stdout)
     assert len(got) == len(expected) >= 66
-    for d, g, e in zip(derived_cards, got, expected):
+    for d, g, e in zip(derived_cards, got, expected, strict=True):
         assert g == e, d["id"]
     # The grid really covers unknown and known KV caches and many sizes.
     assert any(not d["calculator"]["kv_known"] for d in derived_cards)
