@@ -5,6 +5,11 @@ per-file API): a problem in a field the calculator reads stops the command with 
 validator's located message (exit 1); problems elsewhere (a draft's empty name, say)
 are counted in one note. Exit codes as the README: 0 ok, 1 invalid input, 2 usage
 error (bad option, missing file or unknown card id).
+
+``--format json`` prints derive()'s stable shape (generator.calc). With any of --quant,
+--context, --batch or --kv-dtype it adds ``query`` (the asked VRAM rows),
+``query_hardware`` (the ``hardware`` block at the asked context, batch and KV dtype;
+``hardware`` itself stays at the reference context) and ``query_inputs``.
 """
 
 from __future__ import annotations
@@ -38,9 +43,10 @@ KV_ALIASES = {"fp16": "F16", "f8": "FP8", "fp8_e4m3": "FP8", "fp8_e5m2": "FP8"}
 class CalcInputError(Exception):
     """Bad input; ``code`` is the exit status (1 invalid input, 2 usage error)."""
 
-    def __init__(self, message: str, code: int = 1) -> None:
+    def __init__(self, message: str, code: int = 1, located: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.code = code
+        self.located = located  # file:line:col: field: message lines, printed as validate prints them
 
 
 def _bounded(option: str, most: int) -> Callable[[str], int]:
@@ -116,7 +122,8 @@ def _load_card(path: Path, display: str, expected_id: str | None) -> tuple[dict[
     _card, errors, loaded = _validator().validate(Target(path, display, expected_id))
     fatal, other = _split(errors, loaded.data if loaded is not None else None)
     if fatal or loaded is None or not isinstance(loaded.data, dict):
-        raise CalcInputError("\n".join(e.format() for e in fatal) or f"{display}: not a card")
+        raise CalcInputError(f"{display}: not a card the calculator can read (the lines above say why)",
+                             located=[e.format() for e in fatal])
     notes = [f"warning: {e.format()}" for e in other if e.path[:1] == ("parameters",)]
     rest = len(other) - len(notes)
     if rest:
@@ -142,7 +149,8 @@ def _check_draft(card: dict[str, Any], display: str) -> None:
         source = f" (config.json {key})" if key else ""
         lines.append(f"{display}: {dotted(p.path)}{source}: {p.message}")
     if lines:
-        raise CalcInputError("\n".join(lines))
+        raise CalcInputError(f"{display}: the architecture from this config.json is not valid (the lines above say why)",
+                             located=lines)
 
 
 def _registry_ids(registry: Path) -> list[str]:
@@ -173,7 +181,7 @@ def resolve(model: str, registry: Path | None) -> tuple[dict[str, Any], str, lis
         try:
             card = card_draft(read_config(path), "import/" + (path.stem.lower() or "model"))
         except ImportErrorHF as exc:
-            raise CalcInputError(str(exc)) from None
+            raise CalcInputError(exc.located(model)) from None
         _check_draft(card, model)
         return card, model, []
     if path.suffix in (".yaml", ".yml"):
@@ -304,7 +312,9 @@ def _table(derived: dict[str, Any], rows: list[dict[str, Any]], hardware: list[d
 
 
 def _fail(exc: CalcInputError) -> int:
-    print("\n".join(f"llmcards calc: {line}" for line in str(exc).splitlines()), file=sys.stderr)
+    for line in exc.located:
+        print(line, file=sys.stderr)
+    print(f"llmcards calc: {exc}", file=sys.stderr)
     return exc.code
 
 

@@ -95,10 +95,7 @@ def run(args: argparse.Namespace) -> int:
         config = read_config(args.config)
         text = draft_yaml(config, args.card_id, args.config.name)
     except ImportErrorHF as exc:
-        msg = str(exc)
-        if not msg.startswith(str(args.config)):
-            msg = f"{args.config}: {msg}"
-        print(f"llmcards import-hf: {msg}", file=sys.stderr)
+        print(f"llmcards import-hf: {exc.located(args.config)}", file=sys.stderr)
         return 1
     if args.output is None:
         sys.stdout.write(text)

@@ -19,6 +19,11 @@ from generator.checks import structure_for
 class ImportErrorHF(ValueError):
     """The config cannot be turned into an architecture block (message says why)."""
 
+    def located(self, path: Path | str) -> str:
+        """The message starting with the config file's path (read_config's messages already do)."""
+        msg = str(self)
+        return msg if msg.startswith(str(path)) else f"{path}: {msg}"
+
 
 # transformers configuration-class defaults for keys that real configs omit.
 # Only keys that change the parameter count or KV cache are listed.
