@@ -102,7 +102,6 @@ from generator.calc.tables import (
     DEFAULT_KV_DTYPE,
     reference_context,
     table_contexts,
-    vram_row,
     vram_rows,
 )
 from generator.calc.tensors import inventory
@@ -309,19 +308,27 @@ def _kv_groups_of(calculator: Mapping[str, Any]) -> tuple[KVGroup, ...] | None:
     return tuple(KVGroup(g["layers"], g["elements_per_token"], g["window"]) for g in calculator["kv_groups"])
 
 
-def vram_at(derived: Mapping[str, Any], quantization: str, kv_dtype: str, context: int, batch: int) -> dict[str, Any]:
-    """One VRAM row for any (quantization, kv_dtype, context, batch), from the calculator block.
+def vram_query(derived: Mapping[str, Any], quantizations: Sequence[str], kv_dtype: str, contexts: Sequence[int],
+               batch: int) -> list[dict[str, Any]]:
+    """VRAM rows for any quantizations x contexts at one batch and KV dtype, from the calculator block.
 
-    site/assets/js/vram.js does the same arithmetic over the same block
-    (tests/calc/test_calc_vram_js.py checks them equal).
+    Quantization-major, like derive()'s table. site/assets/js/vram.js does the same
+    arithmetic over the same block (tests/calc/test_calc_vram_js.py checks them equal).
     """
     c = derived["calculator"]
-    weights = c["weights_bytes"].get(quantization)
     groups = _kv_groups_of(c)
-    kv = None if groups is None else kv_cache_bytes(groups, context, batch, tuple(c["kv_dtypes"][kv_dtype]))
+    kv_type = tuple(c["kv_dtypes"][kv_dtype])
     width = c["activation_width"]
-    act = None if width is None else activations_bytes(width, context, batch)
-    return vram_row(quantization, context, batch, kv_dtype, weights, kv, act, c["overhead_bytes"])
+    cells = [(ctx, batch,
+              None if groups is None else kv_cache_bytes(groups, ctx, batch, kv_type),
+              None if width is None else activations_bytes(width, ctx, batch)) for ctx in contexts]
+    weights = [(q, c["weights_bytes"].get(q)) for q in quantizations]
+    return vram_rows(weights, cells, kv_dtype, c["overhead_bytes"])
+
+
+def vram_at(derived: Mapping[str, Any], quantization: str, kv_dtype: str, context: int, batch: int) -> dict[str, Any]:
+    """One VRAM row for any (quantization, kv_dtype, context, batch): vram_query() for one cell."""
+    return vram_query(derived, [quantization], kv_dtype, [context], batch)[0]
 
 
 def fit_table(gpus: Sequence[GpuPlan], quant_ids: Sequence[str], weights: Sequence[int | None],

@@ -319,7 +319,7 @@ def _fail(exc: CalcInputError) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from generator.calc import derive, hardware_at, vram_at
+    from generator.calc import derive, hardware_at, vram_query
     from generator.calc.catalogs import CatalogError, load_catalogs
 
     try:
@@ -345,7 +345,7 @@ def run(args: argparse.Namespace) -> int:
     for line in notes:
         print(f"llmcards calc: {line}", file=sys.stderr)
     contexts = [args.context] if args.context else derived["contexts"]
-    rows = [vram_at(derived, q, kv_dtype, c, args.batch) for q in quants for c in contexts]
+    rows = vram_query(derived, quants, kv_dtype, contexts, args.batch)
     # Fit and speed at the asked context (else the reference one), batch and KV dtype.
     fit = (args.context or derived["reference_context"], args.batch, kv_dtype)
     hardware = hardware_at(derived, catalogs, kv_dtype, fit[0], fit[1])
