@@ -308,6 +308,15 @@ def _kv_groups_of(calculator: Mapping[str, Any]) -> tuple[KVGroup, ...] | None:
     return tuple(KVGroup(g["layers"], g["elements_per_token"], g["window"]) for g in calculator["kv_groups"])
 
 
+def _kv_and_activations(calculator: Mapping[str, Any], kv_dtype: str, context: int,
+                        batch: int) -> tuple[int | None, int | None]:
+    """The two formulas of memory.py over a calculator block (None where the block does not know)."""
+    groups = _kv_groups_of(calculator)
+    width = calculator["activation_width"]
+    kv = None if groups is None else kv_cache_bytes(groups, context, batch, tuple(calculator["kv_dtypes"][kv_dtype]))
+    return kv, None if width is None else activations_bytes(width, context, batch)
+
+
 def vram_query(derived: Mapping[str, Any], quantizations: Sequence[str], kv_dtype: str, contexts: Sequence[int],
                batch: int) -> list[dict[str, Any]]:
     """VRAM rows for any quantizations x contexts at one batch and KV dtype, from the calculator block.
@@ -316,12 +325,7 @@ def vram_query(derived: Mapping[str, Any], quantizations: Sequence[str], kv_dtyp
     arithmetic over the same block (tests/calc/test_calc_vram_js.py checks them equal).
     """
     c = derived["calculator"]
-    groups = _kv_groups_of(c)
-    kv_type = tuple(c["kv_dtypes"][kv_dtype])
-    width = c["activation_width"]
-    cells = [(ctx, batch,
-              None if groups is None else kv_cache_bytes(groups, ctx, batch, kv_type),
-              None if width is None else activations_bytes(width, ctx, batch)) for ctx in contexts]
+    cells = [(ctx, batch, *_kv_and_activations(c, kv_dtype, ctx, batch)) for ctx in contexts]
     weights = [(q, c["weights_bytes"].get(q)) for q in quantizations]
     return vram_rows(weights, cells, kv_dtype, c["overhead_bytes"])
 
@@ -355,8 +359,7 @@ def hardware_at(derived: Mapping[str, Any], catalogs: Catalogs, kv_dtype: str, c
     weights once and every sequence's KV cache, and gives one token to each.
     """
     c = derived["calculator"]
-    any_q = next(iter(c["weights_bytes"]))  # kv and activations do not depend on the quantization
-    row = vram_at(derived, any_q, kv_dtype, context, batch)
+    kv, act = _kv_and_activations(c, kv_dtype, context, batch)
     ids = list(c["weights_bytes"])
     return fit_table(catalogs.plan.gpus, ids, [c["weights_bytes"][q] for q in ids],
-                     [c["active_weights_bytes"][q] for q in ids], row["kv_cache_bytes"], row["activations_bytes"])
+                     [c["active_weights_bytes"][q] for q in ids], kv, act)
