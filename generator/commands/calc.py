@@ -170,6 +170,10 @@ def _unknown_id(model: str, registry: Path) -> CalcInputError:
     return CalcInputError(f"{model!r}: no such card ({where}){hint}", code=2)
 
 
+def _missing(path: Path) -> CalcInputError:
+    return CalcInputError(f"{path}: {'not a file' if path.exists() else 'no such file'}", code=2)
+
+
 def resolve(model: str, registry: Path | None) -> tuple[dict[str, Any], str, list[str]]:
     """(card, where it came from, notes) for a card id, a card file or a config.json."""
     path = Path(model)
@@ -177,7 +181,7 @@ def resolve(model: str, registry: Path | None) -> tuple[dict[str, Any], str, lis
         from generator.importers.hf import ImportErrorHF, card_draft, read_config
 
         if not path.is_file():
-            raise CalcInputError(f"{model}: no such file", code=2)
+            raise _missing(path)
         try:
             card = card_draft(read_config(path), "import/" + (path.stem.lower() or "model"))
         except ImportErrorHF as exc:
@@ -186,7 +190,7 @@ def resolve(model: str, registry: Path | None) -> tuple[dict[str, Any], str, lis
         return card, model, []
     if path.suffix in (".yaml", ".yml"):
         if not path.is_file():
-            raise CalcInputError(f"{model}: no such file", code=2)
+            raise _missing(path)
         card, notes = _load_card(path, model, None)
         return card, model, notes
     reg = registry or Path("registry")

@@ -89,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"llmcards import-hf: {problem}", file=sys.stderr)
         return 2
     if not args.config.is_file():
-        print(f"llmcards import-hf: {args.config}: no such file", file=sys.stderr)
+        reason = "not a file" if args.config.exists() else "no such file"
+        print(f"llmcards import-hf: {args.config}: {reason}", file=sys.stderr)
         return 2
     try:
         config = read_config(args.config)
