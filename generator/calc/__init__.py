@@ -56,9 +56,13 @@ Shape (stable API, version 2; version 1 had a per-GPU "fits" list)::
                                 "gradients_and_optimizer_bytes": int,
                                 "activations_bytes": int, "total_bytes": int}]},
       "calculator": {   # coefficients for site/assets/js/vram.js (window.LLMCardsVRAM)
-        "version": 1,
+        "version": 2,   # CALCULATOR_VERSION; 2 added kv_known and active_weights_bytes
         "weights_bytes": {quantization: int | null},
+        "active_weights_bytes": {quantization: int | null},  # read per decode step
+                        # (no unused routed experts, no input embedding, no extra)
         "kv_groups": [{"layers": int, "elements_per_token": int, "window": int | null}],
+        "kv_known": bool,   # false: the architecture does not give the KV cache
+                        # (kv_groups is then []): every KV size is null, not 0
         "kv_dtypes": {kv_dtype: [block_weights, block_bytes]},
         "activation_width": int | null, "ubatch_tokens": int, "activation_bytes": int,
         "overhead_bytes": int, "max_context": int | null
@@ -66,7 +70,8 @@ Shape (stable API, version 2; version 1 had a per-GPU "fits" list)::
       "assumptions": [str]
     }
 
-VRAM formula (also in vram.js and site/methodology.md), for quantization q, KV
+VRAM formula (generator/calc/memory.py, the only Python copy; vram.js repeats the
+arithmetic over the calculator block; site/methodology.md), for quantization q, KV
 dtype d (block of bw values in bb bytes), context c and batch b::
 
     kv_cache_bytes   = (b * sum_g layers_g * elements_per_token_g * min(c, window_g)) * bb // bw
@@ -77,7 +82,7 @@ dtype d (block of bw values in bb bytes), context c and batch b::
 from __future__ import annotations
 
 import gc
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from generator.calc.catalogs import Catalogs
 from generator.calc.hardware import hardware_table
@@ -86,7 +91,9 @@ from generator.calc.memory import (
     OVERHEAD_BYTES,
     UBATCH_TOKENS,
     activation_width,
+    KVGroup,
     activations_bytes,
+    kv_cache_bytes,
     kv_groups,
 )
 from generator.calc.params import ParameterCount, _Missing, count_parameters
@@ -95,14 +102,19 @@ from generator.calc.tables import (
     DEFAULT_KV_DTYPE,
     reference_context,
     table_contexts,
-    vram_row,
     vram_rows,
 )
 from generator.calc.tensors import inventory
 from generator.calc.training import TRAIN_SEQ, training_memory
 from generator.calc.weights import group, weight_bytes_all
 
+if TYPE_CHECKING:
+    from generator.calc.plan import GpuPlan
+
 API_VERSION = 2
+# The "calculator" block's shape (what site/assets/js/vram.js reads). 2: kv_known and
+# active_weights_bytes added.
+CALCULATOR_VERSION = 2
 
 ASSUMPTIONS = (
     "GB means 10^9 bytes.",
@@ -118,10 +130,13 @@ ASSUMPTIONS = (
 )
 
 
-def _safe(fn, *args):
+_T = TypeVar("_T")
+
+
+def _safe(fn: Callable[[Mapping[str, Any]], _T], card: Mapping[str, Any]) -> _T | None:
     """Run a component that needs architecture fields; None when they are missing."""
     try:
-        return fn(*args)
+        return fn(card)
     # _Missing: params.head_dim_of() needs hidden_size when head_dim is null.
     except (KeyError, TypeError, ValueError, ZeroDivisionError, _Missing):
         return None
@@ -137,6 +152,10 @@ def max_context_of(card: Mapping[str, Any]) -> int | None:
 def _parameters(card: Mapping[str, Any], pc: ParameterCount | None) -> dict[str, Any]:
     declared = card.get("parameters") or {}
     d_total, d_active = declared.get("total"), declared.get("active")
+    total: int | None
+    active: int | None
+    active_x: int | None
+    basis: str | None
     if pc is not None:
         total, active, active_x = pc.total, pc.active, pc.active_excluding_input_embedding
         basis, breakdown = "architecture", dict(pc.breakdown)
@@ -160,14 +179,10 @@ def _parameters(card: Mapping[str, Any], pc: ParameterCount | None) -> dict[str,
     }
 
 
-def _kv_per_token(groups) -> list[tuple[int, int | None]]:
-    return [(g.layers * g.elements_per_token, g.window) for g in groups]
-
-
-def _weight_rows(templates: tuple[dict, ...], weights: list[int | None]) -> list[dict[str, Any]]:
+def _weight_rows(templates: Sequence[dict[str, Any]], weights: Sequence[int | None]) -> list[dict[str, Any]]:
     """The "weights" entries: copies of the plan's per-quantization rows with weights_bytes set."""
-    rows = []
-    for t, w in zip(templates, weights):
+    rows: list[dict[str, Any]] = []
+    for t, w in zip(templates, weights, strict=True):
         row = t.copy()
         row["weights_bytes"] = w
         rows.append(row)
@@ -188,16 +203,19 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     width = _safe(activation_width, card)
 
     ids = plan.ids
-    ct = None
+    weights: list[int | None]
+    active_weights: list[int | None]
+    train_wbs: list[int] = []
     if inv is not None:
         ct = group(inv)
         # Catalog quantizations, then the training storage types (BF16, QLoRA NF4).
         wb = weight_bytes_all(ct, plan.weight_table, catalogs.tensor_types, extra)
         n_q = len(ids)
-        weights = wb.total[:n_q]
-        train_wbs = wb.total[n_q:]
-        # zip() stops at the catalog quantizations (weights is the shortest)
-        parts = zip(weights, wb.routed_experts, wb.input_embedding, wb.extra)
+        known = list(wb.total[:n_q])
+        weights = list(known)
+        train_wbs = list(wb.total[n_q:])
+        # zip() stops at the catalog quantizations (known is the shortest)
+        parts = zip(known, wb.routed_experts, wb.input_embedding, wb.extra, strict=False)
         if inv.n_experts:
             n_e, n_a = inv.n_experts, inv.n_active_experts
             active_weights = [total - routed * (n_e - n_a) // n_e - embd - xb for total, routed, embd, xb in parts]
@@ -212,41 +230,26 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         active_weights = [None if t is None else act_p * t[1] // t[0] for t in plan.declared_types]
     else:
         weights = [None] * len(ids)
-        active_weights = weights
+        active_weights = [None] * len(ids)
 
-    # KV elements per token of context, summed over layer groups; windows cap the context.
-    kv_bw, kv_bb = plan.kv_types[DEFAULT_KV_DTYPE]
-    per_token = None if groups is None else _kv_per_token(groups)
+    # The two formulas of memory.py, at the F16 KV cache the tables use.
+    kv_f16 = plan.kv_types[DEFAULT_KV_DTYPE]
 
     def kv(ctx: int, batch: int) -> int | None:
-        if per_token is None:
-            return None
-        elems = 0
-        for n, window in per_token:
-            elems += n * (ctx if window is None or ctx < window else window)
-        return elems * batch * kv_bb // kv_bw
+        return None if groups is None else kv_cache_bytes(groups, ctx, batch, kv_f16)
 
     def act(ctx: int, batch: int) -> int | None:
         return None if width is None else activations_bytes(width, ctx, batch)
 
     cells = [(ctx, 1, kv(ctx, 1), act(ctx, 1)) for ctx in contexts]
     cells_b = [(ref_ctx, b, kv(ref_ctx, b), act(ref_ctx, b)) for b in BATCH_VARIANTS]
-    q_weights = list(zip(ids, weights))
+    q_weights = list(zip(ids, weights, strict=True))
     vram = vram_rows(q_weights, cells, DEFAULT_KV_DTYPE, OVERHEAD_BYTES)
     vram += vram_rows(q_weights, cells_b, DEFAULT_KV_DTYPE, OVERHEAD_BYTES)
-
-    # Per quantization: bytes to hold (without the per-device overhead) and bytes read
-    # per generated token, at the reference context. Unknown KV counts as 0 (basis says so).
-    kv_ref = kv(ref_ctx, 1) or 0
-    act_ref = act(ref_ctx, 1) or 0
-    model_bytes = [None if w is None else w + kv_ref + act_ref for w in weights]
-    # No speed ceiling without the KV cache: bytes read per token would be a guess (0 -> None).
-    bytes_per_token = [0 if w is None or per_token is None else int(aw or 0) + kv_ref
-                       for w, aw in zip(weights, active_weights)]
-    hardware = hardware_table(plan.gpus, ids, model_bytes, bytes_per_token)
+    hardware = fit_table(plan.gpus, ids, weights, active_weights, kv(ref_ctx, 1), act(ref_ctx, 1))
 
     training = None
-    if inv is not None:
+    if inv is not None and pc is not None:
         seq = TRAIN_SEQ if max_ctx is None else min(TRAIN_SEQ, max_ctx)
         bf16, nf4 = train_wbs
         training = training_memory(card, inv, pc.total - extra, bf16, nf4, seq)
@@ -264,8 +267,9 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         "hardware": hardware,
         "training": training,
         "calculator": {
-            "version": 1,
+            "version": CALCULATOR_VERSION,
             "weights_bytes": dict(q_weights),
+            "active_weights_bytes": dict(zip(ids, active_weights, strict=True)),
             "kv_groups": [] if groups is None else [
                 {"layers": g.layers, "elements_per_token": g.elements_per_token, "window": g.window} for g in groups
             ],
@@ -298,22 +302,64 @@ def derive_all(cards: Iterable[Mapping[str, Any]], catalogs: Catalogs) -> list[d
             gc.enable()
 
 
-def vram_at(derived: Mapping[str, Any], quantization: str, kv_dtype: str, context: int, batch: int) -> dict[str, Any]:
-    """One VRAM row for any (quantization, kv_dtype, context, batch), from the calculator block.
+def _kv_groups_of(calculator: Mapping[str, Any]) -> tuple[KVGroup, ...] | None:
+    if not calculator["kv_known"]:
+        return None
+    return tuple(KVGroup(g["layers"], g["elements_per_token"], g["window"]) for g in calculator["kv_groups"])
 
-    The same arithmetic as site/assets/js/vram.js.
+
+def _kv_and_activations(calculator: Mapping[str, Any], kv_dtype: str, context: int,
+                        batch: int) -> tuple[int | None, int | None]:
+    """The two formulas of memory.py over a calculator block (None where the block does not know)."""
+    groups = _kv_groups_of(calculator)
+    width = calculator["activation_width"]
+    kv = None if groups is None else kv_cache_bytes(groups, context, batch, tuple(calculator["kv_dtypes"][kv_dtype]))
+    return kv, None if width is None else activations_bytes(width, context, batch)
+
+
+def vram_query(derived: Mapping[str, Any], quantizations: Sequence[str], kv_dtype: str, contexts: Sequence[int],
+               batch: int) -> list[dict[str, Any]]:
+    """VRAM rows for any quantizations x contexts at one batch and KV dtype, from the calculator block.
+
+    Quantization-major, like derive()'s table. site/assets/js/vram.js does the same
+    arithmetic over the same block (tests/calc/test_calc_vram_js.py checks them equal).
     """
     c = derived["calculator"]
-    weights = c["weights_bytes"].get(quantization)
-    kv = None
-    if c["kv_known"]:
-        bw, bb = c["kv_dtypes"][kv_dtype]
-        elems = 0
-        for g in c["kv_groups"]:
-            tokens = context if g["window"] is None else min(context, g["window"])
-            elems += g["layers"] * g["elements_per_token"] * tokens
-        kv = elems * batch * bb // bw
-    act = None
-    if c["activation_width"] is not None:
-        act = c["activation_bytes"] * min(c["ubatch_tokens"], context * batch) * c["activation_width"]
-    return vram_row(quantization, context, batch, kv_dtype, weights, kv, act, c["overhead_bytes"])
+    cells = [(ctx, batch, *_kv_and_activations(c, kv_dtype, ctx, batch)) for ctx in contexts]
+    weights = [(q, c["weights_bytes"].get(q)) for q in quantizations]
+    return vram_rows(weights, cells, kv_dtype, c["overhead_bytes"])
+
+
+def vram_at(derived: Mapping[str, Any], quantization: str, kv_dtype: str, context: int, batch: int) -> dict[str, Any]:
+    """One VRAM row for any (quantization, kv_dtype, context, batch): vram_query() for one cell."""
+    return vram_query(derived, [quantization], kv_dtype, [context], batch)[0]
+
+
+def fit_table(gpus: Sequence[GpuPlan], quant_ids: Sequence[str], weights: Sequence[int | None],
+              active_weights: Sequence[int | None], kv: int | None, activations: int | None) -> list[dict[str, Any]]:
+    """The ``hardware`` block for one (context, batch, KV dtype), given its KV cache and activations.
+
+    Per quantization the model needs weights + KV cache + activations (an unknown KV
+    cache or activations count as 0: the fit is then a lower bound, and the basis says
+    so), and each decode step reads the active weights and the whole KV cache. No
+    speed ceiling without the KV cache: the bytes read per token would be a guess.
+    """
+    model_bytes = [None if w is None else w + (kv or 0) + (activations or 0) for w in weights]
+    bytes_per_token = [0 if w is None or aw is None or kv is None else aw + kv
+                       for w, aw in zip(weights, active_weights, strict=True)]
+    return hardware_table(gpus, quant_ids, model_bytes, bytes_per_token)
+
+
+def hardware_at(derived: Mapping[str, Any], catalogs: Catalogs, kv_dtype: str, context: int,
+                batch: int) -> list[dict[str, Any]]:
+    """The ``hardware`` block at any (kv_dtype, context, batch): what ``llmcards calc`` shows for its options.
+
+    derive()'s own block is this at the reference context, batch 1, F16.
+    The speed is per sequence: with ``batch`` sequences each step reads the
+    weights once and every sequence's KV cache, and gives one token to each.
+    """
+    c = derived["calculator"]
+    kv, act = _kv_and_activations(c, kv_dtype, context, batch)
+    ids = list(c["weights_bytes"])
+    return fit_table(catalogs.plan.gpus, ids, [c["weights_bytes"][q] for q in ids],
+                     [c["active_weights_bytes"][q] for q in ids], kv, act)

@@ -5,7 +5,7 @@ Pure integer arithmetic. Formulas and sources: site/methodology.md.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Mapping, NamedTuple, Sequence
 
 from generator.calc.catalogs import Catalogs
 from generator.calc.params import head_dim_of
@@ -19,11 +19,6 @@ from generator.calc.weights import QuantTable, WeightBytes, compile_quant, group
 UBATCH_TOKENS = 512
 ACTIVATION_BYTES = 4
 OVERHEAD_BYTES = 500_000_000
-
-
-def tensor_bytes(catalogs: Catalogs, type_id: str, elements: int) -> int:
-    bw, bb = catalogs.tensor_types[type_id]
-    return elements * bb // bw
 
 
 def weight_bytes(inv: Inventory, quant: Mapping[str, Any], catalogs: Catalogs, extra_params: int) -> WeightBytes:
@@ -73,7 +68,8 @@ def kv_groups(card: Mapping[str, Any]) -> tuple[KVGroup, ...]:
     return tuple(groups)
 
 
-def kv_elements(groups: tuple[KVGroup, ...], context: int, batch: int) -> int:
+def kv_elements(groups: Sequence[KVGroup], context: int, batch: int) -> int:
+    """Values the KV cache holds for ``batch`` sequences of ``context`` tokens (windows cap the context)."""
     total = 0
     for g in groups:
         tokens = context if g.window is None else min(context, g.window)
@@ -81,7 +77,12 @@ def kv_elements(groups: tuple[KVGroup, ...], context: int, batch: int) -> int:
     return total * batch
 
 
-def kv_cache_bytes(groups: tuple[KVGroup, ...], context: int, batch: int, kv_type: tuple[int, int]) -> int:
+def kv_cache_bytes(groups: Sequence[KVGroup], context: int, batch: int, kv_type: tuple[int, int]) -> int:
+    """The KV-cache formula (the only copy; derive(), vram_at() and the CLI call it).
+
+    kv_type is the cache dtype's (block_weights, block_bytes): whole blocks of the
+    cache's values, so bytes = values * block_bytes // block_weights.
+    """
     bw, bb = kv_type
     return kv_elements(groups, context, batch) * bb // bw
 
@@ -100,5 +101,6 @@ def activation_width(card: Mapping[str, Any]) -> int:
 
 
 def activations_bytes(width: int, context: int, batch: int) -> int:
+    """The activations formula (the only copy): one micro-batch of at most UBATCH_TOKENS tokens."""
     tokens = min(UBATCH_TOKENS, context * batch)
     return ACTIVATION_BYTES * tokens * width

@@ -66,7 +66,7 @@ def vram_rows(
         (vram_row("", c, b, kv_dtype, None, kv, act, overhead), None if kv is None or act is None else kv + act + overhead)
         for c, b, kv, act in cells
     ]
-    rows = []
+    rows: list[dict[str, Any]] = []
     append = rows.append
     for qid, w in quantizations:
         for template, rest in templates:

@@ -8,6 +8,9 @@ checkpoint was built with.
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from generator.checks import structure_for
@@ -15,6 +18,11 @@ from generator.checks import structure_for
 
 class ImportErrorHF(ValueError):
     """The config cannot be turned into an architecture block (message says why)."""
+
+    def located(self, path: Path | str) -> str:
+        """The message starting with the config file's path (read_config's messages already do)."""
+        msg = str(self)
+        return msg if msg.startswith(str(path)) else f"{path}: {msg}"
 
 
 # transformers configuration-class defaults for keys that real configs omit.
@@ -111,19 +119,68 @@ _WRAPPERS = {"gemma3": "gemma3_text", "llama4": "llama4_text"}
 SUPPORTED_TYPES: tuple[str, ...] = tuple(sorted(_DEFAULTS))
 
 
-def _cfg_get(cfg: Mapping[str, Any], mtype: str) -> Callable[[str], Any]:
-    defaults = _DEFAULTS[mtype]
+# Bounds for every whole-number config value: at least 1 (0 where noted), and at most
+# MAX_VALUE (far beyond any model; keeps every later product a printable number). The
+# layer count is bounded tighter because the importer walks every layer.
+MAX_VALUE = 10**12
+MAX_LAYERS = 100_000
+_LAYER_KEYS = ("num_hidden_layers", "n_layer")
 
-    def get(key: str, required: bool = True) -> Any:
-        if key in cfg:
-            return cfg[key]
-        if key in defaults:
-            return defaults[key]
+
+class _Config:
+    """A config mapping with its model type's defaults, read key by key with located checks.
+
+    ``get(key)`` gives the raw value (or the default); ``count``/``flag`` also check
+    its type and range and name the key in the message (``text_config.hidden_size``).
+    """
+
+    def __init__(self, cfg: Mapping[str, Any], mtype: str, prefix: str = "") -> None:
+        self.cfg, self.mtype, self.prefix = cfg, mtype, prefix
+        self.defaults = _DEFAULTS[mtype]
+
+    def __call__(self, key: str, required: bool = True) -> Any:
+        if key in self.cfg:
+            return self.cfg[key]
+        if key in self.defaults:
+            return self.defaults[key]
         if required:
-            raise ImportErrorHF(f"config.json ({mtype}) has no '{key}' and no known default")
+            raise ImportErrorHF(f"{self.prefix}{key}: missing, and {self.mtype} configs have no known default")
         return None
 
-    return get
+    def count(self, key: str, minimum: int = 1, required: bool = True) -> int:
+        return as_count(self.prefix + key, self(key, required), minimum)
+
+    def optional_count(self, key: str, minimum: int = 1) -> int | None:
+        value = self(key, False)
+        return None if value is None else as_count(self.prefix + key, value, minimum)
+
+    def flag(self, key: str) -> bool:
+        value = self(key, False)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise ImportErrorHF(f"{self.prefix}{key}: must be true or false, not {_shown(value)}")
+        return value
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value) if isinstance(value, (str, bool)) or value is None else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def as_count(key: str, value: Any, minimum: int = 1) -> int:
+    """A whole number in [minimum, bound] or ImportErrorHF naming the key (no silent int())."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        hint = ""
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            hint = " (remove the quotes)"
+        raise ImportErrorHF(f"{key}: must be a whole number, not {_shown(value)}{hint}")
+    most = MAX_LAYERS if key.rsplit(".", 1)[-1] in _LAYER_KEYS else MAX_VALUE
+    if value < minimum:
+        raise ImportErrorHF(f"{key}: must be at least {minimum}, got {value}")
+    if value > most:
+        raise ImportErrorHF(f"{key}: must be at most {most:,}, got {value:,}")
+    return value
 
 
 def _pattern_from_flags(local: list[bool]) -> str:
@@ -135,10 +192,10 @@ def _pattern_from_flags(local: list[bool]) -> str:
     raise ImportErrorHF("layer attention types do not follow a repeating pattern of <= 64 layers")
 
 
-def _window(kind: str, size: Any, local: list[bool]) -> dict[str, Any] | None:
+def _window(kind: str, key: str, size: Any, local: list[bool]) -> dict[str, Any] | None:
     if size is None or not any(local):
         return None
-    return {"kind": kind, "size": int(size), "pattern": _pattern_from_flags(local)}
+    return {"kind": kind, "size": as_count(key, size), "pattern": _pattern_from_flags(local)}
 
 
 def _layer_types_flags(cfg: Mapping[str, Any], layers: int) -> list[bool] | None:
@@ -150,38 +207,38 @@ def _layer_types_flags(cfg: Mapping[str, Any], layers: int) -> list[bool] | None
     return [t in ("sliding_attention", "chunked_attention") for t in types]
 
 
-def _activation(get: Callable[..., Any]) -> str | None:
+def _activation(get: _Config) -> str | None:
     act = get("hidden_activation", False) or get("hidden_act", False)
     return str(act) if act is not None else None
 
 
-def _base(get: Callable[..., Any], mtype: str) -> dict[str, Any]:
+def _base(get: _Config, mtype: str) -> dict[str, Any]:
     """Fields shared by the Llama-like decoder families."""
-    heads = int(get("num_attention_heads"))
-    kv_heads = get("num_key_value_heads", False)
-    kv_heads = heads if kv_heads is None else int(kv_heads)
+    heads = get.count("num_attention_heads")
+    kv_heads = get.optional_count("num_key_value_heads")
+    kv_heads = heads if kv_heads is None else kv_heads
     return {
         "type": "dense",
-        "layers": int(get("num_hidden_layers")),
-        "hidden_size": int(get("hidden_size")),
-        "intermediate_size": int(get("intermediate_size")),
-        "vocab_size": int(get("vocab_size")),
-        "tied_embeddings": bool(get("tie_word_embeddings")),
+        "layers": get.count("num_hidden_layers"),
+        "hidden_size": get.count("hidden_size"),
+        "intermediate_size": get.count("intermediate_size"),
+        "vocab_size": get.count("vocab_size"),
+        "tied_embeddings": get.flag("tie_word_embeddings"),
         "activation": _activation(get),
         "mlp": "gated",
-        "mlp_bias": bool(get("mlp_bias")),
+        "mlp_bias": get.flag("mlp_bias"),
         "normalization": "rmsnorm",
         "norm_bias": False,
         "norms_per_layer": 2,
         "position_embedding": "rope",
-        "max_position_embeddings": int(get("max_position_embeddings")),
+        "max_position_embeddings": get.count("max_position_embeddings"),
         "attention": {
             "structure": structure_for(heads, kv_heads),
             "heads": heads,
             "kv_heads": kv_heads,
-            "head_dim": None if get("head_dim") is None else int(get("head_dim")),
-            "qkv_bias": bool(get("attention_bias")),
-            "output_bias": bool(get("attention_bias")),
+            "head_dim": get.optional_count("head_dim"),
+            "qkv_bias": get.flag("attention_bias"),
+            "output_bias": get.flag("attention_bias"),
             "qk_norm": "none",
             "sinks": False,
             "fused_qkv": False,
@@ -208,7 +265,7 @@ def _moe_block(**kw: Any) -> dict[str, Any]:
     return block
 
 
-def _qwen_window(cfg: Mapping[str, Any], get: Callable[..., Any], arch: dict[str, Any]) -> None:
+def _qwen_window(cfg: Mapping[str, Any], get: _Config, arch: dict[str, Any]) -> None:
     # Qwen configs carry sliding_window even when use_sliding_window is false.
     layers = arch["layers"]
     flags = _layer_types_flags(cfg, layers)
@@ -216,21 +273,21 @@ def _qwen_window(cfg: Mapping[str, Any], get: Callable[..., Any], arch: dict[str
         if not get("use_sliding_window") or get("sliding_window") is None:
             return
         # transformers: layers at index >= max_window_layers use the window.
-        first_local = get("max_window_layers", False)
-        first_local = layers if first_local is None else int(first_local)
+        first_local = get.optional_count("max_window_layers", minimum=0)
+        first_local = layers if first_local is None else first_local
         flags = [i >= first_local for i in range(layers)]
         if any(flags) and not all(flags):
             raise ImportErrorHF(
                 "use_sliding_window with max_window_layers < num_hidden_layers "
                 "(global layers first, then local) has no repeating pattern"
             )
-    arch["attention"]["sliding_window"] = _window("sliding", get("sliding_window"), flags)
+    arch["attention"]["sliding_window"] = _window("sliding", get.prefix + "sliding_window", get("sliding_window"), flags)
 
 
-def _qwen_moe(cfg: Mapping[str, Any], get: Callable[..., Any], arch: dict[str, Any]) -> None:
+def _qwen_moe(cfg: Mapping[str, Any], get: _Config, arch: dict[str, Any]) -> None:
     layers = arch["layers"]
-    step = int(get("decoder_sparse_step"))
-    dense_only = sorted(int(i) for i in get("mlp_only_layers") or [])
+    step = get.count("decoder_sparse_step")
+    dense_only = sorted(as_count(f"{get.prefix}mlp_only_layers[]", i, 0) for i in get("mlp_only_layers") or [])
     if dense_only != list(range(len(dense_only))) or (dense_only and step != 1):
         raise ImportErrorHF("mlp_only_layers other than a leading run of layers is not supported")
     first_dense = len(dense_only)
@@ -240,13 +297,13 @@ def _qwen_moe(cfg: Mapping[str, Any], get: Callable[..., Any], arch: dict[str, A
     has_dense = first_dense > 0 or step > 1
     if not has_dense:
         arch["intermediate_size"] = None
-    shared_size = get("shared_expert_intermediate_size", False)
+    shared_size = get.optional_count("shared_expert_intermediate_size", minimum=0)
     arch["experts"] = _moe_block(
-        total=int(get("num_experts")),
-        active=int(get("num_experts_per_tok")),
+        total=get.count("num_experts"),
+        active=get.count("num_experts_per_tok"),
         shared=1 if shared_size else 0,
-        intermediate_size=int(get("moe_intermediate_size")),
-        shared_intermediate_size=int(shared_size) if shared_size else None,
+        intermediate_size=get.count("moe_intermediate_size"),
+        shared_intermediate_size=shared_size if shared_size else None,
         first_dense_layers=first_dense,
         interleave_step=step,
         shared_expert_gate=bool(shared_size),
@@ -254,30 +311,30 @@ def _qwen_moe(cfg: Mapping[str, Any], get: Callable[..., Any], arch: dict[str, A
     del layers
 
 
-def _llama(cfg, get, mtype):
+def _llama(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
     return _base(get, mtype)
 
 
-def _mistral(cfg, get, mtype):
+def _mistral(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
     arch = _base(get, mtype)
     layers = arch["layers"]
-    arch["attention"]["sliding_window"] = _window("sliding", get("sliding_window"), [True] * layers)
+    arch["attention"]["sliding_window"] = _window("sliding", get.prefix + "sliding_window", get("sliding_window"), [True] * layers)
     return arch
 
 
-def _mixtral(cfg, get, mtype):
+def _mixtral(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
     arch = _mistral(cfg, get, mtype)
     arch["type"] = "moe"
     arch["experts"] = _moe_block(
-        total=int(get("num_local_experts")),
-        active=int(get("num_experts_per_tok")),
+        total=get.count("num_local_experts"),
+        active=get.count("num_experts_per_tok"),
         intermediate_size=arch["intermediate_size"],
     )
     arch["intermediate_size"] = None  # no dense layer
     return arch
 
 
-def _qwen2(cfg, get, mtype):
+def _qwen2(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
     arch = _base(get, mtype)
     # Qwen2 always puts biases on q/k/v and never on o_proj.
     arch["attention"]["qkv_bias"] = True
@@ -288,7 +345,7 @@ def _qwen2(cfg, get, mtype):
     return arch
 
 
-def _qwen3(cfg, get, mtype):
+def _qwen3(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
     arch = _base(get, mtype)
     arch["attention"]["qk_norm"] = "head"
     _qwen_window(cfg, get, arch)
@@ -297,55 +354,55 @@ def _qwen3(cfg, get, mtype):
     return arch
 
 
-def _gemma(cfg, get, mtype):
+def _gemma(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
     arch = _base(get, mtype)
-    arch["attention"]["output_bias"] = bool(get("attention_bias"))
+    arch["attention"]["output_bias"] = get.flag("attention_bias")
     layers = arch["layers"]
     if mtype == "gemma2":
         arch["norms_per_layer"] = 4
         flags = _layer_types_flags(cfg, layers) or [i % 2 == 0 for i in range(layers)]
-        arch["attention"]["sliding_window"] = _window("sliding", get("sliding_window"), flags)
+        arch["attention"]["sliding_window"] = _window("sliding", get.prefix + "sliding_window", get("sliding_window"), flags)
     elif mtype == "gemma3_text":
         arch["norms_per_layer"] = 4
         arch["attention"]["qk_norm"] = "head"
-        flags = _layer_types_flags(cfg, layers)
-        if flags is None:
-            period = int(get("sliding_window_pattern"))
-            flags = [(i + 1) % period != 0 for i in range(layers)]
-        arch["attention"]["sliding_window"] = _window("sliding", get("sliding_window"), flags)
+        given = _layer_types_flags(cfg, layers)
+        if given is None:
+            period = get.count("sliding_window_pattern")
+            given = [(i + 1) % period != 0 for i in range(layers)]
+        flags = given
+        arch["attention"]["sliding_window"] = _window("sliding", get.prefix + "sliding_window", get("sliding_window"), flags)
     return arch
 
 
-def _deepseek(cfg, get, mtype):
+def _deepseek(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
     arch = _base(get, mtype)
     att = arch["attention"]
     att["structure"] = "MLA"
     att["head_dim"] = None
-    att["output_bias"] = bool(get("attention_bias"))
-    q_rank = get("q_lora_rank")
+    att["output_bias"] = get.flag("attention_bias")
     att["mla"] = {
-        "q_lora_rank": None if q_rank is None else int(q_rank),
-        "kv_lora_rank": int(get("kv_lora_rank")),
-        "qk_nope_head_dim": int(get("qk_nope_head_dim")),
-        "qk_rope_head_dim": int(get("qk_rope_head_dim")),
-        "v_head_dim": int(get("v_head_dim")),
+        "q_lora_rank": get.optional_count("q_lora_rank"),
+        "kv_lora_rank": get.count("kv_lora_rank"),
+        "qk_nope_head_dim": get.count("qk_nope_head_dim"),
+        "qk_rope_head_dim": get.count("qk_rope_head_dim"),
+        "v_head_dim": get.count("v_head_dim"),
     }
     # MLA expands the latent to every query head.
     att["kv_heads"] = att["heads"]
-    n_routed = get("n_routed_experts", False)
+    n_routed = get.optional_count("n_routed_experts", minimum=0)
     if n_routed:
-        freq = int(get("moe_layer_freq"))
+        freq = get.count("moe_layer_freq")
         if freq != 1:
             raise ImportErrorHF("moe_layer_freq other than 1 is not supported")
-        first_dense = int(get("first_k_dense_replace"))
-        n_shared = int(get("n_shared_experts") or 0)
-        moe_inner = int(get("moe_intermediate_size"))
+        first_dense = get.count("first_k_dense_replace", minimum=0)
+        n_shared = get.optional_count("n_shared_experts", minimum=0) or 0
+        moe_inner = get.count("moe_intermediate_size")
         arch["type"] = "moe"
         if first_dense == 0:
             arch["intermediate_size"] = None
         arch["experts"] = _moe_block(
-            total=int(n_routed),
-            active=int(get("num_experts_per_tok")),
+            total=n_routed,
+            active=get.count("num_experts_per_tok"),
             shared=n_shared,
             intermediate_size=moe_inner,
             shared_intermediate_size=moe_inner if n_shared else None,
@@ -356,20 +413,20 @@ def _deepseek(cfg, get, mtype):
     return arch
 
 
-def _llama4(cfg, get, mtype):
+def _llama4(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
     arch = _base(get, mtype)
     layers = arch["layers"]
-    step = int(get("interleave_moe_layer_step"))
+    step = get.count("interleave_moe_layer_step")
     moe_layers = cfg.get("moe_layers")
     if moe_layers is not None and list(moe_layers) != list(range(step - 1, layers, step)):
         raise ImportErrorHF("moe_layers is not every interleave_moe_layer_step-th layer")
-    expert_inner = int(get("intermediate_size"))
-    dense_inner = get("intermediate_size_mlp", False)
+    expert_inner = get.count("intermediate_size")
+    dense_inner = get.optional_count("intermediate_size_mlp", minimum=0)
     arch["type"] = "moe"
-    arch["intermediate_size"] = int(dense_inner) if (step > 1 and dense_inner) else None
+    arch["intermediate_size"] = dense_inner if (step > 1 and dense_inner) else None
     arch["experts"] = _moe_block(
-        total=int(get("num_local_experts")),
-        active=int(get("num_experts_per_tok")),
+        total=get.count("num_local_experts"),
+        active=get.count("num_experts_per_tok"),
         shared=1,
         intermediate_size=expert_inner,
         shared_intermediate_size=expert_inner,
@@ -380,24 +437,24 @@ def _llama4(cfg, get, mtype):
     if no_rope:
         flags = [bool(x) for x in no_rope]  # 1 = RoPE layer = chunked/local
     else:
-        interval = int(get("no_rope_layer_interval"))
+        interval = get.count("no_rope_layer_interval")
         flags = [(i + 1) % interval != 0 for i in range(layers)]
-    arch["attention"]["sliding_window"] = _window("chunked", get("attention_chunk_size"), flags)
+    arch["attention"]["sliding_window"] = _window("chunked", get.prefix + "attention_chunk_size", get("attention_chunk_size"), flags)
     return arch
 
 
-def _gpt_oss(cfg, get, mtype):
+def _gpt_oss(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
     arch = _base(get, mtype)
     layers = arch["layers"]
     att = arch["attention"]
     att["sinks"] = True
     arch["mlp_bias"] = True  # expert gate_up/down projections carry biases
     flags = _layer_types_flags(cfg, layers) or [i % 2 == 0 for i in range(layers)]
-    att["sliding_window"] = _window("sliding", get("sliding_window"), flags)
+    att["sliding_window"] = _window("sliding", get.prefix + "sliding_window", get("sliding_window"), flags)
     arch["type"] = "moe"
     arch["experts"] = _moe_block(
-        total=int(get("num_local_experts")),
-        active=int(get("num_experts_per_tok")),
+        total=get.count("num_local_experts"),
+        active=get.count("num_experts_per_tok"),
         intermediate_size=arch["intermediate_size"],
         router_bias=True,
     )
@@ -405,24 +462,24 @@ def _gpt_oss(cfg, get, mtype):
     return arch
 
 
-def _phi3(cfg, get, mtype):
+def _phi3(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
     arch = _base(get, mtype)
     arch["attention"]["fused_qkv"] = True  # one qkv_proj matrix per layer (and a fused gate_up_proj)
     size = get("sliding_window")
-    arch["attention"]["sliding_window"] = _window("sliding", size, [True] * arch["layers"])
+    arch["attention"]["sliding_window"] = _window("sliding", get.prefix + "sliding_window", size, [True] * arch["layers"])
     return arch
 
 
-def _gpt2(cfg, get, mtype):
-    hidden = int(get("n_embd"))
-    heads = int(get("n_head"))
+def _gpt2(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
+    hidden = get.count("n_embd")
+    heads = get.count("n_head")
     inner = get("n_inner")
     return {
         "type": "dense",
-        "layers": int(get("n_layer")),
+        "layers": get.count("n_layer"),
         "hidden_size": hidden,
-        "intermediate_size": 4 * hidden if inner is None else int(inner),
-        "vocab_size": int(get("vocab_size")),
+        "intermediate_size": 4 * hidden if inner is None else as_count(get.prefix + "n_inner", inner),
+        "vocab_size": get.count("vocab_size"),
         "tied_embeddings": True,
         "activation": str(get("activation_function")),
         "mlp": "plain",
@@ -431,7 +488,7 @@ def _gpt2(cfg, get, mtype):
         "norm_bias": True,
         "norms_per_layer": 2,
         "position_embedding": "learned",
-        "max_position_embeddings": int(get("n_positions")),
+        "max_position_embeddings": get.count("n_positions"),
         "attention": {
             "structure": "MHA",
             "heads": heads,
@@ -469,35 +526,133 @@ _BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 
-def language_config(config: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
-    """(model_type, mapping) of the language model, unwrapping text_config."""
+def language_config(config: Mapping[str, Any]) -> tuple[str, Mapping[str, Any], str]:
+    """(model_type, mapping, key prefix for messages) of the language model, unwrapping text_config."""
     if not isinstance(config, Mapping):
         raise ImportErrorHF("config.json must hold a JSON object")
+    if "model_type" not in config:
+        raise ImportErrorHF(
+            "model_type: missing; this is not a transformers config.json (use the config.json next to the "
+            "model's weights on the Hub, or add \"model_type\": one of " + ", ".join(SUPPORTED_TYPES) + ")"
+        )
     mtype = config.get("model_type")
     if mtype not in SUPPORTED_TYPES:
         raise ImportErrorHF(
-            f"unsupported model_type {mtype!r}; supported: {', '.join(SUPPORTED_TYPES)}"
+            f"model_type: unsupported model_type {_shown(mtype)}; supported: {', '.join(SUPPORTED_TYPES)}"
         )
     if mtype in _WRAPPERS:
         text = config.get("text_config")
         if not isinstance(text, Mapping):
-            raise ImportErrorHF(f"model_type {mtype!r} needs a 'text_config' object")
-        return _WRAPPERS[mtype], text
+            raise ImportErrorHF(f"text_config: model_type {mtype!r} needs a 'text_config' object")
+        return _WRAPPERS[mtype], text, "text_config."
     if isinstance(config.get("text_config"), Mapping):
-        return mtype, {**config, **config["text_config"]}
-    return mtype, config
+        return mtype, {**config, **config["text_config"]}, ""
+    return mtype, config, ""
 
 
 def architecture_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """The card ``architecture`` block for a Hugging Face config.json mapping."""
-    mtype, cfg = language_config(config)
-    get = _cfg_get(cfg, mtype)
+    mtype, cfg, prefix = language_config(config)
+    get = _Config(cfg, mtype, prefix)
     try:
         return _BUILDERS[mtype](cfg, get, mtype)
-    except (TypeError, ValueError) as exc:
-        if isinstance(exc, ImportErrorHF):
-            raise
-        raise ImportErrorHF(f"config.json ({mtype}): bad value ({exc})") from None
+    except ImportErrorHF:
+        raise
+    except (TypeError, ValueError, KeyError, OverflowError, MemoryError) as exc:
+        raise ImportErrorHF(f"bad value ({type(exc).__name__}: {exc}) in a {mtype} config") from None
+
+
+# Card fields and the config.json keys they come from (Llama-style configs), for messages
+# about a draft; GPT-2 style names in the second map.
+_CONFIG_KEYS = {
+    ("architecture", "layers"): "num_hidden_layers",
+    ("architecture", "hidden_size"): "hidden_size",
+    ("architecture", "intermediate_size"): "intermediate_size",
+    ("architecture", "vocab_size"): "vocab_size",
+    ("architecture", "max_position_embeddings"): "max_position_embeddings",
+    ("architecture", "attention", "heads"): "num_attention_heads",
+    ("architecture", "attention", "kv_heads"): "num_key_value_heads",
+    ("architecture", "attention", "head_dim"): "head_dim",
+    ("architecture", "attention", "structure"): "num_key_value_heads",
+    ("architecture", "experts", "total"): "num_local_experts / num_experts / n_routed_experts",
+    ("architecture", "experts", "active"): "num_experts_per_tok",
+}
+
+
+def config_key_for(path: tuple[Any, ...]) -> str | None:
+    """The config.json key a draft field comes from, when there is one obvious key."""
+    return _CONFIG_KEYS.get(path)
+
+
+# JSON numbers: integers of at most this many digits (Python refuses 4,300 and more; a
+# config never needs 30), floats finite; NaN and Infinity are not JSON numbers at all.
+MAX_DIGITS = 30
+MAX_NESTING = 100
+
+
+class _BadNumber(ValueError):
+    pass
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise _BadNumber(f"a number with {len(text.lstrip('-')):,} digits")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _BadNumber(f"{text[:20]} is too large for a number")
+    return value
+
+
+def _parse_constant(text: str) -> Any:
+    raise _BadNumber(f"{text} is not a JSON number")
+
+
+def _nesting(text: str) -> int:
+    """Deepest bracket nesting outside strings (checked before parsing: json recurses)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """Parse config.json; ImportErrorHF starting with the path (and line:column where known)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ImportErrorHF(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise ImportErrorHF(f"{path}: not UTF-8 text") from None
+    # Cheap test first: a config holds a few dozen brackets, not a hundred levels of them.
+    if text.count("[") + text.count("{") > MAX_NESTING and _nesting(text) > MAX_NESTING:
+        raise ImportErrorHF(f"{path}: bad value: JSON nested more than {MAX_NESTING} levels deep")
+    try:
+        data = json.loads(text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)
+    except json.JSONDecodeError as exc:
+        raise ImportErrorHF(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg})") from None
+    except (ValueError, RecursionError) as exc:  # _BadNumber, and anything json itself refuses
+        raise ImportErrorHF(f"{path}: bad value: {exc}") from None
+    if not isinstance(data, dict):
+        raise ImportErrorHF(f"{path}: config.json must hold a JSON object")
+    return data
 
 
 def is_multimodal(config: Mapping[str, Any]) -> bool:

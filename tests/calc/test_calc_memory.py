@@ -9,7 +9,8 @@ import pytest
 
 from calc_refmodels import gguf_sizes, real_file_cards, real_file_sizes, reference_models
 from generator.calc.catalogs import CatalogError, load_catalogs, parse_catalogs
-from generator.calc.memory import kv_cache_bytes, kv_groups, weight_bytes
+from generator.calc import derive, vram_at
+from generator.calc.memory import activation_width, activations_bytes, kv_cache_bytes, kv_groups, weight_bytes
 from generator.calc.tensors import inventory
 from generator.importers.hf import card_draft
 from generator.validate import load_registry
@@ -55,6 +56,32 @@ def test_kv_mla_latent_by_hand():
     expected = 27 * (512 + 64) * 4096 * 2
     assert expected == 127_401_984
     assert kv_cache_bytes(kv_groups(_card("deepseek-v2-lite")), 4096, 1, F16) == expected
+
+
+def test_activations_by_hand():
+    # Llama 3.1 8B: vocab 128,256 + 4 x hidden 4,096 + 2 x FFN 14,336 values per token, F32 (4 bytes),
+    # for one micro-batch of at most 512 tokens (context x batch when smaller).
+    width = 128_256 + 4 * 4096 + 2 * 14_336
+    assert width == 173_312
+    card = _card("llama-3.1-8b")
+    assert activation_width(card) == width
+    assert activations_bytes(width, 100, 3) == 4 * 300 * width  # 300 tokens < 512
+    assert activations_bytes(width, 100, 6) == 4 * 512 * width  # 600 tokens: one 512-token micro-batch
+    assert activations_bytes(width, 1, 1) == 4 * width
+    # MoE: the widest FFN is the active experts' (Mixtral: 2 x 14,336) against no dense FFN.
+    mixtral = _card("mixtral-8x7b-v0.1")
+    assert activation_width(mixtral) == 32_000 + 4 * 4096 + 2 * (2 * 14_336)
+
+
+def test_production_calls_the_pinned_formulas(catalogs):
+    # derive()'s table rows and vram_at() give the hand-computed KV cache and activations above.
+    d = derive(_card("llama-3.1-8b"), catalogs)
+    row = next(r for r in d["vram"] if r["context"] == 8192 and r["batch"] == 1)
+    assert row["kv_cache_bytes"] == 1_073_741_824
+    assert row["activations_bytes"] == 4 * 512 * 173_312
+    q = vram_at(d, "BF16", "Q8_0", 100, 3)
+    assert q["kv_cache_bytes"] == 2 * 8 * 128 * 32 * 300 * 34 // 32
+    assert q["activations_bytes"] == 4 * 300 * 173_312
 
 
 def test_kv_llama4_chunked_layers_capped():

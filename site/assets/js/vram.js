@@ -1,6 +1,10 @@
-/* llmcards VRAM calculator: the browser mirror of generator/calc (vram_at).
- * Input: the `calculator` block of a model in api/models.json. Integer arithmetic
- * with BigInt so results equal the Python numbers exactly. No dependencies.
+/* llmcards VRAM calculator: the browser side of generator/calc (vram_at).
+ * Input: the `calculator` block of a model in api/models.json (version 2): every
+ * coefficient is data computed by derive(); only the arithmetic of
+ * generator/calc/memory.py (kv_cache_bytes, activations_bytes) is repeated here,
+ * with BigInt so results equal the Python numbers exactly.
+ * tests/calc/test_calc_vram_js.py runs this file under node against Python over
+ * every registry card and a grid of inputs. No dependencies.
  * Formula and sources: methodology page.
  */
 (function (root) {
@@ -41,18 +45,7 @@
     };
   }
 
-  /** Largest context (<= max_context) whose total fits in `bytes`, or null. */
-  function maxContextFor(calc, quantization, kvDtype, batch, bytes) {
-    var lo = 1, hi = calc.max_context || 1048576, best = null;
-    while (lo <= hi) {
-      var mid = Math.floor((lo + hi) / 2);
-      var r = compute(calc, quantization, kvDtype, mid, batch);
-      if (r.total_bytes !== null && r.total_bytes <= bytes) { best = mid; lo = mid + 1; } else { hi = mid - 1; }
-    }
-    return best;
-  }
-
-  var api = { compute: compute, maxContextFor: maxContextFor };
+  var api = { compute: compute };
   if (typeof module !== "undefined" && module.exports) { module.exports = api; }
   if (root) { root.LLMCardsVRAM = api; }
 })(typeof window !== "undefined" ? window : (typeof globalThis !== "undefined" ? globalThis : null));
