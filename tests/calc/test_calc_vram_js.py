@@ -4,14 +4,12 @@ vram.js repeats only the arithmetic of generator/calc/memory.py over the
 ``calculator`` block that derive() exports; this runs it under node for every
 registry card (and some reference configs) over a grid of inputs and compares it
 with vram_at(), whose formulas tests/calc/test_calc_memory.py pins by hand.
-In CI (env CI or LLMCARDS_REQUIRE_BROWSER set) a missing node fails the test.
+In CI (LLMCARDS_REQUIRE_NODE set by .ci/run) a missing node fails the test (the node_exe fixture).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -28,15 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "site" / "assets" / "js" / "vram.js"
 FIELDS = ("weights_bytes", "kv_cache_bytes", "activations_bytes", "overhead_bytes", "total_bytes")
 BATCHES = (1, 3)
-
-
-def _node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        if os.environ.get("CI") or os.environ.get("LLMCARDS_REQUIRE_BROWSER"):
-            pytest.fail("node is not installed, and CI needs the JavaScript/Python equality test (apt-get install nodejs)")
-        pytest.skip("node is not installed")
-    return node
 
 
 def _contexts(max_context: int | None) -> list[int]:
@@ -58,8 +47,8 @@ def derived_cards() -> list[dict[str, Any]]:
     return out
 
 
-def test_js_matches_python_on_every_card(derived_cards: list[dict[str, Any]]) -> None:
-    node = _node()
+def test_js_matches_python_on_every_card(derived_cards: list[dict[str, Any]], node_exe: str) -> None:
+    node = node_exe
     jobs, expected = [], []
     for d in derived_cards:
         calc = d["calculator"]
