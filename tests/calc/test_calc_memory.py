@@ -16,7 +16,9 @@ from generator.importers.hf import card_draft
 from generator.validate import load_registry
 
 ROOT = Path(__file__).resolve().parents[2]
-REGISTRY = [c.data for c in load_registry(ROOT / "registry")[0]]
+def registry_cards() -> list[dict]:
+    """The real registry's cards (loaded when a test asks, not at collection)."""
+    return [c.data for c in load_registry(ROOT / "registry")[0]]
 MODELS = {m["_file"]: m for m in reference_models()}
 F16 = (1, 2)
 Q8_0 = (32, 34)
@@ -122,7 +124,8 @@ def test_gguf_files_match_up_to_the_same_metadata_at_every_quantization(catalogs
         predicted = weight_bytes(inventory(cards[entry["model"]]), q, catalogs, 0).total
         assert abs(predicted - entry["bytes"]) / entry["bytes"] < 0.03, entry["file"]
         residuals.setdefault(entry.get("group", entry["model"]), []).append(entry["bytes"] - predicted)
-    assert len(data["files"]) == 188 and len(residuals) == 35
+    # at least the 188 files of 35 uploads named above (a floor, so adding files needs no edit here)
+    assert len(data["files"]) >= 188 and len(residuals) >= 35
     for upload, values in residuals.items():
         assert len(values) >= 2, upload
         assert max(values) - min(values) <= 4096, (upload, values)
@@ -151,7 +154,7 @@ def test_safetensors_checkpoints_bf16_awq_fp8_within_a_tenth_of_a_percent(catalo
         if entry["quant"] != "FP8":
             assert 0 < entry["bytes"] - predicted < 300_000, entry["checkpoint"]  # the header
         checked.add(entry["quant"])
-    assert checked == {"BF16", "AWQ-4bit", "FP8"} and len(data["safetensors"]) == 14
+    assert checked == {"BF16", "AWQ-4bit", "FP8"} and len(data["safetensors"]) >= 14
 
 
 def test_q4_0_llama3_tensor_bytes_by_hand(catalogs):
@@ -168,7 +171,7 @@ def test_fused_qkv_is_one_tensor_for_the_quantizer_by_hand(catalogs):
     # one 5120 x (5120 + 2 * 1280) matrix per layer, which llama.cpp's Q4_K_M stores at Q5_K
     # (176 bytes per 256); separate, q and k stay Q4_K (144) and v takes Q6_K (210) on the
     # "more bits" layers. Q8_0 has no rule for either, so the two layouts cost the same.
-    card = copy.deepcopy(next(c for c in REGISTRY if c["id"] == "microsoft/phi-4"))
+    card = copy.deepcopy(next(c for c in registry_cards() if c["id"] == "microsoft/phi-4"))
     assert card["architecture"]["attention"]["fused_qkv"] is True
     split = copy.deepcopy(card)
     split["architecture"]["attention"]["fused_qkv"] = False
