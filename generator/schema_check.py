@@ -9,6 +9,7 @@ error, and turn each into a message a contributor can act on.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from typing import Any, Iterator, Mapping, NamedTuple
 
@@ -32,11 +33,16 @@ class SchemaChecker:
         self.schema = schema
         self._fast = compile_validator(schema)
         self._slow = None
+        self._integer_paths = integer_paths(schema)
 
     def check(self, data: Any) -> list[Problem]:
         try:
             self._fast(data)
-            return []
+            # JSON Schema counts 5.0 as an integer; cards must write 5. Such a
+            # float sends the card to the detailed validator, whose integer is strict.
+            if not _has_float_at(data, (), self._integer_paths):
+                return []
+            return self.explain(data)
         except fastjsonschema.JsonSchemaException as exc:
             problems = self.explain(data)
             if problems:
@@ -47,22 +53,67 @@ class SchemaChecker:
     def explain(self, data: Any) -> list[Problem]:
         validator = self._detailed()
         problems: list[Problem] = []
-        for error in validator.iter_errors(data):
+        # The type error first: 1.0e+308 is "not a whole number" before it is "too large".
+        errors = sorted(validator.iter_errors(data), key=lambda e: e.validator != "type")
+        for error in errors:
             problems.extend(_describe(error, validator))
+        # One message per field: the first is the most basic (type before range or form).
         seen: set = set()
         unique = []
         for p in problems:
-            if (p.path, p.message) not in seen:
-                seen.add((p.path, p.message))
+            if p.path not in seen:
+                seen.add(p.path)
                 unique.append(p)
         return unique
 
     def _detailed(self) -> Any:
         if self._slow is None:
-            from jsonschema import Draft202012Validator
+            from jsonschema import Draft202012Validator, validators
 
-            self._slow = Draft202012Validator(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+            def is_integer(checker: Any, instance: Any) -> bool:
+                return isinstance(instance, int) and not isinstance(instance, bool)
+
+            strict = validators.extend(
+                Draft202012Validator,
+                type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", is_integer),
+            )
+            self._slow = strict(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
         return self._slow
+
+
+def integer_paths(schema: Mapping[str, Any]) -> frozenset[tuple]:
+    """Paths whose schema allows an integer ('*' stands for any list index), following local $refs."""
+    defs = schema.get("$defs", {})
+    found: set[tuple] = set()
+
+    def walk(node: Any, path: tuple, depth: int) -> None:
+        if not isinstance(node, Mapping) or depth > 20:
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            walk(defs.get(ref[len("#/$defs/"):]), path, depth + 1)
+        types = node.get("type")
+        if types == "integer" or (isinstance(types, list) and "integer" in types):
+            found.add(path)
+        for key, sub in (node.get("properties") or {}).items():
+            walk(sub, path + (key,), depth + 1)
+        walk(node.get("items"), path + ("*",), depth + 1)
+        for sub in node.get("anyOf", []) + node.get("oneOf", []):
+            walk(sub, path, depth + 1)
+
+    walk(schema, (), 0)
+    return frozenset(found)
+
+
+def _has_float_at(node: Any, path: tuple, paths: frozenset[tuple]) -> bool:
+    """Whether a float sits where the schema expects an integer."""
+    if isinstance(node, float):
+        return path in paths
+    if isinstance(node, dict):
+        return any(_has_float_at(v, path + (k,), paths) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_has_float_at(v, path + ("*",), paths) for v in node)
+    return False
 
 
 def fast_path(parts: Any, data: Any) -> tuple:
@@ -144,6 +195,28 @@ _TYPE_WORDS = {
 }
 
 
+def _digits(value: int) -> int:
+    """How many decimal digits ``value`` has, without str() (which refuses above 4,300 digits)."""
+    value = abs(value)
+    if value < 10:
+        return 1
+    k = int(math.log10(value))
+    if 10**k > value:
+        k -= 1
+    elif 10 ** (k + 1) <= value:
+        k += 1
+    return k + 1
+
+
+def number_text(value: Any) -> str:
+    """A number as a message shows it: 131,072; 1e+308; a 401-digit number."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) >= 10**18:
+            return f"a {_digits(value):,}-digit number"
+        return f"{value:,}"
+    return repr(value)
+
+
 def _describe_value(value: Any) -> str:
     if value is None:
         return "null"
@@ -155,6 +228,8 @@ def _describe_value(value: Any) -> str:
         return "a list"
     if isinstance(value, str):
         return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
+    if isinstance(value, int) and abs(value) >= 10**18:
+        return number_text(value)  # repr() refuses more than 4,300 digits
     return repr(value)
 
 
@@ -168,6 +243,13 @@ def _message(kind: str, value: Any, error: Any, schema: Mapping) -> str:
             msg = f"must be {words} or null, not {shown}"
         if value is None:
             msg += " (this field needs a value)"
+        if isinstance(value, float) and value.is_integer() and "integer" in types:
+            if abs(value) < 10**15:
+                msg += f": write {int(value)}, not {value!r}"
+            else:
+                msg += ": write it as digits, without a decimal point or exponent"
+        if isinstance(value, int) and not isinstance(value, bool) and "string" in types and schema.get("title") == "Partial date":
+            msg += f": write dates in quotes, '{value}'"
         if isinstance(value, str) and ("integer" in types or "number" in types):
             if re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value):
                 msg += ": remove the quotes"
@@ -178,21 +260,28 @@ def _message(kind: str, value: Any, error: Any, schema: Mapping) -> str:
         return msg
     if kind == "enum":
         options = [("null" if o is None else str(o)) for o in error.validator_value]
-        msg = f"must be one of {', '.join(options)}; got {shown}"
         named = [o for o in options if o != "null"]
+        if len(named) > 10:  # a long list: name the field and point at the schema instead
+            msg = f"{shown} is not a known {schema.get('title', 'value')}"
+        else:
+            msg = f"must be one of {', '.join(options)}; got {shown}"
         same_case = [o for o in named if o.lower() == str(value).lower()]
         guess = same_case or difflib.get_close_matches(str(value), named, n=1, cutoff=0.5)
         if guess and isinstance(value, str):
             msg += f" (did you mean {guess[0]!r}?)"
+        if len(named) > 10:
+            msg += "; the accepted values are listed in schema/model-card.schema.json"
+            if "null" in options:
+                msg += " (null when there is none)"
         return msg
     if kind == "pattern":
         return _pattern_message(value, schema)
     if kind == "format":
         return f"{shown} is not a valid {error.validator_value}"
     if kind == "minimum":
-        return f"must be at least {error.validator_value}, got {shown}"
+        return f"must be at least {number_text(error.validator_value)}, got {shown}"
     if kind == "maximum":
-        return f"must be at most {error.validator_value}, got {shown}"
+        return f"must be at most {number_text(error.validator_value)}, got {shown}"
     if kind == "minItems":
         return f"needs at least {error.validator_value} item{'s' if error.validator_value != 1 else ''}"
     if kind == "uniqueItems":
@@ -213,6 +302,8 @@ def _pattern_message(value: Any, schema: Mapping) -> str:
         return f"{shown} is not an https:// URL"
     if "/" in pattern and pattern.startswith("^[a-z0-9]"):
         return f"{shown} is not a card id: `<org>/<model>` in lowercase letters, digits, dots and dashes"
+    if pattern == "\\S":
+        return "must not be blank: it holds only whitespace"
     if pattern.startswith("^[LG]"):
         return f"{shown} is not a layer pattern: use L (local) and G (global), e.g. LLLLLG"
     title = schema.get("title")
