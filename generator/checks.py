@@ -120,8 +120,8 @@ def check_experts(card: Mapping) -> Iterator[Problem]:
         if moe_layers == 0:
             yield Problem(
                 EXP + ("interleave_step",),
-                f"every {step}th layer after the {first} first dense layers is MoE, and a {layers}-layer model "
-                "has no such layer: a MoE model needs at least one MoE layer",
+                f"a {layers}-layer model with {first} first dense layers and interleave_step {step} has no MoE layer "
+                "(layer i is MoE when (i - first_dense_layers) % step == step - 1)",
             )
         elif moe_layers == layers and arch.get("intermediate_size") is not None:
             yield Problem(

@@ -18,7 +18,7 @@ from generator.validate import validate_paths
 CARDS = Path(__file__).parent / "cards"
 VALID = CARDS / "valid"
 INVALID = CARDS / "invalid"
-EXPECT = re.compile(r"^# expect: (\d+): (\S+): (.+)$")
+EXPECT = re.compile(r"^# expect: (\d+): (.+?): (.+)$")
 
 
 def _expectations(path: Path) -> list[tuple[int, str, str]]:
