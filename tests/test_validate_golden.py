@@ -7,14 +7,26 @@ Each invalid card lists its expected errors in leading comments:
 
 from __future__ import annotations
 
+import datetime
 import re
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
+from generator.benchmarks import load_catalog
+from generator.checks import check_card, check_dates
+from generator.load import load_file
+from generator.schema_check import Problem
+from generator.schema_files import card_schema
 from generator.validate import validate_paths
 
+REPO = Path(__file__).resolve().parents[1]
+REGISTRY = REPO / "registry"
+SCHEMA_FILE = REPO / "schema" / "model-card.schema.json"
 CARDS = Path(__file__).parent / "cards"
 VALID = CARDS / "valid"
 INVALID = CARDS / "invalid"
@@ -95,3 +107,94 @@ def test_all_errors_in_one_run(invalid_report):
         per_file[e.file] += 1
     assert len(per_file) == len(INVALID_FILES) - 1
     assert max(per_file.values()) >= 3  # wrong-types: three problems, all reported
+
+
+# -- a second, standard validator agrees ---------------------------------------
+
+def _rejected_by_check_jsonschema(files: list[Path]) -> set[str]:
+    """The files check-jsonschema rejects: it reads YAML as YAML 1.2 (ruamel.yaml), as editors do."""
+    command = [sys.executable, "-m", "check_jsonschema", "--schemafile", str(SCHEMA_FILE), *map(str, files)]
+    proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    rejected = set(re.findall(r"^\s+(\S.*?)::\$", proc.stdout, flags=re.M))
+    assert (proc.returncode == 1) == bool(rejected), proc.stdout + proc.stderr
+    return rejected
+
+
+def test_a_second_validator_accepts_every_valid_card():
+    files = sorted([*VALID.rglob("*.yaml"), *REGISTRY.rglob("*.yaml")])
+    assert len(files) > 60
+    assert _rejected_by_check_jsonschema(files) == set()
+
+
+def test_a_second_validator_rejects_the_golden_cards_with_schema_errors():
+    # "Schema errors" as standard JSON Schema sees our loader's data. The two must
+    # agree, so our loader reads YAML as YAML 1.2 does (a bare 2024 is an integer).
+    # Cards outside that set break only our own rules (cross-field checks, and 5.0
+    # where a whole number belongs, which JSON Schema counts as an integer).
+    standard = Draft202012Validator(card_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    files = [p for p in INVALID_FILES if load_file(p).ok]
+    expected = {str(p) for p in files if not standard.is_valid(load_file(p).data)}
+    assert str(INVALID / "test" / "bare-year-dates.yaml") in expected
+    assert len(expected) >= 25
+    assert _rejected_by_check_jsonschema(files) == expected
+
+
+# -- rules a card cannot reach on its own --------------------------------------
+
+def _llama() -> dict:
+    data = load_file(REGISTRY / "meta" / "llama-3.1-8b.yaml").data
+    assert data is not None
+    return data
+
+
+def test_a_calculator_failure_is_a_located_error_not_silence():
+    def broken(card):
+        raise ZeroDivisionError("integer division or modulo by zero")
+
+    assert check_card(_llama(), None, broken) == [
+        Problem(
+            ("parameters", "total"),
+            "could not derive the parameter count: ZeroDivisionError: integer division or modulo by zero "
+            "(a calculator bug; please report it with this card)",
+        )
+    ]
+
+
+def test_a_derived_active_count_above_the_total_is_never_accepted():
+    class Count:  # what a calculator bug could return: more active than total parameters
+        total = 8_030_261_248
+        active = 9_000_000_000
+        active_excluding_input_embedding = 8_500_000_000
+
+    assert check_card(_llama(), None, lambda card: Count) == [
+        Problem(
+            ("parameters", "active"),
+            "the architecture gives 9,000,000,000 active parameters, more than its 8,030,261,248 total "
+            "(a calculator bug; please report it with this card)",
+        )
+    ]
+
+
+def test_future_dates_are_judged_against_the_given_day():
+    card = {"release_date": "2026-12-04", "knowledge_cutoff": None}
+    assert [p.message for p in check_dates(card, datetime.date(2026, 12, 3))] == ["2026-12-04 is in the future"]
+    assert list(check_dates(card, datetime.date(2026, 12, 4))) == []
+    # A month or a year is in the future only while it has not begun.
+    assert list(check_dates({"release_date": "2026-12"}, datetime.date(2026, 12, 1))) == []
+    assert [p.message for p in check_dates({"release_date": "2027"}, datetime.date(2026, 12, 31))] == ["2027 is in the future"]
+
+
+def test_benchmark_catalog_duplicate_id(tmp_path):
+    text = (REPO / "schema" / "benchmarks.yaml").read_text(encoding="utf-8")
+    before = text.count("\n  - id: ")
+    path = tmp_path / "benchmarks.yaml"
+    path.write_text(
+        text + "  - id: mmlu\n    name: MMLU again\n    category: knowledge\n    higher_is_better: true\n"
+        "    scale: {min: 0, max: 100}\n    url: https://arxiv.org/abs/2009.03300\n",
+        encoding="utf-8",
+    )
+    line = len(text.splitlines()) + 1  # the appended "  - id: mmlu"; the value starts in column 9
+    assert [e.format() for e in load_catalog(path).errors] == [
+        f"{path}:{line}:9: benchmarks[{before}].id: duplicate benchmark id 'mmlu'"
+    ]
