@@ -22,6 +22,9 @@ from typing import Any, Callable, Iterator, Optional
 from generator.calc.params import count_parameters, moe_layer_count
 from generator.schema_check import Problem
 
+CardData = Mapping[str, Any]
+FieldPath = tuple[Any, ...]  # a field path: mapping keys and list indexes
+
 ARCH = ("architecture",)
 ATT = ("architecture", "attention")
 EXP = ("architecture", "experts")
@@ -50,7 +53,7 @@ def _count(value: Any, least: int = 1) -> Optional[int]:
     return number if number is not None and number >= least else None
 
 
-def _map(value: Any) -> Mapping:
+def _map(value: Any) -> CardData:
     return value if isinstance(value, Mapping) else {}
 
 
@@ -59,7 +62,7 @@ def n(value: int) -> str:
     return f"{value:,}"
 
 
-def check_parameters(card: Mapping) -> Iterator[Problem]:
+def check_parameters(card: CardData) -> Iterator[Problem]:
     params = _map(card.get("parameters"))
     arch = _map(card.get("architecture"))
     total, active = _count(params.get("total")), _count(params.get("active"))
@@ -87,7 +90,7 @@ def check_parameters(card: Mapping) -> Iterator[Problem]:
         )
 
 
-def check_experts(card: Mapping) -> Iterator[Problem]:
+def check_experts(card: CardData) -> Iterator[Problem]:
     arch = _map(card.get("architecture"))
     kind, experts = arch.get("type"), arch.get("experts")
     if kind == "moe" and "experts" in arch and experts is None:
@@ -140,7 +143,7 @@ def structure_for(heads: int, kv: int) -> str:
     return "GQA"
 
 
-def check_attention(card: Mapping) -> Iterator[Problem]:
+def check_attention(card: CardData) -> Iterator[Problem]:
     arch = _map(card.get("architecture"))
     att = _map(arch.get("attention"))
     heads, kv = _count(att.get("heads")), _count(att.get("kv_heads"))
@@ -172,7 +175,7 @@ def check_attention(card: Mapping) -> Iterator[Problem]:
     yield from _check_window(card, arch, att)
 
 
-def _check_mla(att: Mapping, heads: Optional[int], kv: Optional[int]) -> Iterator[Problem]:
+def _check_mla(att: CardData, heads: Optional[int], kv: Optional[int]) -> Iterator[Problem]:
     mla = att.get("mla")
     if "mla" in att and mla is None:
         yield Problem(ATT + ("mla",), "structure is MLA, so the mla block (ranks and head widths) must be filled in", at_key=True)
@@ -193,7 +196,7 @@ def _check_mla(att: Mapping, heads: Optional[int], kv: Optional[int]) -> Iterato
         yield Problem(ATT + ("mla", "qk_rope_head_dim"), f"rotary dimensions come in pairs, so it must be even, got {rope}")
 
 
-def _check_window(card: Mapping, arch: Mapping, att: Mapping) -> Iterator[Problem]:
+def _check_window(card: CardData, arch: CardData, att: CardData) -> Iterator[Problem]:
     window = att.get("sliding_window")
     if not isinstance(window, Mapping):
         return
@@ -215,7 +218,7 @@ def _check_window(card: Mapping, arch: Mapping, att: Mapping) -> Iterator[Proble
                       "(it repeats from the first layer, so it is at most one letter per layer)")
 
 
-def check_norms(card: Mapping) -> Iterator[Problem]:
+def check_norms(card: CardData) -> Iterator[Problem]:
     arch = _map(card.get("architecture"))
     norm = arch.get("normalization")
     if norm is not None and _count(arch.get("norms_per_layer"), least=0) == 0:
@@ -226,7 +229,7 @@ def check_norms(card: Mapping) -> Iterator[Problem]:
                       "(give normalization, or set norm_bias: null)")
 
 
-def check_status(card: Mapping) -> Iterator[Problem]:
+def check_status(card: CardData) -> Iterator[Problem]:
     if card.get("status") == "unreleased" and card.get("open_weights") is True:
         yield Problem(("open_weights",), "is true but status is unreleased: weights cannot be downloaded before "
                       "the release (set open_weights: false, or the status)")
@@ -251,7 +254,7 @@ def _after(date: tuple[int, ...], other: tuple[int, ...]) -> bool:
     return date[:k] > other[:k]
 
 
-def _date_fields(card: Mapping) -> Iterator[tuple[tuple, Any]]:
+def _date_fields(card: CardData) -> Iterator[tuple[FieldPath, Any]]:
     yield ("release_date",), card.get("release_date")
     yield ("knowledge_cutoff",), card.get("knowledge_cutoff")
     evals = card.get("evaluations")
@@ -264,7 +267,7 @@ def today_utc() -> datetime.date:
     return datetime.datetime.now(datetime.timezone.utc).date()
 
 
-def check_dates(card: Mapping, today: Optional[datetime.date] = None) -> Iterator[Problem]:
+def check_dates(card: CardData, today: Optional[datetime.date] = None) -> Iterator[Problem]:
     """Calendar dates, their order, and dates in the future (after ``today``, default: today in UTC)."""
     now = today or today_utc()
     now_parts = (now.year, now.month, now.day)
@@ -299,7 +302,7 @@ def check_dates(card: Mapping, today: Optional[datetime.date] = None) -> Iterato
                               f"date {release_text}: a score is published with the model or after it")
 
 
-def check_evaluations(card: Mapping, benchmarks: Optional[Mapping[str, Mapping]]) -> Iterator[Problem]:
+def check_evaluations(card: CardData, benchmarks: Optional[Mapping[str, CardData]]) -> Iterator[Problem]:
     evals = card.get("evaluations")
     if not isinstance(evals, list):
         return
@@ -335,7 +338,7 @@ def check_evaluations(card: Mapping, benchmarks: Optional[Mapping[str, Mapping]]
                 yield Problem(("evaluations", i, "score"), f"{score} is outside {entry.get('name', bench)}'s scale {lo} to {hi}")
 
 
-def check_sources(card: Mapping) -> Iterator[Problem]:
+def check_sources(card: CardData) -> Iterator[Problem]:
     sources = card.get("sources")
     if not isinstance(sources, list):
         return
@@ -370,7 +373,7 @@ _LICENSE_WORDS = (
 )
 
 
-def check_license(card: Mapping) -> Iterator[Problem]:
+def check_license(card: CardData) -> Iterator[Problem]:
     lic = _map(card.get("license"))
     spdx, name = lic.get("spdx"), lic.get("name")
     if not isinstance(spdx, str) or not isinstance(name, str):
@@ -398,7 +401,7 @@ def _character_name(char: str) -> str:
     return f"U+{ord(char):04X} ({name})" if name else f"U+{ord(char):04X}"
 
 
-def _strings(node: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
+def _strings(node: Any, path: FieldPath) -> Iterator[tuple[FieldPath, str]]:
     if isinstance(node, str):
         yield path, node
     elif isinstance(node, Mapping):
@@ -409,7 +412,7 @@ def _strings(node: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
             yield from _strings(value, path + (i,))
 
 
-def check_text(card: Mapping) -> Iterator[Problem]:
+def check_text(card: CardData) -> Iterator[Problem]:
     """No control, invisible or direction-changing characters in any string (they hide or disguise text)."""
     for path, text in _strings(card, ()):
         if text.isprintable() or not text:
@@ -422,7 +425,7 @@ def check_text(card: Mapping) -> Iterator[Problem]:
                 break
 
 
-CountFn = Callable[[Mapping], Any]
+CountFn = Callable[[CardData], Any]
 
 
 def parameter_counter() -> CountFn:
@@ -434,7 +437,7 @@ def _percent(diff: Fraction) -> str:
     return f"{float(diff * 100):+.1f}%"
 
 
-def check_parameter_count(card: Mapping, count: Optional[CountFn]) -> Iterator[Problem]:
+def check_parameter_count(card: CardData, count: Optional[CountFn]) -> Iterator[Problem]:
     """Declared against derived parameter counts; a calculator failure is reported, not hidden."""
     params = _map(card.get("parameters"))
     declared, declared_active = _count(params.get("total")), _count(params.get("active"))
@@ -485,8 +488,8 @@ def check_parameter_count(card: Mapping, count: Optional[CountFn]) -> Iterator[P
 
 
 def check_card(
-    card: Mapping,
-    benchmarks: Optional[Mapping[str, Mapping]] = None,
+    card: CardData,
+    benchmarks: Optional[Mapping[str, CardData]] = None,
     count: Optional[CountFn] = None,
     today: Optional[datetime.date] = None,
 ) -> list[Problem]:

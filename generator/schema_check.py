@@ -21,7 +21,7 @@ from generator.compiled_schema import compile_validator
 class Problem(NamedTuple):
     """A finding before it is given a file position. ``at_key`` points at the key, not the value."""
 
-    path: tuple
+    path: tuple[Any, ...]
     message: str
     at_key: bool = False
 
@@ -48,7 +48,7 @@ class SchemaChecker:
             if problems:
                 return problems
             # The two validators disagree (e.g. on a format); report the fast one's finding.
-            return [Problem(fast_path(exc.path, data), _fast_message(exc))]
+            return [Problem(fast_path(getattr(exc, "path", None), data), _fast_message(exc))]
 
     def explain(self, data: Any) -> list[Problem]:
         validator = self._detailed()
@@ -58,7 +58,7 @@ class SchemaChecker:
         for error in errors:
             problems.extend(_describe(error, validator))
         # One message per field: the first is the most basic (type before range or form).
-        seen: set = set()
+        seen: set[tuple[Any, ...]] = set()
         unique = []
         for p in problems:
             if p.path not in seen:
@@ -81,12 +81,12 @@ class SchemaChecker:
         return self._slow
 
 
-def integer_paths(schema: Mapping[str, Any]) -> frozenset[tuple]:
+def integer_paths(schema: Mapping[str, Any]) -> frozenset[tuple[Any, ...]]:
     """Paths whose schema allows an integer ('*' stands for any list index), following local $refs."""
     defs = schema.get("$defs", {})
-    found: set[tuple] = set()
+    found: set[tuple[Any, ...]] = set()
 
-    def walk(node: Any, path: tuple, depth: int) -> None:
+    def walk(node: Any, path: tuple[Any, ...], depth: int) -> None:
         if not isinstance(node, Mapping) or depth > 20:
             return
         ref = node.get("$ref")
@@ -105,7 +105,7 @@ def integer_paths(schema: Mapping[str, Any]) -> frozenset[tuple]:
     return frozenset(found)
 
 
-def _has_float_at(node: Any, path: tuple, paths: frozenset[tuple]) -> bool:
+def _has_float_at(node: Any, path: tuple[Any, ...], paths: frozenset[tuple[Any, ...]]) -> bool:
     """Whether a float sits where the schema expects an integer."""
     if isinstance(node, float):
         return path in paths
@@ -116,9 +116,9 @@ def _has_float_at(node: Any, path: tuple, paths: frozenset[tuple]) -> bool:
     return False
 
 
-def fast_path(parts: Any, data: Any) -> tuple:
+def fast_path(parts: Any, data: Any) -> tuple[Any, ...]:
     """fastjsonschema's ``['data', 'a', '0']`` -> ``('a', 0)`` (list indexes come back as text)."""
-    path: list = []
+    path: list[Any] = []
     node = data
     for part in list(parts or [])[1:]:
         key: Any = int(part) if isinstance(node, list) and str(part).isdigit() else part
@@ -134,7 +134,7 @@ def _fast_message(exc: Any) -> str:
     return re.sub(r"^data(\.[\w.\[\]-]*)? ", "", exc.message)
 
 
-def _path(error: Any) -> tuple:
+def _path(error: Any) -> tuple[Any, ...]:
     return tuple(error.absolute_path)
 
 
@@ -166,7 +166,7 @@ def _best_branch(error: Any) -> Any:
     return ranked[0]
 
 
-def _missing_message(name: str, parent_schema: Mapping, validator: Any) -> str:
+def _missing_message(name: str, parent_schema: Mapping[str, Any], validator: Any) -> str:
     sub = parent_schema.get("properties", {}).get(name, {})
     try:
         nullable = validator.evolve(schema=sub).is_valid(None)
@@ -233,11 +233,11 @@ def _describe_value(value: Any) -> str:
     return repr(value)
 
 
-def _message(kind: str, value: Any, error: Any, schema: Mapping) -> str:
+def _message(kind: str, value: Any, error: Any, schema: Mapping[str, Any]) -> str:
     shown = _describe_value(value)
     if kind == "type":
         types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        words = " or ".join(_TYPE_WORDS.get(t, t) for t in types if t != "null")
+        words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in types if t != "null")
         msg = f"must be {words or 'null'}, not {shown}"
         if "null" in types and words:
             msg = f"must be {words} or null, not {shown}"
@@ -290,10 +290,10 @@ def _message(kind: str, value: Any, error: Any, schema: Mapping) -> str:
         return "must not be empty" if error.validator_value == 1 else f"must be at least {error.validator_value} characters"
     if kind == "maxLength":
         return f"is {len(value)} characters long; the limit is {error.validator_value}"
-    return error.message
+    return str(error.message)
 
 
-def _pattern_message(value: Any, schema: Mapping) -> str:
+def _pattern_message(value: Any, schema: Mapping[str, Any]) -> str:
     pattern = schema.get("pattern", "")
     shown = _describe_value(value)
     if pattern.startswith("^[0-9]{4}(-"):
