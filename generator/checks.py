@@ -378,6 +378,10 @@ def check_license(card: CardData) -> Iterator[Problem]:
     spdx, name = lic.get("spdx"), lic.get("name")
     if not isinstance(spdx, str) or not isinstance(name, str):
         return
+    if "modified" in name.lower():
+        yield Problem(("license", "spdx"), f"{spdx} names the unmodified license, but this one is {name!r}: "
+                      "use null (no SPDX id matches a modified license)")
+        return
     for prefix, words in _LICENSE_WORDS:
         if spdx.startswith(prefix):
             if not any(w.lower() in name.lower() for w in words):
