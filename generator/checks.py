@@ -416,11 +416,29 @@ def _strings(node: Any, path: FieldPath) -> Iterator[tuple[FieldPath, str]]:
             yield from _strings(value, path + (i,))
 
 
+def _all_printable(node: Any) -> bool:
+    """The fast common case: every string in the card is printable (no path bookkeeping)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if not item.isprintable():
+                return False
+        elif kind is dict or isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+    return True
+
+
 def check_text(card: CardData) -> Iterator[Problem]:
     """No control, invisible or direction-changing characters in any string (they hide or disguise text)."""
+    if _all_printable(card):
+        return
     for path, text in _strings(card, ()):
-        if text.isprintable() or not text:
-            continue  # the common case, in C
+        if text.isprintable():
+            continue
         allowed = "\n\t" if path and path[-1] in MULTILINE_FIELDS and len(path) == 1 else ""
         for i, char in enumerate(text):
             if char not in allowed and unicodedata.category(char) in _BAD_CATEGORIES:

@@ -33,14 +33,14 @@ class SchemaChecker:
         self.schema = schema
         self._fast = compile_validator(schema)
         self._slow = None
-        self._integer_paths = integer_paths(schema)
+        self._integer_tree = _path_tree(integer_paths(schema))
 
     def check(self, data: Any) -> list[Problem]:
         try:
             self._fast(data)
             # JSON Schema counts 5.0 as an integer; cards must write 5. Such a
             # float sends the card to the detailed validator, whose integer is strict.
-            if not _has_float_at(data, (), self._integer_paths):
+            if not _has_float_at(data, self._integer_tree):
                 return []
             return self.explain(data)
         except fastjsonschema.JsonSchemaException as exc:
@@ -105,14 +105,25 @@ def integer_paths(schema: Mapping[str, Any]) -> frozenset[tuple[Any, ...]]:
     return frozenset(found)
 
 
-def _has_float_at(node: Any, path: tuple[Any, ...], paths: frozenset[tuple[Any, ...]]) -> bool:
-    """Whether a float sits where the schema expects an integer."""
-    if isinstance(node, float):
-        return path in paths
-    if isinstance(node, dict):
-        return any(_has_float_at(v, path + (k,), paths) for k, v in node.items())
-    if isinstance(node, list):
-        return any(_has_float_at(v, path + ("*",), paths) for v in node)
+def _path_tree(paths: frozenset[tuple[Any, ...]]) -> dict[Any, Any]:
+    """The paths as nested dicts; the key None marks the end of a path."""
+    tree: dict[Any, Any] = {}
+    for path in paths:
+        node = tree
+        for part in path:
+            node = node.setdefault(part, {})
+        node[None] = True
+    return tree
+
+
+def _has_float_at(node: Any, tree: dict[Any, Any]) -> bool:
+    """Whether a float sits where the schema expects an integer (walks only those paths)."""
+    if type(node) is float:
+        return None in tree
+    if type(node) is dict:
+        return any(key in node and _has_float_at(node[key], sub) for key, sub in tree.items() if key is not None)
+    if type(node) is list and "*" in tree:
+        return any(_has_float_at(item, tree["*"]) for item in node)
     return False
 
 
