@@ -482,7 +482,8 @@ def check_parameter_count(card: CardData, count: Optional[CountFn]) -> Iterator[
             yield Problem(
                 ("parameters", "total"),
                 f"declared {n(declared)} but the architecture gives {n(derived)} ({_percent(diff)}); "
-                "check the architecture fields, or put parameters the architecture does not describe in parameters.extra",
+                "check the architecture fields, or put parameters the architecture does not describe (a vision tower, "
+                "an MTP module) in parameters.extra; quantization scales (FP8, MXFP4) are not parameters",
             )
     if derived_active > derived:  # cannot happen with the checks above; never publish it if it does
         yield Problem(("parameters", "active"), f"the architecture gives {n(derived_active)} active parameters, more than "
