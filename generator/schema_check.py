@@ -90,8 +90,9 @@ def integer_paths(schema: Mapping[str, Any]) -> frozenset[tuple[Any, ...]]:
         if not isinstance(node, Mapping) or depth > 20:
             return
         ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            walk(defs.get(ref[len("#/$defs/"):]), path, depth + 1)
+        # "#/$defs/x", or the absolute form fastjsonschema.compile() writes into a schema it is given.
+        if isinstance(ref, str) and "#/$defs/" in ref:
+            walk(defs.get(ref.rsplit("#/$defs/", 1)[1]), path, depth + 1)
         types = node.get("type")
         if types == "integer" or (isinstance(types, list) and "integer" in types):
             found.add(path)

@@ -201,3 +201,31 @@ def test_benchmark_catalog_duplicate_id(tmp_path):
     assert [e.format() for e in load_catalog(path).errors] == [
         f"{path}:{line}:9: benchmarks[{before}].id: duplicate benchmark id 'mmlu'"
     ]
+
+
+def test_whole_number_floats_are_found_after_fastjsonschema_rewrote_the_refs():
+    # fastjsonschema.compile() rewrites "$ref": "#/$defs/x" in the schema it is given into an
+    # absolute URI; the float scan must still find every integer field.
+    import copy
+
+    import fastjsonschema
+
+    from generator.schema_check import integer_paths
+
+    schema = copy.deepcopy(card_schema())
+    before = integer_paths(schema)
+    fastjsonschema.compile(schema)
+    assert any(str(node).startswith("https://") for node in _refs(schema))
+    assert integer_paths(schema) == before
+    assert ("architecture", "experts", "active") in before and ("evaluations", "*", "score") not in before
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
