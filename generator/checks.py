@@ -1,31 +1,60 @@
 """Cross-field checks on one card: the contradictions a schema cannot express.
 
-Pure functions over the card mapping. Each check guards its own types, so it
-can run even when the schema found other problems, and yields ``Problem``s
-(path + message) that the caller turns into located errors.
+Pure functions over the card mapping. They run even when the schema found
+other problems, so each check reads its fields through ``_count`` and friends:
+a value of the wrong type, or one outside the range the schema allows (0 heads,
+a 401-digit total), reads as unknown here, and only the schema's message is
+shown for it. Each check yields ``Problem``s (path + message) that the caller
+turns into located errors.
 """
 
 from __future__ import annotations
 
 import calendar
+import datetime
 import difflib
 import re
+import unicodedata
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any, Callable, Iterator, Optional
 
+from generator.calc.params import count_parameters, moe_layer_count
 from generator.schema_check import Problem
+
+CardData = Mapping[str, Any]
+FieldPath = tuple[Any, ...]  # a field path: mapping keys and list indexes
 
 ARCH = ("architecture",)
 ATT = ("architecture", "attention")
 EXP = ("architecture", "experts")
-PARAM_TOLERANCE = 0.01  # declared vs derived total parameters
+WINDOW = ATT + ("sliding_window",)
+PARAM_TOLERANCE = Fraction(1, 100)  # declared vs derived total parameters
+# Publishers round active counts and some leave out the embeddings and the output
+# head: in the registry, GLM-4.5's 32B is 2.6% and DeepSeek-V2-Lite's 2.4B 2.1% under
+# the derived count without the input embedding (and 4.9% / 9.8% under the count with it).
+ACTIVE_SHORTFALL = Fraction(10, 100)
+# Far above every bound in the schema; anything larger is the schema's to report.
+_HUGE = 10**18
+FIRST_RELEASE_YEAR = 2015  # earlier than any model the registry covers (the Transformer is from 2017)
+CUTOFF_YEARS = 10  # a knowledge cutoff more than this many years before the release is a typo
+EVALUATION_YEARS = 1  # a score dated more than this many years before the release is a typo
 
 
 def _int(value: Any) -> Optional[int]:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """An integer the checks can compute with, else None (floats, booleans, absurd sizes)."""
+    if isinstance(value, int) and not isinstance(value, bool) and -_HUGE <= value <= _HUGE:
+        return value
+    return None
 
 
-def _map(value: Any) -> Mapping:
+def _count(value: Any, least: int = 1) -> Optional[int]:
+    """A count the schema accepts the form of (``least`` or more), else None."""
+    number = _int(value)
+    return number if number is not None and number >= least else None
+
+
+def _map(value: Any) -> CardData:
     return value if isinstance(value, Mapping) else {}
 
 
@@ -34,27 +63,35 @@ def n(value: int) -> str:
     return f"{value:,}"
 
 
-def check_parameters(card: Mapping) -> Iterator[Problem]:
+def check_parameters(card: CardData) -> Iterator[Problem]:
     params = _map(card.get("parameters"))
     arch = _map(card.get("architecture"))
-    total, active = _int(params.get("total")), _int(params.get("active"))
-    if total is not None and active is not None and active > total:
+    total, active = _count(params.get("total")), _count(params.get("active"))
+    kind = arch.get("type")
+    if kind == "dense" and total is not None and active is not None and active != total:
+        # One mistake, one message: this one also covers active > total.
+        yield Problem(
+            ("parameters", "active"),
+            f"a dense model uses every parameter per token: active must be null or equal to total ({n(total)}), got {n(active)}",
+        )
+    elif total is not None and active is not None and active > total:
         yield Problem(
             ("parameters", "active"),
             f"active parameters ({n(active)}) exceed total parameters ({n(total)}); "
             "active counts the parameters used per token, so it cannot be larger (are the two swapped?)",
         )
-    kind = arch.get("type")
     if kind == "moe" and "active" in params and params.get("active") is None:
         yield Problem(("parameters", "active"), "required for MoE models (architecture.type is moe): give the parameters used per token")
-    if kind == "dense" and total is not None and active is not None and active != total:
+    extra = _count(params.get("extra"), least=0)
+    if extra is not None and total is not None and extra > total:
         yield Problem(
-            ("parameters", "active"),
-            f"a dense model uses every parameter per token: active must be null or equal to total ({n(total)}), got {n(active)}",
+            ("parameters", "extra"),
+            f"{n(extra)} parameters outside the architecture are more than the total of {n(total)}; "
+            "extra is the part of parameters.total that the architecture does not describe",
         )
 
 
-def check_experts(card: Mapping) -> Iterator[Problem]:
+def check_experts(card: CardData) -> Iterator[Problem]:
     arch = _map(card.get("architecture"))
     kind, experts = arch.get("type"), arch.get("experts")
     if kind == "moe" and "experts" in arch and experts is None:
@@ -63,15 +100,39 @@ def check_experts(card: Mapping) -> Iterator[Problem]:
         yield Problem(EXP, "architecture.type is dense but experts is filled in: set type: moe, or experts: null", at_key=True)
     if not isinstance(experts, Mapping):
         return
-    total, active = _int(experts.get("total")), _int(experts.get("active"))
+    total, active = _count(experts.get("total")), _count(experts.get("active"))
     if total is not None and active is not None and active > total:
         yield Problem(EXP + ("active",), f"{active} active experts per token exceed the {total} routed experts")
-    shared = _int(experts.get("shared"))
+    shared = _count(experts.get("shared"), least=0)
     if shared == 0 and experts.get("shared_intermediate_size") is not None:
         yield Problem(EXP + ("shared_intermediate_size",), "is set but shared is 0: with no shared experts it must be null")
-    first, layers = _int(experts.get("first_dense_layers")), _int(arch.get("layers"))
+    if shared and "shared_intermediate_size" in experts and experts.get("shared_intermediate_size") is None:
+        yield Problem(
+            EXP + ("shared_intermediate_size",),
+            f"is null but there {'is 1 shared expert' if shared == 1 else f'are {shared} shared experts'}: "
+            "give the inner width of one shared expert (null means there are none)",
+            at_key=True,
+        )
+    if shared == 0 and experts.get("shared_expert_gate") is True:
+        yield Problem(EXP + ("shared_expert_gate",), "is true but shared is 0: with no shared expert there is nothing to gate; set false")
+    layers = _count(arch.get("layers"))
+    first, step = _count(experts.get("first_dense_layers"), least=0), _count(experts.get("interleave_step"))
     if first is not None and layers is not None and first >= layers:
         yield Problem(EXP + ("first_dense_layers",), f"{first} dense layers leave no MoE layer in a {layers}-layer model")
+    elif layers is not None and first is not None and step is not None and kind == "moe":
+        moe_layers = moe_layer_count(layers, first, step)
+        if moe_layers == 0:
+            yield Problem(
+                EXP + ("interleave_step",),
+                f"a {layers}-layer model with {first} first dense layers and interleave_step {step} has no MoE layer "
+                "(layer i is MoE when (i - first_dense_layers) % step == step - 1)",
+            )
+        elif moe_layers == layers and arch.get("intermediate_size") is not None:
+            yield Problem(
+                ARCH + ("intermediate_size",),
+                f"is set but all {layers} layers are MoE (first_dense_layers 0, interleave_step 1): with no dense "
+                "layer it must be null (the experts' width is experts.intermediate_size)",
+            )
 
 
 def structure_for(heads: int, kv: int) -> str:
@@ -83,12 +144,14 @@ def structure_for(heads: int, kv: int) -> str:
     return "GQA"
 
 
-def check_attention(card: Mapping) -> Iterator[Problem]:
+def check_attention(card: CardData) -> Iterator[Problem]:
     arch = _map(card.get("architecture"))
     att = _map(arch.get("attention"))
-    heads, kv = _int(att.get("heads")), _int(att.get("kv_heads"))
+    heads, kv = _count(att.get("heads")), _count(att.get("kv_heads"))
     structure = att.get("structure")
-    if heads is not None and kv is not None:
+    if structure == "MLA":
+        yield from _check_mla(att, heads, kv)
+    elif heads is not None and kv is not None:
         if kv > heads:
             yield Problem(ATT + ("kv_heads",), f"{kv} KV heads is more than the {heads} query heads")
         elif heads % kv:
@@ -102,19 +165,75 @@ def check_attention(card: Mapping) -> Iterator[Problem]:
                     f"{structure} means {rule}, but there are {kv} KV heads for {heads} query heads: that is {fits}",
                 )
     mla = att.get("mla")
-    if structure == "MLA" and "mla" in att and mla is None:
-        yield Problem(ATT + ("mla",), "structure is MLA, so the mla block (ranks and head widths) must be filled in", at_key=True)
     if structure is not None and structure != "MLA" and isinstance(mla, Mapping):
         yield Problem(ATT + ("mla",), f"the mla block only applies to structure MLA (structure is {structure}); set mla: null", at_key=True)
-    if structure == "MLA" and att.get("fused_qkv") is True:
-        yield Problem(ATT + ("fused_qkv",), "MLA projects queries and the key/value latent separately, so there is "
-                      "no fused QKV matrix; set fused_qkv: false or null", at_key=True)
-    hidden = _int(arch.get("hidden_size"))
+    hidden = _count(arch.get("hidden_size"))
     if structure != "MLA" and "head_dim" in att and att.get("head_dim") is None and hidden and heads and hidden % heads:
         yield Problem(
             ATT + ("head_dim",),
             f"null means hidden_size / heads, but {hidden} is not divisible by {heads} heads: give head_dim from config.json",
         )
+    yield from _check_window(card, arch, att)
+
+
+def _check_mla(att: CardData, heads: Optional[int], kv: Optional[int]) -> Iterator[Problem]:
+    mla = att.get("mla")
+    if "mla" in att and mla is None:
+        yield Problem(ATT + ("mla",), "structure is MLA, so the mla block (ranks and head widths) must be filled in", at_key=True)
+    if att.get("fused_qkv") is True:
+        yield Problem(ATT + ("fused_qkv",), "MLA projects queries and the key/value latent separately, so there is "
+                      "no fused QKV matrix; set fused_qkv: false or null", at_key=True)
+    if att.get("head_dim") is not None:
+        yield Problem(ATT + ("head_dim",), "MLA heads take their widths from the mla block (qk_nope_head_dim, "
+                      "qk_rope_head_dim, v_head_dim): set head_dim: null")
+    if heads is not None and kv is not None and kv != heads:
+        yield Problem(ATT + ("kv_heads",), f"MLA expands the key/value latent to every query head: kv_heads must "
+                      f"equal heads ({heads}) or be null, got {kv}")
+    if isinstance(att.get("sliding_window"), Mapping):
+        yield Problem(WINDOW, "no MLA model uses local attention, and the KV cache has no formula for it: "
+                      "set sliding_window: null", at_key=True)
+    rope = _count(_map(mla).get("qk_rope_head_dim"))
+    if rope is not None and rope % 2:
+        yield Problem(ATT + ("mla", "qk_rope_head_dim"), f"rotary dimensions come in pairs, so it must be even, got {rope}")
+
+
+def _check_window(card: CardData, arch: CardData, att: CardData) -> Iterator[Problem]:
+    window = att.get("sliding_window")
+    if not isinstance(window, Mapping):
+        return
+    size = _count(window.get("size"))
+    context, positions = _count(card.get("context_length")), _count(arch.get("max_position_embeddings"))
+    if size is not None and context is not None and size > context:
+        yield Problem(WINDOW + ("size",), f"a window of {n(size)} tokens is longer than the context_length of {n(context)} tokens")
+    elif size is not None and positions is not None and size > positions:
+        yield Problem(WINDOW + ("size",), f"a window of {n(size)} tokens is longer than max_position_embeddings ({n(positions)})")
+    pattern = window.get("pattern")
+    if not isinstance(pattern, str) or not re.fullmatch(r"[LG]+", pattern):
+        return
+    if "L" not in pattern:
+        yield Problem(WINDOW + ("pattern",), f"{pattern!r} has no local (L) layer, so no layer uses the window: "
+                      "set sliding_window: null, or mark the local layers with L")
+    layers = _count(arch.get("layers"))
+    if layers is not None and len(pattern) > layers:
+        yield Problem(WINDOW + ("pattern",), f"the pattern has {len(pattern)} letters but the model has {layers} layers "
+                      "(it repeats from the first layer, so it is at most one letter per layer)")
+
+
+def check_norms(card: CardData) -> Iterator[Problem]:
+    arch = _map(card.get("architecture"))
+    norm = arch.get("normalization")
+    if norm is not None and _count(arch.get("norms_per_layer"), least=0) == 0:
+        yield Problem(ARCH + ("norms_per_layer",), f"is 0 but normalization is {norm}: give the norms in each block "
+                      "(2 for pre-norm), or set normalization: null")
+    if "normalization" in arch and norm is None and arch.get("norm_bias") is True:
+        yield Problem(ARCH + ("norm_bias",), "is true but normalization is null: a norm bias needs a norm "
+                      "(give normalization, or set norm_bias: null)")
+
+
+def check_status(card: CardData) -> Iterator[Problem]:
+    if card.get("status") == "unreleased" and card.get("open_weights") is True:
+        yield Problem(("open_weights",), "is true but status is unreleased: weights cannot be downloaded before "
+                      "the release (set open_weights: false, or the status)")
 
 
 _DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")
@@ -130,7 +249,13 @@ def parse_partial_date(text: Any) -> Optional[tuple[int, ...]]:
     return tuple(int(g) for g in m.groups() if g is not None)
 
 
-def _date_fields(card: Mapping) -> Iterator[tuple[tuple, Any]]:
+def _after(date: tuple[int, ...], other: tuple[int, ...]) -> bool:
+    """Whether ``date`` is later than ``other`` at the coarser precision (2024-12 is not after 2024)."""
+    k = min(len(date), len(other))
+    return date[:k] > other[:k]
+
+
+def _date_fields(card: CardData) -> Iterator[tuple[FieldPath, Any]]:
     yield ("release_date",), card.get("release_date")
     yield ("knowledge_cutoff",), card.get("knowledge_cutoff")
     evals = card.get("evaluations")
@@ -139,7 +264,14 @@ def _date_fields(card: Mapping) -> Iterator[tuple[tuple, Any]]:
             yield ("evaluations", i, "date"), _map(item).get("date")
 
 
-def check_dates(card: Mapping) -> Iterator[Problem]:
+def today_utc() -> datetime.date:
+    return datetime.datetime.now(datetime.timezone.utc).date()
+
+
+def check_dates(card: CardData, today: Optional[datetime.date] = None) -> Iterator[Problem]:
+    """Calendar dates, their order, and dates in the future (after ``today``, default: today in UTC)."""
+    now = today or today_utc()
+    now_parts = (now.year, now.month, now.day)
     for path, text in _date_fields(card):
         parts = parse_partial_date(text)
         if parts and len(parts) == 3 and 1 <= parts[1] <= 12:
@@ -147,20 +279,44 @@ def check_dates(card: Mapping) -> Iterator[Problem]:
             if not 1 <= parts[2] <= last:
                 month = calendar.month_name[parts[1]]
                 yield Problem(path, f"{text} is not a calendar date: {month} {parts[0]} has {last} days")
-    cutoff, release = parse_partial_date(card.get("knowledge_cutoff")), parse_partial_date(card.get("release_date"))
+                continue
+        if parts and _after(parts, now_parts):
+            yield Problem(path, f"{text} is in the future")
+    release_text, cutoff_text = card.get("release_date"), card.get("knowledge_cutoff")
+    release, cutoff = parse_partial_date(release_text), parse_partial_date(cutoff_text)
+    if release and release[0] < FIRST_RELEASE_YEAR:
+        yield Problem(("release_date",), f"{release_text} is before {FIRST_RELEASE_YEAR}, earlier than any model "
+                      "this registry covers (the Transformer was published in 2017)")
     if cutoff and release:
-        # Compare at the coarser precision: 2024-12 is not after 2024.
-        k = min(len(cutoff), len(release))
-        if cutoff[:k] > release[:k]:
-            yield Problem(
-                ("knowledge_cutoff",),
-                f"the knowledge cutoff {card['knowledge_cutoff']} is after the release date {card['release_date']}",
-            )
-
-
-def check_evaluations(card: Mapping, benchmarks: Optional[Mapping[str, Mapping]]) -> Iterator[Problem]:
+        if _after(cutoff, release):
+            yield Problem(("knowledge_cutoff",), f"the knowledge cutoff {cutoff_text} is after the release date {release_text}")
+        elif cutoff[0] < release[0] - CUTOFF_YEARS:
+            yield Problem(("knowledge_cutoff",), f"the knowledge cutoff {cutoff_text} is more than {CUTOFF_YEARS} years "
+                          f"before the release date {release_text}")
     evals = card.get("evaluations")
-    if benchmarks is None or not isinstance(evals, list):
+    if release and isinstance(evals, list):
+        for i, item in enumerate(evals):
+            text = _map(item).get("date")
+            parts = parse_partial_date(text)
+            if parts and parts[0] < release[0] - EVALUATION_YEARS:
+                yield Problem(("evaluations", i, "date"), f"{text} is more than a year before the model's release "
+                              f"date {release_text}: a score is published with the model or after it")
+
+
+def check_evaluations(card: CardData, benchmarks: Optional[Mapping[str, CardData]]) -> Iterator[Problem]:
+    evals = card.get("evaluations")
+    if not isinstance(evals, list):
+        return
+    first: dict[str, int] = {}
+    for i, item in enumerate(evals):
+        bench = _map(item).get("benchmark")
+        if isinstance(bench, str):
+            if bench in first:
+                yield Problem(("evaluations", i, "benchmark"), f"{bench!r} is already given in evaluations[{first[bench]}]: "
+                              "give each benchmark once")
+            else:
+                first[bench] = i
+    if benchmarks is None:
         return
     for i, item in enumerate(evals):
         item = _map(item)
@@ -178,55 +334,204 @@ def check_evaluations(card: Mapping, benchmarks: Optional[Mapping[str, Mapping]]
             continue
         score, scale = item.get("score"), _map(entry.get("scale"))
         lo, hi = scale.get("min"), scale.get("max")
-        if isinstance(score, (int, float)) and not isinstance(score, bool) and lo is not None and hi is not None:
+        if isinstance(score, (int, float)) and not isinstance(score, bool) and abs(score) <= _HUGE and lo is not None and hi is not None:
             if not lo <= score <= hi:
                 yield Problem(("evaluations", i, "score"), f"{score} is outside {entry.get('name', bench)}'s scale {lo} to {hi}")
 
 
-CountFn = Callable[[Mapping], Any]
+def check_sources(card: CardData) -> Iterator[Problem]:
+    sources = card.get("sources")
+    if not isinstance(sources, list):
+        return
+    first: dict[str, int] = {}
+    for i, item in enumerate(sources):
+        url = _map(item).get("url")
+        if not isinstance(url, str):
+            continue
+        if url in first:
+            yield Problem(("sources", i, "url"), f"the same URL as sources[{first[url]}]: list each source once")
+        else:
+            first[url] = i
 
 
-def parameter_counter() -> Optional[CountFn]:
-    """The calculator's ``count_parameters`` when it is available (it is optional here)."""
-    try:
-        from generator.calc.params import count_parameters
-    except ImportError:
-        return None
+# Words a license's name contains when it is the license its SPDX id names (by id prefix).
+_LICENSE_WORDS = (
+    ("Apache-", ("Apache",)),
+    ("MIT", ("MIT",)),
+    ("BSD-", ("BSD",)),
+    ("ISC", ("ISC",)),
+    ("Unlicense", ("Unlicense",)),
+    ("BSL-", ("Boost",)),
+    ("MPL-", ("Mozilla", "MPL")),
+    ("GPL-", ("GPL", "General Public")),
+    ("LGPL-", ("LGPL", "Lesser General Public")),
+    ("AGPL-", ("AGPL", "Affero")),
+    ("CC0-", ("CC0", "Creative Commons Zero")),
+    ("CC-BY", ("Creative Commons", "CC BY", "CC-BY")),
+    ("BigScience-", ("RAIL",)),
+    ("CreativeML-", ("RAIL",)),
+    ("CDLA-", ("CDLA", "Community Data License")),
+)
+
+
+def check_license(card: CardData) -> Iterator[Problem]:
+    lic = _map(card.get("license"))
+    spdx, name = lic.get("spdx"), lic.get("name")
+    if not isinstance(spdx, str) or not isinstance(name, str):
+        return
+    if "modified" in name.lower():
+        yield Problem(("license", "spdx"), f"{spdx} names the unmodified license, but this one is {name!r}: "
+                      "use null (no SPDX id matches a modified license)")
+        return
+    for prefix, words in _LICENSE_WORDS:
+        if spdx.startswith(prefix):
+            if not any(w.lower() in name.lower() for w in words):
+                yield Problem(("license", "spdx"), f"{spdx} does not match the license name {name!r}: "
+                              "give the SPDX id of that license, or null when it has none")
+            return
+
+
+# Characters that are invisible, change the text direction or are not text
+# (categories Cc, Cf, Cs, Co, Zl, Zp). Line breaks and tabs are allowed only
+# in the Markdown fields.
+_BAD_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Co", "Zl", "Zp"))
+MULTILINE_FIELDS = frozenset(("description", "notes"))
+
+
+def _character_name(char: str) -> str:
+    named = {"\n": "a line break", "\t": "a tab", "\r": "a carriage return", "\0": "a NUL character"}
+    if char in named:
+        return f"{named[char]} (U+{ord(char):04X})"
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X} ({name})" if name else f"U+{ord(char):04X}"
+
+
+def _strings(node: Any, path: FieldPath) -> Iterator[tuple[FieldPath, str]]:
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _strings(value, path + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _strings(value, path + (i,))
+
+
+def _all_printable(node: Any) -> bool:
+    """The fast common case: every string in the card is printable (no path bookkeeping)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if not item.isprintable():
+                return False
+        elif kind is dict or isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+    return True
+
+
+def check_text(card: CardData) -> Iterator[Problem]:
+    """No control, invisible or direction-changing characters in any string (they hide or disguise text)."""
+    if _all_printable(card):
+        return
+    for path, text in _strings(card, ()):
+        if text.isprintable():
+            continue
+        allowed = "\n\t" if path and path[-1] in MULTILINE_FIELDS and len(path) == 1 else ""
+        for i, char in enumerate(text):
+            if char not in allowed and unicodedata.category(char) in _BAD_CATEGORIES:
+                yield Problem(path, f"contains {_character_name(char)} at character {i + 1}: control, invisible "
+                              "and direction-changing characters are not allowed in card text")
+                break
+
+
+CountFn = Callable[[CardData], Any]
+
+
+def parameter_counter() -> CountFn:
+    """The calculator's exact parameter count (validate.py passes it to ``check_card``)."""
     return count_parameters
 
 
-def check_parameter_count(card: Mapping, count: Optional[CountFn]) -> Iterator[Problem]:
-    declared = _int(_map(card.get("parameters")).get("total"))
-    if count is None or declared is None:
+def _percent(diff: Fraction) -> str:
+    return f"{float(diff * 100):+.1f}%"
+
+
+def check_parameter_count(card: CardData, count: Optional[CountFn]) -> Iterator[Problem]:
+    """Declared against derived parameter counts; a calculator failure is reported, not hidden."""
+    params = _map(card.get("parameters"))
+    declared, declared_active = _count(params.get("total")), _count(params.get("active"))
+    if count is None or (declared is None and declared_active is None):
         return
     try:
         result = count(card)
-    except Exception:  # a calculator bug must not hide the other findings
+    except Exception as exc:  # any calculator failure becomes a located error, never a crash or silence
+        yield Problem(("parameters", "total"), f"could not derive the parameter count: {type(exc).__name__}: {exc} "
+                      "(a calculator bug; please report it with this card)")
         return
-    derived = _int(getattr(result, "total", None))
-    if not derived:
+    if result is None:  # a field the count needs is null
         return
-    diff = (declared - derived) / derived
-    if abs(diff) > PARAM_TOLERANCE:
+    derived, derived_active = _int(result.total), _int(result.active)
+    if not derived or derived_active is None:
+        return
+    if declared is not None:
+        diff = Fraction(declared - derived, derived)
+        if abs(diff) > PARAM_TOLERANCE:
+            yield Problem(
+                ("parameters", "total"),
+                f"declared {n(declared)} but the architecture gives {n(derived)} ({_percent(diff)}); "
+                "check the architecture fields, or put parameters the architecture does not describe (a vision tower, "
+                "an MTP module) in parameters.extra; quantization scales (FP8, MXFP4) are not parameters",
+            )
+    if derived_active > derived:  # cannot happen with the checks above; never publish it if it does
+        yield Problem(("parameters", "active"), f"the architecture gives {n(derived_active)} active parameters, more than "
+                      f"its {n(derived)} total (a calculator bug; please report it with this card)")
+        return
+    kind = _map(card.get("architecture")).get("type")
+    if kind != "moe" or declared_active is None:
+        return
+    if Fraction(declared_active - derived_active, derived_active) > PARAM_TOLERANCE:
+        diff = Fraction(declared_active - derived_active, derived_active)
         yield Problem(
-            ("parameters", "total"),
-            f"declared {n(declared)} but the architecture gives {n(derived)} ({diff * 100:+.1f}%); "
-            "check the architecture fields, or put parameters the architecture does not describe in parameters.extra",
+            ("parameters", "active"),
+            f"declared {n(declared_active)} but the architecture uses {n(derived_active)} parameters per token "
+            f"({_percent(diff)}); check experts.active and the expert sizes",
         )
+    else:
+        floor = _int(result.active_excluding_input_embedding) or derived_active
+        diff = Fraction(declared_active - floor, floor)
+        if diff < -ACTIVE_SHORTFALL:
+            yield Problem(
+                ("parameters", "active"),
+                f"declared {n(declared_active)} but the architecture uses {n(floor)} parameters per token even "
+                f"without the input embedding ({_percent(diff)}); check experts.active and the expert sizes",
+            )
 
 
 def check_card(
-    card: Mapping,
-    benchmarks: Optional[Mapping[str, Mapping]] = None,
+    card: CardData,
+    benchmarks: Optional[Mapping[str, CardData]] = None,
     count: Optional[CountFn] = None,
+    today: Optional[datetime.date] = None,
 ) -> list[Problem]:
-    """Every cross-field problem in one card; ``count`` (the calculator) only runs when nothing else is wrong."""
+    """Every cross-field problem in one card; ``count`` (the calculator) only runs when nothing else is wrong.
+
+    ``today`` (default: today in UTC) is the date after which a date is in the future.
+    """
     problems: list[Problem] = []
     problems.extend(check_parameters(card))
     problems.extend(check_experts(card))
     problems.extend(check_attention(card))
-    problems.extend(check_dates(card))
+    problems.extend(check_norms(card))
+    problems.extend(check_status(card))
+    problems.extend(check_dates(card, today))
     problems.extend(check_evaluations(card, benchmarks))
+    problems.extend(check_sources(card))
+    problems.extend(check_license(card))
+    problems.extend(check_text(card))
     if not problems:  # a self-contradicting architecture makes the derived count noise
         problems.extend(check_parameter_count(card, count))
     return problems

@@ -23,7 +23,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from generator.benchmarks import Catalog, load_catalog
 from generator.calc.catalogs import catalog_errors
-from generator.card import Card, schema_text_paths, text_path_predicate
+from generator.card import Card
 from generator.checks import check_card, parameter_counter
 from generator.errors import CardError
 from generator.load import Loaded, load_file
@@ -139,12 +139,12 @@ class CardValidator:
     def __init__(self, schema: Optional[Mapping[str, Any]] = None, catalog: Optional[Catalog] = None) -> None:
         self.schema = schema if schema is not None else card_schema()
         self.checker = SchemaChecker(self.schema)
-        self.keep_text = text_path_predicate(schema_text_paths(self.schema))
         self.catalog = catalog if catalog is not None else load_catalog()
         self.count = parameter_counter()
 
     def validate(self, target: Target) -> tuple[Optional[Card], list[CardError], Optional[Loaded]]:
-        loaded = load_file(target.path, target.display, keep_text=self.keep_text)
+        # Plain YAML 1.2, as editors and the published schema read it: a bare 2024 is an integer.
+        loaded = load_file(target.path, target.display)
         if loaded.data is None or loaded.errors:
             return None, list(loaded.errors), loaded
         data = loaded.data
