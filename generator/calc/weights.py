@@ -24,6 +24,7 @@ against a reference that walks every layer and every tensor one at a time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Mapping, NamedTuple
 
 from generator.calc.tensors import Inventory, Matrix
@@ -34,19 +35,34 @@ def use_more_bits(i_layer: int, n_layers: int) -> bool:
     return i_layer < n_layers // 8 or i_layer >= 7 * n_layers // 8 or (i_layer - n_layers // 8) % 3 == 2
 
 
-class LayerLayout(NamedTuple):
-    """What a per-layer rule may look at: the layer index's place in the stack and card-level flags."""
+class RuleContext(NamedTuple):
+    """What a rule condition looks at besides the layer index (as in llama_tensor_get_type)."""
 
     n_layers: int
-    first_dense: int  # dense blocks before the first MoE block
-    step: int  # then one MoE block every `step` layers
-    n_moe: int
     gqa_ge_4: bool  # heads / kv_heads >= 4 (llama.cpp: n_gqa() >= 4)
     n_experts: int
 
+
+class LayerLayout(NamedTuple):
+    """Which layers hold MoE blocks, and the rule context: all a per-layer rule outcome depends on.
+
+    Flat (no nested tuple): it is part of a memo key looked up for every tensor.
+    """
+
+    n_layers: int
+    gqa_ge_4: bool
+    n_experts: int
+    first_dense: int  # dense blocks before the first MoE block
+    step: int  # then one MoE block every `step` layers
+    n_moe: int
+
     @classmethod
     def of(cls, inv: Inventory) -> LayerLayout:
-        return cls(inv.n_layers, inv.first_dense, inv.step, inv.n_moe, inv.gqa_ge_4, inv.n_experts)
+        return cls(inv.n_layers, inv.gqa_ge_4, inv.n_experts, inv.first_dense, inv.step, inv.n_moe)
+
+    @property
+    def context(self) -> RuleContext:
+        return RuleContext(self.n_layers, self.gqa_ge_4, self.n_experts)
 
     def is_moe(self, i_layer: int) -> bool:
         """MoE blocks sit at layers first_dense + step - 1 + k * step, k < n_moe (params.moe_layer_count)."""
@@ -63,20 +79,20 @@ class LayerLayout(NamedTuple):
 
 
 # The conditions a rule may test (schema/quantizations.yaml), as llama_tensor_get_type tests them.
-CONDITIONS: dict[str, Callable[[int, LayerLayout], bool]] = {
-    "always": lambda i, lay: True,
-    "more_bits": lambda i, lay: use_more_bits(i, lay.n_layers),
-    "first_eighth": lambda i, lay: i < lay.n_layers // 8,
-    "first_sixteenth": lambda i, lay: i < lay.n_layers // 16,
-    "first_two": lambda i, lay: i < 2,
-    "gqa_ge_4": lambda i, lay: lay.gqa_ge_4,
-    "experts_eq_8": lambda i, lay: lay.n_experts == 8,
-    "experts_ge_4": lambda i, lay: lay.n_experts >= 4,
-    "layers_eq_80": lambda i, lay: lay.n_layers == 80,
+CONDITIONS: dict[str, Callable[[int, RuleContext], bool]] = {
+    "always": lambda i, c: True,
+    "more_bits": lambda i, c: use_more_bits(i, c.n_layers),
+    "first_eighth": lambda i, c: i < c.n_layers // 8,
+    "first_sixteenth": lambda i, c: i < c.n_layers // 16,
+    "first_two": lambda i, c: i < 2,
+    "gqa_ge_4": lambda i, c: c.gqa_ge_4,
+    "experts_eq_8": lambda i, c: c.n_experts == 8,
+    "experts_ge_4": lambda i, c: c.n_experts >= 4,
+    "layers_eq_80": lambda i, c: c.n_layers == 80,
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StorageType:
     """A tensor type of the catalog: ``block_bytes`` bytes per block of ``block_weights`` weights."""
 
@@ -93,13 +109,40 @@ class StorageType:
         return elements * t.block_bytes // t.block_weights
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rule:
     when: tuple[str, ...]  # conditions (CONDITIONS); the rule applies when any holds
     type: StorageType
 
-    def applies(self, i_layer: int, layout: LayerLayout) -> bool:
-        return any(CONDITIONS[c](i_layer, layout) for c in self.when)
+    def applies(self, i_layer: int, context: RuleContext) -> bool:
+        return any(CONDITIONS[c](i_layer, context) for c in self.when)
+
+
+@lru_cache(maxsize=4096)
+def rule_outcome(rules: tuple[Rule, ...], context: RuleContext) -> tuple[StorageType | None, ...]:
+    """Per layer index, the type of the first rule that applies (None: no rule, the base type).
+
+    Keyed by value, so quantizations with the same rule list (and a rebuilt catalog) share it.
+    """
+    return tuple(next((r.type for r in rules if r.applies(i, context)), None) for i in range(context.n_layers))
+
+
+class Tensor(NamedTuple):
+    """A Matrix of the inventory as the quantizer sees it: one tensor, its role, how many layers hold it."""
+
+    role: str  # Matrix.role, with token_embd renamed "embedding" or (tied) "output"
+    routed: bool
+    ne0: int  # row length (input width)
+    elements: int
+    layers: str  # Matrix.layers: "global", "all", "dense" or "moe"
+    instances: int  # how many layers hold it (1 for "global")
+
+    @classmethod
+    def of(cls, m: Matrix, inv: Inventory) -> Tensor:
+        role = m.role
+        if role == "token_embd":
+            role = "output" if inv.tied else "embedding"
+        return cls(role, m.routed, m.ne0, m.ne0 * m.out * m.copies, m.layers, inv.layer_count(m.layers))
 
 
 # Roles stored at one type on every layer (no per-layer rules); token_embd is "embedding",
@@ -136,23 +179,23 @@ class CompiledQuant:
         found = self._memo.get(key)
         if found is None:
             base = self.base_type(routed)
+            by_layer = rule_outcome(self.rules[role], layout.context)
             counts: dict[StorageType, int] = {}
             for i_layer in layout.layers(which):
-                t = next((r.type for r in self.rules[role] if r.applies(i_layer, layout)), base)
+                t = by_layer[i_layer] or base
                 counts[t] = counts.get(t, 0) + 1
             found = self._memo[key] = tuple(counts.items())
         return found
 
-    def matrix_bytes(self, m: Matrix, role: str, layout: LayerLayout, copies_per_model: int) -> int:
-        """Bytes of Matrix ``m`` (stored as ``role``) over the ``copies_per_model`` layers that hold it."""
-        elements = m.ne0 * m.out * m.copies
-        simple = self.simple.get(role)
+    def tensor_bytes(self, t: Tensor, layout: LayerLayout) -> int:
+        """Bytes of ``t`` in all the layers that hold it."""
+        simple = self.simple.get(t.role)
         if simple is not None:
-            return simple.tensor_bytes(m.ne0, elements) * copies_per_model
-        if role not in self.rules or m.layers == "global":  # tensors outside the blocks take no per-layer rule
-            return self.base_type(m.routed).tensor_bytes(m.ne0, elements) * copies_per_model
-        return sum(t.tensor_bytes(m.ne0, elements) * n
-                   for t, n in self.layer_types(role, m.routed, layout, m.layers))
+            return simple.tensor_bytes(t.ne0, t.elements) * t.instances
+        if t.role not in self.rules or t.layers == "global":  # tensors outside the blocks take no per-layer rule
+            return self.base_type(t.routed).tensor_bytes(t.ne0, t.elements) * t.instances
+        return sum(st.tensor_bytes(t.ne0, t.elements) * n
+                   for st, n in self.layer_types(t.role, t.routed, layout, t.layers))
 
 
 def compile_quant(quant: Mapping[str, Any], types: Mapping[str, tuple[int, int]],
@@ -205,26 +248,28 @@ class WeightColumns(NamedTuple):
 
 def weight_bytes(inv: Inventory, quant: CompiledQuant, extra_params: int) -> WeightBytes:
     """Bytes of every weight of ``inv`` at one quantization (all experts resident)."""
-    layout = LayerLayout.of(inv)
-    total = routed = embedding = 0
-    for m in inv.matrices:
-        role = m.role
-        if role == "token_embd":
-            role = "output" if inv.tied else "embedding"
-        b = quant.matrix_bytes(m, role, layout, inv.layer_count(m.layers))
-        total += b
-        if m.routed:
-            routed += b
-        elif role == "embedding":
-            embedding += b
-    extra = extra_params * quant.extra_bytes_per_param
-    return WeightBytes(total + extra, routed, embedding, extra)
+    return _weight_bytes([Tensor.of(m, inv) for m in inv.matrices], LayerLayout.of(inv), quant, extra_params)
 
 
 def weight_columns(inv: Inventory, quants: tuple[CompiledQuant, ...], extra_params: int) -> WeightColumns:
     """weight_bytes() at every quantization of ``quants``, as columns."""
-    rows = [weight_bytes(inv, q, extra_params) for q in quants]
-    return WeightColumns(*(list(column) for column in zip(*rows))) if rows else WeightColumns([], [], [], [])
+    tensors = [Tensor.of(m, inv) for m in inv.matrices]
+    layout = LayerLayout.of(inv)
+    rows = [_weight_bytes(tensors, layout, q, extra_params) for q in quants]
+    return WeightColumns(*(list(column) for column in zip(*rows, strict=True))) if rows else WeightColumns([], [], [], [])
+
+
+def _weight_bytes(tensors: list[Tensor], layout: LayerLayout, quant: CompiledQuant, extra_params: int) -> WeightBytes:
+    total = routed = embedding = 0
+    for t in tensors:
+        b = quant.tensor_bytes(t, layout)
+        total += b
+        if t.routed:
+            routed += b
+        elif t.role == "embedding":
+            embedding += b
+    extra = extra_params * quant.extra_bytes_per_param
+    return WeightBytes(total + extra, routed, embedding, extra)
 
 
 # --- Compatibility: the names calc/__init__.py and memory.py called before this module was
