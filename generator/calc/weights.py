@@ -8,15 +8,19 @@ linear matrices and ``routed_experts`` for the experts of MoE layers. GGUF mixes
 different type on some layers, e.g. attn_v.weight and ffn_down on the layers that
 ``use_more_bits(i_layer, n_layers)`` picks. The catalog writes each of those branches
 as a rule of its role: ``{when: <condition or list of conditions>, type: <type>}``;
-the first rule whose condition holds for the layer wins, else the base type.
+the first rule whose condition holds for the layer wins, else the base type. For
+example Q4_K_M's attn_v list reads: 8 experts -> Q8_0, else use_more_bits -> Q6_K, else
+80 layers -> Q5_K, else the default Q4_K (the attn_v.weight branch of that function).
 
 One tensor costs ``elements * block_bytes // block_weights`` bytes at its type. In GGUF
 a tensor whose rows (``ne0``, the input width) are not a whole number of blocks cannot
 use a block type; llama.cpp then stores it at a fallback type (``gguf_shape_fallback``).
 
-Memoised: which type a rule list gives each layer depends only on the rule list and
-the card's layer layout (layer count, which layers hold MoE blocks, three card-level
-flags), not on tensor widths; each quantization keeps that outcome per layout.
+Memoised, because a catalog prices thousands of cards of a few dozen layer layouts:
+which type a rule list gives each layer depends only on the rule list, the layer count
+and two card-level facts (rule_outcome, cached by value); how many layers of a tensor's
+kind (all, dense, MoE) get each type depends on that and the MoE layout
+(CompiledQuant.layer_types, cached per quantization). Neither depends on tensor widths.
 tests/calc/test_calc_weights_reference.py is the specification: it checks this module
 against a reference that walks every layer and every tensor one at a time.
 """
