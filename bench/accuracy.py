@@ -11,23 +11,18 @@ quantization means the predicted tensor bytes are exact.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # this checkout's generator/ and tests/, installed or not
 
 from generator.calc.catalogs import load_catalogs  # noqa: E402
 from generator.calc.memory import weight_bytes  # noqa: E402
 from generator.calc.params import count_parameters  # noqa: E402
 from generator.calc.tensors import inventory  # noqa: E402
 from generator.importers.hf import card_draft  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "tests" / "calc"))
-from calc_refmodels import real_file_cards, real_file_sizes  # noqa: E402
-
-REF = ROOT / "tests" / "calc" / "refdata"
+from tests.calc.calc_refmodels import gguf_sizes, real_file_cards, real_file_sizes, reference_models  # noqa: E402
 
 
 def main() -> int:
@@ -35,25 +30,23 @@ def main() -> int:
     cards = {}
     exact = 0
     print(f"{'model':<28}{'published':>18}{'derived':>18}{'diff':>6}{'active (ref)':>16}{'active':>16}")
-    for path in sorted(REF.glob("*.json")):
-        if path.name == "gguf_sizes.json":
-            continue
-        m = json.loads(path.read_text())
-        card = card_draft(m["config"], "ref/" + path.stem)
-        cards[path.stem] = card
+    for m in reference_models():
+        stem = m["_file"]
+        card = card_draft(m["config"], "ref/" + stem)
+        cards[stem] = card
         pc = count_parameters(card)
         want = m.get("parameters_text_only") or m["parameters_true"]
         ref_act = (m.get("active_parameters_computed") or {}).get("including_input_embedding")
         ok = pc.total == want and (ref_act is None or ref_act == pc.active)
         exact += ok
-        print(f"{path.stem:<28}{want:>18,}{pc.total:>18,}{pc.total - want:>6}"
+        print(f"{stem:<28}{want:>18,}{pc.total:>18,}{pc.total - want:>6}"
               f"{(f'{ref_act:,}' if ref_act else '-'):>16}{(f'{pc.active:,}' if ref_act else '-'):>16}")
     total = len(cards)
     print(f"exact: {exact}/{total}")
     print()
-    sizes = json.loads((REF / "gguf_sizes.json").read_text())
+    sizes = gguf_sizes()
     stems = [Path(e["reference_model_file"].split(" ")[0]).stem for e in sizes["exact"]]
-    files = [(e["file"], e["quant"], e["bytes"], cards[stem], stem) for e, stem in zip(sizes["exact"], stems)]
+    files = [(e["file"], e["quant"], e["bytes"], cards[stem], stem) for e, stem in zip(sizes["exact"], stems, strict=True)]
     more = real_file_sizes()
     cards.update(real_file_cards())  # the tests' own reading of the data file: one rule for both
     files += [(e["file"], e["quant"], e["bytes"], cards[e["model"]], e.get("group", e["model"])) for e in more["files"]]

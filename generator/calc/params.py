@@ -73,7 +73,7 @@ def head_dim_of(arch: Mapping[str, Any]) -> int:
 
 
 def _attention_params(arch: Mapping[str, Any], hidden: int) -> dict[str, int]:
-    att = arch.get("attention")
+    att: Mapping[str, Any] = _need(arch, "attention")
     heads = int(_need(att, "heads"))
     qkv_bias = bool(_need(att, "qkv_bias"))
     out_bias = bool(_need(att, "output_bias"))

@@ -23,46 +23,38 @@ class GpuPlan(NamedTuple):
     usable_bytes: int
     room: int  # usable bytes left for the model after the per-device overhead
     bandwidth: int
-    entry: dict  # the GPU's fields of a ``hardware`` entry; hardware._entry() copies it per card
+    entry: dict[str, Any]  # the GPU's fields of a ``hardware`` entry; hardware._entry() copies it per card
 
 
 class Plan(NamedTuple):
-    quants: tuple[Mapping[str, Any], ...]
-    ids: tuple[str, ...]
-    compiled: tuple[CompiledQuant, ...]
-    default_types: tuple[tuple[int, int], ...]  # (block_weights, block_bytes) of types.default, per quant
-    # Per quant, the storage type that stands for every parameter of a card known only by its
-    # declared count; None where no single type does (MXFP4 stores only routed experts in FP4).
+    ids: tuple[str, ...]  # catalog quantization ids, in catalog order
+    # Per quant, the storage type (block_weights, block_bytes) that stands for every parameter of
+    # a card known only by its declared count; None where no single type does (MXFP4 stores
+    # only routed experts in FP4).
     declared_types: tuple[tuple[int, int] | None, ...]
-    training: tuple[CompiledQuant, ...]  # BF16 and QLoRA NF4 (training.TRAINING_QUANTS)
     gpus: tuple[GpuPlan, ...]
     kv_types: dict[str, tuple[int, int]]
-    weight_quants: tuple[CompiledQuant, ...]  # compiled + training, the order derive() asks weight bytes in
-    weight_table: QuantTable  # weight_quants arranged for weights.weight_bytes_all (rule masks included)
-    weight_rows: tuple[dict, ...]  # per quantization, its "weights" entry less weights_bytes (copied per card)
+    # The catalog quantizations, then the training storage types (training.TRAINING_QUANTS:
+    # BF16, QLoRA NF4): the order derive() asks weight bytes in.
+    weight_quants: tuple[CompiledQuant, ...]
+    weight_table: QuantTable  # weight_quants, for weights.weight_bytes_all (compatibility name)
+    weight_rows: tuple[dict[str, Any], ...]  # per quantization, its "weights" entry less weights_bytes (copied per card)
 
 
 def build_plan(catalogs: Catalogs) -> Plan:
     qs = catalogs.quantizations
     types, fallback = catalogs.tensor_types, catalogs.shape_fallback
-    interned: dict = {}
-    compiled = tuple(compile_quant(q, types, fallback, interned) for q in qs)
-    training = tuple(compile_quant(q, types, fallback, interned) for q in TRAINING_QUANTS)
-    weight_quants = compiled + training
+    weight_quants = tuple(compile_quant(q, types, fallback) for q in (*qs, *TRAINING_QUANTS))
     return Plan(
-        quants=qs,
         ids=tuple(q["id"] for q in qs),
-        compiled=compiled,
-        default_types=tuple(catalogs.tensor_types[q["types"]["default"]] for q in qs),
-        declared_types=tuple(_declared_type(q, catalogs.tensor_types) for q in qs),
-        training=training,
+        declared_types=tuple(_declared_type(q, types) for q in qs),
         gpus=tuple(
             _gpu_plan(g["id"], g["name"], int(g["memory_bytes"]), usable_bytes(g), int(g["bandwidth_bytes_per_s"]))
             for g in catalogs.gpus
         ),
-        kv_types={k: catalogs.tensor_types[t] for k, t in catalogs.kv_dtypes.items()},
+        kv_types={k: types[t] for k, t in catalogs.kv_dtypes.items()},
         weight_quants=weight_quants,
-        weight_table=QuantTable(weight_quants, fallback, types),
+        weight_table=QuantTable(weight_quants),
         weight_rows=tuple(
             {"quantization": q["id"], "name": q["name"], "bits_per_weight": q["bits_per_weight"], "weights_bytes": None}
             for q in qs

@@ -8,7 +8,6 @@ every needed field is present. Totals agree with params.py (a test checks it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, Mapping, NamedTuple
 
 from generator.calc.params import head_dim_of, moe_layer_count
@@ -56,21 +55,15 @@ class Inventory:
         return self.n_dense if which == "dense" else self.n_moe
 
 
-# Matrix(...) goes through NamedTuple's Python-level __new__; the inventory is built for
-# every card, so its entries are made by tuple.__new__ directly (C level, the same Matrix).
-# Every call passes all six fields, routed included.
-_matrix = partial(tuple.__new__, Matrix)
-
-
 def _mlp(h: int, inner: int, gated: bool, bias: bool, copies: int, layers: str, routed: bool) -> list[Matrix]:
     out = []
     if gated:
-        out.append(_matrix(("ffn_gate", h, inner, copies, layers, routed)))
-    out.append(_matrix(("ffn_up", h, inner, copies, layers, routed)))
-    out.append(_matrix(("ffn_down", inner, h, copies, layers, routed)))
+        out.append(Matrix("ffn_gate", h, inner, copies, layers, routed))
+    out.append(Matrix("ffn_up", h, inner, copies, layers, routed))
+    out.append(Matrix("ffn_down", inner, h, copies, layers, routed))
     if bias:
         width = (2 * inner if gated else inner) + h
-        out.append(_matrix(("one_d", 1, width, copies, layers, routed)))
+        out.append(Matrix("one_d", 1, width, copies, layers, routed))
     return out
 
 
@@ -84,14 +77,14 @@ def inventory(card: Mapping[str, Any]) -> Inventory:
     gated = arch["mlp"] == "gated"
     mlp_bias = bool(arch["mlp_bias"])
     heads = int(att["heads"])
-    m: list[Matrix] = [_matrix(("token_embd", h, V, 1, "global", False))]
+    m: list[Matrix] = [Matrix("token_embd", h, V, 1, "global", False)]
     if not tied:
-        m.append(_matrix(("output", h, V, 1, "global", False)))
+        m.append(Matrix("output", h, V, 1, "global", False))
     if arch["position_embedding"] == "learned":
-        m.append(_matrix(("one_d", h, int(arch["max_position_embeddings"]), 1, "global", False)))
+        m.append(Matrix("one_d", h, int(arch["max_position_embeddings"]), 1, "global", False))
     norm_w = h * (2 if arch.get("norm_bias") else 1)
-    m.append(_matrix(("one_d", 1, norm_w * int(arch["norms_per_layer"]), 1, "all", False)))
-    m.append(_matrix(("one_d", 1, norm_w, 1, "global", False)))  # final norm
+    m.append(Matrix("one_d", 1, norm_w * int(arch["norms_per_layer"]), 1, "all", False))
+    m.append(Matrix("one_d", 1, norm_w, 1, "global", False))  # final norm
     qkv_bias = bool(att["qkv_bias"])
     out_bias = bool(att["output_bias"])
     if att["structure"] == "MLA":
@@ -101,18 +94,18 @@ def inventory(card: Mapping[str, Any]) -> Inventory:
         kvr, vd = int(mla["kv_lora_rank"]), int(mla["v_head_dim"])
         q_out = heads * (nope + rope)
         if mla.get("q_lora_rank") is None:
-            m.append(_matrix(("attn_other", h, q_out, 1, "all", False)))
+            m.append(Matrix("attn_other", h, q_out, 1, "all", False))
         else:
             qr = int(mla["q_lora_rank"])
-            m.append(_matrix(("attn_other", h, qr, 1, "all", False)))
-            m.append(_matrix(("attn_other", qr, q_out, 1, "all", False)))
-            m.append(_matrix(("one_d", 1, qr + (qr if qkv_bias else 0), 1, "all", False)))
-        m.append(_matrix(("attn_other", h, kvr + rope, 1, "all", False)))
-        m.append(_matrix(("one_d", 1, kvr + (kvr + rope if qkv_bias else 0), 1, "all", False)))
-        m.append(_matrix(("attn_other", kvr, kv_heads * (nope + vd), 1, "all", False)))
-        m.append(_matrix(("attn_output", heads * vd, h, 1, "all", False)))
+            m.append(Matrix("attn_other", h, qr, 1, "all", False))
+            m.append(Matrix("attn_other", qr, q_out, 1, "all", False))
+            m.append(Matrix("one_d", 1, qr + (qr if qkv_bias else 0), 1, "all", False))
+        m.append(Matrix("attn_other", h, kvr + rope, 1, "all", False))
+        m.append(Matrix("one_d", 1, kvr + (kvr + rope if qkv_bias else 0), 1, "all", False))
+        m.append(Matrix("attn_other", kvr, kv_heads * (nope + vd), 1, "all", False))
+        m.append(Matrix("attn_output", heads * vd, h, 1, "all", False))
         if out_bias:
-            m.append(_matrix(("one_d", 1, h, 1, "all", False)))
+            m.append(Matrix("one_d", 1, h, 1, "all", False))
         kv_heads_eff = kv_heads
     else:
         kv_heads_eff = int(att["kv_heads"])
@@ -121,21 +114,21 @@ def inventory(card: Mapping[str, Any]) -> Inventory:
         if att.get("fused_qkv"):
             # One matrix as the checkpoint stores it (llama.cpp attn_qkv): same weights, but
             # one tensor for the quantizer's rules and one module for LoRA.
-            m.append(_matrix(("attn_qkv", h, qw + 2 * kvw, 1, "all", False)))
+            m.append(Matrix("attn_qkv", h, qw + 2 * kvw, 1, "all", False))
         else:
-            m.append(_matrix(("attn_q", h, qw, 1, "all", False)))
-            m.append(_matrix(("attn_k", h, kvw, 1, "all", False)))
-            m.append(_matrix(("attn_v", h, kvw, 1, "all", False)))
-        m.append(_matrix(("attn_output", qw, h, 1, "all", False)))
+            m.append(Matrix("attn_q", h, qw, 1, "all", False))
+            m.append(Matrix("attn_k", h, kvw, 1, "all", False))
+            m.append(Matrix("attn_v", h, kvw, 1, "all", False))
+        m.append(Matrix("attn_output", qw, h, 1, "all", False))
         vec = (qw + 2 * kvw if qkv_bias else 0) + (h if out_bias else 0)
         if att["qk_norm"] == "head":
             vec += 2 * hd
         elif att["qk_norm"] == "full":
             vec += qw + kvw
         if vec:
-            m.append(_matrix(("one_d", 1, vec, 1, "all", False)))
+            m.append(Matrix("one_d", 1, vec, 1, "all", False))
     if att.get("sinks"):
-        m.append(_matrix(("one_d", 1, heads, 1, "all", False)))
+        m.append(Matrix("one_d", 1, heads, 1, "all", False))
 
     exp = arch.get("experts") if arch.get("type") == "moe" else None
     if exp:
@@ -147,10 +140,10 @@ def inventory(card: Mapping[str, Any]) -> Inventory:
         if S:
             m += _mlp(h, int(exp["shared_intermediate_size"]), gated, mlp_bias, S, "moe", False)
             if exp.get("shared_expert_gate"):
-                m.append(_matrix(("router", h, 1, 1, "moe", False)))
-        m.append(_matrix(("router", h, E, 1, "moe", False)))
+                m.append(Matrix("router", h, 1, 1, "moe", False))
+        m.append(Matrix("router", h, E, 1, "moe", False))
         if exp.get("router_bias"):
-            m.append(_matrix(("one_d", 1, E, 1, "moe", False)))
+            m.append(Matrix("one_d", 1, E, 1, "moe", False))
     else:
         E = A = 0
         fd, step, n_moe = L, 1, 0

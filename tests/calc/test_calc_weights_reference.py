@@ -1,19 +1,18 @@
 """Weight bytes against a plain reference: every layer, every tensor, one at a time.
 
-The calculator sums tensors in slots and evaluates llama.cpp's per-layer rules on
-bit masks (weights.py). This reference does neither: it walks layer i = 0..n-1,
-decides each tensor's type by testing the rule conditions on i directly (as
-llama.cpp's quantizer does), applies the GGUF shape fallback per tensor and floors
-each tensor's bytes on its own. It reads the catalog's quantization entries
-as written (not the compiled form). The two must agree exactly on every card shape,
-including shapes that are not whole blocks and MoE stacks with dense layers between.
+This is the specification of generator/calc/weights.py. The calculator prices a tensor
+once for all the layers that hold it and memoises which type llama.cpp's per-layer rules
+give each layer. This reference does neither: it walks layer i = 0..n-1, decides each
+tensor's type by testing the rule conditions on i directly (as llama.cpp's quantizer,
+llama_tensor_get_type, does), applies the GGUF shape fallback per tensor and floors each
+tensor's bytes on its own. It reads the catalog's quantization entries as written (not
+the compiled form). The two must agree exactly on every card shape, including shapes
+that are not whole blocks and MoE stacks with dense layers between.
 """
 
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 from typing import Any, Mapping
 
 import pytest
@@ -22,11 +21,9 @@ from calc_refmodels import reference_models
 from generator.calc import derive
 from generator.calc.catalogs import load_catalogs
 from generator.calc.memory import weight_bytes
+from generator.calc.samples import odd_shape_card, synthetic_card
 from generator.calc.tensors import inventory
 from generator.importers.hf import card_draft
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from calc_bench import synthetic_card  # noqa: E402
 
 SIMPLE_ROLES = ("one_d", "router", "output", "embedding")
 
@@ -112,30 +109,9 @@ def reference_bytes(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs)
 
 
 def _odd_cards(count: int) -> list[dict]:
-    """Synthetic cards with shapes that are not whole blocks, biases, learned positions, odd depths."""
+    """Shapes that are not whole blocks, biases, learned positions, odd depths (samples.odd_shape_card)."""
     rng = random.Random(7)
-    cards = []
-    for i in range(count):
-        c = synthetic_card(rng, i)
-        a = c["architecture"]
-        a["hidden_size"] = rng.choice([1000, 2880, 1600, 4000, 96, 1088, 4096])
-        a["intermediate_size"] = rng.choice([a["hidden_size"] * 3, 5000, 11008, 2880, 1000])
-        a["attention"]["head_dim"] = rng.choice([None, 64, 80, 96, 100, 256])
-        a["position_embedding"] = rng.choice(["rope", "learned"])
-        a["norm_bias"] = rng.random() < 0.3
-        a["mlp_bias"] = rng.random() < 0.3
-        a["mlp"] = rng.choice(["gated", "plain"])
-        a["layers"] = rng.choice([1, 2, 3, 7, 8, 16, 61, 80, 95, rng.randint(1, 170)])
-        if a["attention"]["structure"] != "MLA":
-            a["attention"]["fused_qkv"] = rng.random() < 0.3  # one attn_qkv tensor (Phi-3, GPT-2)
-        if a["experts"]:
-            a["experts"]["total"] = rng.choice([4, 8, 16, 128])
-            a["experts"]["intermediate_size"] = rng.choice([1000, 2880, 1408, 768])
-            a["experts"]["router_bias"] = rng.random() < 0.5
-            a["experts"]["shared_expert_gate"] = rng.random() < 0.5
-        c["parameters"]["extra"] = rng.choice([0, 0, 123456789])
-        cards.append(c)
-    return cards
+    return [odd_shape_card(rng, i) for i in range(count)]
 
 
 @pytest.fixture(scope="module")
@@ -199,9 +175,7 @@ def test_weight_bytes_parts_equal_the_reference(catalogs):
 
 
 def test_huge_and_deep_cards_equal_the_reference(catalogs):
-    # Weight bytes are summed as packed 64-bit fields (generator/calc/packed.py); a card whose
-    # bytes could pass 2**64 must switch to wider fields, not wrap. Layer counts beyond the
-    # precomputed rule masks (RULE_TABLE_LAYERS) evaluate the rules per card.
+    # Bytes past 2**64 (no fixed-width arithmetic may wrap) and deep stacks (200 layers).
     rng = random.Random(11)
     huge = synthetic_card(rng, 0)
     huge["architecture"].update(hidden_size=2**31, intermediate_size=2**32, vocab_size=2**31, layers=3)
