@@ -106,7 +106,7 @@ from generator.calc.tables import (
 )
 from generator.calc.tensors import inventory
 from generator.calc.training import TRAIN_SEQ, training_memory
-from generator.calc.weights import group, weight_bytes_all
+from generator.calc.weights import weight_columns
 
 if TYPE_CHECKING:
     from generator.calc.plan import GpuPlan
@@ -207,9 +207,8 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     active_weights: list[int | None]
     train_wbs: list[int] = []
     if inv is not None:
-        ct = group(inv)
         # Catalog quantizations, then the training storage types (BF16, QLoRA NF4).
-        wb = weight_bytes_all(ct, plan.weight_table, catalogs.tensor_types, extra)
+        wb = weight_columns(inv, plan.weight_quants, extra)
         n_q = len(ids)
         known = list(wb.total[:n_q])
         weights = list(known)

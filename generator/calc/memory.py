@@ -10,7 +10,7 @@ from typing import Any, Mapping, NamedTuple, Sequence
 from generator.calc.catalogs import Catalogs
 from generator.calc.params import head_dim_of
 from generator.calc.tensors import Inventory
-from generator.calc.weights import QuantTable, WeightBytes, compile_quant, group, weight_bytes_all
+from generator.calc import weights
 
 # Stated runtime assumptions (see methodology): llama.cpp's default micro-batch
 # (--ubatch-size 512), F32 activations, flash attention (no context x context
@@ -21,15 +21,13 @@ ACTIVATION_BYTES = 4
 OVERHEAD_BYTES = 500_000_000
 
 
-def weight_bytes(inv: Inventory, quant: Mapping[str, Any], catalogs: Catalogs, extra_params: int) -> WeightBytes:
+def weight_bytes(inv: Inventory, quant: Mapping[str, Any], catalogs: Catalogs, extra_params: int) -> weights.WeightBytes:
     """Bytes of every weight at a quantization, tensor by tensor (all experts resident).
 
     One quantization; ``derive`` computes all of a catalog's at once (generator.calc.weights).
     """
-    types, fallback = catalogs.tensor_types, catalogs.shape_fallback
-    # No precomputed rule masks for a single call: the rules are evaluated for this card.
-    table = QuantTable((compile_quant(quant, types, fallback),), fallback, types, rule_table=False)
-    return WeightBytes(*(column[0] for column in weight_bytes_all(group(inv), table, types, extra_params)))
+    compiled = weights.compile_quant(quant, catalogs.tensor_types, catalogs.shape_fallback)
+    return weights.weight_bytes(inv, compiled, extra_params)
 
 
 class KVGroup(NamedTuple):

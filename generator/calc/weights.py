@@ -274,26 +274,3 @@ def _weight_bytes(tensors: list[Tensor], layout: LayerLayout, quant: CompiledQua
             embedding += b
     extra = extra_params * quant.extra_bytes_per_param
     return WeightBytes(total + extra, routed, embedding, extra)
-
-
-# --- Compatibility: the names calc/__init__.py and memory.py called before this module was
-# rewritten. Those files belong to another change; once they call weight_columns() /
-# weight_bytes() directly, this block goes.
-
-def group(inv: Inventory) -> Inventory:
-    """Compatibility: weight_bytes_all() takes the inventory itself."""
-    return inv
-
-
-class QuantTable(NamedTuple):
-    """Compatibility: compiled quantizations in order (the other fields are unused)."""
-
-    quants: tuple[CompiledQuant, ...]
-    fallback: Mapping[str, str] | None = None
-    types: Mapping[str, tuple[int, int]] | None = None
-    rule_table: bool = True
-
-
-def weight_bytes_all(inv: Inventory, table: QuantTable, types: object, extra_params: int) -> WeightColumns:
-    """Compatibility: weight_columns(inv, table.quants, extra_params)."""
-    return weight_columns(inv, table.quants, extra_params)
