@@ -57,9 +57,13 @@ def schema_text_paths(schema: Mapping[str, Any]) -> frozenset[tuple]:
 
 
 def text_path_predicate(paths: frozenset[tuple]):
+    """``keep_text(path)``: is ``path`` one of ``paths`` (any list index matching '*')?"""
+    last_keys = frozenset(p[-1] for p in paths if p)
+
     def keep_text(path: tuple) -> bool:
+        # The loader asks for every number: most are rejected by their last key alone.
+        if not path or ("*" if isinstance(path[-1], int) else path[-1]) not in last_keys:
+            return False
         return tuple("*" if isinstance(p, int) else p for p in path) in paths
 
-    # The loader's fast reject: a path can only match when its last key is one of these.
-    keep_text.last_keys = frozenset(p[-1] for p in paths if p)  # type: ignore[attr-defined]
     return keep_text
