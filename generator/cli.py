@@ -12,6 +12,7 @@ import importlib
 import os
 import sys
 import traceback
+from types import ModuleType
 from typing import Sequence
 
 from generator import __version__
@@ -20,7 +21,7 @@ from generator import __version__
 COMMAND_MODULES = ("validate", "new", "calc", "import_hf", "build")
 
 
-def _load_commands():
+def _load_commands() -> list[ModuleType]:
     mods = []
     for name in COMMAND_MODULES:
         try:

@@ -155,7 +155,7 @@ def gather(paths: Iterable[Path | str]) -> tuple[list[Target], list[str]]:
             usage.append(f"{given_path}: no such file or directory")
     unique = []
     seen: set[str] = set()
-    for t, key in zip(targets, keys):
+    for t, key in zip(targets, keys, strict=True):
         key = os.path.normcase(key)
         if key not in seen:
             seen.add(key)

@@ -51,8 +51,8 @@ def test_errors_in_several_files_all_reported(tmp_path, capsys):
     lines = out.splitlines()
     kv_line = 1 + _card("meta/a").splitlines().index("    kv_heads: 8")
     assert f"{reg}/meta/a.yaml:{kv_line}:15: architecture.attention.kv_heads: 12 does not divide 32 query heads" in lines
-    assert any(l.startswith(f"{reg}/meta/b.yaml:") and "unknown key 'layerz' (did you mean 'layers'?)" in l for l in lines)
-    assert any(l.startswith(f"{reg}/meta/b.yaml:") and "architecture.layers: required key is missing" in l for l in lines)
+    assert any(x.startswith(f"{reg}/meta/b.yaml:") and "unknown key 'layerz' (did you mean 'layers'?)" in x for x in lines)
+    assert any(x.startswith(f"{reg}/meta/b.yaml:") and "architecture.layers: required key is missing" in x for x in lines)
     status_line = 1 + _card("meta/c").splitlines().index("status: released")
     assert (f"{reg}/meta/c.yaml:{status_line + 1}:1: status: duplicate key 'status' (first defined on line {status_line}); "
             "YAML would silently keep only the last value") in lines
@@ -212,7 +212,7 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_subprocess_default_registry_and_no_traceback(tmp_path):
-    reg = _registry(tmp_path, ("meta/a", _card("meta/a")), ("meta/b", "- not\n- a mapping\n"))
+    _registry(tmp_path, ("meta/a", _card("meta/a")), ("meta/b", "- not\n- a mapping\n"))
     (tmp_path / "registry" / "meta" / "c.yaml").write_bytes(b"name: \xff\xfe\n")
     proc = _run("validate", cwd=tmp_path)  # default PATH is registry/ in the working directory
     assert proc.returncode == 1
