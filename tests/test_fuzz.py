@@ -1,0 +1,45 @@
+"""Mutation fuzzing of `llmcards validate` over the real registry cards (seeded, a fixed number of mutants).
+
+The mutations and the promises checked are described in tests/fuzz_cards.py;
+`python bench/fuzz.py --mutants N --seed S` runs the same fuzzer for longer.
+"""
+
+from __future__ import annotations
+
+import fuzz_cards
+import pytest
+
+# About 40 ms per mutant: 150 mutants keep this test to a few seconds.
+MUTANTS = 150
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_every_mutant_gets_located_errors_or_builds(tmp_path, seed):
+    summary = fuzz_cards.run(seed, MUTANTS // 2, tmp_path)
+    assert summary.runs >= MUTANTS // 2 - 5  # a few values PyYAML cannot write are skipped
+    assert summary.failures == []
+    # The mix reaches both outcomes and every format (so the checks above ran on each).
+    assert summary.accepted > 0 and summary.rejected > 0
+    assert set(summary.by_format) == {"text", "json", "github"}
+
+
+def test_every_text_mutation_runs_in_the_first_mutants():
+    names = [m.description for m in fuzz_cards.mutants(1, 2 * len(fuzz_cards.TEXT_MUTATIONS), fuzz_cards.real_cards())]
+    assert {n.removeprefix("text ") for n in names if n.startswith("text ")} == set(fuzz_cards.TEXT_MUTATIONS)
+
+
+def test_the_output_checks_catch_broken_promises():
+    """The checker itself: each broken promise below must be reported."""
+    path = "reg/meta/x.yaml"
+    good = f"{path}:3:5: status: bad\n"
+    assert fuzz_cards.check_output("text", path, 1, good, "1 card checked, 1 error in 1 file\n") == []
+    assert fuzz_cards.check_output("text", path, 1, f"{path}: (top level): no line\n", "")
+    assert fuzz_cards.check_output("text", path, 1, good + "status: split line\n", "")
+    assert fuzz_cards.check_output("text", path, 0, good, "")
+    assert fuzz_cards.check_output("text", path, 1, "", "llmcards validate: internal error (ZeroDivisionError)")
+    assert fuzz_cards.check_output("text", path, 2, "", "")
+    assert fuzz_cards.check_output("text", path, 1, f"{path}:1:1: x: \udcff\n", "")
+    assert fuzz_cards.check_output("json", path, 1, '[{"file": "reg/meta/x.yaml", "line": 0}]', "")
+    assert fuzz_cards.check_output("json", path, 1, '[{"file": "other.yaml", "line": 3}]', "")
+    assert fuzz_cards.check_output("github", path, 1, f"::error file={path}::msg\n", "")
+    assert fuzz_cards.check_output("github", path, 1, "::error file=reg/meta/x.yaml,line=2,col=1::msg\n", "") == []
