@@ -36,7 +36,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         summary = fuzz_cards.run(args.seed, args.mutants, Path(tmp))
     elapsed = time.perf_counter() - start
-    print(f"seed {args.seed}: {summary.runs} runs in {elapsed:.1f} s "
+    print(f"seed {args.seed}: {summary.mutants} mutants, {summary.runs} validate runs in {elapsed:.1f} s "
           f"({', '.join(f'{k} {v}' for k, v in sorted(summary.by_format.items()))})")
     print(f"  accepted {summary.accepted} (build steps passed: {summary.built}), rejected {summary.rejected}")
     print(f"  broken promises: {len(summary.failures)}")

@@ -242,6 +242,7 @@ def load_file_text(text: str) -> dict[str, Any]:
 
 @dataclass
 class Summary:
+    mutants: int = 0
     runs: int = 0
     accepted: int = 0
     rejected: int = 0
@@ -328,10 +329,24 @@ def _catalogs(load: Callable[[], Any]) -> Any:
     return _CATALOGS[0]
 
 
+def _validate(fmt: str, path: Path) -> tuple[int, str, str]:
+    """``llmcards validate --format FMT PATH`` in this process: exit code, stdout, stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            rc = main(["validate", "--format", fmt, str(path)])
+    except BaseException as exc:  # SystemExit included: validate must return, not exit
+        rc = -1
+        err.write("Traceback (from the fuzzer)\n" + "".join(traceback.format_exception(exc)))
+    return rc, out.getvalue(), err.getvalue()
+
+
 def run(seed: int, count: int, workdir: Path, cards: list[tuple[str, str]] | None = None) -> Summary:
-    """Validate ``count`` mutants (formats: text 60%, json 25%, github 15%); see the module docstring."""
+    """Validate ``count`` mutants and check every promise (see the module docstring).
+
+    ``runs`` counts validate runs: two per mutant (text, then json or github in turn).
+    """
     cards = cards or real_cards()
-    rng = random.Random(seed + 1)
     summary = Summary()
     for n, mutant in enumerate(mutants(seed, count, cards)):
         folder = workdir / f"m{n}"
@@ -339,17 +354,18 @@ def run(seed: int, count: int, workdir: Path, cards: list[tuple[str, str]] | Non
         path = folder / org / f"{model}.yaml"
         path.parent.mkdir(parents=True)
         path.write_bytes(mutant.content)
-        fmt = rng.choices(["text", "json", "github"], weights=[60, 25, 15])[0]
-        out, err = io.StringIO(), io.StringIO()
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                rc = main(["validate", "--format", fmt, str(path)])
-        except BaseException as exc:  # SystemExit included: validate must return, not exit
-            rc = -1
-            err.write("Traceback (from the fuzzer)\n" + "".join(traceback.format_exception(exc)))
-        summary.runs += 1
-        summary.by_format[fmt] = summary.by_format.get(fmt, 0) + 1
-        problems = check_output(fmt, str(path), rc, out.getvalue(), err.getvalue())
+        summary.mutants += 1
+        # Every mutant in the text format, and in json or github in turn.
+        problems: list[str] = []
+        outcomes = set()
+        for fmt in ("text", "json" if (n // 2) % 2 == 0 else "github"):
+            rc, out, err = _validate(fmt, path)
+            summary.runs += 1
+            summary.by_format[fmt] = summary.by_format.get(fmt, 0) + 1
+            problems += [f"{fmt}: {p}" for p in check_output(fmt, str(path), rc, out, err)]
+            outcomes.add(rc)
+        if len(outcomes) > 1:
+            problems.append(f"exit codes differ between formats: {sorted(outcomes)}")
         if rc == 0:
             summary.accepted += 1
             try:
@@ -359,6 +375,6 @@ def run(seed: int, count: int, workdir: Path, cards: list[tuple[str, str]] | Non
                 problems.append(f"accepted, then the build step failed: {type(exc).__name__}: {str(exc)[:200]}")
         else:
             summary.rejected += 1
-        summary.failures += [f"seed {seed} mutant {n} ({mutant.card_id}, {mutant.description}, {fmt}): {p}" for p in problems]
+        summary.failures += [f"seed {seed} mutant {n} ({mutant.card_id}, {mutant.description}): {p}" for p in problems]
         shutil.rmtree(folder)
     return summary
