@@ -400,7 +400,10 @@ def validate_paths(
 
     ``jobs`` > 1 spreads the cards over that many worker processes (None: one
     per CPU when there are enough cards, see ``default_jobs``); ``Report.mode``
-    and ``Report.workers`` say what ran. With ``keep_cards=False`` the report's
+    and ``Report.workers`` say what ran. The workers are started the way
+    multiprocessing's "forkserver"/"spawn" methods start them, so a script that
+    asks for them must keep its top-level code under ``if __name__ == "__main__":``
+    (the ``llmcards`` command, ``python -m generator`` and pytest do). With ``keep_cards=False`` the report's
     ``cards`` list stays empty and each card's data and position map are dropped
     as soon as it is checked (the CLI only needs the errors; memory stays flat).
     """
