@@ -28,7 +28,7 @@ import shutil
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import yaml
 
@@ -346,9 +346,13 @@ def run(seed: int, count: int, workdir: Path, cards: list[tuple[str, str]] | Non
 
     ``runs`` counts validate runs: two per mutant (text, then json or github in turn).
     """
-    cards = cards or real_cards()
+    return run_mutants(mutants(seed, count, cards or real_cards()), workdir, label=f"seed {seed} ")
+
+
+def run_mutants(mutants: Iterable[Mutant], workdir: Path, label: str = "") -> Summary:
+    """Validate each mutant (text, then json or github) and check every promise."""
     summary = Summary()
-    for n, mutant in enumerate(mutants(seed, count, cards)):
+    for n, mutant in enumerate(mutants):
         folder = workdir / f"m{n}"
         org, model = mutant.card_id.split("/")
         path = folder / org / f"{model}.yaml"
@@ -375,6 +379,6 @@ def run(seed: int, count: int, workdir: Path, cards: list[tuple[str, str]] | Non
                 problems.append(f"accepted, then the build step failed: {type(exc).__name__}: {str(exc)[:200]}")
         else:
             summary.rejected += 1
-        summary.failures += [f"seed {seed} mutant {n} ({mutant.card_id}, {mutant.description}): {p}" for p in problems]
+        summary.failures += [f"{label}mutant {n} ({mutant.card_id}, {mutant.description}): {p}" for p in problems]
         shutil.rmtree(folder)
     return summary

@@ -42,3 +42,28 @@ def test_the_output_checks_catch_broken_promises():
     assert fuzz_cards.check_output("json", path, 1, '[{"file": "other.yaml", "line": 3}]', "")
     assert fuzz_cards.check_output("github", path, 1, f"::error file={path}::msg\n", "")
     assert fuzz_cards.check_output("github", path, 1, "::error file=reg/meta/x.yaml,line=2,col=1::msg\n", "") == []
+
+
+# The reliability review's crash reproducers (#7-#10, #15), each one value in a real card.
+# `n` digits are written out in full, as a contributor's editor would save them.
+REVIEW_CASES = [
+    ("kv-heads-zero", "meta/llama-3.1-8b", "    kv_heads: 8\n", "    kv_heads: 0\n"),
+    ("total-401-digits", "meta/llama-3.1-8b", "  total: 8030261248\n", "  total: 1" + "0" * 400 + "\n"),
+    ("hidden-4001-digits-head-dim-null", "meta/llama-3.1-8b", "  hidden_size: 4096\n",
+     "  hidden_size: 1" + "0" * 4000 + "\n"),
+    ("hidden-4401-digits", "meta/llama-3.1-8b", "  hidden_size: 4096\n", "  hidden_size: 1" + "0" * 4400 + "\n"),
+    ("context-401-digits", "meta/llama-3.1-8b", "context_length: 131072\n", "context_length: 1" + "0" * 400 + "\n"),
+    ("context-1e308", "meta/llama-3.1-8b", "context_length: 131072\n", "context_length: 1.0e+308\n"),
+    ("experts-active-1e308", "mistralai/mixtral-8x7b", "    active: 2\n", "    active: 1.0e+308\n"),
+]
+
+
+@pytest.mark.parametrize("name,card_id,old,new", REVIEW_CASES, ids=[c[0] for c in REVIEW_CASES])
+def test_review_crash_cases(tmp_path, name, card_id, old, new):
+    text = (fuzz_cards.REGISTRY / f"{card_id}.yaml").read_text(encoding="utf-8")
+    assert old in text
+    if name == "hidden-4001-digits-head-dim-null":
+        text = text.replace("    head_dim: 128\n", "    head_dim: null\n")
+    mutant = fuzz_cards.Mutant(card_id, name, text.replace(old, new, 1).encode())
+    summary = fuzz_cards.run_mutants([mutant], tmp_path)
+    assert summary.failures == []
