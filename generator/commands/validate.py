@@ -15,6 +15,15 @@ from generator.errors import format_github, format_json, format_text, one_line
 
 NAME = "validate"
 HELP = "Check cards against the schema and the cross-field rules (default: registry/)."
+EPILOG = """\
+A folder is an organization folder when its card files sit directly in it
+(registry/meta: ids meta/<model>); otherwise it is a registry root (cards at
+<root>/<org>/<model>.yaml). Symbolic links are reported, never followed.
+
+exit codes: 0 no errors; 1 errors found; 2 usage error (a bad option, a path
+that does not exist, a folder without card files: the other paths are still
+checked and their errors printed).
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
