@@ -26,7 +26,6 @@ problems (``Report.usage_errors``); the rest is still checked.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import re
@@ -260,7 +259,6 @@ _worker_validator: Optional[CardValidator] = None
 
 def _start_worker(schema: Mapping[str, Any], catalog: Catalog) -> None:
     global _worker_validator
-    gc.disable()  # cards are trees without cycles: the cyclic collector only costs time
     _worker_validator = CardValidator(schema, catalog)
 
 
@@ -415,14 +413,7 @@ def validate_paths(
     if workers > 1:
         outcomes = _check_parallel(validator, targets, workers, keep_cards)
     else:
-        # Cards are trees without cycles: the cyclic collector only costs time here.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            outcomes = _check_all(validator, targets, keep_cards)
-        finally:
-            if gc_was_enabled:
-                gc.enable()
+        outcomes = _check_all(validator, targets, keep_cards)
     for o in outcomes:
         errors.extend(o.errors)
     registry_errors = _duplicate_ids(outcomes) + _look_alike_organizations(outcomes)
