@@ -272,3 +272,25 @@ def test_same_model_under_two_organizations_is_flagged(tmp_path, capsys):
 def test_distinct_organizations_and_models_pass(tmp_path):
     reg = _registry(tmp_path, ("meta/a", _card("meta/a")), ("metal/b", _card("metal/b")), ("deep/c", _card("deep/c")))
     assert main(["validate", str(reg)]) == 0
+
+
+def test_undecodable_file_name_is_printable_in_every_format(tmp_path, capsys):
+    import os
+
+    reg = _registry(tmp_path, ("meta/a", _card("meta/a")))
+    bad = os.fsencode(reg / "meta") + b"/b\xff.yaml"
+    with open(bad, "wb") as fh:
+        fh.write(b"a: 1\n")
+    name = os.fsdecode(bad)  # holds the lone surrogate '\udcff'
+    assert main(["validate", str(reg)]) == 1
+    out = capsys.readouterr().out
+    out.encode("utf-8")  # a UTF-8 terminal can show it
+    assert out.startswith(f"{reg}/meta/b\\udcff.yaml:1:1: ")
+    assert main(["validate", "--format", "json", str(reg)]) == 1
+    out = capsys.readouterr().out
+    out.encode("utf-8")
+    assert {e["file"] for e in json.loads(out)} == {name}  # the JSON escape reads back as the same name
+    assert main(["validate", "--format", "github", str(reg)]) == 1
+    out = capsys.readouterr().out
+    out.encode("utf-8")
+    assert out.startswith(f"::error file={reg}/meta/b\\udcff.yaml,line=1,col=1::")
