@@ -16,6 +16,13 @@ The CLI keeps the compiled schema in a cache directory; the benchmark points
 it at a fresh temporary one, so the first CLI run is cold (it compiles and
 writes the cache) and is printed on its own; the medians are warm runs.
 Prints the medians and the ratio check-jsonschema / cli.
+
+    python bench/validate_bench.py --memory [--cards 10000]
+
+measures peak memory instead: ``llmcards validate`` (as the CLI runs it, cards
+not kept) in a fresh child process, once with ``-j 1`` and once with ``-j 2``;
+the child reports its own peak RSS and its workers' largest
+(``resource.getrusage``, Linux: KiB). The target is under 150 MiB at 10,000 cards.
 """
 
 from __future__ import annotations
@@ -75,11 +82,47 @@ def _time(fn) -> float:
     return time.perf_counter() - start
 
 
+# Workers are started with "spawn" here (the CLI uses a forkserver, whose
+# workers are not this process's children): same work, and getrusage sees them.
+_MEMORY_CHILD = """
+import multiprocessing, resource, sys
+import generator.validate
+generator.validate._process_context = lambda: multiprocessing.get_context("spawn")
+from generator.cli import main
+code = main(["validate", "-j", sys.argv[2], sys.argv[1]])
+me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(f"{code} {me} {workers}")
+"""
+
+
+def memory(n: int, registry: Path | None = None) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        reg = registry or Path(tmp) / "registry"
+        if registry is None:
+            make_cards(reg, n)
+        env = dict(os.environ, LLMCARDS_CACHE_DIR=str(Path(tmp) / "cache"), PYTHONPATH=str(ROOT))
+        print(f"cards: {n}; peak RSS of `llmcards validate` (cards not kept), MiB")
+        for jobs in ("1", "2"):
+            proc = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(reg), jobs], cwd=ROOT,
+                                  capture_output=True, text=True, env=env)
+            code, me, workers = proc.stdout.split()[-3:]
+            assert code == "0", proc.stdout[-2000:] + proc.stderr[-2000:]
+            line = f"  -j {jobs}: main process {int(me) / 1024:7.1f}"
+            if jobs != "1":
+                line += f", largest worker {int(workers) / 1024:7.1f}"
+            print(line)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cards", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--memory", action="store_true", help="measure peak memory instead of time")
     args = parser.parse_args()
+    if args.memory:
+        return memory(args.cards)
     cjs = shutil.which("check-jsonschema")
     with tempfile.TemporaryDirectory() as tmp:
         reg = Path(tmp) / "registry"

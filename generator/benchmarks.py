@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from generator.errors import CardError
 from generator.load import load_file
@@ -16,8 +16,8 @@ from generator.schema_files import BENCHMARKS, BENCHMARKS_SCHEMA, read_json, sch
 class Catalog:
     """Benchmarks by id; ``errors`` is non-empty when the catalog file itself is bad."""
 
-    benchmarks: Mapping[str, Mapping]
-    errors: tuple
+    benchmarks: Mapping[str, Mapping[str, Any]]
+    errors: tuple[CardError, ...]
 
     def ids(self) -> list[str]:
         return sorted(self.benchmarks)
@@ -27,7 +27,7 @@ def load_catalog(path: Optional[Path] = None) -> Catalog:
     path = path or schema_dir() / BENCHMARKS
     name = str(path)
     loaded = load_file(path, name)
-    if not loaded.ok:
+    if loaded.data is None or loaded.errors:
         return Catalog({}, tuple(loaded.errors))
     problems = SchemaChecker(read_json(BENCHMARKS_SCHEMA)).check(loaded.data)
     if problems:
@@ -36,7 +36,7 @@ def load_catalog(path: Optional[Path] = None) -> Catalog:
             line, col = loaded.positions.locate(p.path, key=p.at_key)
             located.append(CardError(name, line, col, p.path, f"benchmark catalog: {p.message}"))
         return Catalog({}, tuple(located))
-    entries: dict[str, Mapping] = {}
+    entries: dict[str, Mapping[str, Any]] = {}
     errors = []
     for i, entry in enumerate(loaded.data["benchmarks"]):
         if entry["id"] in entries:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
+from generator.errors import FieldPath
 from generator.load import Positions
 
 
@@ -35,14 +36,14 @@ class Card:
         return default if node is None else node
 
 
-def schema_text_paths(schema: Mapping[str, Any]) -> frozenset[tuple]:
+def schema_text_paths(schema: Mapping[str, Any]) -> frozenset[tuple[str, ...]]:
     """Paths whose schema is the partial-date definition ('*' stands for any list index).
 
     The loader keeps plain numbers there as text, so a bare ``2024`` stays "2024".
     """
-    found: set[tuple] = set()
+    found: set[tuple[str, ...]] = set()
 
-    def walk(node: Any, path: tuple) -> None:
+    def walk(node: Any, path: tuple[str, ...]) -> None:
         if not isinstance(node, Mapping):
             return
         if str(node.get("$ref", "")).endswith("/partial_date"):
@@ -56,10 +57,14 @@ def schema_text_paths(schema: Mapping[str, Any]) -> frozenset[tuple]:
     return frozenset(found)
 
 
-def text_path_predicate(paths: frozenset[tuple]):
-    def keep_text(path: tuple) -> bool:
+def text_path_predicate(paths: frozenset[tuple[str, ...]]) -> Callable[[FieldPath], bool]:
+    """``keep_text(path)``: is ``path`` one of ``paths`` (any list index matching '*')?"""
+    last_keys = frozenset(p[-1] for p in paths if p)
+
+    def keep_text(path: FieldPath) -> bool:
+        # The loader asks for every number: most are rejected by their last key alone.
+        if not path or ("*" if isinstance(path[-1], int) else path[-1]) not in last_keys:
+            return False
         return tuple("*" if isinstance(p, int) else p for p in path) in paths
 
-    # The loader's fast reject: a path can only match when its last key is one of these.
-    keep_text.last_keys = frozenset(p[-1] for p in paths if p)  # type: ignore[attr-defined]
     return keep_text

@@ -12,6 +12,7 @@ import importlib
 import os
 import sys
 import traceback
+from types import ModuleType
 from typing import Sequence
 
 from generator import __version__
@@ -20,7 +21,7 @@ from generator import __version__
 COMMAND_MODULES = ("validate", "new", "calc", "import_hf", "build")
 
 
-def _load_commands():
+def _load_commands() -> list[ModuleType]:
     mods = []
     for name in COMMAND_MODULES:
         try:
@@ -32,6 +33,11 @@ def _load_commands():
 
 
 def build_parser() -> argparse.ArgumentParser:
+    return _build_parsers()[0]
+
+
+def _build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The top-level parser and each command's own (for usage messages that name the command's options)."""
     parser = argparse.ArgumentParser(
         prog="llmcards",
         description="Validate LLM spec cards, compute parameter counts and VRAM, build the site.",
@@ -39,16 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"llmcards {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    commands = {}
     for mod in _load_commands():
-        p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP)
+        p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP, epilog=getattr(mod, "EPILOG", None),
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
-    return parser
+        commands[mod.NAME] = p
+    return parser, commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)  # argparse exits 2 on usage errors
+    parser, commands = _build_parsers()
+    args, unknown = parser.parse_known_args(argv)  # argparse exits 2 on usage errors
+    if unknown:  # an option the command does not have: show that command's usage, not the top-level one
+        commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return int(args._run(args))
     except KeyboardInterrupt:

@@ -8,11 +8,13 @@ the site builder print them the same way.
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, Union
 
 # A location inside a card: mapping keys (str) and list indexes (int).
-FieldPath = tuple  # tuple[str | int, ...]
+FieldPath = tuple[Union[str, int], ...]
 
 
 def dotted(path: Sequence[str | int]) -> str:
@@ -36,13 +38,23 @@ def json_path(path: Sequence[str | int]) -> str:
 
 @dataclass(frozen=True)
 class CardError:
-    """One problem in one file. ``line``/``column`` are 1-based; 0 when unknown."""
+    """One problem in one file. ``line``/``column`` are 1-based.
+
+    A problem with the whole file (too big, not UTF-8, not a regular file)
+    points at line 1, column 1: every error line has the same shape.
+    """
 
     file: str
     line: int
     column: int
     path: FieldPath
     message: str
+
+    def __post_init__(self) -> None:
+        if self.line < 1:
+            object.__setattr__(self, "line", 1)
+        if self.column < 1:
+            object.__setattr__(self, "column", 1)
 
     @property
     def field(self) -> str:
@@ -52,17 +64,18 @@ class CardError:
     def json_path(self) -> str:
         return json_path(self.path)
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, str]:
         return (self.file, self.line, self.column, self.message)
 
     def format(self) -> str:
-        """``registry/meta/x.yaml:14:3: architecture.attention.kv_heads: message``."""
-        where = self.file
-        if self.line:
-            where += f":{self.line}:{self.column or 1}"
-        return f"{where}: {self.field}: {self.message}"
+        """``registry/meta/x.yaml:14:3: architecture.attention.kv_heads: message``, always one line.
 
-    def to_dict(self) -> dict:
+        Control characters (newlines included) in the file name, the field or the
+        message are written as escapes, so a crafted name cannot split or forge a line.
+        """
+        return one_line(f"{self.file}:{self.line}:{self.column}: {self.field}: {self.message}")
+
+    def to_dict(self) -> dict[str, object]:
         return {
             "file": self.file,
             "line": self.line,
@@ -75,10 +88,35 @@ class CardError:
     def github(self) -> str:
         """A GitHub Actions workflow command that annotates the line in a pull request."""
         msg = _gh_escape_data(f"{self.field}: {self.message}")
-        props = f"file={_gh_escape_prop(self.file)}"
-        if self.line:
-            props += f",line={self.line},col={self.column or 1}"
-        return f"::error {props}::{msg}"
+        props = f"file={_gh_escape_prop(self.file)},line={self.line},col={self.column}"
+        return _escape_surrogates(f"::error {props}::{msg}")
+
+
+# Characters that would break or disguise a line of text output: control
+# characters (newline, carriage return, escape, ...), line/paragraph separators,
+# invisible format characters (bidi overrides, zero-width joiners) and lone
+# surrogates (from undecodable file names; they cannot even be printed).
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def one_line(text: str) -> str:
+    """``text`` with every unsafe character written as a Python-style escape (``\\n``, ``\\u202e``)."""
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch != " " and unicodedata.category(ch) in _UNSAFE_CATEGORIES:
+            code = ord(ch)
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch) or
+                       (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _escape_surrogates(text: str) -> str:
+    """Lone surrogates as ``\\udcxx`` (also a valid JSON escape): they cannot be encoded as UTF-8."""
+    return re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _gh_escape_data(text: str) -> str:
@@ -94,7 +132,7 @@ def format_text(errors: Iterable[CardError]) -> str:
 
 
 def format_json(errors: Iterable[CardError]) -> str:
-    return json.dumps([e.to_dict() for e in errors], indent=2, ensure_ascii=False)
+    return _escape_surrogates(json.dumps([e.to_dict() for e in errors], indent=2, ensure_ascii=False))
 
 
 def format_github(errors: Iterable[CardError]) -> str:

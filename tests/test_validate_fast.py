@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import fastjsonschema
@@ -93,23 +94,62 @@ def test_another_schema_gets_another_entry(cache):
 def test_parallel_run_reports_exactly_what_a_serial_run_does():
     serial = validate_paths([CARDS / "invalid", CARDS / "valid"], jobs=1)
     parallel = validate_paths([CARDS / "invalid", CARDS / "valid"], jobs=3)
+    assert (serial.mode, serial.workers) == ("serial", 1)
+    assert (parallel.mode, parallel.workers) == ("parallel", 3)
     assert serial.errors and parallel.errors == serial.errors
     assert [c.id for c in parallel.cards] == [c.id for c in serial.cards]
     assert [c.data for c in parallel.cards] == [c.data for c in serial.cards]
+    assert [c.positions for c in parallel.cards] == [c.positions for c in serial.cards]
     assert parallel.files == serial.files
+
+
+def test_parallel_run_is_parallel_while_threads_run():
+    """Other threads (a test server, a browser driver) once made this path fall back to serial."""
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait, daemon=True)
+    helper.start()
+    try:
+        report = validate_paths([CARDS / "invalid"], jobs=2, keep_cards=False)
+    finally:
+        stop.set()
+        helper.join()
+    assert (report.mode, report.workers) == ("parallel", 2)
+    assert report.errors == validate_paths([CARDS / "invalid"], jobs=1, keep_cards=False).errors
+
+
+def test_workers_do_the_checking_in_other_processes(monkeypatch):
+    """Break card checking in this process only: a parallel run must not notice (its workers are fresh processes)."""
+    from generator import validate
+
+    expected = validate_paths([CARDS / "invalid"], jobs=1, keep_cards=False).errors
+
+    def broken(self, target):
+        raise RuntimeError("checked in the parent process")
+
+    monkeypatch.setattr(validate.CardValidator, "validate", broken)
+    report = validate_paths([CARDS / "invalid"], jobs=2, keep_cards=False)
+    assert report.errors == expected
+    # The same patch does reach a serial run: every card becomes an internal error.
+    serial = validate_paths([CARDS / "invalid"], jobs=1, keep_cards=False)
+    assert serial.errors and all("internal error while checking this card" in e.message for e in serial.errors)
 
 
 def test_duplicate_ids_are_found_across_workers(tmp_path):
     text = GOOD.read_text(encoding="utf-8")
     for org in ("a", "b", "c", "d"):
-        p = tmp_path / org / "x.yaml"
+        p = tmp_path / org / f"x{org}.yaml"
         p.parent.mkdir()
-        p.write_text(text.replace("id: meta/llama-3.1-8b", f"id: {org}/x"), encoding="utf-8")
-    # d/x.yaml claims a's id, in the last of 4 workers.
-    (tmp_path / "d" / "x.yaml").write_text(text.replace("id: meta/llama-3.1-8b", "id: a/x"), encoding="utf-8")
+        p.write_text(text.replace("id: meta/llama-3.1-8b", f"id: {org}/x{org}"), encoding="utf-8")
+    # d/xd.yaml claims a's id, in the last of 4 workers (one file each).
+    (tmp_path / "d" / "xd.yaml").write_text(text.replace("id: meta/llama-3.1-8b", "id: a/xa"), encoding="utf-8")
     report = validate_paths([tmp_path], jobs=4, keep_cards=False)
-    messages = [e.message for e in report.errors]
-    assert any("'a/x' is already used by" in m for m in messages), messages
+    assert (report.mode, report.workers) == ("parallel", 4)
+    # The id line is line 2 ("id: a/xa", value at column 5); the location check also flags it.
+    assert [e.format() for e in report.errors] == [
+        f"{tmp_path}/d/xd.yaml:2:5: id: id 'a/xa' does not match the file's location: expected 'd/xd'",
+        f"{tmp_path}/d/xd.yaml:2:5: id: id 'a/xa' is already used by {tmp_path}/a/xa.yaml",
+    ]
+    assert report.errors == validate_paths([tmp_path], jobs=1, keep_cards=False).errors
     assert report.cards == []
 
 

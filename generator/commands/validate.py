@@ -1,4 +1,9 @@
-"""`llmcards validate [PATH ...]`: check cards and report every error, one per line."""
+"""`llmcards validate [PATH ...]`: check cards and report every error, one per line.
+
+Exit codes: 0 every card is valid; 1 at least one error; 2 a usage error (a bad
+option, a path that does not exist, a folder without any card file). Paths
+that do exist are still checked and reported when another one is missing.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator.errors import format_github, format_json, format_text
+from generator.errors import format_github, format_json, format_text, one_line
 
 NAME = "validate"
 HELP = "Check cards against the schema and the cross-field rules (default: registry/)."
+EPILOG = """\
+A folder is an organization folder when its card files sit directly in it
+(registry/meta: ids meta/<model>); otherwise it is a registry root (cards at
+<root>/<org>/<model>.yaml). Symbolic links are reported, never followed.
+
+exit codes: 0 no errors; 1 errors found; 2 usage error (a bad option, a path
+that does not exist, a folder without card files: the other paths are still
+checked and their errors printed).
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "paths",
         nargs="*",
         metavar="PATH",
-        help="card files, or registry roots (directories holding <org>/<model>.yaml); default: registry/",
+        help="card files, registry roots (folders holding <org>/<model>.yaml) or organization folders "
+        "(folders holding <model>.yaml directly, such as registry/meta); default: registry/",
     )
     parser.add_argument(
         "--format",
@@ -46,11 +61,6 @@ def _positive_int(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in (args.paths or ["registry"])]
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        for p in missing:
-            print(f"llmcards validate: {p}: no such file or directory", file=sys.stderr)
-        return 2
     from generator.validate import validate_paths  # imported late: `llmcards --help` stays fast
 
     try:
@@ -62,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
         print(format_json(report.errors))
     elif report.errors:
         print(format_github(report.errors) if args.format == "github" else format_text(report.errors))
+    for problem in report.usage_errors:
+        print(f"llmcards validate: {one_line(problem)}", file=sys.stderr)
     cards = report.files
     summary = f"{cards} card{'s' if cards != 1 else ''} checked, "
     if report.ok:
@@ -70,4 +82,6 @@ def run(args: argparse.Namespace) -> int:
         n, k = len(report.errors), report.files_with_errors
         summary += f"{n} error{'s' if n != 1 else ''} in {k} file{'s' if k != 1 else ''}"
     print(summary, file=sys.stderr)
+    if report.usage_errors:
+        return 2
     return 0 if report.ok else 1

@@ -212,7 +212,7 @@ def test_catalog_contents(catalogs):
 def test_catalog_unknown_type_is_a_clear_error():
     doc = {"tensor_types": [{"id": "F16", "block_weights": 1, "block_bytes": 2}], "gguf_shape_fallback": {},
            "quantizations": [{"id": "X", "types": {"default": "NOPE"}}], "kv_cache_dtypes": []}
-    with pytest.raises(CatalogError, match=r"^quantizations.yaml: quantizations\[0\]\.types\.default: unknown tensor type 'NOPE'"):
+    with pytest.raises(CatalogError, match=r"^quantizations.yaml:1:1: quantizations\[0\]\.types\.default: unknown tensor type 'NOPE'"):
         parse_catalogs(doc, {"gpus": []})
 
 
