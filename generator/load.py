@@ -34,7 +34,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Protocol, Union
+from typing import Any, Optional, Protocol, Union
 
 import yaml
 from yaml import events as ev
@@ -53,7 +53,6 @@ MAX_DEPTH = 20
 # Python refuses to turn longer digit strings into int (sys.get_int_max_str_digits).
 MAX_DIGITS = 4300
 
-KeepText = Callable[[FieldPath], bool]
 Position = tuple[int, int]
 Container = Union[dict[str, Any], list[Any]]
 
@@ -222,9 +221,8 @@ class _Frame:
 class _Builder:
     """Turns an event stream into dicts, lists and scalars, recording positions."""
 
-    def __init__(self, filename: str, keep_text: Optional[KeepText]) -> None:
+    def __init__(self, filename: str) -> None:
         self.filename = filename
-        self.keep_text = keep_text
         self.positions = Positions()
         self.errors: list[CardError] = []
         self.stack: list[_Frame] = []
@@ -333,10 +331,7 @@ class _Builder:
             if tag is None or tag == "!":
                 if event.style or tag == "!" or not event.implicit[0]:
                     return text  # quoted or block text, or the non-specific tag: always text
-                value = _plain_value(text)
-                if type(value) in (int, float) and self.keep_text is not None and self.keep_text(path):
-                    return text  # e.g. a bare year 2024 in a date field stays "2024"
-                return value
+                return _plain_value(text)
             if tag in _SCALAR_TAGS:
                 return _tagged_value(tag, text, event.start_mark)
         except _BadNumber as exc:
@@ -388,9 +383,9 @@ def decode(raw: bytes, filename: str) -> tuple[Optional[str], list[CardError]]:
     return (text[1:] if text.startswith("\ufeff") else text), []
 
 
-def load_text(text: str, filename: str, *, keep_text: Optional[KeepText] = None) -> Loaded:
+def load_text(text: str, filename: str) -> Loaded:
     """Parse YAML text into a top-level mapping plus positions; errors are values."""
-    builder = _Builder(filename, keep_text)
+    builder = _Builder(filename)
 
     def fatal(line: int, col: int, path: FieldPath, message: str) -> Loaded:
         builder.errors.append(CardError(filename, line, col, path, message))
@@ -437,13 +432,13 @@ def _syntax_message(exc: yaml.MarkedYAMLError, text: str) -> str:
     return f"YAML syntax error: {problem}"
 
 
-def load_bytes(raw: bytes, filename: str, *, keep_text: Optional[KeepText] = None) -> Loaded:
+def load_bytes(raw: bytes, filename: str) -> Loaded:
     if len(raw) > MAX_BYTES:
         return _whole_file_error(filename, _size_message(len(raw)))
     text, errors = decode(raw, filename)
     if text is None:
         return Loaded(None, Positions(), errors)
-    return load_text(text, filename, keep_text=keep_text)
+    return load_text(text, filename)
 
 
 def _size_message(size: int) -> str:
@@ -455,7 +450,7 @@ def _whole_file_error(filename: str, message: str) -> Loaded:
     return Loaded(None, Positions(), [CardError(filename, 1, 1, (), message)])
 
 
-def load_file(path: Path, filename: Optional[str] = None, *, keep_text: Optional[KeepText] = None) -> Loaded:
+def load_file(path: Path, filename: Optional[str] = None) -> Loaded:
     """Read and load one regular file; the size limit is checked before reading it all.
 
     Symbolic links are refused, not followed (a card must be the file itself,
@@ -477,7 +472,7 @@ def load_file(path: Path, filename: Optional[str] = None, *, keep_text: Optional
             raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         return _whole_file_error(name, f"cannot read the file: {exc.strerror or exc}")
-    return load_bytes(raw, name, keep_text=keep_text)
+    return load_bytes(raw, name)
 
 
 def not_a_regular_file(mode: int) -> Optional[str]:

@@ -192,11 +192,6 @@ def test_non_finite_numbers_rejected():
     assert [(e.line, e.field) for e in r.errors] == [(1, "a"), (2, "b")]
 
 
-def test_keep_text_paths_preserve_numbers():
-    r = load_text("d: 2024\nn: 2024\nl: [2024]\n", "k.yaml", keep_text=lambda p: p in {("d",), ("l", 0)})
-    assert r.data == {"d": "2024", "n": 2024, "l": ["2024"]}
-
-
 def test_unreadable_path_is_an_error(tmp_path: Path):
     e = only_error(load_file(tmp_path / "missing.yaml"))
     assert "cannot read" in e.message
