@@ -120,7 +120,7 @@ def test_table_shortcuts_equal_gpu_fit_per_gpu(catalogs):
     for sizes, reads in cases:
         table = hardware_table(plan.gpus, ids, sizes, reads)
         assert table == [gpu_fit(g, ids, sizes, reads) for g in plan.gpus]
-        for entry, g in zip(table, plan.gpus):
-            for q, b in zip(ids, reads):
+        for entry, g in zip(table, plan.gpus, strict=True):
+            for q, b in zip(ids, reads, strict=True):
                 devices = entry["devices"][q]
                 assert entry["decode_tokens_per_s_upper_bound"][q] == devices * g.bandwidth / b

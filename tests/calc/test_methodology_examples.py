@@ -43,7 +43,7 @@ def test_kv_comparison_row_matches_the_calculator(cards, card_id, label):
     row = next(r for r in derive(card, load_catalogs())["vram"]
                if r["quantization"] == "BF16" and r["context"] == CTX and r["batch"] == 1 and r["kv_dtype"] == "F16")
     ours, naive = row["kv_cache_bytes"], _naive_kv_bytes(card["architecture"])
-    line = next(l for l in PAGE.splitlines() if l.startswith(f"| {label} "))
+    line = next(ln for ln in PAGE.splitlines() if ln.startswith(f"| {label} "))
     cells = [c.strip() for c in line.strip("|").split("|")]
     assert cells[1] == f"{ours / 1e9:.2f} GB"
     assert cells[2] == f"{naive / 1e9:.2f} GB"
