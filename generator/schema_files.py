@@ -34,9 +34,13 @@ def schema_dir() -> Path:
 
 
 @lru_cache(maxsize=None)
+def _read_text(name: str) -> str:
+    return (schema_dir() / name).read_text(encoding="utf-8")
+
+
 def read_json(name: str) -> Any:
-    with (schema_dir() / name).open(encoding="utf-8") as fh:
-        return json.load(fh)
+    """A fresh object on every call: callers (fastjsonschema among them) may change what they get."""
+    return json.loads(_read_text(name))
 
 
 def card_schema() -> dict[str, Any]:
