@@ -8,6 +8,7 @@ the previous output untouched.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import shutil
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any, Iterator
 
 NAME = "build"
 HELP = "Validate every card and build the static site (default output: public/)."
@@ -65,25 +67,60 @@ def _swap(tmp: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _plugins_with(config_file: Path, options: dict[str, Any]) -> list[Any] | None:
+    """The config's ``plugins`` list with ``options`` added to llmcards' own (None: plugin not enabled).
+
+    The build hands its settings to the plugin as plugin options, the way mkdocs.yml does.
+    """
+    from mkdocs.utils.yaml import yaml_load
+
+    with open(config_file, "rb") as fh:
+        raw = yaml_load(fh) or {}
+    entries = raw.get("plugins") or []
+    if isinstance(entries, dict):
+        entries = [{name: opts} for name, opts in entries.items()]
+    out: list[Any] = []
+    found = False
+    for entry in entries:
+        if entry == "llmcards":
+            entry = {"llmcards": {}}
+        if isinstance(entry, dict) and "llmcards" in entry:
+            entry = {"llmcards": {**(entry["llmcards"] or {}), **options}}
+            found = True
+        out.append(entry)
+    return out if found else None
+
+
+@contextlib.contextmanager
+def _source_date(value: str) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH for the duration of one build (mkdocs reads the build date only from it)."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
 def build_site(config_file: Path, registry: Path, out: Path, quiet: bool = False) -> int:
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    from generator.site.sources import load_all
+    from generator.site.plugin import InvalidCards
 
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr, flush=True))
     t0 = time.perf_counter()
     root = config_file.resolve().parent
-    reg = load_all(registry, root / "schema")
-    if reg.errors:
-        for msg in reg.errors:
-            print(msg, file=sys.stderr)
-        print(f"llmcards build: invalid cards; {out}/ left unchanged", file=sys.stderr)
+    plugins = _plugins_with(config_file, {"registry": str(registry.resolve()), "progress": not quiet})
+    if plugins is None:
+        print(f"llmcards build: {config_file} does not enable the llmcards plugin", file=sys.stderr)
         return 1
-    say(f"Validated {len(reg.cards)} cards in {time.perf_counter() - t0:.1f} s")
+    build_date = _source_date_epoch(root)
 
-    os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(root)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}-build-{os.getpid()}"
@@ -95,17 +132,15 @@ def build_site(config_file: Path, registry: Path, out: Path, quiet: bool = False
     log.addHandler(handler)
     log.setLevel(logging.ERROR if quiet else logging.WARNING)
     try:
-        cfg = load_config(str(config_file), site_dir=str(tmp))
-        plugin = cfg.plugins.get("llmcards")
-        if plugin is None:
-            print(f"llmcards build: {config_file} does not enable the llmcards plugin", file=sys.stderr)
-            return 1
-        plugin.preloaded = reg
-        plugin.progress = not quiet
-        plugin.config.registry = str(registry.resolve())
-        say(f"Building {len(reg.cards)} model pages ...")
-        mkdocs_build(cfg)
+        cfg = load_config(str(config_file), site_dir=str(tmp), plugins=plugins)
+        with _source_date(build_date):
+            mkdocs_build(cfg)
         _swap(tmp, out)
+    except InvalidCards as exc:
+        for msg in exc.errors:
+            print(msg, file=sys.stderr)
+        print(f"llmcards build: invalid cards; {out}/ left unchanged", file=sys.stderr)
+        return 1
     except (MkDocsException, OSError) as exc:
         print(f"llmcards build: {exc}", file=sys.stderr)
         return 1

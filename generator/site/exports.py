@@ -49,32 +49,51 @@ def vram_csv_rows(card_id: str, derived: Mapping[str, Any] | None) -> str:
 
 
 class ExportWriter:
-    """Writes the exports into ``out`` card by card; ``close`` finishes the combined files."""
+    """Writes the exports into ``out`` card by card; ``finish`` completes the combined files.
+
+    A context manager: the open files are closed however the block ends.
+    """
 
     def __init__(self, out: Path, count: int) -> None:
         self.out = out
         (out / "api" / "models").mkdir(parents=True, exist_ok=True)
         self.paths: list[str] = []
         self._models = open(out / "api" / "models.json", "w", encoding="utf-8", newline="\n")
+        try:
+            self._csv = open(out / "api" / "vram.csv", "w", encoding="utf-8", newline="")
+        except OSError:
+            self._models.close()
+            raise
         self._models.write(f'{{"count":{count},"models":[')
-        self._csv = open(out / "api" / "vram.csv", "w", encoding="utf-8", newline="")
         self._csv.write(",".join(VRAM_COLUMNS) + "\n")
         self._index: list[dict[str, Any]] = []
         self._first = True
+        self._dirs: set[Path] = set()
 
-    def add(self, card: Mapping[str, Any], derived: Mapping[str, Any] | None, row: Mapping[str, Any]) -> None:
-        text = dumps(model_record(card, derived))
-        self._models.write(("" if self._first else ",") + text)
+    def __enter__(self) -> "ExportWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._models.close()
+        self._csv.close()
+
+    def add(self, card_id: str, record: str, csv_rows: str, row: Mapping[str, Any]) -> None:
+        """One card: ``record`` is its model_record as JSON text, ``csv_rows`` its vram.csv lines."""
+        self._models.write(("" if self._first else ",") + record)
         self._first = False
-        rel = f"api/models/{card['id']}.json"
+        rel = f"api/models/{card_id}.json"
         target = self.out / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text + "\n", encoding="utf-8", newline="\n")
+        if target.parent not in self._dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(target.parent)
+        with open(target, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(record + "\n")
         self.paths.append(rel)
-        self._csv.write(vram_csv_rows(card["id"], derived))
+        self._csv.write(csv_rows)
         self._index.append(index_record(row))
 
-    def close(self, schema_dir: Path | None) -> list[str]:
+    def finish(self, schema_dir: Path | None) -> list[str]:
+        """Close the combined files, write api/index.json and copy ``schema_dir``; every path written, sorted."""
         self._models.write(f'],"version":{API_VERSION}}}\n')
         self._models.close()
         self._csv.close()

@@ -61,24 +61,6 @@ class Ranking:
     available: dict[str, int] = field(default_factory=dict)        # "overall" / category -> counted benchmarks
 
 
-def parse_scale(scale: Any) -> tuple[float, float] | None:
-    """Catalog scale -> (min, max): {min, max}, [min, max], '0-100', 'percent', 'fraction'."""
-    if isinstance(scale, Mapping) and "min" in scale and "max" in scale:
-        return float(scale["min"]), float(scale["max"])
-    if isinstance(scale, (list, tuple)) and len(scale) == 2:
-        return float(scale[0]), float(scale[1])
-    if isinstance(scale, str):
-        s = scale.strip().lower()
-        if s in ("percent", "percentage", "%"):
-            return 0.0, 100.0
-        if s in ("fraction", "ratio", "0-1"):
-            return 0.0, 1.0
-        m = re.fullmatch(r"(-?[\d.]+)\s*(?:-|\.\.|to)\s*(-?[\d.]+)", s)
-        if m:
-            return float(m.group(1)), float(m.group(2))
-    return None
-
-
 def latest_scores(card: Mapping[str, Any], known: set[str]) -> dict[str, float]:
     """Benchmark id -> score, the latest-dated one per benchmark (first listed on equal dates)."""
     best: dict[str, tuple[str, float]] = {}

@@ -7,7 +7,6 @@ formatted here, once.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Mapping
 
 from generator.site import chart, fmt
@@ -21,10 +20,6 @@ GPU_NODE: tuple[str, int] = ("8 × 80 GB node", 8 * 80 * 10**9)
 # Quantizations drawn in the chart and shown in the hardware tables (all are in
 # the VRAM table and the calculator); the first ones present are used.
 FEATURED_QUANTS: tuple[str, ...] = ("BF16", "FP8", "Q8_0", "Q4_K_M", "Q2_K")
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
 def model_url(card_id: str) -> str:
@@ -79,12 +74,17 @@ def effective_params(card: Mapping[str, Any], derived: Mapping[str, Any] | None)
     return total, active
 
 
+# The calculator's breakdown keys of expert weights: routed and shared experts (not the
+# shared experts' gate, which is one vector per layer).
+EXPERT_KEYS = ("routed_experts", "shared_experts")
+
+
 def expert_params(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> int | None:
     """Total routed + shared expert parameters from the calculator's breakdown, when present."""
     bd = _get(derived, "parameters", "breakdown")
     if not isinstance(bd, Mapping) or _get(card, "architecture", "type") != "moe":
         return None
-    keys = [k for k in bd if "expert" in k.lower()]
+    keys = [k for k in EXPERT_KEYS if k in bd]
     return sum(int(bd[k]) for k in keys) if keys else None
 
 
@@ -381,11 +381,6 @@ def model_details(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
         "derived_available": derived is not None,
         "architecture_complete": not (isinstance(derived, Mapping) and derived.get("architecture_complete") is False),
     }
-
-
-def model_page(card: Mapping[str, Any], derived: Mapping[str, Any] | None, **kwargs: Any) -> dict[str, Any]:
-    """Everything a model page shows (summary + details)."""
-    return {**model_summary(card, derived), **model_details(card, derived, **kwargs)}
 
 
 def index_row(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any]:

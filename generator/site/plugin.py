@@ -4,13 +4,24 @@ Generated pages are mkdocs ``File`` objects with in-memory content; nothing is
 written into ``site/``. Model and organization pages stay out of the navigation
 (see ``not_in_nav`` in mkdocs.yml) so the theme's per-page navigation stays
 small and the build stays linear in the number of cards. Their HTML comes from
-our own Jinja templates (generator/templates) in ``on_page_content``; the
-Markdown step gets an empty string, so no card text is ever parsed by the
-site's Markdown extensions.
+our own Jinja templates (generator/templates, autoescaped) in
+``on_page_content``; the Markdown step gets an empty string, so no card text is
+ever parsed by the site's Markdown extensions.
+
+The work itself is done by the stage functions in stages.py; the events here
+call them in order (gather in ``on_files``, then derive, render and export).
+mkdocs keeps one instance of this plugin for the whole process (it has
+``on_startup``), so under ``mkdocs serve`` the per-card results of earlier
+builds are reused and an edit redoes only the cards it touched.
+
+The theme (mkdocs-material) has no autoescape and prints a page's
+``meta["title"]`` as HTML, in ``<title>`` and the page header: titles made from
+card text are therefore escaped here, once.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
 import tempfile
@@ -19,21 +30,29 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from markupsafe import escape
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
+from mkdocs.exceptions import MkDocsException
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from generator.schema_files import card_schema
-from generator.site import exports, leaderboard, overview, pages, reference, render
+from generator.site import leaderboard, overview, reference, render, stages
 from generator.site.gitdates import last_changes
-from generator.site.sources import Registry, derive, load_all
+from generator.site.stages import REST_MARKER, Generated, base_of
 
 CONTRIBUTING_MARKER = "<!-- llmcards:contributing -->"
-# Model pages are rendered in two parts: the head (name, facts, description) is the
-# page content that the search plugin indexes; the large rest (tables, chart,
-# calculator) replaces this marker in on_post_page, after indexing.
-REST_MARKER = "<!--llmcards:rest-->"
+
+log = logging.getLogger("mkdocs.plugins.llmcards")
+
+
+class InvalidCards(MkDocsException):
+    """The registry has errors; ``errors`` holds the located messages. Stops ``mkdocs build``."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("invalid cards:\n" + "\n".join(errors))
+        self.errors = errors
 
 
 class LLMCardsConfig(Config):
@@ -41,23 +60,18 @@ class LLMCardsConfig(Config):
     schema_dir = c.Type(str, default="schema")
     branch = c.Type(str, default="main")
     contributing = c.Type(str, default="CONTRIBUTING.md")
-
-
-def _base(url: str) -> str:
-    """Relative URL from a page to the site root."""
-    depth = url.count("/")
-    return "../" * depth if depth else "./"
+    progress = c.Type(bool, default=False)   # print progress lines to stderr (`llmcards build` sets it)
 
 
 class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
     def __init__(self) -> None:
         super().__init__()
-        self.preloaded: Registry | None = None   # set by `llmcards build` to skip a second load
-        self.progress: bool = False
-        self._reg: Registry | None = None
-        self._pages: dict[str, tuple[str, Any]] = {}
+        self.memo = stages.Memo()
+        self._serving = False
+        self._pages: dict[str, Generated] = {}
+        self._errors: list[str] = []                 # shown in the page while serving
+        self._error_ids: set[str] = set()           # cards whose current file is invalid
         self._root = Path(".")
-        self._t0 = 0.0
         self._tmp: Path | None = None
         self._overview: dict[str, Any] | None = None
 
@@ -65,6 +79,9 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
     def _path(self, value: str) -> Path:
         p = Path(value)
         return p if p.is_absolute() else (self._root / p)
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self._serving = command == "serve"
 
     def on_config(self, config: Any) -> Any:
         self._root = Path(config.config_file_path or ".").resolve().parent
@@ -75,7 +92,6 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
         server.watch(str(self._path(self.config.schema_dir)))
         return server
 
-    # -- pages -----------------------------------------------------------
     def _edit_url(self, config: Any, card_id: str) -> str | None:
         repo = (config.repo_url or "").rstrip("/")
         if not repo:
@@ -87,71 +103,74 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
             rel = "registry"
         return f"{repo}/blob/{self.config.branch}/{rel}/{card_id}.yaml"
 
+    def _say(self, text: str) -> None:
+        if self.config.progress:
+            print(text, file=sys.stderr, flush=True)
+
+    # -- the build -------------------------------------------------------
     def on_files(self, files: Files, config: Any) -> Files:
-        self._t0 = time.perf_counter()
-        reg = self.preloaded or load_all(self._path(self.config.registry), self._path(self.config.schema_dir))
-        if reg.errors:
-            from mkdocs.exceptions import PluginError
-            raise PluginError("invalid cards:\n" + "\n".join(reg.errors))
-        self._reg = reg
-        self._cleanup()
-        self._tmp = Path(tempfile.mkdtemp(prefix="llmcards-exports-"))
-        writer = exports.ExportWriter(self._tmp, len(reg.cards))
-        ranking = leaderboard.rank_models(reg.cards, reg.benchmarks)
-        coding = next((cat for cat in ranking.categories if "cod" in cat.lower()), None)
-        dates = last_changes(reg.root)
-        by_org: dict[str, list[dict[str, Any]]] = {}
-        org_names: dict[str, str] = {}
-        rows = []
+        t0 = time.perf_counter()
+        memo = self.memo
+        memo.counts.clear()
+        schema_dir = self._path(self.config.schema_dir)
+        reg = stages.gather(self._path(self.config.registry), schema_dir, memo)
+        errors = reg.errors
+        if errors and not self._serving:
+            raise InvalidCards(errors)
+        # While serving, an invalid card keeps its last valid version on the site and the
+        # errors are shown in the pages (a failed build would make the server hang).
+        cards = stages.published_cards(reg, memo) if self._serving else reg.valid_cards()
+        self._errors = errors
+        self._error_ids = {memo.last_good[f.display]["id"] for f in reg.files
+                           if f.errors and f.display in memo.last_good}
+        for msg in errors:
+            log.error(msg)
+        self._say(f"Validated {len(reg.files)} cards in {time.perf_counter() - t0:.1f} s")
+        assert memo.catalogs is not None
+        catalogs_key = memo.catalogs[0]
+
         self._pages = {}
 
-        def add(src: str, title: str, kind: str, data: Any) -> File:
+        def add(src: str, page: Generated) -> None:
             existing = files.get_file_from_path(src)
             if existing is not None:
                 files.remove(existing)
-            f = File.generated(config, src, content="")
-            files.append(f)
-            self._pages[src] = (kind, dict(data, title=title))
-            return f
+            files.append(File.generated(config, src, content=""))
+            self._pages[src] = page
 
-        # One pass over the cards: derive once, write the card's exports, render
-        # its page (head kept as text, the large rest kept compressed), drop the
-        # derived figures. Memory stays flat in the number of cards.
-        for n, card in enumerate(reg.cards, start=1):
+        ranking = leaderboard.rank_models(cards, reg.benchmarks)
+        coding = next((cat for cat in ranking.categories if "cod" in cat.lower()), None)
+        dates = last_changes(reg.root)
+        card_pages = []
+        used_cards: set[tuple[str, str]] = set()
+        used_rests: set[tuple[str, str, str]] = set()
+        for n, card in enumerate(cards, start=1):
             cid = card["id"]
-            derived = derive(card, reg.catalogs)
-            row = pages.index_row(card, derived)
-            rows.append(row)
-            by_org.setdefault(row["org_slug"], []).append(row)
-            org_names.setdefault(row["org_slug"], row["organization"])
-            writer.add(card, derived, row)
-            src = f"models/{cid}.md"
-            base = _base(pages.model_url(cid))
-            head = render.render("model.html", m=pages.model_summary(card, derived), base=base,
-                                 rest_marker=REST_MARKER)
-            details = pages.model_details(card, derived, ranks=ranking.ranks.get(cid), coding_category=coding,
-                                          last_change=dates.get(f"{cid}.yaml"),
-                                          edit_url=self._edit_url(config, cid),
-                                          standing=leaderboard.standing(card, ranking, reg.benchmarks))
-            rest = zlib.compress(render.render("model_rest.html", m=details, base=base).encode(), 1)
-            add(src, card["name"], "model", {"head": head, "rest": rest, "edit_url": details["edit_url"]})
-            if self.progress and n % 250 == 0:
-                print(f"  {n}/{len(reg.cards)} cards rendered ({time.perf_counter() - self._t0:.1f} s)",
-                      file=sys.stderr, flush=True)
-        for org, org_rows in sorted(by_org.items()):
-            add(f"models/{org}/index.md", org_names[org], "org", {"organization": org_names[org], "rows": org_rows})
-        add("models/index.md", "Models", "index", {"rows": rows})
-        self._overview = overview.overview(rows)
-        add("compare.md", "Compare", "compare", {"rows": rows})
-        add("leaderboard.md", "Local LLM leaderboard", "leaderboard",
-            {"ranking": ranking, "benchmarks": reg.benchmarks})
+            cp = stages.render_card(card, catalogs_key, reg.catalogs, memo)
+            card_pages.append(cp)
+            ctx = stages.RestContext(ranks=ranking.ranks.get(cid), coding_category=coding,
+                                     last_change=dates.get(f"{cid}.yaml"), edit_url=self._edit_url(config, cid),
+                                     standing=leaderboard.standing(card, ranking, reg.benchmarks))
+            rest = stages.render_rest(card, ctx, catalogs_key, reg.catalogs, memo)
+            used_cards.add(stages.card_memo_key(card, catalogs_key))
+            used_rests.add(stages.rest_memo_key(card, ctx, catalogs_key))
+            add(f"models/{cid}.md", Generated("model", card["name"],
+                                              {"head": cp.head, "rest": rest, "edit_url": ctx.edit_url}))
+            if n % 250 == 0:
+                self._say(f"  {n}/{len(cards)} cards rendered ({time.perf_counter() - t0:.1f} s)")
+        memo.prune(used_cards, used_rests)
+        for src, page in stages.site_pages(card_pages, ranking, reg.benchmarks).items():
+            add(src, page)
+        self._overview = overview.overview([cp.row for cp in card_pages])
         ex = reference.EXAMPLE_ID
-        add("card-format.md", "Card format", "card_format", reference.page_context(
+        add("card-format.md", Generated("card_format", "Card format", reference.page_context(
             card_schema(), reg.benchmarks, reg.catalogs,
-            example=reference.example(ex, self._edit_url(config, ex), ex in reg.paths)))
+            example=reference.example(ex, self._edit_url(config, ex), ex in {c["id"] for c in cards}))))
         # Exports are files of the site too: mkdocs copies them, `serve` serves
         # them, and links to them from hand-written pages validate.
-        for rel in writer.close(self._path(self.config.schema_dir)):
+        self._cleanup()
+        self._tmp = Path(tempfile.mkdtemp(prefix="llmcards-exports-"))
+        for rel in stages.write_exports(self._tmp, card_pages, schema_dir):
             existing = files.get_file_from_path(rel)
             if existing is not None:
                 files.remove(existing)
@@ -172,6 +191,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
     def on_shutdown(self) -> None:
         self._cleanup()
 
+    # -- pages -----------------------------------------------------------
     def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Any) -> str:
         entry = self._pages.get(page.file.src_uri)
         if entry is None:
@@ -180,56 +200,64 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
                 text = path.read_text(encoding="utf-8") if path.exists() else ""
                 markdown = markdown.replace(CONTRIBUTING_MARKER, text)
             return markdown
-        kind, data = entry
-        page.meta["title"] = data["title"]
+        # The theme prints meta["title"] as HTML: escape card text here, exactly once.
+        page.meta["title"] = str(escape(entry.title))
         # Wide tables: no right-hand table of contents (it would be empty) and a
         # wider grid (site/overrides/main.html reads llmc_wide).
         page.meta["hide"] = ["toc"]
         page.meta["llmc_wide"] = True
-        page.edit_url = data["edit_url"] if kind == "model" else None
+        page.edit_url = entry.data["edit_url"] if entry.kind == "model" else None
         return ""  # body comes from our templates in on_page_content
 
+    def _banner(self, page: Any) -> str:
+        """The registry's errors, on the home page, the models index and the invalid cards' pages (serve only)."""
+        if not self._errors:
+            return ""
+        src = page.file.src_uri
+        card_id = src[len("models/"):-len(".md")] if src.startswith("models/") else None
+        if src not in ("index.md", "models/index.md") and card_id not in self._error_ids:
+            return ""
+        return render.render("errors_banner.html", errors=self._errors)
+
     def on_page_content(self, html: str, page: Any, config: Any, files: Any) -> str:
+        return self._banner(page) + self._content(html, page)
+
+    def _content(self, html: str, page: Any) -> str:
         entry = self._pages.get(page.file.src_uri)
         if entry is None:
             # Hand-written pages (the home page) may ask for the registry overview;
             # the marker is an HTML comment, which Markdown passes through as is.
             if overview.OVERVIEW_MARKER in html and self._overview is not None:
-                block = render.render("home_overview.html", o=self._overview, base=_base(page.url))
+                block = render.render("home_overview.html", o=self._overview, base=base_of(page.url))
                 html = html.replace(overview.OVERVIEW_MARKER, block, 1)
             return html
-        kind, data = entry
-        base = _base(page.url)
-        if kind == "model":
-            return data["head"]
-        if kind == "org":
+        data = entry.data
+        base = base_of(page.url)
+        if entry.kind == "model":
+            return str(data["head"])
+        if entry.kind == "org":
             return render.render("org.html", base=base, **data)
-        if kind == "index":
+        if entry.kind == "index":
             return render.render("models_index.html", base=base, title="Models", rows=data["rows"],
                                  filters=index_filters(data["rows"]))
-        if kind == "compare":
+        if entry.kind == "compare":
             options = sorted(data["rows"], key=lambda r: (r["name"].lower(), r["id"]))
             return render.render("compare.html", base=base, options=options)
-        if kind == "leaderboard":
+        if entry.kind == "leaderboard":
             r = data["ranking"]
-            benches = [dict(b, scale_text=_scale_text(b.get("scale"))) for b in data["benchmarks"]]
             return render.render("leaderboard.html", base=base, overall=r.overall, by_category=r.by_category,
                                  categories=r.categories, method=leaderboard.method_steps(),
-                                 benchmarks=benches, benchmark_stats=r.benchmarks)
-        if kind == "card_format":
+                                 benchmark_stats=r.benchmarks)
+        if entry.kind == "card_format":
             return render.render("card_format.html", base=base, **data)
         return html
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str:
         entry = self._pages.get(page.file.src_uri)
-        if entry is None or entry[0] != "model":
+        if entry is None or entry.kind != "model":
             return output
-        rest = zlib.decompress(entry[1]["rest"]).decode()
+        rest = zlib.decompress(entry.data["rest"]).decode()
         return output.replace(REST_MARKER, rest, 1)
-
-def _scale_text(scale: Any) -> str:
-    bounds = leaderboard.parse_scale(scale)
-    return f"{bounds[0]:g} to {bounds[1]:g}" if bounds else (str(scale) if scale is not None else "—")
 
 
 PARAM_RANGES = (("lt3", "< 3B", 0, 3e9), ("3-10", "3B–10B", 3e9, 10e9), ("10-40", "10B–40B", 10e9, 40e9),

@@ -20,12 +20,16 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 ALLOWED_SCHEMES = {"https", "http", "mailto"}
 
+# One converter for every call: building a Markdown object costs more than converting
+# a short description; reset() clears its state between texts (same output).
+_MARKDOWN = markdown.Markdown(extensions=["tables"], output_format="html")
+
 
 def render_markdown(text: str | None) -> str:
     """Card Markdown -> sanitised HTML fragment ('' for None)."""
     if not text:
         return ""
-    html = markdown.markdown(text, extensions=["tables"], output_format="html")
+    html = _MARKDOWN.reset().convert(text)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -1,0 +1,293 @@
+"""The site build in four stages, each a plain function with one job.
+
+* ``gather``: load and validate the cards and the catalogs (``Registry``);
+* ``derive``: the calculator's figures for one card;
+* ``render_card`` / ``render_rest`` / ``site_pages``: page HTML and page data;
+* ``write_exports``: the api/ and schema/ files.
+
+The plugin (plugin.py) calls them from mkdocs' events. Every per-card result is
+memoised in a ``Memo`` by the card file's content, so a rebuild under
+``mkdocs serve`` (the plugin instance lives as long as the server) redoes only
+the cards whose file changed; ``Memo.counts`` says how much work each stage did
+in the last build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from generator import calc
+from generator.benchmarks import load_catalog
+from generator.calc.catalogs import CatalogError, Catalogs, load_catalogs
+from generator.errors import CardError
+from generator.schema_files import BENCHMARKS
+from generator.site import exports, leaderboard, pages, render
+from generator.validate import CardValidator, gather as gather_files, validate_paths
+
+# Model pages are rendered in two parts: the head (name, facts, description) is the
+# page content that the search plugin indexes; the large rest (tables, chart,
+# calculator) replaces this marker in on_post_page, after indexing.
+REST_MARKER = "<!--llmcards:rest-->"
+
+
+# -- gather ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CardFile:
+    """One card file as last read: its content digest, the card if valid, else its errors."""
+
+    display: str                        # the path as messages print it
+    digest: str                         # sha256 of the file's bytes
+    card: dict[str, Any] | None
+    errors: tuple[str, ...]
+
+
+@dataclass
+class Registry:
+    """Everything the site needs from the registry and the catalogs."""
+
+    root: Path
+    files: list[CardFile]                             # every card file, in path order
+    catalogs: Catalogs | None
+    benchmarks: list[dict[str, Any]]
+    catalog_errors: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[str]:
+        """Every located problem: the catalogs' first, then the cards' in file order."""
+        return self.catalog_errors + [e for f in self.files for e in f.errors]
+
+    def valid_cards(self) -> list[dict[str, Any]]:
+        return sorted((f.card for f in self.files if f.card is not None), key=lambda c: c["id"])
+
+
+@dataclass
+class Memo:
+    """Per-card results from earlier builds, keyed by file content; lives in the plugin instance."""
+
+    files: dict[str, CardFile] = field(default_factory=dict)           # display path -> last read
+    last_good: dict[str, dict[str, Any]] = field(default_factory=dict)  # display path -> last valid card
+    cards: dict[tuple[str, str], "CardPage"] = field(default_factory=dict)   # (catalogs key, digest)
+    rests: dict[tuple[str, str, str], bytes] = field(default_factory=dict)   # (+ site context) -> html
+    catalogs: tuple[str, Catalogs | None, list[dict[str, Any]], list[str]] | None = None
+    validator: tuple[str, CardValidator] | None = None
+    counts: Counter = field(default_factory=Counter)                   # work done in the last build
+
+    def prune(self, cards: set[tuple[str, str]], rests: set[tuple[str, str, str]]) -> None:
+        """Forget the results the last build did not use (old versions of edited cards)."""
+        self.cards = {k: v for k, v in self.cards.items() if k in cards}
+        self.rests = {k: v for k, v in self.rests.items() if k in rests}
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _dir_digest(directory: Path) -> str:
+    """Digest of the catalog files (names and bytes) in ``directory``."""
+    h = hashlib.sha256()
+    if directory.is_dir():
+        for path in sorted(directory.iterdir()):
+            if path.is_file():
+                h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _catalogs(schema_dir: Path, memo: Memo) -> tuple[str, Catalogs | None, list[dict[str, Any]], list[str]]:
+    """The calculator's catalogs and the benchmark catalog, reloaded only when a file in schema/ changed."""
+    key = _dir_digest(schema_dir)
+    if memo.catalogs is not None and memo.catalogs[0] == key:
+        return memo.catalogs
+    errors: list[str] = []
+    try:
+        catalogs: Catalogs | None = load_catalogs(schema_dir)
+    except CatalogError as exc:
+        catalogs = None
+        errors.append(str(exc))
+    bench = load_catalog(schema_dir / BENCHMARKS)
+    errors += [e.format() for e in bench.errors]
+    memo.catalogs = (key, catalogs, [dict(b) for b in bench.benchmarks.values()], errors)
+    memo.validator = (key, CardValidator(catalog=bench))
+    memo.counts["catalogs"] += 1
+    return memo.catalogs
+
+
+def gather(root: Path, schema_dir: Path, memo: Memo) -> Registry:
+    """Load and validate every card under ``root``; files unchanged since the last call are not re-read."""
+    key, catalogs, benchmarks, catalog_errors = _catalogs(schema_dir, memo)
+    assert memo.validator is not None
+    targets, missing = gather_files([root])
+    current: dict[str, CardFile] = {}
+    changed: dict[str, str] = {}
+    for t in targets:
+        try:
+            digest = _digest(t.path.read_bytes())
+        except OSError:
+            digest = ""  # unreadable: validation reports it
+        old = memo.files.get(t.display)
+        if old is not None and old.digest == digest and memo.validator[0] == key:
+            current[t.display] = old
+        else:
+            changed[t.display] = digest
+    if changed:
+        # Each card's id must match its file's location (a per-card check), so two files
+        # can never share an id: checking only the changed files loses no registry-wide rule.
+        report = validate_paths(list(changed), memo.validator[1])
+        by_file: dict[str, list[CardError]] = {}
+        for err in report.errors:
+            by_file.setdefault(err.file, []).append(err)
+        valid = {c.display_path: c for c in report.cards}
+        for display, digest in changed.items():
+            card = valid.get(display)
+            current[display] = CardFile(display, digest, dict(card.data) if card is not None else None,
+                                        tuple(e.format() for e in by_file.get(display, [])))
+            memo.counts["validated"] += 1
+    files = [current[t.display] for t in targets]
+    memo.files = {f.display: f for f in files}
+    for f in files:
+        if f.card is not None:
+            memo.last_good[f.display] = f.card
+    catalog_errors = catalog_errors + [e.format() for e in missing]
+    return Registry(root, files, catalogs, benchmarks, catalog_errors)
+
+
+def published_cards(reg: Registry, memo: Memo) -> list[dict[str, Any]]:
+    """The cards to publish while serving: valid ones, and the last valid version of an invalid one."""
+    cards = []
+    for f in reg.files:
+        card = f.card if f.card is not None else memo.last_good.get(f.display)
+        if card is not None:
+            cards.append(card)
+    return sorted(cards, key=lambda c: c["id"])
+
+
+# -- derive ---------------------------------------------------------------------
+
+def derive(card: Mapping[str, Any], catalogs: Catalogs | None, memo: Memo) -> dict[str, Any] | None:
+    """The calculator's figures for one card (None when the catalogs could not be loaded)."""
+    if catalogs is None:
+        return None
+    memo.counts["derived"] += 1
+    return calc.derive(card, catalogs)
+
+
+# -- render ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CardPage:
+    """What one card contributes to the site, from the card alone (no site-wide data)."""
+
+    id: str
+    name: str
+    row: dict[str, Any]          # models-index row (pages.index_row)
+    head: str                    # the searchable head of the model page (HTML)
+    record: str                  # its api/models/<id>.json record (JSON text, no newline)
+    csv: str                     # its api/vram.csv rows
+
+
+def _card_key(card: Mapping[str, Any]) -> str:
+    return _digest(exports.dumps(card).encode())
+
+
+def card_memo_key(card: Mapping[str, Any], catalogs_key: str) -> tuple[str, str]:
+    return (catalogs_key, _card_key(card))
+
+
+def rest_memo_key(card: Mapping[str, Any], ctx: "RestContext", catalogs_key: str) -> tuple[str, str, str]:
+    return (catalogs_key, _card_key(card), repr(ctx))
+
+
+def base_of(url: str) -> str:
+    """Relative URL from a page to the site root."""
+    depth = url.count("/")
+    return "../" * depth if depth else "./"
+
+
+def render_card(card: Mapping[str, Any], catalogs_key: str, catalogs: Catalogs | None, memo: Memo) -> CardPage:
+    """Index row, page head and export text of one card (memoised by the card's content)."""
+    key = card_memo_key(card, catalogs_key)
+    hit = memo.cards.get(key)
+    if hit is not None:
+        return hit
+    derived = derive(card, catalogs, memo)
+    row = pages.index_row(card, derived)
+    head = render.render("model.html", m=pages.model_summary(card, derived),
+                         base=base_of(pages.model_url(card["id"])), rest_marker=REST_MARKER)
+    result = CardPage(card["id"], card["name"], row, head, exports.dumps(exports.model_record(card, derived)),
+                      exports.vram_csv_rows(card["id"], derived))
+    memo.cards[key] = result
+    memo.counts["rendered"] += 1
+    return result
+
+
+@dataclass(frozen=True)
+class RestContext:
+    """The site-wide facts a model page's rest shows besides the card itself."""
+
+    ranks: Mapping[str, int] | None
+    coding_category: str | None
+    last_change: str | None
+    edit_url: str | None
+    standing: Mapping[str, Any]
+
+
+def render_rest(card: Mapping[str, Any], ctx: RestContext, catalogs_key: str, catalogs: Catalogs | None,
+                memo: Memo) -> bytes:
+    """The large rest of a model page, zlib-compressed (memoised by card content and ``ctx``)."""
+    key = rest_memo_key(card, ctx, catalogs_key)
+    hit = memo.rests.get(key)
+    if hit is not None:
+        return hit
+    derived = derive(card, catalogs, memo)
+    details = pages.model_details(card, derived, ranks=ctx.ranks, coding_category=ctx.coding_category,
+                                  last_change=ctx.last_change, edit_url=ctx.edit_url, standing=ctx.standing)
+    html = render.render("model_rest.html", m=details, base=base_of(pages.model_url(card["id"])))
+    rest = zlib.compress(html.encode(), 1)
+    memo.rests[key] = rest
+    memo.counts["rendered_rest"] += 1
+    return rest
+
+
+@dataclass(frozen=True)
+class Generated:
+    """One generated page: its kind (which template), its title (plain text) and its data."""
+
+    kind: str
+    title: str
+    data: dict[str, Any]
+
+
+def site_pages(cards: list[CardPage], ranking: leaderboard.Ranking, benchmarks: list[dict[str, Any]]
+               ) -> dict[str, Generated]:
+    """The site-wide generated pages (organizations, index, compare, leaderboard) from per-card data."""
+    rows = [c.row for c in cards]
+    by_org: dict[str, list[dict[str, Any]]] = {}
+    org_names: dict[str, str] = {}
+    for row in rows:
+        by_org.setdefault(row["org_slug"], []).append(row)
+        org_names.setdefault(row["org_slug"], row["organization"])
+    out: dict[str, Generated] = {}
+    for org, org_rows in sorted(by_org.items()):
+        out[f"models/{org}/index.md"] = Generated("org", org_names[org],
+                                                  {"organization": org_names[org], "rows": org_rows})
+    out["models/index.md"] = Generated("index", "Models", {"rows": rows})
+    out["compare.md"] = Generated("compare", "Compare", {"rows": rows})
+    out["leaderboard.md"] = Generated("leaderboard", "Local LLM leaderboard",
+                                      {"ranking": ranking, "benchmarks": benchmarks})
+    return out
+
+
+# -- export ---------------------------------------------------------------------
+
+def write_exports(out: Path, cards: list[CardPage], schema_dir: Path | None) -> list[str]:
+    """Write api/ (and a copy of schema/) into ``out``; the site-relative paths written, sorted."""
+    with exports.ExportWriter(out, len(cards)) as writer:
+        for c in cards:
+            writer.add(c.id, c.record, c.csv, c.row)
+        return writer.finish(schema_dir)
+
