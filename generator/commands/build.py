@@ -133,8 +133,13 @@ def build_site(config_file: Path, registry: Path, out: Path, quiet: bool = False
     log.setLevel(logging.ERROR if quiet else logging.WARNING)
     try:
         cfg = load_config(str(config_file), site_dir=str(tmp), plugins=plugins)
-        with _source_date(build_date):
-            mkdocs_build(cfg)
+        # as `mkdocs build` does: plugins that live for the whole process learn the command
+        cfg.plugins.on_startup(command="build", dirty=False)
+        try:
+            with _source_date(build_date):
+                mkdocs_build(cfg)
+        finally:
+            cfg.plugins.on_shutdown()
         _swap(tmp, out)
     except InvalidCards as exc:
         for msg in exc.errors:

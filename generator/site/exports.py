@@ -77,17 +77,19 @@ class ExportWriter:
         self._models.close()
         self._csv.close()
 
-    def add(self, card_id: str, record: str, csv_rows: str, row: Mapping[str, Any]) -> None:
-        """One card: ``record`` is its model_record as JSON text, ``csv_rows`` its vram.csv lines."""
+    def add(self, card_id: str, record: str, csv_rows: str, row: Mapping[str, Any], write_file: bool = True) -> None:
+        """One card: ``record`` is its model_record as JSON text, ``csv_rows`` its vram.csv lines;
+        ``write_file=False`` leaves its api/models/<id>.json as it is."""
         self._models.write(("" if self._first else ",") + record)
         self._first = False
         rel = f"api/models/{card_id}.json"
-        target = self.out / rel
-        if target.parent not in self._dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(target.parent)
-        with open(target, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(record + "\n")
+        if write_file:
+            target = self.out / rel
+            if target.parent not in self._dirs:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._dirs.add(target.parent)
+            with open(target, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(record + "\n")
         self.paths.append(rel)
         self._csv.write(csv_rows)
         self._index.append(index_record(row))

@@ -21,12 +21,14 @@ card text are therefore escaped here, once.
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 import sys
 import tempfile
 import time
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,17 @@ class InvalidCards(MkDocsException):
         self.errors = errors
 
 
+@dataclass
+class SiteState:
+    """What one pass over the registry generated (gather, derive, render)."""
+
+    pages: dict[str, Generated]           # src path -> generated page
+    card_pages: list[stages.CardPage]     # per card, in id order
+    overview: dict[str, Any]              # the home page's registry overview
+    errors: list[str]                     # located problems (shown in the pages while serving)
+    error_ids: set[str]                   # cards whose file is invalid now (their last valid version is shown)
+
+
 class LLMCardsConfig(Config):
     registry = c.Type(str, default="registry")
     schema_dir = c.Type(str, default="schema")
@@ -68,12 +81,14 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
         super().__init__()
         self.memo = stages.Memo()
         self._serving = False
-        self._pages: dict[str, Generated] = {}
-        self._errors: list[str] = []                 # shown in the page while serving
-        self._error_ids: set[str] = set()           # cards whose current file is invalid
+        self._state: SiteState | None = None         # the generated pages of the last build
         self._root = Path(".")
         self._tmp: Path | None = None
-        self._overview: dict[str, Any] | None = None
+        # kept from the last full build while serving, for refresh():
+        self._built: tuple[Any, Files] | None = None  # its config and files
+        self._nav: Any = None
+        self._env: Any = None
+        self._inputs: tuple[tuple[str, int, int], ...] | None = None   # its non-card inputs
 
     # -- configuration -------------------------------------------------
     def _path(self, value: str) -> Path:
@@ -86,11 +101,6 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
     def on_config(self, config: Any) -> Any:
         self._root = Path(config.config_file_path or ".").resolve().parent
         return config
-
-    def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
-        server.watch(str(self._path(self.config.registry)))
-        server.watch(str(self._path(self.config.schema_dir)))
-        return server
 
     def _edit_url(self, config: Any, card_id: str) -> str | None:
         repo = (config.repo_url or "").rstrip("/")
@@ -108,10 +118,10 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
             print(text, file=sys.stderr, flush=True)
 
     # -- the build -------------------------------------------------------
-    def on_files(self, files: Files, config: Any) -> Files:
+    def _generate(self, config: Any) -> SiteState:
+        """gather, derive and render: every generated page's data, from the memo where the cards are unchanged."""
         t0 = time.perf_counter()
         memo = self.memo
-        memo.counts.clear()
         schema_dir = self._path(self.config.schema_dir)
         reg = stages.gather(self._path(self.config.registry), schema_dir, memo)
         errors = reg.errors
@@ -120,80 +130,160 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
         # While serving, an invalid card keeps its last valid version on the site and the
         # errors are shown in the pages (a failed build would make the server hang).
         cards = stages.published_cards(reg, memo) if self._serving else reg.valid_cards()
-        self._errors = errors
-        self._error_ids = {memo.last_good[f.display]["id"] for f in reg.files
-                           if f.errors and f.display in memo.last_good}
-        for msg in errors:
-            log.error(msg)
+        error_ids = {memo.last_good[f.display]["id"] for f in reg.files if f.errors and f.display in memo.last_good}
         self._say(f"Validated {len(reg.files)} cards in {time.perf_counter() - t0:.1f} s")
         assert memo.catalogs is not None
         catalogs_key = memo.catalogs[0]
 
-        self._pages = {}
-
-        def add(src: str, page: Generated) -> None:
-            existing = files.get_file_from_path(src)
-            if existing is not None:
-                files.remove(existing)
-            files.append(File.generated(config, src, content=""))
-            self._pages[src] = page
-
+        generated: dict[str, Generated] = {}
         ranking = leaderboard.rank_models(cards, reg.benchmarks)
         coding = next((cat for cat in ranking.categories if "cod" in cat.lower()), None)
         dates = last_changes(reg.root)
         card_pages = []
-        used_cards: set[tuple[str, str]] = set()
-        used_rests: set[tuple[str, str, str]] = set()
         for n, card in enumerate(cards, start=1):
             cid = card["id"]
-            cp = stages.render_card(card, catalogs_key, reg.catalogs, memo)
-            card_pages.append(cp)
             ctx = stages.RestContext(ranks=ranking.ranks.get(cid), coding_category=coding,
                                      last_change=dates.get(f"{cid}.yaml"), edit_url=self._edit_url(config, cid),
                                      standing=leaderboard.standing(card, ranking, reg.benchmarks))
-            rest = stages.render_rest(card, ctx, catalogs_key, reg.catalogs, memo)
-            used_cards.add(stages.card_memo_key(card, catalogs_key))
-            used_rests.add(stages.rest_memo_key(card, ctx, catalogs_key))
-            add(f"models/{cid}.md", Generated("model", card["name"],
-                                              {"head": cp.head, "rest": rest, "edit_url": ctx.edit_url}))
+            cp, rest = stages.card_outputs(card, ctx, catalogs_key, reg.catalogs, memo)
+            card_pages.append(cp)
+            generated[f"models/{cid}.md"] = Generated("model", card["name"],
+                                                      {"head": cp.head, "rest": rest, "edit_url": ctx.edit_url})
             if n % 250 == 0:
                 self._say(f"  {n}/{len(cards)} cards rendered ({time.perf_counter() - t0:.1f} s)")
-        memo.prune(used_cards, used_rests)
-        for src, page in stages.site_pages(card_pages, ranking, reg.benchmarks).items():
-            add(src, page)
-        self._overview = overview.overview([cp.row for cp in card_pages])
+        memo.prune()
+        generated.update(stages.site_pages(card_pages, ranking, reg.benchmarks))
         ex = reference.EXAMPLE_ID
-        add("card-format.md", Generated("card_format", "Card format", reference.page_context(
+        generated["card-format.md"] = Generated("card_format", "Card format", reference.page_context(
             card_schema(), reg.benchmarks, reg.catalogs,
-            example=reference.example(ex, self._edit_url(config, ex), ex in {c["id"] for c in cards}))))
+            example=reference.example(ex, self._edit_url(config, ex), ex in {c["id"] for c in cards})))
+        return SiteState(generated, card_pages, overview.overview([cp.row for cp in card_pages]),
+                         errors, error_ids)
+
+    def on_files(self, files: Files, config: Any) -> Files:
+        self.memo.start()
+        state = self._generate(config)
+        for msg in state.errors:
+            log.error(msg)
+        self._state = state
+        for src in state.pages:
+            existing = files.get_file_from_path(src)
+            if existing is not None:
+                files.remove(existing)
+            files.append(File.generated(config, src, content=""))
         # Exports are files of the site too: mkdocs copies them, `serve` serves
         # them, and links to them from hand-written pages validate.
         self._cleanup()
         self._tmp = Path(tempfile.mkdtemp(prefix="llmcards-exports-"))
-        for rel in stages.write_exports(self._tmp, card_pages, schema_dir):
+        for rel in stages.write_exports(self._tmp, state.card_pages, self._path(self.config.schema_dir)):
             existing = files.get_file_from_path(rel)
             if existing is not None:
                 files.remove(existing)
             files.append(File.generated(config, rel, abs_src_path=str(self._tmp / rel)))
+        self._built = (config, files)
         return files
+
+    def on_nav(self, nav: Any, config: Any, files: Files) -> Any:
+        self._nav = nav
+        return nav
+
+    def on_env(self, env: Any, config: Any, files: Files) -> Any:
+        self._env = env
+        return env
+
+    def on_post_build(self, config: Any) -> None:
+        self._cleanup()
+        if self._serving:
+            self._inputs = self._input_signature(config)
 
     def _cleanup(self) -> None:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
 
-    def on_post_build(self, config: Any) -> None:
-        self._cleanup()
-
     def on_build_error(self, error: Exception) -> None:
         self._cleanup()
+        self._inputs = None
 
     def on_shutdown(self) -> None:
         self._cleanup()
+        self._serving = False
+        self._inputs = None
+        self._built = None
+
+    # -- mkdocs serve: rebuild only what a card edit touched ------------------
+    def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
+        server.watch(str(self._path(self.config.registry)))
+        server.watch(str(self._path(self.config.schema_dir)))
+        server.builder = functools.partial(self._serve_build, builder)
+        return server
+
+    def _input_signature(self, config: Any) -> tuple[tuple[str, int, int], ...]:
+        """(path, mtime, size) of every input other than the cards: pages, theme overrides, config, catalogs."""
+        registry = self._path(self.config.registry).resolve()
+        roots = [Path(config.docs_dir), self._path(self.config.schema_dir), self._path(self.config.contributing)]
+        roots += [Path(p) for p in config.watch]
+        if config.config_file_path:
+            roots.append(Path(config.config_file_path))
+        out = []
+        for root in roots:
+            paths = [root] if root.is_file() else sorted(root.rglob("*")) if root.is_dir() else []
+            for path in paths:
+                if path.is_file() and registry not in path.resolve().parents:
+                    st = path.stat()
+                    out.append((str(path), st.st_mtime_ns, st.st_size))
+        return tuple(out)
+
+    def _serve_build(self, full_build: Any, config: Any = None) -> None:
+        """The dev server's builder: when only cards changed, re-render just the pages they touch."""
+        if config is None and self._built is not None and self._inputs is not None:
+            built_config = self._built[0]
+            if self._input_signature(built_config) == self._inputs and self.refresh():
+                return
+        full_build(config)
+
+    def refresh(self) -> bool:
+        """Re-read the cards and rebuild, in the last build's output, only the pages and exports
+        that changed. False (nothing written) when a full build is needed: cards added or removed."""
+        from mkdocs.commands.build import _build_page, _populate_page   # one page through the theme
+
+        assert self._built is not None and self._state is not None
+        config, files = self._built
+        old = self._state
+        self.memo.start()
+        state = self._generate(config)
+        if set(state.pages) != set(old.pages):
+            return False
+        for msg in state.errors:
+            log.error(msg)
+        changed = {src for src, page in state.pages.items() if page != old.pages[src]}
+        if state.overview != old.overview:
+            changed.add("index.md")
+        if state.errors != old.errors:   # the error banner: home page, models index, the invalid cards
+            changed |= {"index.md", "models/index.md"}
+            changed |= {f"models/{cid}.md" for cid in state.error_ids | old.error_ids}
+        self._state = state
+        old_records = {c.id: c.record for c in old.card_pages}
+        edited = {c.id for c in state.card_pages if old_records.get(c.id) != c.record}
+        if edited:
+            stages.write_exports(Path(config.site_dir), state.card_pages, None, only=edited)
+        doc_files = files.documentation_pages()
+        for src in sorted(changed):
+            file = files.get_file_from_path(src)
+            if file is None or file.page is None:
+                continue
+            _populate_page(file.page, config, files)
+            _build_page(file.page, config, doc_files, self._nav, self._env)
+        self.memo.counts["pages"] += len(changed)
+        log.info(f"llmcards: rebuilt {len(changed)} pages and {len(edited)} cards' exports")
+        return True
 
     # -- pages -----------------------------------------------------------
+    def _entry(self, page: Any) -> Generated | None:
+        return self._state.pages.get(page.file.src_uri) if self._state is not None else None
+
     def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Any) -> str:
-        entry = self._pages.get(page.file.src_uri)
+        entry = self._entry(page)
         if entry is None:
             if CONTRIBUTING_MARKER in markdown:
                 path = self._path(self.config.contributing)
@@ -211,24 +301,25 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
 
     def _banner(self, page: Any) -> str:
         """The registry's errors, on the home page, the models index and the invalid cards' pages (serve only)."""
-        if not self._errors:
+        state = self._state
+        if state is None or not state.errors:
             return ""
         src = page.file.src_uri
         card_id = src[len("models/"):-len(".md")] if src.startswith("models/") else None
-        if src not in ("index.md", "models/index.md") and card_id not in self._error_ids:
+        if src not in ("index.md", "models/index.md") and card_id not in state.error_ids:
             return ""
-        return render.render("errors_banner.html", errors=self._errors)
+        return render.render("errors_banner.html", errors=state.errors)
 
     def on_page_content(self, html: str, page: Any, config: Any, files: Any) -> str:
         return self._banner(page) + self._content(html, page)
 
     def _content(self, html: str, page: Any) -> str:
-        entry = self._pages.get(page.file.src_uri)
+        entry = self._entry(page)
         if entry is None:
             # Hand-written pages (the home page) may ask for the registry overview;
             # the marker is an HTML comment, which Markdown passes through as is.
-            if overview.OVERVIEW_MARKER in html and self._overview is not None:
-                block = render.render("home_overview.html", o=self._overview, base=base_of(page.url))
+            if overview.OVERVIEW_MARKER in html and self._state is not None:
+                block = render.render("home_overview.html", o=self._state.overview, base=base_of(page.url))
                 html = html.replace(overview.OVERVIEW_MARKER, block, 1)
             return html
         data = entry.data
@@ -253,7 +344,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
         return html
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str:
-        entry = self._pages.get(page.file.src_uri)
+        entry = self._entry(page)
         if entry is None or entry.kind != "model":
             return output
         rest = zlib.decompress(entry.data["rest"]).decode()

@@ -76,12 +76,20 @@ class Memo:
     rests: dict[tuple[str, str, str], bytes] = field(default_factory=dict)   # (+ site context) -> html
     catalogs: tuple[str, Catalogs | None, list[dict[str, Any]], list[str]] | None = None
     validator: tuple[str, CardValidator] | None = None
-    counts: Counter = field(default_factory=Counter)                   # work done in the last build
+    counts: Counter[str] = field(default_factory=Counter)              # work done in the current build
+    used_cards: set[tuple[str, str]] = field(default_factory=set)      # keys the current build used
+    used_rests: set[tuple[str, str, str]] = field(default_factory=set)
 
-    def prune(self, cards: set[tuple[str, str]], rests: set[tuple[str, str, str]]) -> None:
-        """Forget the results the last build did not use (old versions of edited cards)."""
-        self.cards = {k: v for k, v in self.cards.items() if k in cards}
-        self.rests = {k: v for k, v in self.rests.items() if k in rests}
+    def start(self) -> None:
+        """A new build begins: reset the counters and the record of what is used."""
+        self.counts.clear()
+        self.used_cards.clear()
+        self.used_rests.clear()
+
+    def prune(self) -> None:
+        """Forget the results the current build did not use (old versions of edited cards)."""
+        self.cards = {k: v for k, v in self.cards.items() if k in self.used_cards}
+        self.rests = {k: v for k, v in self.rests.items() if k in self.used_rests}
 
 
 def _digest(data: bytes) -> str:
@@ -168,12 +176,9 @@ def published_cards(reg: Registry, memo: Memo) -> list[dict[str, Any]]:
 
 # -- derive ---------------------------------------------------------------------
 
-def derive(card: Mapping[str, Any], catalogs: Catalogs | None, memo: Memo) -> dict[str, Any] | None:
+def derive(card: Mapping[str, Any], catalogs: Catalogs | None) -> dict[str, Any] | None:
     """The calculator's figures for one card (None when the catalogs could not be loaded)."""
-    if catalogs is None:
-        return None
-    memo.counts["derived"] += 1
-    return calc.derive(card, catalogs)
+    return None if catalogs is None else calc.derive(card, catalogs)
 
 
 # -- render ---------------------------------------------------------------------
@@ -190,41 +195,6 @@ class CardPage:
     csv: str                     # its api/vram.csv rows
 
 
-def _card_key(card: Mapping[str, Any]) -> str:
-    return _digest(exports.dumps(card).encode())
-
-
-def card_memo_key(card: Mapping[str, Any], catalogs_key: str) -> tuple[str, str]:
-    return (catalogs_key, _card_key(card))
-
-
-def rest_memo_key(card: Mapping[str, Any], ctx: "RestContext", catalogs_key: str) -> tuple[str, str, str]:
-    return (catalogs_key, _card_key(card), repr(ctx))
-
-
-def base_of(url: str) -> str:
-    """Relative URL from a page to the site root."""
-    depth = url.count("/")
-    return "../" * depth if depth else "./"
-
-
-def render_card(card: Mapping[str, Any], catalogs_key: str, catalogs: Catalogs | None, memo: Memo) -> CardPage:
-    """Index row, page head and export text of one card (memoised by the card's content)."""
-    key = card_memo_key(card, catalogs_key)
-    hit = memo.cards.get(key)
-    if hit is not None:
-        return hit
-    derived = derive(card, catalogs, memo)
-    row = pages.index_row(card, derived)
-    head = render.render("model.html", m=pages.model_summary(card, derived),
-                         base=base_of(pages.model_url(card["id"])), rest_marker=REST_MARKER)
-    result = CardPage(card["id"], card["name"], row, head, exports.dumps(exports.model_record(card, derived)),
-                      exports.vram_csv_rows(card["id"], derived))
-    memo.cards[key] = result
-    memo.counts["rendered"] += 1
-    return result
-
-
 @dataclass(frozen=True)
 class RestContext:
     """The site-wide facts a model page's rest shows besides the card itself."""
@@ -236,21 +206,50 @@ class RestContext:
     standing: Mapping[str, Any]
 
 
-def render_rest(card: Mapping[str, Any], ctx: RestContext, catalogs_key: str, catalogs: Catalogs | None,
-                memo: Memo) -> bytes:
-    """The large rest of a model page, zlib-compressed (memoised by card content and ``ctx``)."""
-    key = rest_memo_key(card, ctx, catalogs_key)
-    hit = memo.rests.get(key)
-    if hit is not None:
-        return hit
-    derived = derive(card, catalogs, memo)
+def base_of(url: str) -> str:
+    """Relative URL from a page to the site root."""
+    depth = url.count("/")
+    return "../" * depth if depth else "./"
+
+
+def render_card(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> CardPage:
+    """Index row, page head and export text of one card."""
+    row = pages.index_row(card, derived)
+    head = render.render("model.html", m=pages.model_summary(card, derived),
+                         base=base_of(pages.model_url(card["id"])), rest_marker=REST_MARKER)
+    return CardPage(card["id"], card["name"], row, head, exports.dumps(exports.model_record(card, derived)),
+                    exports.vram_csv_rows(card["id"], derived))
+
+
+def render_rest(card: Mapping[str, Any], derived: Mapping[str, Any] | None, ctx: RestContext) -> bytes:
+    """The large rest of a model page (tables, chart, calculator), zlib-compressed."""
     details = pages.model_details(card, derived, ranks=ctx.ranks, coding_category=ctx.coding_category,
                                   last_change=ctx.last_change, edit_url=ctx.edit_url, standing=ctx.standing)
     html = render.render("model_rest.html", m=details, base=base_of(pages.model_url(card["id"])))
-    rest = zlib.compress(html.encode(), 1)
-    memo.rests[key] = rest
-    memo.counts["rendered_rest"] += 1
-    return rest
+    return zlib.compress(html.encode(), 1)
+
+
+def card_outputs(card: Mapping[str, Any], ctx: RestContext, catalogs_key: str, catalogs: Catalogs | None,
+                 memo: Memo) -> tuple[CardPage, bytes]:
+    """One card's page parts and exports: from the memo when the card (and ``ctx``) are unchanged,
+    else derived (once) and rendered."""
+    content = _digest(exports.dumps(card).encode())
+    card_key = (catalogs_key, content)
+    rest_key = (catalogs_key, content, repr(ctx))
+    memo.used_cards.add(card_key)
+    memo.used_rests.add(rest_key)
+    page, rest = memo.cards.get(card_key), memo.rests.get(rest_key)
+    if page is not None and rest is not None:
+        return page, rest
+    derived = derive(card, catalogs)
+    memo.counts["derived"] += 1
+    if page is None:
+        page = memo.cards[card_key] = render_card(card, derived)
+        memo.counts["rendered"] += 1
+    if rest is None:
+        rest = memo.rests[rest_key] = render_rest(card, derived, ctx)
+        memo.counts["rendered_rest"] += 1
+    return page, rest
 
 
 @dataclass(frozen=True)
@@ -284,10 +283,15 @@ def site_pages(cards: list[CardPage], ranking: leaderboard.Ranking, benchmarks: 
 
 # -- export ---------------------------------------------------------------------
 
-def write_exports(out: Path, cards: list[CardPage], schema_dir: Path | None) -> list[str]:
-    """Write api/ (and a copy of schema/) into ``out``; the site-relative paths written, sorted."""
+def write_exports(out: Path, cards: list[CardPage], schema_dir: Path | None,
+                  only: set[str] | None = None) -> list[str]:
+    """Write api/ (and a copy of schema/) into ``out``; the site-relative paths written, sorted.
+
+    With ``only``, the per-card files of the other cards are left as they are (a refresh
+    of an earlier output); the combined files are always written whole.
+    """
     with exports.ExportWriter(out, len(cards)) as writer:
         for c in cards:
-            writer.add(c.id, c.record, c.csv, c.row)
+            writer.add(c.id, c.record, c.csv, c.row, write_file=only is None or c.id in only)
         return writer.finish(schema_dir)
 
