@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import shutil
 import sys
 import tempfile
@@ -45,6 +46,8 @@ from generator.site.gitdates import last_changes
 from generator.site.stages import REST_MARKER, Generated, base_of
 
 CONTRIBUTING_MARKER = "<!-- llmcards:contributing -->"
+# material's search plugin removes these attributes from every page it indexes
+SEARCH_ATTRIBUTES = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")
 
 log = logging.getLogger("mkdocs.plugins.llmcards")
 
@@ -102,7 +105,8 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
         self._root = Path(config.config_file_path or ".").resolve().parent
         return config
 
-    def _edit_url(self, config: Any, card_id: str) -> str | None:
+    def _edit_base(self, config: Any) -> str | None:
+        """The repository URL of the registry folder (cards are ``<base>/<id>.yaml``), or None."""
         repo = (config.repo_url or "").rstrip("/")
         if not repo:
             return None
@@ -111,7 +115,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
             rel = registry.relative_to(self._root).as_posix()
         except ValueError:
             rel = "registry"
-        return f"{repo}/blob/{self.config.branch}/{rel}/{card_id}.yaml"
+        return f"{repo}/blob/{self.config.branch}/{rel}"
 
     def _say(self, text: str) -> None:
         if self.config.progress:
@@ -129,23 +133,30 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
             raise InvalidCards(errors)
         # While serving, an invalid card keeps its last valid version on the site and the
         # errors are shown in the pages (a failed build would make the server hang).
-        cards = stages.published_cards(reg, memo) if self._serving else reg.valid_cards()
-        error_ids = {memo.last_good[f.display]["id"] for f in reg.files if f.errors and f.display in memo.last_good}
+        shown = stages.published_cards(reg, memo) if self._serving else reg.valid_cards()
+        cards = [f.card for f in shown if f.card is not None]
+        error_ids = {str(memo.last_good[f.display].card["id"])  # type: ignore[index]
+                     for f in reg.files if f.errors and f.display in memo.last_good}
         self._say(f"Validated {len(reg.files)} cards in {time.perf_counter() - t0:.1f} s")
         assert memo.catalogs is not None
         catalogs_key = memo.catalogs[0]
 
         generated: dict[str, Generated] = {}
+        edit_base = self._edit_base(config)
+
+        def edit_url(card_id: str) -> str | None:
+            return f"{edit_base}/{card_id}.yaml" if edit_base else None
+
         ranking = leaderboard.rank_models(cards, reg.benchmarks)
         coding = next((cat for cat in ranking.categories if "cod" in cat.lower()), None)
         dates = last_changes(reg.root)
         card_pages = []
-        for n, card in enumerate(cards, start=1):
+        for n, (card, f) in enumerate(zip(cards, shown, strict=True), start=1):
             cid = card["id"]
             ctx = stages.RestContext(ranks=ranking.ranks.get(cid), coding_category=coding,
-                                     last_change=dates.get(f"{cid}.yaml"), edit_url=self._edit_url(config, cid),
+                                     last_change=dates.get(f"{cid}.yaml"), edit_url=edit_url(cid),
                                      standing=leaderboard.standing(card, ranking, reg.benchmarks))
-            cp, rest = stages.card_outputs(card, ctx, catalogs_key, reg.catalogs, memo)
+            cp, rest = stages.card_outputs(card, f.key, ctx, catalogs_key, reg.catalogs, memo)
             card_pages.append(cp)
             generated[f"models/{cid}.md"] = Generated("model", card["name"],
                                                       {"head": cp.head, "rest": rest, "edit_url": ctx.edit_url})
@@ -156,7 +167,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
         ex = reference.EXAMPLE_ID
         generated["card-format.md"] = Generated("card_format", "Card format", reference.page_context(
             card_schema(), reg.benchmarks, reg.catalogs,
-            example=reference.example(ex, self._edit_url(config, ex), ex in {c["id"] for c in cards})))
+            example=reference.example(ex, edit_url(ex), ex in {c["id"] for c in cards})))
         return SiteState(generated, card_pages, overview.overview([cp.row for cp in card_pages]),
                          errors, error_ids)
 
@@ -245,7 +256,8 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
     def refresh(self) -> bool:
         """Re-read the cards and rebuild, in the last build's output, only the pages and exports
         that changed. False (nothing written) when a full build is needed: cards added or removed."""
-        from mkdocs.commands.build import _build_page, _populate_page   # one page through the theme
+        from mkdocs.commands.build import _populate_page, get_context
+        from mkdocs.utils import write_file
 
         assert self._built is not None and self._state is not None
         config, files = self._built
@@ -272,8 +284,20 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
             file = files.get_file_from_path(src)
             if file is None or file.page is None:
                 continue
-            _populate_page(file.page, config, files)
-            _build_page(file.page, config, doc_files, self._nav, self._env)
+            page = file.page
+            # What mkdocs' _build_page does for one page, without the search plugin's indexing:
+            # the search index is written only by a full build (its on_post_build), so under
+            # serve it stays the one of the last full build.
+            _populate_page(page, config, files)
+            page.content = SEARCH_ATTRIBUTES.sub("", page.content or "")   # as the search plugin does
+            page.active = True
+            try:
+                template = self._env.get_template(page.meta.get("template", "main.html"))
+                output = template.render(get_context(self._nav, doc_files, config, page))
+            finally:
+                page.active = False
+            output = self.on_post_page(output, page, config)
+            write_file(output.encode("utf-8", errors="xmlcharrefreplace"), page.file.abs_dest_path)
         self.memo.counts["pages"] += len(changed)
         log.info(f"llmcards: rebuilt {len(changed)} pages and {len(edited)} cards' exports")
         return True

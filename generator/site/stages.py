@@ -45,6 +45,7 @@ class CardFile:
     digest: str                         # sha256 of the file's bytes
     card: dict[str, Any] | None
     errors: tuple[str, ...]
+    key: str = ""                       # sha256 of the card's data (what its outputs depend on)
 
 
 @dataclass
@@ -62,8 +63,9 @@ class Registry:
         """Every located problem: the catalogs' first, then the cards' in file order."""
         return self.catalog_errors + [e for f in self.files for e in f.errors]
 
-    def valid_cards(self) -> list[dict[str, Any]]:
-        return sorted((f.card for f in self.files if f.card is not None), key=lambda c: c["id"])
+    def valid_cards(self) -> list[CardFile]:
+        """The valid cards, in id order."""
+        return sorted((f for f in self.files if f.card is not None), key=_card_id)
 
 
 @dataclass
@@ -71,7 +73,7 @@ class Memo:
     """Per-card results from earlier builds, keyed by file content; lives in the plugin instance."""
 
     files: dict[str, CardFile] = field(default_factory=dict)           # display path -> last read
-    last_good: dict[str, dict[str, Any]] = field(default_factory=dict)  # display path -> last valid card
+    last_good: dict[str, CardFile] = field(default_factory=dict)      # display path -> last valid version
     cards: dict[tuple[str, str], "CardPage"] = field(default_factory=dict)   # (catalogs key, digest)
     rests: dict[tuple[str, str, str], bytes] = field(default_factory=dict)   # (+ site context) -> html
     catalogs: tuple[str, Catalogs | None, list[dict[str, Any]], list[str]] | None = None
@@ -152,26 +154,33 @@ def gather(root: Path, schema_dir: Path, memo: Memo) -> Registry:
         valid = {c.display_path: c for c in report.cards}
         for display, digest in changed.items():
             card = valid.get(display)
-            current[display] = CardFile(display, digest, dict(card.data) if card is not None else None,
-                                        tuple(e.format() for e in by_file.get(display, [])))
+            data = dict(card.data) if card is not None else None
+            current[display] = CardFile(display, digest, data, tuple(e.format() for e in by_file.get(display, [])),
+                                        _digest(exports.dumps(data).encode()) if data is not None else "")
             memo.counts["validated"] += 1
     files = [current[t.display] for t in targets]
     memo.files = {f.display: f for f in files}
     for f in files:
         if f.card is not None:
-            memo.last_good[f.display] = f.card
+            memo.last_good[f.display] = f
     catalog_errors = catalog_errors + [e.format() for e in missing]
     return Registry(root, files, catalogs, benchmarks, catalog_errors)
 
 
-def published_cards(reg: Registry, memo: Memo) -> list[dict[str, Any]]:
-    """The cards to publish while serving: valid ones, and the last valid version of an invalid one."""
-    cards = []
+def _card_id(f: CardFile) -> str:
+    assert f.card is not None
+    return str(f.card["id"])
+
+
+def published_cards(reg: Registry, memo: Memo) -> list[CardFile]:
+    """The cards to publish while serving, in id order: the valid ones, and the last valid
+    version of each invalid one (a card never valid is left out)."""
+    out = []
     for f in reg.files:
-        card = f.card if f.card is not None else memo.last_good.get(f.display)
-        if card is not None:
-            cards.append(card)
-    return sorted(cards, key=lambda c: c["id"])
+        shown = f if f.card is not None else memo.last_good.get(f.display)
+        if shown is not None:
+            out.append(shown)
+    return sorted(out, key=_card_id)
 
 
 # -- derive ---------------------------------------------------------------------
@@ -229,11 +238,10 @@ def render_rest(card: Mapping[str, Any], derived: Mapping[str, Any] | None, ctx:
     return zlib.compress(html.encode(), 1)
 
 
-def card_outputs(card: Mapping[str, Any], ctx: RestContext, catalogs_key: str, catalogs: Catalogs | None,
-                 memo: Memo) -> tuple[CardPage, bytes]:
-    """One card's page parts and exports: from the memo when the card (and ``ctx``) are unchanged,
-    else derived (once) and rendered."""
-    content = _digest(exports.dumps(card).encode())
+def card_outputs(card: Mapping[str, Any], content: str, ctx: RestContext, catalogs_key: str,
+                 catalogs: Catalogs | None, memo: Memo) -> tuple[CardPage, bytes]:
+    """One card's page parts and exports (``content``: the digest of its data): from the memo when
+    the card (and ``ctx``) are unchanged, else derived (once) and rendered."""
     card_key = (catalogs_key, content)
     rest_key = (catalogs_key, content, repr(ctx))
     memo.used_cards.add(card_key)
