@@ -27,6 +27,11 @@ def model_url(card_id: str) -> str:
     return f"models/{card_id}/"
 
 
+def org_url(org_slug: str) -> str:
+    """Site-relative URL of an organization page."""
+    return f"models/{org_slug}/"
+
+
 def org_of(card_id: str) -> str:
     return card_id.split("/", 1)[0]
 

@@ -354,10 +354,9 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
             return render.render("org.html", base=base, **data)
         if entry.kind == "index":
             return render.render("models_index.html", base=base, title="Models", rows=data["rows"],
-                                 filters=index_filters(data["rows"]))
+                                 row_html=data["row_html"], filters=index_filters(data["rows"]))
         if entry.kind == "compare":
-            options = sorted(data["rows"], key=lambda r: (r["name"].lower(), r["id"]))
-            return render.render("compare.html", base=base, options=options)
+            return render.render("compare.html", base=base, options_html=data["options_html"])
         if entry.kind == "leaderboard":
             r = data["ranking"]
             return render.render("leaderboard.html", base=base, overall=r.overall, by_category=r.by_category,

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from markupsafe import Markup
+
 from generator import calc
 from generator.benchmarks import load_catalog
 from generator.calc.catalogs import CatalogError, Catalogs, load_catalogs
@@ -33,6 +35,7 @@ from generator.validate import CardValidator, gather as gather_files, validate_p
 # page content that the search plugin indexes; the large rest (tables, chart,
 # calculator) replaces this marker in on_post_page, after indexing.
 REST_MARKER = "<!--llmcards:rest-->"
+INDEX_URL = "models/"        # the models index
 
 
 # -- gather ---------------------------------------------------------------------
@@ -202,6 +205,9 @@ class CardPage:
     head: str                    # the searchable head of the model page (HTML)
     record: str                  # its api/models/<id>.json record (JSON text, no newline)
     csv: str                     # its api/vram.csv rows
+    index_html: Markup           # its row in the models index, its organization page, the compare pickers
+    org_html: Markup
+    option_html: Markup
 
 
 @dataclass(frozen=True)
@@ -227,7 +233,10 @@ def render_card(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> C
     head = render.render("model.html", m=pages.model_summary(card, derived),
                          base=base_of(pages.model_url(card["id"])), rest_marker=REST_MARKER)
     return CardPage(card["id"], card["name"], row, head, exports.dumps(exports.model_record(card, derived)),
-                    exports.vram_csv_rows(card["id"], derived))
+                    exports.vram_csv_rows(card["id"], derived),
+                    render.macro("rows.html", "index_row")(row, base_of(INDEX_URL)),
+                    render.macro("rows.html", "org_row")(row, base_of(pages.org_url(row["org_slug"]))),
+                    render.macro("rows.html", "compare_option")(row))
 
 
 def render_rest(card: Mapping[str, Any], derived: Mapping[str, Any] | None, ctx: RestContext) -> bytes:
@@ -273,17 +282,17 @@ def site_pages(cards: list[CardPage], ranking: leaderboard.Ranking, benchmarks: 
                ) -> dict[str, Generated]:
     """The site-wide generated pages (organizations, index, compare, leaderboard) from per-card data."""
     rows = [c.row for c in cards]
-    by_org: dict[str, list[dict[str, Any]]] = {}
-    org_names: dict[str, str] = {}
-    for row in rows:
-        by_org.setdefault(row["org_slug"], []).append(row)
-        org_names.setdefault(row["org_slug"], row["organization"])
+    by_org: dict[str, list[CardPage]] = {}
+    for c in cards:
+        by_org.setdefault(c.row["org_slug"], []).append(c)
     out: dict[str, Generated] = {}
-    for org, org_rows in sorted(by_org.items()):
-        out[f"models/{org}/index.md"] = Generated("org", org_names[org],
-                                                  {"organization": org_names[org], "rows": org_rows})
-    out["models/index.md"] = Generated("index", "Models", {"rows": rows})
-    out["compare.md"] = Generated("compare", "Compare", {"rows": rows})
+    for org, org_cards in sorted(by_org.items()):
+        name = org_cards[0].row["organization"]     # the organization as its first card writes it
+        out[f"models/{org}/index.md"] = Generated("org", name, {
+            "organization": name, "count": len(org_cards), "row_html": [c.org_html for c in org_cards]})
+    out["models/index.md"] = Generated("index", "Models", {"rows": rows, "row_html": [c.index_html for c in cards]})
+    options = sorted(cards, key=lambda c: (c.row["name"].lower(), c.id))
+    out["compare.md"] = Generated("compare", "Compare", {"options_html": Markup("").join(c.option_html for c in options)})
     out["leaderboard.md"] = Generated("leaderboard", "Local LLM leaderboard",
                                       {"ranking": ranking, "benchmarks": benchmarks})
     return out
