@@ -112,7 +112,10 @@ def build_site(config_file: Path, registry: Path, out: Path, quiet: bool = False
 
     from generator.site.plugin import InvalidCards
 
-    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr, flush=True))
+    def say(text: str) -> None:
+        if not quiet:
+            print(text, file=sys.stderr, flush=True)
+
     t0 = time.perf_counter()
     root = config_file.resolve().parent
     plugins = _plugins_with(config_file, {"registry": str(registry.resolve()), "progress": not quiet})

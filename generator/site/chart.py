@@ -21,8 +21,8 @@ def _nice_max(v: float) -> float:
     exp = 10 ** math.floor(math.log10(v))
     for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if m * exp >= v:
-            return m * exp
-    return 10 * exp
+            return float(m * exp)
+    return float(10 * exp)
 
 
 LABEL_GAP = 11  # px: capacity lines closer than this share one label

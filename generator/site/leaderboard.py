@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 # K: a benchmark counts once this many open-weight models report it. With fewer, a
 # percentile can only be 0, 1/3, 2/3 or 1, and a category made of that one benchmark
@@ -100,7 +100,7 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
 
-def rank_models(cards: list[Mapping[str, Any]], benchmarks: list[Mapping[str, Any]]) -> Ranking:
+def rank_models(cards: Sequence[Mapping[str, Any]], benchmarks: Sequence[Mapping[str, Any]]) -> Ranking:
     catalog = {b["id"]: b for b in benchmarks if "id" in b}
     open_cards = {c["id"]: c for c in cards if c.get("open_weights")}
     scores = {cid: latest_scores(c, set(catalog)) for cid, c in open_cards.items()}
@@ -183,7 +183,7 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def standing(card: Mapping[str, Any], ranking: Ranking, benchmarks: list[Mapping[str, Any]]) -> dict[str, Any]:
+def standing(card: Mapping[str, Any], ranking: Ranking, benchmarks: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """What a model page says about the card's place on the leaderboard.
 
     ``ranks``: [(label, rank)] overall first, then per category; ``reason``: why there is
@@ -201,7 +201,7 @@ def standing(card: Mapping[str, Any], ranking: Ranking, benchmarks: list[Mapping
         scores.append({"benchmark": bench.get("name") or bid, "id": bid, "category": bench.get("category") or "",
                        "score": e.get("score"), "source": e.get("source") or "", "date": str(e.get("date") or ""),
                        "reporters": st.get("reporters"), "counted": bool(st.get("counted"))})
-    ranks_of = ranking.ranks.get(card.get("id"), {})
+    ranks_of = ranking.ranks.get(str(card.get("id")), {})
     ranks = [("Overall", ranks_of["overall"])] if "overall" in ranks_of else []
     ranks += [(cat, ranks_of[cat]) for cat in ranking.categories if cat in ranks_of]
     reason = None

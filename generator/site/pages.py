@@ -134,8 +134,8 @@ def vram_table(derived: Mapping[str, Any] | None) -> dict[str, Any]:
     for q in quants:
         cells = []
         for c in contexts:
-            r = grid.get((q, c))
-            total = r.get("total_bytes") if r else None
+            cell = grid.get((q, c))
+            total = cell.get("total_bytes") if cell else None
             cells.append({"text": fmt.gb(total), "tier": tier_of(total), "bytes": total})
         table.append({"quantization": q, "cells": cells})
     return {"kv_dtype": kv, "contexts": [fmt.tokens(c) for c in contexts], "context_values": contexts,

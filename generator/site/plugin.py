@@ -71,7 +71,7 @@ class SiteState:
     error_ids: set[str]                   # cards whose file is invalid now (their last valid version is shown)
 
 
-class LLMCardsConfig(Config):
+class LLMCardsConfig(Config):  # type: ignore[no-untyped-call]
     registry = c.Type(str, default="registry")
     schema_dir = c.Type(str, default="schema")
     branch = c.Type(str, default="main")
@@ -79,7 +79,7 @@ class LLMCardsConfig(Config):
     progress = c.Type(bool, default=False)   # print progress lines to stderr (`llmcards build` sets it)
 
 
-class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
+class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         super().__init__()
         self.memo = stages.Memo()
