@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from html import escape
 
+from markupsafe import Markup
+
 from generator.site import fmt
 
 PALETTE = ("#3f51b5", "#e65100", "#2e7d32", "#ad1457", "#00838f", "#6d4c41", "#5e35b1", "#827717")
@@ -65,7 +67,7 @@ def _describe(series: dict[str, list[tuple[int, int]]], caps: list[tuple[str, in
 
 
 def vram_chart(series: dict[str, list[tuple[int, int]]], capacities: list[tuple[str, int]],
-               title: str, node: tuple[str, int] | None = None) -> str:
+               title: str, node: tuple[str, int] | None = None) -> Markup:
     """series: quantization -> [(context tokens, total bytes)]; capacities: (label, bytes).
 
     node: a multi-GPU capacity (e.g. 8 x 80 GB), drawn only when the data is above
@@ -138,4 +140,4 @@ def vram_chart(series: dict[str, list[tuple[int, int]]], capacities: list[tuple[
         out.append(f'<text x="{W - RIGHT + 32}" y="{ly:.1f}" font-size="11">{escape(name)}</text>')
         ly += 16
     out.append("</svg>")
-    return "\n".join(out)
+    return Markup("\n".join(out))   # every text in it is escaped above

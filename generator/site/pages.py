@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
+from markupsafe import Markup
+
 from generator.site import chart, fmt
 from generator.site.sanitize import render_markdown
 
@@ -46,14 +48,14 @@ def tier_of(total_bytes: int | None) -> str:
     return "more"
 
 
-def json_for_script(data: Any) -> str:
+def json_for_script(data: Any) -> Markup:
     """JSON safe to place inside <script type="application/json">: no '<', '>', '&' or line separators."""
     # insertion order kept (the catalog order of quantizations); derive() builds it deterministically
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                     ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(ch, esc)
-    return text
+    return Markup(text)   # safe inside <script>: nothing in it can end the element
 
 
 def _get(d: Any, *path: str) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import markdown
 import nh3
+from markupsafe import Markup
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote",
@@ -25,10 +26,10 @@ ALLOWED_SCHEMES = {"https", "http", "mailto"}
 _MARKDOWN = markdown.Markdown(extensions=["tables"], output_format="html")
 
 
-def render_markdown(text: str | None) -> str:
-    """Card Markdown -> sanitised HTML fragment ('' for None)."""
+def render_markdown(text: str | None) -> Markup:
+    """Card Markdown -> sanitised HTML fragment ('' for None), marked safe for the templates."""
     if not text:
-        return ""
+        return Markup("")
     html = _MARKDOWN.reset().convert(text)
     clean = nh3.clean(
         html,
@@ -38,4 +39,4 @@ def render_markdown(text: str | None) -> str:
         link_rel="nofollow noopener noreferrer",
         strip_comments=True,
     )
-    return clean.replace("{", "&#123;").replace("}", "&#125;")
+    return Markup(clean.replace("{", "&#123;").replace("}", "&#125;"))

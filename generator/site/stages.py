@@ -34,7 +34,7 @@ from generator.validate import CardValidator, gather as gather_files, validate_p
 # Model pages are rendered in two parts: the head (name, facts, description) is the
 # page content that the search plugin indexes; the large rest (tables, chart,
 # calculator) replaces this marker in on_post_page, after indexing.
-REST_MARKER = "<!--llmcards:rest-->"
+REST_MARKER = Markup("<!--llmcards:rest-->")
 INDEX_URL = "models/"        # the models index
 
 
