@@ -275,8 +275,8 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
             changed |= {"index.md", "models/index.md"}
             changed |= {f"models/{cid}.md" for cid in state.error_ids | old.error_ids}
         self._state = state
-        old_records = {c.id: c.record for c in old.card_pages}
-        edited = {c.id for c in state.card_pages if old_records.get(c.id) != c.record}
+        old_exports = {c.id: c.exports for c in old.card_pages}
+        edited = {c.id for c in state.card_pages if old_exports.get(c.id) != c.exports}
         if edited:
             stages.write_exports(Path(config.site_dir), state.card_pages, None, only=edited)
         doc_files = files.documentation_pages()

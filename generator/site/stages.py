@@ -203,8 +203,8 @@ class CardPage:
     name: str
     row: dict[str, Any]          # models-index row (pages.index_row)
     head: str                    # the searchable head of the model page (HTML)
-    record: str                  # its api/models/<id>.json record (JSON text, no newline)
-    csv: str                     # its api/vram.csv rows
+    exports: bytes               # zlib of its api/models/<id>.json record (JSON, no newline) + "\0" + its
+                                 # api/vram.csv rows: kept compressed, they are most of a card's memory
     index_html: Markup           # its row in the models index, its organization page, the compare pickers
     org_html: Markup
     option_html: Markup
@@ -232,8 +232,9 @@ def render_card(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> C
     row = pages.index_row(card, derived)
     head = render.render("model.html", m=pages.model_summary(card, derived),
                          base=base_of(pages.model_url(card["id"])), rest_marker=REST_MARKER)
-    return CardPage(card["id"], card["name"], row, head, exports.dumps(exports.model_record(card, derived)),
-                    exports.vram_csv_rows(card["id"], derived),
+    record = exports.dumps(exports.model_record(card, derived))
+    texts = zlib.compress((record + "\0" + exports.vram_csv_rows(card["id"], derived)).encode(), 1)
+    return CardPage(card["id"], card["name"], row, head, texts,
                     render.macro("rows.html", "index_row")(row, base_of(INDEX_URL)),
                     render.macro("rows.html", "org_row")(row, base_of(pages.org_url(row["org_slug"]))),
                     render.macro("rows.html", "compare_option")(row))
@@ -309,6 +310,7 @@ def write_exports(out: Path, cards: list[CardPage], schema_dir: Path | None,
     """
     with exports.ExportWriter(out, len(cards)) as writer:
         for c in cards:
-            writer.add(c.id, c.record, c.csv, c.row, write_file=only is None or c.id in only)
+            record, csv_rows = zlib.decompress(c.exports).decode().split("\0")
+            writer.add(c.id, record, csv_rows, c.row, write_file=only is None or c.id in only)
         return writer.finish(schema_dir)
 
