@@ -75,7 +75,7 @@ def vram_chart(series: dict[str, list[tuple[int, int]]], capacities: list[tuple[
     """
     points = [p for s in series.values() for p in s]
     if not points:
-        return ""
+        return Markup("")
     xs = sorted({x for x, _ in points})
     lx0, lx1 = math.log2(xs[0]), math.log2(xs[-1])
     if lx1 == lx0:

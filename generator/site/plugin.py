@@ -151,7 +151,9 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         coding = next((cat for cat in ranking.categories if "cod" in cat.lower()), None)
         dates = last_changes(reg.root)
         card_pages = []
-        for n, (card, f) in enumerate(zip(cards, shown, strict=True), start=1):
+        for n, f in enumerate(shown, start=1):
+            card = f.card
+            assert card is not None
             cid = card["id"]
             ctx = stages.RestContext(ranks=ranking.ranks.get(cid), coding_category=coding,
                                      last_change=dates.get(f"{cid}.yaml"), edit_url=edit_url(cid),

@@ -49,6 +49,7 @@ class CardFile:
     card: dict[str, Any] | None
     errors: tuple[str, ...]
     key: str = ""                       # sha256 of the card's data (what its outputs depend on)
+    checked_with: str = ""              # digest of the catalogs it was validated against
 
 
 @dataclass
@@ -131,7 +132,8 @@ def _catalogs(schema_dir: Path, memo: Memo) -> tuple[str, Catalogs | None, list[
 
 
 def gather(root: Path, schema_dir: Path, memo: Memo) -> Registry:
-    """Load and validate every card under ``root``; files unchanged since the last call are not re-read."""
+    """Load and validate every card under ``root``; a file whose bytes (and the catalogs) are unchanged
+    since the last call is not validated again."""
     key, catalogs, benchmarks, catalog_errors = _catalogs(schema_dir, memo)
     assert memo.validator is not None
     targets, missing = gather_files([root])
@@ -143,7 +145,7 @@ def gather(root: Path, schema_dir: Path, memo: Memo) -> Registry:
         except OSError:
             digest = ""  # unreadable: validation reports it
         old = memo.files.get(t.display)
-        if old is not None and old.digest == digest and memo.validator[0] == key:
+        if old is not None and old.digest == digest and old.checked_with == key:
             current[t.display] = old
         else:
             changed[t.display] = digest
@@ -159,10 +161,11 @@ def gather(root: Path, schema_dir: Path, memo: Memo) -> Registry:
             card = valid.get(display)
             data = dict(card.data) if card is not None else None
             current[display] = CardFile(display, digest, data, tuple(e.format() for e in by_file.get(display, [])),
-                                        _digest(exports.dumps(data).encode()) if data is not None else "")
+                                        _digest(exports.dumps(data).encode()) if data is not None else "", key)
             memo.counts["validated"] += 1
     files = [current[t.display] for t in targets]
     memo.files = {f.display: f for f in files}
+    memo.last_good = {d: f for d, f in memo.last_good.items() if d in memo.files}   # deleted files go
     for f in files:
         if f.card is not None:
             memo.last_good[f.display] = f
