@@ -251,8 +251,12 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         """The dev server's builder: when only cards changed, re-render just the pages they touch."""
         if config is None and self._built is not None and self._inputs is not None:
             built_config = self._built[0]
-            if self._input_signature(built_config) == self._inputs and self.refresh():
-                return
+            if self._input_signature(built_config) == self._inputs:
+                try:
+                    if self.refresh():
+                        return
+                except Exception as exc:  # noqa: BLE001 - a full build reports it properly
+                    log.warning(f"llmcards: partial rebuild failed ({exc}); rebuilding the whole site")
         full_build(config)
 
     def refresh(self) -> bool:
