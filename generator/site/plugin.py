@@ -99,7 +99,9 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         return p if p.is_absolute() else (self._root / p)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
+        # mkdocs keeps this instance for the whole process; each command starts with an empty memo
         self._serving = command == "serve"
+        self.memo = stages.Memo()
 
     def on_config(self, config: Any) -> Any:
         self._root = Path(config.config_file_path or ".").resolve().parent
