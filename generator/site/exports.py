@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any, Mapping
@@ -40,12 +41,19 @@ def index_record(row: Mapping[str, Any]) -> dict[str, Any]:
                                 "license", "open_weights", "modalities", "release_date", "status")}
 
 
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+
+
 def vram_csv_rows(card_id: str, derived: Mapping[str, Any] | None) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    for row in pages.vram_rows(derived):
-        w.writerow([card_id] + [row.get(k, "") for k in VRAM_COLUMNS[1:]])
-    return buf.getvalue()
+    """The card's lines of api/vram.csv (the same text the csv module writes)."""
+    rows = [[card_id] + [row.get(k, "") for k in VRAM_COLUMNS[1:]] for row in pages.vram_rows(derived)]
+    texts = {v for r in rows for v in r if isinstance(v, str)}
+    if any(_NEEDS_QUOTES.search(t) for t in texts):
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        return buf.getvalue()
+    # No cell needs quoting (ids and catalog names; numbers): join directly, None as "" like csv.
+    return "".join(",".join("" if v is None else str(v) for v in r) + "\n" for r in rows)
 
 
 class ExportWriter:
