@@ -8,6 +8,7 @@ the previous output untouched.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import shutil
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any, Iterator
 
 from generator import outdir
 
@@ -79,15 +81,55 @@ def _kept_folders(config_file: Path, registry: Path) -> list[outdir.Kept]:
     ]
 
 
+def _plugins_with(config_file: Path, options: dict[str, Any]) -> list[Any] | None:
+    """The config's ``plugins`` list with ``options`` added to llmcards' own (None: plugin not enabled).
+
+    The build hands its settings to the plugin as plugin options, the way mkdocs.yml does.
+    """
+    from mkdocs.utils.yaml import yaml_load
+
+    with open(config_file, "rb") as fh:
+        raw = yaml_load(fh) or {}
+    entries = raw.get("plugins") or []
+    if isinstance(entries, dict):
+        entries = [{name: opts} for name, opts in entries.items()]
+    out: list[Any] = []
+    found = False
+    for entry in entries:
+        if entry == "llmcards":
+            entry = {"llmcards": {}}
+        if isinstance(entry, dict) and "llmcards" in entry:
+            entry = {"llmcards": {**(entry["llmcards"] or {}), **options}}
+            found = True
+        out.append(entry)
+    return out if found else None
+
+
+@contextlib.contextmanager
+def _source_date(value: str) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH for the duration of one build (mkdocs reads the build date only from it)."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
 def build_site(config_file: Path, registry: Path, out: Path, quiet: bool = False) -> int:
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    from generator.calc.catalogs import CatalogError
-    from generator.site.sources import Registry, load_all
+    from generator.site.plugin import InvalidCards
 
-    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr, flush=True))
+    def say(text: str) -> None:
+        if not quiet:
+            print(text, file=sys.stderr, flush=True)
+
     t0 = time.perf_counter()
     # The output folder is checked first: a refused --out is a usage error (exit 2), and nothing is built.
     kept = _kept_folders(config_file, registry)
@@ -96,19 +138,11 @@ def build_site(config_file: Path, registry: Path, out: Path, quiet: bool = False
         print(f"llmcards build: --out {out}: {problem}", file=sys.stderr)
         return 2
     root = config_file.resolve().parent
-    try:
-        reg = load_all(registry, root / "schema")
-    except CatalogError as exc:  # catalogs beside this mkdocs.yml; validation checks the package's schema folder
-        reg = Registry(root=registry, cards=[], paths={}, errors=[e.format() for e in exc.errors])
-    if reg.errors:
-        for msg in reg.errors:
-            print(msg, file=sys.stderr)
-        print(f"llmcards build: invalid cards or catalogs; {out}/ left unchanged", file=sys.stderr)
+    plugins = _plugins_with(config_file, {"registry": str(registry.resolve()), "progress": not quiet})
+    if plugins is None:
+        print(f"llmcards build: {config_file} does not enable the llmcards plugin", file=sys.stderr)
         return 1
-    say(f"Validated {len(reg.cards)} cards in {time.perf_counter() - t0:.1f} s")
-
-    saved_epoch = os.environ.get("SOURCE_DATE_EPOCH")  # put back afterwards: a build must not change its caller's env
-    os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(root)
+    build_date = _source_date_epoch(root)
     given, out = out, out.resolve()
     try:
         tmp = outdir.new_build_folder(out)
@@ -122,32 +156,31 @@ def build_site(config_file: Path, registry: Path, out: Path, quiet: bool = False
     log.addHandler(handler)
     log.setLevel(logging.ERROR if quiet else logging.WARNING)
     try:
-        cfg = load_config(str(config_file), site_dir=str(tmp))
-        plugin = cfg.plugins.get("llmcards")
-        if plugin is None:
-            print(f"llmcards build: {config_file} does not enable the llmcards plugin", file=sys.stderr)
-            return 1
-        plugin.preloaded = reg
-        plugin.progress = not quiet
-        plugin.config.registry = str(registry.resolve())
-        say(f"Building {len(reg.cards)} model pages ...")
-        mkdocs_build(cfg)
+        cfg = load_config(str(config_file), site_dir=str(tmp), plugins=plugins)
+        # as `mkdocs build` does: plugins that live for the whole process learn the command
+        cfg.plugins.on_startup(command="build", dirty=False)
+        try:
+            with _source_date(build_date):
+                mkdocs_build(cfg)
+        finally:
+            cfg.plugins.on_shutdown()
         outdir.write_marker(tmp)
         problem = outdir.refusal(out, kept)  # again: the folder may have changed during the build
         if problem:
             print(f"llmcards build: --out {given}: {problem}", file=sys.stderr)
             return 2
         outdir.swap_in(tmp, out)
+    except InvalidCards as exc:
+        for msg in exc.errors:
+            print(msg, file=sys.stderr)
+        print(f"llmcards build: invalid cards or catalogs; {given}/ left unchanged", file=sys.stderr)
+        return 1
     except (MkDocsException, OSError) as exc:
         print(f"llmcards build: {exc}", file=sys.stderr)
         return 1
     finally:
         log.removeHandler(handler)
         shutil.rmtree(tmp, ignore_errors=True)
-        if saved_epoch is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = saved_epoch
     say(f"Built {out} in {time.perf_counter() - t0:.1f} s")
     return 0
 

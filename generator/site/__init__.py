@@ -1,6 +1,6 @@
 """The static site: an mkdocs plugin that turns registry cards into pages and exports.
 
-Modules: ``sources`` (adapters onto the loader/validator and the calculator),
+Modules: ``stages`` (gather, derive, render, export: the build's steps),
 ``gitdates`` (last change per card), ``sanitize`` (untrusted Markdown to safe HTML),
 ``fmt`` (display formatting), ``chart`` (SVG), ``pages`` (page data, pure),
 ``leaderboard`` (ranking, pure), ``exports`` (JSON/CSV), ``render`` (Jinja),

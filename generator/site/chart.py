@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from html import escape
 
+from markupsafe import Markup
+
 from generator.site import fmt
 
 PALETTE = ("#3f51b5", "#e65100", "#2e7d32", "#ad1457", "#00838f", "#6d4c41", "#5e35b1", "#827717")
@@ -21,8 +23,8 @@ def _nice_max(v: float) -> float:
     exp = 10 ** math.floor(math.log10(v))
     for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if m * exp >= v:
-            return m * exp
-    return 10 * exp
+            return float(m * exp)
+    return float(10 * exp)
 
 
 LABEL_GAP = 11  # px: capacity lines closer than this share one label
@@ -65,7 +67,7 @@ def _describe(series: dict[str, list[tuple[int, int]]], caps: list[tuple[str, in
 
 
 def vram_chart(series: dict[str, list[tuple[int, int]]], capacities: list[tuple[str, int]],
-               title: str, node: tuple[str, int] | None = None) -> str:
+               title: str, node: tuple[str, int] | None = None) -> Markup:
     """series: quantization -> [(context tokens, total bytes)]; capacities: (label, bytes).
 
     node: a multi-GPU capacity (e.g. 8 x 80 GB), drawn only when the data is above
@@ -73,7 +75,7 @@ def vram_chart(series: dict[str, list[tuple[int, int]]], capacities: list[tuple[
     """
     points = [p for s in series.values() for p in s]
     if not points:
-        return ""
+        return Markup("")
     xs = sorted({x for x, _ in points})
     lx0, lx1 = math.log2(xs[0]), math.log2(xs[-1])
     if lx1 == lx0:
@@ -138,4 +140,4 @@ def vram_chart(series: dict[str, list[tuple[int, int]]], capacities: list[tuple[
         out.append(f'<text x="{W - RIGHT + 32}" y="{ly:.1f}" font-size="11">{escape(name)}</text>')
         ly += 16
     out.append("</svg>")
-    return "\n".join(out)
+    return Markup("\n".join(out))   # every text in it is escaped above

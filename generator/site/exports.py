@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any, Mapping
@@ -40,41 +41,69 @@ def index_record(row: Mapping[str, Any]) -> dict[str, Any]:
                                 "license", "open_weights", "modalities", "release_date", "status")}
 
 
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+
+
 def vram_csv_rows(card_id: str, derived: Mapping[str, Any] | None) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    for row in pages.vram_rows(derived):
-        w.writerow([card_id] + [row.get(k, "") for k in VRAM_COLUMNS[1:]])
-    return buf.getvalue()
+    """The card's lines of api/vram.csv (the same text the csv module writes)."""
+    rows = [[card_id] + [row.get(k, "") for k in VRAM_COLUMNS[1:]] for row in pages.vram_rows(derived)]
+    texts = {v for r in rows for v in r if isinstance(v, str)}
+    if any(_NEEDS_QUOTES.search(t) for t in texts):
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        return buf.getvalue()
+    # No cell needs quoting (ids and catalog names; numbers): join directly, None as "" like csv.
+    return "".join(",".join("" if v is None else str(v) for v in r) + "\n" for r in rows)
 
 
 class ExportWriter:
-    """Writes the exports into ``out`` card by card; ``close`` finishes the combined files."""
+    """Writes the exports into ``out`` card by card; ``finish`` completes the combined files.
+
+    A context manager: the open files are closed however the block ends.
+    """
 
     def __init__(self, out: Path, count: int) -> None:
         self.out = out
         (out / "api" / "models").mkdir(parents=True, exist_ok=True)
         self.paths: list[str] = []
         self._models = open(out / "api" / "models.json", "w", encoding="utf-8", newline="\n")
+        try:
+            self._csv = open(out / "api" / "vram.csv", "w", encoding="utf-8", newline="")
+        except OSError:
+            self._models.close()
+            raise
         self._models.write(f'{{"count":{count},"models":[')
-        self._csv = open(out / "api" / "vram.csv", "w", encoding="utf-8", newline="")
         self._csv.write(",".join(VRAM_COLUMNS) + "\n")
         self._index: list[dict[str, Any]] = []
         self._first = True
+        self._dirs: set[Path] = set()
 
-    def add(self, card: Mapping[str, Any], derived: Mapping[str, Any] | None, row: Mapping[str, Any]) -> None:
-        text = dumps(model_record(card, derived))
-        self._models.write(("" if self._first else ",") + text)
+    def __enter__(self) -> "ExportWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._models.close()
+        self._csv.close()
+
+    def add(self, card_id: str, record: str, csv_rows: str, row: Mapping[str, Any], write_file: bool = True) -> None:
+        """One card: ``record`` is its model_record as JSON text, ``csv_rows`` its vram.csv lines;
+        ``write_file=False`` leaves its api/models/<id>.json as it is."""
+        self._models.write(("" if self._first else ",") + record)
         self._first = False
-        rel = f"api/models/{card['id']}.json"
-        target = self.out / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text + "\n", encoding="utf-8", newline="\n")
+        rel = f"api/models/{card_id}.json"
+        if write_file:
+            target = self.out / rel
+            if target.parent not in self._dirs:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._dirs.add(target.parent)
+            with open(target, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(record + "\n")
         self.paths.append(rel)
-        self._csv.write(vram_csv_rows(card["id"], derived))
+        self._csv.write(csv_rows)
         self._index.append(index_record(row))
 
-    def close(self, schema_dir: Path | None) -> list[str]:
+    def finish(self, schema_dir: Path | None) -> list[str]:
+        """Close the combined files, write api/index.json and copy ``schema_dir``; every path written, sorted."""
         self._models.write(f'],"version":{API_VERSION}}}\n')
         self._models.close()
         self._csv.close()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 # K: a benchmark counts once this many open-weight models report it. With fewer, a
 # percentile can only be 0, 1/3, 2/3 or 1, and a category made of that one benchmark
@@ -61,24 +61,6 @@ class Ranking:
     available: dict[str, int] = field(default_factory=dict)        # "overall" / category -> counted benchmarks
 
 
-def parse_scale(scale: Any) -> tuple[float, float] | None:
-    """Catalog scale -> (min, max): {min, max}, [min, max], '0-100', 'percent', 'fraction'."""
-    if isinstance(scale, Mapping) and "min" in scale and "max" in scale:
-        return float(scale["min"]), float(scale["max"])
-    if isinstance(scale, (list, tuple)) and len(scale) == 2:
-        return float(scale[0]), float(scale[1])
-    if isinstance(scale, str):
-        s = scale.strip().lower()
-        if s in ("percent", "percentage", "%"):
-            return 0.0, 100.0
-        if s in ("fraction", "ratio", "0-1"):
-            return 0.0, 1.0
-        m = re.fullmatch(r"(-?[\d.]+)\s*(?:-|\.\.|to)\s*(-?[\d.]+)", s)
-        if m:
-            return float(m.group(1)), float(m.group(2))
-    return None
-
-
 def latest_scores(card: Mapping[str, Any], known: set[str]) -> dict[str, float]:
     """Benchmark id -> score, the latest-dated one per benchmark (first listed on equal dates)."""
     best: dict[str, tuple[str, float]] = {}
@@ -118,7 +100,7 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
 
-def rank_models(cards: list[Mapping[str, Any]], benchmarks: list[Mapping[str, Any]]) -> Ranking:
+def rank_models(cards: Sequence[Mapping[str, Any]], benchmarks: Sequence[Mapping[str, Any]]) -> Ranking:
     catalog = {b["id"]: b for b in benchmarks if "id" in b}
     open_cards = {c["id"]: c for c in cards if c.get("open_weights")}
     scores = {cid: latest_scores(c, set(catalog)) for cid, c in open_cards.items()}
@@ -201,7 +183,7 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def standing(card: Mapping[str, Any], ranking: Ranking, benchmarks: list[Mapping[str, Any]]) -> dict[str, Any]:
+def standing(card: Mapping[str, Any], ranking: Ranking, benchmarks: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """What a model page says about the card's place on the leaderboard.
 
     ``ranks``: [(label, rank)] overall first, then per category; ``reason``: why there is
@@ -219,7 +201,7 @@ def standing(card: Mapping[str, Any], ranking: Ranking, benchmarks: list[Mapping
         scores.append({"benchmark": bench.get("name") or bid, "id": bid, "category": bench.get("category") or "",
                        "score": e.get("score"), "source": e.get("source") or "", "date": str(e.get("date") or ""),
                        "reporters": st.get("reporters"), "counted": bool(st.get("counted"))})
-    ranks_of = ranking.ranks.get(card.get("id"), {})
+    ranks_of = ranking.ranks.get(str(card.get("id")), {})
     ranks = [("Overall", ranks_of["overall"])] if "overall" in ranks_of else []
     ranks += [(cat, ranks_of[cat]) for cat in ranking.categories if cat in ranks_of]
     reason = None

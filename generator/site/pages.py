@@ -7,8 +7,9 @@ formatted here, once.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Mapping
+
+from markupsafe import Markup
 
 from generator.site import chart, fmt
 from generator.site.sanitize import render_markdown
@@ -35,13 +36,15 @@ def tiers_view() -> dict[str, Any]:
             "sentence": listed + unit}
 
 
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
-
 
 def model_url(card_id: str) -> str:
     """Site-relative URL of a model page (directory URLs)."""
     return f"models/{card_id}/"
+
+
+def org_url(org_slug: str) -> str:
+    """Site-relative URL of an organization page."""
+    return f"models/{org_slug}/"
 
 
 def org_of(card_id: str) -> str:
@@ -58,14 +61,14 @@ def tier_of(total_bytes: int | None) -> str:
     return "more"
 
 
-def json_for_script(data: Any) -> str:
+def json_for_script(data: Any) -> Markup:
     """JSON safe to place inside <script type="application/json">: no '<', '>', '&' or line separators."""
     # insertion order kept (the catalog order of quantizations); derive() builds it deterministically
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                     ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(ch, esc)
-    return text
+    return Markup(text)   # safe inside <script>: nothing in it can end the element
 
 
 def _get(d: Any, *path: str) -> Any:
@@ -85,10 +88,14 @@ def effective_params(card: Mapping[str, Any], derived: Mapping[str, Any] | None)
     """(total, active): declared where given, else derived; dense active = total."""
     dp = derived_params(derived)
     total = _get(card, "parameters", "total") or dp["total"]
-    active = _get(card, "parameters", "active") or dp["active"]
-    if active is None and _get(card, "architecture", "type") == "dense":
-        active = total
-    return total, active
+    if _get(card, "architecture", "type") == "dense":  # every parameter is used for every token
+        return total, _get(card, "parameters", "active") or total
+    return total, _get(card, "parameters", "active") or dp["active"]
+
+
+# The calculator's breakdown keys of expert weights: routed and shared experts (not the
+# shared experts' gate, which is one vector per layer).
+EXPERT_KEYS = ("routed_experts", "shared_experts")
 
 
 def expert_params(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> int | None:
@@ -96,7 +103,7 @@ def expert_params(card: Mapping[str, Any], derived: Mapping[str, Any] | None) ->
     bd = _get(derived, "parameters", "breakdown")
     if not isinstance(bd, Mapping) or _get(card, "architecture", "type") != "moe":
         return None
-    keys = [k for k in bd if "expert" in k.lower()]
+    keys = [k for k in EXPERT_KEYS if k in bd]
     return sum(int(bd[k]) for k in keys) if keys else None
 
 
@@ -141,8 +148,8 @@ def vram_table(derived: Mapping[str, Any] | None) -> dict[str, Any]:
     for q in quants:
         cells = []
         for c in contexts:
-            r = grid.get((q, c))
-            total = r.get("total_bytes") if r else None
+            cell = grid.get((q, c))
+            total = cell.get("total_bytes") if cell else None
             cells.append({"text": fmt.gb(total), "tier": tier_of(total), "bytes": total})
         table.append({"quantization": q, "cells": cells})
     return {"kv_dtype": kv, "contexts": [fmt.tokens(c) for c in contexts], "context_values": contexts,
@@ -394,11 +401,6 @@ def model_details(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
         "derived_available": derived is not None,
         "architecture_complete": not (isinstance(derived, Mapping) and derived.get("architecture_complete") is False),
     }
-
-
-def model_page(card: Mapping[str, Any], derived: Mapping[str, Any] | None, **kwargs: Any) -> dict[str, Any]:
-    """Everything a model page shows (summary + details)."""
-    return {**model_summary(card, derived), **model_details(card, derived, **kwargs)}
 
 
 def index_row(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any]:

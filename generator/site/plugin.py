@@ -4,79 +4,111 @@ Generated pages are mkdocs ``File`` objects with in-memory content; nothing is
 written into ``site/``. Model and organization pages stay out of the navigation
 (see ``not_in_nav`` in mkdocs.yml) so the theme's per-page navigation stays
 small and the build stays linear in the number of cards. Their HTML comes from
-our own Jinja templates (generator/templates) in ``on_page_content``; the
-Markdown step gets an empty string, so no card text is ever parsed by the
-site's Markdown extensions.
+our own Jinja templates (generator/templates, autoescaped) in
+``on_page_content``; the Markdown step gets an empty string, so no card text is
+ever parsed by the site's Markdown extensions.
+
+The work itself is done by the stage functions in stages.py; the events here
+call them in order (gather in ``on_files``, then derive, render and export).
+mkdocs keeps one instance of this plugin for the whole process (it has
+``on_startup``), so under ``mkdocs serve`` the per-card results of earlier
+builds are reused and an edit redoes only the cards it touched.
+
+The theme (mkdocs-material) has no autoescape and prints a page's
+``meta["title"]`` as HTML, in ``<title>`` and the page header: titles made from
+card text are therefore escaped here, once.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+import re
 import shutil
 import sys
 import tempfile
 import time
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from markupsafe import escape
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
+from mkdocs.exceptions import MkDocsException
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from generator.schema_files import card_schema
-from generator.site import exports, leaderboard, overview, pages, reference, render
+from generator.site import leaderboard, overview, reference, render, stages
 from generator.site.gitdates import last_changes
-from generator.site.sources import Registry, derive, load_all
+from generator.site.stages import REST_MARKER, Generated, base_of
 
 CONTRIBUTING_MARKER = "<!-- llmcards:contributing -->"
-# Model pages are rendered in two parts: the head (name, facts, description) is the
-# page content that the search plugin indexes; the large rest (tables, chart,
-# calculator) replaces this marker in on_post_page, after indexing.
-REST_MARKER = "<!--llmcards:rest-->"
+# material's search plugin removes these attributes from every page it indexes
+SEARCH_ATTRIBUTES = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")
+
+log = logging.getLogger("mkdocs.plugins.llmcards")
 
 
-class LLMCardsConfig(Config):
+class InvalidCards(MkDocsException):
+    """The registry has errors; ``errors`` holds the located messages. Stops ``mkdocs build``."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("invalid cards:\n" + "\n".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class SiteState:
+    """What one pass over the registry generated (gather, derive, render)."""
+
+    pages: dict[str, Generated]           # src path -> generated page
+    card_pages: list[stages.CardPage]     # per card, in id order
+    overview: dict[str, Any]              # the home page's registry overview
+    errors: list[str]                     # located problems (shown in the pages while serving)
+    error_ids: set[str]                   # cards whose file is invalid now (their last valid version is shown)
+
+
+class LLMCardsConfig(Config):  # type: ignore[no-untyped-call]
     registry = c.Type(str, default="registry")
     schema_dir = c.Type(str, default="schema")
     branch = c.Type(str, default="main")
     contributing = c.Type(str, default="CONTRIBUTING.md")
+    progress = c.Type(bool, default=False)   # print progress lines to stderr (`llmcards build` sets it)
 
 
-def _base(url: str) -> str:
-    """Relative URL from a page to the site root."""
-    depth = url.count("/")
-    return "../" * depth if depth else "./"
-
-
-class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
+class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         super().__init__()
-        self.preloaded: Registry | None = None   # set by `llmcards build` to skip a second load
-        self.progress: bool = False
-        self._reg: Registry | None = None
-        self._pages: dict[str, tuple[str, Any]] = {}
+        self.memo = stages.Memo()
+        self._serving = False
+        self._state: SiteState | None = None         # the generated pages of the last build
         self._root = Path(".")
-        self._t0 = 0.0
         self._tmp: Path | None = None
-        self._overview: dict[str, Any] | None = None
+        # kept from the last full build while serving, for refresh():
+        self._built: tuple[Any, Files] | None = None  # its config and files
+        self._nav: Any = None
+        self._env: Any = None
+        self._inputs: tuple[tuple[str, int, int], ...] | None = None   # its non-card inputs
 
     # -- configuration -------------------------------------------------
     def _path(self, value: str) -> Path:
         p = Path(value)
         return p if p.is_absolute() else (self._root / p)
 
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # mkdocs keeps this instance for the whole process; each command starts with an empty memo
+        self._serving = command == "serve"
+        self.memo = stages.Memo()
+
     def on_config(self, config: Any) -> Any:
         self._root = Path(config.config_file_path or ".").resolve().parent
         return config
 
-    def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
-        server.watch(str(self._path(self.config.registry)))
-        server.watch(str(self._path(self.config.schema_dir)))
-        return server
-
-    # -- pages -----------------------------------------------------------
-    def _edit_url(self, config: Any, card_id: str) -> str | None:
+    def _edit_base(self, config: Any) -> str | None:
+        """The repository URL of the registry folder (cards are ``<base>/<id>.yaml``), or None."""
         repo = (config.repo_url or "").rstrip("/")
         if not repo:
             return None
@@ -85,151 +117,269 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):
             rel = registry.relative_to(self._root).as_posix()
         except ValueError:
             rel = "registry"
-        return f"{repo}/blob/{self.config.branch}/{rel}/{card_id}.yaml"
+        return f"{repo}/blob/{self.config.branch}/{rel}"
 
-    def on_files(self, files: Files, config: Any) -> Files:
-        self._t0 = time.perf_counter()
-        reg = self.preloaded or load_all(self._path(self.config.registry), self._path(self.config.schema_dir))
-        if reg.errors:
-            from mkdocs.exceptions import PluginError
-            raise PluginError("invalid cards:\n" + "\n".join(reg.errors))
-        self._reg = reg
-        self._cleanup()
-        self._tmp = Path(tempfile.mkdtemp(prefix="llmcards-exports-"))
-        writer = exports.ExportWriter(self._tmp, len(reg.cards))
-        ranking = leaderboard.rank_models(reg.cards, reg.benchmarks)
+    def _say(self, text: str) -> None:
+        if self.config.progress:
+            print(text, file=sys.stderr, flush=True)
+
+    # -- the build -------------------------------------------------------
+    def _generate(self, config: Any) -> SiteState:
+        """gather, derive and render: every generated page's data, from the memo where the cards are unchanged."""
+        t0 = time.perf_counter()
+        memo = self.memo
+        schema_dir = self._path(self.config.schema_dir)
+        reg = stages.gather(self._path(self.config.registry), schema_dir, memo)
+        errors = reg.errors
+        if errors and not self._serving:
+            raise InvalidCards(errors)
+        # While serving, an invalid card keeps its last valid version on the site and the
+        # errors are shown in the pages (a failed build would make the server hang).
+        shown = stages.published_cards(reg, memo) if self._serving else reg.valid_cards()
+        cards = [f.card for f in shown if f.card is not None]
+        error_ids = {str(memo.last_good[f.display].card["id"])  # type: ignore[index]
+                     for f in reg.files if f.errors and f.display in memo.last_good}
+        self._say(f"Validated {len(reg.files)} cards in {time.perf_counter() - t0:.1f} s")
+        assert memo.catalogs is not None
+        catalogs_key = memo.catalogs[0]
+
+        generated: dict[str, Generated] = {}
+        edit_base = self._edit_base(config)
+
+        def edit_url(card_id: str) -> str | None:
+            return f"{edit_base}/{card_id}.yaml" if edit_base else None
+
+        ranking = leaderboard.rank_models(cards, reg.benchmarks)
         coding = next((cat for cat in ranking.categories if "cod" in cat.lower()), None)
         dates = last_changes(reg.root)
-        by_org: dict[str, list[dict[str, Any]]] = {}
-        org_names: dict[str, str] = {}
-        rows = []
-        self._pages = {}
+        card_pages = []
+        for n, f in enumerate(shown, start=1):
+            card = f.card
+            assert card is not None
+            cid = card["id"]
+            ctx = stages.RestContext(ranks=ranking.ranks.get(cid), coding_category=coding,
+                                     last_change=dates.get(f"{cid}.yaml"), edit_url=edit_url(cid),
+                                     standing=leaderboard.standing(card, ranking, reg.benchmarks))
+            cp, rest = stages.card_outputs(card, f.key, ctx, catalogs_key, reg.catalogs, memo)
+            card_pages.append(cp)
+            generated[f"models/{cid}.md"] = Generated("model", card["name"],
+                                                      {"head": cp.head, "rest": rest, "edit_url": ctx.edit_url})
+            if n % 250 == 0:
+                self._say(f"  {n}/{len(cards)} cards rendered ({time.perf_counter() - t0:.1f} s)")
+        memo.prune()
+        generated.update(stages.site_pages(card_pages, ranking, reg.benchmarks))
+        ex = reference.EXAMPLE_ID
+        generated["card-format.md"] = Generated("card_format", "Card format", reference.page_context(
+            card_schema(), reg.benchmarks, reg.catalogs,
+            example=reference.example(ex, edit_url(ex), ex in {c["id"] for c in cards})))
+        return SiteState(generated, card_pages, overview.overview([cp.row for cp in card_pages]),
+                         errors, error_ids)
 
-        def add(src: str, title: str, kind: str, data: Any) -> File:
+    def on_files(self, files: Files, config: Any) -> Files:
+        self.memo.start()
+        state = self._generate(config)
+        for msg in state.errors:
+            log.error(msg)
+        self._state = state
+        for src in state.pages:
             existing = files.get_file_from_path(src)
             if existing is not None:
                 files.remove(existing)
-            f = File.generated(config, src, content="")
-            files.append(f)
-            self._pages[src] = (kind, dict(data, title=title))
-            return f
-
-        # One pass over the cards: derive once, write the card's exports, render
-        # its page (head kept as text, the large rest kept compressed), drop the
-        # derived figures. Memory stays flat in the number of cards.
-        for n, card in enumerate(reg.cards, start=1):
-            cid = card["id"]
-            derived = derive(card, reg.catalogs)
-            row = pages.index_row(card, derived)
-            rows.append(row)
-            by_org.setdefault(row["org_slug"], []).append(row)
-            org_names.setdefault(row["org_slug"], row["organization"])
-            writer.add(card, derived, row)
-            src = f"models/{cid}.md"
-            base = _base(pages.model_url(cid))
-            head = render.render("model.html", m=pages.model_summary(card, derived), base=base,
-                                 rest_marker=REST_MARKER)
-            details = pages.model_details(card, derived, ranks=ranking.ranks.get(cid), coding_category=coding,
-                                          last_change=dates.get(f"{cid}.yaml"),
-                                          edit_url=self._edit_url(config, cid),
-                                          standing=leaderboard.standing(card, ranking, reg.benchmarks))
-            rest = zlib.compress(render.render("model_rest.html", m=details, base=base).encode(), 1)
-            add(src, card["name"], "model", {"head": head, "rest": rest, "edit_url": details["edit_url"]})
-            if self.progress and n % 250 == 0:
-                print(f"  {n}/{len(reg.cards)} cards rendered ({time.perf_counter() - self._t0:.1f} s)",
-                      file=sys.stderr, flush=True)
-        for org, org_rows in sorted(by_org.items()):
-            add(f"models/{org}/index.md", org_names[org], "org", {"organization": org_names[org], "rows": org_rows})
-        add("models/index.md", "Models", "index", {"rows": rows})
-        self._overview = overview.overview(rows)
-        add("compare.md", "Compare", "compare", {"rows": rows})
-        add("leaderboard.md", "Local LLM leaderboard", "leaderboard",
-            {"ranking": ranking, "benchmarks": reg.benchmarks})
-        ex = reference.EXAMPLE_ID
-        add("card-format.md", "Card format", "card_format", reference.page_context(
-            card_schema(), reg.benchmarks, reg.catalogs,
-            example=reference.example(ex, self._edit_url(config, ex), ex in reg.paths)))
+            files.append(File.generated(config, src, content=""))
         # Exports are files of the site too: mkdocs copies them, `serve` serves
         # them, and links to them from hand-written pages validate.
-        for rel in writer.close(self._path(self.config.schema_dir)):
+        self._cleanup()
+        self._tmp = Path(tempfile.mkdtemp(prefix="llmcards-exports-"))
+        for rel in stages.write_exports(self._tmp, state.card_pages, self._path(self.config.schema_dir)):
             existing = files.get_file_from_path(rel)
             if existing is not None:
                 files.remove(existing)
             files.append(File.generated(config, rel, abs_src_path=str(self._tmp / rel)))
+        self._built = (config, files)
         return files
+
+    def on_nav(self, nav: Any, config: Any, files: Files) -> Any:
+        self._nav = nav
+        return nav
+
+    def on_env(self, env: Any, config: Any, files: Files) -> Any:
+        self._env = env
+        return env
+
+    def on_post_build(self, config: Any) -> None:
+        self._cleanup()
+        if self._serving:
+            self._inputs = self._input_signature(config)
 
     def _cleanup(self) -> None:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
 
-    def on_post_build(self, config: Any) -> None:
-        self._cleanup()
-
     def on_build_error(self, error: Exception) -> None:
         self._cleanup()
+        self._inputs = None
 
     def on_shutdown(self) -> None:
         self._cleanup()
+        self._serving = False
+        self._inputs = None
+        self._built = None
+
+    # -- mkdocs serve: rebuild only what a card edit touched ------------------
+    def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
+        server.watch(str(self._path(self.config.registry)))
+        server.watch(str(self._path(self.config.schema_dir)))
+        server.builder = functools.partial(self._serve_build, builder)
+        return server
+
+    def _input_signature(self, config: Any) -> tuple[tuple[str, int, int], ...]:
+        """(path, mtime, size) of every input other than the cards: pages, theme overrides, config, catalogs."""
+        registry = self._path(self.config.registry).resolve()
+        roots = [Path(config.docs_dir), self._path(self.config.schema_dir), self._path(self.config.contributing)]
+        roots += [Path(p) for p in config.watch]
+        if config.config_file_path:
+            roots.append(Path(config.config_file_path))
+        out = []
+        for root in roots:
+            paths = [root] if root.is_file() else sorted(root.rglob("*")) if root.is_dir() else []
+            for path in paths:
+                if path.is_file() and registry not in path.resolve().parents:
+                    st = path.stat()
+                    out.append((str(path), st.st_mtime_ns, st.st_size))
+        return tuple(out)
+
+    def _serve_build(self, full_build: Any, config: Any = None) -> None:
+        """The dev server's builder: when only cards changed, re-render just the pages they touch."""
+        if config is None and self._built is not None and self._inputs is not None:
+            built_config = self._built[0]
+            if self._input_signature(built_config) == self._inputs:
+                try:
+                    if self.refresh():
+                        return
+                except Exception as exc:  # noqa: BLE001 - a full build reports it properly
+                    log.warning(f"llmcards: partial rebuild failed ({exc}); rebuilding the whole site")
+        full_build(config)
+
+    def refresh(self) -> bool:
+        """Re-read the cards and rebuild, in the last build's output, only the pages and exports
+        that changed. False (nothing written) when a full build is needed: cards added or removed."""
+        from mkdocs.commands.build import _populate_page, get_context
+        from mkdocs.utils import write_file
+
+        assert self._built is not None and self._state is not None
+        config, files = self._built
+        old = self._state
+        self.memo.start()
+        state = self._generate(config)
+        if set(state.pages) != set(old.pages):
+            return False
+        for msg in state.errors:
+            log.error(msg)
+        changed = {src for src, page in state.pages.items() if page != old.pages[src]}
+        if state.overview != old.overview:
+            changed.add("index.md")
+        if state.errors != old.errors:   # the error banner: home page, models index, the invalid cards
+            changed |= {"index.md", "models/index.md"}
+            changed |= {f"models/{cid}.md" for cid in state.error_ids | old.error_ids}
+        self._state = state
+        old_exports = {c.id: c.exports for c in old.card_pages}
+        edited = {c.id for c in state.card_pages if old_exports.get(c.id) != c.exports}
+        if edited:
+            stages.write_exports(Path(config.site_dir), state.card_pages, None, only=edited)
+        doc_files = files.documentation_pages()
+        for src in sorted(changed):
+            file = files.get_file_from_path(src)
+            if file is None or file.page is None:
+                continue
+            page = file.page
+            # What mkdocs' _build_page does for one page, without the search plugin's indexing:
+            # the search index is written only by a full build (its on_post_build), so under
+            # serve it stays the one of the last full build.
+            _populate_page(page, config, files)
+            page.content = SEARCH_ATTRIBUTES.sub("", page.content or "")   # as the search plugin does
+            page.active = True
+            try:
+                template = self._env.get_template(page.meta.get("template", "main.html"))
+                output = template.render(get_context(self._nav, doc_files, config, page))
+            finally:
+                page.active = False
+            output = self.on_post_page(output, page, config)
+            write_file(output.encode("utf-8", errors="xmlcharrefreplace"), page.file.abs_dest_path)
+        self.memo.counts["pages"] += len(changed)
+        log.info(f"llmcards: rebuilt {len(changed)} pages and {len(edited)} cards' exports")
+        return True
+
+    # -- pages -----------------------------------------------------------
+    def _entry(self, page: Any) -> Generated | None:
+        return self._state.pages.get(page.file.src_uri) if self._state is not None else None
 
     def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Any) -> str:
-        entry = self._pages.get(page.file.src_uri)
+        entry = self._entry(page)
         if entry is None:
             if CONTRIBUTING_MARKER in markdown:
                 path = self._path(self.config.contributing)
                 text = path.read_text(encoding="utf-8") if path.exists() else ""
                 markdown = markdown.replace(CONTRIBUTING_MARKER, text)
             return markdown
-        kind, data = entry
-        page.meta["title"] = data["title"]
+        # The theme prints meta["title"] as HTML: escape card text here, exactly once.
+        page.meta["title"] = str(escape(entry.title))
         # Wide tables: no right-hand table of contents (it would be empty) and a
         # wider grid (site/overrides/main.html reads llmc_wide).
         page.meta["hide"] = ["toc"]
         page.meta["llmc_wide"] = True
-        page.edit_url = data["edit_url"] if kind == "model" else None
+        page.edit_url = entry.data["edit_url"] if entry.kind == "model" else None
         return ""  # body comes from our templates in on_page_content
 
+    def _banner(self, page: Any) -> str:
+        """The registry's errors, on the home page, the models index and the invalid cards' pages (serve only)."""
+        state = self._state
+        if state is None or not state.errors:
+            return ""
+        src = page.file.src_uri
+        card_id = src[len("models/"):-len(".md")] if src.startswith("models/") else None
+        if src not in ("index.md", "models/index.md") and card_id not in state.error_ids:
+            return ""
+        return render.render("errors_banner.html", errors=state.errors)
+
     def on_page_content(self, html: str, page: Any, config: Any, files: Any) -> str:
-        entry = self._pages.get(page.file.src_uri)
+        return self._banner(page) + self._content(html, page)
+
+    def _content(self, html: str, page: Any) -> str:
+        entry = self._entry(page)
         if entry is None:
             # Hand-written pages (the home page) may ask for the registry overview;
             # the marker is an HTML comment, which Markdown passes through as is.
-            if overview.OVERVIEW_MARKER in html and self._overview is not None:
-                block = render.render("home_overview.html", o=self._overview, base=_base(page.url))
+            if overview.OVERVIEW_MARKER in html and self._state is not None:
+                block = render.render("home_overview.html", o=self._state.overview, base=base_of(page.url))
                 html = html.replace(overview.OVERVIEW_MARKER, block, 1)
             return html
-        kind, data = entry
-        base = _base(page.url)
-        if kind == "model":
-            return data["head"]
-        if kind == "org":
+        data = entry.data
+        base = base_of(page.url)
+        if entry.kind == "model":
+            return str(data["head"])
+        if entry.kind == "org":
             return render.render("org.html", base=base, **data)
-        if kind == "index":
+        if entry.kind == "index":
             return render.render("models_index.html", base=base, title="Models", rows=data["rows"],
-                                 filters=index_filters(data["rows"]))
-        if kind == "compare":
-            options = sorted(data["rows"], key=lambda r: (r["name"].lower(), r["id"]))
-            return render.render("compare.html", base=base, options=options)
-        if kind == "leaderboard":
+                                 row_html=data["row_html"], filters=index_filters(data["rows"]))
+        if entry.kind == "compare":
+            return render.render("compare.html", base=base, options_html=data["options_html"], options=data["options"])
+        if entry.kind == "leaderboard":
             r = data["ranking"]
-            benches = [dict(b, scale_text=_scale_text(b.get("scale"))) for b in data["benchmarks"]]
             return render.render("leaderboard.html", base=base, overall=r.overall, by_category=r.by_category,
                                  categories=r.categories, method=leaderboard.method_steps(),
-                                 benchmarks=benches, benchmark_stats=r.benchmarks)
-        if kind == "card_format":
+                                 benchmark_stats=r.benchmarks)
+        if entry.kind == "card_format":
             return render.render("card_format.html", base=base, **data)
         return html
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str:
-        entry = self._pages.get(page.file.src_uri)
-        if entry is None or entry[0] != "model":
+        entry = self._entry(page)
+        if entry is None or entry.kind != "model":
             return output
-        rest = zlib.decompress(entry[1]["rest"]).decode()
+        rest = zlib.decompress(entry.data["rest"]).decode()
         return output.replace(REST_MARKER, rest, 1)
-
-def _scale_text(scale: Any) -> str:
-    bounds = leaderboard.parse_scale(scale)
-    return f"{bounds[0]:g} to {bounds[1]:g}" if bounds else (str(scale) if scale is not None else "—")
 
 
 PARAM_RANGES = (("lt3", "< 3B", 0, 3e9), ("3-10", "3B–10B", 3e9, 10e9), ("10-40", "10B–40B", 10e9, 40e9),

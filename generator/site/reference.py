@@ -12,7 +12,7 @@ schema order, depth first.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from generator.site import fmt
 
@@ -220,7 +220,7 @@ def _num(x: Any) -> str:
     return "—" if x is None else f"{x:g}" if isinstance(x, float) else f"{x:,}" if isinstance(x, int) else str(x)
 
 
-def benchmark_rows(benchmarks: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def benchmark_rows(benchmarks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for b in benchmarks:
         scale = b.get("scale")
@@ -260,8 +260,8 @@ def gpu_rows(gpus: Any) -> list[dict[str, Any]]:
              "source": _source(g)} for g in gpus or ()]
 
 
-def page_context(schema: Mapping[str, Any], benchmarks: list[Mapping[str, Any]], catalogs: Any,
-                 example: Mapping[str, str] | None = None) -> dict[str, Any]:
+def page_context(schema: Mapping[str, Any], benchmarks: Sequence[Mapping[str, Any]], catalogs: Any,
+                 example: Mapping[str, str | None] | None = None) -> dict[str, Any]:
     """Everything card_format.html needs. ``catalogs``: the calculator's Catalogs (or None)."""
     secs = sections(schema)
     for row in all_rows(secs):

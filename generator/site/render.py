@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import jinja2
+from markupsafe import Markup
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -24,3 +25,8 @@ def environment() -> jinja2.Environment:
 
 def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
+
+
+def macro(template: str, name: str) -> Callable[..., Markup]:
+    """A macro of a template, as a function returning escaped HTML (Markup)."""
+    return getattr(environment().get_template(template).module, name)  # type: ignore[no-any-return]

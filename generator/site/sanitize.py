@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import markdown
 import nh3
+from markupsafe import Markup
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote",
@@ -20,12 +21,16 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 ALLOWED_SCHEMES = {"https", "http", "mailto"}
 
+# One converter for every call: building a Markdown object costs more than converting
+# a short description; reset() clears its state between texts (same output).
+_MARKDOWN = markdown.Markdown(extensions=["tables"], output_format="html")
 
-def render_markdown(text: str | None) -> str:
-    """Card Markdown -> sanitised HTML fragment ('' for None)."""
+
+def render_markdown(text: str | None) -> Markup:
+    """Card Markdown -> sanitised HTML fragment ('' for None), marked safe for the templates."""
     if not text:
-        return ""
-    html = markdown.markdown(text, extensions=["tables"], output_format="html")
+        return Markup("")
+    html = _MARKDOWN.reset().convert(text)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -34,4 +39,4 @@ def render_markdown(text: str | None) -> str:
         link_rel="nofollow noopener noreferrer",
         strip_comments=True,
     )
-    return clean.replace("{", "&#123;").replace("}", "&#125;")
+    return Markup(clean.replace("{", "&#123;").replace("}", "&#125;"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import filecmp
 import json
-import os
 from pathlib import Path
 
 import yaml

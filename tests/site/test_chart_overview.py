@@ -38,7 +38,7 @@ def test_node_line_only_when_in_range():
     svg = vram_chart({"BF16": [(1024, 142 * 10**9), (131072, 185 * 10**9)]}, CAPS, "t", node=NODE)
     assert [t for t, _ in _labels(svg)] == ["24 GB", "48 GB", "80 GB"]
     labels = sorted(y for _, y in _labels(svg))
-    assert all(b - a >= 11 for a, b in zip(labels, labels[1:]))
+    assert all(b - a >= 11 for a, b in zip(labels, labels[1:], strict=False))
 
 
 def _row(i, org, date, ctx, total, arch="dense", open_weights=True):

@@ -26,7 +26,7 @@ def compare_params(paths: list[Path]) -> tuple[dict[str, list[int | None]], dict
         d = derive(card, catalogs)
         derived[card["id"]] = d
         rows.append(pages.index_row(card, d))
-    text = render.render("compare.html", base="../", options=rows)
+    text = render.render("compare.html", base="../", options=rows, options_html="")
     m = re.search(r'<script type="application/json" id="compare-params">(.*?)</script>', text, re.S)
     assert m, "compare page without its parameter data"
     data: dict[str, list[int | None]] = json.loads(m.group(1))
@@ -37,9 +37,9 @@ def test_compare_prefers_declared_counts_like_the_model_pages():
     data, derived = compare_params([COMMAND_R, DSV2_LITE])
     # Command R (dense): the card declares a total of 35,000,000,000 and no active count;
     # the architecture gives 34,980,831,232 for both (numbers from the card and the code
-    # review). The declared total wins; the active count, not declared, is the derived one.
+    # review). The declared total wins, and a dense model's active count is its total.
     assert derived["cohere/c4ai-command-r-v01"]["parameters"]["total"] == 34_980_831_232
-    assert data["cohere/c4ai-command-r-v01"] == [35_000_000_000, 34_980_831_232]
+    assert data["cohere/c4ai-command-r-v01"] == [35_000_000_000, 35_000_000_000]
     # DeepSeek-V2-Lite (MoE): declared active 2.4B against 2,661,150,208 derived, which the
     # compare page used to show as "2.66B" while the model page said "2.40B".
     assert derived["deepseek/deepseek-v2-lite"]["parameters"]["active"] == 2_661_150_208

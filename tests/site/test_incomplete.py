@@ -13,7 +13,9 @@ import yaml
 
 from generator.site import pages
 from generator.site.render import render
-from generator.site.sources import derive, load_catalogs, read_yaml
+from generator.calc import derive
+from generator.calc.catalogs import load_catalogs
+from generator.load import load_file
 from helpers import INCOMPLETE_CARD, ROOT
 
 TOTAL = 400_000_000_000
@@ -25,7 +27,7 @@ PLAIN = ("FP32", "BF16", "FP16", "INT8", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q4
 
 
 def _derived():
-    card = read_yaml(INCOMPLETE_CARD)
+    card = load_file(INCOMPLETE_CARD).data
     return card, derive(card, load_catalogs(ROOT / "schema"))
 
 
@@ -86,7 +88,7 @@ def test_page_says_figures_come_from_declared_counts():
 
 
 def test_complete_cards_keep_the_full_tables():
-    card = read_yaml(Path(__file__).resolve().parent / "registry" / "meta" / "llama-3.1-8b.yaml")
+    card = load_file(Path(__file__).resolve().parent / "registry" / "meta" / "llama-3.1-8b.yaml").data
     derived = derive(card, load_catalogs(ROOT / "schema"))
     assert pages.weights_table(derived) is None
     hw = pages.hardware_tables(derived)

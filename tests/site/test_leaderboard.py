@@ -3,7 +3,7 @@
 import pytest
 
 from generator.site import leaderboard
-from generator.site.leaderboard import method_steps, parse_scale, percentiles, rank_models
+from generator.site.leaderboard import method_steps, percentiles, rank_models
 from generator.site.render import render
 
 CATALOG = [
@@ -158,14 +158,14 @@ def test_empty_states():
     r = rank_models([card(f"o/m{i}", {"q1": i}) for i in range(4)], CATALOG)
     assert r.overall == [] and r.by_category == {}
     html = render("leaderboard.html", base="../", overall=r.overall, by_category=r.by_category,
-                  categories=r.categories, method=method_steps(), benchmarks=[])
+                  categories=r.categories, method=method_steps(), benchmark_stats=r.benchmarks)
     assert 'id="board-empty"' in html and 'id="board-overall"' not in html
 
 
 def test_page_shows_scores_coverage_and_method():
     r = ranking()
     html = render("leaderboard.html", base="../", overall=r.overall, by_category=r.by_category,
-                  categories=r.categories, method=method_steps(), benchmarks=CATALOG,
+                  categories=r.categories, method=method_steps(),
                   benchmark_stats=r.benchmarks)
     assert "<td>78.1</td>" in html          # A overall 0.78125 -> 78.1
     assert ">4 / 4</td>" in html and ">3 / 4</td>" in html   # coverage of A and E
@@ -174,13 +174,6 @@ def test_page_shows_scores_coverage_and_method():
     assert "K = 5" in html and "at least 3 counted benchmarks in at least 2 categories" in html
     assert "base (pretrained)" in html  # the base/instruct limitation
     assert "<td>R1</td><td>reasoning</td><td>higher</td><td>3</td><td>no</td>" in html
-
-
-def test_scale_forms():
-    assert parse_scale({"min": 0, "max": 100}) == (0.0, 100.0)
-    assert parse_scale("percent") == (0.0, 100.0)
-    assert parse_scale("1-10") == (1.0, 10.0)
-    assert parse_scale(None) is None
 
 
 def test_method_is_written_out():

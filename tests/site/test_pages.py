@@ -69,9 +69,13 @@ def test_head_dim_from_hidden_size():
 
 
 def test_json_for_script_cannot_close_the_tag():
-    text = pages.json_for_script({"name": "</script><script>alert(1)</script>", "amp": "a&b"})
-    assert "</script" not in text and "<" not in text and "&" not in text
-    assert json.loads(text) == {"name": "</script><script>alert(1)</script>", "amp": "a&b"}
+    data = {"name": "</script><script>alert(1)</script>", "amp": "a&b", "comment": "<!-- x -->",
+            "lines": "a\u2028b\u2029c"}
+    text = pages.json_for_script(data)
+    # nothing that ends the script element, opens a comment or an entity, or ends a JS line
+    for forbidden in ("<", ">", "&", "\u2028", "\u2029"):
+        assert forbidden not in text, forbidden
+    assert json.loads(text) == data
 
 
 def test_param_check_column():

@@ -187,7 +187,7 @@ def test_catalogs_are_listed(page: _Texts):
     bench = yaml.safe_load((ROOT / "schema/benchmarks.yaml").read_text(encoding="utf-8"))["benchmarks"]
     rows = page.rows["catalog-benchmarks"][1:]   # first row is the header
     assert len(rows) == len(bench)
-    for b, row in zip(bench, rows):
+    for b, row in zip(bench, rows, strict=True):
         assert row.startswith(b["id"] + " " + b["name"] + " " + b["category"]), row
         assert ("higher is better" if b["higher_is_better"] else "lower is better") in row
 
