@@ -176,3 +176,12 @@ def test_refusal_rules_without_a_build(tmp_path: Path):
     marked.mkdir()
     (marked / outdir.MARKER).mkdir()  # a folder named like the marker is not the marker
     assert "did not write" in (outdir.refusal(marked, [], home=home) or "")
+
+
+def test_build_reads_only_the_working_directorys_mkdocs_yml(tmp_path: Path, monkeypatch, capsys):
+    # newcomer review #12: from another folder, an editable install built its own checkout's
+    # registry into ./public. Now the default config is ./mkdocs.yml and nothing else.
+    monkeypatch.chdir(tmp_path)
+    assert main(["build"]) == 2
+    assert "no mkdocs.yml found" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing was built

@@ -34,10 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _config_file(arg: str | None) -> Path | None:
     if arg:
         return Path(arg)
-    for candidate in (Path("mkdocs.yml"), Path(__file__).resolve().parents[2] / "mkdocs.yml"):
-        if candidate.is_file():
-            return candidate
-    return None
+    # Only the working directory: an editable install must not build its own checkout from elsewhere.
+    candidate = Path("mkdocs.yml")
+    return candidate if candidate.is_file() else None
 
 
 def _source_date_epoch(root: Path) -> str:
