@@ -45,3 +45,36 @@ def test_serve_picks_up_card_edit(tmp_path: Path):
         else:
             raise AssertionError(f"card edit not shown after {MAX_REBUILDS} rebuilds:\n" + server.text())
         assert "Llama 3.1 8B Edited" in (get(server.url("llmcards/models/")) or "")
+
+
+def _rebuilt_until(server: MkdocsServer, path: str, needle: str, present: bool = True) -> str:
+    """The page at ``path`` after the rebuild that makes ``needle`` appear (or go, ``present=False``)."""
+    for _ in range(MAX_REBUILDS):
+        assert server.wait_for_log("Reloading browsers"), "server exited:\n" + server.text()
+        text = get(server.url(path)) or ""
+        if (needle in text) == present:
+            return text
+    raise AssertionError(f"{needle!r} {'not shown' if present else 'still shown'} after {MAX_REBUILDS} rebuilds:\n"
+                         + server.text())
+
+
+def test_invalid_card_keeps_serving_shows_the_errors_and_recovers(tmp_path: Path):
+    # Before: an invalid card aborted the build and every request hung until the card was fixed.
+    project = _project(tmp_path)
+    card = project / "registry" / "meta" / "llama-3.1-8b.yaml"
+    good = card.read_text(encoding="utf-8")
+    home = "llmcards/"
+    with MkdocsServer(project) as server:
+        card.write_text(good.replace("layers: 32", "layers: many"), encoding="utf-8")
+        # the server answers, and the home page says what is wrong, and where
+        text = _rebuilt_until(server, home, 'id="llmc-errors"')
+        assert "registry/meta/llama-3.1-8b.yaml:" in text and "architecture.layers" in text
+        # the card's page still shows its last valid version, with the banner
+        page = get(server.url(PAGE)) or ""
+        assert 'id="llmc-errors"' in page and '<h1 id="model-name">Llama 3.1 8B</h1>' in page
+        # the console got the located error too
+        assert any("llama-3.1-8b.yaml:" in line and "architecture.layers" in line for line in server.log), server.text()
+
+        card.write_text(good.replace("\nname: Llama 3.1 8B\n", "\nname: Llama 3.1 8B Fixed\n"), encoding="utf-8")
+        _rebuilt_until(server, PAGE, '<h1 id="model-name">Llama 3.1 8B Fixed</h1>')
+        assert 'id="llmc-errors"' not in (get(server.url(home)) or "")
