@@ -148,7 +148,13 @@ def rule_counts(rules: tuple[Rule, ...], layout: LayerLayout, which: str) -> tup
     """How many of the layers ``which`` of ``layout`` take each rule: (index in ``rules``, or None for
     no rule, number of layers). Keyed by value, like first_rule."""
     by_layer = first_rule(rules, layout.context)
-    return tuple(Counter(by_layer[i] for i in layout.layers(which)).items())
+    return tuple(Counter(by_layer[i] for i in layers_holding(layout, which)).items())
+
+
+@lru_cache(maxsize=4096)
+def layers_holding(layout: LayerLayout, which: str) -> tuple[int, ...]:
+    """LayerLayout.layers(which), once per layout (each rule list of each quantization asks it)."""
+    return tuple(layout.layers(which))
 
 
 class TensorKind(NamedTuple):
@@ -300,13 +306,13 @@ class QuantSet:
         n_quants = len(self.quants)
         total, routed, embedding = [0] * n_quants, [0] * n_quants, [0] * n_quants
         for m in inv.matrices:
-            t = Tensor.of(m, inv)
+            kind, ne0, elements = Tensor.of(m, inv)
             # The column besides total that this tensor also counts in, if any.
-            part = routed if t.kind.routed else embedding if t.kind.role == "embedding" else None
-            for i, layer_types in enumerate(self.layer_types(t.kind, layout)):
+            part = routed if kind.routed else embedding if kind.role == "embedding" else None
+            for i, layer_types in enumerate(self.layer_types(kind, layout)):
                 b = 0
                 for storage, n_layers in layer_types:
-                    b += storage.tensor_bytes(t.ne0, t.elements) * n_layers
+                    b += storage.tensor_bytes(ne0, elements) * n_layers
                 total[i] += b
                 if part is not None:
                     part[i] += b
