@@ -16,9 +16,9 @@ made weights.py pack all quantizations into one big integer, is retired (issue 9
 
 Every run computes the full derive() output for every card; nothing is cached across
 cards except the catalog-derived constants (Catalogs.plan, built once per catalog
-value) and, per quantization, which type llama.cpp's per-layer rules give each layer
-for a layer layout (weights.CompiledQuant.layer_types): a function of the catalog
-and a few small ints, not of a card's tensors.
+value) and which type llama.cpp's per-layer rules give each layer of a layer layout,
+per tensor kind (weights.QuantSet.layer_types, first_rule, rule_counts): a function of
+the catalog and a few small ints, not of a card's tensors.
 The synthetic cards (generator/calc/samples.py, seeded) vary layers, widths,
 attention layouts (GQA, MLA, sliding windows) and MoE layouts, so runs are comparable.
 """

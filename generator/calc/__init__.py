@@ -106,7 +106,6 @@ from generator.calc.tables import (
 )
 from generator.calc.tensors import inventory
 from generator.calc.training import TRAIN_SEQ, training_memory
-from generator.calc.weights import weight_columns
 
 if TYPE_CHECKING:
     from generator.calc.plan import GpuPlan
@@ -208,7 +207,7 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     train_wbs: list[int] = []
     if inv is not None:
         # Catalog quantizations, then the training storage types (BF16, QLoRA NF4).
-        wb = weight_columns(inv, plan.weight_quants, extra)
+        wb = plan.weight_set.columns(inv, extra)
         n_q = len(ids)
         known = list(wb.total[:n_q])
         weights = list(known)

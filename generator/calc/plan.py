@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 from generator.calc.hardware import usable_bytes
 from generator.calc.memory import OVERHEAD_BYTES
 from generator.calc.training import TRAINING_QUANTS
-from generator.calc.weights import CompiledQuant, compile_quant
+from generator.calc.weights import CompiledQuant, QuantSet, compile_quant
 
 if TYPE_CHECKING:
     from generator.calc.catalogs import Catalogs
@@ -37,6 +37,7 @@ class Plan(NamedTuple):
     # The catalog quantizations, then the training storage types (training.TRAINING_QUANTS:
     # BF16, QLoRA NF4): the order derive() asks weight bytes in.
     weight_quants: tuple[CompiledQuant, ...]
+    weight_set: QuantSet  # weight_quants with the memo of their per-layer types (derive() prices with it)
     weight_rows: tuple[dict[str, Any], ...]  # per quantization, its "weights" entry less weights_bytes (copied per card)
 
 
@@ -53,6 +54,7 @@ def build_plan(catalogs: Catalogs) -> Plan:
         ),
         kv_types={k: types[t] for k, t in catalogs.kv_dtypes.items()},
         weight_quants=weight_quants,
+        weight_set=QuantSet(weight_quants),
         weight_rows=tuple(
             {"quantization": q["id"], "name": q["name"], "bits_per_weight": q["bits_per_weight"], "weights_bytes": None}
             for q in qs

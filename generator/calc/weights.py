@@ -16,11 +16,13 @@ One tensor costs ``elements * block_bytes // block_weights`` bytes at its type. 
 a tensor whose rows (``ne0``, the input width) are not a whole number of blocks cannot
 use a block type; llama.cpp then stores it at a fallback type (``gguf_shape_fallback``).
 
-Memoised, because a catalog prices thousands of cards of a few dozen layer layouts:
-which type a rule list gives each layer depends only on the rule list, the layer count
-and two card-level facts (rule_outcome, cached by value); how many layers of a tensor's
-kind (all, dense, MoE) get each type depends on that and the MoE layout
-(CompiledQuant.layer_types, cached per quantization). Neither depends on tensor widths.
+Memoised, because a catalog prices thousands of cards of a few hundred layer layouts:
+which rule a rule list gives each layer depends only on the rule list, the layer count
+and two card-level facts (first_rule); how many layers of a tensor's kind (all, dense,
+MoE) take each rule depends on that and the MoE layout (rule_counts); both are cached by
+value. The types of a tensor kind at every quantization (QuantSet.layer_types) are cached
+per layout, or per layer count for a role no rule touches. None depends on tensor widths:
+each card's tensors are still priced one by one, at each type their layers take.
 tests/calc/test_calc_weights_reference.py is the specification: it checks this module
 against a reference that walks every layer and every tensor one at a time.
 """
@@ -28,6 +30,7 @@ against a reference that walks every layer and every tensor one at a time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections import Counter
 from functools import lru_cache
 from typing import Any, Callable, Mapping, NamedTuple
 
@@ -72,6 +75,14 @@ class LayerLayout(NamedTuple):
         """MoE blocks sit at layers first_dense + step - 1 + k * step, k < n_moe (params.moe_layer_count)."""
         k, r = divmod(i_layer - (self.first_dense + self.step - 1), self.step)
         return r == 0 and 0 <= k < self.n_moe
+
+    def layer_count(self, which: str) -> int:
+        """How many layers hold a tensor of Matrix.layers ``which`` (1 for "global"; Inventory.layer_count)."""
+        if which == "global":
+            return 1
+        if which == "all":
+            return self.n_layers
+        return self.n_moe if which == "moe" else self.n_layers - self.n_moe
 
     def layers(self, which: str) -> list[int]:
         """The layer indices that hold a tensor of Matrix.layers ``which`` ("all", "dense" or "moe")."""
@@ -123,35 +134,58 @@ class Rule:
 
 
 @lru_cache(maxsize=4096)
-def rule_outcome(rules: tuple[Rule, ...], context: RuleContext) -> tuple[StorageType | None, ...]:
-    """Per layer index, the type of the first rule that applies (None: no rule, the base type).
+def first_rule(rules: tuple[Rule, ...], context: RuleContext) -> tuple[int | None, ...]:
+    """Per layer index, the index in ``rules`` of the first rule that applies (None: no rule, the base type).
 
     Keyed by value, so quantizations with the same rule list (and a rebuilt catalog) share it.
     """
-    return tuple(next((r.type for r in rules if r.applies(i, context)), None) for i in range(context.n_layers))
+    return tuple(next((k for k, r in enumerate(rules) if r.applies(i, context)), None)
+                 for i in range(context.n_layers))
 
 
-class Tensor(NamedTuple):
-    """A Matrix of the inventory as the quantizer sees it: one tensor, its role, how many layers hold it."""
+@lru_cache(maxsize=16384)
+def rule_counts(rules: tuple[Rule, ...], layout: LayerLayout, which: str) -> tuple[tuple[int | None, int], ...]:
+    """How many of the layers ``which`` of ``layout`` take each rule: (index in ``rules``, or None for
+    no rule, number of layers). Keyed by value, like first_rule."""
+    by_layer = first_rule(rules, layout.context)
+    return tuple(Counter(by_layer[i] for i in layers_holding(layout, which)).items())
+
+
+@lru_cache(maxsize=4096)
+def layers_holding(layout: LayerLayout, which: str) -> tuple[int, ...]:
+    """LayerLayout.layers(which), once per layout (each rule list of each quantization asks it)."""
+    return tuple(layout.layers(which))
+
+
+class TensorKind(NamedTuple):
+    """What decides a tensor's storage type on each layer; tensors of one kind differ only in shape."""
 
     role: str  # Matrix.role, with token_embd renamed "embedding" or (tied) "output"
     routed: bool
-    ne0: int  # row length (input width)
-    elements: int
     layers: str  # Matrix.layers: "global", "all", "dense" or "moe"
-    instances: int  # how many layers hold it (1 for "global")
+
+
+class Tensor(NamedTuple):
+    """A Matrix of the inventory as the quantizer sees it: its kind and its shape."""
+
+    kind: TensorKind
+    ne0: int  # row length (input width)
+    elements: int  # in one layer
 
     @classmethod
     def of(cls, m: Matrix, inv: Inventory) -> Tensor:
         role = m.role
         if role == "token_embd":
             role = "output" if inv.tied else "embedding"
-        return cls(role, m.routed, m.ne0, m.ne0 * m.out * m.copies, m.layers, inv.layer_count(m.layers))
+        return cls(TensorKind(role, m.routed, m.layers), m.ne0, m.ne0 * m.out * m.copies)
 
 
 # Roles stored at one type on every layer (no per-layer rules); token_embd is "embedding",
 # or "output" when tied (llama.cpp quantizes a tied token_embd as the output tensor).
 SIMPLE_ROLES = ("one_d", "router", "output", "embedding")
+
+# The types of a tensor kind over the layers that hold it: ((type, number of layers), ...).
+LayerTypes = tuple[tuple[StorageType, int], ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,40 +200,25 @@ class CompiledQuant:
     # Parameters outside the architecture (vision tower, MTP): kept at 16 bits,
     # 32 when the whole model is FP32 (GGUF ships vision projectors as F16).
     extra_bytes_per_param: int
-    # (role, routed, layout, which layers) -> layer_types() result; see layer_types.
-    _memo: dict[tuple[str, bool, LayerLayout, str], tuple[tuple[StorageType, int], ...]] = field(
-        default_factory=dict, repr=False)
 
     def base_type(self, routed: bool) -> StorageType:
         return self.routed_experts if routed else self.default
 
-    def layer_types(self, role: str, routed: bool, layout: LayerLayout, which: str
-                    ) -> tuple[tuple[StorageType, int], ...]:
-        """(type, number of layers) over the layers ``which`` for a ``role`` tensor: the rules, layer by layer.
-
-        The outcome does not depend on the tensor's shape, so it is memoised per layout.
-        """
-        key = (role, routed, layout, which)
-        found = self._memo.get(key)
-        if found is None:
-            base = self.base_type(routed)
-            by_layer = rule_outcome(self.rules[role], layout.context)
-            counts: dict[StorageType, int] = {}
-            for i_layer in layout.layers(which):
-                t = by_layer[i_layer] or base
-                counts[t] = counts.get(t, 0) + 1
-            found = self._memo[key] = tuple(counts.items())
-        return found
-
-    def tensor_bytes(self, t: Tensor, layout: LayerLayout) -> int:
-        """Bytes of ``t`` in all the layers that hold it."""
-        simple = self.simple.get(t.role)
+    def layer_types(self, role: str, routed: bool, layout: LayerLayout, which: str) -> LayerTypes:
+        """(type, number of layers) over the layers ``which`` that hold a ``role`` tensor: the rules, layer by layer."""
+        n = layout.layer_count(which)
+        simple = self.simple.get(role)
         if simple is not None:
-            return simple.tensor_bytes(t.ne0, t.elements) * t.instances
-        if t.role not in self.rules or t.layers == "global":  # tensors outside the blocks take no per-layer rule
-            return self.base_type(t.routed).tensor_bytes(t.ne0, t.elements) * t.instances
-        return sum(st.tensor_bytes(t.ne0, t.elements) * n
-                   for st, n in self.layer_types(t.role, t.routed, layout, t.layers))
+            return ((simple, n),)
+        base = self.base_type(routed)
+        rules = self.rules.get(role)
+        if rules is None or which == "global":  # tensors outside the blocks take no per-layer rule
+            return ((base, n),)
+        types: dict[StorageType, int] = {}
+        for k, n_k in rule_counts(rules, layout, which):
+            t = base if k is None else rules[k].type
+            types[t] = types.get(t, 0) + n_k
+        return tuple(types.items())
 
 
 def compile_quant(quant: Mapping[str, Any], types: Mapping[str, tuple[int, int]],
@@ -250,27 +269,62 @@ class WeightColumns(NamedTuple):
     extra: list[int]
 
 
+@dataclass(frozen=True, eq=False)
+class QuantSet:
+    """The quantizations a card is priced at (Plan.weight_set: the catalog's, then the training
+    types), with the per-layer types of each tensor kind memoised per layer layout."""
+
+    quants: tuple[CompiledQuant, ...]
+    # memo key (see _key) -> layer_types() at each of quants; filled as cards ask.
+    _memo: dict[tuple[TensorKind, LayerLayout | int], tuple[LayerTypes, ...]] = field(
+        default_factory=dict, repr=False)
+    # Roles that have per-layer rules in any of quants.
+    _rule_roles: frozenset[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_rule_roles", frozenset(role for q in self.quants for role in q.rules))
+
+    def _key(self, kind: TensorKind, layout: LayerLayout) -> tuple[TensorKind, LayerLayout | int]:
+        """What layer_types(kind, layout) depends on: the whole layout when a rule may apply
+        layer by layer, else only how many layers hold the tensor."""
+        if kind.role in self._rule_roles and kind.layers != "global":
+            return (kind, layout)
+        return (kind, layout.layer_count(kind.layers))
+
+    def layer_types(self, kind: TensorKind, layout: LayerLayout) -> tuple[LayerTypes, ...]:
+        """CompiledQuant.layer_types() of ``kind`` at every quantization: it does not depend on tensor shapes."""
+        key = self._key(kind, layout)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = tuple(q.layer_types(kind.role, kind.routed, layout, kind.layers)
+                                            for q in self.quants)
+        return found
+
+    def columns(self, inv: Inventory, extra_params: int) -> WeightColumns:
+        """weight_bytes() of ``inv`` at every quantization, as columns; tensor by tensor."""
+        layout = LayerLayout.of(inv)
+        n_quants = len(self.quants)
+        total, routed, embedding = [0] * n_quants, [0] * n_quants, [0] * n_quants
+        for m in inv.matrices:
+            kind, ne0, elements = Tensor.of(m, inv)
+            # The column besides total that this tensor also counts in, if any.
+            part = routed if kind.routed else embedding if kind.role == "embedding" else None
+            for i, layer_types in enumerate(self.layer_types(kind, layout)):
+                b = 0
+                for storage, n_layers in layer_types:
+                    b += storage.tensor_bytes(ne0, elements) * n_layers
+                total[i] += b
+                if part is not None:
+                    part[i] += b
+        extra = [extra_params * q.extra_bytes_per_param for q in self.quants]
+        return WeightColumns([t + x for t, x in zip(total, extra, strict=True)], routed, embedding, extra)
+
+
 def weight_bytes(inv: Inventory, quant: CompiledQuant, extra_params: int) -> WeightBytes:
     """Bytes of every weight of ``inv`` at one quantization (all experts resident)."""
-    return _weight_bytes([Tensor.of(m, inv) for m in inv.matrices], LayerLayout.of(inv), quant, extra_params)
+    return WeightBytes(*(column[0] for column in QuantSet((quant,)).columns(inv, extra_params)))
 
 
 def weight_columns(inv: Inventory, quants: tuple[CompiledQuant, ...], extra_params: int) -> WeightColumns:
-    """weight_bytes() at every quantization of ``quants``, as columns."""
-    tensors = [Tensor.of(m, inv) for m in inv.matrices]
-    layout = LayerLayout.of(inv)
-    rows = [_weight_bytes(tensors, layout, q, extra_params) for q in quants]
-    return WeightColumns(*(list(column) for column in zip(*rows, strict=True))) if rows else WeightColumns([], [], [], [])
-
-
-def _weight_bytes(tensors: list[Tensor], layout: LayerLayout, quant: CompiledQuant, extra_params: int) -> WeightBytes:
-    total = routed = embedding = 0
-    for t in tensors:
-        b = quant.tensor_bytes(t, layout)
-        total += b
-        if t.routed:
-            routed += b
-        elif t.role == "embedding":
-            embedding += b
-    extra = extra_params * quant.extra_bytes_per_param
-    return WeightBytes(total + extra, routed, embedding, extra)
+    """weight_bytes() at every quantization of ``quants``, as columns (QuantSet.columns without its memo)."""
+    return QuantSet(quants).columns(inv, extra_params)
