@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import os
-import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,19 +45,20 @@ def index_record(row: Mapping[str, Any]) -> dict[str, Any]:
                                 "license", "open_weights", "modalities", "release_date", "status")}
 
 
-_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
-
-
 def vram_csv_rows(card_id: str, derived: Mapping[str, Any] | None) -> str:
     """The card's lines of api/vram.csv (the same text the csv module writes)."""
     rows = [[card_id] + [row.get(k, "") for k in VRAM_COLUMNS[1:]] for row in pages.vram_rows(derived)]
-    texts = {v for r in rows for v in r if isinstance(v, str)}
-    if any(_NEEDS_QUOTES.search(t) for t in texts):
+    # The cells joined directly, None as "" like csv: right when no cell needs quoting (has a
+    # comma, quote or line break), which the text shows by itself: no quote or CR, and exactly
+    # one newline and one comma fewer than the columns per line.
+    text = "".join(",".join(map(str, ["" if v is None else v for v in r] if None in r else r)) + "\n"
+                   for r in rows)
+    separators = (len(VRAM_COLUMNS) - 1) * len(rows)
+    if '"' in text or "\r" in text or text.count("\n") != len(rows) or text.count(",") != separators:
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerows(rows)
         return buf.getvalue()
-    # No cell needs quoting (ids and catalog names; numbers): join directly, None as "" like csv.
-    return "".join(",".join("" if v is None else str(v) for v in r) + "\n" for r in rows)
+    return text
 
 
 @dataclass
