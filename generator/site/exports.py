@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
+import os
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -24,6 +25,9 @@ VRAM_COLUMNS = ("id", "quantization", "context", "batch", "kv_dtype", "weights_b
 # what changes shape: version 2 since `hardware` became per-GPU maps by quantization.
 # tests/site/test_build.py checks that the two agree.
 API_VERSION = 2
+MODELS_JSON = "api/models.json"       # the combined files
+VRAM_CSV = "api/vram.csv"
+INDEX_JSON = "api/index.json"
 
 
 def dumps(data: Any) -> str:
@@ -41,39 +45,53 @@ def index_record(row: Mapping[str, Any]) -> dict[str, Any]:
                                 "license", "open_weights", "modalities", "release_date", "status")}
 
 
-_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
-
-
 def vram_csv_rows(card_id: str, derived: Mapping[str, Any] | None) -> str:
     """The card's lines of api/vram.csv (the same text the csv module writes)."""
     rows = [[card_id] + [row.get(k, "") for k in VRAM_COLUMNS[1:]] for row in pages.vram_rows(derived)]
-    texts = {v for r in rows for v in r if isinstance(v, str)}
-    if any(_NEEDS_QUOTES.search(t) for t in texts):
+    # The cells joined directly, None as "" like csv: right when no cell needs quoting (has a
+    # comma, quote or line break), which the text shows by itself: no quote or CR, and exactly
+    # one newline and one comma fewer than the columns per line.
+    text = "".join(",".join(map(str, ["" if v is None else v for v in r] if None in r else r)) + "\n"
+                   for r in rows)
+    separators = (len(VRAM_COLUMNS) - 1) * len(rows)
+    if '"' in text or "\r" in text or text.count("\n") != len(rows) or text.count(",") != separators:
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerows(rows)
         return buf.getvalue()
-    # No cell needs quoting (ids and catalog names; numbers): join directly, None as "" like csv.
-    return "".join(",".join("" if v is None else str(v) for v in r) + "\n" for r in rows)
+    return text
+
+
+@dataclass
+class Layout:
+    """Where each card's text lies in a combined file (api/models.json, api/vram.csv) as last
+    written: byte spans by card id, and the file's size."""
+
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    size: int = 0
 
 
 class ExportWriter:
     """Writes the exports into ``out`` card by card; ``finish`` completes the combined files.
 
-    A context manager: the open files are closed however the block ends.
+    Card texts come as UTF-8 bytes and are written as they are. ``layouts`` records where
+    each card's text lies in the combined files, so that ``splice`` can later replace one
+    card's part without writing the others again. A context manager: the open files are
+    closed however the block ends.
     """
 
     def __init__(self, out: Path, count: int) -> None:
         self.out = out
         (out / "api" / "models").mkdir(parents=True, exist_ok=True)
         self.paths: list[str] = []
-        self._models = open(out / "api" / "models.json", "w", encoding="utf-8", newline="\n")
+        self._models = open(out / "api" / "models.json", "wb")
         try:
-            self._csv = open(out / "api" / "vram.csv", "w", encoding="utf-8", newline="")
+            self._csv = open(out / "api" / "vram.csv", "wb")
         except OSError:
             self._models.close()
             raise
-        self._models.write(f'{{"count":{count},"models":[')
-        self._csv.write(",".join(VRAM_COLUMNS) + "\n")
+        self.layouts = {MODELS_JSON: Layout(), VRAM_CSV: Layout()}
+        self._write(MODELS_JSON, f'{{"count":{count},"models":['.encode())
+        self._write(VRAM_CSV, (",".join(VRAM_COLUMNS) + "\n").encode())
         self._index: list[dict[str, Any]] = []
         self._first = True
         self._dirs: set[Path] = set()
@@ -85,32 +103,35 @@ class ExportWriter:
         self._models.close()
         self._csv.close()
 
-    def add(self, card_id: str, record: str, csv_rows: str, row: Mapping[str, Any], write_file: bool = True) -> None:
-        """One card: ``record`` is its model_record as JSON text, ``csv_rows`` its vram.csv lines;
+    def _write(self, rel: str, data: bytes, card_id: str | None = None) -> None:
+        """Append ``data`` to a combined file; with ``card_id``, record it as that card's part."""
+        layout = self.layouts[rel]
+        (self._models if rel == MODELS_JSON else self._csv).write(data)
+        if card_id is not None:
+            layout.spans[card_id] = (layout.size, layout.size + len(data))
+        layout.size += len(data)
+
+    def add(self, card_id: str, record: bytes, csv_rows: bytes, row: Mapping[str, Any], write_file: bool = True) -> None:
+        """One card: ``record`` is its model_record as JSON text, ``csv_rows`` its vram.csv lines (UTF-8);
         ``write_file=False`` leaves its api/models/<id>.json as it is."""
-        self._models.write(("" if self._first else ",") + record)
+        if not self._first:
+            self._write(MODELS_JSON, b",")
         self._first = False
+        self._write(MODELS_JSON, record, card_id)
         rel = f"api/models/{card_id}.json"
         if write_file:
-            target = self.out / rel
-            if target.parent not in self._dirs:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self._dirs.add(target.parent)
-            with open(target, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(record + "\n")
+            write_record(self.out, card_id, record, self._dirs)
         self.paths.append(rel)
-        self._csv.write(csv_rows)
+        self._write(VRAM_CSV, csv_rows, card_id)
         self._index.append(index_record(row))
 
     def finish(self, schema_dir: Path | None) -> list[str]:
         """Close the combined files, write api/index.json and copy ``schema_dir``; every path written, sorted."""
-        self._models.write(f'],"version":{API_VERSION}}}\n')
+        self._write(MODELS_JSON, f'],"version":{API_VERSION}}}\n'.encode())
         self._models.close()
         self._csv.close()
-        (self.out / "api" / "index.json").write_text(
-            dumps({"count": len(self._index), "models": self._index, "version": API_VERSION}) + "\n",
-            encoding="utf-8", newline="\n")
-        self.paths += ["api/models.json", "api/vram.csv", "api/index.json"]
+        write_index(self.out, self._index)
+        self.paths += [MODELS_JSON, VRAM_CSV, INDEX_JSON]
         if schema_dir is not None and schema_dir.is_dir():
             (self.out / "schema").mkdir(exist_ok=True)
             for path in sorted(schema_dir.iterdir()):
@@ -118,3 +139,53 @@ class ExportWriter:
                     shutil.copyfile(path, self.out / "schema" / path.name)
                     self.paths.append(f"schema/{path.name}")
         return sorted(self.paths)
+
+
+def write_record(out: Path, card_id: str, record: bytes, made: set[Path] | None = None) -> None:
+    """api/models/<id>.json: the card's record and a newline (``made``: folders known to exist)."""
+    target = out / "api" / "models" / f"{card_id}.json"
+    if made is None or target.parent not in made:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if made is not None:
+            made.add(target.parent)
+    target.write_bytes(record + b"\n")
+
+
+def write_index(out: Path, index: list[dict[str, Any]]) -> None:
+    (out / INDEX_JSON).write_text(dumps({"count": len(index), "models": index, "version": API_VERSION}) + "\n",
+                                  encoding="utf-8", newline="\n")
+
+
+def splice(path: Path, layout: Layout, texts: Mapping[str, bytes]) -> Layout | None:
+    """Replace the parts of the cards in ``texts`` in the combined file ``path`` written with
+    ``layout``; the new layout. Only the file from the first replaced part on is read and
+    written again. None (nothing written) when the file is not the size ``layout`` says, or a
+    card in ``texts`` has no part in it: the caller then writes the file whole."""
+    if not set(texts) <= set(layout.spans):
+        return None
+    first = min((layout.spans[card_id][0] for card_id in texts), default=layout.size)
+    try:
+        fh = open(path, "r+b")
+    except OSError:
+        return None
+    with fh:
+        if os.fstat(fh.fileno()).st_size != layout.size:
+            return None
+        fh.seek(first)
+        tail = memoryview(fh.read())        # the file from ``first`` on
+        fh.seek(first)
+        spans: dict[str, tuple[int, int]] = {}
+        pos = first      # next byte of the old file to copy
+        shift = 0        # how far the parts after the replaced ones have moved
+        for card_id, (start, end) in sorted(layout.spans.items(), key=lambda item: item[1]):
+            if card_id in texts:
+                fh.write(tail[pos - first:start - first])
+                fh.write(texts[card_id])
+                pos = end
+                spans[card_id] = (start + shift, start + shift + len(texts[card_id]))
+                shift += len(texts[card_id]) - (end - start)
+            else:
+                spans[card_id] = (start + shift, end + shift)
+        fh.write(tail[pos - first:])
+        fh.truncate()
+    return Layout(spans, layout.size + shift)

@@ -41,7 +41,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from generator.schema_files import card_schema
-from generator.site import leaderboard, overview, reference, render, stages
+from generator.site import exports, leaderboard, overview, reference, render, stages
 from generator.site.gitdates import last_changes
 from generator.site.stages import REST_MARKER, Generated, base_of
 
@@ -92,6 +92,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         self._nav: Any = None
         self._env: Any = None
         self._inputs: tuple[tuple[str, int, int], ...] | None = None   # its non-card inputs
+        self._layouts: dict[str, exports.Layout] = {}          # where each card's part lies in its combined exports
 
     # -- configuration -------------------------------------------------
     def _path(self, value: str) -> Path:
@@ -190,7 +191,8 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         # them, and links to them from hand-written pages validate.
         self._cleanup()
         self._tmp = Path(tempfile.mkdtemp(prefix="llmcards-exports-"))
-        for rel in stages.write_exports(self._tmp, state.card_pages, self._path(self.config.schema_dir)):
+        written, self._layouts = stages.write_exports(self._tmp, state.card_pages, self._path(self.config.schema_dir))
+        for rel in written:
             existing = files.get_file_from_path(rel)
             if existing is not None:
                 files.remove(existing)
@@ -286,7 +288,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         old_exports = {c.id: c.exports for c in old.card_pages}
         edited = {c.id for c in state.card_pages if old_exports.get(c.id) != c.exports}
         if edited:
-            stages.write_exports(Path(config.site_dir), state.card_pages, None, only=edited)
+            self._layouts = stages.refresh_exports(Path(config.site_dir), state.card_pages, edited, self._layouts)
         doc_files = files.documentation_pages()
         for src in sorted(changed):
             file = files.get_file_from_path(src)

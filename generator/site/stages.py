@@ -305,16 +305,42 @@ def site_pages(cards: list[CardPage], ranking: leaderboard.Ranking, benchmarks: 
 
 # -- export ---------------------------------------------------------------------
 
+def _texts(card: CardPage) -> tuple[bytes, bytes]:
+    """The card's api/models/<id>.json record (no newline) and its api/vram.csv lines, UTF-8."""
+    record, csv_rows = zlib.decompress(card.exports).split(b"\0")
+    return record, csv_rows
+
+
 def write_exports(out: Path, cards: list[CardPage], schema_dir: Path | None,
-                  only: set[str] | None = None) -> list[str]:
-    """Write api/ (and a copy of schema/) into ``out``; the site-relative paths written, sorted.
+                  only: set[str] | None = None) -> tuple[list[str], dict[str, exports.Layout]]:
+    """Write api/ (and a copy of schema/) into ``out``: the site-relative paths written, sorted,
+    and where each card's part lies in the combined files (for ``refresh_exports``).
 
     With ``only``, the per-card files of the other cards are left as they are (a refresh
     of an earlier output); the combined files are always written whole.
     """
     with exports.ExportWriter(out, len(cards)) as writer:
         for c in cards:
-            record, csv_rows = zlib.decompress(c.exports).decode().split("\0")
+            record, csv_rows = _texts(c)
             writer.add(c.id, record, csv_rows, c.row, write_file=only is None or c.id in only)
-        return writer.finish(schema_dir)
+        return writer.finish(schema_dir), writer.layouts
 
+
+def refresh_exports(out: Path, cards: list[CardPage], edited: set[str],
+                    layouts: dict[str, exports.Layout]) -> dict[str, exports.Layout]:
+    """Update the exports in ``out`` (written by ``write_exports`` with ``layouts``, the same cards
+    in the same order) for the ``edited`` cards: their api/models/<id>.json, their parts of the
+    combined files (the other cards' parts are copied from the file, not decompressed again),
+    and api/index.json. The new layouts; the same bytes as ``write_exports`` would write."""
+    texts = {c.id: _texts(c) for c in cards if c.id in edited}
+    new: dict[str, exports.Layout] = {}
+    for n, rel in enumerate((exports.MODELS_JSON, exports.VRAM_CSV)):
+        old = layouts.get(rel)
+        layout = exports.splice(out / rel, old, {cid: t[n] for cid, t in texts.items()}) if old else None
+        if layout is None:          # not as write_exports left it: write everything again
+            return write_exports(out, cards, None, only=edited)[1]
+        new[rel] = layout
+    for cid, (record, _) in texts.items():
+        exports.write_record(out, cid, record)
+    exports.write_index(out, [exports.index_record(c.row) for c in cards])
+    return new

@@ -17,6 +17,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
 from generator.commands.build import _plugins_with
+from generator.site import stages
 from helpers import ROOT
 
 EDITED = "meta/llama-3.1-8b"
@@ -120,3 +121,50 @@ def test_adding_a_card_needs_a_full_build(served):
     shutil.copy(registry / f"{OTHER}.yaml", registry / "meta" / "copy.yaml")
     _edit(registry, "meta/copy", "id: meta/llama-2-7b", "id: meta/copy")
     assert cfg.plugins["llmcards"].refresh() is False        # the caller then runs a full build
+
+
+def _full_build(registry: Path, site: Path) -> None:
+    cfg = load_config(str(ROOT / "mkdocs.yml"), site_dir=str(site),
+                      plugins=_plugins_with(ROOT / "mkdocs.yml", {"registry": str(registry)}))
+    cfg.plugins.on_startup(command="build", dirty=False)
+    try:
+        mkdocs_build(cfg)
+    finally:
+        cfg.plugins.on_shutdown()
+
+
+def test_refreshed_exports_are_the_bytes_of_a_full_build(served, tmp_path, monkeypatch):
+    cfg, registry, site = served
+    plugin = cfg.plugins["llmcards"]
+
+    def whole(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a refresh wrote the combined exports whole instead of replacing the edited parts")
+
+    monkeypatch.setattr(stages, "write_exports", whole)
+    # Two edits in a row, each changing the length of a card's part of the combined files
+    # (so the second refresh works from the first one's layout), then one that shortens it.
+    _edit(registry, EDITED, "\nname: Llama 3.1 8B\n", "\nname: Llama 3.1 8B, much longer “édité”\n")
+    assert plugin.refresh() is True
+    _edit(registry, OTHER, "context_length: 4096", "context_length: 65536")   # more vram.csv rows
+    assert plugin.refresh() is True
+    _edit(registry, EDITED, "\nname: Llama 3.1 8B, much longer “édité”\n", "\nname: L\n")
+    assert plugin.refresh() is True
+    monkeypatch.undo()
+    fresh = tmp_path / "fresh"
+    _full_build(registry, fresh)
+    for rel in ("api/models.json", "api/vram.csv", "api/index.json",
+                f"api/models/{EDITED}.json", f"api/models/{OTHER}.json"):
+        assert (site / rel).read_bytes() == (fresh / rel).read_bytes(), rel
+    assert '"name":"L"' in (site / "api/models.json").read_text()
+
+
+def test_refresh_rewrites_a_combined_export_that_is_not_as_it_was_written(served, tmp_path):
+    cfg, registry, site = served
+    with open(site / "api/vram.csv", "ab") as fh:     # not the size the plugin wrote
+        fh.write(b"stray\n")
+    _edit(registry, EDITED, "\nname: Llama 3.1 8B\n", "\nname: Llama 3.1 8B Edited\n")
+    assert cfg.plugins["llmcards"].refresh() is True
+    fresh = tmp_path / "fresh"
+    _full_build(registry, fresh)
+    for rel in ("api/models.json", "api/vram.csv"):
+        assert (site / rel).read_bytes() == (fresh / rel).read_bytes(), rel
