@@ -50,8 +50,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
 
 
-# pytest sets this one itself, with a new value in each phase of each test.
-_PYTEST_OWN = {"PYTEST_CURRENT_TEST"}
+# pytest sets the first itself, with a new value in each phase of each test; mkdocs-material
+# sets the second, once, when its templates module is first imported (material/templates/__init__.py).
+_PYTEST_OWN = {"PYTEST_CURRENT_TEST", "NO_MKDOCS_2_WARNING"}
 
 
 def _environment() -> dict[str, str]:
