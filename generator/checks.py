@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any, Callable, Iterator, Optional
 
-from generator.calc.params import count_parameters, moe_layer_count
+from generator.calc.params import attention_structure, count_parameters, moe_layer_count
 from generator.schema_check import Problem
 
 CardData = Mapping[str, Any]
@@ -135,15 +135,6 @@ def check_experts(card: CardData) -> Iterator[Problem]:
             )
 
 
-def structure_for(heads: int, kv: int) -> str:
-    """The attention structure that standard (non-MLA) head counts imply."""
-    if kv == heads:
-        return "MHA"
-    if kv == 1:
-        return "MQA"
-    return "GQA"
-
-
 def check_attention(card: CardData) -> Iterator[Problem]:
     arch = _map(card.get("architecture"))
     att = _map(arch.get("attention"))
@@ -157,7 +148,7 @@ def check_attention(card: CardData) -> Iterator[Problem]:
         elif heads % kv:
             yield Problem(ATT + ("kv_heads",), f"{kv} does not divide {heads} query heads")
         elif structure in ("MHA", "MQA", "GQA"):
-            fits = structure_for(heads, kv)
+            fits = attention_structure(heads, kv)
             rule = {"MHA": "kv_heads = heads", "MQA": "kv_heads = 1", "GQA": "1 < kv_heads < heads"}[structure]
             if fits != structure:
                 yield Problem(

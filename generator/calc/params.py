@@ -25,6 +25,15 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 
+def attention_structure(heads: int, kv_heads: int) -> str:
+    """The attention structure that standard (non-MLA) head counts imply: MHA, MQA or GQA."""
+    if kv_heads == heads:
+        return "MHA"
+    if kv_heads == 1:
+        return "MQA"
+    return "GQA"
+
+
 @dataclass(frozen=True)
 class ParameterCount:
     total: int

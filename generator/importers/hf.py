@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from generator.checks import structure_for
+from generator.calc.params import attention_structure
 
 
 class ImportErrorHF(ValueError):
@@ -233,7 +233,7 @@ def _base(get: _Config, mtype: str) -> dict[str, Any]:
         "position_embedding": "rope",
         "max_position_embeddings": get.count("max_position_embeddings"),
         "attention": {
-            "structure": structure_for(heads, kv_heads),
+            "structure": attention_structure(heads, kv_heads),
             "heads": heads,
             "kv_heads": kv_heads,
             "head_dim": get.optional_count("head_dim"),
