@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 CARD_SCHEMA = "model-card.schema.json"
 BENCHMARKS = "benchmarks.yaml"
@@ -46,3 +46,21 @@ def read_json(name: str) -> Any:
 def card_schema() -> dict[str, Any]:
     schema: dict[str, Any] = read_json(CARD_SCHEMA)
     return schema
+
+
+def resolve_ref(node: Mapping[str, Any], schema: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """``node`` with its local ``$ref`` merged in (the node's own keys win) and the def's name.
+
+    The one schema walker step shared by the card skeleton (``llmcards new``) and the
+    site's card-format page. Only local references (``#/...``) exist in our schemas.
+    """
+    ref = node.get("$ref")
+    if not isinstance(ref, str):
+        return dict(node), None
+    if not ref.startswith("#/"):
+        raise ValueError(f"unsupported $ref {ref!r}: only local references are supported")
+    target: Any = schema
+    for part in ref[2:].split("/"):
+        target = target[part]
+    base, _ = resolve_ref(target, schema)
+    return {**base, **{k: v for k, v in node.items() if k != "$ref"}}, ref.rsplit("/", 1)[-1]

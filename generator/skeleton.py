@@ -14,23 +14,13 @@ import re
 import textwrap
 from typing import Any, Mapping
 
+from generator.schema_files import resolve_ref
+
 _COMMENT_WIDTH = 100
 
 
 def header(schema: Mapping[str, Any]) -> str:
     return f"# yaml-language-server: $schema={schema['$id']}"
-
-
-def _resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
-    ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/"):
-        target: Any = root
-        for part in ref[2:].split("/"):
-            target = target[part]
-        merged = dict(target)
-        merged.update({k: v for k, v in node.items() if k != "$ref"})
-        return merged
-    return node
 
 
 def _types(node: Mapping[str, Any]) -> set[str]:
@@ -90,7 +80,7 @@ def _block(node: Mapping[str, Any], root: Mapping[str, Any], indent: int, values
     lines: list[str] = []
     pad = " " * indent
     for key, raw in node.get("properties", {}).items():
-        sub = _resolve(raw, root)
+        sub = resolve_ref(raw, root)[0]
         if key in values:
             lines.extend(_comment(_hint(sub), indent, f"{pad}{key}: {values[key]}", width))
         elif _is_object(sub) and "null" in _types(sub):
@@ -110,7 +100,7 @@ def _block(node: Mapping[str, Any], root: Mapping[str, Any], indent: int, values
 
 def _array(key: str, node: Mapping[str, Any], root: Mapping[str, Any], indent: int, width: int) -> list[str]:
     pad = " " * indent
-    items = _resolve(node.get("items", {}), root)
+    items = resolve_ref(node.get("items", {}), root)[0]
     if not _is_object(items):
         return _comment(f"{_hint(node)} {_hint(items)}".strip(), indent, f"{pad}{key}: []", width)
     required = node.get("minItems", 0) >= 1

@@ -14,27 +14,13 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, Sequence
 
+from generator.schema_files import resolve_ref
 from generator.site import fmt
 
 IDENTITY = "identity"
 EXAMPLE_ID = "meta/llama-3.1-8b"  # the reference card contributors copy from (team brief)
 BENCHMARK_FIELD = "evaluations[].benchmark"  # its values come from the benchmark catalog
 _TYPE_ORDER = ("object", "array", "string", "integer", "number", "boolean")
-
-
-def resolve(node: Mapping[str, Any], schema: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
-    """``node`` with its local ``$ref`` merged in (the property's own keys win) and the def's name."""
-    ref = node.get("$ref")
-    if not isinstance(ref, str):
-        return dict(node), None
-    if not ref.startswith("#/"):
-        raise ValueError(f"unsupported $ref {ref!r}: only local references are documented")
-    target: Any = schema
-    for part in ref[2:].split("/"):
-        target = target[part]
-    base, _ = resolve(target, schema)
-    merged = {**base, **{k: v for k, v in node.items() if k != "$ref"}}
-    return merged, ref.rsplit("/", 1)[-1]
 
 
 def _alternatives(node: Mapping[str, Any], schema: Mapping[str, Any],
@@ -45,7 +31,7 @@ def _alternatives(node: Mapping[str, Any], schema: Mapping[str, Any],
         return [(dict(node), ref)]
     out = []
     for b in branches:
-        resolved, name = resolve(b, schema)
+        resolved, name = resolve_ref(b, schema)
         out.extend(_alternatives(resolved, schema, name or ref))
     return out
 
@@ -92,7 +78,7 @@ def _constraints(alt: Mapping[str, Any]) -> list[str]:
 
 def describe(node: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
     """Type facts of one property: types (null left out), nullable, enum values, pattern, constraints."""
-    node, ref = resolve(node, schema)
+    node, ref = resolve_ref(node, schema)
     types: list[str] = []
     enum: list[Any] = []
     patterns: list[str] = []
@@ -102,7 +88,7 @@ def describe(node: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, An
         ref = ref or alt_ref
         for t in _types_of(alt):
             if t == "array" and isinstance(alt.get("items"), Mapping):
-                items, item_ref = resolve(alt["items"], schema)
+                items, item_ref = resolve_ref(alt["items"], schema)
                 inner = [x for x in dict.fromkeys(_types_of(items)) if x != "null"]
                 t = f"array of {' or '.join(inner)}" if inner else "array"
                 enum.extend(items.get("enum", []))
@@ -129,19 +115,19 @@ def describe(node: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, An
 
 def _object_parts(node: Mapping[str, Any], schema: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[str], str]:
     """(properties, required, path suffix) of an object or array-of-objects property, else ({}, [], '')."""
-    for alt, _ in _alternatives(resolve(node, schema)[0], schema):
+    for alt, _ in _alternatives(resolve_ref(node, schema)[0], schema):
         if isinstance(alt.get("properties"), Mapping):
             return alt["properties"], list(alt.get("required", [])), ""
         items = alt.get("items")
         if isinstance(items, Mapping):
-            items = resolve(items, schema)[0]
+            items = resolve_ref(items, schema)[0]
             if isinstance(items.get("properties"), Mapping):
                 return items["properties"], list(items.get("required", [])), "[]"
     return {}, [], ""
 
 
 def _row(path: str, node: Mapping[str, Any], required: bool, schema: Mapping[str, Any]) -> dict[str, Any]:
-    merged, _ = resolve(node, schema)
+    merged, _ = resolve_ref(node, schema)
     return {
         "path": path,
         "name": path.rsplit(".", 1)[-1],
