@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 from generator.calc.hardware import usable_bytes
 from generator.calc.memory import OVERHEAD_BYTES
 from generator.calc.training import TRAINING_QUANTS
-from generator.calc.weights import CompiledQuant, QuantSet, compile_quant
+from generator.calc.weights import QuantSet, compile_quant
 
 if TYPE_CHECKING:
     from generator.calc.catalogs import Catalogs
@@ -35,16 +35,15 @@ class Plan(NamedTuple):
     gpus: tuple[GpuPlan, ...]
     kv_types: dict[str, tuple[int, int]]
     # The catalog quantizations, then the training storage types (training.TRAINING_QUANTS:
-    # BF16, QLoRA NF4): the order derive() asks weight bytes in.
-    weight_quants: tuple[CompiledQuant, ...]
-    weight_set: QuantSet  # weight_quants with the memo of their per-layer types (derive() prices with it)
+    # BF16, QLoRA NF4), in the order derive() asks weight bytes in (weight_set.quants), with the
+    # memo of their per-layer types.
+    weight_set: QuantSet
     weight_rows: tuple[dict[str, Any], ...]  # per quantization, its "weights" entry less weights_bytes (copied per card)
 
 
 def build_plan(catalogs: Catalogs) -> Plan:
     qs = catalogs.quantizations
     types, fallback = catalogs.tensor_types, catalogs.shape_fallback
-    weight_quants = tuple(compile_quant(q, types, fallback) for q in (*qs, *TRAINING_QUANTS))
     return Plan(
         ids=tuple(q["id"] for q in qs),
         declared_types=tuple(_declared_type(q, types) for q in qs),
@@ -53,8 +52,7 @@ def build_plan(catalogs: Catalogs) -> Plan:
             for g in catalogs.gpus
         ),
         kv_types={k: types[t] for k, t in catalogs.kv_dtypes.items()},
-        weight_quants=weight_quants,
-        weight_set=QuantSet(weight_quants),
+        weight_set=QuantSet(tuple(compile_quant(q, types, fallback) for q in (*qs, *TRAINING_QUANTS))),
         weight_rows=tuple(
             {"quantization": q["id"], "name": q["name"], "bits_per_weight": q["bits_per_weight"], "weights_bytes": None}
             for q in qs

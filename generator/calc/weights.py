@@ -323,8 +323,3 @@ class QuantSet:
 def weight_bytes(inv: Inventory, quant: CompiledQuant, extra_params: int) -> WeightBytes:
     """Bytes of every weight of ``inv`` at one quantization (all experts resident)."""
     return WeightBytes(*(column[0] for column in QuantSet((quant,)).columns(inv, extra_params)))
-
-
-def weight_columns(inv: Inventory, quants: tuple[CompiledQuant, ...], extra_params: int) -> WeightColumns:
-    """weight_bytes() at every quantization of ``quants``, as columns (QuantSet.columns without its memo)."""
-    return QuantSet(quants).columns(inv, extra_params)
