@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
+from generator.commands import positive_int
+
 # The calculator, the validator and the importer are imported inside the functions that
 # use them: every `llmcards` command builds this module's parser, and must not pay for them.
 if TYPE_CHECKING:
@@ -49,31 +51,15 @@ class CalcInputError(Exception):
         self.located = located  # file:line:col: field: message lines, printed as validate prints them
 
 
-def _bounded(option: str, most: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-        if value > most:
-            raise argparse.ArgumentTypeError(f"must be at most {most:,}, got {text if len(text) < 30 else text[:20] + '...'}")
-        return value
-
-    parse.__name__ = option  # argparse names the type in its message
-    return parse
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="card id (org/model), card .yaml path, or Hugging Face config.json")
     parser.add_argument("--quant", default=None, help="quantization id (default: all that apply to the model)")
-    parser.add_argument("--context", type=_bounded("context", MAX_CONTEXT), default=None,
+    parser.add_argument("--context", type=positive_int(MAX_CONTEXT), default=None,
                         help="context tokens (default: the table contexts; fit and speed at 8,192 or the maximum)")
     parser.add_argument("--kv-dtype", default="F16",
                         help="KV-cache dtype: F16, BF16, FP8, Q8_0, Q4_0, any case; llama.cpp's f16, q8_0, q4_0 "
                              "(default F16)")
-    parser.add_argument("--batch", type=_bounded("batch", MAX_BATCH), default=1, help="concurrent sequences (default 1)")
+    parser.add_argument("--batch", type=positive_int(MAX_BATCH), default=1, help="concurrent sequences (default 1)")
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument("--registry", type=Path, default=None, help="registry directory (default: ./registry)")
 

@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from generator.commands import positive_int
 from generator.errors import format_github, format_json, format_text, one_line
 
 NAME = "validate"
@@ -43,20 +44,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-j",
         "--jobs",
-        type=_positive_int,
+        type=positive_int(),
         default=None,
         help="processes to check cards with (default: one per CPU for large registries)",
     )
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
