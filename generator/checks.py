@@ -294,19 +294,25 @@ def check_dates(card: CardData, today: Optional[datetime.date] = None) -> Iterat
                               f"date {release_text}: a score is published with the model or after it")
 
 
+def _repeats(items: list[Any], key: str) -> Iterator[tuple[int, str, int]]:
+    """(index, value, index of its first occurrence) for each item whose text ``key`` repeats an earlier one."""
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        value = _map(item).get(key)
+        if isinstance(value, str):
+            if value in first:
+                yield i, value, first[value]
+            else:
+                first[value] = i
+
+
 def check_evaluations(card: CardData, benchmarks: Optional[Mapping[str, CardData]]) -> Iterator[Problem]:
     evals = card.get("evaluations")
     if not isinstance(evals, list):
         return
-    first: dict[str, int] = {}
-    for i, item in enumerate(evals):
-        bench = _map(item).get("benchmark")
-        if isinstance(bench, str):
-            if bench in first:
-                yield Problem(("evaluations", i, "benchmark"), f"{bench!r} is already given in evaluations[{first[bench]}]: "
-                              "give each benchmark once")
-            else:
-                first[bench] = i
+    for i, repeated, first in _repeats(evals, "benchmark"):
+        yield Problem(("evaluations", i, "benchmark"), f"{repeated!r} is already given in evaluations[{first}]: "
+                      "give each benchmark once")
     if benchmarks is None:
         return
     for i, item in enumerate(evals):
@@ -334,15 +340,8 @@ def check_sources(card: CardData) -> Iterator[Problem]:
     sources = card.get("sources")
     if not isinstance(sources, list):
         return
-    first: dict[str, int] = {}
-    for i, item in enumerate(sources):
-        url = _map(item).get("url")
-        if not isinstance(url, str):
-            continue
-        if url in first:
-            yield Problem(("sources", i, "url"), f"the same URL as sources[{first[url]}]: list each source once")
-        else:
-            first[url] = i
+    for i, _url, first in _repeats(sources, "url"):
+        yield Problem(("sources", i, "url"), f"the same URL as sources[{first}]: list each source once")
 
 
 # Words a license's name contains when it is the license its SPDX id names (by id prefix).
