@@ -91,3 +91,15 @@ class Hardware(NamedTuple):
     # Device memory as the driver reports it (vLLM's total_gpu_memory); None: the catalog's
     # memory_bytes. The accuracy cases set it from the log.
     memory_bytes: int | None = None
+
+
+def plan(card: Mapping[str, Any], catalogs: Any, engine: str, options: Mapping[str, Any],
+         hardware: Hardware) -> dict[str, Any]:
+    """The plan of ``engine`` ("llama.cpp" | "vllm") for ``card`` on ``hardware`` (the shape above).
+
+    ``options``: option name (underscores, e.g. "tensor_parallel") -> value already parsed, for
+    the options the user gave; absent means default. Raises PlanError for an unknown option,
+    an option of the other engine, or a value the engine cannot take.
+    (Stub until the plancli work fills it in: resolve settings, dispatch to the engine module.)
+    """
+    raise NotImplementedError
