@@ -18,7 +18,7 @@ from typing import Sequence
 from generator import __version__
 
 # Order here is the order in `llmcards --help`.
-COMMAND_MODULES = ("validate", "new", "calc", "import_hf", "build")
+COMMAND_MODULES = ("validate", "new", "calc", "plan", "import_hf", "build")
 
 
 def _load_commands() -> list[ModuleType]:
