@@ -177,7 +177,7 @@ def test_json_has_every_key_of_the_shape(capsys, engine, extra):
     assert (p["api_version"], p["engine"], p["model"], p["supported"]) == (1, engine, CARD, True)
     assert isinstance(p["engine_basis"], str) and p["engine_basis"]
     assert set(p["settings"]) >= set(E.COMMON_OPTIONS)
-    assert set(p["settings"]) == set(E.engine_module(engine).OPTIONS)
+    assert set(p["settings"]) >= set(E.engine_module(engine).OPTIONS)  # an engine may add what it derived
     assert p["devices"] and all(set(d) == DEVICE_KEYS for d in p["devices"])
     assert all(d["gpu"] == extra[1] for d in p["devices"])
     assert set(p["host"]) == HOST_KEYS

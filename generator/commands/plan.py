@@ -36,7 +36,10 @@ COMMON = (
     ("--parallel", "N", "concurrent sequences (llama.cpp -np; vLLM: sequences of --context each)"),
 )
 LLAMACPP = (
-    ("--ubatch", "N", "llama.cpp: physical batch size -ub (default 512)"),
+    ("--kv-type-k", "T", "llama.cpp: K cache type -ctk (default: --kv-dtype)"),
+    ("--kv-type-v", "T", "llama.cpp: V cache type -ctv (default: --kv-dtype)"),
+    ("--batch", "N", "llama.cpp: logical batch size -b"),
+    ("--ubatch", "N", "llama.cpp: physical batch size -ub"),
     ("--flash-attn", "on|off", "llama.cpp: flash attention -fa"),
     ("--n-gpu-layers", "N|auto", "llama.cpp: layers on the GPU -ngl (auto: all that fit)"),
     ("--cpu-moe-layers", "N|auto", "llama.cpp: layers whose MoE experts stay in system RAM --n-cpu-moe (auto: as needed)"),
