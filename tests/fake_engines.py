@@ -8,7 +8,6 @@ unsupported, plan) with arithmetic simple enough to check by hand; they model no
 
 from __future__ import annotations
 
-import importlib
 from types import SimpleNamespace
 from typing import Any, Mapping
 
@@ -127,7 +126,7 @@ FAKES = {"llama.cpp": FAKE_LLAMACPP, "vllm": FAKE_VLLM}
 
 def real_engine_available(name: str) -> bool:
     try:
-        importlib.import_module(str(E.ENGINES[name]) if isinstance(E.ENGINES[name], str) else "builtins")
+        E.engine_module(name)
     except ImportError:
         return False
     return True

@@ -27,7 +27,7 @@ Shape (stable API, ``API_VERSION``)::
       "engine_basis": str,                 # BASIS of the engine module
       "model": str,                        # card id
       "supported": bool,                   # false: "unsupported_reason" says why; no numbers then:
-                                           # the record ends after "settings" (the options as given)
+                                           # the record ends after "settings" (given, else defaults)
       "unsupported_reason": str | null,
       "settings": {option: value},         # every option, resolved, defaults included
       "devices": [{"name": str,            # "CUDA0", "GPU 0", ... ("GPU" when no hardware given)
@@ -350,9 +350,9 @@ def plan(card: Mapping[str, Any], catalogs: Catalogs, engine: str, options: Mapp
         "engine_basis": module.BASIS,
         "model": card.get("id"),
     }
+    _check_common(card, catalogs, settings)  # bad input is a usage error even where the engine cannot run the model
     reason = module.unsupported(card)
     if reason:
         return {**head, "supported": False, "unsupported_reason": str(reason), "settings": settings}
-    _check_common(card, catalogs, settings)
     body = module.plan(card, catalogs, settings, hardware)
     return {**head, "supported": True, "unsupported_reason": None, **body}
