@@ -46,7 +46,7 @@ def fixture_results(monkeypatch):
 # -- the harness, on its fixture -------------------------------------------------------------------
 
 def test_measured_numbers_become_bytes_in_the_cases_unit():
-    llama, vllm, _ = C.load_cases([FIXTURE])
+    llama, vllm, _, _ = C.load_cases([FIXTURE])
     assert C.measured_values(llama) == {"device_weights": 3232 * MIB, "device_kv_cache": 256 * MIB,
                                         "device_compute_buffer": 40 * MIB}
     # GiB: 1.5625 GiB = 1,677,721,600 bytes; tokens stay tokens
@@ -56,7 +56,7 @@ def test_measured_numbers_become_bytes_in_the_cases_unit():
 
 def test_a_case_becomes_the_request_llmcards_plan_would_build(monkeypatch):
     fake_engines.force_fakes(monkeypatch)
-    llama, vllm, _ = C.load_cases([FIXTURE])
+    llama, vllm, _, cpu = C.load_cases([FIXTURE])
     req = C.request(llama, load_catalogs())
     assert req.engine == "llama.cpp" and req.card["id"] == "meta/llama-3.1-8b"
     # settings and quant read by the engine's parsers ("off" checked as a choice, numbers as numbers)
@@ -67,6 +67,9 @@ def test_a_case_becomes_the_request_llmcards_plan_would_build(monkeypatch):
     req = C.request(vllm, load_catalogs())
     assert req.options["enforce_eager"] is True and req.options["tensor_parallel"] == 2
     assert (req.hardware.gpu, req.hardware.count, req.hardware.memory_bytes) == (None, 2, None)
+    # a CPU-only run (gpus: 0) is planned with nothing offloaded
+    req = C.request(cpu, load_catalogs())
+    assert req.options["n_gpu_layers"] == 0 and (req.hardware.gpu, req.hardware.count) == (None, 1)
 
 
 def test_points_compare_each_printed_number_and_the_sums(fixture_results):

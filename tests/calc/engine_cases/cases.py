@@ -13,6 +13,7 @@ compared besides, each from the same parts on both sides and only where the case
 ``non_kv`` (vLLM, per GPU: weights + activation_peak + non_torch, what vLLM subtracts from its budget
 before the KV cache) and ``total`` (llama.cpp: device_weights + device_kv_cache + device_compute_buffer,
 summed over the GPUs; vLLM: non_kv + kv_cache_memory, per GPU).
+A CPU-only run (``gpus: 0``) is planned as `-ngl 0` unless its settings say otherwise.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ MIB = 2**20
 UNITS = {"MiB": 2**20, "GiB": 2**30}
 COUNTS = {"kv_cache_tokens", "max_concurrency"}  # measured names that are not bytes (tokens, a ratio)
 REQUIRED = ("id", "engine", "engine_version", "model", "quant", "hardware", "settings", "unit", "measured", "source")
-OPTIONAL = ("log", "notes")
+OPTIONAL = ("log", "notes", "parts")  # parts: the printed pieces of a summed number (README.md)
 # The sums compared besides the printed components: name -> engine -> parts (see the docstring).
 SUMS: dict[str, dict[str, tuple[str, ...]]] = {
     "non_kv": {"vllm": ("weights", "activation_peak", "non_torch")},
@@ -64,6 +65,7 @@ class Case:
     file: str
     log: str | None = None
     notes: str | None = None
+    parts: Mapping[str, Any] | None = None
 
     @property
     def hardware_known(self) -> bool:
@@ -241,8 +243,13 @@ def _card(model: str, registry: Path) -> Mapping[str, Any]:
 
 def request(case: Case, catalogs: Any, registry: Path = REGISTRY) -> Request:
     """The plan request `llmcards plan` would build for this run (PlanError for a setting the engine refuses)."""
-    options = engines.parse_options(case.engine, {**case.settings, "quant": case.quant})
     hw = case.hardware
+    settings = dict(case.settings)
+    gpus = 1 if hw.get("gpus") is None else int(hw["gpus"])
+    if gpus == 0:  # a CPU-only run: what `llama-server -ngl 0` plans (the command line has no --gpus 0)
+        settings.setdefault("n_gpu_layers", 0)
+        gpus = 1
+    options = engines.parse_options(case.engine, {**settings, "quant": case.quant})
     gpu = None
     if hw.get("gpu") is not None:
         gpu = next((g for g in catalogs.gpus if g["id"] == hw["gpu"]), None)
@@ -256,7 +263,7 @@ def request(case: Case, catalogs: Any, registry: Path = REGISTRY) -> Request:
         options=options,
         hardware=Hardware(
             gpu=gpu,
-            count=int(hw.get("gpus") or 1),
+            count=gpus,
             ram_bytes=None if ram_gb is None else int(ram_gb * 10**9),
             ram_bandwidth_bytes_per_s=None if gpu is None else engines._ram_bandwidth(gpu, catalogs),
             memory_bytes=None if memory is None else round(memory * 2**30),
