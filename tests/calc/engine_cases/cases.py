@@ -45,6 +45,10 @@ SUMS: dict[str, dict[str, tuple[str, ...]]] = {
               "vllm": ("weights", "activation_peak", "non_torch", "kv_cache_memory")},
 }
 
+# What depends on the device memory: without it (a GPU outside the catalog and no printed size) a
+# plan may leave these out; every other printed number must be predicted.
+NEEDS_MEMORY_SIZE = {"vllm": ("kv_cache_memory", "kv_cache_tokens", "max_concurrency", "total")}
+
 
 class CaseError(ValueError):
     """A case file that does not follow the format; the message names the file and the case."""
@@ -71,6 +75,10 @@ class Case:
     def hardware_known(self) -> bool:
         """Whether the case says how much memory the devices have (a catalog GPU or a printed size)."""
         return self.hardware.get("gpu") is not None or self.hardware.get("memory_gib") is not None
+
+    def needs_memory_size(self, component: str) -> bool:
+        """Whether a plan can give ``component`` only when it knows the device memory (vLLM's KV budget)."""
+        return component in NEEDS_MEMORY_SIZE.get(self.engine, ())
 
 
 class Target(NamedTuple):
