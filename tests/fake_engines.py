@@ -102,11 +102,12 @@ def _vllm_plan(card: Mapping[str, Any], catalogs: Any, settings: dict[str, Any],
     if heads % tp:
         raise PlanError("--tensor-parallel", f"{tp} does not divide the {heads} attention heads; allowed: "
                         + ", ".join(str(d) for d in range(1, heads + 1) if heads % d == 0))
+    if hardware.gpu is not None and hardware.count < tp:
+        raise PlanError("--gpus", f"{hardware.count}: --tensor-parallel {tp} needs at least {tp} GPUs")
     layers = int(card["architecture"]["layers"])
     compute = 256 * MIB
     components = {"weights": layers * WEIGHTS_PER_LAYER // tp, "kv_cache_tokens": 4 * (settings["context"] or 4096)}
-    return _shape(card, settings, hardware._replace(count=max(hardware.count, tp)), compute, components,
-                  "vllm serve", vllm=True)
+    return _shape(card, settings, hardware._replace(count=tp), compute, components, "vllm serve", vllm=True)
 
 
 FAKE_VLLM = SimpleNamespace(

@@ -8,6 +8,7 @@ The engines run are the real modules where they exist, else the stand-ins of tes
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,7 @@ from generator.calc import engines as E
 from generator.calc.catalogs import load_catalogs
 from generator.cli import main
 
+ROOT = Path(__file__).resolve().parents[1]
 CARD = "meta/llama-3.1-8b"  # 32 attention heads, 8 KV heads, context 131,072
 SHAPE_KEYS = {"api_version", "engine", "engine_basis", "model", "supported", "unsupported_reason", "settings",
               "devices", "host", "kv_cache_bytes_per_token", "fits", "max_context_that_fits",
@@ -200,6 +202,22 @@ def test_settings_of_a_fake_engine_are_the_options_defaults(capsys, fakes):
     assert s == {"quant": "Q4_K_M", "context": 131072, "kv_dtype": "F16", "parallel": 1, "tensor_parallel": 1,
                  "gpu_memory_utilization": 0.9, "max_num_batched_tokens": None, "max_num_seqs": 8,
                  "enforce_eager": False}
+
+
+def test_tensor_parallel_alone_sets_the_gpu_count(capsys):
+    assert main(["plan", CARD, "--engine", "vllm", "--gpu", "h100-sxm-80gb", "--tensor-parallel", "2",
+                 "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["devices"]) == 2
+    line = _usage_error(capsys, [CARD, "--engine", "vllm", "--gpu", "h100-sxm-80gb", "--gpus", "1",
+                                 "--tensor-parallel", "2"])
+    assert "--gpus" in line or "--tensor-parallel" in line
+
+
+def test_model_given_as_a_card_file(capsys, tmp_path):
+    card = tmp_path / "mine.yaml"
+    card.write_text((ROOT / "registry" / "meta" / "llama-3.1-8b.yaml").read_text(encoding="utf-8"))
+    assert main(["plan", str(card), "--engine", "llama.cpp", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["model"] == CARD
 
 
 def test_no_hardware_gives_needs_only(capsys):

@@ -65,7 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", metavar="llama.cpp|vllm", required=True, help="the engine to plan for")
     parser.add_argument("--gpu", metavar="GPU_ID", default=None,
                         help="GPU id from schema/gpus.yaml (none: report what the model needs)")
-    parser.add_argument("--gpus", metavar="N", default=None, help="how many of that GPU (default 1)")
+    parser.add_argument("--gpus", metavar="N", default=None,
+                        help="how many of that GPU (default 1; vLLM: the --tensor-parallel size)")
     parser.add_argument("--ram-gb", metavar="N", default=None, help="system RAM in GB (10^9 bytes)")
     for flag, metavar, text in (*COMMON, *LLAMACPP, *VLLM):
         parser.add_argument(flag, metavar=metavar, default=None, help=text)
@@ -192,6 +193,8 @@ def run(args: argparse.Namespace) -> int:
         engine = engines.engine_module(args.engine).NAME
         options = engines.parse_options(engine, given_options(args))
         gpus = None if args.gpus is None else engines.parse_int(1, engines.MAX_GPUS)("--gpus", args.gpus)
+        if gpus is None and args.gpu is not None and isinstance(options.get("tensor_parallel"), int):
+            gpus = options["tensor_parallel"]  # `--gpu X --tensor-parallel 4` means four of X
     except engines.PlanError as exc:
         return _usage(str(exc))
     try:
