@@ -84,6 +84,7 @@ def test_unknown_option_is_a_usage_error(capsys):
     ("vllm", ["--ubatch", "256"], "llama.cpp", "--tensor-parallel"),
     ("vllm", ["--swa-full"], "llama.cpp", "--max-num-seqs"),
     ("vllm", ["--cpu-moe-layers", "auto"], "llama.cpp", "--gpu-memory-utilization"),
+    ("vllm", ["--tensor-split", "3,1"], "llama.cpp", "--enforce-eager"),
 ])
 def test_an_option_of_the_other_engine_says_whose_it_is(capsys, engine, argv, owner, takes):
     line = _usage_error(capsys, [CARD, "--engine", engine, *argv])
@@ -297,7 +298,8 @@ def test_unknown_option_name_is_refused(fakes):
 def test_resolve_settings_keeps_given_values_and_fills_defaults(fakes):
     s = E.resolve_settings("llama.cpp", {"flash_attn": "off", "context": 100})
     assert s == {"quant": None, "context": 100, "kv_dtype": "F16", "parallel": 1, "ubatch": 512,
-                 "flash_attn": "off", "swa_full": False, "n_gpu_layers": "auto", "cpu_moe_layers": "auto"}
+                 "flash_attn": "off", "swa_full": False, "tensor_split": None, "n_gpu_layers": "auto",
+                 "cpu_moe_layers": "auto"}
 
 
 def test_hardware_from_the_catalog():

@@ -41,6 +41,7 @@ LLAMACPP = (
     ("--batch", "N", "llama.cpp: logical batch size -b"),
     ("--ubatch", "N", "llama.cpp: physical batch size -ub"),
     ("--flash-attn", "on|off", "llama.cpp: flash attention -fa"),
+    ("--tensor-split", "A,B,...", "llama.cpp: each GPU's share of the layers -ts (default: equal)"),
     ("--n-gpu-layers", "N|auto", "llama.cpp: layers on the GPU -ngl (auto: all that fit)"),
     ("--cpu-moe-layers", "N|auto", "llama.cpp: layers whose MoE experts stay in system RAM --n-cpu-moe (auto: as needed)"),
 )
