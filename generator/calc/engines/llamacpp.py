@@ -259,17 +259,19 @@ class Placement:
 
 
 def place(n_layer: int, n_gpus: int, ngl: int, cpu_moe: int) -> Placement:
-    """llama-model.cpp llama_model::load_tensors: layers i >= i_gpu_start = max(n_layer + 1 - ngl, 0)
-    go to a GPU, the output layer (index n_layer) too when ngl > n_layer; the GPUs share them
-    by --tensor-split, default proportional to each device's free memory (here: equal, the
-    GPUs being identical): layer il -> the first device whose cumulative share exceeds
-    (il - i_gpu_start) / n_gpu_layers. --n-cpu-moe N (common/arg.cpp) adds a buffer override
-    ``blk\\.i\\.ffn_(up|down|gate)_exps`` -> CPU for i < N."""
+    """llama-model.cpp llama_model::load_tensors (get_layer_buft_list): i_gpu_start =
+    max(n_layer - ngl, 0), act_gpu_layers = min(ngl, n_layer + 1); unit il (the layers, then the
+    output layer at il = n_layer) is on a GPU when il >= i_gpu_start and il - i_gpu_start <
+    act_gpu_layers. So -ngl N offloads the last N layers, and the output only when N > n_layer.
+    The GPUs share the units by --tensor-split, by default proportional to each device's free
+    memory (here: equal, the GPUs being identical): unit il goes to the first device whose
+    cumulative share exceeds (il - i_gpu_start) / act_gpu_layers. --n-cpu-moe N (common/arg.cpp)
+    adds a buffer override ``blk\\.i\\.ffn_(up|down|gate)_exps`` -> CPU for every i < N."""
     ngl = max(0, min(ngl, n_layer + 1))
-    start = n_layer + 1 - ngl
+    start = max(n_layer - ngl, 0)
     devices: list[int | None] = []
     for il in range(n_layer + 1):
-        if n_gpus == 0 or il < start:
+        if n_gpus == 0 or il < start or il - start >= ngl:
             devices.append(None)
         else:
             devices.append(min(n_gpus - 1, (il - start) * n_gpus // ngl))
@@ -399,6 +401,8 @@ def _train_context(card: Mapping[str, Any]) -> int:
     max_position_embeddings (the card's context_length when that is absent)."""
     arch = card["architecture"]
     ctx = arch.get("max_position_embeddings") or card.get("context_length")
+    if ctx is None:
+        raise PlanError("--context", "the card states no context length; give --context N")
     return int(ctx)
 
 
@@ -612,9 +616,7 @@ def _moved(ngl: int, moe: int, n_layer: int) -> str:
     if moe:
         parts.append(f"routed experts of layers 0-{min(moe, n_layer) - 1} to system RAM (--n-cpu-moe {moe})")
     if ngl <= n_layer:
-        on_cpu = n_layer + 1 - ngl
-        parts.append(f"the first {min(on_cpu, n_layer)} layers{' and the output layer' if ngl == 0 else ''} "
-                     f"to the CPU (-ngl {ngl})")
+        parts.append(f"the output layer and the first {n_layer - ngl} of {n_layer} layers to the CPU (-ngl {ngl})")
     return "; ".join(parts) if parts else "nothing: every layer on the GPU"
 
 
