@@ -128,6 +128,9 @@ def test_kv_deepseek_v3_mla_caches_latent_only(catalogs):
     p = plan(catalogs, "deepseek/deepseek-v3", context=8192, parallel=1)
     assert p["components"]["device_kv_cache"] == expected
     assert p["kv_cache_bytes_per_token"] == 61 * 576 * 2
+    # the latent is the K cache: -ctk sets its type, -ctv has nothing to price
+    p = plan(catalogs, "deepseek/deepseek-v3", context=8192, parallel=1, kv_type_k="Q8_0", kv_type_v="Q4_0")
+    assert p["components"]["device_kv_cache"] == 61 * 576 * 34 // 32 * 8192
 
 
 # --- weights ------------------------------------------------------------------------------------
