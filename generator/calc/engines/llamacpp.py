@@ -28,6 +28,9 @@ PAD = 256  # llama-context.cpp llama_context ctor: GGML_PAD(n_ctx, 256); llama-k
 F32 = 4  # bytes of an activation (ggml graphs compute in F32)
 AUTO_PARALLEL = 4  # tools/server/server.cpp main: n_parallel < 0 (auto) -> 4 slots, kv_unified = true
 OP_OFFLOAD_MIN_BATCH = 32  # ggml-cuda.cu ggml_backend_cuda_device_offload_op: batch >= 32
+# llama-context.cpp llama_context ctor: with pipeline parallelism the scheduler keeps
+# GGML_SCHED_MAX_COPIES (4) copies of the graph inputs, one per micro-batch in flight.
+PIPELINE_COPIES = 4
 # llama.cpp's cache types (common/arg.cpp kv_cache_types) by catalog tensor-type id.
 CACHE_TYPES = ("F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "IQ4_NL", "Q5_0", "Q5_1")
 
@@ -315,7 +318,7 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement,
         read_gpu[out_dev] += lw.output
     kinds_on: list[set[bool]] = [set() for _ in range(n_gpus)]
     host_kinds: set[bool] = set()
-    host_layer_bytes = 0  # the largest host-resident weights of one layer (op offload copies them)
+    host_tensor = 0  # the largest host-resident weight tensor of a layer (op offload copies it)
     for il in range(n_layer):
         dev = pl.device_of[il]
         kv_b = layer_kv_bytes(kv[il], c.of(kv[il]), type_k, type_v)
@@ -328,15 +331,13 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement,
         if pl.experts_on_cpu[il]:
             host.weights += lw.experts[il]
             read_host += exp_read
-            on_host = lw.experts[il]
-        else:
-            on_host = 0
+            host_tensor = max(host_tensor, lw.largest_expert[il] if lw.largest_expert else 0)
         if dev is None:
             host.weights += lw.dense[il]
             host.kv += kv_b
             read_host += dense_read + kv_read
             host_kinds.add(kv[il].swa)
-            on_host += lw.dense[il]
+            host_tensor = max(host_tensor, lw.largest_dense[il] if lw.largest_dense else 0)
         else:
             gpus[dev].weights += lw.dense[il]
             if not pl.experts_on_cpu[il]:
@@ -345,42 +346,47 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement,
             gpus[dev].kv += kv_b
             read_gpu[dev] += dense_read + kv_read
             kinds_on[dev].add(kv[il].swa)
-        host_layer_bytes = max(host_layer_bytes, on_host)
 
     t = c.n_ubatch
 
     def n_kv(swa: bool) -> int:
         return c.swa if swa else c.n_ctx_seq
 
-    layer_peak_full = max((shape.attention(t, n_kv(s), flash_attn) for s in (False, True)), default=0)
+    # Pipeline parallelism (llama_context ctor): several GPUs, every layer and the output on
+    # them, layer split, no tensor overrides; the graph inputs are then kept PIPELINE_COPIES times.
+    pipeline = n_gpus > 1 and out_dev is not None and all(d is not None for d in pl.device_of) \
+        and not any(pl.experts_on_cpu)
+    copies = PIPELINE_COPIES if pipeline else 1
+    # Op offload (llama_context_params.op_offload, default on): with a ubatch of >= 32 tokens
+    # the scheduler runs the products of host-resident weights on the first GPU, copying the
+    # weight tensor into that GPU's compute buffer while its FFN (or attention) runs.
+    offload_copy = host_tensor if (gpus and t >= OP_OFFLOAD_MIN_BATCH) else 0
     for d, mem in enumerate(gpus):
-        if not kinds_on[d] and out_dev != d:
+        has_layers = bool(kinds_on[d])
+        if not has_layers and out_dev != d and not (d == 0 and offload_copy):
             continue
-        inputs = sum(mask_bytes(n_kv(s) * c.n_stream, t, flash_attn) for s in kinds_on[d])
+        # Inputs copied in from the host or the previous GPU (ggml-backend.c split inputs): each
+        # cache's F32 mask, the hidden state; plus the mask's F16 cast with flash attention.
+        masks = sum(n_kv(s) * c.n_stream * t for s in kinds_on[d])
+        inputs = copies * F32 * t * (masks // t + shape.hidden) + (2 * masks if flash_attn else 0)
+        copy = offload_copy if d == 0 else 0
         peak = 0
-        if kinds_on[d]:
-            attn = max(shape.attention(t, n_kv(s) * c.n_stream, flash_attn) for s in kinds_on[d])
-            peak = inputs + max(attn, shape.ffn_peak(t))
+        if has_layers or copy:
+            attn = max((shape.attention(t, n_kv(s) * c.n_stream, flash_attn) for s in kinds_on[d]), default=0)
+            peak = inputs + max(attn, shape.ffn_peak(t) + copy)
         if out_dev == d:
             peak = max(peak, shape.output(t))
         mem.compute = peak
-    # Op offload (llama_context_params.op_offload, default on): with a ubatch of >= 32 tokens
-    # the scheduler runs the matrix products of host-resident weights on the first GPU,
-    # copying the weights into that GPU's compute buffer (ggml-backend.c split inputs).
-    if gpus and host_layer_bytes and t >= OP_OFFLOAD_MIN_BATCH:
-        gpus[0].compute += host_layer_bytes
     # Host compute buffer (CUDA_Host, or CPU without GPUs): the graph inputs live there
-    # (ggml-backend.c: tensors flagged input go to the last backend, the CPU): the
-    # token-embedding rows (get_rows of the CPU-resident tok_embd), token ids, positions,
-    # output ids, and each cache's F32 KQ mask; plus what runs on the CPU.
+    # (ggml-backend.c: tensors flagged input go to the last backend, the CPU): each cache's F32
+    # KQ mask, token ids, positions, output ids (copies of them under pipeline parallelism),
+    # and the token-embedding rows (get_rows of the CPU-resident tok_embd); plus what runs on the CPU.
     all_kinds = {layer.swa for layer in kv}
-    inputs_host = F32 * t * (shape.hidden + 3) + sum(
-        n_kv(s) * c.n_stream * t * F32 for s in all_kinds)
+    inputs_host = copies * F32 * t * (3 + sum(n_kv(s) * c.n_stream for s in all_kinds)) + F32 * t * shape.hidden
     cpu_peak = 0
     if host_kinds:
-        cpu_peak = layer_peak_full if n_gpus == 0 else max(
-            shape.attention(t, n_kv(s) * c.n_stream, flash_attn) for s in host_kinds)
-        cpu_peak = max(cpu_peak, shape.ffn_peak(t))
+        cpu_peak = max(max(shape.attention(t, n_kv(s) * c.n_stream, flash_attn) for s in host_kinds),
+                       shape.ffn_peak(t))
     if out_dev is None:
         cpu_peak = max(cpu_peak, shape.output(t))
     host.compute = inputs_host + cpu_peak

@@ -32,6 +32,10 @@ class LayerWeights(NamedTuple):
     active_params: int
     # Routed experts used per token / experts per MoE layer (1.0 for a dense model).
     active_expert_share: float
+    # Per layer, the largest single tensor of the routed experts and of the rest: what the
+    # scheduler copies to a GPU at once when it runs a host-resident tensor's product there.
+    largest_expert: tuple[int, ...] = ()
+    largest_dense: tuple[int, ...] = ()
 
     @property
     def total(self) -> int:
@@ -53,6 +57,7 @@ def layer_weights(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs: C
     n = inv.n_layers
     dense = [0] * n
     experts = [0] * n
+    largest = {True: [0] * n, False: [0] * n}
     token_embd = output = 0
     active = 0
     share = inv.n_active_experts / inv.n_experts if inv.n_experts else 1.0
@@ -79,9 +84,12 @@ def layer_weights(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs: C
         for i in layout.layers(m.layers):
             k = picks[i] if picks is not None else None
             storage = base if (k is None or rules is None) else rules[k].type
-            target[i] += storage.tensor_bytes(ne0, elements)
+            b = storage.tensor_bytes(ne0, elements)
+            target[i] += b
+            largest[m.routed][i] = max(largest[m.routed][i], b)
             active += round(elements * share) if m.routed else elements
-    return LayerWeights(token_embd, output, tuple(dense), tuple(experts), active, share)
+    return LayerWeights(token_embd, output, tuple(dense), tuple(experts), active, share,
+                        tuple(largest[True]), tuple(largest[False]))
 
 
 class KVLayer(NamedTuple):
