@@ -342,3 +342,37 @@ def test_default_context_is_the_training_context(catalogs):
 def test_unsupported():
     assert L.unsupported(card("meta/llama-3.1-8b")) is None
     assert L.unsupported({**card("meta/llama-3.1-8b"), "open_weights": False})
+
+
+# --- multi-GPU and op offload, against printed buffer sizes --------------------------------------
+
+def test_pipeline_parallel_keeps_input_copies(catalogs):
+    # Public log, build 4462, Qwen2.5-Coder-32B Q8_0 on 2 GPUs, -c 32768 -b 512 -ub 256 -fa,
+    # q8_0 K and V, -ngl 99, "pipeline parallelism enabled (n_copies=4)":
+    # https://github.com/ggml-org/llama.cpp/issues/11200
+    #   KV self size = 4352.00 MiB; CUDA0/CUDA1 compute 233.00 + 237.51 MiB; CUDA_Host compute 133.01 MiB
+    # Host by hand: 4 copies x (F32 mask 32768 x 256 x 4 = 32 MiB + 3 int32 inputs of 256)
+    # + the embedding rows 5120 x 256 x 4 = 5 MiB: 133.01 MiB.
+    hw = Hardware(gpu(catalogs, "rtx-3090"), 2, None, None)
+    p = plan(catalogs, "qwen/qwen2.5-coder-32b", hw, quant="Q8_0", context=32768, batch=512, ubatch=256,
+             flash_attn="on", kv_dtype="Q8_0", parallel=1, n_gpu_layers=99)
+    comp = p["components"]
+    assert mib(comp["device_kv_cache"]) == 4352.0
+    assert round(mib(comp["host_compute_buffer"]), 2) == 133.01
+    assert abs(mib(comp["device_compute_buffer"]) - 470.51) / 470.51 < 0.15
+
+
+def test_op_offload_copies_one_weight_tensor(catalogs):
+    # Public log, build 5269, Qwen3-235B-A22B Q6_K with no layer offloaded (-ngl 0) on 2x RTX 3090,
+    # -c 16384 -fa, q8_0 K and V: CUDA0 still gets a compute buffer of 742.00 MiB because large
+    # batches run on the GPU with the weights copied over; KV 1598.00 MiB on the CPU:
+    # https://github.com/ikawrakow/ik_llama.cpp/discussions/357
+    # One expert tensor at Q6_K is 128 x 4096 x 1536 x 210 / 256 bytes = 630 MiB: the copy, not a
+    # whole layer (three such tensors, 1890 MiB), is what the buffer holds.
+    assert 128 * 4096 * 1536 * 210 // 256 == 630 * MIB
+    hw = Hardware(gpu(catalogs, "rtx-3090"), 2, None, None)
+    p = plan(catalogs, "qwen/qwen3-235b-a22b", hw, quant="Q6_K", context=16384, flash_attn="on",
+             kv_dtype="Q8_0", parallel=1, n_gpu_layers=0)
+    comp = p["components"]
+    assert mib(comp["host_kv_cache"]) == 1598.0 and comp["device_kv_cache"] == 0
+    assert abs(mib(comp["device_compute_buffer"]) - 742.0) / 742.0 < 0.15
