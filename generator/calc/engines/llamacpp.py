@@ -361,22 +361,33 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement,
     # the scheduler runs the products of host-resident weights on the first GPU, copying the
     # weight tensor into that GPU's compute buffer while its FFN (or attention) runs.
     offload_copy = host_tensor if (gpus and t >= OP_OFFLOAD_MIN_BATCH) else 0
+    # The first GPU holding layers of a cache kind receives its F32 mask from the host and casts
+    # it to F16 for flash attention (llama-graph.cpp build_attn_inp_kv); the GPUs after it
+    # receive that F16 tensor (ggml-backend.c split inputs: a copy of what the previous
+    # split produced).
+    first_gpu = {s: min((d for d in range(n_gpus) if s in kinds_on[d]), default=None) for s in (False, True)}
     for d, mem in enumerate(gpus):
         has_layers = bool(kinds_on[d])
         if not has_layers and out_dev != d and not (d == 0 and offload_copy):
             continue
-        # Inputs copied in from the host or the previous GPU (ggml-backend.c split inputs): each
-        # cache's F32 mask, the hidden state; plus the mask's F16 cast with flash attention.
-        masks = sum(n_kv(s) * c.n_stream * t for s in kinds_on[d])
-        inputs = copies * F32 * t * (masks // t + shape.hidden) + (2 * masks if flash_attn else 0)
+        inputs = copies * F32 * t * shape.hidden  # the hidden state coming in
+        for s in kinds_on[d]:
+            cells_t = n_kv(s) * c.n_stream * t
+            if first_gpu[s] == d:
+                inputs += copies * F32 * cells_t + (2 * cells_t if flash_attn else 0)
+            else:
+                inputs += copies * (2 if flash_attn else F32) * cells_t
         copy = offload_copy if d == 0 else 0
-        peak = 0
+        layer = 0
         if has_layers or copy:
             attn = max((shape.attention(t, n_kv(s) * c.n_stream, flash_attn) for s in kinds_on[d]), default=0)
-            peak = inputs + max(attn, shape.ffn_peak(t) + copy)
-        if out_dev == d:
-            peak = max(peak, shape.output(t))
-        mem.compute = peak
+            layer = max(attn, shape.ffn_peak(t) + copy)
+        output = shape.output(t) if out_dev == d else 0
+        if pipeline:
+            # the input copies of a pipelined graph stay allocated to its end
+            mem.compute = inputs + max(layer, output)
+        else:
+            mem.compute = max(inputs + layer if (has_layers or copy) else 0, output)
     # Host compute buffer (CUDA_Host, or CPU without GPUs): the graph inputs live there
     # (ggml-backend.c: tensors flagged input go to the last backend, the CPU): each cache's F32
     # KQ mask, token ids, positions, output ids (copies of them under pipeline parallelism),
@@ -396,6 +407,12 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement,
 
 
 # --- the plan ----------------------------------------------------------------------------------
+
+def _is_gguf(quant: Mapping[str, Any]) -> bool:
+    """A quantization a GGUF file can hold: llama.cpp's own types, or MXFP4 experts
+    (convert_hf_to_gguf.py writes gpt-oss as file type MXFP4_MOE: experts kept in MXFP4)."""
+    return quant.get("format") == "gguf" or quant.get("types", {}).get("routed_experts") == "MXFP4"
+
 
 def _n_swa(card: Mapping[str, Any]) -> int | None:
     sw = card["architecture"]["attention"].get("sliding_window")
@@ -453,8 +470,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     """The llama.cpp plan fields (engines.__init__ shape, from "settings" on)."""
     quant_id = str(settings.get("quant") or OPTIONS["quant"].default)
     entry = catalogs.quantization(quant_id)
-    if entry is None or entry.get("format") != "gguf":
-        allowed = ", ".join(q["id"] for q in catalogs.quantizations if q.get("format") == "gguf")
+    if entry is None or not _is_gguf(entry):
+        allowed = ", ".join(q["id"] for q in catalogs.quantizations if _is_gguf(q))
         raise PlanError("--quant", f"{quant_id!r} is not a GGUF quantization; allowed: {allowed}")
     stored = native.as_stored(card, entry)
     if stored is None:

@@ -360,6 +360,31 @@ def test_pipeline_parallel_keeps_input_copies(catalogs):
     assert mib(comp["device_kv_cache"]) == 4352.0
     assert round(mib(comp["host_compute_buffer"]), 2) == 133.01
     assert abs(mib(comp["device_compute_buffer"]) - 470.51) / 470.51 < 0.15
+    # CUDA1 by hand: it receives CUDA0's F16 mask, 4 copies x 32768 x 256 x 2 = 64 MiB, and the
+    # hidden state, 4 copies x 5120 x 256 x 4 = 20 MiB, which stay allocated in a pipelined
+    # graph; its peak is then the logits 256 x (152064 + 5120) x 4 = 153.5 MiB: 237.5 MiB
+    # (printed: 237.51).
+    by_hand = 4 * 32768 * 256 * 2 + 4 * 5120 * 256 * 4 + 256 * (152064 + 5120) * 4
+    assert mib(by_hand) == 237.5
+    assert p["devices"][1]["compute_buffer_bytes"] == by_hand
+
+
+def test_pipeline_parallel_gpt_oss_120b_three_gpus(catalogs):
+    # Public case, build 6688, gpt-oss-120b MXFP4 on 3x MI50 (ROCm), -c 131072, -fa auto -> on,
+    # one sequence, pipeline parallelism (n_copies=4); printed (decimal commas in the log):
+    #   KV 4608.00 MiB (131072 cells, 18 layers) + 27.00 MiB (768 SWA cells = pad(128 + 512, 256))
+    #   ROCm0/1/2 compute 1276.07 / 646.82 / 958.45 MiB; ROCm_Host compute 1035.71 MiB
+    # collected in tests/calc/engine_cases/llamacpp.yaml (cases-llamacpp) from
+    # https://github.com/ggml-org/llama.cpp/issues/16424
+    # Host by hand: 4 copies x (131072 + 768) x 512 x 4 bytes (both masks) + the embedding rows
+    # 2880 x 512 x 4: 1035.6 MiB.
+    hw = Hardware(gpu(catalogs, "mi300x"), 3, None, None)
+    p = plan(catalogs, "openai/gpt-oss-120b", hw, quant="MXFP4", context=131072, parallel=1, flash_attn="on")
+    comp = p["components"]
+    assert mib(comp["device_kv_cache"]) == 4608.0 + 27.0
+    assert abs(mib(comp["host_compute_buffer"]) - 1035.71) / 1035.71 < 0.01
+    for d, printed in zip(p["devices"], (1276.07, 646.82, 958.45), strict=True):
+        assert abs(mib(d["compute_buffer_bytes"]) - printed) / printed < 0.15
 
 
 def test_op_offload_copies_one_weight_tensor(catalogs):
