@@ -61,6 +61,9 @@ def layer_weights(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs: C
     token_embd = output = 0
     active = 0
     share = inv.n_active_experts / inv.n_experts if inv.n_experts else 1.0
+    # Experts copied as shipped (native.as_stored: gpt-oss keeps MXFP4 in every GGUF) take no
+    # per-layer rule, as in weights.CompiledQuant.layer_types.
+    routed_fixed = bool(quant.get("routed_experts_fixed"))
     for m in inv.matrices:
         kind, ne0, elements = weights.Tensor.of(m, inv)
         if m.layers == "global":
@@ -77,7 +80,7 @@ def layer_weights(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs: C
                 active += elements
             continue
         simple = compiled.simple.get(kind.role)
-        rules = compiled.rules.get(kind.role)
+        rules = None if (m.routed and routed_fixed) else compiled.rules.get(kind.role)
         picks = weights.first_rule(rules, layout.context) if (simple is None and rules) else None
         base = simple if simple is not None else compiled.base_type(kind.routed)
         target = experts if m.routed else dense
