@@ -159,6 +159,22 @@ def test_llama_31_8b_q4_k_m_placement(catalogs):
     assert p["components"]["device_weights"] == lw.total - host
 
 
+def test_printed_weight_buffers(catalogs):
+    # -ngl 30 of a 48-layer MoE, build 5466, Qwen3-30B-A3B Q4_K_M ("offloaded 30/49 layers"):
+    #   CUDA0 model buffer size = 10750.86 MiB, CPU_Mapped model buffer size = 6940.48 MiB
+    # https://github.com/ggml-org/llama.cpp/issues/13729
+    p = plan(catalogs, "qwen/qwen3-30b-a3b", context=4096, parallel=1, n_gpu_layers=30)
+    assert round(mib(p["components"]["device_weights"]), 2) == 10750.86
+    assert round(mib(p["components"]["host_weights"]), 2) == 6940.48
+    # All 33 units offloaded, build 5781 (Vulkan), Llama 3.1 8B Q4_0:
+    #   Vulkan0 model buffer size = 4155.99 MiB, CPU_Mapped model buffer size = 281.81 MiB
+    # https://github.com/ikawrakow/ik_llama.cpp/discussions/562
+    p = plan(catalogs, "meta/llama-3.1-8b", quant="Q4_0", context=16384, ubatch=1024, parallel=1)
+    assert round(mib(p["components"]["device_weights"]), 2) == 4155.99
+    assert round(mib(p["components"]["host_weights"]), 2) == 281.81
+    assert mib(p["components"]["device_kv_cache"]) == 2048.0
+
+
 def test_tied_output_is_loaded_twice(catalogs):
     # Gemma 3 ties the output to token_embd; llama.cpp keeps the input table on the CPU and
     # loads the same tensor again as the output on the GPU (TENSOR_DUPLICATED).
