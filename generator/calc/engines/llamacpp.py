@@ -98,6 +98,20 @@ def _text(option: str, raw: Any) -> str:
     return value
 
 
+def _split(option: str, raw: Any) -> tuple[float, ...] | None:
+    """--tensor-split "3,1": one non-negative share per GPU (common/arg.cpp), not all zero."""
+    if raw is None or (isinstance(raw, str) and raw.strip().lower() in ("", "auto")):
+        return None
+    items = raw if isinstance(raw, (list, tuple)) else str(raw).replace("/", ",").split(",")
+    try:
+        shares = tuple(float(x) for x in items)
+    except (TypeError, ValueError):
+        shares = ()
+    if not shares or any(x < 0 for x in shares) or not any(shares):
+        raise PlanError(option, f"expected one share per GPU, comma-separated (e.g. 3,1), or auto; got {raw!r}")
+    return shares
+
+
 def _context(option: str, raw: Any) -> int | None:
     return None if raw is None else _positive_int(option, raw)
 
@@ -114,6 +128,8 @@ OPTIONS: dict[str, Option] = {
     "batch": Option(2048, _positive_int, "-b: logical batch (caps --ubatch)"),
     "flash_attn": Option("auto", _choice("on", "off", "auto"), "-fa on|off|auto (auto: on where the GPU supports it)"),
     "swa_full": Option(False, _bool, "--swa-full: full-size cache for sliding-window layers"),
+    "tensor_split": Option(None, _split, "-ts: each GPU's share of the layers; auto: equal (identical GPUs: "
+                                         "llama.cpp's default, proportional to free memory)"),
     "n_gpu_layers": Option("auto", _int_or_auto(True), "-ngl: layers on the GPU(s), the last N; auto: all that fit"),
     "cpu_moe_layers": Option("auto", _int_or_auto(True), "--n-cpu-moe: expert tensors of the first N layers in "
                                                         "system RAM; auto: the fewest that fit"),
@@ -261,7 +277,8 @@ class Placement:
     experts_on_cpu: tuple[bool, ...]  # per layer
 
 
-def place(n_layer: int, n_gpus: int, ngl: int, cpu_moe: int) -> Placement:
+def place(n_layer: int, n_gpus: int, ngl: int, cpu_moe: int,
+          split: Sequence[float] | None = None) -> Placement:
     """llama-model.cpp llama_model::load_tensors (get_layer_buft_list): i_gpu_start =
     max(n_layer - ngl, 0), act_gpu_layers = min(ngl, n_layer + 1); unit il (the layers, then the
     output layer at il = n_layer) is on a GPU when il >= i_gpu_start and il - i_gpu_start <
@@ -272,12 +289,22 @@ def place(n_layer: int, n_gpus: int, ngl: int, cpu_moe: int) -> Placement:
     adds a buffer override ``blk\\.i\\.ffn_(up|down|gate)_exps`` -> CPU for every i < N."""
     ngl = max(0, min(ngl, n_layer + 1))
     start = max(n_layer - ngl, 0)
+    shares = list(split) if split else [1.0] * n_gpus
+    total = sum(shares)
+    cumulative = []
+    acc = 0.0
+    for x in shares:
+        acc += x
+        cumulative.append(acc / total)
     devices: list[int | None] = []
     for il in range(n_layer + 1):
         if n_gpus == 0 or il < start or il - start >= ngl:
             devices.append(None)
-        else:
-            devices.append(min(n_gpus - 1, (il - start) * n_gpus // ngl))
+        elif split is None:
+            devices.append(min(n_gpus - 1, (il - start) * n_gpus // ngl))  # equal shares, exactly
+        else:  # std::upper_bound: the first device whose cumulative share exceeds the fraction
+            frac = (il - start) / ngl
+            devices.append(min(n_gpus - 1, next((d for d, c in enumerate(cumulative) if c > frac), n_gpus - 1)))
     experts = tuple(il < cpu_moe or devices[il] is None for il in range(n_layer))
     return Placement(ngl, cpu_moe, tuple(devices), experts)
 
@@ -506,6 +533,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     ubatch = int(settings.get("ubatch") or 512)
     batch = int(settings.get("batch") or 2048)
     swa_full = bool(settings.get("swa_full") or False)
+    split = _split("--tensor-split", settings.get("tensor_split"))
 
     lw = layer_weights(card, stored, catalogs)
     kv = kv_layers(card)
@@ -517,12 +545,14 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     is_moe = any(lw.experts)
 
     gpus = hardware.count if hardware.gpu is not None else 1  # no hardware: one unnamed GPU
+    if split is not None and len(split) != gpus:
+        raise PlanError("--tensor-split", f"{len(split)} shares for {gpus} GPU(s); give one share per GPU")
     capacity = _capacity(hardware)
     ram = hardware.ram_bytes
 
     def evaluate(ctx: int, ngl: int, cpu_moe: int) -> tuple[Layout, Cells, Placement]:
         c = cells(ctx, parallel, unified, ubatch, batch, n_swa, swa_full)
-        pl = place(n_layer, gpus, ngl, cpu_moe)
+        pl = place(n_layer, gpus, ngl, cpu_moe, split)
         per_seq = min(c.n_ctx_seq, ctx) if not unified else ctx
         return layout(lw, kv, shape, pl, c, gpus, type_k, type_v, flash_attn, parallel, per_seq), c, pl
 
@@ -567,6 +597,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         "kv_type_v": type_v_id, "parallel": parallel, "kv_unified": unified, "ubatch": c.n_ubatch,
         "batch": min(c.n_ctx, batch), "flash_attn": "on" if flash_attn else "off", "swa_full": swa_full,
         "n_gpu_layers": pl.n_gpu_layers, "cpu_moe_layers": cpu_moe,
+        "tensor_split": list(split) if split is not None else None,
         "n_ctx": c.n_ctx, "n_ctx_seq": c.n_ctx_seq, "swa_cells": c.swa if n_swa else None,
     }
     components: dict[str, int | float] = {
@@ -704,6 +735,8 @@ def _command(card: Mapping[str, Any], quant: str, s: Mapping[str, Any], par_sett
         parts += ["-ub", str(s["ubatch"])]
     if s["swa_full"]:
         parts.append("--swa-full")
+    if s.get("tensor_split"):
+        parts += ["-ts", ",".join(f"{x:g}" for x in s["tensor_split"])]
     return " ".join(parts)
 
 

@@ -417,3 +417,19 @@ def test_op_offload_copies_one_weight_tensor(catalogs):
     comp = p["components"]
     assert mib(comp["host_kv_cache"]) == 1598.0 and comp["device_kv_cache"] == 0
     assert abs(mib(comp["device_compute_buffer"]) - 742.0) / 742.0 < 0.15
+
+
+def test_tensor_split_shares(catalogs):
+    # -ts 10,6 over 65 units (64 layers + output): cumulative shares 0.625 and 1.0; unit il goes to
+    # CUDA0 while il / 65 < 0.625, i.e. il <= 40: 41 layers there, 23 and the output on CUDA1.
+    # q8_0 KV at 32768 cells: 1024 values x 2 x 34/32 x 32768 = 68 MiB a layer: 41 x 68 = 2788 MiB
+    # and 23 x 68 = 1564 MiB, the per-GPU "KV buffer size" lines of
+    # https://github.com/ggml-org/llama.cpp/issues/11200
+    hw = Hardware(gpu(catalogs, "rtx-3090"), 2, None, None)
+    p = plan(catalogs, "qwen/qwen2.5-coder-32b", hw, quant="Q8_0", context=32768, batch=512, ubatch=256,
+             flash_attn="on", kv_dtype="Q8_0", parallel=1, n_gpu_layers=99, tensor_split="10,6")
+    assert [mib(d["kv_cache_bytes"]) for d in p["devices"]] == [2788.0, 1564.0]
+    assert "-ts 10,6" in p["command"]
+    with pytest.raises(PlanError) as e:
+        plan(catalogs, "qwen/qwen2.5-coder-32b", hw, tensor_split="1,1,1")
+    assert e.value.option == "--tensor-split"
