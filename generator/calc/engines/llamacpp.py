@@ -436,9 +436,20 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement,
 # --- the plan ----------------------------------------------------------------------------------
 
 def _is_gguf(quant: Mapping[str, Any]) -> bool:
-    """A quantization a GGUF file can hold: llama.cpp's own types, or MXFP4 experts
-    (convert_hf_to_gguf.py writes gpt-oss as file type MXFP4_MOE: experts kept in MXFP4)."""
+    """A quantization a GGUF file can hold: llama.cpp's own types, or MXFP4 experts (file type
+    MXFP4_MOE, what convert_hf_to_gguf.py writes for gpt-oss)."""
     return quant.get("format") == "gguf" or quant.get("types", {}).get("routed_experts") == "MXFP4"
+
+
+def _mxfp4_moe(card: Mapping[str, Any], catalogs: Any, entry: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The GGUF file type MXFP4_MOE (src/llama-quant.cpp): routed experts in MXFP4, every other
+    matrix in Q8_0 (ggml-org's gpt-oss-20b-mxfp4.gguf: 11.27 GiB, a 586.8 MiB Q8_0 output).
+    Priced as the catalog's Q8_0 row with the experts kept as shipped; None for a dense model."""
+    q8 = catalogs.quantization("Q8_0")
+    if q8 is None or card["architecture"].get("type") != "moe":
+        return None
+    return {**q8, "id": entry["id"], "name": "GGUF MXFP4_MOE (experts MXFP4, other matrices Q8_0)",
+            "types": {**q8["types"], "routed_experts": "MXFP4"}, "routed_experts_fixed": True}
 
 
 def _n_swa(card: Mapping[str, Any]) -> int | None:
@@ -500,7 +511,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     if entry is None or not _is_gguf(entry):
         allowed = ", ".join(q["id"] for q in catalogs.quantizations if _is_gguf(q))
         raise PlanError("--quant", f"{quant_id!r} is not a GGUF quantization; allowed: {allowed}")
-    stored = native.as_stored(card, entry)
+    stored = _mxfp4_moe(card, catalogs, entry) if entry.get("format") != "gguf" else native.as_stored(card, entry)
     if stored is None:
         raise PlanError("--quant", f"no {entry['id']} GGUF file exists for {card.get('id')}")
 

@@ -433,3 +433,22 @@ def test_tensor_split_shares(catalogs):
     with pytest.raises(PlanError) as e:
         plan(catalogs, "qwen/qwen2.5-coder-32b", hw, tensor_split="1,1,1")
     assert e.value.option == "--tensor-split"
+
+
+def test_mxfp4_moe_file_type(catalogs):
+    # Public log, build 6182 (Vulkan), ggml-org's gpt-oss-20b-mxfp4.gguf ("file type = MXFP4 MoE",
+    # "file size = 11.27 GiB"), -ngl 24 --n-cpu-moe 14: "Vulkan0 model buffer size = 4699.90 MiB"
+    # https://github.com/ggml-org/llama.cpp/issues/16188
+    # MXFP4_MOE keeps the experts in MXFP4 and writes the other matrices in Q8_0; the output matrix,
+    # 201088 x 2880 at Q8_0 = 201088 x 2880 x 34 / 32 bytes = 586.8 MiB.
+    c = card("openai/gpt-oss-20b")
+    p = plan(catalogs, "openai/gpt-oss-20b", quant="MXFP4", context=4096, parallel=1, flash_attn="off",
+             n_gpu_layers=24, cpu_moe_layers=14)
+    assert round(mib(p["components"]["device_weights"]), 2) == 4699.90
+    entry = L._mxfp4_moe(c, catalogs, catalogs.quantization("MXFP4"))
+    lw = layer_weights(c, entry, catalogs)
+    assert round(mib(lw.output), 1) == round(mib(201088 * 2880 * 34 // 32), 1) == 586.8
+    assert round(lw.total / 2**30, 2) == 11.27
+    with pytest.raises(PlanError) as e:
+        plan(catalogs, "meta/llama-3.1-8b", quant="MXFP4")
+    assert e.value.option == "--quant"
