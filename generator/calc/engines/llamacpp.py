@@ -37,26 +37,31 @@ CACHE_TYPES = ("F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "IQ4_NL", "Q5_0", "
 
 # --- options ---------------------------------------------------------------------------------
 
+def _whole(raw: Any) -> int | None:
+    """An int given as an int or as decimal text ("512"); None for anything else (bools, "1.5", "x")."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    text = str(raw).strip()
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
 def _positive_int(option: str, raw: Any) -> int:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        value = 0
-    if isinstance(raw, bool) or value < 1 or str(raw).strip() != str(value) and not isinstance(raw, int):
+    value = _whole(raw)
+    if value is None or value < 1:
         raise PlanError(option, f"expected a positive integer, got {raw!r}")
     return value
 
 
 def _int_or_auto(allow_zero: bool) -> Any:
+    least = 0 if allow_zero else 1
+
     def parse(option: str, raw: Any) -> int | str:
         if isinstance(raw, str) and raw.strip().lower() == "auto":
             return "auto"
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
-            value = -1
-        if isinstance(raw, bool) or value < (0 if allow_zero else 1) or str(raw).strip() != str(value):
-            least = "0" if allow_zero else "1"
+        value = _whole(raw)
+        if value is None or value < least:
             raise PlanError(option, f"expected 'auto' or an integer >= {least}, got {raw!r}")
         return value
     return parse
