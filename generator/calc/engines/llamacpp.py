@@ -350,7 +350,7 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement,
         read_gpu[out_dev] += lw.output
     kinds_on: list[set[bool]] = [set() for _ in range(n_gpus)]
     host_kinds: set[bool] = set()
-    host_tensor = 0  # the largest host-resident weight tensor of a layer (op offload copies it)
+    host_tensor = 0  # the largest host-resident non-expert tensor of a layer (op offload copies it)
     for il in range(n_layer):
         dev = pl.device_of[il]
         kv_b = layer_kv_bytes(kv[il], c.of(kv[il]), type_k, type_v)
@@ -363,7 +363,6 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement,
         if pl.experts_on_cpu[il]:
             host.weights += lw.experts[il]
             read_host += exp_read
-            host_tensor = max(host_tensor, lw.largest_expert[il] if lw.largest_expert else 0)
         if dev is None:
             host.weights += lw.dense[il]
             host.kv += kv_b
@@ -391,8 +390,14 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement,
     copies = PIPELINE_COPIES if pipeline else 1
     # Op offload (llama_context_params.op_offload, default on): with a ubatch of >= 32 tokens
     # the scheduler runs the products of host-resident weights on the first GPU, copying the
-    # weight tensor into that GPU's compute buffer while its FFN (or attention) runs.
+    # weight tensor into that GPU's compute buffer while its FFN (or attention) runs. Routed
+    # experts are not copied whole since ggml-backend.c copies only the experts a batch uses
+    # (PR #15346): their copies are not part of the reserved buffer (b6699 prints 456.98 MiB
+    # for gpt-oss-20b with every expert on the CPU, where a whole expert tensor is 141 MiB).
     offload_copy = host_tensor if (gpus and t >= OP_OFFLOAD_MIN_BATCH) else 0
+    # An output layer left on the CPU is such a product too (b6182 prints 985.20 MiB on the GPU
+    # for gpt-oss-20b at -ngl 24: its Q8_0 output matrix, the logits and the hidden state).
+    offload_copy_output = bool(gpus) and t >= OP_OFFLOAD_MIN_BATCH and out_dev is None
     # The first GPU holding layers of a cache kind receives its F32 mask from the host and casts
     # it to F16 for flash attention (llama-graph.cpp build_attn_inp_kv); the GPUs after it
     # receive that F16 tensor (ggml-backend.c split inputs: a copy of what the previous
@@ -400,7 +405,7 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement,
     first_gpu = {s: min((d for d in range(n_gpus) if s in kinds_on[d]), default=None) for s in (False, True)}
     for d, mem in enumerate(gpus):
         has_layers = bool(kinds_on[d])
-        if not has_layers and out_dev != d and not (d == 0 and offload_copy):
+        if not has_layers and out_dev != d and not (d == 0 and (offload_copy or offload_copy_output)):
             continue
         inputs = copies * F32 * t * shape.hidden  # the hidden state coming in
         for s in kinds_on[d]:
@@ -415,6 +420,9 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement,
             attn = max((shape.attention(t, n_kv(s) * c.n_stream, flash_attn) for s in kinds_on[d]), default=0)
             layer = max(attn, shape.ffn_peak(t) + copy)
         output = shape.output(t) if out_dev == d else 0
+        if d == 0 and out_dev is None and offload_copy_output:
+            # the output product offloaded: the output matrix copied in, the logits computed here
+            output = lw.output_matrix + shape.output(t)
         if pipeline:
             # the input copies of a pipelined graph stay allocated to its end
             mem.compute = inputs + max(layer, output)
@@ -430,7 +438,7 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement,
     if host_kinds:
         cpu_peak = max(max(shape.attention(t, n_kv(s) * c.n_stream, flash_attn) for s in host_kinds),
                        shape.ffn_peak(t))
-    if out_dev is None:
+    if out_dev is None and not offload_copy_output:
         cpu_peak = max(cpu_peak, shape.output(t))
     host.compute = inputs_host + cpu_peak
     # llama_context::output_reserve(n_seq_max): n_vocab F32 logits per sequence, host memory.

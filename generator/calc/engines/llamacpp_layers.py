@@ -36,6 +36,7 @@ class LayerWeights(NamedTuple):
     # scheduler copies to a GPU at once when it runs a host-resident tensor's product there.
     largest_expert: tuple[int, ...] = ()
     largest_dense: tuple[int, ...] = ()
+    output_matrix: int = 0  # the output projection alone (what op offload copies)
 
     @property
     def total(self) -> int:
@@ -58,7 +59,7 @@ def layer_weights(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs: C
     dense = [0] * n
     experts = [0] * n
     largest = {True: [0] * n, False: [0] * n}
-    token_embd = output = 0
+    token_embd = output = output_matrix = 0
     active = 0
     share = inv.n_active_experts / inv.n_experts if inv.n_experts else 1.0
     # Experts copied as shipped (native.as_stored: gpt-oss keeps MXFP4 in every GGUF) take no
@@ -75,9 +76,12 @@ def layer_weights(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs: C
                     active += elements
                     if tied_output_copy:
                         output += b
+                        output_matrix = b
             else:  # output matrix, final norm, learned positions: with the output layer
                 output += b
                 active += elements
+                if m.role == "output":
+                    output_matrix = b
             continue
         simple = compiled.simple.get(kind.role)
         rules = None if (m.routed and routed_fixed) else compiled.rules.get(kind.role)
@@ -92,7 +96,7 @@ def layer_weights(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs: C
             largest[m.routed][i] = max(largest[m.routed][i], b)
             active += round(elements * share) if m.routed else elements
     return LayerWeights(token_embd, output, tuple(dense), tuple(experts), active, share,
-                        tuple(largest[True]), tuple(largest[False]))
+                        tuple(largest[True]), tuple(largest[False]), output_matrix)
 
 
 class KVLayer(NamedTuple):

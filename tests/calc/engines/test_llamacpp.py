@@ -403,20 +403,31 @@ def test_pipeline_parallel_gpt_oss_120b_three_gpus(catalogs):
         assert abs(mib(d["compute_buffer_bytes"]) - printed) / printed < 0.15
 
 
-def test_op_offload_copies_one_weight_tensor(catalogs):
-    # Public log, build 5269, Qwen3-235B-A22B Q6_K with no layer offloaded (-ngl 0) on 2x RTX 3090,
-    # -c 16384 -fa, q8_0 K and V: CUDA0 still gets a compute buffer of 742.00 MiB because large
-    # batches run on the GPU with the weights copied over; KV 1598.00 MiB on the CPU:
-    # https://github.com/ikawrakow/ik_llama.cpp/discussions/357
-    # One expert tensor at Q6_K is 128 x 4096 x 1536 x 210 / 256 bytes = 630 MiB: the copy, not a
-    # whole layer (three such tensors, 1890 MiB), is what the buffer holds.
-    assert 128 * 4096 * 1536 * 210 // 256 == 630 * MIB
-    hw = Hardware(gpu(catalogs, "rtx-3090"), 2, None, None)
-    p = plan(catalogs, "qwen/qwen3-235b-a22b", hw, quant="Q6_K", context=16384, flash_attn="on",
-             kv_dtype="Q8_0", parallel=1, n_gpu_layers=0)
-    comp = p["components"]
-    assert mib(comp["host_kv_cache"]) == 1598.0 and comp["device_kv_cache"] == 0
-    assert abs(mib(comp["device_compute_buffer"]) - 742.0) / 742.0 < 0.15
+def test_op_offload_copies_the_output_not_the_experts(catalogs):
+    # Public log, build 6182 (Vulkan), gpt-oss-20b MXFP4_MOE, -c 4096, FA off, -ngl 24 (the output
+    # layer stays on the CPU) --n-cpu-moe 14: "Vulkan0 compute buffer size = 985.20 MiB"
+    # https://github.com/ggml-org/llama.cpp/issues/16188
+    # By hand: the output product runs on the GPU with its Q8_0 matrix copied in,
+    # 201088 x 2880 x 34 / 32 bytes = 586.8 MiB, the logits 512 x 201088 x 4 = 392.75 MiB and the
+    # normed hidden state 512 x 2880 x 4 = 5.6 MiB: 985.2 MiB.
+    by_hand = 201088 * 2880 * 34 // 32 + 512 * 201088 * 4 + 512 * 2880 * 4
+    assert round(mib(by_hand), 1) == 985.2
+    p = plan(catalogs, "openai/gpt-oss-20b", quant="MXFP4", context=4096, parallel=1, flash_attn="off",
+             n_gpu_layers=24, cpu_moe_layers=14)
+    assert p["components"]["device_compute_buffer"] == by_hand
+    # Public log, build 6699 (CUDA), same file, -c 131072 -fa on --n-cpu-moe 99 (every expert on the
+    # CPU): "CUDA0 compute buffer size = 456.98 MiB". A whole expert tensor is
+    # 32 x 2880 x 2880 x 17 / 32 bytes = 141 MiB; since PR #15346 the scheduler copies only the
+    # experts a batch uses, outside the reserved buffer, so the buffer holds the masks (F32
+    # 131072 x 512 x 4 = 256 MiB and its F16 cast 128 MiB) and one layer's activations.
+    # https://github.com/ikawrakow/ik_llama.cpp/issues/822
+    p = plan(catalogs, "openai/gpt-oss-20b", quant="MXFP4", context=131072, parallel=1, flash_attn="on",
+             n_gpu_layers=99, cpu_moe_layers=24)
+    got = mib(p["components"]["device_compute_buffer"])
+    assert abs(got - 456.98) / 456.98 < 0.05
+    # host by hand: both F32 masks (131072 + 768) x 512 x 4 = 257.5 MiB and the embedding rows
+    # 2880 x 512 x 4 = 5.625 MiB: 263.125 MiB plus three int32 inputs (printed 263.15)
+    assert abs(mib(p["components"]["host_compute_buffer"]) - 263.15) < 0.05
 
 
 def test_tensor_split_shares(catalogs):
