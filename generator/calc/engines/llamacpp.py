@@ -21,7 +21,7 @@ from generator.calc.params import count_parameters, head_dim_of
 NAME = "llama.cpp"
 BASIS = ("llama.cpp master after build b7000 (late 2025): n_ctx padded to 256 (PR #17046), "
          "SWA cache padded to 256 (issue #17037), llama-server -np auto = 4 slots with a unified KV cache, "
-         "-fa auto, MLA caches K only")
+         "-fa auto, MLA caches K only, op offload copies only used experts (PR #15346)")
 
 MIB = 1 << 20
 PAD = 256  # llama-context.cpp llama_context ctor: GGML_PAD(n_ctx, 256); llama-kv-cache-iswa.cpp: SWA cells
@@ -368,7 +368,7 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement,
             host.kv += kv_b
             read_host += dense_read + kv_read
             host_kinds.add(kv[il].swa)
-            host_tensor = max(host_tensor, lw.largest_dense[il] if lw.largest_dense else 0)
+            host_tensor = max(host_tensor, lw.largest_dense[il])
         else:
             gpus[dev].weights += lw.dense[il]
             if not pl.experts_on_cpu[il]:

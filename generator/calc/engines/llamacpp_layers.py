@@ -32,9 +32,8 @@ class LayerWeights(NamedTuple):
     active_params: int
     # Routed experts used per token / experts per MoE layer (1.0 for a dense model).
     active_expert_share: float
-    # Per layer, the largest single tensor of the routed experts and of the rest: what the
-    # scheduler copies to a GPU at once when it runs a host-resident tensor's product there.
-    largest_expert: tuple[int, ...] = ()
+    # Per layer, the largest single tensor besides the routed experts: what the scheduler
+    # copies to a GPU at once when it runs a host-resident tensor's product there.
     largest_dense: tuple[int, ...] = ()
     output_matrix: int = 0  # the output projection alone (what op offload copies)
 
@@ -58,7 +57,7 @@ def layer_weights(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs: C
     n = inv.n_layers
     dense = [0] * n
     experts = [0] * n
-    largest = {True: [0] * n, False: [0] * n}
+    largest = [0] * n
     token_embd = output = output_matrix = 0
     active = 0
     share = inv.n_active_experts / inv.n_experts if inv.n_experts else 1.0
@@ -93,10 +92,11 @@ def layer_weights(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs: C
             storage = base if (k is None or rules is None) else rules[k].type
             b = storage.tensor_bytes(ne0, elements)
             target[i] += b
-            largest[m.routed][i] = max(largest[m.routed][i], b)
+            if not m.routed:
+                largest[i] = max(largest[i], b)
             active += round(elements * share) if m.routed else elements
     return LayerWeights(token_embd, output, tuple(dense), tuple(experts), active, share,
-                        tuple(largest[True]), tuple(largest[False]), output_matrix)
+                        tuple(largest), output_matrix)
 
 
 class KVLayer(NamedTuple):
