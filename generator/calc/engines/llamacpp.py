@@ -774,6 +774,8 @@ def _assumptions(hardware: Hardware, backend: str, card: Mapping[str, Any]) -> l
         "multi-GPU: layers split evenly over identical GPUs (--tensor-split default); "
         "pipeline-parallel copies of the inputs not counted",
         "--fit is not modelled: the plan keeps the context given (or the training context)",
+        "experts in system RAM: the copies of the experts a prompt batch uses are made at run time "
+        "outside the reserved buffers (PR #15346) and are not counted",
     ]
     if (card["architecture"]["attention"]["structure"] == "MLA"):
         out.append("MLA: a GGUF converted with the MLA keys (key_length_mla), so the cache holds the latent only")
