@@ -766,13 +766,13 @@ def _command(card: Mapping[str, Any], quant: str, s: Mapping[str, Any], par_sett
 
 def _assumptions(hardware: Hardware, backend: str, card: Mapping[str, Any]) -> list[str]:
     out = [
-        f"per-device runtime overhead of {OVERHEAD_BYTES // MIB} MiB ({backend} context and driver "
+        f"per-device runtime overhead of {OVERHEAD_BYTES:,} bytes ({backend} context and driver "
         "reservations; llama.cpp does not print it, the calculator's stated figure)",
         "vision towers (mmproj) and MTP layers are not loaded by llama-server without their own file",
         "compute buffers: the peak of live F32 activations of one ubatch at graph reserve "
         "(inputs, one layer's attention or FFN, or the logits), not the allocator's exact layout",
-        "multi-GPU: layers split evenly over identical GPUs (--tensor-split default); "
-        "pipeline-parallel copies of the inputs not counted",
+        "multi-GPU: layers split evenly over identical GPUs unless --tensor-split is given "
+        "(llama.cpp's default split follows each device's free memory)",
         "--fit is not modelled: the plan keeps the context given (or the training context)",
         "experts in system RAM: the copies of the experts a prompt batch uses are made at run time "
         "outside the reserved buffers (PR #15346) and are not counted",
