@@ -23,7 +23,6 @@ BASIS = ("llama.cpp master after build b7000 (late 2025): n_ctx padded to 256 (P
          "SWA cache padded to 256 (issue #17037), llama-server -np auto = 4 slots with a unified KV cache, "
          "-fa auto, MLA caches K only, op offload copies only used experts (PR #15346)")
 
-MIB = 1 << 20
 PAD = 256  # llama-context.cpp llama_context ctor: GGML_PAD(n_ctx, 256); llama-kv-cache-iswa.cpp: SWA cells
 F32 = 4  # bytes of an activation (ggml graphs compute in F32)
 AUTO_PARALLEL = 4  # tools/server/server.cpp main: n_parallel < 0 (auto) -> 4 slots, kv_unified = true
