@@ -1,0 +1,781 @@
+"""llama.cpp (llama-server) memory plan: what each device and the host allocate (pure).
+
+Every rule cites the llama.cpp file and function it follows; site/engine-llamacpp.md
+explains them with the assumptions. Buffers are those llama.cpp prints at start-up:
+``<dev> model buffer size`` (weights), ``KV buffer size``, ``<dev> compute buffer size``,
+``CUDA_Host compute buffer size`` and ``output buffer size``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from generator.calc import native
+from generator.calc.engines import Hardware, Option, PlanError
+from generator.calc.engines.llamacpp_layers import KVLayer, LayerWeights, kv_layers, layer_weights
+from generator.calc.hardware import usable_bytes
+from generator.calc.memory import OVERHEAD_BYTES
+from generator.calc.params import count_parameters, head_dim_of
+
+NAME = "llama.cpp"
+BASIS = ("llama.cpp master after build b7000 (late 2025): n_ctx padded to 256 (PR #17046), "
+         "SWA cache padded to 256 (issue #17037), llama-server -np auto = 4 slots with a unified KV cache, "
+         "-fa auto, MLA caches K only, op offload copies only used experts (PR #15346)")
+
+PAD = 256  # llama-context.cpp llama_context ctor: GGML_PAD(n_ctx, 256); llama-kv-cache-iswa.cpp: SWA cells
+F32 = 4  # bytes of an activation (ggml graphs compute in F32)
+AUTO_PARALLEL = 4  # tools/server/server.cpp main: n_parallel < 0 (auto) -> 4 slots, kv_unified = true
+OP_OFFLOAD_MIN_BATCH = 32  # ggml-cuda.cu ggml_backend_cuda_device_offload_op: batch >= 32
+# llama-context.cpp llama_context ctor: with pipeline parallelism the scheduler keeps
+# GGML_SCHED_MAX_COPIES (4) copies of the graph inputs, one per micro-batch in flight.
+PIPELINE_COPIES = 4
+# llama.cpp's cache types (common/arg.cpp kv_cache_types) by catalog tensor-type id.
+CACHE_TYPES = ("F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "IQ4_NL", "Q5_0", "Q5_1")
+
+
+# --- options ---------------------------------------------------------------------------------
+
+def _whole(raw: Any) -> int | None:
+    """An int given as an int or as decimal text ("512"); None for anything else (bools, "1.5", "x")."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    text = str(raw).strip()
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+def _positive_int(option: str, raw: Any) -> int:
+    value = _whole(raw)
+    if value is None or value < 1:
+        raise PlanError(option, f"expected a positive integer, got {raw!r}")
+    return value
+
+
+def _int_or_auto(allow_zero: bool) -> Any:
+    least = 0 if allow_zero else 1
+
+    def parse(option: str, raw: Any) -> int | str:
+        if isinstance(raw, str) and raw.strip().lower() == "auto":
+            return "auto"
+        value = _whole(raw)
+        if value is None or value < least:
+            raise PlanError(option, f"expected 'auto' or an integer >= {least}, got {raw!r}")
+        return value
+    return parse
+
+
+def _choice(*allowed: str) -> Any:
+    def parse(option: str, raw: Any) -> str:
+        value = str(raw).strip().lower()
+        if value not in allowed:
+            raise PlanError(option, f"expected one of {', '.join(allowed)}, got {raw!r}")
+        return value
+    return parse
+
+
+def _cache_type(option: str, raw: Any) -> str | None:
+    if raw is None:
+        return None
+    value = str(raw).strip().upper()
+    if value not in CACHE_TYPES:
+        raise PlanError(option, f"expected one of {', '.join(t.lower() for t in CACHE_TYPES)}, got {raw!r}")
+    return value
+
+
+def _bool(option: str, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    value = str(raw).strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise PlanError(option, f"expected true or false, got {raw!r}")
+
+
+def _text(option: str, raw: Any) -> str:
+    value = str(raw).strip()
+    if not value:
+        raise PlanError(option, "expected a quantization id (schema/quantizations.yaml), got an empty value")
+    return value
+
+
+def _split(option: str, raw: Any) -> tuple[float, ...] | None:
+    """--tensor-split "3,1": one non-negative share per GPU (common/arg.cpp), not all zero."""
+    if raw is None or (isinstance(raw, str) and raw.strip().lower() in ("", "auto")):
+        return None
+    items = raw if isinstance(raw, (list, tuple)) else str(raw).replace("/", ",").split(",")
+    try:
+        shares = tuple(float(x) for x in items)
+    except (TypeError, ValueError):
+        shares = ()
+    if not shares or any(x < 0 for x in shares) or not any(shares):
+        raise PlanError(option, f"expected one share per GPU, comma-separated (e.g. 3,1), or auto; got {raw!r}")
+    return shares
+
+
+def _context(option: str, raw: Any) -> int | None:
+    return None if raw is None else _positive_int(option, raw)
+
+
+OPTIONS: dict[str, Option] = {
+    "quant": Option("Q4_K_M", _text, "GGUF quantization of the file (schema/quantizations.yaml id)"),
+    "context": Option(None, _context, "-c: context size; default: the model's training context "
+                                      "(common_params.n_ctx = 0)"),
+    "kv_dtype": Option("F16", _cache_type, "cache type of K and V (-ctk/-ctv) unless set apart"),
+    "kv_type_k": Option(None, _cache_type, "-ctk: K cache type (default: --kv-dtype)"),
+    "kv_type_v": Option(None, _cache_type, "-ctv: V cache type (default: --kv-dtype)"),
+    "parallel": Option("auto", _int_or_auto(False), "-np: slots; auto = 4 slots sharing one unified KV cache"),
+    "ubatch": Option(512, _positive_int, "-ub: physical batch (tokens per graph evaluation)"),
+    "batch": Option(2048, _positive_int, "-b: logical batch (caps --ubatch)"),
+    "flash_attn": Option("auto", _choice("on", "off", "auto"), "-fa on|off|auto (auto: on where the GPU supports it)"),
+    "swa_full": Option(False, _bool, "--swa-full: full-size cache for sliding-window layers"),
+    "tensor_split": Option(None, _split, "-ts: each GPU's share of the layers; auto: equal (identical GPUs: "
+                                         "llama.cpp's default, proportional to free memory)"),
+    "n_gpu_layers": Option("auto", _int_or_auto(True), "-ngl: layers on the GPU(s), the last N; auto: all that fit"),
+    "cpu_moe_layers": Option("auto", _int_or_auto(True), "--n-cpu-moe: expert tensors of the first N layers in "
+                                                        "system RAM; auto: the fewest that fit"),
+}
+
+
+def unsupported(card: Mapping[str, Any]) -> str | None:
+    """Why llama.cpp cannot run this card (no GGUF can exist), else None."""
+    if card.get("open_weights") is False:
+        return "the weights are not published, so there is no GGUF file to load"
+    if count_parameters(card) is None:
+        return "the card lacks the architecture fields a GGUF conversion needs"
+    return None
+
+
+# --- the plan's pieces ---------------------------------------------------------------------
+
+def pad(n: int, to: int = PAD) -> int:
+    """ggml's GGML_PAD: ``n`` rounded up to a multiple of ``to``."""
+    return -(-n // to) * to
+
+
+@dataclass(frozen=True)
+class Cells:
+    """KV cells as llama.cpp sizes them (llama-context.cpp ctor, llama-kv-cache-iswa.cpp ctor)."""
+
+    n_ctx: int  # context after padding: every slot's cells together
+    n_ctx_seq: int  # cells of one stream (unified: n_ctx; else the slot's share)
+    n_stream: int  # 1 when unified, else one stream per slot
+    swa: int  # cells per stream of a sliding-window layer
+    n_ubatch: int
+
+    def of(self, layer: KVLayer) -> int:
+        """Cells of one layer in all streams."""
+        return (self.swa if layer.swa else self.n_ctx_seq) * self.n_stream
+
+
+def cells(context: int, parallel: int, unified: bool, ubatch: int, batch: int, n_swa: int | None,
+          swa_full: bool) -> Cells:
+    """llama_context::llama_context and llama_kv_cache_iswa::llama_kv_cache_iswa.
+
+    n_ctx = GGML_PAD(n_ctx, 256); unified: n_ctx_seq = n_ctx, else n_ctx_seq =
+    GGML_PAD(n_ctx / n_seq_max, 256) per slot (n_ctx then = n_ctx_seq * n_seq_max);
+    n_batch = min(n_ctx, n_batch), n_ubatch = min(n_batch, n_ubatch). A sliding-window
+    layer keeps GGML_PAD(min(n_ctx_seq, n_swa * (unified ? n_seq_max : 1) + n_ubatch), 256)
+    cells per stream, all n_ctx_seq with --swa-full.
+    """
+    n_ctx = pad(context)
+    n_batch = min(n_ctx, batch)
+    n_ubatch = min(n_batch, ubatch)
+    if unified:
+        n_ctx_seq, n_stream = n_ctx, 1
+    else:
+        n_ctx_seq, n_stream = pad(n_ctx // parallel), parallel
+        n_ctx = n_ctx_seq * parallel
+    if n_swa is None or swa_full:
+        swa = n_ctx_seq
+    else:
+        swa = pad(min(n_ctx_seq, n_swa * (parallel if unified else 1) + n_ubatch))
+    return Cells(n_ctx, n_ctx_seq, n_stream, swa, n_ubatch)
+
+
+def row_bytes(values: int, type_: tuple[int, int]) -> int:
+    """ggml_row_size: bytes of ``values`` values of a (block_weights, block_bytes) type."""
+    bw, bb = type_
+    return values * bb // bw
+
+
+def layer_kv_bytes(layer: KVLayer, n_cells: int, type_k: tuple[int, int], type_v: tuple[int, int]) -> int:
+    """One layer's K and V tensors: [n_embd_k_gqa, kv_size, n_stream] at -ctk, V likewise at -ctv."""
+    return n_cells * (row_bytes(layer.k, type_k) + row_bytes(layer.v, type_v))
+
+
+class Shape:
+    """The widths the compute graph's activations take (src/llama-graph.cpp build_attn / build_ffn / build_moe_ffn)."""
+
+    def __init__(self, card: Mapping[str, Any]) -> None:
+        arch = card["architecture"]
+        att = arch["attention"]
+        self.hidden = int(arch["hidden_size"])
+        self.vocab = int(arch["vocab_size"])
+        self.heads = int(att["heads"])
+        mla = att.get("mla") if att["structure"] == "MLA" else None
+        if mla:
+            # llama.cpp's MLA graph absorbs the key up-projection: per head, Q is
+            # kv_lora_rank + rope wide, attention runs over the latent, the result is
+            # kv_lora_rank wide before the value up-projection (build_attn_mha with v_mla).
+            self.q = self.heads * (int(mla["kv_lora_rank"]) + int(mla["qk_rope_head_dim"]))
+            self.kv = int(mla["kv_lora_rank"]) + int(mla["qk_rope_head_dim"])
+            self.attn_out = self.heads * int(mla["kv_lora_rank"])
+        else:
+            hd = head_dim_of(arch)
+            self.q = self.heads * hd
+            self.kv = 2 * int(att["kv_heads"]) * hd
+            self.attn_out = self.heads * hd
+        self.ffn = int(arch.get("intermediate_size") or 0)
+        exp = arch.get("experts") if arch.get("type") == "moe" else None
+        self.moe_ffn = 0
+        self.n_expert = 0
+        if exp:
+            self.n_expert = int(exp["total"])
+            self.moe_ffn = int(exp["active"]) * int(exp["intermediate_size"])
+            self.moe_ffn += int(exp.get("shared") or 0) * int(exp.get("shared_intermediate_size") or 0)
+
+    def attention(self, tokens: int, n_kv: int, flash_attn: bool) -> int:
+        """Live activations at the attention's peak, one layer.
+
+        The residual stream and the normed input stay live; Q, K, V and the roped Q, K
+        (new tensors: ggml_rope of a reshape view is not done in place); then with flash
+        attention off the F32 scores KQ [n_kv, n_tokens, n_head] (softmax runs in place,
+        ggml-alloc.c ggml_op_can_inplace), and the attention output.
+        """
+        # K, V and the roped K: one and a half times K and V together.
+        width = 2 * self.hidden + 2 * self.q + 3 * self.kv // 2 + self.attn_out
+        scores = 0 if flash_attn else n_kv * self.heads
+        return F32 * tokens * (width + scores)
+
+    def ffn_peak(self, tokens: int) -> int:
+        """Residual, normed input, gate and up (activation and product in place), and the router
+        scores of a MoE layer (logits, probabilities, selection weights: n_expert wide each)."""
+        inner = max(self.ffn, self.moe_ffn)
+        return F32 * tokens * (2 * self.hidden + 2 * inner + 3 * self.n_expert)
+
+    def output(self, tokens: int) -> int:
+        """The final normed hidden state and the logits of every token of the ubatch
+        (graph_reserve reserves n_outputs = n_tokens): n_vocab x n_ubatch F32."""
+        return F32 * tokens * (self.vocab + self.hidden)
+
+
+def mask_bytes(n_kv_cells: int, tokens: int, flash_attn: bool) -> int:
+    """The KQ mask of one cache (llama-graph.cpp build_attn_inp_kv): F32 [n_kv, n_tokens],
+    plus its F16 cast when flash attention is on (the FA kernels take an F16 mask)."""
+    return n_kv_cells * tokens * (F32 + (2 if flash_attn else 0))
+
+
+# --- placement -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Placement:
+    """Where each layer's weights go: layer device (index into the GPUs, None = CPU), experts on CPU or not."""
+
+    n_gpu_layers: int  # -ngl as llama.cpp applies it (capped at n_layer + 1)
+    cpu_moe_layers: int  # --n-cpu-moe N
+    device_of: tuple[int | None, ...]  # per layer, then the output layer at index n_layer
+    experts_on_cpu: tuple[bool, ...]  # per layer
+
+
+def place(n_layer: int, n_gpus: int, ngl: int, cpu_moe: int,
+          split: Sequence[float] | None = None) -> Placement:
+    """llama-model.cpp llama_model::load_tensors (get_layer_buft_list): i_gpu_start =
+    max(n_layer - ngl, 0), act_gpu_layers = min(ngl, n_layer + 1); unit il (the layers, then the
+    output layer at il = n_layer) is on a GPU when il >= i_gpu_start and il - i_gpu_start <
+    act_gpu_layers. So -ngl N offloads the last N layers, and the output only when N > n_layer.
+    The GPUs share the units by --tensor-split, by default proportional to each device's free
+    memory (here: equal, the GPUs being identical): unit il goes to the first device whose
+    cumulative share exceeds (il - i_gpu_start) / act_gpu_layers. --n-cpu-moe N (common/arg.cpp)
+    adds a buffer override ``blk\\.i\\.ffn_(up|down|gate)_exps`` -> CPU for every i < N."""
+    ngl = max(0, min(ngl, n_layer + 1))
+    start = max(n_layer - ngl, 0)
+    shares = list(split) if split else [1.0] * n_gpus
+    total = sum(shares)
+    cumulative = []
+    acc = 0.0
+    for x in shares:
+        acc += x
+        cumulative.append(acc / total)
+    devices: list[int | None] = []
+    for il in range(n_layer + 1):
+        if n_gpus == 0 or il < start or il - start >= ngl:
+            devices.append(None)
+        elif split is None:
+            devices.append(min(n_gpus - 1, (il - start) * n_gpus // ngl))  # equal shares, exactly
+        else:  # std::upper_bound: the first device whose cumulative share exceeds the fraction
+            frac = (il - start) / ngl
+            devices.append(min(n_gpus - 1, next((d for d, c in enumerate(cumulative) if c > frac), n_gpus - 1)))
+    experts = tuple(il < cpu_moe or devices[il] is None for il in range(n_layer))
+    return Placement(ngl, cpu_moe, tuple(devices), experts)
+
+
+@dataclass
+class Memory:
+    weights: int = 0
+    kv: int = 0
+    compute: int = 0
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The memory of one plan: per GPU and on the host (bytes)."""
+
+    gpus: tuple[Memory, ...]
+    host: Memory
+    output_buffer: int
+    read_gpu: tuple[int, ...]  # bytes read per generated token from each GPU
+    read_host: int
+
+
+def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement, c: Cells, n_gpus: int,
+           type_k: tuple[int, int], type_v: tuple[int, int], flash_attn: bool, parallel: int,
+           context_per_seq: int) -> Layout:
+    n_layer = len(lw.dense)
+    gpus = [Memory() for _ in range(n_gpus)]
+    host = Memory()
+    read_gpu = [0] * n_gpus
+    read_host = 0
+    host.weights += lw.token_embd  # llama-model.cpp: tok_embd on the CPU ("input layer"), always
+    out_dev = pl.device_of[n_layer]
+    if out_dev is None:
+        host.weights += lw.output
+        read_host += lw.output
+    else:
+        gpus[out_dev].weights += lw.output
+        read_gpu[out_dev] += lw.output
+    kinds_on: list[set[bool]] = [set() for _ in range(n_gpus)]
+    host_kinds: set[bool] = set()
+    host_tensor = 0  # the largest host-resident non-expert tensor of a layer (op offload copies it)
+    for il in range(n_layer):
+        dev = pl.device_of[il]
+        kv_b = layer_kv_bytes(kv[il], c.of(kv[il]), type_k, type_v)
+        # Bytes one generated token reads: the layer's weights (routed experts: the
+        # active share) and one sequence's cached tokens of this layer.
+        seq_tokens = min(context_per_seq, c.swa) if kv[il].swa else context_per_seq
+        kv_read = layer_kv_bytes(kv[il], seq_tokens, type_k, type_v)
+        dense_read = lw.dense[il]
+        exp_read = round(lw.experts[il] * lw.active_expert_share)
+        if pl.experts_on_cpu[il]:
+            host.weights += lw.experts[il]
+            read_host += exp_read
+        if dev is None:
+            host.weights += lw.dense[il]
+            host.kv += kv_b
+            read_host += dense_read + kv_read
+            host_kinds.add(kv[il].swa)
+            host_tensor = max(host_tensor, lw.largest_dense[il])
+        else:
+            gpus[dev].weights += lw.dense[il]
+            if not pl.experts_on_cpu[il]:
+                gpus[dev].weights += lw.experts[il]
+                read_gpu[dev] += exp_read
+            gpus[dev].kv += kv_b
+            read_gpu[dev] += dense_read + kv_read
+            kinds_on[dev].add(kv[il].swa)
+
+    t = c.n_ubatch
+
+    def n_kv(swa: bool) -> int:
+        return c.swa if swa else c.n_ctx_seq
+
+    # Pipeline parallelism (llama_context ctor): several GPUs, every layer and the output on
+    # them, layer split, no tensor overrides; the graph inputs are then kept PIPELINE_COPIES times.
+    pipeline = n_gpus > 1 and out_dev is not None and all(d is not None for d in pl.device_of) \
+        and not any(pl.experts_on_cpu)
+    copies = PIPELINE_COPIES if pipeline else 1
+    # Op offload (llama_context_params.op_offload, default on): with a ubatch of >= 32 tokens
+    # the scheduler runs the products of host-resident weights on the first GPU, copying the
+    # weight tensor into that GPU's compute buffer while its FFN (or attention) runs. Routed
+    # experts are not copied whole since ggml-backend.c copies only the experts a batch uses
+    # (PR #15346): their copies are not part of the reserved buffer (b6699 prints 456.98 MiB
+    # for gpt-oss-20b with every expert on the CPU, where a whole expert tensor is 141 MiB).
+    offload_copy = host_tensor if (gpus and t >= OP_OFFLOAD_MIN_BATCH) else 0
+    # An output layer left on the CPU is such a product too (b6182 prints 985.20 MiB on the GPU
+    # for gpt-oss-20b at -ngl 24: its Q8_0 output matrix, the logits and the hidden state).
+    offload_copy_output = bool(gpus) and t >= OP_OFFLOAD_MIN_BATCH and out_dev is None
+    # The first GPU holding layers of a cache kind receives its F32 mask from the host and casts
+    # it to F16 for flash attention (llama-graph.cpp build_attn_inp_kv); the GPUs after it
+    # receive that F16 tensor (ggml-backend.c split inputs: a copy of what the previous
+    # split produced).
+    first_gpu = {s: min((d for d in range(n_gpus) if s in kinds_on[d]), default=None) for s in (False, True)}
+    for d, mem in enumerate(gpus):
+        has_layers = bool(kinds_on[d])
+        if not has_layers and out_dev != d and not (d == 0 and (offload_copy or offload_copy_output)):
+            continue
+        inputs = copies * F32 * t * shape.hidden  # the hidden state coming in
+        for s in kinds_on[d]:
+            cells_t = n_kv(s) * c.n_stream * t
+            if first_gpu[s] == d:
+                inputs += copies * F32 * cells_t + (2 * cells_t if flash_attn else 0)
+            else:
+                inputs += copies * (2 if flash_attn else F32) * cells_t
+        copy = offload_copy if d == 0 else 0
+        layer = 0
+        if has_layers or copy:
+            attn = max((shape.attention(t, n_kv(s) * c.n_stream, flash_attn) for s in kinds_on[d]), default=0)
+            layer = max(attn, shape.ffn_peak(t) + copy)
+        output = shape.output(t) if out_dev == d else 0
+        if d == 0 and out_dev is None and offload_copy_output:
+            # the output product offloaded: the output matrix copied in, the logits computed here
+            output = lw.output_matrix + shape.output(t)
+        if pipeline:
+            # the input copies of a pipelined graph stay allocated to its end
+            mem.compute = inputs + max(layer, output)
+        else:
+            mem.compute = max(inputs + layer if (has_layers or copy) else 0, output)
+    # Host compute buffer (CUDA_Host, or CPU without GPUs): the graph inputs live there
+    # (ggml-backend.c: tensors flagged input go to the last backend, the CPU): each cache's F32
+    # KQ mask, token ids, positions, output ids (copies of them under pipeline parallelism),
+    # and the token-embedding rows (get_rows of the CPU-resident tok_embd); plus what runs on the CPU.
+    all_kinds = {layer.swa for layer in kv}
+    inputs_host = copies * F32 * t * (3 + sum(n_kv(s) * c.n_stream for s in all_kinds)) + F32 * t * shape.hidden
+    cpu_peak = 0
+    if host_kinds:
+        cpu_peak = max(max(shape.attention(t, n_kv(s) * c.n_stream, flash_attn) for s in host_kinds),
+                       shape.ffn_peak(t))
+    if out_dev is None and not offload_copy_output:
+        cpu_peak = max(cpu_peak, shape.output(t))
+    host.compute = inputs_host + cpu_peak
+    # llama_context::output_reserve(n_seq_max): n_vocab F32 logits per sequence, host memory.
+    output_buffer = F32 * shape.vocab * parallel
+    return Layout(tuple(gpus), host, output_buffer, tuple(read_gpu), read_host)
+
+
+# --- the plan ----------------------------------------------------------------------------------
+
+def _is_gguf(quant: Mapping[str, Any]) -> bool:
+    """A quantization a GGUF file can hold: llama.cpp's own types, or MXFP4 experts (file type
+    MXFP4_MOE, what convert_hf_to_gguf.py writes for gpt-oss)."""
+    return quant.get("format") == "gguf" or quant.get("types", {}).get("routed_experts") == "MXFP4"
+
+
+def _mxfp4_moe(card: Mapping[str, Any], catalogs: Any, entry: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The GGUF file type MXFP4_MOE (src/llama-quant.cpp): routed experts in MXFP4, every other
+    matrix in Q8_0 (ggml-org's gpt-oss-20b-mxfp4.gguf: 11.27 GiB, a 586.8 MiB Q8_0 output).
+    Priced as the catalog's Q8_0 row with the experts kept as shipped; None for a dense model."""
+    q8 = catalogs.quantization("Q8_0")
+    if q8 is None or card["architecture"].get("type") != "moe":
+        return None
+    return {**q8, "id": entry["id"], "name": "GGUF MXFP4_MOE (experts MXFP4, other matrices Q8_0)",
+            "types": {**q8["types"], "routed_experts": "MXFP4"}, "routed_experts_fixed": True}
+
+
+def _n_swa(card: Mapping[str, Any]) -> int | None:
+    sw = card["architecture"]["attention"].get("sliding_window")
+    return int(sw["size"]) if sw else None
+
+
+def _train_context(card: Mapping[str, Any]) -> int:
+    """n_ctx_train: the GGUF's context_length, which convert_hf_to_gguf.py takes from
+    max_position_embeddings (the card's context_length when that is absent)."""
+    arch = card["architecture"]
+    ctx = arch.get("max_position_embeddings") or card.get("context_length")
+    if ctx is None:
+        raise PlanError("--context", "the card states no context length; give --context N")
+    return int(ctx)
+
+
+def _host_bandwidth(catalogs: Any, hardware: Hardware) -> tuple[int | None, str]:
+    if hardware.ram_bandwidth_bytes_per_s:
+        return int(hardware.ram_bandwidth_bytes_per_s), "the given system-memory bandwidth"
+    gpu = hardware.gpu
+    cls_id = gpu.get("host_memory") if gpu else None
+    if cls_id == "apple-unified" and gpu:
+        return int(gpu["bandwidth_bytes_per_s"]), "unified memory (the GPU's own bandwidth)"
+    finder = getattr(catalogs, "host_memory_class", None)
+    if cls_id and finder is not None:
+        entry = finder(cls_id)
+        if entry:
+            return int(entry["bandwidth_bytes_per_s"]), f"system memory class {cls_id}"
+    return None, "no system-memory bandwidth known"
+
+
+def _capacity(hardware: Hardware) -> int | None:
+    if hardware.gpu is None:
+        return None
+    if hardware.memory_bytes is not None:
+        return int(hardware.memory_bytes)
+    return usable_bytes(hardware.gpu)
+
+
+def _fits(lay: Layout, capacity: int | None, ram: int | None) -> bool:
+    if capacity is not None:
+        for g in lay.gpus:
+            if g.weights + g.kv + g.compute + OVERHEAD_BYTES > capacity:
+                return False
+    if ram is not None and _host_total(lay) > ram:
+        return False
+    return True
+
+
+def _host_total(lay: Layout) -> int:
+    return lay.host.weights + lay.host.kv + lay.host.compute + lay.output_buffer
+
+
+def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], hardware: Hardware) -> dict[str, Any]:
+    """The llama.cpp plan fields (engines.__init__ shape, from "settings" on)."""
+    quant_id = str(settings.get("quant") or OPTIONS["quant"].default)
+    entry = catalogs.quantization(quant_id)
+    if entry is None or not _is_gguf(entry):
+        allowed = ", ".join(q["id"] for q in catalogs.quantizations if _is_gguf(q))
+        raise PlanError("--quant", f"{quant_id!r} is not a GGUF quantization; allowed: {allowed}")
+    stored = _mxfp4_moe(card, catalogs, entry) if entry.get("format") != "gguf" else native.as_stored(card, entry)
+    if stored is None:
+        raise PlanError("--quant", f"no {entry['id']} GGUF file exists for {card.get('id')}")
+
+    train_ctx = _train_context(card)
+    context = settings.get("context")
+    if context is None:
+        context = train_ctx
+    context = int(context)
+    if context > train_ctx:
+        raise PlanError("--context", f"{context} is above the model's training context {train_ctx} "
+                                     f"(allowed: 1..{train_ctx})")
+    kv_dtype = _cache_type("--kv-dtype", settings.get("kv_dtype") or "F16")
+    type_k_id = _cache_type("--kv-type-k", settings.get("kv_type_k")) or kv_dtype
+    type_v_id = _cache_type("--kv-type-v", settings.get("kv_type_v")) or kv_dtype
+    assert kv_dtype and type_k_id and type_v_id
+    for opt, tid in (("--kv-type-k", type_k_id), ("--kv-type-v", type_v_id)):
+        if tid not in catalogs.tensor_types:
+            raise PlanError(opt, f"{tid} is not in the catalog's tensor types")
+    fa_setting = str(settings.get("flash_attn") or "auto")
+    # llama_context ctor (LLAMA_FLASH_ATTN_TYPE_AUTO): enabled when the device that holds
+    # the KV cache runs the FA op for this model; CUDA, ROCm and Metal do for the usual head
+    # sizes, so auto resolves to on.
+    flash_attn = fa_setting != "off"
+    if not flash_attn and type_v_id not in ("F32", "F16", "BF16"):
+        raise PlanError("--kv-type-v", f"a quantized V cache ({type_v_id.lower()}) needs flash attention; "
+                                       "use --flash-attn on|auto or an f16/bf16/f32 V cache")
+    par_setting = settings.get("parallel", "auto")
+    unified = par_setting in (None, "auto")
+    parallel = AUTO_PARALLEL if unified else int(par_setting)
+    ubatch = int(settings.get("ubatch") or 512)
+    batch = int(settings.get("batch") or 2048)
+    swa_full = bool(settings.get("swa_full") or False)
+    split = _split("--tensor-split", settings.get("tensor_split"))
+
+    lw = layer_weights(card, stored, catalogs)
+    kv = kv_layers(card)
+    shape = Shape(card)
+    n_layer = len(lw.dense)
+    type_k = catalogs.tensor_types[type_k_id]
+    type_v = catalogs.tensor_types[type_v_id]
+    n_swa = _n_swa(card)
+    is_moe = any(lw.experts)
+
+    gpus = hardware.count if hardware.gpu is not None else 1  # no hardware: one unnamed GPU
+    if split is not None and len(split) != gpus:
+        raise PlanError("--tensor-split", f"{len(split)} shares for {gpus} GPU(s); give one share per GPU")
+    capacity = _capacity(hardware)
+    ram = hardware.ram_bytes
+
+    def evaluate(ctx: int, ngl: int, cpu_moe: int) -> tuple[Layout, Cells, Placement]:
+        c = cells(ctx, parallel, unified, ubatch, batch, n_swa, swa_full)
+        pl = place(n_layer, gpus, ngl, cpu_moe, split)
+        per_seq = min(c.n_ctx_seq, ctx) if not unified else ctx
+        return layout(lw, kv, shape, pl, c, gpus, type_k, type_v, flash_attn, parallel, per_seq), c, pl
+
+    ngl_s, moe_s = settings.get("n_gpu_layers", "auto"), settings.get("cpu_moe_layers", "auto")
+    all_layers = n_layer + 1
+    moved = "nothing: every layer on the GPU"
+    if hardware.gpu is None:
+        ngl = all_layers if ngl_s in (None, "auto") else int(ngl_s)
+        cpu_moe = 0 if moe_s in (None, "auto") else int(moe_s)
+    else:
+        ngl, cpu_moe, moved = _auto_offload(evaluate, context, n_layer, is_moe, ngl_s, moe_s, capacity, ram)
+    lay, c, pl = evaluate(context, ngl, cpu_moe)
+    fits = None if capacity is None else _fits(lay, capacity, ram)
+
+    max_ctx = None
+    if capacity is not None:
+        max_ctx = _max_context(lambda ctx: _fits(evaluate(ctx, ngl, cpu_moe)[0], capacity, ram), train_ctx)
+
+    # kv bytes per token: all layers, one sequence (full-attention layers: one cell per token;
+    # sliding-window layers counted too: the per-token rate before their cap).
+    kv_per_token = sum(row_bytes(x.k, type_k) + row_bytes(x.v, type_v) for x in kv)
+
+    gpu_name = hardware.gpu["id"] if hardware.gpu is not None else None
+    backend = _backend(hardware.gpu)
+    devices = []
+    for d, g in enumerate(lay.gpus):
+        total = g.weights + g.kv + g.compute + OVERHEAD_BYTES
+        devices.append({"name": f"{backend}{d}" if gpu_name else "GPU", "gpu": gpu_name,
+                        "weights_bytes": g.weights, "kv_cache_bytes": g.kv, "compute_buffer_bytes": g.compute,
+                        "overhead_bytes": OVERHEAD_BYTES, "total_bytes": total, "capacity_bytes": capacity})
+    host_compute = lay.host.compute + lay.output_buffer
+    host = {"weights_bytes": lay.host.weights, "kv_cache_bytes": lay.host.kv, "compute_buffer_bytes": host_compute,
+            "total_bytes": lay.host.weights + lay.host.kv + host_compute}
+
+    flags = [f"-ngl {pl.n_gpu_layers}"]
+    if cpu_moe:
+        flags.append(f"--n-cpu-moe {cpu_moe}")
+    offload = {"n_gpu_layers": pl.n_gpu_layers, "cpu_moe_layers": cpu_moe, "flags": flags, "moved": moved}
+
+    resolved = {
+        "quant": entry["id"], "context": context, "kv_dtype": kv_dtype, "kv_type_k": type_k_id,
+        "kv_type_v": type_v_id, "parallel": parallel, "kv_unified": unified, "ubatch": c.n_ubatch,
+        "batch": min(c.n_ctx, batch), "flash_attn": "on" if flash_attn else "off", "swa_full": swa_full,
+        "n_gpu_layers": pl.n_gpu_layers, "cpu_moe_layers": cpu_moe,
+        "tensor_split": list(split) if split is not None else None,
+        "n_ctx": c.n_ctx, "n_ctx_seq": c.n_ctx_seq, "swa_cells": c.swa if n_swa else None,
+    }
+    components: dict[str, int | float] = {
+        "device_weights": sum(g.weights for g in lay.gpus),
+        "host_weights": lay.host.weights,
+        "device_kv_cache": sum(g.kv for g in lay.gpus),
+        "host_kv_cache": lay.host.kv,
+        "device_compute_buffer": sum(g.compute for g in lay.gpus),
+        "host_compute_buffer": lay.host.compute,
+        "output_buffer": lay.output_buffer,
+    }
+    return {
+        "settings": resolved,
+        "devices": devices,
+        "host": host,
+        "kv_cache_bytes_per_token": kv_per_token,
+        "fits": fits,
+        "max_context_that_fits": max_ctx,
+        "kv_cache_capacity_tokens": None,
+        "max_concurrency": None,
+        "offload": offload,
+        "components": components,
+        "command": _command(card, entry["id"], resolved, par_setting),
+        "speed": _speed(lw, lay, hardware, catalogs, len(lay.gpus)),
+        "assumptions": _assumptions(hardware, backend, card),
+    }
+
+
+def _backend(gpu: Mapping[str, Any] | None) -> str:
+    """The name llama.cpp gives the device's buffers."""
+    vendor = (gpu or {}).get("vendor")
+    return {"Apple": "Metal", "AMD": "ROCm"}.get(str(vendor), "CUDA")
+
+
+def _auto_offload(evaluate: Any, context: int, n_layer: int, is_moe: bool, ngl_s: Any, moe_s: Any,
+                  capacity: int | None, ram: int | None) -> tuple[int, int, str]:
+    """What a careful user picks: everything on the GPUs if it fits; else the routed experts of
+    the first N layers to system RAM (--n-cpu-moe N, smallest N that fits; attention and dense
+    weights stay on the GPU); else whole layers (-ngl, the largest that fits). A value the user
+    gave is kept."""
+    all_layers = n_layer + 1
+
+    def ok(ngl: int, moe: int) -> bool:
+        return _fits(evaluate(context, ngl, moe)[0], capacity, ram)
+
+    def gpu_only_ok(ngl: int, moe: int) -> bool:
+        return _fits(evaluate(context, ngl, moe)[0], capacity, None)
+
+    fixed_ngl = None if ngl_s in (None, "auto") else int(ngl_s)
+    fixed_moe = None if moe_s in (None, "auto") else int(moe_s)
+    ngl0 = all_layers if fixed_ngl is None else fixed_ngl
+    moe0 = 0 if fixed_moe is None else fixed_moe
+    if gpu_only_ok(ngl0, moe0) or (fixed_ngl is not None and fixed_moe is not None):
+        return ngl0, moe0, _moved(ngl0, moe0, n_layer)
+    if is_moe and fixed_moe is None:
+        for moe in range(1, n_layer + 1):
+            if gpu_only_ok(ngl0, moe):
+                return ngl0, moe, _moved(ngl0, moe, n_layer)
+        moe0 = n_layer
+    if fixed_ngl is None:
+        for ngl in range(all_layers - 1, -1, -1):
+            if gpu_only_ok(ngl, moe0):
+                return ngl, moe0, _moved(ngl, moe0, n_layer)
+        return 0, moe0, _moved(0, moe0, n_layer) + "; does not fit even so"
+    return ngl0, moe0, _moved(ngl0, moe0, n_layer) + "; does not fit"
+
+
+def _moved(ngl: int, moe: int, n_layer: int) -> str:
+    parts = []
+    if moe:
+        parts.append(f"routed experts of layers 0-{min(moe, n_layer) - 1} to system RAM (--n-cpu-moe {moe})")
+    if ngl <= n_layer:
+        parts.append(f"the output layer and the first {n_layer - ngl} of {n_layer} layers to the CPU (-ngl {ngl})")
+    return "; ".join(parts) if parts else "nothing: every layer on the GPU"
+
+
+def _max_context(fits_at: Any, train_ctx: int) -> int | None:
+    """The largest context (a multiple of 256, at most the training context) at which the plan fits."""
+    lo, hi = 0, pad(train_ctx) // PAD
+    if hi and fits_at(min(hi * PAD, train_ctx)):
+        return train_ctx
+    while lo < hi - 1:
+        mid = (lo + hi) // 2
+        if fits_at(mid * PAD):
+            lo = mid
+        else:
+            hi = mid
+    return lo * PAD if lo else None
+
+
+def _speed(lw: LayerWeights, lay: Layout, hardware: Hardware, catalogs: Any, n_gpus: int) -> dict[str, Any]:
+    gpu = hardware.gpu
+    if gpu is None:
+        return {"decode_tokens_per_s_upper_bound": None, "prefill_tokens_per_s_upper_bound": None,
+                "basis": "no hardware given"}
+    bw = int(gpu["bandwidth_bytes_per_s"])
+    # Layer split: the GPUs work one after another on each token, so their times add up.
+    seconds = sum(b / bw for b in lay.read_gpu)
+    host_bw, host_what = _host_bandwidth(catalogs, hardware)
+    basis = ("decode: bytes read per token (active weights: routed experts not chosen are not read, "
+             "plus each layer's cached tokens of one sequence) / memory bandwidth, summed over the GPUs "
+             "in layer order (a layer split adds no bandwidth)")
+    decode: float | None
+    if lay.read_host:
+        if host_bw is None:
+            decode = None
+            basis += f"; {lay.read_host} bytes per token come from system RAM and {host_what}: no bound"
+        else:
+            seconds += lay.read_host / host_bw
+            basis += f"; plus {lay.read_host} bytes per token from system RAM at {host_bw} B/s ({host_what})"
+            decode = 1 / seconds if seconds else None
+    else:
+        decode = 1 / seconds if seconds else None
+    tflops = gpu.get("fp16_tflops")
+    prefill = None
+    if tflops:
+        prefill = float(tflops) * 1e12 / (2 * lw.active_params)
+        basis += "; prefill: 2 x active parameters FLOPs per token / one GPU's dense FP16 throughput"
+    else:
+        basis += "; prefill: no FP16 throughput in the GPU catalog"
+    return {"decode_tokens_per_s_upper_bound": decode, "prefill_tokens_per_s_upper_bound": prefill, "basis": basis}
+
+
+def _command(card: Mapping[str, Any], quant: str, s: Mapping[str, Any], par_setting: Any) -> str:
+    name = str(card.get("id", "model")).split("/")[-1]
+    parts = ["llama-server", "-m", f"{name}-{quant}.gguf", "-c", str(s["context"]), "-ngl", str(s["n_gpu_layers"]),
+             "-fa", str(s["flash_attn"])]
+    if s["kv_type_k"] != "F16" or s["kv_type_v"] != "F16":
+        parts += ["-ctk", str(s["kv_type_k"]).lower(), "-ctv", str(s["kv_type_v"]).lower()]
+    if par_setting not in (None, "auto"):
+        parts += ["-np", str(s["parallel"])]
+    if s["cpu_moe_layers"]:
+        parts += ["--n-cpu-moe", str(s["cpu_moe_layers"])]
+    if s["ubatch"] != 512:
+        parts += ["-ub", str(s["ubatch"])]
+    if s["swa_full"]:
+        parts.append("--swa-full")
+    if s.get("tensor_split"):
+        parts += ["-ts", ",".join(f"{x:g}" for x in s["tensor_split"])]
+    return " ".join(parts)
+
+
+def _assumptions(hardware: Hardware, backend: str, card: Mapping[str, Any]) -> list[str]:
+    out = [
+        f"per-device runtime overhead of {OVERHEAD_BYTES:,} bytes ({backend} context and driver "
+        "reservations; llama.cpp does not print it, the calculator's stated figure)",
+        "vision towers (mmproj) and MTP layers are not loaded by llama-server without their own file",
+        "compute buffers: the peak of live F32 activations of one ubatch at graph reserve "
+        "(inputs, one layer's attention or FFN, or the logits), not the allocator's exact layout",
+        "multi-GPU: layers split evenly over identical GPUs unless --tensor-split is given "
+        "(llama.cpp's default split follows each device's free memory)",
+        "--fit is not modelled: the plan keeps the context given (or the training context)",
+        "experts in system RAM: the copies of the experts a prompt batch uses are made at run time "
+        "outside the reserved buffers (PR #15346) and are not counted",
+    ]
+    if (card["architecture"]["attention"]["structure"] == "MLA"):
+        out.append("MLA: a GGUF converted with the MLA keys (key_length_mla), so the cache holds the latent only")
+    return out
