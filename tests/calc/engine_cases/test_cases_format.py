@@ -71,12 +71,14 @@ def printed(value: float) -> str:
 
 
 def spellings(value: float) -> set[str]:
-    """The ways an engine may have printed ``value``: two decimals (llama.cpp "1536.00"), as
-    written in the case (vLLM "14.9888", "0.82"), or a whole number ("23648", "23,648")."""
+    """The ways an engine may have printed ``value``: two decimals (llama.cpp "1536.00", or
+    "1536,00" under a decimal-comma locale), as written in the case (vLLM "14.9888", "0.82"), or a
+    whole number ("23648", "23,648")."""
     as_written = repr(float(value))  # "14.9888", "1536.0"
     if "." in as_written and "e" not in as_written:
         as_written = as_written.rstrip("0").rstrip(".")
-    forms = {printed(value), as_written}
+    # Logs from a locale with a decimal comma print "4608,00" (llama.cpp formats with printf).
+    forms = {printed(value), printed(value).replace(".", ","), as_written}
     if float(value).is_integer():
         forms |= {str(int(value)), f"{int(value):,}"}
     return forms
