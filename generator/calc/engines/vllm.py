@@ -30,8 +30,8 @@ from generator.calc.tensors import Inventory, Matrix, inventory
 from generator.calc.weights import LayerLayout, Tensor, compile_quant
 
 NAME = "vllm"
-BASIS = ("vLLM 0.11-0.12 (V1 engine; source read at main of late 2025: v1/worker/gpu_worker.py, "
-         "v1/core/kv_cache_utils.py, v1/kv_cache_interface.py, engine/arg_utils.py)")
+BASIS = ("vLLM 0.11 (V1 engine): v1/worker/gpu_worker.py, v1/core/kv_cache_utils.py, "
+         "v1/kv_cache_interface.py, engine/arg_utils.py, utils/mem_utils.py")
 
 GiB = 1 << 30
 MiB = 1 << 20
@@ -57,8 +57,10 @@ BATCHED_TOKENS_SMALL, MAX_SEQS_SMALL = 2048, 256
 NON_TORCH_BYTES = 150 * MiB
 # Under tensor parallelism each GPU also holds NCCL communicator buffers and the custom
 # all-reduce buffers. vLLM PR #10511's own sanity check prints non_torch_memory 1.79 GiB at TP=1
-# and 3.58 GiB at TP=2 on H100 for Llama 3 8B: +1.79 GiB per GPU. That run's TP=1 figure is
-# not used for NON_TORCH_BYTES (it is a V0 worker that counted more); only the TP difference is.
+# and 3.58 GiB at TP=2 on H100 for Llama 3 8B: +1.79 GiB per GPU. The worker followed here
+# (gpu_worker.py Worker.init_device) initialises NCCL *before* its first memory snapshot, so
+# these buffers are outside non_torch and outside the KV budget: they occupy the
+# 1 - gpu_memory_utilization slack and count only in the device total.
 NCCL_TP_BYTES = 1833 * MiB  # 1.79 GiB
 # CUDA graphs ("Graph capturing finished in N secs, took X GiB"): vLLM measures the free-memory
 # drop while capturing (gpu_model_runner.py GPUModelRunner.capture_model); public logs show
@@ -226,11 +228,13 @@ def mxfp4_padding(gpu: Mapping[str, Any] | None) -> tuple[int, int]:
     """(intermediate multiple, hidden multiple) of vLLM's MXFP4 MoE weights on this GPU.
 
     model_executor/layers/quantization/mxfp4.py Mxfp4MoEMethod.create_weights pads the expert
-    intermediate size per partition (and for some kernels the hidden size) for its kernels:
-    Marlin (pre-Hopper and consumer GPUs) 128 / 256; FlashInfer on Blackwell 256 / 256; ROCm
-    256 / 256; the Triton kernels on Hopper 64 / none (1 = no padding).
+    intermediate size per partition and the hidden size for the kernel it picks
+    (get_mxfp4_backend): Marlin 128 / 256 (NVIDIA GPUs without the FlashInfer or
+    triton_kernels paths: the common install, Ampere to Hopper); FlashInfer on Blackwell
+    256 / 256; ROCm 256 / 256. The Triton-kernels path on Hopper (64 / none) needs the optional
+    triton_kernels package and is not assumed.
     """
-    return {"ampere": (128, 256), "blackwell": (256, 256), "rocm": (256, 256)}.get(_gpu_family(gpu), (64, 1))
+    return {"blackwell": (256, 256), "rocm": (256, 256)}.get(_gpu_family(gpu), (128, 256))
 
 
 class Sharding(NamedTuple):
@@ -689,9 +693,10 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         "Weights: the checkpoint as shipped (" + str(quant["id"]) + "), split over the tensor-parallel GPUs; "
         "embedding and LM head padded to a multiple of 64 rows; plus the rotary cos/sin cache.",
         "Vision towers of multimodal models are loaded; MTP modules and stored copies of a tied head are not.",
-        f"Non-torch memory: {NON_TORCH_BYTES / GiB:.2f} GiB per GPU"
-        + (f" + {NCCL_TP_BYTES / GiB:.2f} GiB of NCCL/custom all-reduce buffers under tensor parallelism"
-           if tp > 1 else "") + " (measured by vLLM at run time; typical values from public logs).",
+        f"Non-torch memory: {NON_TORCH_BYTES / GiB:.2f} GiB per GPU (measured by vLLM at run time; typical "
+        "value from public logs)." + (f" Plus {NCCL_TP_BYTES / GiB:.2f} GiB of NCCL/custom all-reduce buffers "
+                                      "per GPU under tensor parallelism (inside the budget, as in v0.11)."
+                                      if tp > 1 else ""),
         ("CUDA graphs: none (--enforce-eager)." if eager else
          f"CUDA graphs: {CUDA_GRAPH_BYTES / GiB:.2f} GiB per GPU (measured by vLLM at run time; typical value), "
          "captured after the KV cache inside the 1 - gpu_memory_utilization slack."),
