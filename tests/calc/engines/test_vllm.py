@@ -1,0 +1,217 @@
+"""The vLLM engine model against hand computations and numbers vLLM printed in public logs."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator.calc.catalogs import load_catalogs
+from generator.calc.engines import Hardware, PlanError
+from generator.calc.engines import vllm as V
+
+ROOT = Path(__file__).resolve().parents[3]
+GiB = 2**30
+
+
+@pytest.fixture(scope="module")
+def cat() -> Any:
+    return load_catalogs()
+
+
+def card(cid: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "registry" / f"{cid}.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+def gpu(cat: Any, gid: str) -> dict[str, Any]:
+    return next(g for g in cat.gpus if g["id"] == gid)
+
+
+def run(cat: Any, cid: str | dict[str, Any], gid: str | None = None, n: int = 1, mem_gib: float | None = None,
+        **opts: Any) -> dict[str, Any]:
+    settings = {k: o.default for k, o in V.OPTIONS.items()}
+    settings.update(opts)
+    hw = Hardware(gpu(cat, gid) if gid else None, n, None, None, int(mem_gib * GiB) if mem_gib else None)
+    c = card(cid) if isinstance(cid, str) else cid
+    return V.plan(c, cat, settings, hw)
+
+
+# --- KV layout ------------------------------------------------------------------------------------
+
+def test_llama_31_8b_kv_per_token_is_128_kib() -> None:
+    # 32 layers x 8 KV heads x 128 head_dim x 2 (K and V) x 2 bytes (BF16) = 131,072 bytes.
+    layout = V.kv_layout(card("meta/llama-3.1-8b"), tp=1, kv_bytes=2)
+    assert layout.per_token_bytes == 32 * 8 * 128 * 2 * 2 == 128 * 1024
+    assert layout.page_bytes == 16 * 8 * 128 * 2 * 2  # one 16-token block of one layer
+    assert layout.groups == (None,) and layout.group_size == 32
+    # fp8 halves it; TP=2 gives each rank 4 of the 8 KV heads; TP=16 replicates one head per rank.
+    assert V.kv_layout(card("meta/llama-3.1-8b"), 1, 1).per_token_bytes == 64 * 1024
+    assert V.kv_layout(card("meta/llama-3.1-8b"), 2, 2).per_token_bytes == 64 * 1024
+    assert V.kv_layout(card("meta/llama-3.1-8b"), 16, 2).per_token_bytes == 32 * 1 * 128 * 2 * 2
+
+
+def test_gemma_3_27b_sliding_window_groups_and_tokens() -> None:
+    # 62 layers, pattern LLLLLG: 10 x 6 + 2 -> 50 + 2 = 52 sliding (window 1024) and 10 full.
+    # Group size = min(52, 10) = 10 (52 >= 1.5 x 10): sliding -> cdiv(52, 10) = 6 groups
+    # (8 padding layers), full -> 1 group.
+    layout = V.kv_layout(card("google/gemma-3-27b"), 1, 2)
+    assert layout.group_size == 10
+    assert sorted(layout.groups, key=lambda w: w or 0) == [None] + [1024] * 6
+    # One request at max_model_len 8192, max_num_batched_tokens 2048:
+    # sliding: min(1024 - 1 + 2048, 8192) = 3071 tokens -> cdiv(3071, 16) + 1 = 193 blocks per group;
+    # full: 8192 / 16 = 512. Total 6 x 193 + 512 = 1670 blocks.
+    assert V.blocks_per_request(layout, 8192, 2048) == 6 * 193 + 512
+    # Capacity: 10 GiB / (page x group size) blocks; tokens = blocks // 7 groups x 16.
+    page = 16 * 16 * 128 * 2 * 2
+    blocks = 10 * GiB // (page * 10)
+    res = V.kv_capacity(layout, 10 * GiB, 8192, 2048)
+    assert res.tokens == blocks // 7 * 16
+    assert res.max_concurrency == pytest.approx(blocks / 1670)
+
+
+def test_gpt_oss_20b_groups() -> None:
+    # 24 layers alternating sliding (128) and full: 12 + 12 -> group size 12, two groups.
+    layout = V.kv_layout(card("openai/gpt-oss-20b"), 1, 2)
+    assert layout.group_size == 12 and sorted(layout.groups, key=lambda w: w or 0) == [None, 128]
+    # 8 KV heads x 64 x 2 x 2 bytes x 16 tokens per block of one layer.
+    assert layout.page_bytes == 16 * 8 * 64 * 2 * 2
+    # sliding at max_model_len 131072, 8192 batched tokens: min(127 + 8192, 131072) = 8319 ->
+    # cdiv(8319, 16) + 1 = 521; full: 8192 blocks.
+    assert V.blocks_per_request(layout, 131072, 8192) == 521 + 8192
+
+
+def test_mla_latent_is_not_split_by_tp() -> None:
+    # DeepSeek-V3: (kv_lora_rank 512 + rope 64) x 2 bytes per layer and token, on every rank.
+    for tp in (1, 8):
+        layout = V.kv_layout(card("deepseek/deepseek-v3"), tp, 2)
+        assert layout.per_token_bytes == 61 * 576 * 2
+        assert layout.block_size == 64
+
+
+def test_max_concurrency_arithmetic() -> None:
+    # Llama 3.1 8B: a block of all 32 layers = 32 x 65,536 = 2 MiB, so 10 GiB hold 5,120 blocks =
+    # 81,920 tokens; a 8,192-token request takes 512 blocks -> 10.00x.
+    layout = V.kv_layout(card("meta/llama-3.1-8b"), 1, 2)
+    res = V.kv_capacity(layout, 10 * GiB, 8192, 2048)
+    assert (res.num_blocks, res.tokens, res.max_concurrency) == (5120, 81920, 10.0)
+    assert res.allocated == 10 * GiB
+
+
+# --- weights --------------------------------------------------------------------------------------
+
+def test_llama_31_8b_weights_match_vllm_log(cat: Any) -> None:
+    # 8,030,261,248 BF16 parameters x 2 bytes + the rotary cache 131,072 positions x 128 x 2 bytes
+    # = 16,060,522,496 + 33,554,432 = 16,094,076,928 bytes = 14.9889 GiB.
+    # vLLM printed "Model loading took 14.9889 GiB" (https://github.com/vllm-project/vllm/pull/17122).
+    p = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb")
+    assert p["components"]["weights"] == 16_094_076_928
+    assert p["components"]["weights"] / GiB == pytest.approx(14.9889, abs=5e-4)
+
+
+def test_tp2_sharding_llama_3_8b(cat: Any) -> None:
+    # vLLM printed "model weights take 7.48GiB" per GPU at -tp 2 (https://github.com/vllm-project/vllm/pull/10511).
+    # Hand: everything but the norms and the rotary cache splits in two:
+    # 8,030,261,248 params - norms (32 x 2 + 1) x 4096 = 266,240 -> halves 4,014,997,504;
+    # + norms 266,240 whole -> 4,015,263,744 x 2 bytes = 8,030,527,488; + rope 8,192 x 128 x 2 = 2,097,152.
+    p = run(cat, "meta/llama-3-8b", "h100-sxm-80gb", n=2, tensor_parallel=2)
+    assert p["components"]["weights"] == 8_030_527_488 + 2_097_152
+    assert p["components"]["weights"] / GiB == pytest.approx(7.48, abs=0.005)
+    assert len(p["devices"]) == 2 and [d["name"] for d in p["devices"]] == ["GPU 0", "GPU 1"]
+
+
+def test_gpt_oss_20b_mxfp4_weights_with_marlin_padding(cat: Any) -> None:
+    # Experts: 24 layers x 32 experts x (gate+up 2 x 2944 x 3072 + down 3072 x 2944) MXFP4 (17 bytes per 32),
+    # the intermediate 2880 padded to 2944 (x128) and hidden 2880 to 3072 (x256) by Mxfp4MoEMethod.
+    experts = 24 * 32 * 3 * 2944 * 3072 * 17 // 32
+    p = run(cat, "openai/gpt-oss-20b", "a100-80gb")
+    assert p["settings"]["quant"] == "MXFP4"
+    w = p["components"]["weights"]
+    assert w > experts
+    # vLLM 0.19.0 printed "Model loading took 13.72 GiB" on an A100
+    # (https://myoceane.fr/index.php/ai-vllm-a100-gemma-4/).
+    assert w / GiB == pytest.approx(13.72, rel=0.01)
+
+
+def test_vision_tower_loaded_mtp_not(cat: Any) -> None:
+    gemma = card("google/gemma-3-27b")
+    text_only = copy.deepcopy(gemma)
+    text_only["modalities"]["input"] = ["text"]
+    with_tower = run(cat, gemma)["components"]["weights"]
+    without = run(cat, text_only)["components"]["weights"]
+    assert with_tower - without == 423_060_336 * 2  # parameters.extra in BF16
+    # DeepSeek-V3's 13.46B MTP parameters are not loaded: no difference when extra is dropped.
+    ds = card("deepseek/deepseek-v3")
+    no_extra = copy.deepcopy(ds)
+    no_extra["parameters"]["extra"] = 0
+    assert run(cat, ds, tensor_parallel=8)["components"]["weights"] == \
+        run(cat, no_extra, tensor_parallel=8)["components"]["weights"]
+
+
+def test_qwen3_235b_fp8_tp4_kv_tokens_match_log(cat: Any) -> None:
+    # vLLM printed "GPU KV cache size: 178,880 tokens" (https://github.com/vllm-project/vllm/issues/21348),
+    # Qwen3-235B-A22B-FP8, TP=4 on H100, max_model_len 40960.
+    p = run(cat, "qwen/qwen3-235b-a22b", "h100-sxm-80gb", n=4, tensor_parallel=4, context=40960, quant="FP8")
+    assert p["kv_cache_capacity_tokens"] == pytest.approx(178_880, rel=0.05)
+
+
+# --- the start check, options, command -----------------------------------------------------------
+
+def test_refuses_to_start_when_one_request_does_not_fit(cat: Any) -> None:
+    # Llama 3.1 8B at its full 131,072 tokens needs 131,072 x 128 KiB = 16 GiB of KV: not on a 24 GB card.
+    p = run(cat, "meta/llama-3.1-8b", "rtx-3090")
+    assert p["fits"] is False
+    assert p["max_context_that_fits"] is not None and p["max_context_that_fits"] < 131072
+    assert any("refuse to start" in a for a in p["assumptions"])
+    smaller = run(cat, "meta/llama-3.1-8b", "rtx-3090", context=p["max_context_that_fits"])
+    assert smaller["fits"] is True and smaller["max_concurrency"] >= 1.0
+
+
+def test_tensor_parallel_must_divide_heads(cat: Any) -> None:
+    with pytest.raises(PlanError) as err:
+        run(cat, "meta/llama-3.1-8b", tensor_parallel=3)
+    assert err.value.option == "--tensor-parallel"
+    assert "allowed: 1, 2, 4, 8, 16, 32" in err.value.message
+
+
+def test_bad_options_name_the_option() -> None:
+    with pytest.raises(PlanError, match="--gpu-memory-utilization"):
+        V.OPTIONS["gpu_memory_utilization"].parse("--gpu-memory-utilization", "1.5")
+    with pytest.raises(PlanError, match="auto, bfloat16, fp8"):
+        V.OPTIONS["kv_dtype"].parse("--kv-dtype", "q4_0")
+
+
+def test_defaults_follow_vllm_serve(cat: Any) -> None:
+    small = run(cat, "meta/llama-3.1-8b", "rtx-4090", context=8192)["settings"]
+    large = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb")["settings"]
+    a100 = run(cat, "meta/llama-3.1-8b", "a100-80gb")["settings"]
+    assert (small["max_num_batched_tokens"], small["max_num_seqs"]) == (2048, 256)
+    assert (large["max_num_batched_tokens"], large["max_num_seqs"]) == (8192, 1024)
+    assert (a100["max_num_batched_tokens"], a100["max_num_seqs"]) == (2048, 256)
+    assert large["context"] == 131072 and large["gpu_memory_utilization"] == 0.9
+
+
+def test_kv_budget_is_utilization_minus_non_kv(cat: Any) -> None:
+    p = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", mem_gib=79.19)
+    c = p["components"]
+    total = int(79.19 * GiB)
+    assert c["kv_cache_memory"] == int(total * 0.9) - c["weights"] - c["activation_peak"] - c["non_torch"]
+    eager = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", mem_gib=79.19, enforce_eager=True)
+    assert eager["components"]["cuda_graph"] == 0
+    assert eager["components"]["kv_cache_memory"] == c["kv_cache_memory"]  # graphs sit outside the budget
+
+
+def test_command_and_host(cat: Any) -> None:
+    p = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", n=2, tensor_parallel=2, context=8192, kv_dtype="fp8")
+    assert p["command"] == ("vllm serve meta-llama/Llama-3.1-8B --max-model-len 8192 --tensor-parallel-size 2 "
+                            "--gpu-memory-utilization 0.9 --kv-cache-dtype fp8")
+    assert p["host"] == {"weights_bytes": 0, "kv_cache_bytes": 0, "compute_buffer_bytes": 0, "total_bytes": 0}
+    assert "perfect scaling" in p["speed"]["basis"]
+
+
+def test_unsupported() -> None:
+    assert V.unsupported(card("openai/gpt-2")) is None
+    assert "not published" in (V.unsupported(card("meta/llama-4-behemoth")) or "")
