@@ -52,21 +52,23 @@ BATCHED_TOKENS_SMALL, MAX_SEQS_SMALL = 2048, 256
 
 # --- quantities vLLM measures at run time (stated constants, see assumptions) -------------------
 # Non-torch memory that appears during the profile run on one GPU (cuBLAS/cuBLASLt workspaces,
-# allocator slack outside PyTorch). Public V1 logs print 0.13-0.20 GiB for single-GPU runs
-# (e.g. vllm PR #12126: 0.16 GiB on H100); 0.15 GiB is taken.
+# allocator slack outside PyTorch). Public single-GPU logs print 0.10-0.20 GiB (llm-d's v0.11
+# H100 runs 0.13-0.14 GiB, vllm PR #12126 0.16 GiB); 0.15 GiB is taken.
 NON_TORCH_BYTES = 150 * MiB
-# Under tensor parallelism each GPU also holds NCCL communicator buffers and the custom
-# all-reduce buffers. vLLM PR #10511's own sanity check prints non_torch_memory 1.79 GiB at TP=1
-# and 3.58 GiB at TP=2 on H100 for Llama 3 8B: +1.79 GiB per GPU. The worker followed here
-# (gpu_worker.py Worker.init_device) initialises NCCL *before* its first memory snapshot, so
-# these buffers are outside non_torch and outside the KV budget: they occupy the
-# 1 - gpu_memory_utilization slack and count only in the device total.
-NCCL_TP_BYTES = 1833 * MiB  # 1.79 GiB
+# Under tensor parallelism each GPU also holds NCCL communicator and custom all-reduce buffers
+# (distributed/device_communicators/custom_all_reduce.py, pynccl.py). In v0.11 the worker's
+# first memory snapshot (gpu_worker.py Worker.init_device) precedes
+# init_worker_distributed_environment, so what they allocate shows in non_torch and shrinks the
+# KV budget. llm-d's v0.11 runs on H100 print 0.54-0.55 GiB at TP=2 against 0.13-0.14 GiB at
+# TP=1 for two models (Llama 3.3 70B FP8, Qwen3 32B): +0.41 GiB per GPU, taken here. (V0 counted
+# far more, 1.79 GiB at TP=2 in vllm PR #10511; later mains initialise NCCL before the snapshot.)
+NCCL_TP_BYTES = 420 * MiB  # 0.41 GiB
 # CUDA graphs ("Graph capturing finished in N secs, took X GiB"): vLLM measures the free-memory
-# drop while capturing (gpu_model_runner.py GPUModelRunner.capture_model); public logs show
-# 0.3-1.1 GiB for 1B-70B models with the default capture sizes. 0.9 GiB is taken (outside the
-# KV budget, so it only shows in the device total).
-CUDA_GRAPH_BYTES = 900 * MiB
+# drop while capturing (gpu_model_runner.py GPUModelRunner.capture_model); it cannot be derived
+# from the model. Published v0.10-v0.11 values run from -0.88 to +1.88 GiB (a difference of free
+# memory, so it can be negative); 0.6 GiB, the median of the positive ones, is taken. Graphs are
+# captured after the KV cache is allocated, so this only shows in the device total.
+CUDA_GRAPH_BYTES = 600 * MiB
 # The CUDA context and driver state, present before vLLM's first memory snapshot: it is not
 # part of any printed figure, but it occupies the device (about 0.5 GiB on recent drivers).
 CUDA_CONTEXT_BYTES = 512 * MiB
@@ -75,10 +77,15 @@ CUDA_CONTEXT_BYTES = 512 * MiB
 # forward pass over max_num_batched_tokens dummy tokens, then a dummy sampler run over
 # min(max_num_seqs, max_num_batched_tokens) rows (_dummy_sampler_run).
 ACT_BYTES = 2  # activations in the model dtype (BF16/FP16)
-# Per logit of the sampler's dummy run: the model-dtype logits (2 bytes), their float32 copy
-# (v1/sample/sampler.py Sampler.forward), the float32 softmax probabilities and the float32
-# exponential noise of random sampling (v1/sample/ops/topk_topp_sampler.py random_sample).
-SAMPLER_BYTES_PER_LOGIT = 2 + 4 + 4 + 4
+# Per logit of the sampler's dummy run (v0.11 gpu_model_runner.py _dummy_sampler_run asks for
+# top_p 0.9 and top_k vocab - 1, so v1/sample/ops/topk_topp_sampler.py apply_top_k_top_p sorts
+# the logits): the model-dtype logits (2 bytes), their float32 copy (v1/sample/sampler.py
+# Sampler.forward, 4), the sorted float32 values and int64 indices that torch.sort returns
+# (4 + 8), and the sort's own scratch: the int64 index sequence it sorts along and the radix
+# sort's second key/value buffers (8 + 4 + 8). 38 bytes; llm-d's six v0.11 H100 runs
+# (vocabularies 128K-201K, 1024 rows) print 38.3-38.6 bytes per logit once the forward's hidden
+# states are taken off.
+SAMPLER_BYTES_PER_LOGIT = 2 + 4 + (4 + 8) + (8 + 4 + 8)
 
 # Interim: which cards ship natively quantized (until the card schema says it; hwcalc's field).
 _NATIVE_FALLBACK = {
@@ -88,6 +95,18 @@ _NATIVE_FALLBACK = {
     "deepseek/deepseek-r1": "FP8",
     "moonshotai/kimi-k2-instruct": "FP8",
 }
+
+# FP8 checkpoints that keep some layers in BF16. Meta's Llama-3.1-405B-Instruct-FP8 is an
+# fbgemm_fp8 checkpoint whose quantization_config.modules_to_not_convert lists every self_attn
+# projection and the MLPs of the first and last layers; vLLM loads those unquantized
+# (model_executor/layers/quantization/fbgemm_fp8.py FBGEMMFp8Config.get_quant_method:
+# is_layer_skipped -> UnquantizedLinearMethod).
+_FP8_BF16_MODULES: dict[str, tuple[bool, int]] = {
+    # card id: (attention kept in BF16, number of MLPs kept in BF16: the first and the last layer)
+    "meta/llama-3.1-405b": (True, 2),
+}
+_ATTENTION_ROLES = ("attn_q", "attn_k", "attn_v", "attn_qkv", "attn_output", "attn_other")
+_MLP_ROLES = ("ffn_gate", "ffn_up", "ffn_down")
 
 KV_DTYPES = ("auto", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2")
 
@@ -343,11 +362,21 @@ def weights_per_gpu(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs:
     mxfp4 = cq.routed_experts.id == "MXFP4"
     s = Sharding(tp, heads, int(att.get("kv_heads") or heads), int(arch["hidden_size"]), q_out, mla,
                  mxfp4_padding(gpu) if mxfp4 else None)
+    keep_attn, keep_mlps = (False, 0)
+    if cq.id == "FP8":
+        keep_attn, keep_mlps = _FP8_BF16_MODULES.get(str(card.get("id")), (False, 0))
+    bf16 = compile_quant(catalogs.quantization("BF16"), catalogs.tensor_types, catalogs.shape_fallback).default
     total = routed = 0
     for m in inv.matrices:
         kind = Tensor.of(m, inv).kind
         ne0, elements = _matrix_shape(m, s)
-        for storage, n_layers in cq.layer_types(kind.role, kind.routed, layout, kind.layers):
+        types = list(cq.layer_types(kind.role, kind.routed, layout, kind.layers))
+        if keep_attn and m.role in _ATTENTION_ROLES:
+            types = [(bf16, sum(n for _, n in types))]
+        elif keep_mlps and m.role in _MLP_ROLES and not m.routed and kind.layers != "global":
+            (first, n_first), *rest = types
+            types = [(bf16, keep_mlps), (first, n_first - keep_mlps), *rest]
+        for storage, n_layers in types:
             b = storage.tensor_bytes(ne0, elements) * n_layers
             total += b
             if m.routed:
@@ -373,7 +402,7 @@ def activation_peak(card: Mapping[str, Any], tp: int, batched_tokens: int, num_s
     activation output (intermediate/tp) per token; for MoE layers FusedMoE's workspaces
     (fused_moe.py fused_experts_impl: intermediate_cache1/2/3 = top_k x (2I + I)/tp + top_k x
     hidden per token). The dummy sampler run then holds ``min(max_num_seqs, batched_tokens)``
-    rows of logits over the padded vocabulary (all-gathered over TP: full width on each rank),
+    rows of logits over the vocabulary (all-gathered over TP: full width on each rank),
     SAMPLER_BYTES_PER_LOGIT bytes each, while the forward's hidden states are still alive.
     """
     arch = card["architecture"]
@@ -394,7 +423,9 @@ def activation_peak(card: Mapping[str, Any], tp: int, batched_tokens: int, num_s
         widths.append((2 * int(att["heads"]) // tp + 2 * kv_rank) * hd)  # q, k, v and the output
     forward = batched_tokens * ACT_BYTES * (2 * h + max(widths))
     rows = min(num_seqs, batched_tokens)
-    sampler = batched_tokens * h * ACT_BYTES + rows * padded_vocab(card) * SAMPLER_BYTES_PER_LOGIT
+    # LogitsProcessor._get_logits drops the vocabulary padding before sampling.
+    vocab = int(arch["vocab_size"])
+    sampler = batched_tokens * h * ACT_BYTES + rows * vocab * SAMPLER_BYTES_PER_LOGIT
     return max(forward, sampler)
 
 

@@ -151,11 +151,23 @@ def test_vision_tower_loaded_mtp_not(cat: Any) -> None:
         run(cat, no_extra, tensor_parallel=8)["components"]["weights"]
 
 
-def test_qwen3_235b_fp8_tp4_kv_tokens_match_log(cat: Any) -> None:
-    # vLLM printed "GPU KV cache size: 178,880 tokens" (https://github.com/vllm-project/vllm/issues/21348),
-    # Qwen3-235B-A22B-FP8, TP=4 on H100, max_model_len 40960.
-    p = run(cat, "qwen/qwen3-235b-a22b", "h100-sxm-80gb", n=4, tensor_parallel=4, context=40960, quant="FP8")
-    assert p["kv_cache_capacity_tokens"] == pytest.approx(178_880, rel=0.05)
+LLMD = ("https://github.com/llm-d/llm-d-benchmark/blob/4f4d44943c39b76b28e30dfa1fb0dfaf1ee894b5/"
+        "config_explorer/empirical-vllm-memory-results.md")
+
+
+@pytest.mark.parametrize(("cid", "tp", "quant", "printed"), [
+    # llm-d's vLLM 0.11 runs on H100 (79.18 GiB printed), gpu_memory_utilization 0.9, max_model_len 16000:
+    # "Available KV cache memory" per GPU (LLMD above).
+    ("meta/llama-3.1-8b", 1, None, 51.38),
+    ("qwen/qwen3-0.6b", 1, None, 64.45),
+    ("qwen/qwen3-32b", 2, None, 34.49),
+    ("meta/llama-3.3-70b", 2, "FP8", 32.0),
+])
+def test_kv_budget_matches_vllm_011_logs(cat: Any, cid: str, tp: int, quant: str | None, printed: float) -> None:
+    p = run(cat, cid, "h100-sxm-80gb", n=tp, mem_gib=79.18, tensor_parallel=tp, context=16000, quant=quant)
+    assert p["components"]["kv_cache_memory"] / GiB == pytest.approx(printed, rel=0.02)
+    # "Non-torch memory": 0.13-0.14 GiB at TP=1, 0.54-0.55 GiB at TP=2 (NCCL and custom all-reduce).
+    assert p["components"]["non_torch"] / GiB == pytest.approx(0.545 if tp > 1 else 0.135, abs=0.03)
 
 
 # --- the start check, options, command -----------------------------------------------------------
@@ -215,3 +227,36 @@ def test_command_and_host(cat: Any) -> None:
 def test_unsupported() -> None:
     assert V.unsupported(card("openai/gpt-2")) is None
     assert "not published" in (V.unsupported(card("meta/llama-4-behemoth")) or "")
+
+
+def test_meta_405b_fp8_keeps_attention_and_two_mlps_in_bf16(cat: Any) -> None:
+    # Meta's FP8 release leaves every self_attn projection and the MLPs of layers 0 and 125 in BF16.
+    # Hand, per GPU at TP=8: attention per layer q 16384x16384 + k, v 16384x1024 + o 16384x16384
+    # = 570,425,344 weights x 126 layers; they cost 2 bytes instead of 1 (+ the FP8_B128 block scale
+    # overhead they no longer pay): about +71.87e9 / 8 bytes; two MLPs of 3 x 16384 x 53248 weights
+    # likewise +5.23e9 / 8. vLLM printed "Loading model weights took 57.7520 GB" per GPU
+    # (https://github.com/vllm-project/vllm/issues/6746); a plain FP8 estimate is ~17% low.
+    c = card("meta/llama-3.1-405b")
+    w = run(cat, c, "h100-sxm-80gb", n=8, tensor_parallel=8, quant="FP8")["components"]["weights"]
+    other = copy.deepcopy(c)
+    other["id"] = "someone/llama-3.1-405b-fp8-everywhere"
+    plain = run(cat, other, "h100-sxm-80gb", n=8, tensor_parallel=8, quant="FP8")["components"]["weights"]
+    attn, mlp = 570_425_344 * 126, 2 * 3 * 16384 * 53248
+    assert w - plain == pytest.approx((attn + mlp) / 8 * (2 - 16388 / 16384), rel=1e-3)
+    assert w / GiB == pytest.approx(57.752, rel=0.02)
+
+
+@pytest.mark.parametrize(("cid", "tp", "printed"), [
+    # llm-d's vLLM 0.11 runs on H100 (default 8192 batched tokens, 1024 sequences), "Peak activation
+    # memory" per GPU: https://github.com/llm-d/llm-d-benchmark/blob/4f4d44943c39b76b28e30dfa1fb0dfaf1ee894b5/config_explorer/empirical-vllm-memory-results.md
+    ("meta/llama-3.1-8b", 1, 4.76),
+    ("qwen/qwen3-0.6b", 1, 5.56),
+    ("qwen/qwen3-32b", 2, 5.64),
+    ("openai/gpt-oss-20b", 1, 7.38),
+])
+def test_activation_peak_is_the_sampler_dummy_run(cat: Any, cid: str, tp: int, printed: float) -> None:
+    # Hand (Llama 3.1 8B): 1024 rows x 128,256 logits x 38 bytes = 4,990,648,320
+    # + the forward's hidden states 8192 x 4096 x 2 = 67,108,864 -> 5,057,757,184 bytes = 4.71 GiB.
+    if cid == "meta/llama-3.1-8b":
+        assert V.activation_peak(card(cid), 1, 8192, 1024) == 1024 * 128256 * 38 + 8192 * 4096 * 2
+    assert V.activation_peak(card(cid), tp, 8192, 1024) / GiB == pytest.approx(printed, rel=0.02)
