@@ -183,7 +183,8 @@ OPTIONS: dict[str, Option] = {
     "kv_dtype": Option("auto", _parse_kv_dtype, "--kv-cache-dtype: auto (the model dtype) or fp8"),
     "parallel": Option(1, _int_parser(1, 1 << 16),
                        "max_model_len requests that must fit in the KV cache at once (vLLM itself needs 1)"),
-    "tensor_parallel": Option(1, _int_parser(1, 64), "--tensor-parallel-size"),
+    "tensor_parallel": Option(None, _optional_int(1, 64),
+                              "--tensor-parallel-size (default: the number of GPUs given, else 1)"),
     "gpu_memory_utilization": Option(0.9, _parse_utilization, "--gpu-memory-utilization"),
     "max_num_batched_tokens": Option(None, _optional_int(1, 1 << 24),
                                      "--max-num-batched-tokens (default: 8192 on >= 70 GiB GPUs but A100, else 2048)"),
@@ -439,6 +440,7 @@ class KVLayout(NamedTuple):
     group_size: int  # layers per group (the "num_layers" of get_num_blocks)
     groups: tuple[int | None, ...]  # per group: its sliding window (None: full attention)
     per_token_bytes: int  # all layers' KV of one token on this GPU (full-attention layers)
+    layers: tuple[tuple[int | None, int], ...]  # (window, number of layers) per attention type
 
 
 def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int) -> KVLayout:
@@ -473,31 +475,40 @@ def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int) -> KVLayout:
             counts[g.window] = counts.get(g.window, 0) + g.layers
     else:
         counts[None] = L
+    layers = tuple(counts.items())
     if len(counts) == 1:
         (window,) = counts
-        return KVLayout(page, block, L, (window,), per_layer_token * L)
+        return KVLayout(page, block, L, (window,), per_layer_token * L, layers)
     lo, hi = min(counts.values()), max(counts.values())
     group_size = hi if hi < lo * 1.5 else lo
     groups: list[int | None] = []
     for window, n in counts.items():
         groups += [window] * (-(-n // group_size))
-    return KVLayout(page, block, group_size, tuple(groups), per_layer_token * L)
+    return KVLayout(page, block, group_size, tuple(groups), per_layer_token * L, layers)
 
 
-def blocks_per_request(layout: KVLayout, max_model_len: int, batched_tokens: int) -> int:
-    """Blocks one max_model_len request takes in every group (spec.max_memory_usage_bytes / page).
+def layer_blocks(window: int | None, block_size: int, max_model_len: int, batched_tokens: int) -> int:
+    """Blocks one layer keeps for one max_model_len request (spec.max_memory_usage_bytes / page).
 
     FullAttentionSpec: cdiv(max_model_len, block_size). SlidingWindowSpec: cdiv(min(window - 1 +
     max_num_batched_tokens, max_model_len), block_size) + 1 (the window may start mid-block).
     """
-    b = layout.block_size
-    total = 0
-    for window in layout.groups:
-        if window is None:
-            total += -(-max_model_len // b)
-        else:
-            total += -(-min(window - 1 + batched_tokens, max_model_len) // b) + 1
-    return total
+    if window is None:
+        return -(-max_model_len // block_size)
+    return -(-min(window - 1 + batched_tokens, max_model_len) // block_size) + 1
+
+
+def blocks_per_request(layout: KVLayout, max_model_len: int, batched_tokens: int) -> int:
+    """Blocks (of all group_size layers) one request takes: the sum over the groups
+    (kv_cache_utils.py get_max_concurrency_for_kv_cache_config)."""
+    return sum(layer_blocks(w, layout.block_size, max_model_len, batched_tokens) for w in layout.groups)
+
+
+def request_bytes(layout: KVLayout, max_model_len: int, batched_tokens: int) -> int:
+    """KV bytes one max_model_len request needs, layer by layer (v0.11 kv_cache_utils.py
+    check_enough_kv_cache_memory: max_memory_usage_bytes summed over every layer's spec)."""
+    return sum(n * layer_blocks(w, layout.block_size, max_model_len, batched_tokens) * layout.page_bytes
+               for w, n in layout.layers)
 
 
 class KVResult(NamedTuple):
@@ -509,21 +520,23 @@ class KVResult(NamedTuple):
 
 
 def kv_capacity(layout: KVLayout, available: int, max_model_len: int, batched_tokens: int) -> KVResult:
-    """kv_cache_utils.py get_kv_cache_config_from_groups / get_num_blocks / _report_kv_cache_config /
-    get_max_concurrency_for_kv_cache_config / _max_memory_usage_bytes_from_groups."""
+    """kv_cache_utils.py get_kv_cache_config_from_groups / get_num_blocks (blocks = available //
+    (page x group size)), _report_kv_cache_config (tokens = blocks // groups x block_size),
+    get_max_concurrency_for_kv_cache_config (blocks / blocks one request takes)."""
     per_block = layout.page_bytes * layout.group_size
     num_blocks = max(available, 0) // per_block
     tokens = num_blocks // len(layout.groups) * layout.block_size
     need_blocks = blocks_per_request(layout, max_model_len, batched_tokens)
-    return KVResult(num_blocks, tokens, num_blocks / need_blocks, num_blocks * per_block, need_blocks * per_block)
+    return KVResult(num_blocks, tokens, num_blocks / need_blocks, num_blocks * per_block,
+                    request_bytes(layout, max_model_len, batched_tokens))
 
 
 def max_model_len_that_fits(layout: KVLayout, available: int, most: int, batched_tokens: int) -> int:
-    """kv_cache_utils.py _estimate_max_model_len_from_groups: the largest length whose one request fits."""
-    per_block = layout.page_bytes * layout.group_size
+    """v0.11 kv_cache_utils.py estimate_max_model_len: the largest max_model_len (binary search up to
+    ``most``) whose one request fits in ``available`` bytes; 0 when not even one token does."""
 
     def fits(n: int) -> bool:
-        return blocks_per_request(layout, n, batched_tokens) * per_block <= available
+        return request_bytes(layout, n, batched_tokens) <= available
 
     if not fits(1):
         return 0
@@ -584,19 +597,24 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     kv_heads = int(att.get("kv_heads") or heads)
     assumptions: list[str] = []
 
-    tp = int(settings.get("tensor_parallel") or 1)
+    gpu = hardware.gpu
+    given_tp = settings.get("tensor_parallel")
+    tp = int(given_tp or (hardware.count if gpu is not None else 1))
     allowed = _allowed_tp(heads, 1 if att["structure"] == "MLA" else kv_heads)
     if tp not in allowed:
-        raise PlanError("--tensor-parallel",
-                        f"{tp} must divide the {heads} attention heads and the {kv_heads} key/value heads "
-                        f"(or be a multiple of them) as vLLM requires; allowed: {', '.join(map(str, allowed))}")
-    gpu = hardware.gpu
+        option = "--tensor-parallel" if given_tp else "--gpus"
+        raise PlanError(option,
+                        f"{tp}: vLLM's tensor-parallel size must divide the {heads} attention heads and divide, or be "
+                        f"a multiple of, the {kv_heads} key/value heads; allowed: {', '.join(map(str, allowed))}")
     if gpu is not None:
         if str(gpu.get("vendor", "")).lower() == "apple":
             raise PlanError("--gpu", f"{gpu.get('id')}: vLLM's GPU engine runs on NVIDIA (CUDA) and AMD (ROCm) "
                             "GPUs, not Apple silicon; choose an NVIDIA or AMD --gpu")
         if hardware.count < tp:
-            raise PlanError("--gpus", f"{hardware.count}: --tensor-parallel {tp} needs at least {tp} GPUs")
+            raise PlanError("--gpus", f"{hardware.count}: --tensor-parallel {tp} needs {tp} GPUs; "
+                            f"allowed: --gpus {tp} or more")
+        if hardware.count > tp:
+            assumptions.append(f"{hardware.count} GPUs given, tensor-parallel size {tp}: vLLM uses {tp} of them.")
 
     most = card.get("context_length") or arch.get("max_position_embeddings")
     context = settings.get("context") or (int(most) if most else None)
@@ -607,7 +625,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
 
     quant = _resolve_quant(card, catalogs, settings.get("quant"))
     kv_dtype = str(settings.get("kv_dtype") or "auto")
-    kv_bytes = 1 if kv_dtype.startswith("fp8") else 2
+    # "auto" is the model dtype: BF16/FP16, or FP32 for a checkpoint loaded in FP32.
+    kv_bytes = 1 if kv_dtype.startswith("fp8") else 4 if quant["id"] == "FP32" and kv_dtype == "auto" else 2
     util = float(settings.get("gpu_memory_utilization") or 0.9)
     eager = bool(settings.get("enforce_eager"))
     parallel = int(settings.get("parallel") or 1)

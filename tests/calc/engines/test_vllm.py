@@ -260,3 +260,26 @@ def test_activation_peak_is_the_sampler_dummy_run(cat: Any, cid: str, tp: int, p
     if cid == "meta/llama-3.1-8b":
         assert V.activation_peak(card(cid), 1, 8192, 1024) == 1024 * 128256 * 38 + 8192 * 4096 * 2
     assert V.activation_peak(card(cid), tp, 8192, 1024) / GiB == pytest.approx(printed, rel=0.02)
+
+
+def test_tensor_parallel_defaults_to_the_gpus_given(cat: Any) -> None:
+    p = run(cat, "meta/llama-3.1-8b", "rtx-4090", n=2, context=8192)
+    assert p["settings"]["tensor_parallel"] == 2 and len(p["devices"]) == 2
+    with pytest.raises(PlanError) as err:  # 32 heads, 8 KV heads: 3 GPUs cannot split them
+        run(cat, "meta/llama-3.1-8b", "rtx-4090", n=3)
+    assert err.value.option == "--gpus" and "allowed: 1, 2, 4, 8" in err.value.message
+    with pytest.raises(PlanError, match="--gpus"):
+        run(cat, "meta/llama-3.1-8b", "rtx-4090", n=1, tensor_parallel=2)
+
+
+def test_start_check_counts_layers_not_padded_groups() -> None:
+    # v0.11 check_enough_kv_cache_memory sums every layer's max_memory_usage_bytes: Gemma 3 27B at
+    # max_model_len 8192 and 2048 batched tokens needs 52 x 193 + 10 x 512 blocks of one layer
+    # (16 tokens x 16 KV heads x 128 x 2 x 2 bytes = 131,072 bytes each at TP=1, BF16):
+    # (10,036 + 5,120) x 131,072 = 1,986,527,232 bytes; with one byte less the length drops below 8192.
+    layout = V.kv_layout(card("google/gemma-3-27b"), 1, 2)
+    assert V.request_bytes(layout, 8192, 2048) == (52 * 193 + 10 * 512) * 16 * 16 * 128 * 2 * 2
+    need = (52 * 193 + 10 * 512) * 131072
+    assert need == 1_986_527_232
+    assert V.max_model_len_that_fits(layout, need, 131072, 2048) == 8192
+    assert V.max_model_len_that_fits(layout, need - 1, 131072, 2048) < 8192
