@@ -586,7 +586,8 @@ def hf_repo(card: Mapping[str, Any]) -> str:
 
 def _active_param_count(card: Mapping[str, Any]) -> int | None:
     pc = count_parameters(card)
-    return pc.active if pc is not None else None
+    # The input embedding is a lookup, not a matrix product (params.py active_excluding_input_embedding).
+    return pc.active_excluding_input_embedding if pc is not None else None
 
 
 def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], hardware: Hardware) -> dict[str, Any]:
@@ -695,6 +696,14 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
                         "gpu": gpu.get("id") if gpu is not None else None,
                         "weights_bytes": w.per_gpu, "kv_cache_bytes": kv_alloc, "compute_buffer_bytes": act,
                         "overhead_bytes": overhead, "total_bytes": total, "capacity_bytes": capacity})
+    if capacity is not None and fits and devices[0]["total_bytes"] > capacity:
+        # vLLM sizes the KV cache before it captures the CUDA graphs (gpu_worker.py
+        # compile_or_warm_up_model), so graphs that do not fit in the slack fail at capture.
+        fits = False
+        assumptions.append(
+            f"The device total ({devices[0]['total_bytes'] / GiB:.2f} GiB) exceeds the GPU's memory: vLLM would "
+            "size the KV cache, then run out of memory while capturing CUDA graphs; lower "
+            "--gpu-memory-utilization or use --enforce-eager.")
 
     # Speed bounds.
     speed: dict[str, Any] = {"decode_tokens_per_s_upper_bound": None, "prefill_tokens_per_s_upper_bound": None,

@@ -283,3 +283,12 @@ def test_start_check_counts_layers_not_padded_groups() -> None:
     assert need == 1_986_527_232
     assert V.max_model_len_that_fits(layout, need, 131072, 2048) == 8192
     assert V.max_model_len_that_fits(layout, need - 1, 131072, 2048) < 8192
+
+
+def test_llama4_chunked_attention_is_served_as_full_attention() -> None:
+    # vLLM 0.11 turns the hybrid KV manager off for chunked local attention (config/vllm.py,
+    # VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE unset): one group of all 48 layers, each
+    # caching the whole context (8 KV heads x 128 x 2 x 2 bytes per token and layer).
+    layout = V.kv_layout(card("meta/llama-4-scout-17b-16e"), 1, 2)
+    assert layout.groups == (None,) and layout.group_size == 48
+    assert layout.per_token_bytes == 48 * 8 * 128 * 2 * 2
