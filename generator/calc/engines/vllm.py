@@ -689,19 +689,20 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
             max_fit = None
 
     overhead = non_torch + graphs + CUDA_CONTEXT_BYTES
-    devices = []
+    device_total = w.per_gpu + kv_alloc + act + overhead
+    devices: list[dict[str, Any]] = []
     for i in range(tp):
-        total = w.per_gpu + kv_alloc + act + overhead
+        total = device_total
         devices.append({"name": f"GPU {i}",
                         "gpu": gpu.get("id") if gpu is not None else None,
                         "weights_bytes": w.per_gpu, "kv_cache_bytes": kv_alloc, "compute_buffer_bytes": act,
                         "overhead_bytes": overhead, "total_bytes": total, "capacity_bytes": capacity})
-    if capacity is not None and fits and devices[0]["total_bytes"] > capacity:
+    if capacity is not None and fits and device_total > capacity:
         # vLLM sizes the KV cache before it captures the CUDA graphs (gpu_worker.py
         # compile_or_warm_up_model), so graphs that do not fit in the slack fail at capture.
         fits = False
         assumptions.append(
-            f"The device total ({devices[0]['total_bytes'] / GiB:.2f} GiB) exceeds the GPU's memory: vLLM would "
+            f"The device total ({device_total / GiB:.2f} GiB) exceeds the GPU's memory: vLLM would "
             "size the KV cache, then run out of memory while capturing CUDA graphs; lower "
             "--gpu-memory-utilization or use --enforce-eager.")
 
