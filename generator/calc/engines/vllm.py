@@ -184,7 +184,7 @@ OPTIONS: dict[str, Option] = {
     "parallel": Option(1, _int_parser(1, 1 << 16),
                        "max_model_len requests that must fit in the KV cache at once (vLLM itself needs 1)"),
     "tensor_parallel": Option(None, _optional_int(1, 64),
-                              "--tensor-parallel-size (default: the number of GPUs given, else 1)"),
+                              "--tensor-parallel-size (default: the largest size the heads allow up to the GPUs given, else 1)"),
     "gpu_memory_utilization": Option(0.9, _parse_utilization, "--gpu-memory-utilization"),
     "max_num_batched_tokens": Option(None, _optional_int(1, 1 << 24),
                                      "--max-num-batched-tokens (default: 8192 on >= 70 GiB GPUs but A100, else 2048)"),
@@ -600,13 +600,17 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
 
     gpu = hardware.gpu
     given_tp = settings.get("tensor_parallel")
-    tp = int(given_tp or (hardware.count if gpu is not None else 1))
     allowed = _allowed_tp(heads, 1 if att["structure"] == "MLA" else kv_heads)
-    if tp not in allowed:
-        option = "--tensor-parallel" if given_tp else "--gpus"
-        raise PlanError(option,
-                        f"{tp}: vLLM's tensor-parallel size must divide the {heads} attention heads and divide, or be "
-                        f"a multiple of, the {kv_heads} key/value heads; allowed: {', '.join(map(str, allowed))}")
+    if given_tp:
+        tp = int(given_tp)
+        if tp not in allowed:
+            raise PlanError("--tensor-parallel",
+                            f"{tp}: vLLM's tensor-parallel size must divide the {heads} attention heads and divide, or "
+                            f"be a multiple of, the {kv_heads} key/value heads; allowed: {', '.join(map(str, allowed))}")
+    else:
+        # Not given: as many of the GPUs as the heads allow (what a careful user passes to -tp).
+        count = hardware.count if gpu is not None else 1
+        tp = max(d for d in allowed if d <= count)
     if gpu is not None:
         if str(gpu.get("vendor", "")).lower() == "apple":
             raise PlanError("--gpu", f"{gpu.get('id')}: vLLM's GPU engine runs on NVIDIA (CUDA) and AMD (ROCm) "
