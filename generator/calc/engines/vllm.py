@@ -391,10 +391,6 @@ def weights_per_gpu(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs:
 
 # --- activation peak -----------------------------------------------------------------------------
 
-def padded_vocab(card: Mapping[str, Any]) -> int:
-    return _round_up(int(card["architecture"]["vocab_size"]), VOCAB_PADDING)
-
-
 def activation_peak(card: Mapping[str, Any], tp: int, batched_tokens: int, num_seqs: int) -> int:
     """Torch peak increase of the profile run (gpu_model_runner.py GPUModelRunner.profile_run).
 
@@ -622,11 +618,19 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
             assumptions.append(f"{hardware.count} GPUs given, tensor-parallel size {tp}: vLLM uses {tp} of them.")
 
     most = card.get("context_length") or arch.get("max_position_embeddings")
-    context = settings.get("context") or (int(most) if most else None)
+    # vLLM's default max_model_len is derived from config.json (config/model.py
+    # _get_and_verify_max_len: the smallest of max_position_embeddings and the like); the plan
+    # takes the smaller of that and the card's context length.
+    config_len = int(arch.get("max_position_embeddings") or most or 0) or None
+    default_len = min(int(most), config_len) if most and config_len else (int(most) if most else None)
+    context = settings.get("context") or default_len
     if context is None:
         raise PlanError("--context", "the card gives no maximum context; give --context N")
     if most and context > int(most):
         raise PlanError("--context", f"{context:,} is above the model's maximum; allowed: 1 to {int(most):,}")
+    if config_len and context > config_len:
+        assumptions.append(f"max_model_len {context:,} is above config.json's {config_len:,}: vLLM needs the "
+                           "model's rope scaling enabled (--hf-overrides) or VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
 
     quant = _resolve_quant(card, catalogs, settings.get("quant"))
     kv_dtype = str(settings.get("kv_dtype") or "auto")
@@ -649,7 +653,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
                         f">= max_num_seqs; allowed: {seqs:,} or more")
     if gpu is None:
         assumptions.append("No GPU given: vLLM's defaults for GPUs under 70 GiB (max_num_batched_tokens 2048, "
-                           "max_num_seqs 256) and Hopper MXFP4 kernels; no KV capacity without a GPU.")
+                           "max_num_seqs 256) and the Marlin MXFP4 layout; no KV capacity without a GPU.")
 
     w = weights_per_gpu(card, quant, catalogs, tp, gpu)
     act = activation_peak(card, tp, int(batched), int(seqs))

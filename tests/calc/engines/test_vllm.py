@@ -293,3 +293,14 @@ def test_llama4_chunked_attention_is_served_as_full_attention() -> None:
     layout = V.kv_layout(card("meta/llama-4-scout-17b-16e"), 1, 2)
     assert layout.groups == (None,) and layout.group_size == 48
     assert layout.per_token_bytes == 48 * 8 * 128 * 2 * 2
+
+
+def test_default_context_is_the_config_length(cat: Any) -> None:
+    # vLLM derives max_model_len from config.json: Qwen3's max_position_embeddings is 40,960 though
+    # the card's context (with YaRN) is 131,072 (https://github.com/vllm-project/vllm/issues/21348
+    # ran Qwen3-235B at vLLM's default, 40,960). DeepSeek-V3's config says 163,840: capped at the
+    # card's 131,072.
+    assert run(cat, "qwen/qwen3-32b")["settings"]["context"] == 40960
+    assert run(cat, "deepseek/deepseek-v3", tensor_parallel=8)["settings"]["context"] == 131072
+    longer = run(cat, "qwen/qwen3-32b", context=131072)
+    assert any("rope scaling" in a for a in longer["assumptions"])
