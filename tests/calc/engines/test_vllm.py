@@ -304,3 +304,20 @@ def test_default_context_is_the_config_length(cat: Any) -> None:
     assert run(cat, "deepseek/deepseek-v3", tensor_parallel=8)["settings"]["context"] == 131072
     longer = run(cat, "qwen/qwen3-32b", context=131072)
     assert any("rope scaling" in a for a in longer["assumptions"])
+
+
+def test_gpt_oss_120b_tp4_capacity_and_concurrency_match_vllm_log() -> None:
+    # vLLM 0.10.1.1, gpt-oss-120b, TP=4, max_model_len 16384, max_num_batched_tokens 2048
+    # (https://github.com/dennislee22/vLLM-benchmarking/blob/0787d88e1a6fc0e37a4eaf3d3e691b36eda25352/log/vllm-120B-4gpuA10080GB-0.8GRAM-diff-nodes.log):
+    # "num_gpu_blocks is: 330018", "GPU KV cache size: 2,640,144 tokens",
+    # "Maximum concurrency for 16,384 tokens per request: 284.25x".
+    # Hand: 36 layers = 18 sliding (128) + 18 full -> two groups of 18; a block of one layer on one
+    # rank holds 16 tokens x 2 KV heads (8 / TP 4) x 64 x 2 x 2 bytes = 8,192 bytes.
+    # tokens = 330,018 // 2 groups x 16 = 2,640,144; one request: full 16384 / 16 = 1024 blocks,
+    # sliding cdiv(min(127 + 2048, 16384), 16) + 1 = 137 -> 330,018 / 1,161 = 284.25.
+    layout = V.kv_layout(card("openai/gpt-oss-120b"), 4, 2)
+    assert layout.page_bytes == 8192 and layout.group_size == 18 and len(layout.groups) == 2
+    res = V.kv_capacity(layout, 330_018 * 8192 * 18, 16384, 2048)
+    assert res.num_blocks == 330_018
+    assert res.tokens == 2_640_144
+    assert round(res.max_concurrency, 2) == 284.25
