@@ -321,3 +321,17 @@ def test_gpt_oss_120b_tp4_capacity_and_concurrency_match_vllm_log() -> None:
     assert res.num_blocks == 330_018
     assert res.tokens == 2_640_144
     assert round(res.max_concurrency, 2) == 284.25
+
+
+@pytest.mark.parametrize(("cid", "kv_gib", "mml", "tokens", "concurrency", "url"), [
+    ("qwen/qwen3-0.6b", 69.66, 4096, 652_144, 159.21, "https://github.com/vllm-project/vllm/pull/24577"),
+    ("qwen/qwen3-14b", 6.51, 32768, 42_656, 1.30, "https://github.com/LMCache/LMCache/issues/1739"),
+])
+def test_tokens_and_concurrency_from_printed_kv_memory(cid: str, kv_gib: float, mml: int, tokens: int,
+                                                       concurrency: float, url: str) -> None:
+    # From vLLM's own "Available KV cache memory" line (2 decimals, so a few blocks of rounding):
+    # Qwen3 has 8 KV heads x 128: a block of all layers is 16 x 8 x 128 x 2 x 2 x layers bytes.
+    layout = V.kv_layout(card(cid), 1, 2)
+    res = V.kv_capacity(layout, int(kv_gib * GiB), mml, 2048)
+    assert res.tokens == pytest.approx(tokens, rel=2e-4), url
+    assert res.max_concurrency == pytest.approx(concurrency, abs=0.01), url
