@@ -334,4 +334,4 @@ def test_tokens_and_concurrency_from_printed_kv_memory(cid: str, kv_gib: float, 
     layout = V.kv_layout(card(cid), 1, 2)
     res = V.kv_capacity(layout, int(kv_gib * GiB), mml, 2048)
     assert res.tokens == pytest.approx(tokens, rel=2e-4), url
-    assert res.max_concurrency == pytest.approx(concurrency, abs=0.01), url
+    assert res.max_concurrency == pytest.approx(concurrency, abs=0.02), url  # +-0.005 GiB of rounding
