@@ -335,3 +335,28 @@ def test_tokens_and_concurrency_from_printed_kv_memory(cid: str, kv_gib: float, 
     res = V.kv_capacity(layout, int(kv_gib * GiB), mml, 2048)
     assert res.tokens == pytest.approx(tokens, rel=2e-4), url
     assert res.max_concurrency == pytest.approx(concurrency, abs=0.02), url  # +-0.005 GiB of rounding
+
+
+@pytest.mark.parametrize(("cid", "quant"), [
+    ("meta/llama-3.1-8b", "BF16"), ("qwen/qwen3-30b-a3b", "BF16"), ("deepseek/deepseek-v2-lite", "BF16"),
+    ("google/gemma-3-27b", "BF16"), ("mistralai/mixtral-8x7b", "AWQ-4bit"), ("deepseek/deepseek-v3", "FP8"),
+])
+def test_tp1_weights_are_the_shared_inventory_plus_vllm_extras(cat: Any, cid: str, quant: str) -> None:
+    # At TP=1 (and without MXFP4 padding) vLLM's weights are the calculator's tensor-by-tensor
+    # bytes (generator.calc.memory.weight_bytes) plus what vLLM adds: the rows padding the
+    # vocabulary to a multiple of 64 (embedding and untied head) and the rotary cache; the
+    # extra parameters only when they are a vision tower.
+    from generator.calc.memory import weight_bytes
+    from generator.calc.tensors import inventory
+    c = card(cid)
+    q = cat.quantization(quant)
+    extra = int(c["parameters"].get("extra") or 0) if V.extra_loaded(c) else 0
+    shared = weight_bytes(inventory(c), q, cat, extra).total
+    arch = c["architecture"]
+    vocab, h = int(arch["vocab_size"]), int(arch["hidden_size"])
+    pad_rows = -(-vocab // 64) * 64 - vocab
+    matrices = 1 if arch["tied_embeddings"] else 2
+    emb_type = cat.tensor_types[q["types"]["embedding"]]
+    padding = matrices * pad_rows * h * emb_type[1] // emb_type[0]
+    w = V.weights_per_gpu(c, q, cat, 1, None)
+    assert w.per_gpu == shared + padding + V.rope_cache_bytes(c)
