@@ -340,6 +340,7 @@ def test_tokens_and_concurrency_from_printed_kv_memory(cid: str, kv_gib: float, 
 @pytest.mark.parametrize(("cid", "quant"), [
     ("meta/llama-3.1-8b", "BF16"), ("qwen/qwen3-30b-a3b", "BF16"), ("deepseek/deepseek-v2-lite", "BF16"),
     ("google/gemma-3-27b", "BF16"), ("mistralai/mixtral-8x7b", "AWQ-4bit"), ("deepseek/deepseek-v3", "FP8"),
+    ("openai/gpt-2", "BF16"),  # vocabulary 50,257 -> 50,304 rows
 ])
 def test_tp1_weights_are_the_shared_inventory_plus_vllm_extras(cat: Any, cid: str, quant: str) -> None:
     # At TP=1 (and without MXFP4 padding) vLLM's weights are the calculator's tensor-by-tensor
