@@ -1,0 +1,797 @@
+"""The vLLM (V1 engine) memory plan: what `vllm serve` allocates per GPU (pure, no I/O).
+
+Every rule names the vLLM source it follows (file, function); site/engine-vllm.md gives
+the same list with the assumptions. The start-up sequence modelled:
+
+1. Weights (``gpu_model_runner.py`` ``GPUModelRunner.load_model``, logged as "Model loading
+   took X GiB"): the checkpoint as shipped, sharded over the tensor-parallel group.
+2. The memory budget (``v1/worker/gpu_worker.py`` ``Worker.determine_available_memory`` with
+   ``utils/mem_utils.py`` ``memory_profiling``): ``requested = total_gpu_memory x
+   gpu_memory_utilization``; the KV cache gets ``requested - (weights + torch peak increase of
+   the profile run + non-torch increase)``. CUDA graphs are captured after the KV cache is
+   allocated (``Worker.compile_or_warm_up_model``), inside the ``1 - gpu_memory_utilization``
+   slack, so they do not shrink the KV cache.
+3. The KV cache (``v1/core/kv_cache_utils.py`` ``get_kv_cache_configs``,
+   ``get_kv_cache_config_from_groups``, ``_report_kv_cache_config``): blocks of ``block_size``
+   tokens, layers grouped by their KV spec (``v1/kv_cache_interface.py``), printed as "GPU KV
+   cache size: N tokens" and "Maximum concurrency for N tokens per request: X.XXx"; vLLM
+   refuses to start when one ``max_model_len`` request does not fit
+   (``_check_enough_kv_cache_memory``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, NamedTuple
+
+from generator.calc import memory, native
+from generator.calc.engines import Hardware, Option, PlanError
+from generator.calc.params import count_parameters, head_dim_of
+from generator.calc.tensors import Inventory, Matrix, inventory
+from generator.calc.weights import LayerLayout, Tensor, compile_quant
+
+NAME = "vllm"
+BASIS = ("vLLM 0.11 (V1 engine): v1/worker/gpu_worker.py, v1/core/kv_cache_utils.py, "
+         "v1/kv_cache_interface.py, engine/arg_utils.py, utils/mem_utils.py")
+
+GiB = 1 << 30
+MiB = 1 << 20
+
+# --- constants from vLLM's source --------------------------------------------------------------
+BLOCK_SIZE = 16  # config/cache.py CacheConfig.block_size default on CUDA
+# MLA models on Hopper use FlashMLA, which needs 64-token blocks (platforms/cuda.py
+# CudaPlatform.check_and_update_config sets block_size 64 when FlashMLA is chosen).
+MLA_BLOCK_SIZE = 64
+# model_executor/layers/vocab_parallel_embedding.py DEFAULT_VOCAB_PADDING_SIZE: the embedding
+# and LM head rows are padded to a multiple of 64, then split evenly over the TP ranks.
+VOCAB_PADDING = 64
+# engine/arg_utils.py EngineArgs.get_batch_defaults, usage context OPENAI_API_SERVER
+# (`vllm serve`): GPUs with >= 70 GiB that are not A100 get 8192 / 1024, others 2048 / 256.
+LARGE_GPU_BYTES = 70 * GiB
+BATCHED_TOKENS_LARGE, MAX_SEQS_LARGE = 8192, 1024
+BATCHED_TOKENS_SMALL, MAX_SEQS_SMALL = 2048, 256
+
+# --- quantities vLLM measures at run time (stated constants, see assumptions) -------------------
+# Non-torch memory that appears during the profile run on one GPU (cuBLAS/cuBLASLt workspaces,
+# allocator slack outside PyTorch). Public single-GPU logs print 0.10-0.20 GiB (llm-d's v0.11
+# H100 runs 0.13-0.14 GiB, vllm PR #12126 0.16 GiB); 0.15 GiB is taken.
+NON_TORCH_BYTES = 150 * MiB
+# Under tensor parallelism each GPU also holds NCCL communicator and custom all-reduce buffers
+# (distributed/device_communicators/custom_all_reduce.py, pynccl.py). In v0.11 the worker's
+# first memory snapshot (gpu_worker.py Worker.init_device) precedes
+# init_worker_distributed_environment, so what they allocate shows in non_torch and shrinks the
+# KV budget. llm-d's v0.11 runs on H100 print 0.54-0.55 GiB at TP=2 against 0.13-0.14 GiB at
+# TP=1 for two models (Llama 3.3 70B FP8, Qwen3 32B): +0.41 GiB per GPU, taken here. (V0 counted
+# far more, 1.79 GiB at TP=2 in vllm PR #10511; later mains initialise NCCL before the snapshot.)
+NCCL_TP_BYTES = 420 * MiB  # 0.41 GiB
+# CUDA graphs ("Graph capturing finished in N secs, took X GiB"): vLLM measures the free-memory
+# drop while capturing (gpu_model_runner.py GPUModelRunner.capture_model); it cannot be derived
+# from the model. Published v0.10-v0.11 values run from -0.88 to +1.88 GiB (a difference of free
+# memory, so it can be negative); 0.6 GiB, the median of the positive ones, is taken. Graphs are
+# captured after the KV cache is allocated, so this only shows in the device total.
+CUDA_GRAPH_BYTES = 600 * MiB
+# The CUDA context and driver state, present before vLLM's first memory snapshot: it is not
+# part of any printed figure, but it occupies the device (about 0.5 GiB on recent drivers).
+CUDA_CONTEXT_BYTES = 512 * MiB
+
+# Activation peak of the profile run (gpu_model_runner.py GPUModelRunner.profile_run): a
+# forward pass over max_num_batched_tokens dummy tokens, then a dummy sampler run over
+# min(max_num_seqs, max_num_batched_tokens) rows (_dummy_sampler_run).
+ACT_BYTES = 2  # activations in the model dtype (BF16/FP16)
+# Per logit of the sampler's dummy run (v0.11 gpu_model_runner.py _dummy_sampler_run asks for
+# top_p 0.9 and top_k vocab - 1, so v1/sample/ops/topk_topp_sampler.py apply_top_k_top_p sorts
+# the logits): the model-dtype logits (2 bytes), their float32 copy (v1/sample/sampler.py
+# Sampler.forward, 4), the sorted float32 values and int64 indices that torch.sort returns
+# (4 + 8), and the sort's own scratch: the int64 index sequence it sorts along and the radix
+# sort's second key/value buffers (8 + 4 + 8). 38 bytes; llm-d's six v0.11 H100 runs
+# (vocabularies 128K-201K, 1024 rows) print 38.3-38.6 bytes per logit once the forward's hidden
+# states are taken off.
+SAMPLER_BYTES_PER_LOGIT = 2 + 4 + (4 + 8) + (8 + 4 + 8)
+
+# Interim: which cards ship natively quantized (until the card schema says it; hwcalc's field).
+_NATIVE_FALLBACK = {
+    "openai/gpt-oss-20b": "MXFP4",
+    "openai/gpt-oss-120b": "MXFP4",
+    "deepseek/deepseek-v3": "FP8",
+    "deepseek/deepseek-r1": "FP8",
+    "moonshotai/kimi-k2-instruct": "FP8",
+}
+
+# FP8 checkpoints that keep some layers in BF16. Meta's Llama-3.1-405B-Instruct-FP8 is an
+# fbgemm_fp8 checkpoint whose quantization_config.modules_to_not_convert lists every self_attn
+# projection and the MLPs of the first and last layers; vLLM loads those unquantized
+# (model_executor/layers/quantization/fbgemm_fp8.py FBGEMMFp8Config.get_quant_method:
+# is_layer_skipped -> UnquantizedLinearMethod).
+_FP8_BF16_MODULES: dict[str, tuple[bool, int]] = {
+    # card id: (attention kept in BF16, number of MLPs kept in BF16: the first and the last layer)
+    "meta/llama-3.1-405b": (True, 2),
+}
+_ATTENTION_ROLES = ("attn_q", "attn_k", "attn_v", "attn_qkv", "attn_output", "attn_other")
+_MLP_ROLES = ("ffn_gate", "ffn_up", "ffn_down")
+
+KV_DTYPES = ("auto", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2")
+
+
+# --- option parsers ------------------------------------------------------------------------------
+
+def _int_parser(lo: int, hi: int) -> Callable[[str, Any], int]:
+    def parse(option: str, raw: Any) -> int:
+        try:
+            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                raise ValueError
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise PlanError(option, f"{raw!r} is not a whole number; allowed: {lo:,} to {hi:,}") from None
+        if not lo <= value <= hi:
+            raise PlanError(option, f"{value:,} is out of range; allowed: {lo:,} to {hi:,}")
+        return value
+    return parse
+
+
+def _optional_int(lo: int, hi: int) -> Callable[[str, Any], int | None]:
+    whole = _int_parser(lo, hi)
+
+    def parse(option: str, raw: Any) -> int | None:
+        return None if raw is None else whole(option, raw)
+    return parse
+
+
+def _parse_utilization(option: str, raw: Any) -> float:
+    try:
+        if isinstance(raw, bool):
+            raise ValueError
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise PlanError(option, f"{raw!r} is not a number; allowed: more than 0 up to 1") from None
+    if not 0 < value <= 1:
+        raise PlanError(option, f"{value:g} is out of range; allowed: more than 0 up to 1")
+    return value
+
+
+def _parse_kv_dtype(option: str, raw: Any) -> str:
+    text = str(raw).strip().lower()
+    aliases = {"bf16": "bfloat16", "f16": "auto", "fp16": "auto", "float16": "auto", "fp8_e4m3fn": "fp8_e4m3"}
+    text = aliases.get(text, text)
+    if text not in KV_DTYPES:
+        raise PlanError(option, f"{raw!r}: allowed: {', '.join(KV_DTYPES)}")
+    return text
+
+
+def _parse_quant(option: str, raw: Any) -> str | None:
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    if not text:
+        raise PlanError(option, "needs a value")
+    return text
+
+
+def _parse_flag(option: str, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("true", "on", "1", "yes"):
+        return True
+    if text in ("false", "off", "0", "no"):
+        return False
+    raise PlanError(option, f"{raw!r}: allowed: true or false")
+
+
+OPTIONS: dict[str, Option] = {
+    "quant": Option(None, _parse_quant,
+                    "checkpoint quantization (default: as shipped: BF16, or the model's native quantization)"),
+    "context": Option(None, _optional_int(1, 1 << 27), "--max-model-len (default: the model's maximum)"),
+    "kv_dtype": Option("auto", _parse_kv_dtype, "--kv-cache-dtype: auto (the model dtype) or fp8"),
+    "parallel": Option(1, _int_parser(1, 1 << 16),
+                       "max_model_len requests that must fit in the KV cache at once (vLLM itself needs 1)"),
+    "tensor_parallel": Option(None, _optional_int(1, 64),
+                              "--tensor-parallel-size (default: the largest size the heads allow up to the GPUs given, else 1)"),
+    "gpu_memory_utilization": Option(0.9, _parse_utilization, "--gpu-memory-utilization"),
+    "max_num_batched_tokens": Option(None, _optional_int(1, 1 << 24),
+                                     "--max-num-batched-tokens (default: 8192 on >= 70 GiB GPUs but A100, else 2048)"),
+    "max_num_seqs": Option(None, _optional_int(1, 1 << 16),
+                           "--max-num-seqs (default: 1024 on >= 70 GiB GPUs but A100, else 256)"),
+    "enforce_eager": Option(False, _parse_flag, "--enforce-eager (no CUDA graphs)"),
+}
+
+
+# --- what vLLM can run ---------------------------------------------------------------------------
+
+def unsupported(card: Mapping[str, Any]) -> str | None:
+    """Why vLLM cannot run this card, else None.
+
+    Every architecture in the registry has a vLLM model class (model_executor/models/registry.py
+    _TEXT_GENERATION_MODELS / _MULTIMODAL_MODELS: GPT2LMHeadModel, LlamaForCausalLM,
+    Gemma3ForConditionalGeneration, GptOssForCausalLM, DeepseekV3ForCausalLM, ...); what vLLM
+    cannot run is a model without published weights or one the card does not describe.
+    """
+    if card.get("open_weights") is False:
+        return "vLLM loads published checkpoints; this model's weights are not published"
+    arch = card.get("architecture") or {}
+    att = arch.get("attention") or {}
+    needed = (arch.get("layers"), arch.get("hidden_size"), arch.get("vocab_size"), att.get("heads"))
+    if any(v is None for v in needed) or count_parameters(card) is None:
+        return "the card does not describe the architecture fully enough to plan vLLM's memory"
+    return None
+
+
+# --- weights -------------------------------------------------------------------------------------
+
+def native_quant_id(card: Mapping[str, Any]) -> str | None:
+    """The quantization the model is published in, when not BF16 (gpt-oss: MXFP4, DeepSeek-V3: FP8)."""
+    field = card.get("native_quantization")
+    if isinstance(field, Mapping):
+        field = field.get("id") or field.get("quantization")
+    if isinstance(field, str) and field:
+        return field
+    return _NATIVE_FALLBACK.get(str(card.get("id")))
+
+
+def _gpu_family(gpu: Mapping[str, Any] | None) -> str:
+    """The kernel family vLLM picks on this GPU (for MXFP4 padding): hopper, blackwell, ampere, rocm."""
+    if gpu is None:
+        return "hopper"
+    gid = str(gpu.get("id", "")).lower()
+    if str(gpu.get("vendor", "")).upper() == "AMD" or gid.startswith("mi"):
+        return "rocm"
+    if gid.startswith(("h100", "h200", "gh200", "h20")):
+        return "hopper"
+    if gid.startswith(("b200", "b100", "gb200", "b300")):
+        return "blackwell"
+    return "ampere"  # RTX 30/40/50, A100, L40: the Marlin MXFP4 path
+
+
+def _round_up(x: int, m: int) -> int:
+    return -(-x // m) * m
+
+
+def mxfp4_padding(gpu: Mapping[str, Any] | None) -> tuple[int, int]:
+    """(intermediate multiple, hidden multiple) of vLLM's MXFP4 MoE weights on this GPU.
+
+    model_executor/layers/quantization/mxfp4.py Mxfp4MoEMethod.create_weights pads the expert
+    intermediate size per partition and the hidden size for the kernel it picks
+    (get_mxfp4_backend): Marlin 128 / 256 (NVIDIA GPUs without the FlashInfer or
+    triton_kernels paths: the common install, Ampere to Hopper); FlashInfer on Blackwell
+    256 / 256; ROCm 256 / 256. The Triton-kernels path on Hopper (64 / none) needs the optional
+    triton_kernels package and is not assumed.
+    """
+    return {"blackwell": (256, 256), "rocm": (256, 256)}.get(_gpu_family(gpu), (128, 256))
+
+
+class Sharding(NamedTuple):
+    tp: int
+    heads: int
+    kv_heads: int
+    hidden: int
+    mla_q_out: int  # MLA: heads x (nope + rope), the width of q_b_proj / q_proj
+    mla: bool
+    moe_pad: tuple[int, int] | None  # MXFP4 (intermediate, hidden) multiples, None: no padding
+
+
+def _matrix_shape(m: Matrix, s: Sharding) -> tuple[int, int]:
+    """(ne0, elements in one layer) of ``m`` on one GPU: vLLM's tensor-parallel layers.
+
+    ColumnParallelLinear splits the outputs, RowParallelLinear the inputs
+    (model_executor/layers/linear.py); QKVParallelLinear gives each rank heads/tp query heads
+    and max(1, kv_heads/tp) key/value heads (replicated when tp > kv_heads); norms, biases of
+    row-parallel layers and the MoE router (ReplicatedLinear) are whole on every rank;
+    FusedMoE splits every expert's intermediate size (model_executor/layers/fused_moe/layer.py).
+    """
+    tp = s.tp
+    ne0, out, copies = m.ne0, m.out, m.copies
+    role = m.role
+    if role in ("one_d", "router"):
+        return ne0, ne0 * out * copies
+    if role in ("token_embd", "output"):
+        rows = _round_up(out, VOCAB_PADDING) // tp
+        return ne0, ne0 * rows * copies
+    kv_per_rank = max(1, s.kv_heads // tp) if s.kv_heads else 0
+    if role in ("attn_k", "attn_v"):
+        hd = out // max(s.kv_heads, 1)
+        return ne0, ne0 * hd * kv_per_rank * copies
+    if role == "attn_qkv":
+        hd = out // (s.heads + 2 * s.kv_heads)
+        return ne0, ne0 * hd * (s.heads // tp + 2 * kv_per_rank) * copies
+    if role == "attn_q":
+        return ne0, ne0 * out // tp * copies
+    if role == "attn_output":
+        return ne0 // tp, ne0 // tp * out * copies
+    if role == "attn_other":
+        # MLA (DeepSeek V2/V3): q_a_proj and kv_a_proj_with_mqa read the hidden state and are
+        # replicated; q_b_proj / q_proj and kv_b_proj are column-parallel.
+        if ne0 == s.hidden and out != s.mla_q_out:
+            return ne0, ne0 * out * copies
+        return ne0, ne0 * out // tp * copies
+    if role in ("ffn_gate", "ffn_up", "ffn_down"):
+        inner = out if role != "ffn_down" else ne0
+        hidden = ne0 if role != "ffn_down" else out
+        inner_rank = inner // tp
+        if m.routed and s.moe_pad is not None:
+            inner_rank = _round_up(inner_rank, s.moe_pad[0])
+            hidden = _round_up(hidden, s.moe_pad[1])
+        if role == "ffn_down":
+            return inner_rank, inner_rank * hidden * copies
+        return hidden, hidden * inner_rank * copies
+    return ne0, ne0 * out * copies // tp
+
+
+def extra_loaded(card: Mapping[str, Any]) -> bool:
+    """Whether vLLM loads the parameters outside the text architecture (``parameters.extra``).
+
+    Vision towers of multimodal models are loaded (e.g. model_executor/models/gemma3_mm.py
+    Gemma3ForConditionalGeneration builds the SigLIP tower unless the image limit is 0). MTP
+    modules are skipped unless speculative decoding is on (deepseek_v2.py
+    DeepseekV2ForCausalLM.load_weights skips the layers get_spec_layer_idx_from_weight_name
+    finds; glm4_moe.py likewise), and a stored copy of a tied LM head is skipped
+    (qwen3.py / falcon.py load_weights skip "lm_head.weight" when tie_word_embeddings).
+    """
+    inputs = (card.get("modalities") or {}).get("input") or []
+    return any(m != "text" for m in inputs)
+
+
+class Weights(NamedTuple):
+    per_gpu: int  # bytes on each GPU ("Model loading took")
+    routed_per_gpu: int  # of which routed experts
+    extra_per_gpu: int  # of which the vision tower
+    rope_cache: int
+
+
+def rope_cache_bytes(card: Mapping[str, Any]) -> int:
+    """The rotary cos/sin cache (model_executor/layers/rotary_embedding.py RotaryEmbedding
+    _compute_cos_sin_cache: max_position_embeddings x rotary_dim values in the model dtype)."""
+    arch = card["architecture"]
+    if arch.get("position_embedding") != "rope":
+        return 0
+    att = arch["attention"]
+    rot = int(att["mla"]["qk_rope_head_dim"]) if att["structure"] == "MLA" else head_dim_of(arch)
+    pos = int(arch.get("max_position_embeddings") or card.get("context_length") or 0)
+    return pos * rot * 2
+
+
+def weights_per_gpu(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs: Any, tp: int,
+                    gpu: Mapping[str, Any] | None) -> Weights:
+    """Bytes of the weights on each of ``tp`` GPUs, tensor by tensor, as vLLM loads them."""
+    inv: Inventory = inventory(card)
+    cq = compile_quant(quant, catalogs.tensor_types, catalogs.shape_fallback)
+    layout = LayerLayout.of(inv)
+    arch = card["architecture"]
+    att = arch["attention"]
+    mla = att["structure"] == "MLA"
+    heads = int(att["heads"])
+    q_out = 0
+    if mla:
+        q_out = heads * (int(att["mla"]["qk_nope_head_dim"]) + int(att["mla"]["qk_rope_head_dim"]))
+    mxfp4 = cq.routed_experts.id == "MXFP4"
+    s = Sharding(tp, heads, int(att.get("kv_heads") or heads), int(arch["hidden_size"]), q_out, mla,
+                 mxfp4_padding(gpu) if mxfp4 else None)
+    keep_attn, keep_mlps = (False, 0)
+    if cq.id == "FP8":
+        keep_attn, keep_mlps = _FP8_BF16_MODULES.get(str(card.get("id")), (False, 0))
+    bf16 = compile_quant(catalogs.quantization("BF16"), catalogs.tensor_types, catalogs.shape_fallback).default
+    total = routed = 0
+    for m in inv.matrices:
+        kind = Tensor.of(m, inv).kind
+        ne0, elements = _matrix_shape(m, s)
+        types = list(cq.layer_types(kind.role, kind.routed, layout, kind.layers))
+        if keep_attn and m.role in _ATTENTION_ROLES:
+            types = [(bf16, sum(n for _, n in types))]
+        elif keep_mlps and m.role in _MLP_ROLES and not m.routed and kind.layers != "global":
+            (first, n_first), *rest = types
+            types = [(bf16, keep_mlps), (first, n_first - keep_mlps), *rest]
+        for storage, n_layers in types:
+            b = storage.tensor_bytes(ne0, elements) * n_layers
+            total += b
+            if m.routed:
+                routed += b
+    extra = 0
+    if extra_loaded(card):
+        extra = int((card.get("parameters") or {}).get("extra") or 0) * 2 // tp  # BF16, sharded
+    rope = rope_cache_bytes(card)
+    return Weights(total + extra + rope, routed, extra, rope)
+
+
+# --- activation peak -----------------------------------------------------------------------------
+
+def activation_peak(card: Mapping[str, Any], tp: int, batched_tokens: int, num_seqs: int) -> int:
+    """Torch peak increase of the profile run (gpu_model_runner.py GPUModelRunner.profile_run).
+
+    The forward pass over ``batched_tokens`` tokens peaks inside one MLP: the residual and
+    the normalised input (2 x hidden), the fused gate/up output (2 x intermediate/tp) and the
+    activation output (intermediate/tp) per token; for MoE layers FusedMoE's workspaces
+    (fused_moe.py fused_experts_impl: intermediate_cache1/2/3 = top_k x (2I + I)/tp + top_k x
+    hidden per token). The dummy sampler run then holds ``min(max_num_seqs, batched_tokens)``
+    rows of logits over the vocabulary (all-gathered over TP: full width on each rank),
+    SAMPLER_BYTES_PER_LOGIT bytes each, while the forward's hidden states are still alive.
+    """
+    arch = card["architecture"]
+    h = int(arch["hidden_size"])
+    widths = [0]
+    if arch.get("intermediate_size"):
+        widths.append(3 * int(arch["intermediate_size"]) // tp)
+    exp = arch.get("experts") if arch.get("type") == "moe" else None
+    if exp:
+        k, inner = int(exp["active"]), int(exp["intermediate_size"])
+        widths.append(k * (3 * inner // tp + h))
+        if exp.get("shared"):
+            widths.append(3 * int(exp["shared"]) * int(exp["shared_intermediate_size"] or 0) // tp)
+    att = arch["attention"]
+    if att["structure"] != "MLA":
+        hd = head_dim_of(arch)
+        kv_rank = max(1, int(att["kv_heads"]) // tp)
+        widths.append((2 * int(att["heads"]) // tp + 2 * kv_rank) * hd)  # q, k, v and the output
+    forward = batched_tokens * ACT_BYTES * (2 * h + max(widths))
+    rows = min(num_seqs, batched_tokens)
+    # LogitsProcessor._get_logits drops the vocabulary padding before sampling.
+    vocab = int(arch["vocab_size"])
+    sampler = batched_tokens * h * ACT_BYTES + rows * vocab * SAMPLER_BYTES_PER_LOGIT
+    return max(forward, sampler)
+
+
+# --- KV cache ------------------------------------------------------------------------------------
+
+class KVLayout(NamedTuple):
+    """The KV cache groups of one GPU (kv_cache_utils.py get_kv_cache_groups)."""
+
+    page_bytes: int  # one block of one layer
+    block_size: int
+    group_size: int  # layers per group (the "num_layers" of get_num_blocks)
+    groups: tuple[int | None, ...]  # per group: its sliding window (None: full attention)
+    per_token_bytes: int  # all layers' KV of one token on this GPU (full-attention layers)
+    layers: tuple[tuple[int | None, int], ...]  # (window, number of layers) per attention type
+
+
+def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int) -> KVLayout:
+    """Per-layer KV specs (kv_cache_interface.py) and the hybrid allocator's grouping.
+
+    FullAttentionSpec / SlidingWindowSpec page = block_size x kv_heads_per_rank x head_size x 2
+    (K and V) x dtype bytes; MLAAttentionSpec page = block_size x (kv_lora_rank +
+    qk_rope_head_dim) x dtype bytes, the same on every TP rank (the latent is not split).
+    Chunked local attention (Llama 4): vLLM turns the hybrid manager off for it by default
+    (config/vllm.py, VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE unset), so every layer
+    is full attention. Hybrid models (sliding + full) are split into groups of equal layer
+    counts (_get_kv_cache_groups_uniform_page_size): group size = the smaller type's layer
+    count, or the larger one when it is under 1.5x the smaller; the last group of a type is
+    padded.
+    """
+    arch = card["architecture"]
+    att = arch["attention"]
+    L = int(arch["layers"])
+    if att["structure"] == "MLA":
+        mla = att["mla"]
+        block = MLA_BLOCK_SIZE
+        per_layer_token = (int(mla["kv_lora_rank"]) + int(mla["qk_rope_head_dim"])) * kv_bytes
+    else:
+        block = BLOCK_SIZE
+        kv_rank = max(1, int(att["kv_heads"]) // tp)
+        per_layer_token = 2 * kv_rank * head_dim_of(arch) * kv_bytes
+    page = block * per_layer_token
+    sw = att.get("sliding_window")
+    counts: dict[int | None, int] = {}
+    if sw and sw.get("kind", "sliding") == "sliding":
+        for g in memory.kv_groups(card):
+            counts[g.window] = counts.get(g.window, 0) + g.layers
+    else:
+        counts[None] = L
+    layers = tuple(counts.items())
+    if len(counts) == 1:
+        (window,) = counts
+        return KVLayout(page, block, L, (window,), per_layer_token * L, layers)
+    lo, hi = min(counts.values()), max(counts.values())
+    group_size = hi if hi < lo * 1.5 else lo
+    groups: list[int | None] = []
+    for window, n in counts.items():
+        groups += [window] * (-(-n // group_size))
+    return KVLayout(page, block, group_size, tuple(groups), per_layer_token * L, layers)
+
+
+def layer_blocks(window: int | None, block_size: int, max_model_len: int, batched_tokens: int) -> int:
+    """Blocks one layer keeps for one max_model_len request (spec.max_memory_usage_bytes / page).
+
+    FullAttentionSpec: cdiv(max_model_len, block_size). SlidingWindowSpec: cdiv(min(window - 1 +
+    max_num_batched_tokens, max_model_len), block_size) + 1 (the window may start mid-block).
+    """
+    if window is None:
+        return -(-max_model_len // block_size)
+    return -(-min(window - 1 + batched_tokens, max_model_len) // block_size) + 1
+
+
+def blocks_per_request(layout: KVLayout, max_model_len: int, batched_tokens: int) -> int:
+    """Blocks (of all group_size layers) one request takes: the sum over the groups
+    (kv_cache_utils.py get_max_concurrency_for_kv_cache_config)."""
+    return sum(layer_blocks(w, layout.block_size, max_model_len, batched_tokens) for w in layout.groups)
+
+
+def request_bytes(layout: KVLayout, max_model_len: int, batched_tokens: int) -> int:
+    """KV bytes one max_model_len request needs, layer by layer (v0.11 kv_cache_utils.py
+    check_enough_kv_cache_memory: max_memory_usage_bytes summed over every layer's spec)."""
+    return sum(n * layer_blocks(w, layout.block_size, max_model_len, batched_tokens) * layout.page_bytes
+               for w, n in layout.layers)
+
+
+class KVResult(NamedTuple):
+    num_blocks: int
+    tokens: int  # "GPU KV cache size: N tokens"
+    max_concurrency: float  # "Maximum concurrency for N tokens per request: X"
+    allocated: int  # bytes of KV tensors on each GPU
+    needed_one_request: int  # bytes one max_model_len request needs (the start check)
+
+
+def kv_capacity(layout: KVLayout, available: int, max_model_len: int, batched_tokens: int) -> KVResult:
+    """kv_cache_utils.py get_kv_cache_config_from_groups / get_num_blocks (blocks = available //
+    (page x group size)), _report_kv_cache_config (tokens = blocks // groups x block_size),
+    get_max_concurrency_for_kv_cache_config (blocks / blocks one request takes)."""
+    per_block = layout.page_bytes * layout.group_size
+    num_blocks = max(available, 0) // per_block
+    tokens = num_blocks // len(layout.groups) * layout.block_size
+    need_blocks = blocks_per_request(layout, max_model_len, batched_tokens)
+    return KVResult(num_blocks, tokens, num_blocks / need_blocks, num_blocks * per_block,
+                    request_bytes(layout, max_model_len, batched_tokens))
+
+
+def max_model_len_that_fits(layout: KVLayout, available: int, most: int, batched_tokens: int) -> int:
+    """v0.11 kv_cache_utils.py estimate_max_model_len: the largest max_model_len (binary search up to
+    ``most``) whose one request fits in ``available`` bytes; 0 when not even one token does."""
+
+    def fits(n: int) -> bool:
+        return request_bytes(layout, n, batched_tokens) <= available
+
+    if not fits(1):
+        return 0
+    lo, hi = 1, most
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+# --- the plan ------------------------------------------------------------------------------------
+
+def _allowed_tp(heads: int, kv_heads: int) -> list[int]:
+    return [d for d in range(1, 65) if heads % d == 0 and (kv_heads % d == 0 or d % kv_heads == 0)]
+
+
+def _resolve_quant(card: Mapping[str, Any], catalogs: Any, raw: str | None) -> Mapping[str, Any]:
+    allowed = [q for q in catalogs.quantizations if q.get("format") == "safetensors"]
+    names = ", ".join(str(q["id"]) for q in allowed)
+    native_id = native_quant_id(card)
+    qid = raw or native_id or "BF16"
+    entry = catalogs.quantization(qid)
+    if entry is None or entry.get("format") != "safetensors":
+        raise PlanError("--quant", f"{qid!r}: vLLM loads safetensors checkpoints; allowed: {names}")
+    stored = native.as_stored(card, entry)
+    if stored is None:
+        raise PlanError("--quant", f"{entry['id']}: no such checkpoint of {card.get('id')}; allowed: {names}")
+    if entry["id"] == "MXFP4" and native_id != "MXFP4":
+        raise PlanError("--quant", f"MXFP4: vLLM loads MXFP4 only for checkpoints shipped in it (gpt-oss); "
+                        f"allowed: {', '.join(n for n in names.split(', ') if n != 'MXFP4')}")
+    return stored
+
+
+def hf_repo(card: Mapping[str, Any]) -> str:
+    """The Hugging Face repository of the card's sources (owner/name), else the card id."""
+    for s in card.get("sources") or []:
+        url = str(s.get("url", ""))
+        if "huggingface.co/" in url:
+            parts = url.split("huggingface.co/", 1)[1].split("/")
+            if len(parts) >= 2 and parts[0] not in ("docs", "blog", "spaces", "datasets", "papers"):
+                return f"{parts[0]}/{parts[1]}"
+    return str(card.get("id"))
+
+
+def _active_param_count(card: Mapping[str, Any]) -> int | None:
+    pc = count_parameters(card)
+    # The input embedding is a lookup, not a matrix product (params.py active_excluding_input_embedding).
+    return pc.active_excluding_input_embedding if pc is not None else None
+
+
+def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], hardware: Hardware) -> dict[str, Any]:
+    """The plan fields from "settings" on (generator/calc/engines/__init__.py docstring)."""
+    arch = card["architecture"]
+    att = arch["attention"]
+    heads = int(att["heads"])
+    kv_heads = int(att.get("kv_heads") or heads)
+    assumptions: list[str] = []
+
+    gpu = hardware.gpu
+    given_tp = settings.get("tensor_parallel")
+    allowed = _allowed_tp(heads, 1 if att["structure"] == "MLA" else kv_heads)
+    if given_tp:
+        tp = int(given_tp)
+        if tp not in allowed:
+            raise PlanError("--tensor-parallel",
+                            f"{tp}: vLLM's tensor-parallel size must divide the {heads} attention heads and divide, or "
+                            f"be a multiple of, the {kv_heads} key/value heads; allowed: {', '.join(map(str, allowed))}")
+    else:
+        # Not given: as many of the GPUs as the heads allow (what a careful user passes to -tp).
+        count = hardware.count if gpu is not None else 1
+        tp = max(d for d in allowed if d <= count)
+    if gpu is not None:
+        if str(gpu.get("vendor", "")).lower() == "apple":
+            raise PlanError("--gpu", f"{gpu.get('id')}: vLLM's GPU engine runs on NVIDIA (CUDA) and AMD (ROCm) "
+                            "GPUs, not Apple silicon; choose an NVIDIA or AMD --gpu")
+        if hardware.count < tp:
+            raise PlanError("--gpus", f"{hardware.count}: --tensor-parallel {tp} needs {tp} GPUs; "
+                            f"allowed: --gpus {tp} or more")
+        if hardware.count > tp:
+            assumptions.append(f"{hardware.count} GPUs given, tensor-parallel size {tp}: vLLM uses {tp} of them.")
+
+    most = card.get("context_length") or arch.get("max_position_embeddings")
+    # vLLM's default max_model_len is derived from config.json (config/model.py
+    # _get_and_verify_max_len: the smallest of max_position_embeddings and the like); the plan
+    # takes the smaller of that and the card's context length.
+    config_len = int(arch.get("max_position_embeddings") or most or 0) or None
+    default_len = min(int(most), config_len) if most and config_len else (int(most) if most else None)
+    context = settings.get("context") or default_len
+    if context is None:
+        raise PlanError("--context", "the card gives no maximum context; give --context N")
+    if most and context > int(most):
+        raise PlanError("--context", f"{context:,} is above the model's maximum; allowed: 1 to {int(most):,}")
+    if config_len and context > config_len:
+        assumptions.append(f"max_model_len {context:,} is above config.json's {config_len:,}: vLLM needs the "
+                           "model's rope scaling enabled (--hf-overrides) or VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
+
+    quant = _resolve_quant(card, catalogs, settings.get("quant"))
+    kv_dtype = str(settings.get("kv_dtype") or "auto")
+    # "auto" is the model dtype: BF16/FP16, or FP32 for a checkpoint loaded in FP32.
+    kv_bytes = 1 if kv_dtype.startswith("fp8") else 4 if quant["id"] == "FP32" and kv_dtype == "auto" else 2
+    util = float(settings.get("gpu_memory_utilization") or 0.9)
+    eager = bool(settings.get("enforce_eager"))
+    parallel = int(settings.get("parallel") or 1)
+
+    total_mem: int | None = None
+    if gpu is not None:
+        total_mem = int(hardware.memory_bytes or gpu["memory_bytes"])
+    large = (total_mem is not None and total_mem >= LARGE_GPU_BYTES
+             and "a100" not in str(gpu.get("id", "") if gpu else "").lower())
+    batched = settings.get("max_num_batched_tokens") or (BATCHED_TOKENS_LARGE if large else BATCHED_TOKENS_SMALL)
+    seqs = settings.get("max_num_seqs") or (MAX_SEQS_LARGE if large else MAX_SEQS_SMALL)
+    if batched < seqs:
+        raise PlanError("--max-num-batched-tokens",
+                        f"{batched:,} is below --max-num-seqs ({seqs:,}); vLLM requires max_num_batched_tokens "
+                        f">= max_num_seqs; allowed: {seqs:,} or more")
+    if gpu is None:
+        assumptions.append("No GPU given: vLLM's defaults for GPUs under 70 GiB (max_num_batched_tokens 2048, "
+                           "max_num_seqs 256) and the Marlin MXFP4 layout; no KV capacity without a GPU.")
+
+    w = weights_per_gpu(card, quant, catalogs, tp, gpu)
+    act = activation_peak(card, tp, int(batched), int(seqs))
+    non_torch = NON_TORCH_BYTES + (NCCL_TP_BYTES if tp > 1 else 0)
+    graphs = 0 if eager else CUDA_GRAPH_BYTES
+    layout = kv_layout(card, tp, kv_bytes)
+    per_token_all = layout.per_token_bytes * tp  # every rank's share (MLA: each rank holds the whole latent)
+    non_kv = w.per_gpu + act + non_torch
+
+    components: dict[str, Any] = {"weights": w.per_gpu, "activation_peak": act, "non_torch": non_torch,
+                                  "cuda_graph": graphs}
+    fits: bool | None = None
+    max_fit: int | None = None
+    tokens: int | None = None
+    concurrency: float | None = None
+    kv_alloc = 0
+    capacity: int | None = None
+    if total_mem is not None:
+        capacity = total_mem
+        available = int(total_mem * util) - non_kv
+        res = kv_capacity(layout, available, context, int(batched))
+        tokens, concurrency, kv_alloc = res.tokens, round(res.max_concurrency, 2), res.allocated
+        components.update(kv_cache_memory=available, kv_cache_tokens=tokens, max_concurrency=concurrency)
+        start_ok = available > 0 and res.needed_one_request <= available
+        fits = start_ok and res.num_blocks >= parallel * blocks_per_request(layout, context, int(batched))
+        if CUDA_CONTEXT_BYTES + (total_mem * util) > total_mem:
+            fits = False
+            assumptions.append(f"gpu_memory_utilization {util:g} leaves no room for the CUDA context "
+                               "(vLLM: 'Free memory on device ... is less than desired GPU memory utilization').")
+        most_len = int(most) if most else context
+        max_fit = max_model_len_that_fits(layout, available, most_len, int(batched)) if available > 0 else 0
+        if available <= 0:
+            assumptions.append("vLLM would stop with 'No available memory for the cache blocks': weights, "
+                               "activations and non-torch memory exceed gpu_memory_utilization x GPU memory.")
+        elif not start_ok:
+            assumptions.append(
+                f"vLLM would refuse to start: one request of max_model_len {context:,} needs "
+                f"{res.needed_one_request / GiB:.2f} GiB of KV cache, more than the {available / GiB:.2f} GiB "
+                f"available; the largest max_model_len that fits is {max_fit:,}.")
+        if max_fit is not None and max_fit == 0:
+            max_fit = None
+
+    overhead = non_torch + graphs + CUDA_CONTEXT_BYTES
+    device_total = w.per_gpu + kv_alloc + act + overhead
+    devices: list[dict[str, Any]] = []
+    for i in range(tp):
+        total = device_total
+        devices.append({"name": f"GPU {i}",
+                        "gpu": gpu.get("id") if gpu is not None else None,
+                        "weights_bytes": w.per_gpu, "kv_cache_bytes": kv_alloc, "compute_buffer_bytes": act,
+                        "overhead_bytes": overhead, "total_bytes": total, "capacity_bytes": capacity})
+    if capacity is not None and fits and device_total > capacity:
+        # vLLM sizes the KV cache before it captures the CUDA graphs (gpu_worker.py
+        # compile_or_warm_up_model), so graphs that do not fit in the slack fail at capture.
+        fits = False
+        assumptions.append(
+            f"The device total ({device_total / GiB:.2f} GiB) exceeds the GPU's memory: vLLM would "
+            "size the KV cache, then run out of memory while capturing CUDA graphs; lower "
+            "--gpu-memory-utilization or use --enforce-eager.")
+
+    # Speed bounds.
+    speed: dict[str, Any] = {"decode_tokens_per_s_upper_bound": None, "prefill_tokens_per_s_upper_bound": None,
+                             "basis": ""}
+    exp = arch.get("experts") if arch.get("type") == "moe" else None
+    active_w = w.per_gpu - w.extra_per_gpu - w.rope_cache
+    if exp and w.routed_per_gpu:
+        active_w -= w.routed_per_gpu - w.routed_per_gpu * int(exp["active"]) // int(exp["total"])
+    kv_read = layout.per_token_bytes * context  # one sequence at full context, this GPU's share
+    if gpu is not None:
+        bw = int(gpu["bandwidth_bytes_per_s"])
+        speed["decode_tokens_per_s_upper_bound"] = bw / (active_w + kv_read)
+        tflops = gpu.get("fp16_tflops")
+        active_params = _active_param_count(card)
+        if tflops and active_params:
+            speed["prefill_tokens_per_s_upper_bound"] = float(tflops) * 1e12 * tp / (2 * active_params)
+        speed["basis"] = ("decode: one sequence at max_model_len reads each GPU's active weights and its KV share "
+                          "per token, at the GPU's peak bandwidth" + (
+                              "; tensor parallel: an upper bound that assumes perfect scaling over "
+                              f"{tp} GPUs (all-reduce costs ignored)" if tp > 1 else "")
+                          + "; prefill: 2 FLOPs per active parameter per token at the GPU's dense FP16 peak"
+                          + ("" if speed["prefill_tokens_per_s_upper_bound"] else " (not in the catalog: no bound)"))
+    else:
+        speed["basis"] = "no GPU given"
+
+    cmd = [f"vllm serve {hf_repo(card)}", f"--max-model-len {context}"]
+    if tp > 1:
+        cmd.append(f"--tensor-parallel-size {tp}")
+    cmd.append(f"--gpu-memory-utilization {util:g}")
+    native_id = native_quant_id(card)
+    if quant["id"] == "FP8" and native_id != "FP8":
+        cmd.append("--quantization fp8")
+    if kv_dtype != "auto":
+        cmd.append(f"--kv-cache-dtype {kv_dtype}")
+    if settings.get("max_num_batched_tokens"):
+        cmd.append(f"--max-num-batched-tokens {batched}")
+    if settings.get("max_num_seqs"):
+        cmd.append(f"--max-num-seqs {seqs}")
+    if eager:
+        cmd.append("--enforce-eager")
+    if quant["id"] in ("AWQ-4bit", "GPTQ-4bit"):
+        assumptions.append(f"{quant['id']}: serve a {quant['id']} checkpoint of this model (its repository "
+                           "differs from the one in the command).")
+
+    assumptions += [
+        "Weights: the checkpoint as shipped (" + str(quant["id"]) + "), split over the tensor-parallel GPUs; "
+        "embedding and LM head padded to a multiple of 64 rows; plus the rotary cos/sin cache.",
+        "Vision towers of multimodal models are loaded; MTP modules and stored copies of a tied head are not.",
+        f"Non-torch memory: {NON_TORCH_BYTES / GiB:.2f} GiB per GPU (measured by vLLM at run time; typical "
+        "value from public logs)." + (f" Plus {NCCL_TP_BYTES / GiB:.2f} GiB of NCCL/custom all-reduce buffers "
+                                      "per GPU under tensor parallelism (inside the budget, as in v0.11)."
+                                      if tp > 1 else ""),
+        ("CUDA graphs: none (--enforce-eager)." if eager else
+         f"CUDA graphs: {CUDA_GRAPH_BYTES / GiB:.2f} GiB per GPU (measured by vLLM at run time; typical value), "
+         "captured after the KV cache inside the 1 - gpu_memory_utilization slack."),
+        f"CUDA context: {CUDA_CONTEXT_BYTES / GiB:.2f} GiB per GPU outside vLLM's budget.",
+        f"KV cache: {layout.block_size}-token blocks, {kv_dtype} cache; activation peak: profile run over "
+        f"max_num_batched_tokens {batched:,}, sampler over {min(int(seqs), int(batched)):,} rows.",
+    ]
+    if parallel > 1:
+        assumptions.append(f"fits: the KV cache must hold {parallel} requests of max_model_len at once "
+                           "(vLLM itself only needs one to start).")
+
+    resolved = dict(settings)
+    resolved.update(quant=quant["id"], context=context, kv_dtype=kv_dtype, parallel=parallel, tensor_parallel=tp,
+                    gpu_memory_utilization=util, max_num_batched_tokens=int(batched), max_num_seqs=int(seqs),
+                    enforce_eager=eager)
+    return {
+        "settings": resolved,
+        "devices": devices,
+        "host": {"weights_bytes": 0, "kv_cache_bytes": 0, "compute_buffer_bytes": 0, "total_bytes": 0},
+        "kv_cache_bytes_per_token": per_token_all,
+        "fits": fits,
+        "max_context_that_fits": max_fit,
+        "kv_cache_capacity_tokens": tokens,
+        "max_concurrency": concurrency,
+        "offload": None,
+        "components": components,
+        "command": " ".join(cmd),
+        "speed": speed,
+        "assumptions": assumptions,
+    }

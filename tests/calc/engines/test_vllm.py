@@ -1,0 +1,363 @@
+"""The vLLM engine model against hand computations and numbers vLLM printed in public logs."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator.calc.catalogs import load_catalogs
+from generator.calc.engines import Hardware, PlanError
+from generator.calc.engines import vllm as V
+
+ROOT = Path(__file__).resolve().parents[3]
+GiB = 2**30
+
+
+@pytest.fixture(scope="module")
+def cat() -> Any:
+    return load_catalogs()
+
+
+def card(cid: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "registry" / f"{cid}.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+def gpu(cat: Any, gid: str) -> dict[str, Any]:
+    return next(g for g in cat.gpus if g["id"] == gid)
+
+
+def run(cat: Any, cid: str | dict[str, Any], gid: str | None = None, n: int = 1, mem_gib: float | None = None,
+        **opts: Any) -> dict[str, Any]:
+    settings = {k: o.default for k, o in V.OPTIONS.items()}
+    settings.update(opts)
+    hw = Hardware(gpu(cat, gid) if gid else None, n, None, None, int(mem_gib * GiB) if mem_gib else None)
+    c = card(cid) if isinstance(cid, str) else cid
+    return V.plan(c, cat, settings, hw)
+
+
+# --- KV layout ------------------------------------------------------------------------------------
+
+def test_llama_31_8b_kv_per_token_is_128_kib() -> None:
+    # 32 layers x 8 KV heads x 128 head_dim x 2 (K and V) x 2 bytes (BF16) = 131,072 bytes.
+    layout = V.kv_layout(card("meta/llama-3.1-8b"), tp=1, kv_bytes=2)
+    assert layout.per_token_bytes == 32 * 8 * 128 * 2 * 2 == 128 * 1024
+    assert layout.page_bytes == 16 * 8 * 128 * 2 * 2  # one 16-token block of one layer
+    assert layout.groups == (None,) and layout.group_size == 32
+    # fp8 halves it; TP=2 gives each rank 4 of the 8 KV heads; TP=16 replicates one head per rank.
+    assert V.kv_layout(card("meta/llama-3.1-8b"), 1, 1).per_token_bytes == 64 * 1024
+    assert V.kv_layout(card("meta/llama-3.1-8b"), 2, 2).per_token_bytes == 64 * 1024
+    assert V.kv_layout(card("meta/llama-3.1-8b"), 16, 2).per_token_bytes == 32 * 1 * 128 * 2 * 2
+
+
+def test_gemma_3_27b_sliding_window_groups_and_tokens() -> None:
+    # 62 layers, pattern LLLLLG: 10 x 6 + 2 -> 50 + 2 = 52 sliding (window 1024) and 10 full.
+    # Group size = min(52, 10) = 10 (52 >= 1.5 x 10): sliding -> cdiv(52, 10) = 6 groups
+    # (8 padding layers), full -> 1 group.
+    layout = V.kv_layout(card("google/gemma-3-27b"), 1, 2)
+    assert layout.group_size == 10
+    assert sorted(layout.groups, key=lambda w: w or 0) == [None] + [1024] * 6
+    # One request at max_model_len 8192, max_num_batched_tokens 2048:
+    # sliding: min(1024 - 1 + 2048, 8192) = 3071 tokens -> cdiv(3071, 16) + 1 = 193 blocks per group;
+    # full: 8192 / 16 = 512. Total 6 x 193 + 512 = 1670 blocks.
+    assert V.blocks_per_request(layout, 8192, 2048) == 6 * 193 + 512
+    # Capacity: 10 GiB / (page x group size) blocks; tokens = blocks // 7 groups x 16.
+    page = 16 * 16 * 128 * 2 * 2
+    blocks = 10 * GiB // (page * 10)
+    res = V.kv_capacity(layout, 10 * GiB, 8192, 2048)
+    assert res.tokens == blocks // 7 * 16
+    assert res.max_concurrency == pytest.approx(blocks / 1670)
+
+
+def test_gpt_oss_20b_groups() -> None:
+    # 24 layers alternating sliding (128) and full: 12 + 12 -> group size 12, two groups.
+    layout = V.kv_layout(card("openai/gpt-oss-20b"), 1, 2)
+    assert layout.group_size == 12 and sorted(layout.groups, key=lambda w: w or 0) == [None, 128]
+    # 8 KV heads x 64 x 2 x 2 bytes x 16 tokens per block of one layer.
+    assert layout.page_bytes == 16 * 8 * 64 * 2 * 2
+    # sliding at max_model_len 131072, 8192 batched tokens: min(127 + 8192, 131072) = 8319 ->
+    # cdiv(8319, 16) + 1 = 521; full: 8192 blocks.
+    assert V.blocks_per_request(layout, 131072, 8192) == 521 + 8192
+
+
+def test_mla_latent_is_not_split_by_tp() -> None:
+    # DeepSeek-V3: (kv_lora_rank 512 + rope 64) x 2 bytes per layer and token, on every rank.
+    for tp in (1, 8):
+        layout = V.kv_layout(card("deepseek/deepseek-v3"), tp, 2)
+        assert layout.per_token_bytes == 61 * 576 * 2
+        assert layout.block_size == 64
+
+
+def test_max_concurrency_arithmetic() -> None:
+    # Llama 3.1 8B: a block of all 32 layers = 32 x 65,536 = 2 MiB, so 10 GiB hold 5,120 blocks =
+    # 81,920 tokens; a 8,192-token request takes 512 blocks -> 10.00x.
+    layout = V.kv_layout(card("meta/llama-3.1-8b"), 1, 2)
+    res = V.kv_capacity(layout, 10 * GiB, 8192, 2048)
+    assert (res.num_blocks, res.tokens, res.max_concurrency) == (5120, 81920, 10.0)
+    assert res.allocated == 10 * GiB
+
+
+# --- weights --------------------------------------------------------------------------------------
+
+def test_llama_31_8b_weights_match_vllm_log(cat: Any) -> None:
+    # 8,030,261,248 BF16 parameters x 2 bytes + the rotary cache 131,072 positions x 128 x 2 bytes
+    # = 16,060,522,496 + 33,554,432 = 16,094,076,928 bytes = 14.9889 GiB.
+    # vLLM printed "Model loading took 14.9889 GiB" (https://github.com/vllm-project/vllm/pull/17122).
+    p = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb")
+    assert p["components"]["weights"] == 16_094_076_928
+    assert p["components"]["weights"] / GiB == pytest.approx(14.9889, abs=5e-4)
+
+
+def test_tp2_sharding_llama_3_8b(cat: Any) -> None:
+    # vLLM printed "model weights take 7.48GiB" per GPU at -tp 2 (https://github.com/vllm-project/vllm/pull/10511).
+    # Hand: everything but the norms and the rotary cache splits in two:
+    # 8,030,261,248 params - norms (32 x 2 + 1) x 4096 = 266,240 -> halves 4,014,997,504;
+    # + norms 266,240 whole -> 4,015,263,744 x 2 bytes = 8,030,527,488; + rope 8,192 x 128 x 2 = 2,097,152.
+    p = run(cat, "meta/llama-3-8b", "h100-sxm-80gb", n=2, tensor_parallel=2)
+    assert p["components"]["weights"] == 8_030_527_488 + 2_097_152
+    assert p["components"]["weights"] / GiB == pytest.approx(7.48, abs=0.005)
+    assert len(p["devices"]) == 2 and [d["name"] for d in p["devices"]] == ["GPU 0", "GPU 1"]
+
+
+def test_gpt_oss_20b_mxfp4_weights_with_marlin_padding(cat: Any) -> None:
+    # Experts: 24 layers x 32 experts x (gate+up 2 x 2944 x 3072 + down 3072 x 2944) MXFP4 (17 bytes per 32),
+    # the intermediate 2880 padded to 2944 (x128) and hidden 2880 to 3072 (x256) by Mxfp4MoEMethod.
+    experts = 24 * 32 * 3 * 2944 * 3072 * 17 // 32
+    p = run(cat, "openai/gpt-oss-20b", "a100-80gb")
+    assert p["settings"]["quant"] == "MXFP4"
+    w = p["components"]["weights"]
+    assert w > experts
+    # vLLM 0.19.0 printed "Model loading took 13.72 GiB" on an A100
+    # (https://myoceane.fr/index.php/ai-vllm-a100-gemma-4/).
+    assert w / GiB == pytest.approx(13.72, rel=0.01)
+
+
+def test_vision_tower_loaded_mtp_not(cat: Any) -> None:
+    gemma = card("google/gemma-3-27b")
+    text_only = copy.deepcopy(gemma)
+    text_only["modalities"]["input"] = ["text"]
+    with_tower = run(cat, gemma)["components"]["weights"]
+    without = run(cat, text_only)["components"]["weights"]
+    assert with_tower - without == 423_060_336 * 2  # parameters.extra in BF16
+    # DeepSeek-V3's 13.46B MTP parameters are not loaded: no difference when extra is dropped.
+    ds = card("deepseek/deepseek-v3")
+    no_extra = copy.deepcopy(ds)
+    no_extra["parameters"]["extra"] = 0
+    assert run(cat, ds, tensor_parallel=8)["components"]["weights"] == \
+        run(cat, no_extra, tensor_parallel=8)["components"]["weights"]
+
+
+LLMD = ("https://github.com/llm-d/llm-d-benchmark/blob/4f4d44943c39b76b28e30dfa1fb0dfaf1ee894b5/"
+        "config_explorer/empirical-vllm-memory-results.md")
+
+
+@pytest.mark.parametrize(("cid", "tp", "quant", "printed"), [
+    # llm-d's vLLM 0.11 runs on H100 (79.18 GiB printed), gpu_memory_utilization 0.9, max_model_len 16000:
+    # "Available KV cache memory" per GPU (LLMD above).
+    ("meta/llama-3.1-8b", 1, None, 51.38),
+    ("qwen/qwen3-0.6b", 1, None, 64.45),
+    ("qwen/qwen3-32b", 2, None, 34.49),
+    ("meta/llama-3.3-70b", 2, "FP8", 32.0),
+])
+def test_kv_budget_matches_vllm_011_logs(cat: Any, cid: str, tp: int, quant: str | None, printed: float) -> None:
+    p = run(cat, cid, "h100-sxm-80gb", n=tp, mem_gib=79.18, tensor_parallel=tp, context=16000, quant=quant)
+    assert p["components"]["kv_cache_memory"] / GiB == pytest.approx(printed, rel=0.02)
+    # "Non-torch memory": 0.13-0.14 GiB at TP=1, 0.54-0.55 GiB at TP=2 (NCCL and custom all-reduce).
+    assert p["components"]["non_torch"] / GiB == pytest.approx(0.545 if tp > 1 else 0.135, abs=0.03)
+
+
+# --- the start check, options, command -----------------------------------------------------------
+
+def test_refuses_to_start_when_one_request_does_not_fit(cat: Any) -> None:
+    # Llama 3.1 8B at its full 131,072 tokens needs 131,072 x 128 KiB = 16 GiB of KV: not on a 24 GB card.
+    p = run(cat, "meta/llama-3.1-8b", "rtx-3090")
+    assert p["fits"] is False
+    assert p["max_context_that_fits"] is not None and p["max_context_that_fits"] < 131072
+    assert any("refuse to start" in a for a in p["assumptions"])
+    smaller = run(cat, "meta/llama-3.1-8b", "rtx-3090", context=p["max_context_that_fits"])
+    assert smaller["fits"] is True and smaller["max_concurrency"] >= 1.0
+
+
+def test_tensor_parallel_must_divide_heads(cat: Any) -> None:
+    with pytest.raises(PlanError) as err:
+        run(cat, "meta/llama-3.1-8b", tensor_parallel=3)
+    assert err.value.option == "--tensor-parallel"
+    assert "allowed: 1, 2, 4, 8, 16, 32" in err.value.message
+
+
+def test_bad_options_name_the_option() -> None:
+    with pytest.raises(PlanError, match="--gpu-memory-utilization"):
+        V.OPTIONS["gpu_memory_utilization"].parse("--gpu-memory-utilization", "1.5")
+    with pytest.raises(PlanError, match="auto, bfloat16, fp8"):
+        V.OPTIONS["kv_dtype"].parse("--kv-dtype", "q4_0")
+
+
+def test_defaults_follow_vllm_serve(cat: Any) -> None:
+    small = run(cat, "meta/llama-3.1-8b", "rtx-4090", context=8192)["settings"]
+    large = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb")["settings"]
+    a100 = run(cat, "meta/llama-3.1-8b", "a100-80gb")["settings"]
+    assert (small["max_num_batched_tokens"], small["max_num_seqs"]) == (2048, 256)
+    assert (large["max_num_batched_tokens"], large["max_num_seqs"]) == (8192, 1024)
+    assert (a100["max_num_batched_tokens"], a100["max_num_seqs"]) == (2048, 256)
+    assert large["context"] == 131072 and large["gpu_memory_utilization"] == 0.9
+
+
+def test_kv_budget_is_utilization_minus_non_kv(cat: Any) -> None:
+    p = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", mem_gib=79.19)
+    c = p["components"]
+    total = int(79.19 * GiB)
+    assert c["kv_cache_memory"] == int(total * 0.9) - c["weights"] - c["activation_peak"] - c["non_torch"]
+    eager = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", mem_gib=79.19, enforce_eager=True)
+    assert eager["components"]["cuda_graph"] == 0
+    assert eager["components"]["kv_cache_memory"] == c["kv_cache_memory"]  # graphs sit outside the budget
+
+
+def test_command_and_host(cat: Any) -> None:
+    p = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", n=2, tensor_parallel=2, context=8192, kv_dtype="fp8")
+    assert p["command"] == ("vllm serve meta-llama/Llama-3.1-8B --max-model-len 8192 --tensor-parallel-size 2 "
+                            "--gpu-memory-utilization 0.9 --kv-cache-dtype fp8")
+    assert p["host"] == {"weights_bytes": 0, "kv_cache_bytes": 0, "compute_buffer_bytes": 0, "total_bytes": 0}
+    assert "perfect scaling" in p["speed"]["basis"]
+
+
+def test_unsupported() -> None:
+    assert V.unsupported(card("openai/gpt-2")) is None
+    assert "not published" in (V.unsupported(card("meta/llama-4-behemoth")) or "")
+
+
+def test_meta_405b_fp8_keeps_attention_and_two_mlps_in_bf16(cat: Any) -> None:
+    # Meta's FP8 release leaves every self_attn projection and the MLPs of layers 0 and 125 in BF16.
+    # Hand, per GPU at TP=8: attention per layer q 16384x16384 + k, v 16384x1024 + o 16384x16384
+    # = 570,425,344 weights x 126 layers; they cost 2 bytes instead of 1 (+ the FP8_B128 block scale
+    # overhead they no longer pay): about +71.87e9 / 8 bytes; two MLPs of 3 x 16384 x 53248 weights
+    # likewise +5.23e9 / 8. vLLM printed "Loading model weights took 57.7520 GB" per GPU
+    # (https://github.com/vllm-project/vllm/issues/6746); a plain FP8 estimate is ~17% low.
+    c = card("meta/llama-3.1-405b")
+    w = run(cat, c, "h100-sxm-80gb", n=8, tensor_parallel=8, quant="FP8")["components"]["weights"]
+    other = copy.deepcopy(c)
+    other["id"] = "someone/llama-3.1-405b-fp8-everywhere"
+    plain = run(cat, other, "h100-sxm-80gb", n=8, tensor_parallel=8, quant="FP8")["components"]["weights"]
+    attn, mlp = 570_425_344 * 126, 2 * 3 * 16384 * 53248
+    assert w - plain == pytest.approx((attn + mlp) / 8 * (2 - 16388 / 16384), rel=1e-3)
+    assert w / GiB == pytest.approx(57.752, rel=0.02)
+
+
+@pytest.mark.parametrize(("cid", "tp", "printed"), [
+    # llm-d's vLLM 0.11 runs on H100 (default 8192 batched tokens, 1024 sequences), "Peak activation
+    # memory" per GPU: https://github.com/llm-d/llm-d-benchmark/blob/4f4d44943c39b76b28e30dfa1fb0dfaf1ee894b5/config_explorer/empirical-vllm-memory-results.md
+    ("meta/llama-3.1-8b", 1, 4.76),
+    ("qwen/qwen3-0.6b", 1, 5.56),
+    ("qwen/qwen3-32b", 2, 5.64),
+    ("openai/gpt-oss-20b", 1, 7.38),
+])
+def test_activation_peak_is_the_sampler_dummy_run(cat: Any, cid: str, tp: int, printed: float) -> None:
+    # Hand (Llama 3.1 8B): 1024 rows x 128,256 logits x 38 bytes = 4,990,648,320
+    # + the forward's hidden states 8192 x 4096 x 2 = 67,108,864 -> 5,057,757,184 bytes = 4.71 GiB.
+    if cid == "meta/llama-3.1-8b":
+        assert V.activation_peak(card(cid), 1, 8192, 1024) == 1024 * 128256 * 38 + 8192 * 4096 * 2
+    assert V.activation_peak(card(cid), tp, 8192, 1024) / GiB == pytest.approx(printed, rel=0.02)
+
+
+def test_tensor_parallel_defaults_to_the_gpus_given(cat: Any) -> None:
+    p = run(cat, "meta/llama-3.1-8b", "rtx-4090", n=2, context=8192)
+    assert p["settings"]["tensor_parallel"] == 2 and len(p["devices"]) == 2
+    # 32 heads, 8 KV heads: 3 GPUs cannot split them; the plan uses 2 of them and says so.
+    three = run(cat, "meta/llama-3.1-8b", "rtx-4090", n=3, context=8192)
+    assert three["settings"]["tensor_parallel"] == 2 and len(three["devices"]) == 2
+    assert any("vLLM uses 2 of them" in a for a in three["assumptions"])
+    with pytest.raises(PlanError, match="--gpus"):
+        run(cat, "meta/llama-3.1-8b", "rtx-4090", n=1, tensor_parallel=2)
+
+
+def test_start_check_counts_layers_not_padded_groups() -> None:
+    # v0.11 check_enough_kv_cache_memory sums every layer's max_memory_usage_bytes: Gemma 3 27B at
+    # max_model_len 8192 and 2048 batched tokens needs 52 x 193 + 10 x 512 blocks of one layer
+    # (16 tokens x 16 KV heads x 128 x 2 x 2 bytes = 131,072 bytes each at TP=1, BF16):
+    # (10,036 + 5,120) x 131,072 = 1,986,527,232 bytes; with one byte less the length drops below 8192.
+    layout = V.kv_layout(card("google/gemma-3-27b"), 1, 2)
+    assert V.request_bytes(layout, 8192, 2048) == (52 * 193 + 10 * 512) * 16 * 16 * 128 * 2 * 2
+    need = (52 * 193 + 10 * 512) * 131072
+    assert need == 1_986_527_232
+    assert V.max_model_len_that_fits(layout, need, 131072, 2048) == 8192
+    assert V.max_model_len_that_fits(layout, need - 1, 131072, 2048) < 8192
+
+
+def test_llama4_chunked_attention_is_served_as_full_attention() -> None:
+    # vLLM 0.11 turns the hybrid KV manager off for chunked local attention (config/vllm.py,
+    # VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE unset): one group of all 48 layers, each
+    # caching the whole context (8 KV heads x 128 x 2 x 2 bytes per token and layer).
+    layout = V.kv_layout(card("meta/llama-4-scout-17b-16e"), 1, 2)
+    assert layout.groups == (None,) and layout.group_size == 48
+    assert layout.per_token_bytes == 48 * 8 * 128 * 2 * 2
+
+
+def test_default_context_is_the_config_length(cat: Any) -> None:
+    # vLLM derives max_model_len from config.json: Qwen3's max_position_embeddings is 40,960 though
+    # the card's context (with YaRN) is 131,072 (https://github.com/vllm-project/vllm/issues/21348
+    # ran Qwen3-235B at vLLM's default, 40,960). DeepSeek-V3's config says 163,840: capped at the
+    # card's 131,072.
+    assert run(cat, "qwen/qwen3-32b")["settings"]["context"] == 40960
+    assert run(cat, "deepseek/deepseek-v3", tensor_parallel=8)["settings"]["context"] == 131072
+    longer = run(cat, "qwen/qwen3-32b", context=131072)
+    assert any("rope scaling" in a for a in longer["assumptions"])
+
+
+def test_gpt_oss_120b_tp4_capacity_and_concurrency_match_vllm_log() -> None:
+    # vLLM 0.10.1.1, gpt-oss-120b, TP=4, max_model_len 16384, max_num_batched_tokens 2048
+    # (https://github.com/dennislee22/vLLM-benchmarking/blob/0787d88e1a6fc0e37a4eaf3d3e691b36eda25352/log/vllm-120B-4gpuA10080GB-0.8GRAM-diff-nodes.log):
+    # "num_gpu_blocks is: 330018", "GPU KV cache size: 2,640,144 tokens",
+    # "Maximum concurrency for 16,384 tokens per request: 284.25x".
+    # Hand: 36 layers = 18 sliding (128) + 18 full -> two groups of 18; a block of one layer on one
+    # rank holds 16 tokens x 2 KV heads (8 / TP 4) x 64 x 2 x 2 bytes = 8,192 bytes.
+    # tokens = 330,018 // 2 groups x 16 = 2,640,144; one request: full 16384 / 16 = 1024 blocks,
+    # sliding cdiv(min(127 + 2048, 16384), 16) + 1 = 137 -> 330,018 / 1,161 = 284.25.
+    layout = V.kv_layout(card("openai/gpt-oss-120b"), 4, 2)
+    assert layout.page_bytes == 8192 and layout.group_size == 18 and len(layout.groups) == 2
+    res = V.kv_capacity(layout, 330_018 * 8192 * 18, 16384, 2048)
+    assert res.num_blocks == 330_018
+    assert res.tokens == 2_640_144
+    assert round(res.max_concurrency, 2) == 284.25
+
+
+@pytest.mark.parametrize(("cid", "kv_gib", "mml", "tokens", "concurrency", "url"), [
+    ("qwen/qwen3-0.6b", 69.66, 4096, 652_144, 159.21, "https://github.com/vllm-project/vllm/pull/24577"),
+    ("qwen/qwen3-14b", 6.51, 32768, 42_656, 1.30, "https://github.com/LMCache/LMCache/issues/1739"),
+])
+def test_tokens_and_concurrency_from_printed_kv_memory(cid: str, kv_gib: float, mml: int, tokens: int,
+                                                       concurrency: float, url: str) -> None:
+    # From vLLM's own "Available KV cache memory" line (2 decimals, so a few blocks of rounding):
+    # Qwen3 has 8 KV heads x 128: a block of all layers is 16 x 8 x 128 x 2 x 2 x layers bytes.
+    layout = V.kv_layout(card(cid), 1, 2)
+    res = V.kv_capacity(layout, int(kv_gib * GiB), mml, 2048)
+    assert res.tokens == pytest.approx(tokens, rel=2e-4), url
+    assert res.max_concurrency == pytest.approx(concurrency, abs=0.02), url  # +-0.005 GiB of rounding
+
+
+@pytest.mark.parametrize(("cid", "quant"), [
+    ("meta/llama-3.1-8b", "BF16"), ("qwen/qwen3-30b-a3b", "BF16"), ("deepseek/deepseek-v2-lite", "BF16"),
+    ("google/gemma-3-27b", "BF16"), ("mistralai/mixtral-8x7b", "AWQ-4bit"), ("deepseek/deepseek-v3", "FP8"),
+    ("openai/gpt-2", "BF16"),  # vocabulary 50,257 -> 50,304 rows
+])
+def test_tp1_weights_are_the_shared_inventory_plus_vllm_extras(cat: Any, cid: str, quant: str) -> None:
+    # At TP=1 (and without MXFP4 padding) vLLM's weights are the calculator's tensor-by-tensor
+    # bytes (generator.calc.memory.weight_bytes) plus what vLLM adds: the rows padding the
+    # vocabulary to a multiple of 64 (embedding and untied head) and the rotary cache; the
+    # extra parameters only when they are a vision tower.
+    from generator.calc.memory import weight_bytes
+    from generator.calc.tensors import inventory
+    c = card(cid)
+    q = cat.quantization(quant)
+    extra = int(c["parameters"].get("extra") or 0) if V.extra_loaded(c) else 0
+    shared = weight_bytes(inventory(c), q, cat, extra).total
+    arch = c["architecture"]
+    vocab, h = int(arch["vocab_size"]), int(arch["hidden_size"])
+    pad_rows = -(-vocab // 64) * 64 - vocab
+    matrices = 1 if arch["tied_embeddings"] else 2
+    emb_type = cat.tensor_types[q["types"]["embedding"]]
+    padding = matrices * pad_rows * h * emb_type[1] // emb_type[0]
+    w = V.weights_per_gpu(c, q, cat, 1, None)
+    assert w.per_gpu == shared + padding + V.rope_cache_bytes(c)
