@@ -1,7 +1,7 @@
 """Engine plans on the site: api/plans/<org>/<model>.json and the "Will it run?" panel.
 
 The engines are written elsewhere (generator.calc.engines.plan is a stub on this branch), so
-these tests put a hand-written stand-in in its place (tests/site/fake_plans.py) and check the
+these tests put a hand-written stand-in in its place (tests/fake_plans.py) and check the
 site's side: which files are written, their shape, the panel's text, escaping, and that a
 failing plan or the stub itself never breaks the build.
 """
