@@ -221,3 +221,36 @@ def test_plan_view_of_an_unsupported_entry_has_no_numbers():
     view = plans.plan_view("vllm", entry)
     assert (view["state"], view["verdict"], view["devices"], view["facts"]) == (
         "unsupported", "Not supported: no <MLA> yet", [], [])
+
+
+def test_serve_refresh_replans_only_the_edited_card(tmp_path: Path, registry_copy: Path,
+                                                    monkeypatch: pytest.MonkeyPatch):
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from generator.commands.build import _plugins_with
+    from helpers import ROOT
+
+    monkeypatch.setattr(engines, "plan", fake_plan)
+    site = tmp_path / "served"
+    cfg = load_config(str(ROOT / "mkdocs.yml"), site_dir=str(site),
+                      plugins=_plugins_with(ROOT / "mkdocs.yml", {"registry": str(registry_copy)}))
+    cfg.plugins.on_startup(command="serve", dirty=False)
+    try:
+        mkdocs_build(cfg)
+        plugin = cfg.plugins["llmcards"]
+        assert plugin.memo.counts["planned"] == 4
+        other = site / "api/plans/meta/llama-2-7b.json"
+        other.unlink()               # if refresh() wrote it again, it would be back
+        path = registry_copy / "meta/llama-3.1-8b.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace("\nname: Llama 3.1 8B\n",
+                                                                 "\nname: Llama 3.1 8B Edited\n", 1), encoding="utf-8")
+        assert plugin.refresh() is True
+        assert plugin.memo.counts["planned"] == 1
+        edited = _plans(site, "meta/llama-3.1-8b")
+        assert edited["plans"]["none"]["vllm"]["plan"]["assumptions"] == ["<b>Llama 3.1 8B Edited</b> & co"]
+        assert "&lt;b&gt;Llama 3.1 8B Edited&lt;/b&gt; &amp; co" in (
+            site / "models/meta/llama-3.1-8b/index.html").read_text(encoding="utf-8")
+        assert not other.exists()
+    finally:
+        cfg.plugins.on_shutdown()
