@@ -24,10 +24,11 @@ def fake_plan(card: Mapping[str, Any], catalogs: Any, engine: str, options: Mapp
                 "max_context_that_fits": None, "kv_cache_capacity_tokens": None, "max_concurrency": None,
                 "offload": None, "components": {}, "command": "", "speed": {}, "assumptions": []}
     tp = int(options.get("tensor_parallel", 1))
-    if tp == 8:
-        raise PlanError("--tensor-parallel", "8 does not divide the 32 attention heads... (fake)")
+    big = card["id"] == "mistralai/mixtral-8x7b"      # 90 GB of weights; every other card 16 GB
+    if big and tp == 2:
+        raise PlanError("--tensor-parallel", "2 is refused by this fake")
     n = tp if engine == "vllm" else hardware.count
-    weights = 16 * GB // n
+    weights = (90 if big else 16) * GB // n
     capacity = gpu["memory_bytes"] if gpu else None
     device_total = weights + 1 * GB + GB // 2 + GB // 4
     fits = None if capacity is None else device_total <= capacity

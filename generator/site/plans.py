@@ -35,23 +35,32 @@ class ModelPlans:
 
 def _entry(card: Mapping[str, Any], catalogs: Any, engine: str, setup: setups.Setup,
            hardware: engines.Hardware) -> dict[str, Any]:
-    """One engine on one setup: {"status": "ok" | "unsupported" | "unavailable", "reason", "plan"}."""
+    """One engine on one setup: {"status": "ok" | "unsupported" | "unavailable", "reason", "plan"}.
+
+    vLLM on GPUs: the smallest tensor-parallel size that fits; sizes the engine refuses (heads
+    not divisible) are skipped; when none fits, the plan of the largest size that could be made.
+    """
     base = setups.NO_HARDWARE_OPTIONS if setup.gpu is None else setups.ENGINE_OPTIONS
     attempts = [dict(base[engine])]
     if engine == "vllm" and setup.gpu is not None:
         attempts = [dict(base[engine], tensor_parallel=tp) for tp in setups.tensor_parallel_sizes(setup.count)]
-    error: Exception | None = None
+    error: engines.PlanError | None = None
+    best: dict[str, Any] | None = None
     for options in attempts:
         try:
             plan = engines.plan(card, catalogs, engine, options, hardware)
         except engines.PlanError as exc:
             error = exc
-            if "tensor" in exc.option and options is not attempts[-1]:
-                continue            # a tensor-parallel size the heads do not allow: try the next smaller one
+            if "tensor" in exc.option:
+                continue            # a tensor-parallel size this model cannot take: try the next one
             break
         if not plan.get("supported", True):
             return {"status": "unsupported", "reason": plan.get("unsupported_reason"), "plan": plan}
-        return {"status": "ok", "reason": None, "plan": plan}
+        best = plan
+        if plan.get("fits") is not False:
+            break
+    if best is not None:
+        return {"status": "ok", "reason": None, "plan": best}
     assert error is not None
     return {"status": "unavailable", "reason": str(error), "plan": None}
 

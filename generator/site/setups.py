@@ -7,8 +7,9 @@ JavaScript sees, and the picker's first choice).
 
 Each engine runs at its defaults (``ENGINE_OPTIONS``): llama.cpp at its default
 quantization with automatic offload (layers on the GPU when they fit, else experts, then
-layers, to system RAM); vLLM at its default checkpoint with tensor parallelism over all
-the setup's GPUs, or the largest power-of-two part of them the model's heads allow.
+layers, to system RAM); vLLM at its default checkpoint with the smallest tensor-parallel
+size (a power of two up to the setup's GPUs, or all of them) that fits and that the model's
+heads allow; when none fits, the largest size tried.
 """
 
 from __future__ import annotations
@@ -92,8 +93,11 @@ def label(setup: Setup, catalogs: Any) -> str:
 
 
 def tensor_parallel_sizes(count: int) -> list[int]:
-    """vLLM tensor-parallel sizes to try on ``count`` GPUs, largest first: count, then halves."""
-    sizes = [count]
-    while sizes[-1] > 1 and sizes[-1] % 2 == 0:
-        sizes.append(sizes[-1] // 2)
-    return sizes
+    """vLLM tensor-parallel sizes to try on ``count`` GPUs, smallest first: the powers of two
+    up to ``count``, and ``count`` itself: 8 -> [1, 2, 4, 8]; 6 -> [1, 2, 4, 6]."""
+    sizes = []
+    size = 1
+    while size < count:
+        sizes.append(size)
+        size *= 2
+    return sizes + [count]

@@ -98,14 +98,26 @@ def test_one_plans_file_per_model_with_every_setup_and_engine(plan_site: Path):
     apple = data["plans"]["apple-128gb-x1"]["vllm"]
     assert apple["status"] == "unsupported" and apple["reason"] == "vLLM has no Metal backend"
     assert apple["plan"]["supported"] is False
-    # the fake refuses tensor parallel 8: the site tries 4 next (the largest power-of-two share)
+    # vLLM takes the fewest GPUs that fit: 16 GB of (fake) weights fit one H100 of the eight
     eight = data["plans"]["h100-sxm-80gb-x8"]["vllm"]
-    assert eight["status"] == "ok" and eight["plan"]["settings"]["tensor_parallel"] == 4
-    assert len(eight["plan"]["devices"]) == 4
+    assert eight["status"] == "ok" and eight["plan"]["settings"] == {"tensor_parallel": 1}
+    assert len(eight["plan"]["devices"]) == 1
+    # the fake's Mixtral: 90 GB; TP 1 does not fit (91.75 GB > 80 GB), TP 2 is refused, TP 4 fits
+    big = _plans(plan_site, "mistralai/mixtral-8x7b")["plans"]
+    assert big["h100-sxm-80gb-x8"]["vllm"]["plan"]["settings"] == {"tensor_parallel": 4}
+    assert len(big["h100-sxm-80gb-x8"]["vllm"]["plan"]["devices"]) == 4
+    # on two RTX 3090s nothing fits (TP 2 refused): the plan of the largest size made, TP 1, says so
+    two = big["rtx-3090-x2"]["vllm"]
+    assert two["status"] == "ok" and two["plan"]["settings"] == {"tensor_parallel": 1}
+    assert two["plan"]["fits"] is False
     # llama.cpp gets automatic offload on hardware, nothing on "no hardware"
     assert data["plans"]["rtx-4090-x1"]["llama.cpp"]["plan"]["settings"] == {"n_gpu_layers": "auto",
                                                                             "cpu_moe_layers": "auto"}
     assert data["plans"]["none"]["llama.cpp"]["plan"]["settings"] == {}
+
+
+def test_tensor_parallel_sizes_to_try():
+    assert [setups.tensor_parallel_sizes(n) for n in (1, 2, 6, 8)] == [[1], [1, 2], [1, 2, 4, 6], [1, 2, 4, 8]]
 
 
 def test_model_page_renders_the_default_setup(plan_site: Path):
