@@ -18,11 +18,7 @@ def fake_plan(card: Mapping[str, Any], catalogs: Any, engine: str, options: Mapp
               hardware: Hardware) -> dict[str, Any]:
     gpu = hardware.gpu
     if engine == "vllm" and gpu is not None and gpu.get("vendor") == "Apple":
-        return {"api_version": API_VERSION, "engine": engine, "engine_basis": "vllm fake", "model": card["id"],
-                "supported": False, "unsupported_reason": "vLLM has no Metal backend", "settings": {},
-                "devices": [], "host": None, "kv_cache_bytes_per_token": None, "fits": None,
-                "max_context_that_fits": None, "kv_cache_capacity_tokens": None, "max_concurrency": None,
-                "offload": None, "components": {}, "command": "", "speed": {}, "assumptions": []}
+        raise PlanError("--gpu", f"{gpu['id']}: vLLM has no Metal backend")   # as the vLLM engine refuses it
     tp = int(options.get("tensor_parallel", 1))
     big = card["id"] == "mistralai/mixtral-8x7b"      # 90 GB of weights; every other card 16 GB
     if big and tp == 2:
@@ -35,7 +31,7 @@ def fake_plan(card: Mapping[str, Any], catalogs: Any, engine: str, options: Mapp
     return {
         "api_version": API_VERSION, "engine": engine, "engine_basis": f"{engine} fake b1",
         "model": card["id"], "supported": True, "unsupported_reason": None,
-        "settings": dict(options),
+        "settings": {"quant": "Q4_K_M", "context": 131072, "kv_dtype": "F16", **options},
         "devices": [{"name": f"GPU {i}", "gpu": gpu["id"] if gpu else None, "weights_bytes": weights,
                      "kv_cache_bytes": GB, "compute_buffer_bytes": GB // 2, "overhead_bytes": GB // 4,
                      "total_bytes": device_total, "capacity_bytes": capacity} for i in range(n)],

@@ -50,6 +50,8 @@ def _entry(card: Mapping[str, Any], catalogs: Any, engine: str, setup: setups.Se
         try:
             plan = engines.plan(card, catalogs, engine, options, hardware)
         except engines.PlanError as exc:
+            if exc.option == "--gpu":   # the engine does not run on this hardware at all (vLLM on Apple)
+                return {"status": "unsupported", "reason": exc.message, "plan": None}
             error = exc
             if "tensor" in exc.option:
                 continue            # a tensor-parallel size this model cannot take: try the next one
@@ -114,8 +116,8 @@ def _bytes_row(name: str, d: Mapping[str, Any], columns: tuple[tuple[str, str], 
     return {"name": name, "cells": [fmt.gb(d.get(k)) for k, _ in columns]}
 
 
-def verdict(entry: Mapping[str, Any]) -> tuple[str, str]:
-    """(state, sentence): state is one of fits, no-fit, needs, unsupported, unavailable."""
+def verdict(entry: Mapping[str, Any], has_hardware: bool) -> tuple[str, str]:
+    """(state, sentence): state is one of fits, no-fit, needs, unknown, unsupported, unavailable."""
     if entry["status"] == "unsupported":
         return "unsupported", f"Not supported: {entry.get('reason') or 'this engine cannot run this model'}"
     if entry["status"] != "ok" or entry.get("plan") is None:
@@ -125,35 +127,57 @@ def verdict(entry: Mapping[str, Any]) -> tuple[str, str]:
         return "fits", "Fits"
     if fits is False:
         return "no-fit", "Does not fit"
-    return "needs", "Memory needed (no hardware chosen)"
+    return ("unknown", "Fit unknown") if has_hardware else ("needs", "Memory needed (no hardware chosen)")
 
 
-def _offload_items(offload: Any) -> list[tuple[str, str]]:
-    """The plan's "offload" map as (key, text) pairs: bytes as GB, tokens and counts grouped."""
+def settings_text(settings: Any) -> str | None:
+    """The settings a reader needs to read the numbers: 'Q4_K_M · 128K context · F16 KV cache · tensor parallel 2'."""
+    if not isinstance(settings, Mapping):
+        return None
+    parts = []
+    if settings.get("quant"):
+        parts.append(str(settings["quant"]))
+    if isinstance(settings.get("context"), int):
+        parts.append(f"{fmt.tokens(settings['context'])} context")
+    if settings.get("kv_dtype"):
+        parts.append(f"{settings['kv_dtype']} KV cache")
+    tp = settings.get("tensor_parallel")
+    if isinstance(tp, int) and not isinstance(tp, bool) and tp > 1:
+        parts.append(f"tensor parallel {tp}")
+    return " · ".join(parts) or None
+
+
+def offload_text(offload: Any) -> str | None:
+    """What moved to system RAM: the plan's own sentence ("moved") when it has one, else its
+    scalar entries (bytes as GB, counts grouped)."""
     if not isinstance(offload, Mapping):
-        return []
+        return None
+    if isinstance(offload.get("moved"), str):
+        return f"Offload: {offload['moved']}"
     items = []
     for k, v in sorted(offload.items()):
         if isinstance(v, (dict, list)) or v is None:
             continue
         text = fmt.gb(v) if k.endswith("_bytes") and isinstance(v, (int, float)) else fmt.value(v)
         name = k[:-len("_bytes")] if k.endswith("_bytes") else k
-        items.append((name.replace("_", " "), text))
-    return items
+        items.append(f"{name.replace('_', ' ')} {text}")
+    return ("Offloaded to system RAM: " + " · ".join(items)) if items else None
 
 
-def plan_view(engine: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+def plan_view(engine: str, entry: Mapping[str, Any], has_hardware: bool = True) -> dict[str, Any]:
     """Display text for one engine's entry of one setup (the panel; plan.js mirrors it)."""
-    state, sentence = verdict(entry)
+    state, sentence = verdict(entry, has_hardware)
     view: dict[str, Any] = {"engine": engine, "label": ENGINE_LABELS.get(engine, engine), "state": state,
-                            "verdict": sentence, "columns": [label for _, label in DEVICE_COLUMNS], "devices": [], "host": None, "facts": [], "offload": [],
-                            "command": None, "assumptions": [], "basis": None, "speed_basis": None}
+                            "verdict": sentence, "settings": None, "columns": [label for _, label in DEVICE_COLUMNS],
+                            "devices": [], "host": None, "facts": [], "offload": None, "command": None,
+                            "assumptions": [], "basis": None, "speed_basis": None}
     plan = entry.get("plan")
     if not isinstance(plan, Mapping):
         return view
     view["basis"] = plan.get("engine_basis")
     if state == "unsupported":
         return view
+    view["settings"] = settings_text(plan.get("settings"))
     view["devices"] = [_bytes_row(str(d.get("name", "")), d, DEVICE_COLUMNS) for d in plan.get("devices") or []]
     host = plan.get("host") or {}
     if host.get("total_bytes"):
@@ -168,7 +192,7 @@ def plan_view(engine: str, entry: Mapping[str, Any]) -> dict[str, Any]:
     facts.append(("Prefill speed, upper bound", fmt.rate(speed.get("prefill_tokens_per_s_upper_bound"))))
     view["facts"] = facts
     view["speed_basis"] = speed.get("basis")
-    view["offload"] = _offload_items(plan.get("offload"))
+    view["offload"] = offload_text(plan.get("offload"))
     view["command"] = plan.get("command")
     view["assumptions"] = [str(a) for a in plan.get("assumptions") or []]
     return view
@@ -183,4 +207,4 @@ def panel(record: Mapping[str, Any] | None) -> dict[str, Any] | None:
     row = record["plans"].get(default) or {}
     return {"setups": [(s["id"], s["label"]) for s in record["setups"]], "default": default,
             "default_label": setup["label"], "url": exports.plans_path(record["id"]),
-            "views": [plan_view(e, row[e]) for e in record["engines"] if e in row]}
+            "views": [plan_view(e, row[e], setup["gpu"] is not None) for e in record["engines"] if e in row]}

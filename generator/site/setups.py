@@ -85,7 +85,7 @@ def label(setup: Setup, catalogs: Any) -> str:
         return "No hardware: what the model needs"
     gpu = gpu_entry(catalogs, setup.gpu) or {"name": setup.gpu}
     text = f"{setup.count} × {gpu['name']}"
-    if gpu.get("memory_bytes") is not None and gpu.get("vendor") != "Apple":
+    if gpu.get("memory_bytes") is not None and "GB" not in str(gpu["name"]):   # names such as "H100 SXM 80GB" say it
         text += f" ({fmt.gb_exact(gpu['memory_bytes'])})"
     if setup.ram_gib is not None:
         text += f" + {setup.ram_gib:,} GiB RAM"

@@ -64,7 +64,7 @@ def test_picker_changes_the_panel(page, plan_site):
     assert facts["Max concurrency"] == "3.25×" and facts["Decode speed, upper bound"] == "58 tok/s"
 
     _pick(page, "apple-128gb-x1")
-    assert _engine(page, "vllm").startswith("vLLM Not supported: vLLM has no Metal backend")
+    assert _engine(page, "vllm").startswith("vLLM Not supported: apple-128gb: vLLM has no Metal backend")
     assert page.locator(f'{RESULTS} [data-engine="vllm"] table').count() == 0
 
     _pick(page, "none")

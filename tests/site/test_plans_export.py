@@ -94,26 +94,25 @@ def test_one_plans_file_per_model_with_every_setup_and_engine(plan_site: Path):
     rtx = next(s for s in data["setups"] if s["id"] == "rtx-4090-x1")
     assert rtx == {"id": "rtx-4090-x1", "gpu": "rtx-4090", "gpus": 1, "ram_bytes": 64 * 2**30,
                    "label": "1 × NVIDIA GeForce RTX 4090 (24 GB) + 64 GiB RAM"}
-    # the fake answers vLLM on an Apple GPU with "supported": false: exported as unsupported, reason kept
+    # the fake refuses vLLM on an Apple GPU (a PlanError on --gpu, as the vLLM engine does): unsupported, reason kept
     apple = data["plans"]["apple-128gb-x1"]["vllm"]
-    assert apple["status"] == "unsupported" and apple["reason"] == "vLLM has no Metal backend"
-    assert apple["plan"]["supported"] is False
+    assert apple == {"status": "unsupported", "reason": "apple-128gb: vLLM has no Metal backend", "plan": None}
     # vLLM takes the fewest GPUs that fit: 16 GB of (fake) weights fit one H100 of the eight
     eight = data["plans"]["h100-sxm-80gb-x8"]["vllm"]
-    assert eight["status"] == "ok" and eight["plan"]["settings"] == {"tensor_parallel": 1}
+    assert eight["status"] == "ok" and eight["plan"]["settings"]["tensor_parallel"] == 1
     assert len(eight["plan"]["devices"]) == 1
     # the fake's Mixtral: 90 GB; TP 1 does not fit (91.75 GB > 80 GB), TP 2 is refused, TP 4 fits
     big = _plans(plan_site, "mistralai/mixtral-8x7b")["plans"]
-    assert big["h100-sxm-80gb-x8"]["vllm"]["plan"]["settings"] == {"tensor_parallel": 4}
+    assert big["h100-sxm-80gb-x8"]["vllm"]["plan"]["settings"]["tensor_parallel"] == 4
     assert len(big["h100-sxm-80gb-x8"]["vllm"]["plan"]["devices"]) == 4
     # on two RTX 3090s nothing fits (TP 2 refused): the plan of the largest size made, TP 1, says so
     two = big["rtx-3090-x2"]["vllm"]
-    assert two["status"] == "ok" and two["plan"]["settings"] == {"tensor_parallel": 1}
+    assert two["status"] == "ok" and two["plan"]["settings"]["tensor_parallel"] == 1
     assert two["plan"]["fits"] is False
     # llama.cpp gets automatic offload on hardware, nothing on "no hardware"
-    assert data["plans"]["rtx-4090-x1"]["llama.cpp"]["plan"]["settings"] == {"n_gpu_layers": "auto",
-                                                                            "cpu_moe_layers": "auto"}
-    assert data["plans"]["none"]["llama.cpp"]["plan"]["settings"] == {}
+    settings = data["plans"]["rtx-4090-x1"]["llama.cpp"]["plan"]["settings"]
+    assert (settings["n_gpu_layers"], settings["cpu_moe_layers"]) == ("auto", "auto")
+    assert "n_gpu_layers" not in data["plans"]["none"]["llama.cpp"]["plan"]["settings"]
 
 
 def test_tensor_parallel_sizes_to_try():
@@ -126,7 +125,7 @@ def test_model_page_renders_the_default_setup(plan_site: Path):
     # the fake's numbers, formatted by hand: 16e9 B -> 16.0 GB; 16e9 + 1e9 + 0.5e9 + 0.25e9 = 17.75e9 -> 17.8 GB
     # (halves up); capacity 24e9 -> 24.0 GB; 57.6 tok/s -> 58 tok/s; 3.44 -> 3.4 tok/s; 3.254 -> 3.25×
     for expected in ("Will it run?", "1 × NVIDIA GeForce RTX 4090 (24 GB) + 64 GiB RAM", "llama.cpp", "vLLM",
-                     "Fits", "GPU 0 16.0 GB 1.00 GB 0.50 GB 0.25 GB 17.8 GB 24.0 GB",
+                     "Fits Q4_K_M · 128K context · F16 KV cache Device Weights", "GPU 0 16.0 GB 1.00 GB 0.50 GB 0.25 GB 17.8 GB 24.0 GB",
                      "System RAM 2.00 GB 0.00 GB 0.00 GB — 2.00 GB —",
                      "Offloaded to system RAM: host weights 2.00 GB · n gpu layers 30",
                      "Max context that fits 32K", "KV cache capacity 123,456 tokens", "Max concurrency 3.25×",
@@ -226,6 +225,33 @@ def test_stub_plan_skips_plans_with_one_log_line(tmp_path: Path, capsys):
     assert not (out / "api" / "plans").exists()
     html = (out / "models/meta/llama-3.1-8b/index.html").read_text(encoding="utf-8")
     assert 'id="will-it-run"' not in html and "plan.js" not in html
+
+
+def test_an_engine_that_declines_the_card_is_unsupported_everywhere(monkeypatch: pytest.MonkeyPatch):
+    def declines(card: Mapping[str, Any], catalogs: Any, engine: str, options: Mapping[str, Any],
+                 hardware: engines.Hardware) -> dict[str, Any]:
+        if engine == "vllm":
+            return {"engine": "vllm", "engine_basis": "b1", "supported": False, "unsupported_reason": "no MLA"}
+        return fake_plan(card, catalogs, engine, options, hardware)
+
+    monkeypatch.setattr(engines, "plan", declines)
+    card = {"id": "x/y", "name": "Y"}
+    result = plans.model_plans(card, load_catalogs())
+    assert result.problems == ()                 # declining a card is an answer, not a failure
+    assert result.record is not None
+    assert {row["vllm"]["status"] for row in result.record["plans"].values()} == {"unsupported"}
+    assert {row["vllm"]["reason"] for row in result.record["plans"].values()} == {"no MLA"}
+
+
+def test_plan_view_texts():
+    entry = {"status": "ok", "reason": None, "plan": {
+        "fits": None, "settings": {"quant": "FP8", "context": 32768, "kv_dtype": "auto", "tensor_parallel": 2},
+        "offload": {"moved": "routed experts of layers 0-26 to system RAM (--n-cpu-moe 27)", "n_gpu_layers": 37}}}
+    view = plans.plan_view("vllm", entry, has_hardware=True)
+    assert (view["state"], view["verdict"]) == ("unknown", "Fit unknown")
+    assert view["settings"] == "FP8 · 32K context · auto KV cache · tensor parallel 2"
+    assert view["offload"] == "Offload: routed experts of layers 0-26 to system RAM (--n-cpu-moe 27)"
+    assert plans.plan_view("vllm", entry, has_hardware=False)["verdict"] == "Memory needed (no hardware chosen)"
 
 
 def test_plan_view_of_an_unsupported_entry_has_no_numbers():

@@ -26,14 +26,26 @@
     return e;
   }
 
-  function verdict(entry) {
+  function verdict(entry, hasHardware) {
     if (entry.status === "unsupported") {
       return ["unsupported", "Not supported: " + (entry.reason || "this engine cannot run this model")];
     }
     if (entry.status !== "ok" || !entry.plan) return ["unavailable", "No plan: " + (entry.reason || "unknown reason")];
     if (entry.plan.fits === true) return ["fits", "Fits"];
     if (entry.plan.fits === false) return ["no-fit", "Does not fit"];
-    return ["needs", "Memory needed (no hardware chosen)"];
+    return hasHardware ? ["unknown", "Fit unknown"] : ["needs", "Memory needed (no hardware chosen)"];
+  }
+
+  function isInt(v) { return typeof v === "number" && Number.isInteger(v); }
+
+  function settingsText(s) {
+    if (!s || typeof s !== "object") return null;
+    var parts = [];
+    if (s.quant) parts.push(String(s.quant));
+    if (isInt(s.context)) parts.push(F.tokens(s.context) + " context");
+    if (s.kv_dtype) parts.push(s.kv_dtype + " KV cache");
+    if (isInt(s.tensor_parallel) && s.tensor_parallel > 1) parts.push("tensor parallel " + s.tensor_parallel);
+    return parts.length ? parts.join(" · ") : null;
   }
 
   function row(name, d) {
@@ -43,9 +55,10 @@
     return tr;
   }
 
-  function offloadItems(offload) {
-    if (!offload || typeof offload !== "object" || Array.isArray(offload)) return [];
-    return Object.keys(offload).sort().filter(function (k) {
+  function offloadText(offload) {
+    if (!offload || typeof offload !== "object" || Array.isArray(offload)) return null;
+    if (typeof offload.moved === "string") return "Offload: " + offload.moved;
+    var items = Object.keys(offload).sort().filter(function (k) {
       var v = offload[k];
       return v !== null && typeof v !== "object";
     }).map(function (k) {
@@ -53,15 +66,18 @@
       var text = (/_bytes$/.test(k) && typeof v === "number") ? F.gb(v) : F.value(v);
       return k.replace(/_bytes$/, "").replace(/_/g, " ") + " " + text;
     });
+    return items.length ? "Offloaded to system RAM: " + items.join(" · ") : null;
   }
 
-  function block(engine, entry) {
-    var v = verdict(entry), plan = entry.plan;
+  function block(engine, entry, hasHardware) {
+    var v = verdict(entry, hasHardware), plan = entry.plan;
     var div = el("div", null, { "class": "llmc-plan", "data-engine": engine, "data-state": v[0] });
     div.appendChild(el("h3", LABELS[engine] || engine));
     div.appendChild(el("p", v[1], { "class": "llmc-plan-verdict", "data-state": v[0] }));
     if (!plan || typeof plan !== "object") return div;
     if (v[0] !== "unsupported") {
+      var settings = settingsText(plan.settings);
+      if (settings) div.appendChild(el("p", settings, { "class": "llmc-plan-settings" }));
       var devices = plan.devices || [];
       var host = plan.host || {};
       if (devices.length) {
@@ -81,8 +97,8 @@
         wrap.appendChild(table);
         div.appendChild(wrap);
       }
-      var off = offloadItems(plan.offload);
-      if (off.length) div.appendChild(el("p", "Offloaded to system RAM: " + off.join(" · "), { "class": "llmc-plan-offload" }));
+      var off = offloadText(plan.offload);
+      if (off) div.appendChild(el("p", off, { "class": "llmc-plan-offload" }));
       var speed = plan.speed || {};
       var facts = [["Max context that fits", F.tokens(plan.max_context_that_fits)]];
       if (plan.kv_cache_capacity_tokens !== null && plan.kv_cache_capacity_tokens !== undefined) {
@@ -123,9 +139,11 @@
   function render(setupId) {
     var plans = (data && data.plans && data.plans[setupId]) || {};
     var engines = (data && data.engines) || [];
+    var setup = ((data && data.setups) || []).filter(function (s) { return s.id === setupId; })[0];
+    var hasHardware = !!(setup && setup.gpu);
     results.textContent = "";
     engines.forEach(function (engine) {
-      if (plans[engine]) results.appendChild(block(engine, plans[engine]));
+      if (plans[engine]) results.appendChild(block(engine, plans[engine], hasHardware));
     });
     results.setAttribute("data-setup", setupId);
   }
