@@ -4,5 +4,6 @@ Modules: ``stages`` (gather, derive, render, export: the build's steps),
 ``gitdates`` (last change per card), ``sanitize`` (untrusted Markdown to safe HTML),
 ``fmt`` (display formatting), ``chart`` (SVG), ``pages`` (page data, pure),
 ``leaderboard`` (ranking, pure), ``exports`` (JSON/CSV), ``render`` (Jinja),
-``plugin`` (mkdocs hooks).
+``setups`` (the common hardware setups engine plans are exported for), ``plans``
+(those plans per model and the "Will it run?" panel's view), ``plugin`` (mkdocs hooks).
 """

@@ -1,4 +1,5 @@
-"""Data exports: api/models.json, api/index.json, api/models/<org>/<model>.json, api/vram.csv, schema/.
+"""Data exports: api/models.json, api/index.json, api/models/<org>/<model>.json, api/vram.csv,
+api/plans/<org>/<model>.json (engine plans for the common setups; generator/site/plans.py), schema/.
 
 Record shapes are pure functions; ``ExportWriter`` streams them to a folder one
 card at a time (models.json too), so memory does not grow with the registry.
@@ -125,6 +126,14 @@ class ExportWriter:
         self._write(VRAM_CSV, csv_rows, card_id)
         self._index.append(index_record(row))
 
+    def add_plans(self, card_id: str, plan_text: bytes, write_file: bool = True) -> None:
+        """The card's api/plans/<id>.json (``plan_text``: its JSON, no newline); nothing when empty."""
+        if not plan_text:
+            return
+        if write_file:
+            write_plans(self.out, card_id, plan_text, self._dirs)
+        self.paths.append(plans_path(card_id))
+
     def finish(self, schema_dir: Path | None) -> list[str]:
         """Close the combined files, write api/index.json and copy ``schema_dir``; every path written, sorted."""
         self._write(MODELS_JSON, f'],"version":{API_VERSION}}}\n'.encode())
@@ -149,6 +158,23 @@ def write_record(out: Path, card_id: str, record: bytes, made: set[Path] | None 
         if made is not None:
             made.add(target.parent)
     target.write_bytes(record + b"\n")
+
+
+def plans_path(card_id: str) -> str:
+    return f"api/plans/{card_id}.json"
+
+
+def write_plans(out: Path, card_id: str, plan_text: bytes, made: set[Path] | None = None) -> None:
+    """api/plans/<id>.json: the card's engine plans and a newline; removed when ``plan_text`` is empty."""
+    target = out / plans_path(card_id)
+    if not plan_text:
+        target.unlink(missing_ok=True)
+        return
+    if made is None or target.parent not in made:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if made is not None:
+            made.add(target.parent)
+    target.write_bytes(plan_text + b"\n")
 
 
 def write_index(out: Path, index: list[dict[str, Any]]) -> None:

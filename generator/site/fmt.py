@@ -10,6 +10,7 @@ that the generated file is current and that both languages give the same strings
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 DASH = "—"
@@ -27,6 +28,14 @@ GB_MAX_DECIMALS = 2
 # Token counts: the first unit that divides the count exactly (131072 -> 128K,
 # 1000000 -> 1M); otherwise the integer with thousands separators.
 TOKEN_UNITS: tuple[tuple[int, str], ...] = ((2**20, "M"), (2**10, "K"), (10**6, "M"), (10**3, "K"))
+# Rates (tokens per second, a float): whole numbers from RATE_WHOLE_FROM on, else
+# RATE_DECIMALS decimals (58 tok/s, 3.4 tok/s). Ratios (vLLM's maximum concurrency):
+# RATIO_DECIMALS decimals and RATIO_UNIT, as vLLM prints it (3.25x).
+RATE_UNIT = " tok/s"
+RATE_WHOLE_FROM = 10
+RATE_DECIMALS = 1
+RATIO_UNIT = "×"
+RATIO_DECIMALS = 2
 
 RULES_JS = "site/assets/js/format-rules.js"  # relative to the repository root
 
@@ -112,6 +121,34 @@ def tokens(n: int | None) -> str:
     return _grouped(n)
 
 
+def fixed(x: float | None, places: int) -> str:
+    """A float with exactly ``places`` decimals, halves up, thousands grouped: 1234.56 -> '1,234.6' (1).
+
+    The scaling is one float multiplication and floor(), which JavaScript does identically.
+    """
+    if x is None:
+        return DASH
+    if x < 0:
+        return "-" + fixed(-x, places)
+    scaled = math.floor(x * 10**places + 0.5)
+    if places <= 0:
+        return _grouped(scaled)
+    whole, frac = divmod(scaled, 10**places)
+    return f"{_grouped(whole)}.{frac:0{places}d}"
+
+
+def rate(x: float | None) -> str:
+    """Tokens per second: 57.6 -> '58 tok/s', 3.44 -> '3.4 tok/s'; None -> '—'."""
+    if x is None:
+        return DASH
+    return fixed(x, 0 if x >= RATE_WHOLE_FROM else RATE_DECIMALS) + RATE_UNIT
+
+
+def ratio(x: float | None) -> str:
+    """A ratio such as vLLM's maximum concurrency: 3.254 -> '3.25×'; None -> '—'."""
+    return DASH if x is None else fixed(x, RATIO_DECIMALS) + RATIO_UNIT
+
+
 def value(v: object) -> str:
     """Generic cell: None -> '—', bools -> yes/no, lists joined."""
     if v is None:
@@ -133,6 +170,8 @@ def rules() -> dict[str, Any]:
         "params": {"units": [list(u) for u in PARAM_UNITS], "digits": PARAM_DIGITS},
         "gb": {"bytes": GB_BYTES, "unit": GB_UNIT, "digits": GB_DIGITS, "max_decimals": GB_MAX_DECIMALS},
         "tokens": {"units": [list(u) for u in TOKEN_UNITS]},
+        "rate": {"unit": RATE_UNIT, "whole_from": RATE_WHOLE_FROM, "decimals": RATE_DECIMALS},
+        "ratio": {"unit": RATIO_UNIT, "decimals": RATIO_DECIMALS},
     }
 
 

@@ -365,6 +365,17 @@ def rankings(name: str, standing: Mapping[str, Any] | None) -> dict[str, Any]:
             "reason": st.get("reason"), "scores": scores, "min_reporters": st.get("min_reporters")}
 
 
+def engine_defaults(derived: Mapping[str, Any] | None, kv_dtype: str | None) -> str | None:
+    """The line that says which engine defaults the engine-agnostic tables assume (None: no tables)."""
+    calc = _get(derived, "calculator")
+    if not isinstance(calc, Mapping) or calc.get("ubatch_tokens") is None:
+        return None
+    kv = f", {kv_dtype} KV cache" if kv_dtype else ""
+    return (f"Engine-agnostic figures with llama.cpp's defaults: micro-batch (--ubatch-size) "
+            f"{fmt.exact(calc['ubatch_tokens'])} tokens, flash attention on{kv}, and "
+            f"{fmt.gb(calc.get('overhead_bytes'))} of runtime overhead per device.")
+
+
 def model_details(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
                   ranks: Mapping[str, int] | None, coding_category: str | None,
                   last_change: str | None, edit_url: str | None,
@@ -386,6 +397,7 @@ def model_details(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
         "chart_svg": svg,
         "tiers": tiers_view(),
         "hardware": hardware_tables(derived),
+        "engine_defaults": engine_defaults(derived, vt.get("kv_dtype")),
         "weights_only": weights_table(derived),
         "training": training_table(derived),
         "assumptions": list(_get(derived, "assumptions") or []),

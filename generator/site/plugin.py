@@ -168,6 +168,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
             if n % 250 == 0:
                 self._say(f"  {n}/{len(cards)} cards rendered ({time.perf_counter() - t0:.1f} s)")
         memo.prune()
+        self._log_plans(card_pages)
         generated.update(stages.site_pages(card_pages, ranking, reg.benchmarks))
         ex = reference.EXAMPLE_ID
         generated["card-format.md"] = Generated("card_format", "Card format", reference.page_context(
@@ -175,6 +176,17 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
             example=reference.example(ex, edit_url(ex), ex in {c["id"] for c in cards})))
         return SiteState(generated, card_pages, overview.overview([cp.row for cp in card_pages]),
                          errors, error_ids)
+
+    @staticmethod
+    def _log_plans(card_pages: list[stages.CardPage]) -> None:
+        """One line when the engines' plan() is still a stub; one line per card whose plans failed."""
+        skipped = sum(cp.plans_not_implemented for cp in card_pages)
+        if skipped:
+            log.warning(f"llmcards: engine plans skipped for {skipped} cards: "
+                        "generator.calc.engines.plan is not implemented yet")
+        for cp in card_pages:
+            if cp.plan_problems:
+                log.warning(f"llmcards: {cp.id}: plans unavailable: " + "; ".join(cp.plan_problems))
 
     def on_files(self, files: Files, config: Any) -> Files:
         self.memo.start()

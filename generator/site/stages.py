@@ -28,7 +28,7 @@ from generator.benchmarks import load_catalog
 from generator.calc.catalogs import CatalogError, Catalogs, load_catalogs
 from generator.errors import CardError
 from generator.schema_files import BENCHMARKS
-from generator.site import exports, leaderboard, pages, render
+from generator.site import exports, leaderboard, pages, plans, render
 from generator.validate import CardValidator, gather as gather_files, validate_paths
 
 # Model pages are rendered in two parts: the head (name, facts, description) is the
@@ -196,6 +196,13 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs | None) -> dict[str, Any]
     return None if catalogs is None else calc.derive(card, catalogs)
 
 
+def derive_plans(card: Mapping[str, Any], catalogs: Catalogs | None) -> plans.ModelPlans:
+    """The engines' plans for one card on the common setups (generator/site/setups.py)."""
+    if catalogs is None:
+        return plans.ModelPlans(None, ())
+    return plans.model_plans(card, catalogs)
+
+
 # -- render ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -207,10 +214,13 @@ class CardPage:
     row: dict[str, Any]          # models-index row (pages.index_row)
     head: str                    # the searchable head of the model page (HTML)
     exports: bytes               # zlib of its api/models/<id>.json record (JSON, no newline) + "\0" + its
-                                 # api/vram.csv rows: kept compressed, they are most of a card's memory
+                                 # api/plans/<id>.json record (JSON, no newline; empty: no plans) + "\0" +
+                                 # its api/vram.csv rows: kept compressed, they are most of a card's memory
     index_html: Markup           # its row in the models index, its organization page, the compare pickers
     org_html: Markup
     option_html: Markup
+    plan_problems: tuple[str, ...] = ()   # plans that could not be made (for the build log)
+    plans_not_implemented: bool = False   # generator.calc.engines.plan is still a stub
 
 
 @dataclass(frozen=True)
@@ -230,17 +240,22 @@ def base_of(url: str) -> str:
     return "../" * depth if depth else "./"
 
 
-def render_card(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> CardPage:
-    """Index row, page head and export text of one card."""
+def render_card(card: Mapping[str, Any], derived: Mapping[str, Any] | None,
+                model_plans: plans.ModelPlans | None = None) -> CardPage:
+    """Index row, page head (with the "Will it run?" panel) and export text of one card."""
+    model_plans = model_plans or plans.ModelPlans(None, ())
     row = pages.index_row(card, derived)
     head = render.render("model.html", m=pages.model_summary(card, derived),
+                         run=plans.panel(model_plans.record),
                          base=base_of(pages.model_url(card["id"])), rest_marker=REST_MARKER)
     record = exports.dumps(exports.model_record(card, derived))
-    texts = zlib.compress((record + "\0" + exports.vram_csv_rows(card["id"], derived)).encode(), 1)
+    plan_text = exports.dumps(model_plans.record) if model_plans.record is not None else ""
+    texts = zlib.compress("\0".join((record, plan_text, exports.vram_csv_rows(card["id"], derived))).encode(), 1)
     return CardPage(card["id"], card["name"], row, head, texts,
                     render.macro("rows.html", "index_row")(row, base_of(INDEX_URL)),
                     render.macro("rows.html", "org_row")(row, base_of(pages.org_url(row["org_slug"]))),
-                    render.macro("rows.html", "compare_option")(row))
+                    render.macro("rows.html", "compare_option")(row),
+                    model_plans.problems, model_plans.not_implemented)
 
 
 def render_rest(card: Mapping[str, Any], derived: Mapping[str, Any] | None, ctx: RestContext) -> bytes:
@@ -265,7 +280,9 @@ def card_outputs(card: Mapping[str, Any], content: str, ctx: RestContext, catalo
     derived = derive(card, catalogs)
     memo.counts["derived"] += 1
     if page is None:
-        page = memo.cards[card_key] = render_card(card, derived)
+        model_plans = derive_plans(card, catalogs)
+        memo.counts["planned"] += 1
+        page = memo.cards[card_key] = render_card(card, derived, model_plans)
         memo.counts["rendered"] += 1
     if rest is None:
         rest = memo.rests[rest_key] = render_rest(card, derived, ctx)
@@ -305,10 +322,11 @@ def site_pages(cards: list[CardPage], ranking: leaderboard.Ranking, benchmarks: 
 
 # -- export ---------------------------------------------------------------------
 
-def _texts(card: CardPage) -> tuple[bytes, bytes]:
-    """The card's api/models/<id>.json record (no newline) and its api/vram.csv lines, UTF-8."""
-    record, csv_rows = zlib.decompress(card.exports).split(b"\0")
-    return record, csv_rows
+def _texts(card: CardPage) -> tuple[bytes, bytes, bytes]:
+    """The card's api/models/<id>.json record (no newline), its api/vram.csv lines and its
+    api/plans/<id>.json record (no newline; empty when it has no plans), UTF-8."""
+    record, plan_text, csv_rows = zlib.decompress(card.exports).split(b"\0", 2)   # JSON text has no NUL
+    return record, csv_rows, plan_text
 
 
 def write_exports(out: Path, cards: list[CardPage], schema_dir: Path | None,
@@ -321,8 +339,10 @@ def write_exports(out: Path, cards: list[CardPage], schema_dir: Path | None,
     """
     with exports.ExportWriter(out, len(cards)) as writer:
         for c in cards:
-            record, csv_rows = _texts(c)
-            writer.add(c.id, record, csv_rows, c.row, write_file=only is None or c.id in only)
+            record, csv_rows, plan_text = _texts(c)
+            write_file = only is None or c.id in only
+            writer.add(c.id, record, csv_rows, c.row, write_file=write_file)
+            writer.add_plans(c.id, plan_text, write_file=write_file)
         return writer.finish(schema_dir), writer.layouts
 
 
@@ -340,7 +360,8 @@ def refresh_exports(out: Path, cards: list[CardPage], edited: set[str],
         if layout is None:          # not as write_exports left it: write everything again
             return write_exports(out, cards, None, only=edited)[1]
         new[rel] = layout
-    for cid, (record, _) in texts.items():
+    for cid, (record, _, plan_text) in texts.items():
         exports.write_record(out, cid, record)
+        exports.write_plans(out, cid, plan_text)
     exports.write_index(out, [exports.index_record(c.row) for c in cards])
     return new

@@ -132,3 +132,14 @@ def test_js_formats_every_registry_number_like_python(node_exe):
 def test_js_value_matches_python_for_card_cells(node_exe):
     cells = [None, True, False, [], ["text", "image"], "BF16", 4096, 0, -3]
     check_equal(node_exe, cells, ("value",))
+
+
+def test_js_formats_rates_and_ratios_like_python(node_exe):
+    # floats near every rounding edge: x.x5 and x.5 in both ranges, the 10 tok/s switch, grouping
+    floats = [0.0, 0.04, 0.05, 0.95, 1.25, 3.44, 3.45, 9.94, 9.95, 9.96, 10.0, 10.49, 10.5, 57.6, 999.5,
+              1234.5, 12345.678, 3.254, 3.255, 2.005, 1e-9, 123456.789]
+    check_equal(node_exe, floats, ("rate", "ratio"))
+    # written out by hand: halves go up; below 10 tok/s one decimal, from 10 whole numbers, grouped
+    got = run_js(node_exe, [("rate", 57.6), ("rate", 3.44), ("rate", 9.96), ("rate", 1234.5), ("ratio", 3.254),
+                            ("ratio", 12.5), ("rate", None)])
+    assert got == ["58 tok/s", "3.4 tok/s", "10.0 tok/s", "1,235 tok/s", "3.25×", "12.50×", "—"]

@@ -6,6 +6,8 @@
     "dash": "\u2014",
     "gb": {"bytes": 1000000000, "digits": 3, "max_decimals": 2, "unit": " GB"},
     "params": {"digits": 3, "units": [[3, "K"], [6, "M"], [9, "B"], [12, "T"]]},
+    "rate": {"decimals": 1, "unit": " tok/s", "whole_from": 10},
+    "ratio": {"decimals": 2, "unit": "\u00d7"},
     "thousands": ",",
     "tokens": {"units": [[1048576, "M"], [1024, "K"], [1000000, "M"], [1000, "K"]]}
   };

@@ -83,6 +83,26 @@
     return grouped(n);
   }
 
+  /** A float with exactly `places` decimals, halves up, grouped (fmt.fixed). */
+  function fixed(x, places) {
+    if (missing(x)) return DASH;
+    if (x < 0) return "-" + fixed(-x, places);
+    var scaled = BigInt(Math.floor(x * Math.pow(10, places) + 0.5));
+    if (places <= 0) return grouped(scaled);
+    var d = pow10(places), frac = (scaled % d).toString();
+    while (frac.length < places) frac = "0" + frac;
+    return grouped(scaled / d) + "." + frac;
+  }
+
+  /** Tokens per second: 57.6 -> "58 tok/s", 3.44 -> "3.4 tok/s" (fmt.rate). */
+  function rate(x) {
+    if (missing(x)) return DASH;
+    return fixed(x, x >= rules.rate.whole_from ? 0 : rules.rate.decimals) + rules.rate.unit;
+  }
+
+  /** A ratio: 3.254 -> "3.25×" (fmt.ratio). */
+  function ratio(x) { return missing(x) ? DASH : fixed(x, rules.ratio.decimals) + rules.ratio.unit; }
+
   /** A generic cell (fmt.value): null -> "—", booleans -> yes/no, lists joined, integers grouped. */
   function value(v) {
     if (missing(v)) return DASH;
@@ -93,7 +113,8 @@
     return String(v);
   }
 
-  var api = { DASH: DASH, params: params, exact: exact, gb: gb, tokens: tokens, value: value };
+  var api = { DASH: DASH, params: params, exact: exact, gb: gb, tokens: tokens, value: value,
+              fixed: fixed, rate: rate, ratio: ratio };
   if (typeof module !== "undefined" && module.exports) { module.exports = api; }
   if (root) { root.LLMCardsFormat = api; }
 })(typeof window !== "undefined" ? window : (typeof globalThis !== "undefined" ? globalThis : null),
