@@ -37,9 +37,11 @@ def test_fewest_devices_boundaries_by_hand():
 
 
 def test_decode_ceilings_by_hand_and_unrounded():
-    # 936 GB/s / 18 GB per token = 52 tokens/s; 2 x 3.35 TB/s / 40 GB = 167.5
+    # 936 GB/s / 18 GB per token = 52 tokens/s; 3.35 TB/s / 40 GB = 83.75 on 2 devices as on 1:
+    # split by layers, each token's 40 GB are read half on one device, then half on the other.
     assert decode_ceilings([18_000_000_000, 40_000_000_000], [1, 2], 936_000_000_000)[0] == 52.0
-    assert decode_ceilings([40_000_000_000], [2], 3_350_000_000_000) == [167.5]
+    assert decode_ceilings([40_000_000_000], [2], 3_350_000_000_000) == [83.75]
+    assert decode_ceilings([40_000_000_000] * 3, [1, 2, 59], 3_350_000_000_000) == [83.75] * 3
     # Unknown device count or nothing read per token: no ceiling.
     assert decode_ceilings([0, 10, 10], [1, None, 1], 100) == [None, None, 10.0]
     # Not rounded: the double nearest to the exact quotient (what IEEE division gives in any language).
@@ -123,4 +125,4 @@ def test_table_shortcuts_equal_gpu_fit_per_gpu(catalogs):
         for entry, g in zip(table, plan.gpus, strict=True):
             for q, b in zip(ids, reads, strict=True):
                 devices = entry["devices"][q]
-                assert entry["decode_tokens_per_s_upper_bound"][q] == devices * g.bandwidth / b
+                assert entry["decode_tokens_per_s_upper_bound"][q] == (None if devices is None else g.bandwidth / b)
