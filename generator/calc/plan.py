@@ -93,7 +93,7 @@ def _weight_row(q: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _stored_set(plan: Plan, stored: Sequence[Mapping[str, Any]]) -> StoredSet:
-    if len(stored) == len(plan.quantizations) and all(s is q for s, q in zip(stored, plan.quantizations)):
+    if len(stored) == len(plan.quantizations) and all(s is q for s, q in zip(stored, plan.quantizations, strict=True)):
         return StoredSet(plan.ids, plan.declared_types, plan.weight_set, plan.weight_rows)
     types, fallback = plan.tensor_types, plan.shape_fallback
     return StoredSet(
