@@ -42,7 +42,7 @@ def test_mxfp4_is_unknown_without_the_expert_split(derived):
     # model not released that way (no row); for one released so, a bare total does not say how
     # many parameters are experts, so no figure is better than 4 TB.
     assert "MXFP4" not in [w["quantization"] for w in derived["weights"]]
-    released = {**CARD, "release": {"quantization": "MXFP4", "source": {"title": "t", "url": "https://example.org"}}}
+    released = {**CARD, "release": {"quantization": "MXFP4", "source": "https://example.org"}}
     assert _weights(derive(released, load_catalogs()), "MXFP4") is None
 
 

@@ -129,7 +129,7 @@ def _natively_mxfp4(cards: list[dict]) -> list[dict]:
         if c["architecture"]["type"] == "moe":
             out.append({**c, "id": c["id"] + "-mxfp4",
                         "release": {"quantization": "MXFP4", "gguf_routed_experts": "MXFP4",
-                                    "source": {"title": "t", "url": "https://example.org"}}})
+                                    "source": "https://example.org"}})
     return out
 
 
