@@ -37,7 +37,7 @@ GB = 10**9
 MAX_CONTEXT = 1_000_000_000
 MAX_BATCH = 1_000_000
 # Fields the calculator reads: a problem there stops `calc`.
-CALC_FIELDS = ("architecture", "context_length")
+CALC_FIELDS = ("architecture", "context_length", "release")
 # Other spellings of the KV dtypes (llama.cpp --cache-type-k, gguf-parser, vLLM), lower case.
 KV_ALIASES = {"fp16": "F16", "f8": "FP8", "fp8_e4m3": "FP8", "fp8_e5m2": "FP8"}
 

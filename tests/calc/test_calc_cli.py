@@ -273,3 +273,17 @@ def test_declared_difference_is_worded_like_validate(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "declared total 8,166,000,000; the architecture gives 8,030,261,248 (+1.7%)" in captured.out
     assert "warning:" in captured.err and "(+1.7%)" in captured.err
+
+
+def test_a_bad_release_block_stops_calc_with_the_validator_message(tmp_path, capsys):
+    # release decides what every weights row holds, so calc refuses a card whose release is invalid.
+    import yaml
+
+    card = yaml.safe_load((REGISTRY / "openai" / "gpt-oss-20b.yaml").read_text())
+    card["release"]["gguf_routed_experts"] = "MXFP9"
+    path = tmp_path / "openai" / "gpt-oss-20b.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(yaml.safe_dump(card, sort_keys=False))
+    assert main(["calc", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "release.gguf_routed_experts: must be one of MXFP4, null; got 'MXFP9'" in err
