@@ -105,3 +105,12 @@ def test_schema_refuses_sparse_nonsense_and_missing_fields(tmp_path):
     d2 = _copy(tmp_path / "b", lambda t: t.replace(" host_memory: ddr4-dual,", "", 1))
     with pytest.raises(CatalogError, match=r"gpus\.yaml:\d+:\d+: gpus\[0\]\.host_memory: required key is missing"):
         load_catalogs(d2)
+
+
+def test_methodology_table_lists_the_catalog_classes(catalogs):
+    page = (ROOT / "site" / "methodology.md").read_text(encoding="utf-8")
+    for c in catalogs.host_memory:
+        line = next(ln for ln in page.splitlines() if ln.startswith(f"| `{c['id']}` |"))
+        bw = c["bandwidth_bytes_per_s"]
+        want = "the GPU's own bandwidth" if bw is None else f"{bw / 1e9:.1f} GB/s"
+        assert line.rstrip().endswith(f"| {want} |"), line
