@@ -28,6 +28,10 @@ Shape (stable API, version 2; version 1 had a per-GPU "fits" list)::
       "reference_context": int,         # min(8192, max_context): fit, speed, batches
       "weights": [{"quantization": str, "name": str, "bits_per_weight": float,
                    "weights_bytes": int | null}],
+          # One row per catalog quantization as a file of that name stores this model
+          # (generator.calc.native.as_stored: gpt-oss GGUF rows keep MXFP4 experts and
+          # say so in "name"); rows that match no file (MXFP4 experts-only scheme on a
+          # model not released in it) are left out here and in every map below.
       "vram": [{"quantization": str, "context": int, "batch": int, "kv_dtype": str,
                 "weights_bytes": int | null, "kv_cache_bytes": int | null,
                 "activations_bytes": int | null, "overhead_bytes": int,
@@ -47,9 +51,11 @@ Shape (stable API, version 2; version 1 had a per-GPU "fits" list)::
           # cache counts as 0 here), and n devices hold it when
           #   M + n * overhead_bytes <= n * usable_bytes.
           # The speed is an UPPER BOUND, unrounded:
-          #   n * bandwidth_bytes_per_s / (active weight bytes + kv_cache_bytes)
+          #   bandwidth_bytes_per_s / (active weight bytes + kv_cache_bytes)
           # where active weight bytes leave out unused routed experts, the untied
           # input embedding table (a lookup, not read whole) and parameters.extra.
+          # The same for any device count n (null when no n <= 64 holds the model):
+          # split by layers, the devices read their shares one after the other.
       "training": null | {"sequence_length": int, "micro_batch": int, "lora_rank": int,
                    "methods": [{"method": "full_bf16_adamw" | "lora" | "qlora",
                                 "trainable_parameters": int, "weights_bytes": int,
@@ -124,8 +130,15 @@ ASSUMPTIONS = (
     f"Activations: F32 compute buffer for one micro-batch of {UBATCH_TOKENS} tokens (llama.cpp default), "
     "flash attention (no context x context score matrix).",
     f"Overhead: {OVERHEAD_BYTES} bytes per device for the runtime context and allocator slack.",
-    "Hardware fit: model split evenly across devices, each with its own overhead; decode speed is an upper bound "
-    "from memory bandwidth alone (active weights + KV read once per token).",
+    "Weights rows describe the files of those names for this model: natively quantized releases keep their "
+    "storage where engines keep it (gpt-oss GGUF files keep the routed experts in MXFP4 at every GGUF type); "
+    "a row that matches no file is not shown.",
+    "Engine defaults these engine-agnostic tables assume: llama.cpp's (micro-batch 512 tokens, flash attention on, "
+    "F16 K and V cache, one sequence per batch entry, all layers on the GPU); sliding-window layers keep their "
+    "window only (engines keep a little more). `llmcards plan` models llama.cpp and vLLM exactly.",
+    "Hardware fit: model split evenly across devices by layers, each with its own overhead; decode speed is an "
+    "upper bound from memory bandwidth alone (active weights + KV read once per token): bandwidth / bytes per "
+    "token for any device count, since layer-split devices read their shares in turn and do not add bandwidth.",
 )
 
 
@@ -201,13 +214,14 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     groups = _safe(kv_groups, card)
     width = _safe(activation_width, card)
 
-    ids = plan.ids
+    rows = plan.stored(card)  # the quantization rows as files of those names store this card
+    ids = rows.ids
     weights: list[int | None]
     active_weights: list[int | None]
     train_wbs: list[int] = []
     if inv is not None:
         # Catalog quantizations, then the training storage types (BF16, QLoRA NF4).
-        wb = plan.weight_set.columns(inv, extra)
+        wb = rows.weight_set.columns(inv, extra)
         n_q = len(ids)
         known = list(wb.total[:n_q])
         weights = list(known)
@@ -224,8 +238,8 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         # unknown (None) for schemes that store routed experts differently (MXFP4).
         total = int(params["total"])
         act_p = int(params["active"] if params["active"] is not None else params["total"])
-        weights = [None if t is None else total * t[1] // t[0] for t in plan.declared_types]
-        active_weights = [None if t is None else act_p * t[1] // t[0] for t in plan.declared_types]
+        weights = [None if t is None else total * t[1] // t[0] for t in rows.declared_types]
+        active_weights = [None if t is None else act_p * t[1] // t[0] for t in rows.declared_types]
     else:
         weights = [None] * len(ids)
         active_weights = [None] * len(ids)
@@ -260,7 +274,7 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         "max_context": max_ctx,
         "contexts": contexts,
         "reference_context": ref_ctx,
-        "weights": _weight_rows(plan.weight_rows, weights),
+        "weights": _weight_rows(rows.weight_rows, weights),
         "vram": vram,
         "hardware": hardware,
         "training": training,

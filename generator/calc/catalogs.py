@@ -38,6 +38,9 @@ class Catalogs:
     quantizations: tuple[Mapping[str, Any], ...]  # catalog order
     kv_dtypes: Mapping[str, str]  # kv dtype id -> tensor type id
     gpus: tuple[Mapping[str, Any], ...]
+    # System-memory classes (gpus.yaml host_memory): {id, name, bandwidth_bytes_per_s, source};
+    # bandwidth None for apple-unified (read at the GPU's own bandwidth).
+    host_memory: tuple[Mapping[str, Any], ...] = ()
 
     @cached_property
     def plan(self) -> Any:
@@ -45,6 +48,13 @@ class Catalogs:
         from generator.calc.plan import build_plan  # late import: plan imports the calculator modules
 
         return build_plan(self)
+
+    def host_memory_class(self, cid: str) -> Mapping[str, Any] | None:
+        """The system-memory class ``cid`` (e.g. a GPU entry's ``host_memory``), None if unknown."""
+        for c in self.host_memory:
+            if c["id"] == cid:
+                return c
+        return None
 
     def quantization(self, qid: str) -> Mapping[str, Any] | None:
         for q in self.quantizations:
@@ -124,16 +134,46 @@ def _cross_check(quant_doc: Mapping[str, Any]) -> list[tuple[_Field, str]]:
     return found
 
 
+def _cross_check_gpus(gpu_doc: Mapping[str, Any]) -> list[tuple[_Field, str]]:
+    """What the GPU schema cannot say: ids unique, every host_memory names a class, sources where needed."""
+    classes = gpu_doc.get("host_memory") or []
+    class_ids = [c["id"] for c in classes]
+    found: list[tuple[_Field, str]] = []
+    for i, c in enumerate(classes):
+        if c["id"] in class_ids[:i]:
+            found.append((("host_memory", i, "id"), f"duplicate host_memory class id {c['id']!r}"))
+    seen: set[str] = set()
+    for i, g in enumerate(gpu_doc["gpus"]):
+        if g["id"] in seen:
+            found.append((("gpus", i, "id"), f"duplicate GPU id {g['id']!r}"))
+        seen.add(g["id"])
+        hm = g.get("host_memory")
+        if hm is not None and hm not in class_ids:
+            found.append((("gpus", i, "host_memory"),
+                          f"unknown host_memory class {hm!r}; choose from {', '.join(class_ids) or '(none defined)'} "
+                          "(the top-level host_memory list)"))
+        if g.get("fp16_tflops") is not None and "fp16_tflops_source" not in g:
+            found.append((("gpus", i, "fp16_tflops"), "a throughput needs its fp16_tflops_source (title, url)"))
+        if g["usable_percent"] < 100 and "usable_source" not in g:
+            found.append((("gpus", i, "usable_percent"),
+                          "below 100 needs a usable_source saying what limits it (Apple: Metal's "
+                          "recommendedMaxWorkingSetSize)"))
+    return found
+
+
 def parse_catalogs(quant_doc: Mapping[str, Any], gpu_doc: Mapping[str, Any], where: str = "",
-                   positions: Optional[Positions] = None) -> Catalogs:
+                   positions: Optional[Positions] = None, gpu_where: str = "",
+                   gpu_positions: Optional[Positions] = None) -> Catalogs:
     """Cross-check already schema-valid documents and build the Catalogs value.
 
     ``where`` is the quantization catalog's file name in error lines, ``positions`` its
-    key positions (from the loader) to give each error a line and column.
+    key positions (from the loader) to give each error a line and column; ``gpu_where``
+    and ``gpu_positions`` the same for the GPU catalog.
     """
-    problems = _cross_check(quant_doc)
-    if problems:
-        raise CatalogError(_located(where or "quantizations.yaml", positions, problems))
+    errors = _located(where or "quantizations.yaml", positions, _cross_check(quant_doc))
+    errors += _located(gpu_where or "gpus.yaml", gpu_positions, _cross_check_gpus(gpu_doc))
+    if errors:
+        raise CatalogError(errors)
     types = {t["id"]: (int(t["block_weights"]), int(t["block_bytes"])) for t in quant_doc["tensor_types"]}
     return Catalogs(
         tensor_types=types,
@@ -141,6 +181,7 @@ def parse_catalogs(quant_doc: Mapping[str, Any], gpu_doc: Mapping[str, Any], whe
         quantizations=tuple(quant_doc["quantizations"]),
         kv_dtypes={k["id"]: k["tensor_type"] for k in quant_doc["kv_cache_dtypes"]},
         gpus=tuple(gpu_doc["gpus"]),
+        host_memory=tuple(gpu_doc.get("host_memory") or ()),
     )
 
 
@@ -156,8 +197,9 @@ def load_catalogs(directory: Optional[Path] = None) -> Catalogs:
             errors.extend(exc.errors)
     if errors:
         raise CatalogError(errors)
-    (quant, quant_positions), (gpus, _) = docs
-    return parse_catalogs(quant, gpus, where=_display(d / "quantizations.yaml"), positions=quant_positions)
+    (quant, quant_positions), (gpus, gpu_positions) = docs
+    return parse_catalogs(quant, gpus, where=_display(d / "quantizations.yaml"), positions=quant_positions,
+                          gpu_where=_display(d / "gpus.yaml"), gpu_positions=gpu_positions)
 
 
 def catalog_errors(directory: Optional[Path] = None) -> list[CardError]:

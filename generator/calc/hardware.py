@@ -28,13 +28,19 @@ def fewest_devices(model_bytes: Sequence[int | None], room: int) -> list[int | N
 
 
 def decode_ceilings(bytes_per_token: Sequence[int], devices: Sequence[int | None], bandwidth: int) -> list[float | None]:
-    """Upper bounds on tokens/s for one sequence: n * bandwidth / bytes read per token.
+    """Upper bounds on tokens/s for one sequence: bandwidth / bytes read per token, whatever the device count.
+
+    The model is split by layers (llama.cpp's default --split-mode layer, pipeline
+    parallelism): for each token the n devices read their share one after the other, so
+    a token still takes (bytes per token) / bandwidth and adding devices adds memory,
+    not speed. (Tensor parallelism would read the shares at once; the engine plans label
+    that case themselves.) None where the model does not fit in MAX_DEVICES devices.
 
     Not rounded (rounding happens at display). Python's int / int is the correctly
     rounded double of the exact quotient, so any consumer dividing the same
     integers in IEEE doubles gets the same number while they stay below 2**53.
     """
-    return [None if n is None or b <= 0 else n * bandwidth / b for b, n in zip(bytes_per_token, devices, strict=True)]
+    return [None if n is None or b <= 0 else bandwidth / b for b, n in zip(bytes_per_token, devices, strict=True)]
 
 
 def _entry(gpu: GpuPlan, devices: dict[str, int | None], speeds: dict[str, float | None]) -> dict[str, Any]:

@@ -200,6 +200,9 @@ class CompiledQuant:
     # Parameters outside the architecture (vision tower, MTP): kept at 16 bits,
     # 32 when the whole model is FP32 (GGUF ships vision projectors as F16).
     extra_bytes_per_param: int
+    # True: routed experts keep routed_experts on every layer, no per-layer rule applies to
+    # them (a file that copies natively quantized experts as they are; generator.calc.native).
+    routed_fixed: bool = False
 
     def base_type(self, routed: bool) -> StorageType:
         return self.routed_experts if routed else self.default
@@ -212,7 +215,8 @@ class CompiledQuant:
             return ((simple, n),)
         base = self.base_type(routed)
         rules = self.rules.get(role)
-        if rules is None or which == "global":  # tensors outside the blocks take no per-layer rule
+        # tensors outside the blocks take no per-layer rule, nor experts kept as shipped
+        if rules is None or which == "global" or (routed and self.routed_fixed):
             return ((base, n),)
         types: dict[StorageType, int] = {}
         for k, n_k in rule_counts(rules, layout, which):
@@ -250,6 +254,7 @@ def compile_quant(quant: Mapping[str, Any], types: Mapping[str, tuple[int, int]]
         routed_experts=storage(t.get("routed_experts", t["default"])),
         rules=rules,
         extra_bytes_per_param=4 if t["default"] == "F32" else 2,
+        routed_fixed=bool(quant.get("routed_experts_fixed")),
     )
 
 

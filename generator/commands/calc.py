@@ -37,7 +37,7 @@ GB = 10**9
 MAX_CONTEXT = 1_000_000_000
 MAX_BATCH = 1_000_000
 # Fields the calculator reads: a problem there stops `calc`.
-CALC_FIELDS = ("architecture", "context_length")
+CALC_FIELDS = ("architecture", "context_length", "release")
 # Other spellings of the KV dtypes (llama.cpp --cache-type-k, gguf-parser, vLLM), lower case.
 KV_ALIASES = {"fp16": "F16", "f8": "FP8", "fp8_e4m3": "FP8", "fp8_e5m2": "FP8"}
 
@@ -198,15 +198,16 @@ def kv_dtype_id(given: str, known: Sequence[str]) -> str | None:
 
 
 def applies(quant: Mapping[str, Any], card: Mapping[str, Any]) -> bool:
-    """False for a scheme that stores only routed experts differently (MXFP4) on a model with none."""
-    types = quant["types"]
-    routed = types.get("routed_experts")
-    is_moe = (card.get("architecture") or {}).get("type") == "moe"
-    return is_moe or routed is None or routed == types["default"]
+    """False for a quantization no file of this model is stored in (generator.calc.native.as_stored)."""
+    from generator.calc.native import as_stored
+
+    return as_stored(card, quant) is not None
 
 
 def _quantizations(catalogs: Catalogs, card: Mapping[str, Any], wanted: str | None) -> tuple[list[str], list[str]]:
-    """(quantization ids to show, ids left out because they do not apply)."""
+    """(quantization ids to show, ids left out because no file of that name exists for the model)."""
+    shown = [q["id"] for q in catalogs.quantizations if applies(q, card)]
+    left = [q["id"] for q in catalogs.quantizations if not applies(q, card)]
     if wanted:
         import difflib
 
@@ -216,10 +217,16 @@ def _quantizations(catalogs: Catalogs, card: Mapping[str, Any], wanted: str | No
             guess = difflib.get_close_matches(wanted.upper(), ids, n=1, cutoff=0.6)
             hint = f" (did you mean {guess[0]!r}?)" if guess else ""
             raise CalcInputError(f"--quant {wanted!r}: unknown{hint}; choose from {', '.join(ids)}", code=2)
+        if q["id"] in left:
+            raise CalcInputError(f"--quant {q['id']}: {_LEFT_OUT_REASON}; choose from {', '.join(shown)}", code=2)
         return [q["id"]], []
-    shown = [q["id"] for q in catalogs.quantizations if applies(q, card)]
-    left = [q["id"] for q in catalogs.quantizations if not applies(q, card)]
     return shown, left
+
+
+# Why a quantization is not shown (generator.calc.native): it stores only routed experts
+# differently and exists only as the publisher's own checkpoint.
+_LEFT_OUT_REASON = ("no file of this model is stored that way (it keeps only routed experts in another type, "
+                    "and only a model released so has such a file)")
 
 
 # -- output -----------------------------------------------------------------------------------
@@ -280,8 +287,9 @@ def _table(derived: dict[str, Any], rows: list[dict[str, Any]], hardware: list[d
     out.append("VRAM in GB (10^9 bytes): weights + KV cache + activations + overhead = total")
     out.extend(_vram_lines(rows))
     context, batch, kv = fit
-    out.append(f"hardware (context {context:,}, batch {batch:,}, {kv} KV): fewest devices; "
-               "decode tok/s per sequence is an upper bound")
+    out.append(f"hardware at the asked context {context:,}, batch {batch:,}, {kv} KV cache: fewest devices "
+               "(split by layers); decode tok/s per sequence is an upper bound, bandwidth / bytes read per token, "
+               "the same for any device count (layer split adds no bandwidth)")
     want = {r["quantization"] for r in rows}
     weights = derived["calculator"]["weights_bytes"]
     shown = [q for q in weights if q in want and (len(want) == 1 or q in ("BF16", "Q8_0", "Q4_K_M"))]
@@ -294,8 +302,9 @@ def _table(derived: dict[str, Any], rows: list[dict[str, Any]], hardware: list[d
         if parts:
             out.append(f"  {h['name']:<40} " + "; ".join(parts))
     if left_out:
-        out.append(f"not shown: {', '.join(left_out)} (stores only routed experts differently; this model has "
-                   "none, so it equals the scheme's default type)")
+        out.append(f"not shown: {', '.join(left_out)} ({_LEFT_OUT_REASON})")
+    out.append("assumes llama.cpp defaults: micro-batch 512, flash attention on, all layers on GPU; "
+               "`llmcards plan` models each engine")
     if not derived["architecture_complete"]:
         out.append("note: architecture incomplete; weights from the declared parameter count, KV cache unknown where fields are null")
     return "\n".join(out) + "\n"

@@ -142,10 +142,11 @@ def test_fit_and_speed_honour_context_batch_and_kv_dtype(capsys):
     assert abs(row["weights_bytes"] - file_bytes) < 10**9
     h100 = next(h for h in d["query_hardware"] if h["gpu"] == "h100-sxm-80gb")
     assert h100["devices"]["Q4_K_M"] == 5
-    # Per sequence: 5 x 3.35e12 B/s over (active weights + the whole KV cache) per step; the
-    # active weights are the file less the input embedding (at most ~1.2e9 bytes of it).
+    # Per sequence: 3.35e12 B/s over (active weights + the whole KV cache) per step, not 5 x that:
+    # split by layers, the 5 devices read their shares one after the other. The active weights
+    # are the file less the input embedding (at most ~1.2e9 bytes of it).
     speed = h100["decode_tokens_per_s_upper_bound"]["Q4_K_M"]
-    assert 5 * 3.35e12 / (file_bytes + 10**9 + kv) < speed < 5 * 3.35e12 / (file_bytes - 2 * 10**9 + kv)
+    assert 3.35e12 / (file_bytes + 10**9 + kv) < speed < 3.35e12 / (file_bytes - 2 * 10**9 + kv)
     assert d["query_inputs"] == {"context": 131072, "batch": 8, "kv_dtype": "F16"}
     # The stable block is still the reference configuration (8,192 tokens, batch 1): one H100.
     assert next(h for h in d["hardware"] if h["gpu"] == "h100-sxm-80gb")["devices"]["Q4_K_M"] == 1
@@ -153,7 +154,7 @@ def test_fit_and_speed_honour_context_batch_and_kv_dtype(capsys):
     assert main(["calc", "meta/llama-3.1-70b", "--quant", "Q4_K_M", "--context", "131072", "--batch", "8",
                  "--registry", str(REGISTRY)]) == 0
     out = capsys.readouterr().out
-    assert "hardware (context 131,072, batch 8, F16 KV)" in out
+    assert "hardware at the asked context 131,072, batch 8, F16 KV cache" in out
     assert "NVIDIA H100 SXM 80GB                     Q4_K_M: 5x" in out
 
 
@@ -207,9 +208,17 @@ def test_declared_basis_has_no_embedding_label_and_dense_skips_mxfp4(capsys):
     assert main(["calc", "meta/llama-3.1-8b", "--registry", str(REGISTRY)]) == 0
     out = capsys.readouterr().out
     assert not any(line.startswith("MXFP4") for line in out.splitlines())
-    assert "not shown: MXFP4 (stores only routed experts differently" in out
+    assert "not shown: MXFP4 (no file of this model is stored that way" in out
+    # A MoE model not released in MXFP4 has no such file either; gpt-oss (released so) has.
+    assert main(["calc", "qwen/qwen3-30b-a3b", "--registry", str(REGISTRY)]) == 0
+    assert "not shown: MXFP4" in capsys.readouterr().out
     assert main(["calc", "openai/gpt-oss-20b", "--registry", str(REGISTRY)]) == 0
-    assert any(line.startswith("MXFP4") for line in capsys.readouterr().out.splitlines())
+    out = capsys.readouterr().out
+    assert any(line.startswith("MXFP4") for line in out.splitlines()) and "not shown" not in out
+    # Asking for it where no file exists is a usage error that lists what exists.
+    assert main(["calc", "meta/llama-3.1-8b", "--quant", "mxfp4", "--registry", str(REGISTRY)]) == 2
+    err = capsys.readouterr().err
+    assert "--quant MXFP4: no file of this model is stored that way" in err and "choose from FP32, BF16" in err
 
 
 def _card_with(tmp_path, edit):
@@ -264,3 +273,17 @@ def test_declared_difference_is_worded_like_validate(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "declared total 8,166,000,000; the architecture gives 8,030,261,248 (+1.7%)" in captured.out
     assert "warning:" in captured.err and "(+1.7%)" in captured.err
+
+
+def test_a_bad_release_block_stops_calc_with_the_validator_message(tmp_path, capsys):
+    # release decides what every weights row holds, so calc refuses a card whose release is invalid.
+    import yaml
+
+    card = yaml.safe_load((REGISTRY / "openai" / "gpt-oss-20b.yaml").read_text())
+    card["release"]["gguf_routed_experts"] = "MXFP9"
+    path = tmp_path / "openai" / "gpt-oss-20b.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(yaml.safe_dump(card, sort_keys=False))
+    assert main(["calc", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "release.gguf_routed_experts: must be one of MXFP4, null; got 'MXFP9'" in err

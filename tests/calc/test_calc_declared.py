@@ -38,9 +38,12 @@ def test_uniform_formats_scale_the_declared_total(derived):
 
 
 def test_mxfp4_is_unknown_without_the_expert_split(derived):
-    # MXFP4 stores only the routed experts in FP4 (the rest in BF16); a bare total
-    # does not say how many parameters are experts, so no figure is better than 4 TB.
-    assert _weights(derived, "MXFP4") is None
+    # MXFP4 stores only the routed experts in FP4 (the rest in BF16): no such file exists for a
+    # model not released that way (no row); for one released so, a bare total does not say how
+    # many parameters are experts, so no figure is better than 4 TB.
+    assert "MXFP4" not in [w["quantization"] for w in derived["weights"]]
+    released = {**CARD, "release": {"quantization": "MXFP4", "source": "https://example.org"}}
+    assert _weights(derive(released, load_catalogs()), "MXFP4") is None
 
 
 def test_no_speed_ceiling_without_the_kv_cache(derived):

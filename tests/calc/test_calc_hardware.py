@@ -37,9 +37,11 @@ def test_fewest_devices_boundaries_by_hand():
 
 
 def test_decode_ceilings_by_hand_and_unrounded():
-    # 936 GB/s / 18 GB per token = 52 tokens/s; 2 x 3.35 TB/s / 40 GB = 167.5
+    # 936 GB/s / 18 GB per token = 52 tokens/s; 3.35 TB/s / 40 GB = 83.75 on 2 devices as on 1:
+    # split by layers, each token's 40 GB are read half on one device, then half on the other.
     assert decode_ceilings([18_000_000_000, 40_000_000_000], [1, 2], 936_000_000_000)[0] == 52.0
-    assert decode_ceilings([40_000_000_000], [2], 3_350_000_000_000) == [167.5]
+    assert decode_ceilings([40_000_000_000], [2], 3_350_000_000_000) == [83.75]
+    assert decode_ceilings([40_000_000_000] * 3, [1, 2, 59], 3_350_000_000_000) == [83.75] * 3
     # Unknown device count or nothing read per token: no ceiling.
     assert decode_ceilings([0, 10, 10], [1, None, 1], 100) == [None, None, 10.0]
     # Not rounded: the double nearest to the exact quotient (what IEEE division gives in any language).
@@ -123,4 +125,24 @@ def test_table_shortcuts_equal_gpu_fit_per_gpu(catalogs):
         for entry, g in zip(table, plan.gpus, strict=True):
             for q, b in zip(ids, reads, strict=True):
                 devices = entry["devices"][q]
-                assert entry["decode_tokens_per_s_upper_bound"][q] == devices * g.bandwidth / b
+                assert entry["decode_tokens_per_s_upper_bound"][q] == (None if devices is None else g.bandwidth / b)
+
+
+def test_many_small_gpus_are_not_faster_than_one_big_one(catalogs):
+    # Llama 3.1 405B in BF16: 405,853,388,800 parameters x 2 bytes = 811.7e9 bytes of weights (plus a
+    # little KV cache and activations at 8K). An RTX 3090 holds 23.5e9 of model: 35 or more of them;
+    # an H200 (140.5e9): 6 or more. Split by layers, each token still streams all ~810e9 active bytes
+    # through one device after another, so the bound is one device's bandwidth over those bytes:
+    # 936e9 / 810e9 ~ 1.2 tok/s on 3090s, 4.8e12 / 810e9 ~ 5.9 tok/s on H200s; not n x that.
+    from pathlib import Path
+
+    import yaml
+
+    card = yaml.safe_load((Path(__file__).resolve().parents[2] / "registry/meta/llama-3.1-405b.yaml").read_text())
+    hw = {h["gpu"]: h for h in derive(card, catalogs)["hardware"]}
+    n_3090, n_h200 = hw["rtx-3090"]["devices"]["BF16"], hw["h200-141gb"]["devices"]["BF16"]
+    assert n_3090 >= 35 and 6 <= n_h200 < n_3090
+    s_3090 = hw["rtx-3090"]["decode_tokens_per_s_upper_bound"]["BF16"]
+    s_h200 = hw["h200-141gb"]["decode_tokens_per_s_upper_bound"]["BF16"]
+    assert 1.0 < s_3090 < 1.2 and 5.5 < s_h200 < 6.0
+    assert s_3090 * 4.8e12 == pytest.approx(s_h200 * 936e9)  # the ratio of the bandwidths, nothing else
