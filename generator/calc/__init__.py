@@ -5,7 +5,9 @@ The returned mapping is JSON-ready; it is what ``llmcards calc --format json``
 prints and what the site exports per model in ``api/models.json``. All byte
 counts are integers (bytes, not GB); rounding happens only at display.
 
-Shape (stable API, version 2; version 1 had a per-GPU "fits" list)::
+Shape (stable API, version 3; 3: rows a model has no file of are left out and rows are priced as
+the file of that name stores the model (generator/calc/native.py), and the decode ceiling no longer
+multiplies by the device count; 2: per-GPU maps; version 1 had a per-GPU "fits" list)::
 
     {
       "api_version": 2,
@@ -116,7 +118,7 @@ from generator.calc.training import TRAIN_SEQ, training_memory
 if TYPE_CHECKING:
     from generator.calc.plan import GpuPlan
 
-API_VERSION = 2
+API_VERSION = 3
 # The "calculator" block's shape (what site/assets/js/vram.js reads). 2: kv_known and
 # active_weights_bytes added.
 CALCULATOR_VERSION = 2

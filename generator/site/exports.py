@@ -23,9 +23,11 @@ VRAM_COLUMNS = ("id", "quantization", "context", "batch", "kv_dtype", "weights_b
                 "kv_cache_bytes", "activations_bytes", "overhead_bytes", "total_bytes")
 # Version of the export files as a whole. It follows the calculator's api_version
 # (generator/calc: "api_version" in every derived record), since the derived part is
-# what changes shape: version 2 since `hardware` became per-GPU maps by quantization.
+# what changes shape: version 3 since quantization rows a model has no file of are left out
+# and the decode ceiling no longer multiplies by the device count (2: `hardware` became
+# per-GPU maps by quantization).
 # tests/site/test_build.py checks that the two agree.
-API_VERSION = 2
+API_VERSION = 3
 MODELS_JSON = "api/models.json"       # the combined files
 VRAM_CSV = "api/vram.csv"
 INDEX_JSON = "api/index.json"
