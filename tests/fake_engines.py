@@ -121,6 +121,8 @@ FAKE_VLLM = SimpleNamespace(
              "enforce_eager": Option(False, E.parse_flag, "no CUDA graphs")},
     unsupported=lambda card: None,
     plan=_vllm_plan,
+    # The fake's one basis rule: it models no "V0" run (what a case's log may prove, engine_generation).
+    outside_basis=lambda version, backend: "fake: V0 engine" if version == "V0" else None,
 )
 
 FAKES = {"llama.cpp": FAKE_LLAMACPP, "vllm": FAKE_VLLM}

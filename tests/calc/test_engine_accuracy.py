@@ -17,6 +17,7 @@ import math
 from pathlib import Path
 
 import pytest
+import yaml
 
 import fake_engines
 from engine_cases import cases as C
@@ -151,6 +152,29 @@ def test_case_file_problems_are_all_listed(tmp_path):
     ]
 
 
+def test_a_case_outside_the_modelled_versions_is_published_apart_and_not_summarized(tmp_path, monkeypatch):
+    fake_engines.force_fakes(monkeypatch)
+    # the fixture's TP=2 case twice: once as printed, once from a log that proves the V0 engine
+    # (engine_generation), which the fake vLLM's outside_basis() does not model
+    tp2 = next(c for c in yaml.safe_load(FIXTURE.read_text())["cases"] if c["id"] == "fake-vllm-8b-tp2")
+    cases = tmp_path / "v0.yaml"
+    cases.write_text(yaml.safe_dump({"cases": [tp2, {**tp2, "id": "fake-vllm-v0", "engine_version": None, "engine_generation": "V0"}]}))
+    res = C.run_all(C.load_cases([cases]), load_catalogs())
+    by_id = {r.case.id: r for r in res}
+    assert by_id["fake-vllm-8b-tp2"].outside is None
+    assert by_id["fake-vllm-v0"].outside == "fake: V0 engine"
+    assert [r.case.id for r in C.inside(res)] == ["fake-vllm-8b-tp2"]
+    # the V0 case still has its points (published), but only the modelled case is in the summary
+    assert by_id["fake-vllm-v0"].points
+    w = {(s.engine, s.component): s for s in C.summarize(C.inside(res))}[("vllm", "weights")]
+    assert (w.count, w.worst_case) == (1, "fake-vllm-8b-tp2")
+    page = _bench().markdown(res, C.summarize(C.inside(res)))
+    apart = page.split("## Cases outside the modelled versions", 1)[1].split("## Cases\n", 1)[0]
+    assert "- [fake-vllm-v0](https://example.org/fake-vllm) (V0): fake: V0 engine" in apart
+    assert "fake-vllm-8b-tp2" not in apart
+    assert "V0 (outside the modelled versions)" in page
+
+
 def test_page_links_every_case_and_lists_those_beyond_the_target(fixture_results):
     bench = _bench()
     res = list(fixture_results.values())
@@ -185,7 +209,7 @@ def real():
         pytest.fail(f"no case files in {C.CASE_DIR} (merge branches cases-llamacpp and cases-vllm)")
     _require_engines()
     res = C.run_all(C.load_cases(), load_catalogs())
-    return res, C.summarize(res)
+    return res, C.summarize(C.inside(res))
 
 
 def test_cases_cover_both_engines_and_issue_10s_count(real):

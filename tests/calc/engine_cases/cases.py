@@ -37,7 +37,9 @@ MIB = 2**20
 UNITS = {"MiB": 2**20, "GiB": 2**30}
 COUNTS = {"kv_cache_tokens", "max_concurrency"}  # measured names that are not bytes (tokens, a ratio)
 REQUIRED = ("id", "engine", "engine_version", "model", "quant", "hardware", "settings", "unit", "measured", "source")
-OPTIONAL = ("log", "notes", "parts")  # parts: the printed pieces of a summed number (README.md)
+# parts: the printed pieces of a summed number (README.md); engine_generation: what the log text proves
+# about the engine generation when it prints no version (e.g. "V0"), for the engine's outside_basis().
+OPTIONAL = ("log", "notes", "parts", "engine_generation")
 # The sums compared besides the printed components: name -> engine -> parts (see the docstring).
 SUMS: dict[str, dict[str, tuple[str, ...]]] = {
     "non_kv": {"vllm": ("weights", "activation_peak", "non_torch")},
@@ -70,6 +72,7 @@ class Case:
     log: str | None = None
     notes: str | None = None
     parts: Mapping[str, Any] | None = None
+    engine_generation: str | None = None
 
     @property
     def hardware_known(self) -> bool:
@@ -150,12 +153,18 @@ class Point(NamedTuple):
 
 
 class Result(NamedTuple):
-    """A case's plan and its points, or why no plan came (a PlanError or another exception)."""
+    """A case's plan and its points, or why no plan came (a PlanError or another exception).
+
+    ``outside``: why the engine version or backend the case ran on is not what the engine module
+    models (its ``outside_basis``), else None. Such cases are published apart and do not count
+    toward the bounds.
+    """
 
     case: Case
     plan: Mapping[str, Any] | None
     points: list[Point]
     failure: str | None
+    outside: str | None = None
 
 
 # -- loading ------------------------------------------------------------------------------------
@@ -308,7 +317,31 @@ def compare(case: Case, plan: Mapping[str, Any]) -> list[Point]:
     return points
 
 
+def outside_basis(case: Case) -> str | None:
+    """The engine module's reason why the case's engine version/backend is not the one its rules follow.
+
+    The version printed, else what the log proves (``engine_generation``); an unknown version counts
+    as inside (the case is held to the bounds).
+    """
+    module = engines.engine_module(case.engine)
+    rule = getattr(module, "outside_basis", None)
+    if rule is None:
+        return None
+    reason = rule(case.engine_version or case.engine_generation, case.hardware.get("backend"))
+    return None if reason is None else str(reason)
+
+
 def run_case(case: Case, catalogs: Any, registry: Path = REGISTRY) -> Result:
+    result = _run_case(case, catalogs, registry)
+    return result._replace(outside=outside_basis(case))
+
+
+def inside(results: Sequence[Result]) -> list[Result]:
+    """The results of the cases the engine modules model (what the bounds are held to)."""
+    return [r for r in results if r.outside is None]
+
+
+def _run_case(case: Case, catalogs: Any, registry: Path) -> Result:
     try:
         req = request(case, catalogs, registry)
         plan = engines.plan(req.card, catalogs, req.engine, req.options, req.hardware)
