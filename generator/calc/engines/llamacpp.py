@@ -372,6 +372,31 @@ class Layout:
     output_buffer: int
     read_gpu: tuple[int, ...]  # bytes read per generated token from each GPU
     read_host: int
+    host_mapped: int = 0  # the printed CPU_Mapped model buffer (mmap): see mapped_host_weights
+
+
+def mapped_host_weights(lw: LayerWeights, pl: Placement, resident: int) -> int:
+    """The ``CPU_Mapped model buffer size`` llama.cpp prints with mmap (its default).
+
+    llama-model.cpp llama_model::load_tensors wraps the mapped file in one host buffer per
+    file and buffer type: llama_model_loader::get_mapping_range takes the smallest offset and
+    the largest offset + size over the tensors of that buffer type, and the buffer is that
+    whole range. So every tensor lying between two CPU tensors in the file counts too,
+    GPU-resident ones included. Where that range ends depends on the file's tensor order,
+    which differs between converters (numeric or name-sorted layers, the output first or
+    last) and is not in the card. One case does not depend on it: when every layer keeps a
+    tensor on the CPU (all layers' experts there, or no layer on a GPU), the range spans all
+    the layers and the token embedding, and leaves out only a GPU-resident output lying at
+    either end of the file. Otherwise this returns ``resident`` (the CPU tensors alone),
+    the smallest the printed range can be.
+    """
+    n_layer = len(lw.dense)
+    if not all(pl.device_of[il] is None or pl.experts_on_cpu[il] for il in range(n_layer)):
+        return resident
+    # a tied output is token_embd itself: only the final norm is a tensor of its own
+    output_in_file = lw.output - lw.output_matrix if lw.tied else lw.output
+    span = lw.token_embd + sum(lw.dense) + sum(lw.experts)
+    return span + (output_in_file if pl.device_of[n_layer] is None else 0)
 
 
 def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement, c: Cells, n_gpus: int,
@@ -485,7 +510,8 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement,
     host.compute = inputs_host + cpu_peak
     # llama_context::output_reserve(n_seq_max): n_vocab F32 logits per sequence, host memory.
     output_buffer = F32 * shape.vocab * parallel
-    return Layout(tuple(gpus), host, output_buffer, tuple(read_gpu), read_host)
+    mapped = mapped_host_weights(lw, pl, host.weights) if gpus else host.weights
+    return Layout(tuple(gpus), host, output_buffer, tuple(read_gpu), read_host, mapped)
 
 
 # --- the plan ----------------------------------------------------------------------------------
@@ -685,7 +711,9 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         "device_weights_per_gpu": [g.weights for g in lay.gpus],
         "device_kv_cache_per_gpu": [g.kv for g in lay.gpus],
         "device_compute_buffer_per_gpu": [g.compute for g in lay.gpus],
-        "host_weights": lay.host.weights,
+        # what llama.cpp prints (the mapped range, see mapped_host_weights); host.weights_bytes
+        # above counts the CPU tensors alone, what system RAM must keep resident
+        "host_weights": lay.host_mapped,
         "device_kv_cache": sum(g.kv for g in lay.gpus),
         "host_kv_cache": lay.host.kv,
         "device_compute_buffer": sum(g.compute for g in lay.gpus),
@@ -833,6 +861,9 @@ def _assumptions(hardware: Hardware, backend: str, card: Mapping[str, Any]) -> l
         "multi-GPU: layers split evenly over identical GPUs unless --tensor-split is given "
         "(llama.cpp's default split follows each device's free memory)",
         "--fit is not modelled: the plan keeps the context given (or the training context)",
+        "weights in system RAM: host.weights_bytes counts the tensors placed on the CPU; with mmap (the "
+        "default) llama.cpp maps the file range from the first to the last CPU tensor and prints that "
+        "(components.host_weights), GPU tensors in between included; their pages are read once at load",
         "experts in system RAM: the copies of the experts a prompt batch uses are made at run time "
         "outside the reserved buffers (PR #15346) and are not counted",
     ]

@@ -505,3 +505,26 @@ def test_mxfp4_moe_is_the_q8_0_row_as_stored(catalogs):
     mx = layer_weights(c, L.file_type(c, catalogs, catalogs.quantization("MXFP4")), catalogs)
     q8 = layer_weights(c, L.file_type(c, catalogs, catalogs.quantization("Q8_0")), catalogs)
     assert mx == q8
+
+
+def test_mapped_host_buffer_spans_every_layer_when_all_experts_are_on_the_cpu(catalogs):
+    # Public log, build 6699, gpt-oss-20b MXFP4 (ggml-org's file), -ngl 99 --n-cpu-moe 24 (every
+    # layer's experts on the CPU), mmap on: "CPU_Mapped model buffer size = 10949.33 MiB" and
+    # "CUDA0 model buffer size = 1242.03 MiB" (https://github.com/ikawrakow/ik_llama.cpp/issues/822,
+    # a mainline llama.cpp log). get_mapping_range spans from the first to the last CPU tensor,
+    # here token_embd and every layer whole (their GPU-resident attention included); the output
+    # layer, on the GPU at one end of the file, is outside the range:
+    # file - output = token_embd + all layers.
+    p = plan(catalogs, "openai/gpt-oss-20b", quant="MXFP4", context=131072, parallel=1, flash_attn="on",
+             n_gpu_layers=99, cpu_moe_layers=24)
+    c = card("openai/gpt-oss-20b")
+    lw = layer_weights(c, L.file_type(c, catalogs, catalogs.quantization("MXFP4")), catalogs)
+    assert p["components"]["host_weights"] == lw.total - lw.output
+    assert round(mib(p["components"]["host_weights"]), 2) == pytest.approx(10949.33, abs=0.05)
+    # what RAM must keep resident is the CPU tensors alone: token_embd and the experts
+    assert p["host"]["weights_bytes"] == lw.token_embd + sum(lw.experts)
+    # a partial --n-cpu-moe leaves layers without CPU tensors: the range then depends on the
+    # file's order, and the plan reports the CPU tensors alone (the smallest possible range)
+    q = plan(catalogs, "openai/gpt-oss-20b", quant="MXFP4", context=4096, parallel=1, n_gpu_layers=99,
+             cpu_moe_layers=10)
+    assert q["components"]["host_weights"] == q["host"]["weights_bytes"] == lw.token_embd + sum(lw.experts[:10])
