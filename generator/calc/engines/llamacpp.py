@@ -23,6 +23,49 @@ BASIS = ("llama.cpp master after build b7000 (late 2025): n_ctx padded to 256 (P
          "SWA cache padded to 256 (issue #17037), llama-server -np auto = 4 slots with a unified KV cache, "
          "-fa auto, MLA caches K only, op offload copies only used experts (PR #15346)")
 
+# The engine versions these rules model (outside_basis). llama.cpp release builds are
+# numbered bNNNN; the rules follow current master, and the newest behaviour they depend on
+# that changed a printed buffer is PR #15346 ("sched : copy only the used experts when
+# offloading prompt processing", merged 2025-08-20): before it the compute buffer of the
+# first GPU held a whole copy of each host-resident expert tensor. Release b6250 (published
+# 2025-08-23) is the first build we can date after that merge. Older changes the rules rely
+# on are inside that range: the MLA K-only cache (PR #12801, April 2025) and the 256-cell
+# SWA padding.
+BASIS_BUILD = 6250
+# Backends whose buffers the rules model: CUDA (and ROCm/HIP, built from the same ggml-cuda
+# sources), Metal and the CPU. Vulkan's scheduler offload and flash-attention paths differ
+# (its own supports_op / offload_op in ggml-vulkan.cpp); its compute buffers are not modelled.
+MODELLED_BACKENDS = ("CUDA", "ROCm", "HIP", "Metal", "CPU")
+
+
+def outside_basis(engine_version: str | None, backend: str | None) -> str | None:
+    """None when a case from this llama.cpp version and backend is one the rules model,
+    else why not (shown on the accuracy page).
+
+    ``engine_version`` is a build as printed ("b6699", "6699", "version: 6699 (abc123)"), an
+    Ollama version ("ollama 0.5.4") or a generation the log proves ("ollama", "before b6250");
+    unknown (None)
+    counts as inside."""
+    if backend is not None and str(backend) not in MODELLED_BACKENDS:
+        return f"{backend} backend: its compute buffers are not modelled (rules follow ggml-cuda, Metal, CPU)"
+    if engine_version is None:
+        return None
+    text = str(engine_version).strip().lower()
+    if text.startswith("ollama"):
+        # Ollama vendors a patched llama.cpp at a version it does not print, and its own
+        # runner ("ollama engine") sizes the cache and graph for several models itself.
+        return "Ollama: a vendored, patched llama.cpp of unstated build and its own runner"
+    # "before bNNNN": a generation the log proves (its function-name prefixes), not a build.
+    before = text.startswith("before")
+    digits = "".join(ch for ch in text.split("(")[0] if ch.isdigit())
+    if not digits:
+        return None
+    if int(digits) < BASIS_BUILD or (before and int(digits) <= BASIS_BUILD):
+        return (f"llama.cpp before b{BASIS_BUILD} (PR #15346, 2025-08-20): the compute buffer held "
+                "whole copies of host-resident experts; older KV and graph sizing")
+    return None
+
+
 PAD = 256  # llama-context.cpp llama_context ctor: GGML_PAD(n_ctx, 256); llama-kv-cache-iswa.cpp: SWA cells
 F32 = 4  # bytes of an activation (ggml graphs compute in F32)
 AUTO_PARALLEL = 4  # tools/server/server.cpp main: n_parallel < 0 (auto) -> 4 slots, kv_unified = true
@@ -329,6 +372,31 @@ class Layout:
     output_buffer: int
     read_gpu: tuple[int, ...]  # bytes read per generated token from each GPU
     read_host: int
+    host_mapped: int = 0  # the printed CPU_Mapped model buffer (mmap): see mapped_host_weights
+
+
+def mapped_host_weights(lw: LayerWeights, pl: Placement, resident: int) -> int:
+    """The ``CPU_Mapped model buffer size`` llama.cpp prints with mmap (its default).
+
+    llama-model.cpp llama_model::load_tensors wraps the mapped file in one host buffer per
+    file and buffer type: llama_model_loader::get_mapping_range takes the smallest offset and
+    the largest offset + size over the tensors of that buffer type, and the buffer is that
+    whole range. So every tensor lying between two CPU tensors in the file counts too,
+    GPU-resident ones included. Where that range ends depends on the file's tensor order,
+    which differs between converters (numeric or name-sorted layers, the output first or
+    last) and is not in the card. One case does not depend on it: when every layer keeps a
+    tensor on the CPU (all layers' experts there, or no layer on a GPU), the range spans all
+    the layers and the token embedding, and leaves out only a GPU-resident output lying at
+    either end of the file. Otherwise this returns ``resident`` (the CPU tensors alone),
+    the smallest the printed range can be.
+    """
+    n_layer = len(lw.dense)
+    if not all(pl.device_of[il] is None or pl.experts_on_cpu[il] for il in range(n_layer)):
+        return resident
+    # a tied output is token_embd itself: only the final norm is a tensor of its own
+    output_in_file = lw.output - lw.output_matrix if lw.tied else lw.output
+    span = lw.token_embd + sum(lw.dense) + sum(lw.experts)
+    return span + (output_in_file if pl.device_of[n_layer] is None else 0)
 
 
 def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement, c: Cells, n_gpus: int,
@@ -442,26 +510,38 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement,
     host.compute = inputs_host + cpu_peak
     # llama_context::output_reserve(n_seq_max): n_vocab F32 logits per sequence, host memory.
     output_buffer = F32 * shape.vocab * parallel
-    return Layout(tuple(gpus), host, output_buffer, tuple(read_gpu), read_host)
+    mapped = mapped_host_weights(lw, pl, host.weights) if gpus else host.weights
+    return Layout(tuple(gpus), host, output_buffer, tuple(read_gpu), read_host, mapped)
 
 
 # --- the plan ----------------------------------------------------------------------------------
 
 def _is_gguf(quant: Mapping[str, Any]) -> bool:
-    """A quantization a GGUF file can hold: llama.cpp's own types, or MXFP4 experts (file type
-    MXFP4_MOE, what convert_hf_to_gguf.py writes for gpt-oss)."""
+    """A quantization a GGUF file can hold: llama.cpp's own types, or the catalog's MXFP4 (the
+    row whose routed experts are MXFP4), which names the GGUF file type MXFP4_MOE here."""
     return quant.get("format") == "gguf" or quant.get("types", {}).get("routed_experts") == "MXFP4"
 
 
-def _mxfp4_moe(card: Mapping[str, Any], catalogs: Any, entry: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The GGUF file type MXFP4_MOE (src/llama-quant.cpp): routed experts in MXFP4, every other
-    matrix in Q8_0 (ggml-org's gpt-oss-20b-mxfp4.gguf: 11.27 GiB, a 586.8 MiB Q8_0 output).
-    Priced as the catalog's Q8_0 row with the experts kept as shipped; None for a dense model."""
+def file_type(card: Mapping[str, Any], catalogs: Any, entry: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """What the GGUF file that ``--quant`` names holds for this card; None when no such file exists.
+
+    One rule: a GGUF row is priced as generator.calc.native.as_stored says a file of that name
+    stores the card (gpt-oss keeps its routed experts MXFP4 at every GGUF quantization).
+    ``--quant MXFP4`` means llama.cpp's file type MXFP4_MOE (src/llama-quant.cpp
+    llama_model_quantize_impl: routed experts MXFP4, every other matrix Q8_0; what
+    convert_hf_to_gguf.py writes for gpt-oss, e.g. ggml-org's gpt-oss-20b-mxfp4.gguf:
+    11.27 GiB with a 586.8 MiB Q8_0 output): the Q8_0 row as stored, its routed experts
+    MXFP4. Only a MoE model has such a file."""
+    if entry.get("format") == "gguf":
+        return native.as_stored(card, entry)
     q8 = catalogs.quantization("Q8_0")
     if q8 is None or card["architecture"].get("type") != "moe":
         return None
-    return {**q8, "id": entry["id"], "name": "GGUF MXFP4_MOE (experts MXFP4, other matrices Q8_0)",
-            "types": {**q8["types"], "routed_experts": "MXFP4"}, "routed_experts_fixed": True}
+    stored = native.as_stored(card, q8)
+    if stored is None:
+        return None
+    return {**stored, "id": entry["id"], "name": "GGUF MXFP4_MOE (experts MXFP4, other matrices Q8_0)",
+            "types": {**stored["types"], "routed_experts": "MXFP4"}, "routed_experts_fixed": True}
 
 
 def _n_swa(card: Mapping[str, Any]) -> int | None:
@@ -523,7 +603,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     if entry is None or not _is_gguf(entry):
         allowed = ", ".join(q["id"] for q in catalogs.quantizations if _is_gguf(q))
         raise PlanError("--quant", f"{quant_id!r} is not a GGUF quantization; allowed: {allowed}")
-    stored = _mxfp4_moe(card, catalogs, entry) if entry.get("format") != "gguf" else native.as_stored(card, entry)
+    stored = file_type(card, catalogs, entry)
     if stored is None:
         raise PlanError("--quant", f"no {entry['id']} GGUF file exists for {card.get('id')}")
 
@@ -567,7 +647,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     n_swa = _n_swa(card)
     is_moe = any(lw.experts)
 
-    gpus = hardware.count if hardware.gpu is not None else 1  # no hardware: one unnamed GPU
+    # --gpus N without a catalog GPU (an unlisted device): N GPUs of unknown capacity.
+    gpus = max(1, int(hardware.count))
     if split is not None and len(split) != gpus:
         raise PlanError("--tensor-split", f"{len(split)} shares for {gpus} GPU(s); give one share per GPU")
     capacity = _capacity(hardware)
@@ -603,7 +684,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     devices = []
     for d, g in enumerate(lay.gpus):
         total = g.weights + g.kv + g.compute + OVERHEAD_BYTES
-        devices.append({"name": f"{backend}{d}" if gpu_name else "GPU", "gpu": gpu_name,
+        name = f"{backend}{d}" if gpu_name else ("GPU" if len(lay.gpus) == 1 else f"GPU{d}")
+        devices.append({"name": name, "gpu": gpu_name,
                         "weights_bytes": g.weights, "kv_cache_bytes": g.kv, "compute_buffer_bytes": g.compute,
                         "overhead_bytes": OVERHEAD_BYTES, "total_bytes": total, "capacity_bytes": capacity})
     host_compute = lay.host.compute + lay.output_buffer
@@ -623,9 +705,15 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         "tensor_split": list(split) if split is not None else None,
         "n_ctx": c.n_ctx, "n_ctx_seq": c.n_ctx_seq, "swa_cells": c.swa if n_swa else None,
     }
-    components: dict[str, int | float] = {
+    # Sums over the GPUs, and the same per GPU in device order (CUDA0, CUDA1, ...).
+    components: dict[str, int | float | list[int]] = {
         "device_weights": sum(g.weights for g in lay.gpus),
-        "host_weights": lay.host.weights,
+        "device_weights_per_gpu": [g.weights for g in lay.gpus],
+        "device_kv_cache_per_gpu": [g.kv for g in lay.gpus],
+        "device_compute_buffer_per_gpu": [g.compute for g in lay.gpus],
+        # what llama.cpp prints (the mapped range, see mapped_host_weights); host.weights_bytes
+        # above counts the CPU tensors alone, what system RAM must keep resident
+        "host_weights": lay.host_mapped,
         "device_kv_cache": sum(g.kv for g in lay.gpus),
         "host_kv_cache": lay.host.kv,
         "device_compute_buffer": sum(g.compute for g in lay.gpus),
@@ -773,6 +861,9 @@ def _assumptions(hardware: Hardware, backend: str, card: Mapping[str, Any]) -> l
         "multi-GPU: layers split evenly over identical GPUs unless --tensor-split is given "
         "(llama.cpp's default split follows each device's free memory)",
         "--fit is not modelled: the plan keeps the context given (or the training context)",
+        "weights in system RAM: host.weights_bytes counts the tensors placed on the CPU; with mmap (the "
+        "default) llama.cpp maps the file range from the first to the last CPU tensor and prints that "
+        "(components.host_weights), GPU tensors in between included; their pages are read once at load",
         "experts in system RAM: the copies of the experts a prompt batch uses are made at run time "
         "outside the reserved buffers (PR #15346) and are not counted",
     ]

@@ -36,6 +36,7 @@ class LayerWeights(NamedTuple):
     # copies to a GPU at once when it runs a host-resident tensor's product there.
     largest_dense: tuple[int, ...] = ()
     output_matrix: int = 0  # the output projection alone (what op offload copies)
+    tied: bool = False  # the output reuses token_embd: the file holds no output matrix of its own
 
     @property
     def total(self) -> int:
@@ -96,7 +97,7 @@ def layer_weights(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs: C
                 largest[i] = max(largest[i], b)
             active += round(elements * share) if m.routed else elements
     return LayerWeights(token_embd, output, tuple(dense), tuple(experts), active, share,
-                        tuple(largest), output_matrix)
+                        tuple(largest), output_matrix, bool(inv.tied))
 
 
 class KVLayer(NamedTuple):

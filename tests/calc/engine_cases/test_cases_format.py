@@ -23,7 +23,7 @@ CASE_FILES = sorted(HERE.glob("*.yaml"))
 
 REQUIRED_KEYS = ("id", "engine", "engine_version", "model", "quant", "hardware", "settings", "unit",
                  "measured", "log", "source", "notes")
-OPTIONAL_KEYS = ("parts",)
+OPTIONAL_KEYS = ("parts", "engine_generation")
 ENGINES = ("llama.cpp", "vllm")
 MEASURED = {
     "llama.cpp": ("device_weights", "host_weights", "device_kv_cache", "host_kv_cache",
@@ -38,8 +38,8 @@ PER_GPU = {
 }
 # Option names of `llmcards plan` (underscores) a case may state; vLLM's are given with their cases.
 SETTINGS = {
-    "llama.cpp": ("context", "ubatch", "batch", "flash_attn", "parallel", "kv_dtype", "kv_dtype_k",
-                  "kv_dtype_v", "n_gpu_layers", "cpu_moe_layers", "swa_full", "tensor_split"),
+    "llama.cpp": ("context", "ubatch", "batch", "flash_attn", "parallel", "kv_dtype", "kv_type_k",
+                  "kv_type_v", "n_gpu_layers", "cpu_moe_layers", "swa_full", "tensor_split"),
     "vllm": ("context", "parallel", "kv_dtype", "gpu_memory_utilization", "max_num_batched_tokens",
              "max_num_seqs", "tensor_parallel", "enforce_eager"),
 }
@@ -129,7 +129,7 @@ def case_problems(case: dict[str, Any], quants: set[str], kv_dtypes: set[str], g
         bad = sorted(set(settings) - set(SETTINGS[engine]))
         if bad:
             problems.append(f"settings {bad} not among {SETTINGS[engine]}")
-        for key in ("kv_dtype", "kv_dtype_k", "kv_dtype_v"):
+        for key in ("kv_dtype", "kv_type_k", "kv_type_v"):
             if key in settings and settings[key] not in kv_dtypes:
                 problems.append(f"settings.{key} {settings[key]!r} not a kv_cache_dtypes id")
         if "flash_attn" in settings and settings["flash_attn"] not in ("on", "off"):

@@ -456,10 +456,75 @@ def test_mxfp4_moe_file_type(catalogs):
     p = plan(catalogs, "openai/gpt-oss-20b", quant="MXFP4", context=4096, parallel=1, flash_attn="off",
              n_gpu_layers=24, cpu_moe_layers=14)
     assert round(mib(p["components"]["device_weights"]), 2) == 4699.90
-    entry = L._mxfp4_moe(c, catalogs, catalogs.quantization("MXFP4"))
+    entry = L.file_type(c, catalogs, catalogs.quantization("MXFP4"))
     lw = layer_weights(c, entry, catalogs)
     assert round(mib(lw.output), 1) == round(mib(201088 * 2880 * 34 // 32), 1) == 586.8
     assert round(lw.total / 2**30, 2) == 11.27
     with pytest.raises(PlanError) as e:
         plan(catalogs, "meta/llama-3.1-8b", quant="MXFP4")
     assert e.value.option == "--quant"
+
+
+def test_unlisted_gpus_count_and_per_gpu_components(catalogs):
+    # --gpus 2 with no catalog GPU (an unlisted device): two GPUs of unknown capacity, not one.
+    # Llama 3.1 8B at 8192 cells, F16: per layer 8 x 128 x 2 x 2 x 8192 = 32 MiB. -ngl 33 units (32
+    # layers and the output layer) split 1:1: unit il goes to GPU0 while il / 33 < 0.5, so layers 0-16
+    # (17 x 32 = 544 MiB) on GPU0, layers 17-31 (15 x 32 = 480 MiB) and the output on GPU1.
+    hw = Hardware(None, 2, None, None)
+    p = plan(catalogs, "meta/llama-3.1-8b", hw, context=8192, parallel=1, tensor_split="1,1")
+    comp = p["components"]
+    assert [mib(x) for x in comp["device_kv_cache_per_gpu"]] == [544.0, 480.0]
+    assert len(p["devices"]) == 2 and [d["name"] for d in p["devices"]] == ["GPU0", "GPU1"]
+    assert all(d["capacity_bytes"] is None for d in p["devices"]) and p["fits"] is None
+    # the lists add up to the sums, device by device
+    for name in ("device_weights", "device_kv_cache", "device_compute_buffer"):
+        assert sum(comp[f"{name}_per_gpu"]) == comp[name]
+    assert comp["device_weights_per_gpu"] == [d["weights_bytes"] for d in p["devices"]]
+    # the output matrix (128256 x 4096 at Q6_K in a Q4_K_M file) is on the second GPU only
+    assert comp["device_weights_per_gpu"][1] > comp["device_weights_per_gpu"][0]
+
+
+def test_outside_basis():
+    assert L.outside_basis("b6699", "CUDA") is None
+    assert L.outside_basis("version: 7100 (abc1234)", "ROCm") is None
+    assert L.outside_basis(None, "CUDA") is None  # unknown build: counts
+    assert L.outside_basis(None, "Metal") is None
+    assert "b6250" in (L.outside_basis("b5274", "CUDA") or "")
+    assert L.outside_basis("b6249", "CUDA") is not None
+    assert L.outside_basis("b6250", "CUDA") is None
+    assert "Vulkan" in (L.outside_basis("b6699", "Vulkan") or "")
+    assert "Ollama" in (L.outside_basis("ollama 0.5.4", "CUDA") or "")
+    assert "Ollama" in (L.outside_basis("ollama", None) or "")
+    assert L.outside_basis("before b6250", "CUDA") is not None
+
+
+def test_mxfp4_moe_is_the_q8_0_row_as_stored(catalogs):
+    # gpt-oss: the card keeps its routed experts MXFP4 in every GGUF (native.as_stored), so the
+    # file type MXFP4_MOE is exactly the Q8_0 file: same bytes, layer by layer.
+    c = card("openai/gpt-oss-20b")
+    mx = layer_weights(c, L.file_type(c, catalogs, catalogs.quantization("MXFP4")), catalogs)
+    q8 = layer_weights(c, L.file_type(c, catalogs, catalogs.quantization("Q8_0")), catalogs)
+    assert mx == q8
+
+
+def test_mapped_host_buffer_spans_every_layer_when_all_experts_are_on_the_cpu(catalogs):
+    # Public log, build 6699, gpt-oss-20b MXFP4 (ggml-org's file), -ngl 99 --n-cpu-moe 24 (every
+    # layer's experts on the CPU), mmap on: "CPU_Mapped model buffer size = 10949.33 MiB" and
+    # "CUDA0 model buffer size = 1242.03 MiB" (https://github.com/ikawrakow/ik_llama.cpp/issues/822,
+    # a mainline llama.cpp log). get_mapping_range spans from the first to the last CPU tensor,
+    # here token_embd and every layer whole (their GPU-resident attention included); the output
+    # layer, on the GPU at one end of the file, is outside the range:
+    # file - output = token_embd + all layers.
+    p = plan(catalogs, "openai/gpt-oss-20b", quant="MXFP4", context=131072, parallel=1, flash_attn="on",
+             n_gpu_layers=99, cpu_moe_layers=24)
+    c = card("openai/gpt-oss-20b")
+    lw = layer_weights(c, L.file_type(c, catalogs, catalogs.quantization("MXFP4")), catalogs)
+    assert p["components"]["host_weights"] == lw.total - lw.output
+    assert round(mib(p["components"]["host_weights"]), 2) == pytest.approx(10949.33, abs=0.05)
+    # what RAM must keep resident is the CPU tensors alone: token_embd and the experts
+    assert p["host"]["weights_bytes"] == lw.token_embd + sum(lw.experts)
+    # a partial --n-cpu-moe leaves layers without CPU tensors: the range then depends on the
+    # file's order, and the plan reports the CPU tensors alone (the smallest possible range)
+    q = plan(catalogs, "openai/gpt-oss-20b", quant="MXFP4", context=4096, parallel=1, n_gpu_layers=99,
+             cpu_moe_layers=10)
+    assert q["components"]["host_weights"] == q["host"]["weights_bytes"] == lw.token_embd + sum(lw.experts[:10])
