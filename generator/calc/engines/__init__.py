@@ -312,8 +312,13 @@ def hardware(catalogs: Catalogs, gpu: str | None = None, gpus: int | None = None
 
 # -- the plan -------------------------------------------------------------------------------------
 
-def _check_common(card: Mapping[str, Any], catalogs: Catalogs, settings: dict[str, Any]) -> None:
-    """The checks every engine shares: a known quantization (canonical id), a context within the model's."""
+def _check_common(card: Mapping[str, Any], catalogs: Catalogs, settings: dict[str, Any],
+                  module: Any = None) -> None:
+    """The checks every engine shares: a known quantization (canonical id), a context within the model's.
+
+    The context checked is one sequence's: an engine module whose context option covers several
+    sequences (llama-server's -c with -np N) says how it splits with ``sequence_context(settings)``.
+    """
     quant = settings.get("quant")
     if quant is not None:
         entry = catalogs.quantization(str(quant))
@@ -324,13 +329,17 @@ def _check_common(card: Mapping[str, Any], catalogs: Catalogs, settings: dict[st
             raise PlanError("--quant", f"{quant!r}: unknown quantization{hint}; choose from {', '.join(ids)}")
         settings["quant"] = entry["id"]
     context = settings.get("context")
+    per_sequence = getattr(module, "sequence_context", None)
+    if context is not None and per_sequence is not None:
+        context = per_sequence(settings)
     if context is not None:
         from generator.calc import max_context_of
 
         most = max_context_of(card)
         if most is not None and context > most:
-            raise PlanError("--context", f"{context:,} is more than the model's maximum of {most:,} tokens; "
-                                         f"allowed: 1 to {most:,}")
+            shared = "" if context == settings["context"] else f" per sequence ({settings['context']:,} over the slots)"
+            raise PlanError("--context", f"{context:,}{shared} is more than the model's maximum of {most:,} tokens; "
+                                         f"allowed: 1 to {most:,} per sequence")
 
 
 def plan(card: Mapping[str, Any], catalogs: Catalogs, engine: str, options: Mapping[str, Any],
@@ -350,7 +359,7 @@ def plan(card: Mapping[str, Any], catalogs: Catalogs, engine: str, options: Mapp
         "engine_basis": module.BASIS,
         "model": card.get("id"),
     }
-    _check_common(card, catalogs, settings)  # bad input is a usage error even where the engine cannot run the model
+    _check_common(card, catalogs, settings, module)  # bad input is a usage error even where the engine cannot run the model
     reason = module.unsupported(card)
     if reason:
         return {**head, "supported": False, "unsupported_reason": str(reason), "settings": settings}

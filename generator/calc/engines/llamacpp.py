@@ -66,6 +66,20 @@ def outside_basis(engine_version: str | None, backend: str | None) -> str | None
     return None
 
 
+def sequence_context(settings: Mapping[str, Any]) -> int | None:
+    """The context one sequence gets from these settings (what must not exceed the model's maximum).
+
+    llama-server's -c is the cache of all slots: with an explicit -np N the slots split it
+    (n_ctx_seq = n_ctx / N); with -np auto the 4 slots share one unified cache and each may
+    use all of it (tools/server/server.cpp, llama-context.cpp llama_context ctor).
+    """
+    context = settings.get("context")
+    par = settings.get("parallel", "auto")
+    if context is None or par in (None, "auto"):
+        return context
+    return int(context) // int(par)
+
+
 PAD = 256  # llama-context.cpp llama_context ctor: GGML_PAD(n_ctx, 256); llama-kv-cache-iswa.cpp: SWA cells
 F32 = 4  # bytes of an activation (ggml graphs compute in F32)
 AUTO_PARALLEL = 4  # tools/server/server.cpp main: n_parallel < 0 (auto) -> 4 slots, kv_unified = true
@@ -611,10 +625,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     context = settings.get("context")
     if context is None:
         context = train_ctx
-    context = int(context)
-    if context > train_ctx:
-        raise PlanError("--context", f"{context} is above the model's training context {train_ctx} "
-                                     f"(allowed: 1..{train_ctx})")
+    context = int(context)  # within the training context per sequence: engines.plan checked (sequence_context)
     kv_dtype = _cache_type("--kv-dtype", settings.get("kv_dtype") or "F16")
     type_k_id = _cache_type("--kv-type-k", settings.get("kv_type_k")) or kv_dtype
     type_v_id = _cache_type("--kv-type-v", settings.get("kv_type_v")) or kv_dtype

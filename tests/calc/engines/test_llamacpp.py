@@ -344,9 +344,17 @@ def test_option_values():
 
 
 def test_context_above_training_context(catalogs):
+    # checked by engines.plan on one sequence's context (L.sequence_context)
+    from generator.calc import engines as E
     with pytest.raises(PlanError) as e:
-        plan(catalogs, "meta/llama-3.1-8b", context=262144)
-    assert e.value.option == "--context" and "131072" in e.value.message
+        E.plan(card("meta/llama-3.1-8b"), catalogs, "llama.cpp", {"context": 262144}, NO_HW)
+    assert e.value.option == "--context" and "131,072" in e.value.message
+    # -c 262144 -np 2: two slots of 131,072 tokens each (llama-server splits -c over explicit slots)
+    p = E.plan(card("meta/llama-3.1-8b"), catalogs, "llama.cpp", {"context": 262144, "parallel": 2}, NO_HW)
+    assert p["settings"]["n_ctx_seq"] == 131072
+    with pytest.raises(PlanError):
+        E.plan(card("meta/llama-3.1-8b"), catalogs, "llama.cpp", {"context": 262400, "parallel": 2}, NO_HW)
+    assert L.sequence_context({"context": 262144, "parallel": "auto"}) == 262144  # unified: each slot may use all
 
 
 def test_default_context_is_the_training_context(catalogs):
