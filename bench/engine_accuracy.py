@@ -100,7 +100,8 @@ def text_report(results: Sequence[Result], summary: Sequence[Summary]) -> str:
             out.append(f"{r.case.id:<58}no plan: {r.failure}")
         for p in r.points:
             out.append(f"{r.case.id:<58}{p.component:<26}{_amount(p.component, p.predicted):>18}"
-                       f"{_amount(p.component, p.measured):>18}{_pct(p.error_pct):>10}")
+                       f"{_amount(p.component, p.measured):>18}{_pct(p.error_pct):>10}"
+                       + (f"  [outside the modelled versions: {p.outside}]" if p.outside and not r.outside else ""))
     out.append("")
     out.append(f"{'engine':<11}{'component':<30}{'n':>4}{'no pred.':>9}{'median |err|':>14}{'worst |err|':>13}"
                f"{'median |err| abs':>18}  worst case; target")
@@ -197,6 +198,11 @@ def markdown(results: Sequence[Result], summary: Sequence[Summary]) -> str:
     for r in apart:
         out.append(f"- [{r.case.id}]({r.case.source}) ({_md(r.case.engine_version or r.case.engine_generation or 'version unknown')}): "
                    f"{_md(r.outside)}")
+    for r in results:
+        partly = {} if r.outside else {p.component: p.outside for p in r.points if p.outside}
+        for reason in dict.fromkeys(partly.values()):
+            names = ", ".join(c for c, why in partly.items() if why == reason)
+            out.append(f"- [{r.case.id}]({r.case.source}): {names} only: {_md(reason)}")
     out += ["", "## Cases", "",
             "| case | engine version | model | quant | hardware | settings | component | predicted | measured | error |",
             "| --- | --- | --- | --- | --- | --- | --- | ---: | ---: | ---: |"]
@@ -211,7 +217,8 @@ def markdown(results: Sequence[Result], summary: Sequence[Summary]) -> str:
             out.append(f"| {head} | no plan: {_md(r.failure)} | - | - | - |")
         for i, p in enumerate(r.points):
             lead = head if i == 0 else f"{c.id} | | | | |"
-            out.append(f"| {lead} | {p.component} | {_amount(p.component, p.predicted)} "
+            mark = " (outside)" if p.outside and not r.outside else ""
+            out.append(f"| {lead} | {p.component}{mark} | {_amount(p.component, p.predicted)} "
                        f"| {_amount(p.component, p.measured)} | {_pct(p.error_pct)} |")
     return "\n".join(out) + "\n"
 

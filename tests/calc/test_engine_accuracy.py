@@ -164,6 +164,13 @@ def test_a_case_outside_the_modelled_versions_is_published_apart_and_not_summari
     assert by_id["fake-vllm-8b-tp2"].outside is None
     assert by_id["fake-vllm-v0"].outside == "fake: V0 engine"
     assert [r.case.id for r in C.inside(res)] == ["fake-vllm-8b-tp2"]
+    # a rule with its own basis: the fake's activation rule does not follow version 0.0-fake, so that
+    # one point of the modelled case is published but left out of the summary
+    tp2 = by_id["fake-vllm-8b-tp2"]
+    assert {p.component: p.outside for p in tp2.points}["activation_peak"] == "fake: activation rule starts at 0.1"
+    assert "activation_peak" not in {p.component for p in C.inside(res)[0].points}
+    assert "non_kv" not in {p.component for p in C.inside(res)[0].points}  # a sum with that part in it
+    assert {p.component for p in C.inside(res)[0].points} >= {"weights", "kv_cache_tokens"}
     # the V0 case still has its points (published), but only the modelled case is in the summary
     assert by_id["fake-vllm-v0"].points
     w = {(s.engine, s.component): s for s in C.summarize(C.inside(res))}[("vllm", "weights")]
@@ -171,7 +178,8 @@ def test_a_case_outside_the_modelled_versions_is_published_apart_and_not_summari
     page = _bench().markdown(res, C.summarize(C.inside(res)))
     apart = page.split("## Cases outside the modelled versions", 1)[1].split("## Cases\n", 1)[0]
     assert "- [fake-vllm-v0](https://example.org/fake-vllm) (V0): fake: V0 engine" in apart
-    assert "fake-vllm-8b-tp2" not in apart
+    assert ("- [fake-vllm-8b-tp2](https://example.org/fake-vllm): activation_peak only: "
+            "fake: activation rule starts at 0.1") in apart
     assert "V0 (outside the modelled versions)" in page
 
 

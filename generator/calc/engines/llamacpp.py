@@ -38,7 +38,7 @@ BASIS_BUILD = 6250
 MODELLED_BACKENDS = ("CUDA", "ROCm", "HIP", "Metal", "CPU")
 
 
-def outside_basis(engine_version: str | None, backend: str | None) -> str | None:
+def outside_basis(engine_version: str | None, backend: str | None, component: str | None = None) -> str | None:
     """None when a case from this llama.cpp version and backend is one the rules model,
     else why not (shown on the accuracy page).
 

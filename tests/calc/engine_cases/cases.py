@@ -138,6 +138,9 @@ class Point(NamedTuple):
     component: str
     predicted: float | None
     measured: float
+    # Why the rule for this component does not follow the engine version/backend the case ran on
+    # (the engine module's outside_basis), else None: such points are published, not summarized.
+    outside: str | None = None
 
     @property
     def error(self) -> float:
@@ -156,8 +159,8 @@ class Result(NamedTuple):
     """A case's plan and its points, or why no plan came (a PlanError or another exception).
 
     ``outside``: why the engine version or backend the case ran on is not what the engine module
-    models (its ``outside_basis``), else None. Such cases are published apart and do not count
-    toward the bounds.
+    models for any of the case's numbers (its ``outside_basis``), else None. Such cases, and the
+    points outside of the others, are published apart and do not count toward the bounds.
     """
 
     case: Case
@@ -317,28 +320,40 @@ def compare(case: Case, plan: Mapping[str, Any]) -> list[Point]:
     return points
 
 
-def outside_basis(case: Case) -> str | None:
-    """The engine module's reason why the case's engine version/backend is not the one its rules follow.
+def outside_basis(case: Case, component: str | None) -> str | None:
+    """The engine module's reason why its rule for ``component`` (None: the case as a whole) does not
+    follow the engine version/backend the case ran on, else None.
 
     The version printed, else what the log proves (``engine_generation``); an unknown version counts
-    as inside (the case is held to the bounds).
+    as inside (the case is held to the bounds). Each rule has its own basis: a weight rule may hold
+    for every build while a compute-buffer rule starts at one pull request.
     """
     module = engines.engine_module(case.engine)
     rule = getattr(module, "outside_basis", None)
     if rule is None:
         return None
-    reason = rule(case.engine_version or case.engine_generation, case.hardware.get("backend"))
+    reason = rule(case.engine_version or case.engine_generation, case.hardware.get("backend"), component)
     return None if reason is None else str(reason)
 
 
 def run_case(case: Case, catalogs: Any, registry: Path = REGISTRY) -> Result:
     result = _run_case(case, catalogs, registry)
-    return result._replace(outside=outside_basis(case))
+
+    def reason(component: str) -> str | None:
+        # a sum is outside when any of its parts is (or the engine says so of the sum itself)
+        parts = SUMS.get(component, {}).get(case.engine, ())
+        return next((r for r in map(lambda c: outside_basis(case, c), (component, *parts)) if r), None)
+
+    points = [p._replace(outside=reason(p.component)) for p in result.points]
+    whole = outside_basis(case, None) if not points else None
+    if points and all(p.outside for p in points):
+        whole = "; ".join(dict.fromkeys(str(p.outside) for p in points))
+    return result._replace(points=points, outside=whole)
 
 
 def inside(results: Sequence[Result]) -> list[Result]:
-    """The results of the cases the engine modules model (what the bounds are held to)."""
-    return [r for r in results if r.outside is None]
+    """What the bounds are held to: the cases the engine modules model, with their modelled points only."""
+    return [r._replace(points=[p for p in r.points if p.outside is None]) for r in results if r.outside is None]
 
 
 def _run_case(case: Case, catalogs: Any, registry: Path) -> Result:
