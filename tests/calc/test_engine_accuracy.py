@@ -178,7 +178,7 @@ def test_a_case_outside_the_modelled_versions_is_published_apart_and_not_summari
     page = _bench().markdown(res, C.summarize(C.inside(res)))
     apart = page.split("## Cases outside the modelled versions", 1)[1].split("## Cases\n", 1)[0]
     assert "- [fake-vllm-v0](https://example.org/fake-vllm) (V0): fake: V0 engine" in apart
-    assert ("- [fake-vllm-8b-tp2](https://example.org/fake-vllm): activation_peak only: "
+    assert ("- [fake-vllm-8b-tp2](https://example.org/fake-vllm): activation_peak, non_kv only: "
             "fake: activation rule starts at 0.1") in apart
     assert "V0 (outside the modelled versions)" in page
 
