@@ -293,13 +293,20 @@ def mxfp4_padding(gpu: Mapping[str, Any] | None) -> tuple[int, int]:
     """(intermediate multiple, hidden multiple) of vLLM's MXFP4 MoE weights on this GPU.
 
     model_executor/layers/quantization/mxfp4.py Mxfp4MoEMethod.create_weights pads the expert
-    intermediate size per partition and the hidden size for the kernel it picks
-    (get_mxfp4_backend): Marlin 128 / 256 (NVIDIA GPUs without the FlashInfer or
-    triton_kernels paths: the common install, Ampere to Hopper); FlashInfer on Blackwell
-    256 / 256; ROCm 256 / 256. The Triton-kernels path on Hopper (64 / none) needs the optional
-    triton_kernels package and is not assumed.
+    intermediate size per partition and the hidden size for the kernel get_mxfp4_backend picks:
+    Marlin 128 / 256 (CUDA GPUs below SM90, and any GPU without triton_kernels); FlashInfer on
+    Blackwell 256 / 256; ROCm 256 / 256. On Hopper (SM90) with the triton_kernels package that
+    vLLM's CUDA wheels ship from v0.11 on, the Triton backend ("mxfp4.py: Using Triton
+    backend"): create_weights pads the intermediate size to 64, and process_weights_after_loading
+    (_swizzle_mxfp4, triton_kernels' Hopper MX layouts) stores the experts with the hidden size
+    padded to 256: "Model loading took" 64.38 GiB for gpt-oss-120b and 13.47 GiB for gpt-oss-20b
+    on H100 (v0.11 / v0.14.1 logs) are what (64, 256) gives, to 0.3% and 0.1% (Marlin's (128,
+    256) gives 65.91 GiB, which v0.10.1 printed before triton_kernels shipped).
     """
-    return {"blackwell": (256, 256), "rocm": (256, 256)}.get(_gpu_family(gpu), (128, 256))
+    family = _gpu_family(gpu)
+    if family == "hopper":
+        return (64, 256)
+    return {"blackwell": (256, 256), "rocm": (256, 256)}.get(family, (128, 256))
 
 
 class Sharding(NamedTuple):
