@@ -136,6 +136,24 @@ def test_gpt_oss_20b_mxfp4_weights_with_marlin_padding(cat: Any) -> None:
     assert w / GiB == pytest.approx(13.72, rel=0.01)
 
 
+def test_gpt_oss_mxfp4_on_hopper_takes_the_triton_layout(cat: Any) -> None:
+    # Hopper: intermediate per partition padded to 64 (2880 stays 2880), hidden held at a multiple
+    # of 256 (2880 -> 3072). Expert bytes of gpt-oss-20b: 24 layers x 32 experts x
+    # (gate+up 2 x 2880 x 3072 + down 3072 x 2880) x 17/32, against Marlin's 2944 x 3072 shapes.
+    assert V.mxfp4_padding({"id": "h100-sxm-80gb", "vendor": "NVIDIA"}) == (64, 256)
+    assert V.mxfp4_padding({"id": "a100-80gb", "vendor": "NVIDIA"}) == (128, 256)
+    triton_experts = 24 * 32 * 3 * 2880 * 3072 * 17 // 32
+    marlin_experts = 24 * 32 * 3 * 2944 * 3072 * 17 // 32
+    h100 = run(cat, "openai/gpt-oss-20b", "h100-sxm-80gb")["components"]["weights"]
+    a100 = run(cat, "openai/gpt-oss-20b", "a100-80gb")["components"]["weights"]
+    assert a100 - h100 == marlin_experts - triton_experts
+    # Printed on H100: gpt-oss-20b 13.47 GiB (llm-d, v0.11), gpt-oss-120b 64.38 GiB (vLLM issue
+    # #33155, v0.14.1 "Using Triton backend").
+    assert h100 / GiB == pytest.approx(13.47, rel=0.005)
+    big = run(cat, "openai/gpt-oss-120b", "h100-sxm-80gb", context=5120)["components"]["weights"]
+    assert big / GiB == pytest.approx(64.38, rel=0.005)
+
+
 def test_vision_tower_loaded_mtp_not(cat: Any) -> None:
     gemma = card("google/gemma-3-27b")
     text_only = copy.deepcopy(gemma)
