@@ -445,3 +445,15 @@ def test_catalog_gpu_uses_the_driver_reported_memory(cat: Any) -> None:
     assert p["devices"][0]["capacity_bytes"] == round(79.18 * GiB)
     # A GPU without a reported figure keeps the catalog's.
     assert hardware(cat, "b200", 1).memory_bytes is None
+
+
+def test_plan_reads_the_catalog_reported_memory_when_hardware_gives_none(cat: Any) -> None:
+    # A caller that builds Hardware itself (no memory_bytes) still gets the driver's 79.18 GiB
+    # for an H100, and the vendor's 80e9 bytes for a GPU without a reported figure (B200: 180e9).
+    h100 = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", context=8192)
+    assert h100["devices"][0]["capacity_bytes"] == round(79.18 * GiB)
+    b200 = run(cat, "meta/llama-3.1-8b", "b200", context=8192)
+    assert b200["devices"][0]["capacity_bytes"] == 180_000_000_000
+    # A printed total overrides both.
+    given = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", mem_gib=79.22, context=8192)
+    assert given["devices"][0]["capacity_bytes"] == int(79.22 * GiB)
