@@ -154,6 +154,15 @@ def _cross_check_gpus(gpu_doc: Mapping[str, Any]) -> list[tuple[_Field, str]]:
                           "(the top-level host_memory list)"))
         if g.get("fp16_tflops") is not None and "fp16_tflops_source" not in g:
             found.append((("gpus", i, "fp16_tflops"), "a throughput needs its fp16_tflops_source (title, url)"))
+        reported = g.get("reported_memory_bytes")
+        if reported is not None:
+            if "reported_memory_source" not in g:
+                found.append((("gpus", i, "reported_memory_bytes"),
+                              "a driver-reported memory needs its reported_memory_source (title, url of the log)"))
+            if not 0.9 * g["memory_bytes"] <= reported <= 1.1 * g["memory_bytes"]:
+                found.append((("gpus", i, "reported_memory_bytes"),
+                              f"{reported:,} is not within 10% of memory_bytes ({g['memory_bytes']:,}); a driver "
+                              "reports the same memory a little below the binary reading of the vendor's figure"))
         if g["usable_percent"] < 100 and "usable_source" not in g:
             found.append((("gpus", i, "usable_percent"),
                           "below 100 needs a usable_source saying what limits it (Apple: Metal's "

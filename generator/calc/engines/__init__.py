@@ -307,7 +307,11 @@ def hardware(catalogs: Catalogs, gpu: str | None = None, gpus: int | None = None
         guess = difflib.get_close_matches(gpu.lower(), ids, n=1, cutoff=0.6)
         hint = f" (did you mean {guess[0]!r}?)" if guess else ""
         raise PlanError("--gpu", f"{gpu!r}: unknown GPU id{hint}; choose from {', '.join(ids)}")
-    return Hardware(entry, gpus or 1, ram_bytes, _ram_bandwidth(entry, catalogs))
+    # The memory the driver reports (CUDA/ROCm total, what vLLM prints as total_gpu_memory) where
+    # the catalog has it: the vendor's "80 GB" is 80e9 bytes, while an H100 reports 79.18 GiB.
+    reported = entry.get("reported_memory_bytes")
+    return Hardware(entry, gpus or 1, ram_bytes, _ram_bandwidth(entry, catalogs),
+                    int(reported) if reported else None)
 
 
 # -- the plan -------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ the same list with the assumptions. The start-up sequence modelled:
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Mapping, NamedTuple
 
 from generator.calc import memory, native
@@ -87,15 +88,6 @@ ACT_BYTES = 2  # activations in the model dtype (BF16/FP16)
 # states are taken off.
 SAMPLER_BYTES_PER_LOGIT = 2 + 4 + (4 + 8) + (8 + 4 + 8)
 
-# Interim: which cards ship natively quantized (until the card schema says it; hwcalc's field).
-_NATIVE_FALLBACK = {
-    "openai/gpt-oss-20b": "MXFP4",
-    "openai/gpt-oss-120b": "MXFP4",
-    "deepseek/deepseek-v3": "FP8",
-    "deepseek/deepseek-r1": "FP8",
-    "moonshotai/kimi-k2-instruct": "FP8",
-}
-
 # FP8 checkpoints that keep some layers in BF16. Meta's Llama-3.1-405B-Instruct-FP8 is an
 # fbgemm_fp8 checkpoint whose quantization_config.modules_to_not_convert lists every self_attn
 # projection and the MLPs of the first and last layers; vLLM loads those unquantized
@@ -109,6 +101,61 @@ _ATTENTION_ROLES = ("attn_q", "attn_k", "attn_v", "attn_qkv", "attn_output", "at
 _MLP_ROLES = ("ffn_gate", "ffn_up", "ffn_down")
 
 KV_DTYPES = ("auto", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2")
+
+
+# --- the engine versions these rules follow ------------------------------------------------------
+# V1 became vLLM's default engine in v0.8.0 (the v0.8.0 release notes; envs.py VLLM_USE_V1
+# defaults to 1 from then on). Before it, V0's worker (worker/worker.py
+# Worker.determine_num_available_blocks) profiled with its own rules: the sampler ran over
+# max_num_seqs dummy sequences, the KV cache was counted in "# GPU blocks" of all layers, and
+# CUDA graph memory and the NCCL buffers fell inside or outside the budget differently. From
+# 0.8 to 0.10 V0 could still be chosen (VLLM_USE_V1=0, or V1's fallback for features it lacked);
+# a case's log then proves which one ran ("Initializing a V0 LLM engine", worker.py
+# "Memory profiling takes"/"model weights take", executor_base.py "# cuda blocks").
+V1_DEFAULT_SINCE = (0, 8, 0)
+# CUDA graph memory entered the KV budget: PR #30515 ("Account for CUDA graphs during memory
+# profiling") added an estimate of the graph pool that v1/worker/gpu_worker.py
+# determine_available_memory subtracts when VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS is on;
+# opt-in at first, on by default since v0.21.0 (the start-up log of later releases: "CUDA graph
+# memory profiling is enabled (default since v0.21.0)"). The rules here keep graphs outside the
+# budget (v0.11 to v0.20), so later releases size a smaller KV cache than modelled.
+CUDAGRAPH_IN_BUDGET_SINCE = (0, 21, 0)
+
+
+def _version_tuple(text: str) -> tuple[int, int, int] | None:
+    m = re.match(r"\s*v?(\d+)\.(\d+)(?:\.(\d+))?", text)
+    if m is None:
+        return None
+    return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+
+
+def outside_basis(engine_version: str | None, backend: str | None) -> str | None:
+    """Why a run of this vLLM version/backend is not one these rules model, else None.
+
+    ``engine_version``: a version as vLLM prints it ("0.10.1.1", "v0.8.3rc2.dev224+g49c0d11ec")
+    or an engine generation a log proves ("V0", "V1"); None (unknown) counts as modelled.
+    """
+    if backend is not None and backend.strip().upper() != "CUDA":
+        return (f"{backend} backend: the rules follow vLLM's CUDA platform (block sizes, attention and "
+                "fused-MoE kernels, MXFP4 padding, CUDA graphs); ROCm and other platforms differ")
+    if engine_version is None or not engine_version.strip():
+        return None
+    text = engine_version.strip()
+    if text.upper() == "V0":
+        return "vLLM V0 engine: profiles and sizes the KV cache differently (worker.py, not the V1 gpu_worker.py)"
+    if text.upper() == "V1":
+        return None
+    version = _version_tuple(text)
+    if version is None:
+        return None
+    if version < V1_DEFAULT_SINCE:
+        return (f"vLLM {text}: before v0.8.0 the V0 engine was the default; it profiles and sizes the KV "
+                "cache differently (worker.py, not the V1 gpu_worker.py)")
+    if version >= CUDAGRAPH_IN_BUDGET_SINCE:
+        return (f"vLLM {text}: since v0.21.0 an estimate of CUDA graph memory is taken from the KV "
+                "budget by default (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, PR #30515); the rules "
+                "follow v0.11, where graphs sit outside it")
+    return None
 
 
 # --- option parsers ------------------------------------------------------------------------------
@@ -217,13 +264,11 @@ def unsupported(card: Mapping[str, Any]) -> str | None:
 # --- weights -------------------------------------------------------------------------------------
 
 def native_quant_id(card: Mapping[str, Any]) -> str | None:
-    """The quantization the model is published in, when not BF16 (gpt-oss: MXFP4, DeepSeek-V3: FP8)."""
-    field = card.get("native_quantization")
-    if isinstance(field, Mapping):
-        field = field.get("id") or field.get("quantization")
-    if isinstance(field, str) and field:
-        return field
-    return _NATIVE_FALLBACK.get(str(card.get("id")))
+    """The quantization the model is published in (the card's ``release.quantization``: gpt-oss
+    MXFP4, DeepSeek-V3 FP8), None when the card says nothing or the release is BF16."""
+    release = card.get("release")
+    qid = release.get("quantization") if isinstance(release, Mapping) else None
+    return str(qid) if qid and qid != "BF16" else None
 
 
 def _gpu_family(gpu: Mapping[str, Any] | None) -> str:
@@ -248,13 +293,20 @@ def mxfp4_padding(gpu: Mapping[str, Any] | None) -> tuple[int, int]:
     """(intermediate multiple, hidden multiple) of vLLM's MXFP4 MoE weights on this GPU.
 
     model_executor/layers/quantization/mxfp4.py Mxfp4MoEMethod.create_weights pads the expert
-    intermediate size per partition and the hidden size for the kernel it picks
-    (get_mxfp4_backend): Marlin 128 / 256 (NVIDIA GPUs without the FlashInfer or
-    triton_kernels paths: the common install, Ampere to Hopper); FlashInfer on Blackwell
-    256 / 256; ROCm 256 / 256. The Triton-kernels path on Hopper (64 / none) needs the optional
-    triton_kernels package and is not assumed.
+    intermediate size per partition and the hidden size for the kernel get_mxfp4_backend picks:
+    Marlin 128 / 256 (CUDA GPUs below SM90, and any GPU without triton_kernels); FlashInfer on
+    Blackwell 256 / 256; ROCm 256 / 256. On Hopper (SM90) with the triton_kernels package that
+    vLLM's CUDA wheels ship from v0.11 on, the Triton backend ("mxfp4.py: Using Triton
+    backend"): create_weights pads the intermediate size to 64, and process_weights_after_loading
+    (_swizzle_mxfp4, triton_kernels' Hopper MX layouts) stores the experts with the hidden size
+    padded to 256: "Model loading took" 64.38 GiB for gpt-oss-120b and 13.47 GiB for gpt-oss-20b
+    on H100 (v0.11 / v0.14.1 logs) are what (64, 256) gives, to 0.3% and 0.1% (Marlin's (128,
+    256) gives 65.91 GiB, which v0.10.1 printed before triton_kernels shipped).
     """
-    return {"blackwell": (256, 256), "rocm": (256, 256)}.get(_gpu_family(gpu), (128, 256))
+    family = _gpu_family(gpu)
+    if family == "hopper":
+        return (64, 256)
+    return {"blackwell": (256, 256), "rocm": (256, 256)}.get(family, (128, 256))
 
 
 class Sharding(NamedTuple):
@@ -642,7 +694,10 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
 
     total_mem: int | None = None
     if gpu is not None:
-        total_mem = int(hardware.memory_bytes or gpu["memory_bytes"])
+        # The driver-reported total (vLLM's total_gpu_memory): given, else the catalog's
+        # reported_memory_bytes, else the vendor's figure (engines/__init__.py hardware() fills
+        # memory_bytes from the catalog; a caller that builds Hardware itself may not).
+        total_mem = int(hardware.memory_bytes or gpu.get("reported_memory_bytes") or gpu["memory_bytes"])
     large = (total_mem is not None and total_mem >= LARGE_GPU_BYTES
              and "a100" not in str(gpu.get("id", "") if gpu else "").lower())
     batched = settings.get("max_num_batched_tokens") or (BATCHED_TOKENS_LARGE if large else BATCHED_TOKENS_SMALL)

@@ -79,6 +79,9 @@ def spellings(value: float) -> set[str]:
         as_written = as_written.rstrip("0").rstrip(".")
     # Logs from a locale with a decimal comma print "4608,00" (llama.cpp formats with printf).
     forms = {printed(value), printed(value).replace(".", ","), as_written}
+    # vLLM also prints fixed decimals with trailing zeros: "Loading model weights took 57.7520 GB"
+    # (4 decimals), "Available KV cache memory: 32.0 GiB" (1 decimal); only spellings of exactly this value.
+    forms |= {f for f in (f"{value:.1f}", f"{value:.4f}") if float(f) == float(value)}
     if float(value).is_integer():
         forms |= {str(int(value)), f"{int(value):,}"}
     return forms
@@ -243,3 +246,13 @@ def test_printed_number_must_be_a_whole_token() -> None:
     assert appears(256.0, "size =   256.00 MiB")
     assert not appears(256.0, "size =  1256.00 MiB")
     assert not appears(56.0, "size =   256.00 MiB")
+
+
+def test_vllm_fixed_decimals_with_trailing_zeros() -> None:
+    # vLLM prints "%.4f" for V0's "Loading model weights took 57.7520 GB" and one decimal in
+    # "Available KV cache memory: 32.0 GiB"; a different value is still caught.
+    assert appears(57.752, "Loading model weights took 57.7520 GB")
+    assert appears(32.0, "Available KV cache memory: 32.0 GiB")
+    assert not appears(57.75, "Loading model weights took 57.7520 GB")
+    assert not appears(57.8, "Loading model weights took 57.7520 GB")
+    assert not appears(57.752, "took 57.8 GB")

@@ -136,6 +136,24 @@ def test_gpt_oss_20b_mxfp4_weights_with_marlin_padding(cat: Any) -> None:
     assert w / GiB == pytest.approx(13.72, rel=0.01)
 
 
+def test_gpt_oss_mxfp4_on_hopper_takes_the_triton_layout(cat: Any) -> None:
+    # Hopper: intermediate per partition padded to 64 (2880 stays 2880), hidden held at a multiple
+    # of 256 (2880 -> 3072). Expert bytes of gpt-oss-20b: 24 layers x 32 experts x
+    # (gate+up 2 x 2880 x 3072 + down 3072 x 2880) x 17/32, against Marlin's 2944 x 3072 shapes.
+    assert V.mxfp4_padding({"id": "h100-sxm-80gb", "vendor": "NVIDIA"}) == (64, 256)
+    assert V.mxfp4_padding({"id": "a100-80gb", "vendor": "NVIDIA"}) == (128, 256)
+    triton_experts = 24 * 32 * 3 * 2880 * 3072 * 17 // 32
+    marlin_experts = 24 * 32 * 3 * 2944 * 3072 * 17 // 32
+    h100 = run(cat, "openai/gpt-oss-20b", "h100-sxm-80gb")["components"]["weights"]
+    a100 = run(cat, "openai/gpt-oss-20b", "a100-80gb")["components"]["weights"]
+    assert a100 - h100 == marlin_experts - triton_experts
+    # Printed on H100: gpt-oss-20b 13.47 GiB (llm-d, v0.11), gpt-oss-120b 64.38 GiB (vLLM issue
+    # #33155, v0.14.1 "Using Triton backend").
+    assert h100 / GiB == pytest.approx(13.47, rel=0.005)
+    big = run(cat, "openai/gpt-oss-120b", "h100-sxm-80gb", context=5120)["components"]["weights"]
+    assert big / GiB == pytest.approx(64.38, rel=0.005)
+
+
 def test_vision_tower_loaded_mtp_not(cat: Any) -> None:
     gemma = card("google/gemma-3-27b")
     text_only = copy.deepcopy(gemma)
@@ -361,3 +379,81 @@ def test_tp1_weights_are_the_shared_inventory_plus_vllm_extras(cat: Any, cid: st
     padding = matrices * pad_rows * h * emb_type[1] // emb_type[0]
     w = V.weights_per_gpu(c, q, cat, 1, None)
     assert w.per_gpu == shared + padding + V.rope_cache_bytes(c)
+
+
+# --- the versions the rules follow (outside_basis) ----------------------------------------------
+
+@pytest.mark.parametrize("version,backend,inside", [
+    (None, "CUDA", True),          # unknown version: held to the bounds
+    ("0.11.0", "CUDA", True),
+    ("0.10.1.1", "CUDA", True),
+    ("v0.8.3rc2.dev224+g49c0d11ec", "CUDA", True),  # 0.8.0 is the first release with V1 by default
+    ("0.20.2rc1.dev9+g01d4d1ad3", "CUDA", True),
+    ("V1", "CUDA", True),
+    ("0.7.3", "CUDA", False),      # V0 was the default before v0.8.0
+    ("0.5.0.post1", "CUDA", False),
+    ("V0", "CUDA", False),         # what a log proves when it prints no version
+    ("0.21.0", "CUDA", False),     # CUDA graph memory estimated into the budget by default
+    ("0.27.1", "CUDA", False),
+    ("0.11.0", "ROCm", False),
+    (None, "ROCm", False),
+])
+def test_outside_basis(version: str | None, backend: str, inside: bool) -> None:
+    reason = V.outside_basis(version, backend)
+    assert (reason is None) == inside, reason
+
+
+def test_outside_basis_reasons_name_the_cause() -> None:
+    assert "V0" in str(V.outside_basis("V0", "CUDA"))
+    assert "v0.21.0" in str(V.outside_basis("0.23.1", "CUDA"))
+    assert "ROCm" in str(V.outside_basis(None, "ROCm"))
+
+
+# --- native releases from the card's release block ----------------------------------------------
+
+def test_native_quantization_comes_from_the_card_release() -> None:
+    assert V.native_quant_id(card("openai/gpt-oss-120b")) == "MXFP4"
+    assert V.native_quant_id(card("deepseek/deepseek-v3")) == "FP8"
+    assert V.native_quant_id(card("meta/llama-3.1-405b")) is None  # released in BF16
+    assert V.native_quant_id(card("meta/llama-3.1-8b")) is None     # no release block
+    # The rule reads the card, not a table of ids: a copy without the block is BF16 ...
+    bare = copy.deepcopy(card("openai/gpt-oss-20b"))
+    del bare["release"]
+    assert V.native_quant_id(bare) is None
+    # ... and a dense card that says FP8 is FP8.
+    fp8 = copy.deepcopy(card("meta/llama-3.1-8b"))
+    fp8["release"] = {"quantization": "FP8", "source": "https://example.org"}
+    assert V.native_quant_id(fp8) == "FP8"
+
+
+# --- the driver-reported memory -----------------------------------------------------------------
+
+def test_catalog_gpu_uses_the_driver_reported_memory(cat: Any) -> None:
+    from generator.calc.engines import hardware
+
+    hw = hardware(cat, "h100-sxm-80gb", 1)
+    # llm-d's H100 logs: "Free memory on device 77.64/79.18 GiB on startup".
+    assert hw.memory_bytes == round(79.18 * GiB)
+    # Llama 3.1 8B at 8K on that H100, util 0.9: the KV budget is 0.9 x 79.18 GiB less the non-KV
+    # part; the plan's kv_cache_memory must be computed from 79.18 GiB, not 80e9 bytes (74.5 GiB).
+    settings = {k: o.default for k, o in V.OPTIONS.items()}
+    settings.update(context=8192)
+    p = V.plan(card("meta/llama-3.1-8b"), cat, settings, hw)
+    comp = p["components"]
+    non_kv = comp["weights"] + comp["activation_peak"] + comp["non_torch"]
+    assert comp["kv_cache_memory"] == int(round(79.18 * GiB) * 0.9) - non_kv
+    assert p["devices"][0]["capacity_bytes"] == round(79.18 * GiB)
+    # A GPU without a reported figure keeps the catalog's.
+    assert hardware(cat, "b200", 1).memory_bytes is None
+
+
+def test_plan_reads_the_catalog_reported_memory_when_hardware_gives_none(cat: Any) -> None:
+    # A caller that builds Hardware itself (no memory_bytes) still gets the driver's 79.18 GiB
+    # for an H100, and the vendor's 80e9 bytes for a GPU without a reported figure (B200: 180e9).
+    h100 = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", context=8192)
+    assert h100["devices"][0]["capacity_bytes"] == round(79.18 * GiB)
+    b200 = run(cat, "meta/llama-3.1-8b", "b200", context=8192)
+    assert b200["devices"][0]["capacity_bytes"] == 180_000_000_000
+    # A printed total overrides both.
+    given = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", mem_gib=79.22, context=8192)
+    assert given["devices"][0]["capacity_bytes"] == int(79.22 * GiB)
