@@ -129,8 +129,13 @@ def _version_tuple(text: str) -> tuple[int, int, int] | None:
     return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
 
 
-def outside_basis(engine_version: str | None, backend: str | None) -> str | None:
-    """Why a run of this vLLM version/backend is not one these rules model, else None.
+# The numbers v0.21's KV-budget change moves (weights, the profiled peak and non-torch memory stay).
+BUDGET_COMPONENTS = ("kv_cache_memory", "kv_cache_tokens", "max_concurrency", "total")
+
+
+def outside_basis(engine_version: str | None, backend: str | None, component: str | None = None) -> str | None:
+    """Why the rule for ``component`` (None: the run as a whole) does not follow this vLLM
+    version/backend, else None.
 
     ``engine_version``: a version as vLLM prints it ("0.10.1.1", "v0.8.3rc2.dev224+g49c0d11ec")
     or an engine generation a log proves ("V0", "V1"); None (unknown) counts as modelled.
@@ -141,17 +146,17 @@ def outside_basis(engine_version: str | None, backend: str | None) -> str | None
     if engine_version is None or not engine_version.strip():
         return None
     text = engine_version.strip()
-    if text.upper() == "V0":
-        return "vLLM V0 engine: profiles and sizes the KV cache differently (worker.py, not the V1 gpu_worker.py)"
     if text.upper() == "V1":
         return None
     version = _version_tuple(text)
+    if text.upper() == "V0":
+        return "vLLM V0 engine: profiles and sizes the KV cache differently (worker.py, not the V1 gpu_worker.py)"
     if version is None:
         return None
     if version < V1_DEFAULT_SINCE:
         return (f"vLLM {text}: before v0.8.0 the V0 engine was the default; it profiles and sizes the KV "
                 "cache differently (worker.py, not the V1 gpu_worker.py)")
-    if version >= CUDAGRAPH_IN_BUDGET_SINCE:
+    if version >= CUDAGRAPH_IN_BUDGET_SINCE and (component is None or component in BUDGET_COMPONENTS):
         return (f"vLLM {text}: since v0.21.0 an estimate of CUDA graph memory is taken from the KV "
                 "budget by default (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, PR #30515); the rules "
                 "follow v0.11, where graphs sit outside it")

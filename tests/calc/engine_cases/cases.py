@@ -324,7 +324,7 @@ def outside_basis(case: Case, component: str | None) -> str | None:
     """The engine module's reason why its rule for ``component`` (None: the case as a whole) does not
     follow the engine version/backend the case ran on, else None.
 
-    The version printed, else what the log proves (``engine_generation``); an unknown version counts
+    What the log proves (``engine_generation``), else the version printed; an unknown version counts
     as inside (the case is held to the bounds). Each rule has its own basis: a weight rule may hold
     for every build while a compute-buffer rule starts at one pull request.
     """
@@ -332,7 +332,8 @@ def outside_basis(case: Case, component: str | None) -> str | None:
     rule = getattr(module, "outside_basis", None)
     if rule is None:
         return None
-    reason = rule(case.engine_version or case.engine_generation, case.hardware.get("backend"), component)
+    # what the log proves wins over a printed version (a v0.8.3 run with VLLM_USE_V1=0 is a V0 run)
+    reason = rule(case.engine_generation or case.engine_version, case.hardware.get("backend"), component)
     return None if reason is None else str(reason)
 
 
