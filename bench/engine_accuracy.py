@@ -169,14 +169,15 @@ def markdown(results: Sequence[Result], summary: Sequence[Summary]) -> str:
         "## Error distribution",
         "",
         "| engine | component | cases | no prediction | median \\|error\\| | worst \\|error\\| | worst case "
-        "| median \\|error\\| (size) | target |",
-        "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | --- |",
+        "| median \\|error\\| (size) | target | met |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | --- | --- |",
     ]
     for s in summary:
         t = target_for(s.engine, s.component)
         worst = f"[{s.worst_case}](#{s.worst_case})" if s.worst_case else "-"
+        met = "-" if t is None or not s.count else "no: " + "; ".join(t.shortfalls(s)) if t.shortfalls(s) else "yes"
         out.append(f"| {s.engine} | {s.component} | {s.count} | {s.unpredicted} | {_abs_pct(s.median_pct)} "
-                   f"| {_abs_pct(s.worst_pct)} | {worst} | {_median_abs(s)} | {t.describe() if t else '-'} |")
+                   f"| {_abs_pct(s.worst_pct)} | {worst} | {_median_abs(s)} | {t.describe() if t else '-'} | {met} |")
     out += ["", "Targets (issue 10): " + "; ".join(f"{t.engine} {t.component} ({t.wording}): {t.describe()}"
                                                     for t in TARGETS) + ".", ""]
     beyond = _beyond(results)

@@ -240,6 +240,14 @@ def test_every_printed_number_is_predicted(real):
     assert not missing, "the plan gives no number for:\n" + "\n".join(missing)
 
 
+# Issue 10's targets the cases do not meet yet (issue 10 stays open for them; site/engine-accuracy.md
+# says "no" in its "met" column). For each, the errors the cases show today (python
+# bench/engine_accuracy.py): the test fails if they get worse, and fails once the target is met,
+# so that its line here is removed and the target itself is asserted again.
+NOT_MET_YET: dict[tuple[str, str], dict[str, float]] = {
+}
+
+
 @pytest.mark.parametrize("target", C.TARGETS, ids=[f"{t.engine}-{t.component}" for t in C.TARGETS])
 def test_issue_10_bounds(real, target):
     res, summary = real
@@ -250,6 +258,12 @@ def test_issue_10_bounds(real, target):
         printed = 0 if s is None else s.unpredicted
         pytest.fail(f"{target.engine} {target.component}: the cases print {printed} such numbers, the plans predict none")
     where = f"{target.engine} {target.component} ({target.wording}) over {s.count} cases"
+    today = NOT_MET_YET.get((target.engine, target.component))
+    if today is not None:
+        assert target.shortfalls(s), f"{where}: the target is met now; remove its NOT_MET_YET line"
+        assert s.median_pct <= today.get("median_pct", math.inf), f"{where}: median |error| {s.median_pct:.2f}% got worse"
+        assert s.worst_pct <= today.get("worst_pct", math.inf), f"{where}: worst |error| {s.worst_pct:.2f}% got worse"
+        return
     if target.median_pct is not None:
         assert s.median_pct < target.median_pct, f"{where}: median |error| {s.median_pct:.2f}%"
     if target.worst_pct is not None:

@@ -104,6 +104,17 @@ class Target(NamedTuple):
             parts.append(f"median < {self.median_abs_bytes / MIB:g} MiB")
         return ", ".join(parts)
 
+    def shortfalls(self, s: Summary) -> list[str]:
+        """What of this target the summary misses ("median 2.82% (target < 1%)", ...); [] when met."""
+        out = []
+        if self.median_pct is not None and not s.median_pct < self.median_pct:
+            out.append(f"median {s.median_pct:.2f}% (target < {self.median_pct:g}%)")
+        if self.worst_pct is not None and not s.worst_pct < self.worst_pct:
+            out.append(f"worst {s.worst_pct:.2f}% (target < {self.worst_pct:g}%)")
+        if self.median_abs_bytes is not None and not s.median_abs_bytes < self.median_abs_bytes:
+            out.append(f"median {s.median_abs_bytes / MIB:.1f} MiB (target < {self.median_abs_bytes / MIB:g} MiB)")
+        return out
+
     def beyond(self, p: Point) -> bool:
         """Whether one case alone disagrees beyond this target."""
         if p.predicted is None:
