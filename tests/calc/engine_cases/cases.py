@@ -18,6 +18,7 @@ A CPU-only run (``gpus: 0``) is planned as `-ngl 0` unless its settings say othe
 
 from __future__ import annotations
 
+import inspect
 import math
 import statistics
 from dataclasses import dataclass
@@ -332,7 +333,17 @@ def outside_basis(case: Case, component: str | None) -> str | None:
     rule = getattr(module, "outside_basis", None)
     if rule is None:
         return None
-    reason = rule(case.engine_version or case.engine_generation, case.hardware.get("backend"), component)
+    # Rules whose history differs by model class or setting take the run's card and settings too.
+    extra: dict[str, Any] = {}
+    params = inspect.signature(rule).parameters
+    if "card" in params:
+        try:
+            extra["card"] = _card(case.model, REGISTRY)
+        except CaseError:
+            extra["card"] = None
+    if "settings" in params:
+        extra["settings"] = case.settings
+    reason = rule(case.engine_version or case.engine_generation, case.hardware.get("backend"), component, **extra)
     return None if reason is None else str(reason)
 
 

@@ -506,6 +506,56 @@ def test_outside_basis():
     assert L.outside_basis("before b6250", "CUDA") is not None
 
 
+def _card_of(structure: str = "GQA", window: int | None = None) -> dict:
+    att: dict = {"structure": structure}
+    if window:
+        att["sliding_window"] = {"size": window}
+    return {"architecture": {"attention": att}}
+
+
+def test_outside_basis_per_component_weights_hold_for_every_build():
+    # GGUF tensors and their placement: the same in every build, Vulkan and Ollama included
+    for version in ("b4462", "b6250", None, "ollama 0.5.4", "before b6250"):
+        for backend in ("CUDA", "Vulkan", "CPU"):
+            assert L.outside_basis(version, backend, "device_weights") is None
+            assert L.outside_basis(version, backend, "host_weights") is None
+    # ...but a per-GPU split without --tensor-split follows each device's free memory
+    assert "free memory" in (L.outside_basis("b6699", "CUDA", "device_weights_per_gpu", settings={}) or "")
+    assert L.outside_basis("b6699", "CUDA", "device_weights_per_gpu", settings={"tensor_split": "10,6"}) is None
+
+
+def test_outside_basis_compute_from_b6250_on_modelled_backends():
+    assert "PR #15346" in (L.outside_basis("b6249", "CUDA", "device_compute_buffer") or "")
+    assert L.outside_basis("b6250", "CUDA", "host_compute_buffer") is None
+    assert "Vulkan" in (L.outside_basis("b7000", "Vulkan", "device_compute_buffer") or "")
+    assert L.outside_basis("b7000", "Vulkan", "device_kv_cache", card=_card_of()) is None
+    assert "Ollama" in (L.outside_basis("ollama 0.5.4", "CUDA", "device_compute_buffer") or "")
+
+
+def test_outside_basis_kv_by_model_class():
+    gqa, swa, mla = _card_of(), _card_of(window=128), _card_of("MLA")
+    fa_on = {"context": 8192, "flash_attn": "on"}
+    # full attention: every build when the context is a multiple of 256 (older 32-cell padding agrees)
+    assert L.outside_basis("b4462", "CUDA", "device_kv_cache", card=gqa, settings={"context": 4096, "flash_attn": "off"}) is None
+    assert L.outside_basis("ollama 0.5.4", "CUDA", "device_kv_cache", card=gqa, settings=fa_on) is None
+    # ...not when it is not, without flash attention, before PR #17046's build
+    odd = {"context": 5000, "flash_attn": "off"}
+    assert "PR #17046" in (L.outside_basis("b6699", "CUDA", "device_kv_cache", card=gqa, settings=odd) or "")
+    assert L.outside_basis("b7571", "CUDA", "device_kv_cache", card=gqa, settings=odd) is None
+    # explicit -np 4 slots: each slot's share must be a multiple of 256 for the rules to agree
+    assert L.outside_basis("b6000", "CUDA", "device_kv_cache", card=gqa,
+                           settings={"context": 1536, "parallel": 4, "flash_attn": "off"}) is not None
+    # sliding window: n_swa + n_ubatch from PR #13833; 32-cell padding without FA before PR #17046
+    assert "PR #13833" in (L.outside_basis("b5500", "CUDA", "device_kv_cache", card=swa, settings=fa_on) or "")
+    assert L.outside_basis("b6182", "CUDA", "device_kv_cache", card=swa, settings=fa_on) is None
+    assert "PR #17046" in (L.outside_basis("b6182", "CUDA", "device_kv_cache", card=swa,
+                                           settings={"context": 4096, "flash_attn": "off"}) or "")
+    # MLA: K only since PR #19067
+    assert "PR #19067" in (L.outside_basis("b6699", "CUDA", "device_kv_cache", card=mla, settings=fa_on) or "")
+    assert L.outside_basis("b8651", "CUDA", "device_kv_cache", card=mla, settings=fa_on) is None
+    assert L.outside_basis(None, "CUDA", "device_kv_cache", card=mla, settings=fa_on) is None  # unknown counts
+
+
 def test_mxfp4_moe_is_the_q8_0_row_as_stored(catalogs):
     # gpt-oss: the card keeps its routed experts MXFP4 in every GGUF (native.as_stored), so the
     # file type MXFP4_MOE is exactly the Q8_0 file: same bytes, layer by layer.
