@@ -9,7 +9,7 @@ explains them with the assumptions. Buffers are those llama.cpp prints at start-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from generator.calc import native
 from generator.calc.engines import Hardware, Option, PlanError
@@ -864,16 +864,47 @@ def _auto_offload(evaluate: Any, context: int, n_layer: int, is_moe: bool, ngl_s
     if gpu_only_ok(ngl0, moe0) or (fixed_ngl is not None and fixed_moe is not None):
         return ngl0, moe0, _moved(ngl0, moe0, n_layer)
     if is_moe and fixed_moe is None:
-        for moe in range(1, n_layer + 1):
-            if gpu_only_ok(ngl0, moe):
-                return ngl0, moe, _moved(ngl0, moe, n_layer)
+        # the smallest --n-cpu-moe that fits (each step moves one more layer's experts off the GPU)
+        moe = _smallest_that_fits(1, n_layer, lambda m: gpu_only_ok(ngl0, m))
+        if moe is not None:
+            return ngl0, moe, _moved(ngl0, moe, n_layer)
         moe0 = n_layer
     if fixed_ngl is None:
-        for ngl in range(all_layers - 1, -1, -1):
-            if gpu_only_ok(ngl, moe0):
-                return ngl, moe0, _moved(ngl, moe0, n_layer)
+        # the largest -ngl that fits (each step down moves one more layer to the CPU)
+        ngl = _largest_that_fits(0, all_layers - 1, lambda n: gpu_only_ok(n, moe0))
+        if ngl is not None:
+            return ngl, moe0, _moved(ngl, moe0, n_layer)
         return 0, moe0, _moved(0, moe0, n_layer) + "; does not fit even so"
     return ngl0, moe0, _moved(ngl0, moe0, n_layer) + "; does not fit"
+
+
+# Moving more to the CPU never takes VRAM: with more --n-cpu-moe layers or fewer -ngl layers the
+# GPUs hold less, so "fits" flips once along each of these choices and a bisection finds the flip.
+
+def _smallest_that_fits(lo: int, hi: int, fits: Callable[[int], bool]) -> int | None:
+    """The smallest n in [lo, hi] with fits(n), for fits false below some n and true from it on."""
+    if not fits(hi):
+        return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if fits(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _largest_that_fits(lo: int, hi: int, fits: Callable[[int], bool]) -> int | None:
+    """The largest n in [lo, hi] with fits(n), for fits true up to some n and false above it."""
+    if not fits(lo):
+        return None
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _moved(ngl: int, moe: int, n_layer: int) -> str:
@@ -899,6 +930,11 @@ def _max_context(fits_at: Any, train_ctx: int) -> int | None:
     return lo * PAD if lo else None
 
 
+def _gb(n: float) -> str:
+    """Bytes as decimal GB with three significant digits, for the speed basis text ("1.43 GB")."""
+    return f"{n / 1e9:.3g} GB"
+
+
 def _speed(lw: LayerWeights, lay: Layout, hardware: Hardware, catalogs: Any, n_gpus: int) -> dict[str, Any]:
     gpu = hardware.gpu
     if gpu is None:
@@ -915,10 +951,10 @@ def _speed(lw: LayerWeights, lay: Layout, hardware: Hardware, catalogs: Any, n_g
     if lay.read_host:
         if host_bw is None:
             decode = None
-            basis += f"; {lay.read_host} bytes per token come from system RAM and {host_what}: no bound"
+            basis += f"; {_gb(lay.read_host)} per token come from system RAM and {host_what}: no bound"
         else:
             seconds += lay.read_host / host_bw
-            basis += f"; plus {lay.read_host} bytes per token from system RAM at {host_bw} B/s ({host_what})"
+            basis += f"; plus {_gb(lay.read_host)} per token from system RAM at {_gb(host_bw)}/s ({host_what})"
             decode = 1 / seconds if seconds else None
     else:
         decode = 1 / seconds if seconds else None

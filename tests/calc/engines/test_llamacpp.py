@@ -5,6 +5,7 @@ Hand computations are written out; printed numbers carry the URL of the public l
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -316,6 +317,16 @@ def test_host_bytes_slow_decode(catalogs):
     gpu_only = plan(catalogs, "qwen/qwen3-30b-a3b", hw, context=8192, quant="Q4_K_M")
     moved = plan(catalogs, "qwen/qwen3-30b-a3b", hw, context=8192, quant="Q4_K_M", cpu_moe_layers=24)
     assert moved["speed"]["decode_tokens_per_s_upper_bound"] < gpu_only["speed"]["decode_tokens_per_s_upper_bound"]
+    # the basis names the bytes from system RAM and the bandwidth readably (GB, three digits)
+    basis = moved["speed"]["basis"]
+    assert re.search(r"plus \d+(\.\d+)? GB per token from system RAM at 80 GB/s", basis), basis
+    assert not re.search(r"\d{7,}", basis), basis
+
+
+def test_gb_text():
+    assert L._gb(1_431_406_080) == "1.43 GB"
+    assert L._gb(89_600_000_000) == "89.6 GB"
+    assert L._gb(80_000_000_000) == "80 GB"
 
 
 # --- options and errors -------------------------------------------------------------------------
