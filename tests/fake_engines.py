@@ -122,7 +122,7 @@ FAKE_VLLM = SimpleNamespace(
     unsupported=lambda card: None,
     plan=_vllm_plan,
     # The fake's one basis rule: it models no "V0" run (what a case's log may prove, engine_generation).
-    outside_basis=lambda version, backend, component: (
+    outside_basis=lambda version, backend, component, card=None, settings=None: (
         "fake: V0 engine" if version == "V0" else
         "fake: activation rule starts at 0.1" if version == "0.0-fake" and component == "activation_peak" else None),
 )

@@ -9,7 +9,7 @@ explains them with the assumptions. Buffers are those llama.cpp prints at start-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from generator.calc import native
 from generator.calc.engines import Hardware, Option, PlanError
@@ -23,47 +23,136 @@ BASIS = ("llama.cpp master after build b7000 (late 2025): n_ctx padded to 256 (P
          "SWA cache padded to 256 (issue #17037), llama-server -np auto = 4 slots with a unified KV cache, "
          "-fa auto, MLA caches K only, op offload copies only used experts (PR #15346)")
 
-# The engine versions these rules model (outside_basis). llama.cpp release builds are
-# numbered bNNNN; the rules follow current master, and the newest behaviour they depend on
-# that changed a printed buffer is PR #15346 ("sched : copy only the used experts when
-# offloading prompt processing", merged 2025-08-20): before it the compute buffer of the
-# first GPU held a whole copy of each host-resident expert tensor. Release b6250 (published
-# 2025-08-23) is the first build we can date after that merge. Older changes the rules rely
-# on are inside that range: the MLA K-only cache (PR #12801, April 2025) and the 256-cell
-# SWA padding.
-BASIS_BUILD = 6250
-# Backends whose buffers the rules model: CUDA (and ROCm/HIP, built from the same ggml-cuda
+# The engine versions each rule models (outside_basis). llama.cpp release builds are numbered
+# bNNNN. Where a pull request changed a printed buffer, the rule holds from "the first build we
+# can date after the merge" (a build number printed in a dated public log or release note), so a
+# build between the merge and that build counts as outside: conservative, never inside wrongly.
+#
+# Compute buffers: PR #15346 ("sched : copy only the used experts when offloading prompt
+# processing", merged 2025-08-20): before it the first GPU's compute buffer held a whole copy of
+# each host-resident expert tensor. Release b6250 (published 2025-08-23).
+COMPUTE_BUILD = 6250
+BASIS_BUILD = COMPUTE_BUILD  # the build the plan as a whole follows from (kept for callers)
+# KV cells: PR #17046 ("kv-cache : pad the cache size to 256 for performance", merged 2025-11-07)
+# pads every cache, full and sliding-window, to 256 cells. Before it (since PR #7257, 2024-05-13)
+# the padding was 256 with flash attention and 32 without, on n_ctx and on the SWA cache size.
+# b7571 is packaged on 2025-12-29 (AOSC-Dev/aosc-os-abbs PR #14262).
+KV_PAD256_BUILD = 7571
+OLD_PAD_NO_FA = 32
+# SWA cache of n_swa * n_seq + n_ubatch cells: PR #13833 (merged 2025-05-27; before it
+# PR #13194 of 2025-05-20 kept n_swa * n_seq + n_batch + 1, and earlier builds a full-size cache
+# for sliding-window layers). b5630 is printed in ggml-org/llama.cpp issue #14123 (2025-06-11).
+SWA_UBATCH_BUILD = 5630
+# MLA: PR #19067 ("kv-cache : support V-less cache", merged 2026-01-24): DeepSeek-style models
+# cache K only (the latent + rope key). Before it the cache also held a V of kv_lora_rank values
+# per token and layer (the b5331 accuracy case prints it). b8651 is released 2026-04-03
+# (gominimal/pkgs PR #40). Builds before PR #12801's MLA support cached full per-head K/V.
+MLA_K_ONLY_BUILD = 8651
+# Backends whose compute buffers the rules model: CUDA (and ROCm/HIP, built from the same ggml-cuda
 # sources), Metal and the CPU. Vulkan's scheduler offload and flash-attention paths differ
-# (its own supports_op / offload_op in ggml-vulkan.cpp); its compute buffers are not modelled.
+# (its own supports_op / offload_op in ggml-vulkan.cpp). Weights and KV are the same tensors on
+# every backend.
 MODELLED_BACKENDS = ("CUDA", "ROCm", "HIP", "Metal", "CPU")
 
+WEIGHTS = ("device_weights", "host_weights", "device_weights_per_gpu")
+KV = ("device_kv_cache", "host_kv_cache", "device_kv_cache_per_gpu")
+COMPUTE = ("device_compute_buffer", "host_compute_buffer", "device_compute_buffer_per_gpu")
 
-def outside_basis(engine_version: str | None, backend: str | None, component: str | None = None) -> str | None:
-    """None when a case from this llama.cpp version and backend is one the rules model,
-    else why not (shown on the accuracy page).
+
+def _build(engine_version: str | None) -> tuple[int | None, bool]:
+    """The build number in a version as printed ("b6699", "6699", "version: 6699 (abc123)") or a
+    generation the log proves ("before b6250": True), else None."""
+    text = str(engine_version).strip().lower()
+    digits = "".join(ch for ch in text.split("(")[0] if ch.isdigit())
+    return (int(digits) if digits else None), text.startswith("before")
+
+
+def _older(build: int | None, before: bool, threshold: int) -> bool:
+    """Whether this build (or generation) predates ``threshold``; unknown builds do not."""
+    if build is None:
+        return False
+    return build < threshold or (before and build <= threshold)
+
+
+def _kv_outside(build: int | None, before: bool, card: Mapping[str, Any] | None,
+                settings: Mapping[str, Any]) -> str | None:
+    """The KV rule by model class: MLA (K only), sliding-window (n_swa + n_ubatch cells, 256
+    padding) and full attention (n_ctx padded to 256)."""
+    att = (card or {}).get("architecture", {}).get("attention", {})
+    if att.get("structure") == "MLA" and _older(build, before, MLA_K_ONLY_BUILD):
+        return (f"llama.cpp before b{MLA_K_ONLY_BUILD} (PR #19067, 2026-01-24): the MLA cache also "
+                "held a V of kv_lora_rank values")
+    if not _older(build, before, KV_PAD256_BUILD):
+        return None
+    fa = str(settings.get("flash_attn", "auto")).lower() in ("on", "true", "1")
+    if att.get("sliding_window"):
+        if _older(build, before, SWA_UBATCH_BUILD):
+            return (f"llama.cpp before b{SWA_UBATCH_BUILD} (PR #13833, 2025-05-27): the sliding-window "
+                    "cache held n_swa + n_batch + 1 cells or the whole context")
+        if not fa:
+            return (f"llama.cpp before b{KV_PAD256_BUILD} (PR #17046, 2025-11-07) without flash attention: "
+                    f"the sliding-window cache was padded to {OLD_PAD_NO_FA} cells, not 256")
+        return None
+    # Full attention: the older padding (32 without flash attention) gives the same cells
+    # whenever each sequence's context is already a multiple of 256.
+    context = settings.get("context")
+    par = settings.get("parallel")
+    slots = int(par) if isinstance(par, int) or (isinstance(par, str) and par.isdigit()) else 1
+    if not fa and context is not None and int(context) % (PAD * slots):
+        return (f"llama.cpp before b{KV_PAD256_BUILD} (PR #17046, 2025-11-07) without flash attention: "
+                f"the cache was padded to {OLD_PAD_NO_FA} cells, not 256, and this context is no multiple of 256")
+    return None
+
+
+def outside_basis(engine_version: str | None, backend: str | None, component: str | None = None,
+                  card: Mapping[str, Any] | None = None, settings: Mapping[str, Any] | None = None) -> str | None:
+    """None when the rule for ``component`` (a measured name; None: the case as a whole, i.e. every
+    rule) models a run on this llama.cpp version and backend, else why not (shown on the accuracy
+    page). ``card`` and ``settings`` (the run's model card and settings) select the rule of a model
+    class (MLA, sliding window) or a setting (flash attention) where the history differs by them.
 
     ``engine_version`` is a build as printed ("b6699", "6699", "version: 6699 (abc123)"), an
     Ollama version ("ollama 0.5.4") or a generation the log proves ("ollama", "before b6250");
-    unknown (None)
-    counts as inside."""
-    if backend is not None and str(backend) not in MODELLED_BACKENDS:
-        return f"{backend} backend: its compute buffers are not modelled (rules follow ggml-cuda, Metal, CPU)"
-    if engine_version is None:
-        return None
-    text = str(engine_version).strip().lower()
-    if text.startswith("ollama"):
-        # Ollama vendors a patched llama.cpp at a version it does not print, and its own
-        # runner ("ollama engine") sizes the cache and graph for several models itself.
-        return "Ollama: a vendored, patched llama.cpp of unstated build and its own runner"
-    # "before bNNNN": a generation the log proves (its function-name prefixes), not a build.
-    before = text.startswith("before")
-    digits = "".join(ch for ch in text.split("(")[0] if ch.isdigit())
-    if not digits:
-        return None
-    if int(digits) < BASIS_BUILD or (before and int(digits) <= BASIS_BUILD):
-        return (f"llama.cpp before b{BASIS_BUILD} (PR #15346, 2025-08-20): the compute buffer held "
-                "whole copies of host-resident experts; older KV and graph sizing")
-    return None
+    unknown (None) counts as inside. Each rule has its own history:
+    - weights (GGUF tensor types, llama_model_loader placement and the mmap'd host buffer): the
+      same for every GGUF v3 build and in Ollama, which loads the same GGUF tensors; per GPU only
+      with --tensor-split (else llama.cpp splits by each device's free memory at load, unprinted);
+    - KV cache: by model class (see _kv_outside); Ollama as the oldest build (its vendored build is not printed);
+    - compute buffers: from b6250 (PR #15346), CUDA/ROCm/Metal/CPU only; not Ollama's runner;
+    - output buffer (n_seq x n_vocab x 4 bytes, llama_context::output_reserve since PR #6122,
+      2024-03-26, the change that introduced the printed line): every build; Ollama picks n_seq itself.
+    """
+    settings = settings or {}
+    text = "" if engine_version is None else str(engine_version).strip().lower()
+    ollama = text.startswith("ollama")
+    build, before = (None, False) if engine_version is None or ollama else _build(engine_version)
+    # the case as a whole: every summed rule (a per-GPU split is asked for by name)
+    components = [component] if component is not None else [*WEIGHTS[:2], *KV[:2], *COMPUTE[:2], "output_buffer"]
+    reasons = []
+    for name in components:
+        reason: str | None = None
+        if name in ("device_weights_per_gpu", "device_kv_cache_per_gpu") and settings.get("tensor_split") is None:
+            reason = ("per-GPU split without --tensor-split: llama.cpp shares the layers by each device's "
+                          "free memory at load (llama_model::load_tensors), which the log does not print")
+        if reason is None and name in KV:
+            # Ollama vendors llama.cpp at a build it does not print: only a rule that holds for
+            # every build (full attention at a context that is a multiple of 256) applies.
+            reason = _kv_outside(0 if ollama else build, before, card, settings)
+            if reason and ollama:
+                reason = "Ollama: a vendored llama.cpp of unstated build; " + reason
+        if name in COMPUTE:
+            if backend is not None and str(backend) not in MODELLED_BACKENDS:
+                reason = f"{backend} backend: its compute buffers are not modelled (rules follow ggml-cuda, Metal, CPU)"
+            elif ollama:
+                reason = "Ollama: a vendored, patched llama.cpp of unstated build and its own runner"
+            elif _older(build, before, COMPUTE_BUILD):
+                reason = (f"llama.cpp before b{COMPUTE_BUILD} (PR #15346, 2025-08-20): the compute buffer held "
+                          "whole copies of host-resident experts")
+        if name == "output_buffer" and ollama:
+            reason = "Ollama: its runner picks the number of sequences itself"
+        if reason:
+            reasons.append(reason)
+    return "; ".join(dict.fromkeys(reasons)) or None
 
 
 def sequence_context(settings: Mapping[str, Any]) -> int | None:
@@ -775,16 +864,47 @@ def _auto_offload(evaluate: Any, context: int, n_layer: int, is_moe: bool, ngl_s
     if gpu_only_ok(ngl0, moe0) or (fixed_ngl is not None and fixed_moe is not None):
         return ngl0, moe0, _moved(ngl0, moe0, n_layer)
     if is_moe and fixed_moe is None:
-        for moe in range(1, n_layer + 1):
-            if gpu_only_ok(ngl0, moe):
-                return ngl0, moe, _moved(ngl0, moe, n_layer)
+        # the smallest --n-cpu-moe that fits (each step moves one more layer's experts off the GPU)
+        moe = _smallest_that_fits(1, n_layer, lambda m: gpu_only_ok(ngl0, m))
+        if moe is not None:
+            return ngl0, moe, _moved(ngl0, moe, n_layer)
         moe0 = n_layer
     if fixed_ngl is None:
-        for ngl in range(all_layers - 1, -1, -1):
-            if gpu_only_ok(ngl, moe0):
-                return ngl, moe0, _moved(ngl, moe0, n_layer)
+        # the largest -ngl that fits (each step down moves one more layer to the CPU)
+        ngl = _largest_that_fits(0, all_layers - 1, lambda n: gpu_only_ok(n, moe0))
+        if ngl is not None:
+            return ngl, moe0, _moved(ngl, moe0, n_layer)
         return 0, moe0, _moved(0, moe0, n_layer) + "; does not fit even so"
     return ngl0, moe0, _moved(ngl0, moe0, n_layer) + "; does not fit"
+
+
+# Moving more to the CPU never takes VRAM: with more --n-cpu-moe layers or fewer -ngl layers the
+# GPUs hold less, so "fits" flips once along each of these choices and a bisection finds the flip.
+
+def _smallest_that_fits(lo: int, hi: int, fits: Callable[[int], bool]) -> int | None:
+    """The smallest n in [lo, hi] with fits(n), for fits false below some n and true from it on."""
+    if not fits(hi):
+        return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if fits(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _largest_that_fits(lo: int, hi: int, fits: Callable[[int], bool]) -> int | None:
+    """The largest n in [lo, hi] with fits(n), for fits true up to some n and false above it."""
+    if not fits(lo):
+        return None
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _moved(ngl: int, moe: int, n_layer: int) -> str:
@@ -810,6 +930,11 @@ def _max_context(fits_at: Any, train_ctx: int) -> int | None:
     return lo * PAD if lo else None
 
 
+def _gb(n: float) -> str:
+    """Bytes as decimal GB with three significant digits, for the speed basis text ("1.43 GB")."""
+    return f"{n / 1e9:.3g} GB"
+
+
 def _speed(lw: LayerWeights, lay: Layout, hardware: Hardware, catalogs: Any, n_gpus: int) -> dict[str, Any]:
     gpu = hardware.gpu
     if gpu is None:
@@ -826,10 +951,10 @@ def _speed(lw: LayerWeights, lay: Layout, hardware: Hardware, catalogs: Any, n_g
     if lay.read_host:
         if host_bw is None:
             decode = None
-            basis += f"; {lay.read_host} bytes per token come from system RAM and {host_what}: no bound"
+            basis += f"; {_gb(lay.read_host)} per token come from system RAM and {host_what}: no bound"
         else:
             seconds += lay.read_host / host_bw
-            basis += f"; plus {lay.read_host} bytes per token from system RAM at {host_bw} B/s ({host_what})"
+            basis += f"; plus {_gb(lay.read_host)} per token from system RAM at {_gb(host_bw)}/s ({host_what})"
             decode = 1 / seconds if seconds else None
     else:
         decode = 1 / seconds if seconds else None

@@ -133,10 +133,12 @@ def _version_tuple(text: str) -> tuple[int, int, int] | None:
 BUDGET_COMPONENTS = ("kv_cache_memory", "kv_cache_tokens", "max_concurrency", "total")
 
 
-def outside_basis(engine_version: str | None, backend: str | None, component: str | None = None) -> str | None:
+def outside_basis(engine_version: str | None, backend: str | None, component: str | None = None,
+                  card: Mapping[str, Any] | None = None, settings: Mapping[str, Any] | None = None) -> str | None:
     """Why the rule for ``component`` (None: the run as a whole) does not follow this vLLM
     version/backend, else None.
 
+    ``card`` and ``settings`` (the run's) are part of the shared signature; no vLLM rule here needs them.
     ``engine_version``: a version as vLLM prints it ("0.10.1.1", "v0.8.3rc2.dev224+g49c0d11ec")
     or an engine generation a log proves ("V0", "V1"); None (unknown) counts as modelled.
     """

@@ -343,8 +343,15 @@ def outside_basis(case: Case, component: str | None) -> str | None:
     rule = getattr(module, "outside_basis", None)
     if rule is None:
         return None
-    # what the log proves wins over a printed version (a v0.8.3 run with VLLM_USE_V1=0 is a V0 run)
-    reason = rule(case.engine_generation or case.engine_version, case.hardware.get("backend"), component)
+    # what the log proves wins over a printed version (a v0.8.3 run with VLLM_USE_V1=0 is a V0 run);
+    # rules whose history differs by model class or setting (llama.cpp's MLA and sliding-window KV)
+    # read the run's card and settings
+    try:
+        card: Mapping[str, Any] | None = _card(case.model, REGISTRY)
+    except CaseError:
+        card = None
+    reason = rule(case.engine_generation or case.engine_version, case.hardware.get("backend"), component,
+                  card=card, settings=case.settings)
     return None if reason is None else str(reason)
 
 

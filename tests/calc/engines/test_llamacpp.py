@@ -5,6 +5,7 @@ Hand computations are written out; printed numbers carry the URL of the public l
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -316,6 +317,16 @@ def test_host_bytes_slow_decode(catalogs):
     gpu_only = plan(catalogs, "qwen/qwen3-30b-a3b", hw, context=8192, quant="Q4_K_M")
     moved = plan(catalogs, "qwen/qwen3-30b-a3b", hw, context=8192, quant="Q4_K_M", cpu_moe_layers=24)
     assert moved["speed"]["decode_tokens_per_s_upper_bound"] < gpu_only["speed"]["decode_tokens_per_s_upper_bound"]
+    # the basis names the bytes from system RAM and the bandwidth readably (GB, three digits)
+    basis = moved["speed"]["basis"]
+    assert re.search(r"plus \d+(\.\d+)? GB per token from system RAM at 80 GB/s", basis), basis
+    assert not re.search(r"\d{7,}", basis), basis
+
+
+def test_gb_text():
+    assert L._gb(1_431_406_080) == "1.43 GB"
+    assert L._gb(89_600_000_000) == "89.6 GB"
+    assert L._gb(80_000_000_000) == "80 GB"
 
 
 # --- options and errors -------------------------------------------------------------------------
@@ -504,6 +515,56 @@ def test_outside_basis():
     assert "Ollama" in (L.outside_basis("ollama 0.5.4", "CUDA") or "")
     assert "Ollama" in (L.outside_basis("ollama", None) or "")
     assert L.outside_basis("before b6250", "CUDA") is not None
+
+
+def _card_of(structure: str = "GQA", window: int | None = None) -> dict:
+    att: dict = {"structure": structure}
+    if window:
+        att["sliding_window"] = {"size": window}
+    return {"architecture": {"attention": att}}
+
+
+def test_outside_basis_per_component_weights_hold_for_every_build():
+    # GGUF tensors and their placement: the same in every build, Vulkan and Ollama included
+    for version in ("b4462", "b6250", None, "ollama 0.5.4", "before b6250"):
+        for backend in ("CUDA", "Vulkan", "CPU"):
+            assert L.outside_basis(version, backend, "device_weights") is None
+            assert L.outside_basis(version, backend, "host_weights") is None
+    # ...but a per-GPU split without --tensor-split follows each device's free memory
+    assert "free memory" in (L.outside_basis("b6699", "CUDA", "device_weights_per_gpu", settings={}) or "")
+    assert L.outside_basis("b6699", "CUDA", "device_weights_per_gpu", settings={"tensor_split": "10,6"}) is None
+
+
+def test_outside_basis_compute_from_b6250_on_modelled_backends():
+    assert "PR #15346" in (L.outside_basis("b6249", "CUDA", "device_compute_buffer") or "")
+    assert L.outside_basis("b6250", "CUDA", "host_compute_buffer") is None
+    assert "Vulkan" in (L.outside_basis("b7000", "Vulkan", "device_compute_buffer") or "")
+    assert L.outside_basis("b7000", "Vulkan", "device_kv_cache", card=_card_of()) is None
+    assert "Ollama" in (L.outside_basis("ollama 0.5.4", "CUDA", "device_compute_buffer") or "")
+
+
+def test_outside_basis_kv_by_model_class():
+    gqa, swa, mla = _card_of(), _card_of(window=128), _card_of("MLA")
+    fa_on = {"context": 8192, "flash_attn": "on"}
+    # full attention: every build when the context is a multiple of 256 (older 32-cell padding agrees)
+    assert L.outside_basis("b4462", "CUDA", "device_kv_cache", card=gqa, settings={"context": 4096, "flash_attn": "off"}) is None
+    assert L.outside_basis("ollama 0.5.4", "CUDA", "device_kv_cache", card=gqa, settings=fa_on) is None
+    # ...not when it is not, without flash attention, before PR #17046's build
+    odd = {"context": 5000, "flash_attn": "off"}
+    assert "PR #17046" in (L.outside_basis("b6699", "CUDA", "device_kv_cache", card=gqa, settings=odd) or "")
+    assert L.outside_basis("b7571", "CUDA", "device_kv_cache", card=gqa, settings=odd) is None
+    # explicit -np 4 slots: each slot's share must be a multiple of 256 for the rules to agree
+    assert L.outside_basis("b6000", "CUDA", "device_kv_cache", card=gqa,
+                           settings={"context": 1536, "parallel": 4, "flash_attn": "off"}) is not None
+    # sliding window: n_swa + n_ubatch from PR #13833; 32-cell padding without FA before PR #17046
+    assert "PR #13833" in (L.outside_basis("b5500", "CUDA", "device_kv_cache", card=swa, settings=fa_on) or "")
+    assert L.outside_basis("b6182", "CUDA", "device_kv_cache", card=swa, settings=fa_on) is None
+    assert "PR #17046" in (L.outside_basis("b6182", "CUDA", "device_kv_cache", card=swa,
+                                           settings={"context": 4096, "flash_attn": "off"}) or "")
+    # MLA: K only since PR #19067
+    assert "PR #19067" in (L.outside_basis("b6699", "CUDA", "device_kv_cache", card=mla, settings=fa_on) or "")
+    assert L.outside_basis("b8651", "CUDA", "device_kv_cache", card=mla, settings=fa_on) is None
+    assert L.outside_basis(None, "CUDA", "device_kv_cache", card=mla, settings=fa_on) is None  # unknown counts
 
 
 def test_mxfp4_moe_is_the_q8_0_row_as_stored(catalogs):
