@@ -29,6 +29,7 @@ def test_reported_figures_are_what_the_logs_print() -> None:
     # The printed GiB figures of the cited logs, to the byte of the rounding used.
     assert by_id["h100-sxm-80gb"]["reported_memory_bytes"] == round(79.18 * GiB)
     assert by_id["a100-40gb"]["reported_memory_bytes"] == round(39.50 * GiB)
+    assert by_id["a100-80gb"]["reported_memory_bytes"] == round(79.25 * GiB)
     assert by_id["rtx-3090"]["reported_memory_bytes"] == round(23.58 * GiB)
     for g in by_id.values():
         if g.get("reported_memory_bytes") is not None:
