@@ -737,6 +737,10 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
 
     mxfp4_backend = str(settings.get("mxfp4_backend") or "auto")
     w = weights_per_gpu(card, quant, catalogs, tp, gpu, mxfp4_backend)
+    if mxfp4_backend == "marlin" and gpu is not None and _gpu_family(gpu) in ("blackwell", "rocm"):
+        assumptions.append("mxfp4_backend marlin is not applied on this GPU: vLLM reads VLLM_MXFP4_USE_MARLIN only "
+                           "after choosing FlashInfer on Blackwell (when installed), and not at all on ROCm; the "
+                           "plan keeps that backend's MXFP4 layout.")
     act = activation_peak(card, tp, int(batched), int(seqs))
     non_torch = NON_TORCH_BYTES + (NCCL_TP_BYTES if tp > 1 else 0)
     graphs = 0 if eager else CUDA_GRAPH_BYTES
