@@ -230,6 +230,16 @@ def _parse_flag(option: str, raw: Any) -> bool:
     raise PlanError(option, f"{raw!r}: allowed: true or false")
 
 
+MXFP4_BACKENDS = ("auto", "marlin")
+
+
+def _parse_mxfp4_backend(option: str, raw: Any) -> str:
+    text = str(raw).strip().lower()
+    if text not in MXFP4_BACKENDS:
+        raise PlanError(option, f"{raw!r}: allowed: {', '.join(MXFP4_BACKENDS)}")
+    return text
+
+
 OPTIONS: dict[str, Option] = {
     "quant": Option(None, _parse_quant,
                     "checkpoint quantization (default: as shipped: BF16, or the model's native quantization)"),
@@ -245,6 +255,9 @@ OPTIONS: dict[str, Option] = {
     "max_num_seqs": Option(None, _optional_int(1, 1 << 16),
                            "--max-num-seqs (default: 1024 on >= 70 GiB GPUs but A100, else 256)"),
     "enforce_eager": Option(False, _parse_flag, "--enforce-eager (no CUDA graphs)"),
+    "mxfp4_backend": Option("auto", _parse_mxfp4_backend,
+                            "MXFP4 MoE kernel: auto (what vLLM picks with triton_kernels installed) or marlin "
+                            "(VLLM_MXFP4_USE_MARLIN=1, or an install without triton_kernels / torch < 2.8)"),
 }
 
 
@@ -296,21 +309,28 @@ def _round_up(x: int, m: int) -> int:
     return -(-x // m) * m
 
 
-def mxfp4_padding(gpu: Mapping[str, Any] | None) -> tuple[int, int]:
+def mxfp4_padding(gpu: Mapping[str, Any] | None, backend: str = "auto") -> tuple[int, int]:
     """(intermediate multiple, hidden multiple) of vLLM's MXFP4 MoE weights on this GPU.
 
     model_executor/layers/quantization/mxfp4.py Mxfp4MoEMethod.create_weights pads the expert
     intermediate size per partition and the hidden size for the kernel get_mxfp4_backend picks:
     Marlin 128 / 256 (CUDA GPUs below SM90, and any GPU without triton_kernels); FlashInfer on
-    Blackwell 256 / 256; ROCm 256 / 256. On Hopper (SM90) with the triton_kernels package that
-    vLLM's CUDA wheels ship from v0.11 on, the Triton backend ("mxfp4.py: Using Triton
-    backend"): create_weights pads the intermediate size to 64, and process_weights_after_loading
+    Blackwell 256 / 256; ROCm 256 / 256. On Hopper (SM90), get_mxfp4_backend takes the Triton
+    backend ("mxfp4.py: Using Triton backend") only when the triton_kernels package is
+    importable (has_triton_kernels), torch is 2.8 or newer and VLLM_MXFP4_USE_MARLIN is not
+    set; otherwise Marlin ("Using Marlin backend"; marlin_utils_fp4.py warns "Weight-only FP4
+    compression will be used leveraging the Marlin kernel"). The Triton backend pads the
+    intermediate size to 64 in create_weights, and process_weights_after_loading
     (_swizzle_mxfp4, triton_kernels' Hopper MX layouts) stores the experts with the hidden size
     padded to 256: "Model loading took" 64.38 GiB for gpt-oss-120b and 13.47 GiB for gpt-oss-20b
-    on H100 (v0.11 / v0.14.1 logs) are what (64, 256) gives, to 0.3% and 0.1% (Marlin's (128,
-    256) gives 65.91 GiB, which v0.10.1 printed before triton_kernels shipped).
+    on H100 (llm-d's vllm/vllm-openai image runs, v0.14.1) are what (64, 256) gives, to 0.3% and
+    0.1%; Marlin's (128, 256) gives 65.91 GiB, and v0.10.1 on torch 2.7 printed 65.97 GiB.
+    ``backend`` "marlin" is that fallback (the plan option mxfp4_backend); "auto" is what
+    get_mxfp4_backend picks with triton_kernels installed.
     """
     family = _gpu_family(gpu)
+    if backend == "marlin" and family in ("hopper", "ampere"):
+        return (128, 256)
     if family == "hopper":
         return (64, 256)
     return {"blackwell": (256, 256), "rocm": (256, 256)}.get(family, (128, 256))
@@ -407,7 +427,7 @@ def rope_cache_bytes(card: Mapping[str, Any]) -> int:
 
 
 def weights_per_gpu(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs: Any, tp: int,
-                    gpu: Mapping[str, Any] | None) -> Weights:
+                    gpu: Mapping[str, Any] | None, mxfp4_backend: str = "auto") -> Weights:
     """Bytes of the weights on each of ``tp`` GPUs, tensor by tensor, as vLLM loads them."""
     inv: Inventory = inventory(card)
     cq = compile_quant(quant, catalogs.tensor_types, catalogs.shape_fallback)
@@ -421,7 +441,7 @@ def weights_per_gpu(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs:
         q_out = heads * (int(att["mla"]["qk_nope_head_dim"]) + int(att["mla"]["qk_rope_head_dim"]))
     mxfp4 = cq.routed_experts.id == "MXFP4"
     s = Sharding(tp, heads, int(att.get("kv_heads") or heads), int(arch["hidden_size"]), q_out, mla,
-                 mxfp4_padding(gpu) if mxfp4 else None)
+                 mxfp4_padding(gpu, mxfp4_backend) if mxfp4 else None)
     keep_attn, keep_mlps = (False, 0)
     if cq.id == "FP8":
         keep_attn, keep_mlps = _FP8_BF16_MODULES.get(str(card.get("id")), (False, 0))
@@ -717,7 +737,12 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         assumptions.append("No GPU given: vLLM's defaults for GPUs under 70 GiB (max_num_batched_tokens 2048, "
                            "max_num_seqs 256) and the Marlin MXFP4 layout; no KV capacity without a GPU.")
 
-    w = weights_per_gpu(card, quant, catalogs, tp, gpu)
+    mxfp4_backend = str(settings.get("mxfp4_backend") or "auto")
+    w = weights_per_gpu(card, quant, catalogs, tp, gpu, mxfp4_backend)
+    if mxfp4_backend == "marlin" and gpu is not None and _gpu_family(gpu) in ("blackwell", "rocm"):
+        assumptions.append("mxfp4_backend marlin is not applied on this GPU: vLLM reads VLLM_MXFP4_USE_MARLIN only "
+                           "after choosing FlashInfer on Blackwell (when installed), and not at all on ROCm; the "
+                           "plan keeps that backend's MXFP4 layout.")
     act = activation_peak(card, tp, int(batched), int(seqs))
     non_torch = NON_TORCH_BYTES + (NCCL_TP_BYTES if tp > 1 else 0)
     graphs = 0 if eager else CUDA_GRAPH_BYTES
@@ -801,6 +826,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         speed["basis"] = "no GPU given"
 
     cmd = [f"vllm serve {hf_repo(card)}", f"--max-model-len {context}"]
+    if mxfp4_backend == "marlin":
+        cmd.insert(0, "VLLM_MXFP4_USE_MARLIN=1")
     if tp > 1:
         cmd.append(f"--tensor-parallel-size {tp}")
     cmd.append(f"--gpu-memory-utilization {util:g}")
@@ -841,7 +868,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     resolved = dict(settings)
     resolved.update(quant=quant["id"], context=context, kv_dtype=kv_dtype, parallel=parallel, tensor_parallel=tp,
                     gpu_memory_utilization=util, max_num_batched_tokens=int(batched), max_num_seqs=int(seqs),
-                    enforce_eager=eager)
+                    enforce_eager=eager, mxfp4_backend=mxfp4_backend)
     return {
         "settings": resolved,
         "devices": devices,

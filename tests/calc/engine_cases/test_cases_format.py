@@ -41,7 +41,7 @@ SETTINGS = {
     "llama.cpp": ("context", "ubatch", "batch", "flash_attn", "parallel", "kv_dtype", "kv_type_k",
                   "kv_type_v", "n_gpu_layers", "cpu_moe_layers", "swa_full", "tensor_split"),
     "vllm": ("context", "parallel", "kv_dtype", "gpu_memory_utilization", "max_num_batched_tokens",
-             "max_num_seqs", "tensor_parallel", "enforce_eager"),
+             "max_num_seqs", "tensor_parallel", "enforce_eager", "mxfp4_backend"),
 }
 HARDWARE_KEYS = ("gpu", "gpus", "backend", "memory_gib")
 UNITS = ("MiB", "GiB")

@@ -154,6 +154,28 @@ def test_gpt_oss_mxfp4_on_hopper_takes_the_triton_layout(cat: Any) -> None:
     assert big / GiB == pytest.approx(64.38, rel=0.005)
 
 
+def test_gpt_oss_mxfp4_marlin_fallback_on_hopper(cat: Any) -> None:
+    # mxfp4.py get_mxfp4_backend falls back to Marlin on Hopper without triton_kernels / torch 2.8
+    # or with VLLM_MXFP4_USE_MARLIN=1: Marlin's (128, 256) padding, the same expert shapes as on
+    # Ampere. Blackwell picks FlashInfer before it reads the variable: its padding stays.
+    assert V.mxfp4_padding({"id": "h100-sxm-80gb", "vendor": "NVIDIA"}, "marlin") == (128, 256)
+    assert V.mxfp4_padding({"id": "b200", "vendor": "NVIDIA"}, "marlin") == (256, 256)
+    triton_experts = 24 * 32 * 3 * 2880 * 3072 * 17 // 32
+    marlin_experts = 24 * 32 * 3 * 2944 * 3072 * 17 // 32
+    auto = run(cat, "openai/gpt-oss-20b", "h100-sxm-80gb")
+    marlin = run(cat, "openai/gpt-oss-20b", "h100-sxm-80gb", mxfp4_backend="marlin")
+    assert marlin["components"]["weights"] - auto["components"]["weights"] == marlin_experts - triton_experts
+    assert marlin["command"].startswith("VLLM_MXFP4_USE_MARLIN=1 vllm serve ")
+    assert "VLLM_MXFP4_USE_MARLIN" not in auto["command"]
+    assert marlin["settings"]["mxfp4_backend"] == "marlin"
+    # vLLM 0.10.1 on an H100 with torch 2.7.1 (Marlin, per its marlin_utils_fp4.py warning) printed
+    # "Model loading took 65.9651 GiB" for gpt-oss-120b (vLLM issue #23278).
+    big = run(cat, "openai/gpt-oss-120b", "h100-sxm-80gb", mxfp4_backend="marlin")["components"]["weights"]
+    assert big / GiB == pytest.approx(65.9651, rel=0.005)
+    with pytest.raises(PlanError, match="allowed: auto, marlin"):
+        V.OPTIONS["mxfp4_backend"].parse("--mxfp4-backend", "cutlass")
+
+
 def test_vision_tower_loaded_mtp_not(cat: Any) -> None:
     gemma = card("google/gemma-3-27b")
     text_only = copy.deepcopy(gemma)

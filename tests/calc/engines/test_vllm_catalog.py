@@ -29,6 +29,8 @@ def test_reported_figures_are_what_the_logs_print() -> None:
     # The printed GiB figures of the cited logs, to the byte of the rounding used.
     assert by_id["h100-sxm-80gb"]["reported_memory_bytes"] == round(79.18 * GiB)
     assert by_id["a100-40gb"]["reported_memory_bytes"] == round(39.50 * GiB)
+    assert by_id["a100-80gb"]["reported_memory_bytes"] == round(79.25 * GiB)
+    assert by_id["rtx-5090"]["reported_memory_bytes"] == round(31.37 * GiB)
     assert by_id["rtx-3090"]["reported_memory_bytes"] == round(23.58 * GiB)
     for g in by_id.values():
         if g.get("reported_memory_bytes") is not None:
@@ -36,9 +38,8 @@ def test_reported_figures_are_what_the_logs_print() -> None:
 
 
 def test_reported_memory_without_source_is_a_located_error(tmp_path: Path) -> None:
-    # rtx-4090 (the second GPU) gets a figure without a source.
+    # rtx-4090 (the second GPU, the first without a figure) gets one without a source.
     d = _copy(tmp_path, "reported_memory_bytes: null,", "reported_memory_bytes: 25300000000,")
-    # The first null is on rtx-4090 (rtx-3090 has a figure).
     with pytest.raises(CatalogError) as exc:
         load_catalogs(d)
     lines = [e.format() for e in exc.value.errors]
