@@ -164,7 +164,9 @@ def markdown(results: Sequence[Result], summary: Sequence[Summary]) -> str:
         "Error = (predicted - measured) / |measured|. Sizes in MiB (2^20 bytes), as the engines print them.",
         "Besides the printed components, two sums are compared where a case printed every part: "
         + "; ".join(f"`{name}` = " + " or ".join(f"{e}: {' + '.join(parts)}" for e, parts in by.items())
-                    for name, by in SUMS.items()) + ".",
+                    for name, by in SUMS.items()) + ". "
+        "vLLM's `total` is its whole budget (gpu_memory_utilization x device memory), so it checks the "
+        "budget, not how it is split; `non_kv` and `kv_cache_memory` check the split.",
         "",
         "## Error distribution",
         "",

@@ -244,7 +244,15 @@ def test_every_printed_number_is_predicted(real):
 # says "no" in its "met" column). For each, the errors the cases show today (python
 # bench/engine_accuracy.py): the test fails if they get worse, and fails once the target is met,
 # so that its line here is removed and the target itself is asserted again.
+# Only the bound a target misses is relaxed here; its other bounds are asserted as issue 10 states them.
 NOT_MET_YET: dict[tuple[str, str], dict[str, float]] = {
+    # one case: a pre-release `gptoss` image storing the experts unpadded (case notes; no source says how)
+    ("vllm", "weights"): {"worst_pct": 6.23},
+    # one case: gpt-oss-120b at gpu_memory_utilization 0.95, ~1.6 GiB less KV than llm-d's run of the same
+    # settings, the size of the Marlin MXFP4 padding; the log does not say which backend ran (case notes)
+    ("vllm", "kv_cache_memory"): {"worst_pct": 88.1},
+    # one case: Qwen3-235B FP8, TP=4, v0.9.2-era run with LMCache; no source explains the 2 GiB (case notes)
+    ("vllm", "kv_cache_tokens"): {"worst_pct": 24.8},
 }
 
 
@@ -261,9 +269,7 @@ def test_issue_10_bounds(real, target):
     today = NOT_MET_YET.get((target.engine, target.component))
     if today is not None:
         assert target.shortfalls(s), f"{where}: the target is met now; remove its NOT_MET_YET line"
-        assert s.median_pct <= today.get("median_pct", math.inf), f"{where}: median |error| {s.median_pct:.2f}% got worse"
-        assert s.worst_pct <= today.get("worst_pct", math.inf), f"{where}: worst |error| {s.worst_pct:.2f}% got worse"
-        return
+        target = target._replace(**today)  # the missed bound at today's figure; the others as stated
     if target.median_pct is not None:
         assert s.median_pct < target.median_pct, f"{where}: median |error| {s.median_pct:.2f}%"
     if target.worst_pct is not None:
