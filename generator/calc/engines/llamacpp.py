@@ -19,9 +19,10 @@ from generator.calc.memory import OVERHEAD_BYTES
 from generator.calc.params import count_parameters, head_dim_of
 
 NAME = "llama.cpp"
-BASIS = ("llama.cpp master after build b7000 (late 2025): n_ctx padded to 256 (PR #17046), "
-         "SWA cache padded to 256 (issue #17037), llama-server -np auto = 4 slots with a unified KV cache, "
-         "-fa auto, MLA caches K only, op offload copies only used experts (PR #15346)")
+BASIS = ("llama.cpp builds from b8651 (2026): n_ctx padded to 256 (PR #17046), "
+         "SWA cache padded to 256 (issue #17037), -ngl offloads the output layer first (PR #18148), "
+         "llama-server -np auto = 4 slots with a unified KV cache, -fa auto, MLA caches K only (PR #19067), "
+         "op offload copies only used experts (PR #15346)")
 
 # The engine versions each rule models (outside_basis). llama.cpp release builds are numbered
 # bNNNN. Where a pull request changed a printed buffer, the rule holds from "the first build we
@@ -43,6 +44,11 @@ OLD_PAD_NO_FA = 32
 # PR #13194 of 2025-05-20 kept n_swa * n_seq + n_batch + 1, and earlier builds a full-size cache
 # for sliding-window layers). b5630 is printed in ggml-org/llama.cpp issue #14123 (2025-06-11).
 SWA_UBATCH_BUILD = 5630
+# Layer placement: PR #18148 ("offload output layer to GPU first", merged 2025-12-17): -ngl N puts
+# the output layer and the last N - 1 repeating layers on the GPUs. Before it -ngl N took the last N
+# repeating layers and the output layer only when N > n_layer. b7571 (2025-12-29, above) is the
+# first build we can date after the merge.
+OUTPUT_FIRST_BUILD = 7571
 # MLA: PR #19067 ("kv-cache : support V-less cache", merged 2026-01-24): DeepSeek-style models
 # cache K only (the latent + rope key). Before it the cache also held a V of kv_lora_rank values
 # per token and layer (the b5331 accuracy case prints it). b8651 is released 2026-04-03
@@ -104,6 +110,13 @@ def _kv_outside(build: int | None, before: bool, card: Mapping[str, Any] | None,
     return None
 
 
+def _partial_offload(settings: Mapping[str, Any], card: Mapping[str, Any] | None) -> bool:
+    """Whether the run's -ngl leaves some layers on the CPU (where the placement order matters)."""
+    ngl = settings.get("n_gpu_layers")
+    layers = (card or {}).get("architecture", {}).get("layers")
+    return isinstance(ngl, int) and isinstance(layers, int) and ngl <= layers
+
+
 def outside_basis(engine_version: str | None, backend: str | None, component: str | None = None,
                   card: Mapping[str, Any] | None = None, settings: Mapping[str, Any] | None = None) -> str | None:
     """None when the rule for ``component`` (a measured name; None: the case as a whole, i.e. every
@@ -134,6 +147,10 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
         if name in ("device_weights_per_gpu", "device_kv_cache_per_gpu") and settings.get("tensor_split") is None:
             reason = ("per-GPU split without --tensor-split: llama.cpp shares the layers by each device's "
                           "free memory at load (llama_model::load_tensors), which the log does not print")
+        if (reason is None and name in WEIGHTS and _partial_offload(settings, card)
+                and _older(0 if ollama else build, before, OUTPUT_FIRST_BUILD)):
+            reason = (f"llama.cpp before b{OUTPUT_FIRST_BUILD} (PR #18148, 2025-12-17): -ngl N took the last N "
+                      "repeating layers and the output layer only past them")
         if reason is None and name in KV:
             # Ollama vendors llama.cpp at a build it does not print: only a rule that holds for
             # every build (full attention at a context that is a multiple of 256) applies.
@@ -429,16 +446,16 @@ class Placement:
 
 def place(n_layer: int, n_gpus: int, ngl: int, cpu_moe: int,
           split: Sequence[float] | None = None) -> Placement:
-    """llama-model.cpp llama_model::load_tensors (get_layer_buft_list): i_gpu_start =
-    max(n_layer - ngl, 0), act_gpu_layers = min(ngl, n_layer + 1); unit il (the layers, then the
-    output layer at il = n_layer) is on a GPU when il >= i_gpu_start and il - i_gpu_start <
-    act_gpu_layers. So -ngl N offloads the last N layers, and the output only when N > n_layer.
+    """llama-model.cpp llama_model::load_tensors (get_layer_buft_list), since PR #18148: the units
+    are the layers, then the output layer at il = n_layer, and -ngl N puts the last N units on the
+    GPUs: the output layer first, then the last N - 1 repeating layers (i_gpu_start =
+    n_layer + 1 - N, clamped to 0).
     The GPUs share the units by --tensor-split, by default proportional to each device's free
     memory (here: equal, the GPUs being identical): unit il goes to the first device whose
     cumulative share exceeds (il - i_gpu_start) / act_gpu_layers. --n-cpu-moe N (common/arg.cpp)
     adds a buffer override ``blk\\.i\\.ffn_(up|down|gate)_exps`` -> CPU for every i < N."""
     ngl = max(0, min(ngl, n_layer + 1))
-    start = max(n_layer - ngl, 0)
+    start = n_layer + 1 - ngl
     shares = list(split) if split else [1.0] * n_gpus
     total = sum(shares)
     cumulative = []

@@ -161,12 +161,13 @@ def test_llama_31_8b_q4_k_m_placement(catalogs):
 
 
 def test_printed_weight_buffers(catalogs):
-    # -ngl 30 of a 48-layer MoE, build 5466, Qwen3-30B-A3B Q4_K_M ("offloaded 30/49 layers"):
-    #   CUDA0 model buffer size = 10750.86 MiB, CPU_Mapped model buffer size = 6940.48 MiB
-    # https://github.com/ggml-org/llama.cpp/issues/13729
-    p = plan(catalogs, "qwen/qwen3-30b-a3b", context=4096, parallel=1, n_gpu_layers=30)
-    assert round(mib(p["components"]["device_weights"]), 2) == 10750.86
-    assert round(mib(p["components"]["host_weights"]), 2) == 6940.48
+    # -ngl 20 of a 48-layer model (Qwen2.5-14B shapes: DeepSeek-R1-Distill-Qwen-14B Q4_K_M), an
+    # early-2026 llama.cpp runtime (after PR #18148: the output layer first, then the last 19 layers):
+    #   CUDA0 model buffer size = 3621.44 MiB, CPU_Mapped model buffer size = 4944.60 MiB
+    # https://github.com/lmstudio-ai/lmstudio-bug-tracker/issues/1360
+    p = plan(catalogs, "qwen/qwen2.5-14b", context=8192, parallel=1, n_gpu_layers=20)
+    assert round(mib(p["components"]["device_weights"]), 2) == 3621.44
+    assert round(mib(p["components"]["host_weights"]), 2) == 4944.60
     # All 33 units offloaded, build 5781 (Vulkan), Llama 3.1 8B Q4_0:
     #   Vulkan0 model buffer size = 4155.99 MiB, CPU_Mapped model buffer size = 281.81 MiB
     # https://github.com/ikawrakow/ik_llama.cpp/discussions/562
@@ -189,20 +190,21 @@ def test_tied_output_is_loaded_twice(catalogs):
     assert p["components"]["device_weights"] == twice.total - twice.token_embd
 
 
-def test_ngl_offloads_the_last_layers(catalogs):
-    # -ngl 20 on a 32-layer model: i_gpu_start = 32 - 20 = 12; layers 12..31 on the GPU,
-    # layers 0..11 (and their KV) and the output layer (unit 32: 32 - 12 >= 20) on the CPU.
+def test_ngl_offloads_the_output_then_the_last_layers(catalogs):
+    # PR #18148: the 33 units are layers 0..31 and the output layer (unit 32); -ngl 20 takes the
+    # last 20 units: the output layer and layers 13..31 on the GPU, layers 0..12 (and their KV)
+    # on the CPU.
     c = card("meta/llama-3.1-8b")
     lw = layer_weights(c, catalogs.quantization("Q4_K_M"), catalogs)
     p = plan(catalogs, "meta/llama-3.1-8b", context=8192, parallel=1, n_gpu_layers=20)
-    assert p["components"]["device_weights"] == sum(lw.dense[12:])
-    assert p["components"]["host_weights"] == sum(lw.dense[:12]) + lw.token_embd + lw.output
+    assert p["components"]["device_weights"] == sum(lw.dense[13:]) + lw.output
+    assert p["components"]["host_weights"] == sum(lw.dense[:13]) + lw.token_embd
     per_layer_kv = 8 * 128 * 2 * 2 * 8192
-    assert p["components"]["device_kv_cache"] == 20 * per_layer_kv
-    assert p["components"]["host_kv_cache"] == 12 * per_layer_kv
-    # -ngl 32: every repeating layer offloaded, the output still on the CPU; -ngl 33 moves it too
-    p = plan(catalogs, "meta/llama-3.1-8b", context=8192, parallel=1, n_gpu_layers=32)
-    assert p["components"]["host_weights"] == lw.token_embd + lw.output
+    assert p["components"]["device_kv_cache"] == 19 * per_layer_kv
+    assert p["components"]["host_kv_cache"] == 13 * per_layer_kv
+    # -ngl 1: the output layer alone; -ngl 33: everything but the input table
+    p = plan(catalogs, "meta/llama-3.1-8b", context=8192, parallel=1, n_gpu_layers=1)
+    assert p["components"]["device_weights"] == lw.output
     p = plan(catalogs, "meta/llama-3.1-8b", context=8192, parallel=1, n_gpu_layers=33)
     assert p["components"]["host_weights"] == lw.token_embd
 
@@ -423,16 +425,18 @@ def test_pipeline_parallel_gpt_oss_120b_three_gpus(catalogs):
 
 
 def test_op_offload_copies_the_output_not_the_experts(catalogs):
-    # Public log, build 6182 (Vulkan), gpt-oss-20b MXFP4_MOE, -c 4096, FA off, -ngl 24 (the output
-    # layer stays on the CPU) --n-cpu-moe 14: "Vulkan0 compute buffer size = 985.20 MiB"
+    # The output layer on the CPU (-ngl 0 since PR #18148 offloads it first): its product still runs
+    # on the GPU, with its Q8_0 matrix copied in. A public log shows the same products with the output
+    # on the CPU (build 6182, Vulkan, gpt-oss-20b MXFP4_MOE, -c 4096, FA off, the older -ngl 24 that
+    # left the output there): "Vulkan0 compute buffer size = 985.20 MiB"
     # https://github.com/ggml-org/llama.cpp/issues/16188
-    # By hand: the output product runs on the GPU with its Q8_0 matrix copied in,
+    # By hand:
     # 201088 x 2880 x 34 / 32 bytes = 586.8 MiB, the logits 512 x 201088 x 4 = 392.75 MiB and the
     # normed hidden state 512 x 2880 x 4 = 5.6 MiB: 985.2 MiB.
     by_hand = 201088 * 2880 * 34 // 32 + 512 * 201088 * 4 + 512 * 2880 * 4
     assert round(mib(by_hand), 1) == 985.2
     p = plan(catalogs, "openai/gpt-oss-20b", quant="MXFP4", context=4096, parallel=1, flash_attn="off",
-             n_gpu_layers=24, cpu_moe_layers=14)
+             n_gpu_layers=0, cpu_moe_layers=14)
     assert p["components"]["device_compute_buffer"] == by_hand
     # Public log, build 6699 (CUDA), same file, -c 131072 -fa on --n-cpu-moe 99 (every expert on the
     # CPU): "CUDA0 compute buffer size = 456.98 MiB". A whole expert tensor is
@@ -467,16 +471,17 @@ def test_tensor_split_shares(catalogs):
 
 def test_mxfp4_moe_file_type(catalogs):
     # Public log, build 6182 (Vulkan), ggml-org's gpt-oss-20b-mxfp4.gguf ("file type = MXFP4 MoE",
-    # "file size = 11.27 GiB"), -ngl 24 --n-cpu-moe 14: "Vulkan0 model buffer size = 4699.90 MiB"
-    # https://github.com/ggml-org/llama.cpp/issues/16188
+    # "file size = 11.27 GiB"), the older -ngl 24 (all 24 layers, the output on the CPU) --n-cpu-moe 14:
+    # "Vulkan0 model buffer size = 4699.90 MiB"  https://github.com/ggml-org/llama.cpp/issues/16188
     # MXFP4_MOE keeps the experts in MXFP4 and writes the other matrices in Q8_0; the output matrix,
-    # 201088 x 2880 at Q8_0 = 201088 x 2880 x 34 / 32 bytes = 586.8 MiB.
+    # 201088 x 2880 at Q8_0 = 201088 x 2880 x 34 / 32 bytes = 586.8 MiB. Today's -ngl 25 puts the same
+    # 24 layers and the output layer on the GPU: the printed buffer plus the output layer.
     c = card("openai/gpt-oss-20b")
-    p = plan(catalogs, "openai/gpt-oss-20b", quant="MXFP4", context=4096, parallel=1, flash_attn="off",
-             n_gpu_layers=24, cpu_moe_layers=14)
-    assert round(mib(p["components"]["device_weights"]), 2) == 4699.90
     entry = L.file_type(c, catalogs, catalogs.quantization("MXFP4"))
     lw = layer_weights(c, entry, catalogs)
+    p = plan(catalogs, "openai/gpt-oss-20b", quant="MXFP4", context=4096, parallel=1, flash_attn="off",
+             n_gpu_layers=25, cpu_moe_layers=14)
+    assert round(mib(p["components"]["device_weights"] - lw.output), 2) == 4699.90
     assert round(mib(lw.output), 1) == round(mib(201088 * 2880 * 34 // 32), 1) == 586.8
     assert round(lw.total / 2**30, 2) == 11.27
     with pytest.raises(PlanError) as e:
