@@ -24,7 +24,7 @@ from generator.site import pages
 VRAM_COLUMNS = ("id", "quantization", "context", "batch", "kv_dtype", "weights_bytes",
                 "kv_cache_bytes", "activations_bytes", "overhead_bytes", "total_bytes")
 # Version of the export files as a whole (site/api.md, "Versions"). 4: api/models.json is an
-# index of facts and headline figures (INDEX_ENTRY_KEYS); the full records, unchanged, are only
+# index of facts and headline figures (index_entry); the full records, unchanged, are only
 # in api/models/<org>/<model>.json, whose `derived` carries the calculator's own api_version
 # (generator/calc, 3 today). Up to 3 the export followed that api_version, and api/models.json
 # held every full record (3: rows a model has no file of left out, one device's decode ceiling;
@@ -50,9 +50,6 @@ def model_record(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> 
 # per-model file.
 HEADLINE_QUANTS = ("BF16", "Q4_K_M")
 HEADLINE_GPUS = ("rtx-4090", "h100-sxm-80gb")
-INDEX_ENTRY_KEYS = ("architecture", "context_length", "family", "fit", "id", "license", "memory", "modalities",
-                    "name", "native_quantization", "open_weights", "organization", "parameters", "plans_url",
-                    "record_url", "reference_context", "release_date", "status", "url")
 
 
 def record_path(card_id: str) -> str:
@@ -107,6 +104,8 @@ def index_entry(card: Mapping[str, Any], derived: Mapping[str, Any] | None, has_
         "architecture": _get(card, "architecture", "type"),
         "parameters": {"declared_total": declared.get("total"), "declared_active": declared.get("active"),
                        "total": dp.get("total"), "active": dp.get("active"), "basis": dp.get("basis")},
+        # false: sizes from the declared count, device counts lower bounds, no KV cache (site/api.md)
+        "architecture_complete": _get(derived, "architecture_complete"),
         "native_quantization": native,
         "reference_context": ref,
         "memory": memory,

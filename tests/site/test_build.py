@@ -54,7 +54,7 @@ def test_models_json_is_the_light_index(site_dir: Path):
         "modalities": {"input": ["text"], "output": ["text"]}, "context_length": 131072, "architecture": "dense",
         "parameters": {"declared_total": 8_030_261_248, "declared_active": None, "total": 8_030_261_248,
                        "active": 8_030_261_248, "basis": "architecture"},
-        "native_quantization": "BF16", "reference_context": 8192,
+        "architecture_complete": True, "native_quantization": "BF16", "reference_context": 8192,
         "memory": {"BF16": {"weights_bytes": 16_060_522_496, "total_bytes": llama["memory"]["BF16"]["total_bytes"]},
                    "Q4_K_M": q4},
         "fit": [{"gpu": "rtx-4090", "devices": {"BF16": 1, "Q4_K_M": 1},
