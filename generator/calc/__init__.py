@@ -2,7 +2,7 @@
 
 ``catalogs`` comes from ``generator.calc.catalogs.load_catalogs()`` (the only I/O).
 The returned mapping is JSON-ready; it is what ``llmcards calc --format json``
-prints and what the site exports per model in ``api/models.json``. All byte
+prints and what the site exports per model in ``api/models/<org>/<model>.json``. All byte
 counts are integers (bytes, not GB); rounding happens only at display.
 
 Shape (stable API, version 3; 3: rows a model has no file of are left out and rows are priced as

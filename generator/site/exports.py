@@ -1,5 +1,7 @@
-"""Data exports: api/models.json, api/index.json, api/models/<org>/<model>.json, api/vram.csv,
-api/plans/<org>/<model>.json (engine plans for the common setups; generator/site/plans.py), schema/.
+"""Data exports: api/models.json (the light index: facts and headline figures per card),
+api/models/<org>/<model>.json (one card's full record: card and derived figures), api/index.json,
+api/vram.csv, api/plans/<org>/<model>.json (engine plans for the common setups;
+generator/site/plans.py), schema/. The shapes are documented in site/api.md.
 
 Record shapes are pure functions; ``ExportWriter`` streams them to a folder one
 card at a time (models.json too), so memory does not grow with the registry.
@@ -21,13 +23,13 @@ from generator.site import pages
 
 VRAM_COLUMNS = ("id", "quantization", "context", "batch", "kv_dtype", "weights_bytes",
                 "kv_cache_bytes", "activations_bytes", "overhead_bytes", "total_bytes")
-# Version of the export files as a whole. It follows the calculator's api_version
-# (generator/calc: "api_version" in every derived record), since the derived part is
-# what changes shape: version 3 since quantization rows a model has no file of are left out
-# and the decode ceiling no longer multiplies by the device count (2: `hardware` became
-# per-GPU maps by quantization).
-# tests/site/test_build.py checks that the two agree.
-API_VERSION = 3
+# Version of the export files as a whole (site/api.md, "Versions"). 4: api/models.json is an
+# index of facts and headline figures (index_entry); the full records, unchanged, are only
+# in api/models/<org>/<model>.json, whose `derived` carries the calculator's own api_version
+# (generator/calc, 3 today). Up to 3 the export followed that api_version, and api/models.json
+# held every full record (3: rows a model has no file of left out, one device's decode ceiling;
+# 2: `hardware` became per-GPU maps by quantization).
+API_VERSION = 4
 MODELS_JSON = "api/models.json"       # the combined files
 VRAM_CSV = "api/vram.csv"
 INDEX_JSON = "api/index.json"
@@ -40,6 +42,86 @@ def dumps(data: Any) -> str:
 
 def model_record(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any]:
     return {"id": card["id"], "url": pages.model_url(card["id"]), "card": dict(card), "derived": derived}
+
+
+# Headline figures of an api/models.json entry: these quantizations (besides the model's native
+# one) on these GPUs (the site's default "Will it run?" setup, generator/site/setups.py, and a
+# data-center card); a GPU the catalog no longer has is left out. The full tables are in the
+# per-model file.
+HEADLINE_QUANTS = ("BF16", "Q4_K_M")
+HEADLINE_GPUS = ("rtx-4090", "h100-sxm-80gb")
+
+
+def record_path(card_id: str) -> str:
+    return f"api/models/{card_id}.json"
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def index_entry(card: Mapping[str, Any], derived: Mapping[str, Any] | None, has_plans: bool) -> dict[str, Any]:
+    """One card's entry of api/models.json: what a list, filter or compare page needs, and where the
+    rest is (``record_url``: the full record; ``plans_url``: the engine plans, null without a file).
+
+    Sizes at the reference context (batch 1, F16 KV cache) for the native quantization (the
+    card's ``release.quantization``, else BF16) and HEADLINE_QUANTS, as the per-model file's
+    ``vram`` rows give them; ``fit`` copies the per-model file's ``hardware`` maps for those
+    quantizations on HEADLINE_GPUS. Without derived figures, ``memory`` and ``fit`` are null.
+    """
+    lic = _mapping(card.get("license"))
+    mod = _mapping(card.get("modalities"))
+    declared = _mapping(card.get("parameters"))
+    dp = _mapping(_get(derived, "parameters"))
+    native = _mapping(card.get("release")).get("quantization") or "BF16"
+    quants = [native] + [q for q in HEADLINE_QUANTS if q != native]
+    memory: dict[str, Any] | None = None
+    fit: list[dict[str, Any]] | None = None
+    ref = _get(derived, "reference_context")
+    if derived is not None:
+        rows = {r.get("quantization"): r for r in pages.vram_rows(derived)
+                if r.get("context") == ref and r.get("batch") == 1 and r.get("kv_dtype") == "F16"}
+        # a quantization the model has no file of has no row: it is left out, as in the record
+        memory = {q: {"weights_bytes": rows[q].get("weights_bytes"), "total_bytes": rows[q].get("total_bytes")}
+                  for q in quants if q in rows}
+        gpus = {h.get("gpu"): h for h in (_get(derived, "hardware") or []) if isinstance(h, Mapping)}
+        fit = []
+        for gpu in HEADLINE_GPUS:
+            if gpu not in gpus:
+                continue
+            devices = _mapping(gpus[gpu].get("devices"))
+            speed = _mapping(gpus[gpu].get("decode_tokens_per_s_upper_bound"))
+            fit.append({"gpu": gpu,
+                        "devices": {q: devices[q] for q in memory if q in devices},
+                        "decode_tokens_per_s_upper_bound": {q: speed[q] for q in memory if q in speed}})
+    return {
+        "id": card["id"], "name": card["name"], "organization": card.get("organization"),
+        "family": card.get("family"), "status": card.get("status"), "release_date": card.get("release_date"),
+        "license": {"name": lic.get("name"), "spdx": lic.get("spdx")},
+        "open_weights": card.get("open_weights"),
+        "modalities": {"input": list(mod.get("input") or []), "output": list(mod.get("output") or [])},
+        "context_length": card.get("context_length"),
+        "architecture": _get(card, "architecture", "type"),
+        "parameters": {"declared_total": declared.get("total"), "declared_active": declared.get("active"),
+                       "total": dp.get("total"), "active": dp.get("active"), "basis": dp.get("basis")},
+        # false: sizes from the declared count, device counts lower bounds, no KV cache (site/api.md)
+        "architecture_complete": _get(derived, "architecture_complete"),
+        "native_quantization": native,
+        "reference_context": ref,
+        "memory": memory,
+        "fit": fit,
+        "url": pages.model_url(card["id"]),
+        "record_url": record_path(card["id"]),
+        "plans_url": plans_path(card["id"]) if has_plans else None,
+    }
+
+
+def _get(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(key)
+    return data
 
 
 def index_record(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -114,14 +196,16 @@ class ExportWriter:
             layout.spans[card_id] = (layout.size, layout.size + len(data))
         layout.size += len(data)
 
-    def add(self, card_id: str, record: bytes, csv_rows: bytes, row: Mapping[str, Any], write_file: bool = True) -> None:
-        """One card: ``record`` is its model_record as JSON text, ``csv_rows`` its vram.csv lines (UTF-8);
-        ``write_file=False`` leaves its api/models/<id>.json as it is."""
+    def add(self, card_id: str, record: bytes, entry: bytes, csv_rows: bytes, row: Mapping[str, Any],
+            write_file: bool = True) -> None:
+        """One card: ``record`` is its model_record as JSON text, ``entry`` its index_entry (the part of
+        api/models.json), ``csv_rows`` its vram.csv lines (UTF-8); ``write_file=False`` leaves its
+        api/models/<id>.json as it is."""
         if not self._first:
             self._write(MODELS_JSON, b",")
         self._first = False
-        self._write(MODELS_JSON, record, card_id)
-        rel = f"api/models/{card_id}.json"
+        self._write(MODELS_JSON, entry, card_id)
+        rel = record_path(card_id)
         if write_file:
             write_record(self.out, card_id, record, self._dirs)
         self.paths.append(rel)
@@ -154,7 +238,7 @@ class ExportWriter:
 
 def write_record(out: Path, card_id: str, record: bytes, made: set[Path] | None = None) -> None:
     """api/models/<id>.json: the card's record and a newline (``made``: folders known to exist)."""
-    target = out / "api" / "models" / f"{card_id}.json"
+    target = out / record_path(card_id)
     if made is None or target.parent not in made:
         target.parent.mkdir(parents=True, exist_ok=True)
         if made is not None:

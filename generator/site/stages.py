@@ -215,7 +215,8 @@ class CardPage:
     head: str                    # the searchable head of the model page (HTML)
     exports: bytes               # zlib of its api/models/<id>.json record (JSON, no newline) + "\0" + its
                                  # api/plans/<id>.json record (JSON, no newline; empty: no plans) + "\0" +
-                                 # its api/vram.csv rows: kept compressed, they are most of a card's memory
+                                 # its api/models.json entry (JSON) + "\0" + its api/vram.csv rows: kept
+                                 # compressed, they are most of a card's memory
     index_html: Markup           # its row in the models index, its organization page, the compare pickers
     org_html: Markup
     option_html: Markup
@@ -250,7 +251,8 @@ def render_card(card: Mapping[str, Any], derived: Mapping[str, Any] | None,
                          base=base_of(pages.model_url(card["id"])), rest_marker=REST_MARKER)
     record = exports.dumps(exports.model_record(card, derived))
     plan_text = exports.dumps(model_plans.record) if model_plans.record is not None else ""
-    texts = zlib.compress("\0".join((record, plan_text, exports.vram_csv_rows(card["id"], derived))).encode(), 1)
+    entry = exports.dumps(exports.index_entry(card, derived, has_plans=bool(plan_text)))
+    texts = zlib.compress("\0".join((record, plan_text, entry, exports.vram_csv_rows(card["id"], derived))).encode(), 1)
     return CardPage(card["id"], card["name"], row, head, texts,
                     render.macro("rows.html", "index_row")(row, base_of(INDEX_URL)),
                     render.macro("rows.html", "org_row")(row, base_of(pages.org_url(row["org_slug"]))),
@@ -322,11 +324,15 @@ def site_pages(cards: list[CardPage], ranking: leaderboard.Ranking, benchmarks: 
 
 # -- export ---------------------------------------------------------------------
 
-def _texts(card: CardPage) -> tuple[bytes, bytes, bytes]:
-    """The card's api/models/<id>.json record (no newline), its api/vram.csv lines and its
-    api/plans/<id>.json record (no newline; empty when it has no plans), UTF-8."""
-    record, plan_text, csv_rows = zlib.decompress(card.exports).split(b"\0", 2)   # JSON text has no NUL
-    return record, csv_rows, plan_text
+def _texts(card: CardPage) -> tuple[bytes, bytes, bytes, bytes]:
+    """The card's api/models.json entry, its api/vram.csv lines, its api/models/<id>.json record
+    (no newline) and its api/plans/<id>.json record (no newline; empty when it has no plans), UTF-8.
+    The first two are its parts of the combined files, in the order of ``COMBINED``."""
+    record, plan_text, entry, csv_rows = zlib.decompress(card.exports).split(b"\0", 3)   # JSON text has no NUL
+    return entry, csv_rows, record, plan_text
+
+
+COMBINED = (exports.MODELS_JSON, exports.VRAM_CSV)
 
 
 def write_exports(out: Path, cards: list[CardPage], schema_dir: Path | None,
@@ -339,9 +345,9 @@ def write_exports(out: Path, cards: list[CardPage], schema_dir: Path | None,
     """
     with exports.ExportWriter(out, len(cards)) as writer:
         for c in cards:
-            record, csv_rows, plan_text = _texts(c)
+            entry, csv_rows, record, plan_text = _texts(c)
             write_file = only is None or c.id in only
-            writer.add(c.id, record, csv_rows, c.row, write_file=write_file)
+            writer.add(c.id, record, entry, csv_rows, c.row, write_file=write_file)
             writer.add_plans(c.id, plan_text, write_file=write_file)
         return writer.finish(schema_dir), writer.layouts
 
@@ -349,18 +355,18 @@ def write_exports(out: Path, cards: list[CardPage], schema_dir: Path | None,
 def refresh_exports(out: Path, cards: list[CardPage], edited: set[str],
                     layouts: dict[str, exports.Layout]) -> dict[str, exports.Layout]:
     """Update the exports in ``out`` (written by ``write_exports`` with ``layouts``, the same cards
-    in the same order) for the ``edited`` cards: their api/models/<id>.json, their parts of the
-    combined files (the other cards' parts are copied from the file, not decompressed again),
-    and api/index.json. The new layouts; the same bytes as ``write_exports`` would write."""
+    in the same order) for the ``edited`` cards: their api/models/<id>.json and api/plans/<id>.json,
+    their parts of the combined files (their api/models.json entries and api/vram.csv lines; the
+    other cards' parts are copied from the file, not decompressed again), and api/index.json. The new layouts; the same bytes as ``write_exports`` would write."""
     texts = {c.id: _texts(c) for c in cards if c.id in edited}
     new: dict[str, exports.Layout] = {}
-    for n, rel in enumerate((exports.MODELS_JSON, exports.VRAM_CSV)):
+    for n, rel in enumerate(COMBINED):
         old = layouts.get(rel)
         layout = exports.splice(out / rel, old, {cid: t[n] for cid, t in texts.items()}) if old else None
         if layout is None:          # not as write_exports left it: write everything again
             return write_exports(out, cards, None, only=edited)[1]
         new[rel] = layout
-    for cid, (record, _, plan_text) in texts.items():
+    for cid, (_, _, record, plan_text) in texts.items():
         exports.write_record(out, cid, record)
         exports.write_plans(out, cid, plan_text)
     exports.write_index(out, [exports.index_record(c.row) for c in cards])

@@ -7,6 +7,7 @@ import filecmp
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from generator.cli import main
@@ -21,39 +22,101 @@ def _card(path: Path) -> dict:
     return yaml.load(path.read_text(), Loader=Loader)
 
 
-def test_models_json_shape(site_dir: Path):
+IDS = ["example/hostile-model", "meta/llama-2-7b", "meta/llama-3.1-8b", "mistralai/mixtral-8x7b"]
+
+
+def _records(site_dir: Path) -> dict[str, dict]:
+    return {cid: json.loads((site_dir / f"api/models/{cid}.json").read_text()) for cid in IDS}
+
+
+def test_models_json_is_the_light_index(site_dir: Path):
     data = json.loads((site_dir / "api/models.json").read_text())
-    ids = [m["id"] for m in data["models"]]
-    # version 3 since rows without a file are left out and the decode ceiling is one device's
-    # (2: derived `hardware` became per-GPU maps); the wrapper follows the calculator's
-    # api_version (site/api.md, "Versions")
-    assert data["version"] == 3 and data["count"] == 4
-    assert {m["derived"]["api_version"] for m in data["models"]} == {data["version"]}
-    assert json.loads((site_dir / "api/index.json").read_text())["version"] == data["version"]
-    assert ids == sorted(ids) == ["example/hostile-model", "meta/llama-2-7b", "meta/llama-3.1-8b",
-                                  "mistralai/mixtral-8x7b"]
+    # version 4: api/models.json is an index, the full records are in the per-model files
+    # (site/api.md, "Versions"); api/index.json follows the same version
+    assert data["version"] == 4 and data["count"] == 4 and set(data) == {"count", "models", "version"}
+    assert json.loads((site_dir / "api/index.json").read_text())["version"] == 4
+    assert [m["id"] for m in data["models"]] == IDS
     llama = next(m for m in data["models"] if m["id"] == "meta/llama-3.1-8b")
-    assert llama["url"] == "models/meta/llama-3.1-8b/"
+    # Hand-written from tests/site/registry/meta/llama-3.1-8b.yaml and from these figures:
+    # 8,030,261,248 parameters (the published safetensors count); BF16 weights 2 bytes each =
+    # 16,060,522,496 (also model.safetensors.index.json's total_size); KV cache at the reference
+    # context 8192, F16: 32 layers x 2 (K and V) x 8 KV heads x 128 x 2 bytes x 8192 = 1,073,741,824;
+    # RTX 4090 (24 GB) and H100 (80 GB) each hold the BF16 model (about 17.1 GB + 0.5 GB overhead);
+    # decode bound = bandwidth / (weights read per token + KV cache), the untied input embedding
+    # (128,256 x 4096 = 525,336,576 parameters) not read whole: 2 x (8,030,261,248 - 525,336,576)
+    # = 15,009,849,344 bytes read + 1,073,741,824.
+    read = 15_009_849_344 + 1_073_741_824
+    q4 = llama["memory"]["Q4_K_M"]
+    assert llama == {
+        "id": "meta/llama-3.1-8b", "name": "Llama 3.1 8B", "organization": "Meta", "family": "Llama 3.1",
+        "status": "released", "release_date": "2024-07-23",
+        "license": {"name": "Llama 3.1 Community License", "spdx": None}, "open_weights": True,
+        "modalities": {"input": ["text"], "output": ["text"]}, "context_length": 131072, "architecture": "dense",
+        "parameters": {"declared_total": 8_030_261_248, "declared_active": None, "total": 8_030_261_248,
+                       "active": 8_030_261_248, "basis": "architecture"},
+        "architecture_complete": True, "native_quantization": "BF16", "reference_context": 8192,
+        "memory": {"BF16": {"weights_bytes": 16_060_522_496, "total_bytes": llama["memory"]["BF16"]["total_bytes"]},
+                   "Q4_K_M": q4},
+        "fit": [{"gpu": "rtx-4090", "devices": {"BF16": 1, "Q4_K_M": 1},
+                 "decode_tokens_per_s_upper_bound": {"BF16": pytest.approx(1_008e9 / read),
+                                                     "Q4_K_M": llama["fit"][0]["decode_tokens_per_s_upper_bound"]["Q4_K_M"]}},
+                {"gpu": "h100-sxm-80gb", "devices": {"BF16": 1, "Q4_K_M": 1},
+                 "decode_tokens_per_s_upper_bound": {"BF16": pytest.approx(3_350e9 / read),
+                                                     "Q4_K_M": llama["fit"][1]["decode_tokens_per_s_upper_bound"]["Q4_K_M"]}}],
+        "url": "models/meta/llama-3.1-8b/", "record_url": "api/models/meta/llama-3.1-8b.json",
+        "plans_url": "api/plans/meta/llama-3.1-8b.json",
+    }
+    # total = weights + KV cache + activations + the 500 MB overhead, so the same excess at every quantization
+    bf16 = llama["memory"]["BF16"]
+    assert bf16["total_bytes"] > 16_060_522_496 + 1_073_741_824 + 500_000_000
+    assert q4["total_bytes"] - q4["weights_bytes"] == bf16["total_bytes"] - bf16["weights_bytes"]
+    # Ollama's llama3.1:8b (a Q4_K_M GGUF) is 4,920,734,016 bytes: these tensors plus a few MB of
+    # metadata and tokenizer
+    assert 4.85e9 < q4["weights_bytes"] < 4_920_734_016
+    mixtral = next(m for m in data["models"] if m["id"] == "mistralai/mixtral-8x7b")
+    # 46,702,792,704 parameters (published) x 2 bytes = 93,405,585,408 BF16 bytes, plus 1,073,741,824 of
+    # KV cache (32 layers x 2 x 8 x 128 x 2 x 8192): 94.5 GB > 4 x (24 - 0.5) GB, <= 5 x 23.5, and
+    # > 1 x (80 - 0.5) GB, <= 2 x 79.5 (each device holds its share plus the 500 MB overhead)
+    assert mixtral["memory"]["BF16"]["weights_bytes"] == 93_405_585_408
+    assert [(f["gpu"], f["devices"]["BF16"]) for f in mixtral["fit"]] == [("rtx-4090", 5), ("h100-sxm-80gb", 2)]
+    assert mixtral["parameters"]["total"] == 46_702_792_704 and mixtral["architecture"] == "moe"
+
+
+def test_index_entries_agree_with_the_full_records(site_dir: Path):
+    entries = {m["id"]: m for m in json.loads((site_dir / "api/models.json").read_text())["models"]}
+    for cid, rec in _records(site_dir).items():
+        entry, derived = entries[cid], rec["derived"]
+        assert (site_dir / entry["record_url"]).is_file() and entry["url"] == rec["url"]
+        assert entry["plans_url"] is None or (site_dir / entry["plans_url"]).is_file()
+        ref = derived["reference_context"]
+        rows = {r["quantization"]: r for r in derived["vram"]
+                if (r["context"], r["batch"], r["kv_dtype"]) == (ref, 1, "F16")}
+        for q, sizes in entry["memory"].items():
+            assert sizes == {"weights_bytes": rows[q]["weights_bytes"], "total_bytes": rows[q]["total_bytes"]}
+        gpus = {h["gpu"]: h for h in derived["hardware"]}
+        for fit in entry["fit"]:
+            assert fit["devices"] == {q: gpus[fit["gpu"]]["devices"][q] for q in entry["memory"]}
+
+
+def test_per_model_files_hold_the_full_records(site_dir: Path):
+    records = _records(site_dir)
+    llama = records["meta/llama-3.1-8b"]
+    assert set(llama) == {"id", "url", "card", "derived"} and llama["url"] == "models/meta/llama-3.1-8b/"
     assert llama["card"] == _card(TEST_REGISTRY / "meta/llama-3.1-8b.yaml")
+    # the calculator's own version (generator/calc): 3 since rows without a file are left out
+    # and the decode ceiling is one device's
+    assert {r["derived"]["api_version"] for r in records.values()} == {3}
     # published safetensors counts: Llama 3.1 8B 8,030,261,248; Mixtral 8x7B 46,702,792,704
     assert llama["derived"]["parameters"]["total"] == 8_030_261_248
-    mixtral = next(m for m in data["models"] if m["id"] == "mistralai/mixtral-8x7b")
-    assert mixtral["derived"]["parameters"]["total"] == 46_702_792_704
+    assert records["mistralai/mixtral-8x7b"]["derived"]["parameters"]["total"] == 46_702_792_704
     for key in ("vram", "hardware", "training", "calculator"):
         assert key in llama["derived"]
-
-
-def test_per_model_files_match_combined(site_dir: Path):
-    combined = {m["id"]: m for m in json.loads((site_dir / "api/models.json").read_text())["models"]}
-    for cid, rec in combined.items():
-        assert json.loads((site_dir / f"api/models/{cid}.json").read_text()) == rec
 
 
 def test_vram_csv(site_dir: Path):
     with open(site_dir / "api/vram.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    combined = json.loads((site_dir / "api/models.json").read_text())["models"]
-    assert len(rows) == sum(len(m["derived"]["vram"]) for m in combined)
+    assert len(rows) == sum(len(r["derived"]["vram"]) for r in _records(site_dir).values())
     first = rows[0]
     assert set(first) == {"id", "quantization", "context", "batch", "kv_dtype", "weights_bytes",
                           "kv_cache_bytes", "activations_bytes", "overhead_bytes", "total_bytes"}

@@ -1,5 +1,6 @@
 /* llmcards VRAM calculator: the browser side of generator/calc (vram_at).
- * Input: the `calculator` block of a model in api/models.json (version 3): every
+ * Input: the `calculator` block of a model's derived figures (api/models/<org>/<model>.json,
+ * derived api_version 3; the model page embeds it): every
  * coefficient is data computed by derive(); only the arithmetic of
  * generator/calc/memory.py (kv_cache_bytes, activations_bytes) is repeated here,
  * with BigInt so results equal the Python numbers exactly.
