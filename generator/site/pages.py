@@ -29,6 +29,18 @@ from generator.site.sanitize import render_markdown
 # Macs are not tiers: their usable share (Metal's working set) is below the RAM size.
 GPU_TIERS: tuple[tuple[str, int], ...] = tuple(
     (f"{gb} GB", gb * 10**9) for gb in (8, 12, 16, 24, 32, 48, 80, 141))
+# Row groups of the hardware tables: (heading, name prefix), first match wins, in the
+# catalog's order (schema/gpus.yaml lists each product line together).
+GPU_GROUPS: tuple[tuple[str, str], ...] = (
+    ("NVIDIA GeForce", "NVIDIA GeForce "),
+    ("NVIDIA RTX workstation", "NVIDIA RTX "),
+    ("NVIDIA data center", "NVIDIA "),
+    ("AMD Radeon", "AMD Radeon "),
+    ("AMD Instinct", "AMD Instinct "),
+    ("AMD Ryzen AI Max (unified memory)", "AMD Ryzen AI "),
+    ("Intel Arc", "Intel Arc "),
+    ("Apple silicon (one Mac per device)", "Apple "),
+)
 # A multi-GPU node (8 x 80 GB), drawn in the chart when a model is larger than 80 GB.
 GPU_NODE: tuple[str, int] = ("8 × 80 GB node", 8 * 80 * 10**9)
 # Quantizations drawn in the chart and shown in the hardware tables (all are in
@@ -211,7 +223,25 @@ def hardware_tables(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
         fit_rows.append({"gpu": label, "cells": fit_cells})
         speed_rows.append({"gpu": label, "cells": speed_cells})
     return {"quantizations": quants, "context": fmt.tokens(_get(derived, "reference_context")),
-            "fit": fit_rows, "speed": None if weights_only else speed_rows, "weights_only": weights_only}
+            "fit": fit_rows, "speed": None if weights_only else speed_rows, "weights_only": weights_only,
+            "groups": gpu_groups([str(g.get("name") or g.get("gpu")) for g in gpus])}
+
+
+def gpu_group(name: str) -> str:
+    """The GPU_GROUPS heading of a catalog GPU name ("Other" if none matches)."""
+    return next((heading for heading, prefix in GPU_GROUPS if name.startswith(prefix)), "Other")
+
+
+def gpu_groups(names: list[str]) -> list[dict[str, Any]]:
+    """Consecutive runs of rows with the same group: [{label, start, end}] (rows[start:end])."""
+    runs: list[dict[str, Any]] = []
+    for i, name in enumerate(names):
+        label = gpu_group(name)
+        if runs and runs[-1]["label"] == label:
+            runs[-1]["end"] = i + 1
+        else:
+            runs.append({"label": label, "start": i, "end": i + 1})
+    return runs
 
 
 def weights_only_basis(derived: Mapping[str, Any] | None) -> bool:
