@@ -233,3 +233,16 @@ def test_apple_entries_cover_each_size_with_metal_share(catalogs):
         # Metal's working set: 2/3 of RAM (printed on 16 and 32 GB Macs) up to 36 GB, 3/4 above.
         assert g["usable_percent"] == (66 if gb <= 36 else 75), g["id"]
     assert {c: sorted(v) for c, v in found.items()} == {c: s for c, (_, s) in sold.items()}
+
+
+def test_unified_memory_at_100_percent_is_a_located_error(tmp_path):
+    # A Mac whose GPU would get all its RAM: Metal's working set is a share (66 or 75 here).
+    d = _copy(tmp_path, _in_entry("apple-m4-24gb", "usable_percent: 66,", "usable_percent: 100,"))
+    with pytest.raises(CatalogError) as exc:
+        load_catalogs(d)
+    line = _line_of(d / "gpus.yaml", "{id: apple-m4-24gb,")
+    assert [e.format() for e in exc.value.errors] == [
+        f"{d / 'gpus.yaml'}:{line}:{(d / 'gpus.yaml').read_text().splitlines()[line - 1].index('100,') + 1}: "
+        f"gpus[{_index('apple-m4-24gb')}].usable_percent: a unified-memory machine (host_memory apple-unified) "
+        "gives the GPU only a share of its RAM: give that share (Apple: Metal's recommendedMaxWorkingSetSize) "
+        "below 100, with its usable_source"]
