@@ -163,6 +163,12 @@ def _cross_check_gpus(gpu_doc: Mapping[str, Any]) -> list[tuple[_Field, str]]:
                 found.append((("gpus", i, "reported_memory_bytes"),
                               f"{reported:,} is not within 10% of memory_bytes ({g['memory_bytes']:,}); a driver "
                               "reports the same memory a little below the binary reading of the vendor's figure"))
+        if g["host_memory"] == "apple-unified" and g["usable_percent"] >= 100:
+            # unified memory is shared with the OS: the GPU never gets all of it
+            found.append((("gpus", i, "usable_percent"),
+                          "a unified-memory machine (host_memory apple-unified) gives the GPU only a share of its "
+                          "RAM: give that share (Apple: Metal's recommendedMaxWorkingSetSize) below 100, with its "
+                          "usable_source"))
         if g["usable_percent"] < 100 and "usable_source" not in g:
             found.append((("gpus", i, "usable_percent"),
                           "below 100 needs a usable_source saying what limits it (Apple: Metal's "

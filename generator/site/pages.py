@@ -15,8 +15,32 @@ from generator.site import chart, fmt
 from generator.site.sanitize import render_markdown
 
 # Common GPU memory sizes that cells of the VRAM table are marked by, in decimal
-# bytes like the calculator's GPU catalog (schema/gpus.yaml).
-GPU_TIERS: tuple[tuple[str, int], ...] = (("24 GB", 24 * 10**9), ("48 GB", 48 * 10**9), ("80 GB", 80 * 10**9))
+# bytes like the calculator's GPU catalog (schema/gpus.yaml), smallest first. Each
+# is the memory of cards people own or rent (catalog entries of that size):
+#   8 GB    RTX 3060 Ti / 3070 / 4060 / 4060 Ti 8GB / 5060 Ti 8GB
+#   12 GB   RTX 3060 12GB / 3080 Ti / 4070 family / 5070, Arc B580
+#   16 GB   RTX 4060 Ti 16GB / 4070 Ti SUPER / 4080 / 5060 Ti 16GB / 5070 Ti / 5080, RX 7800 XT, Arc A770
+#   24 GB   RTX 3090 / 4090, RX 7900 XTX, L4
+#   32 GB   RTX 5090
+#   48 GB   RTX A6000 / 6000 Ada, L40S
+#   80 GB   A100 80GB, H100
+#   141 GB  H200
+# A figure above the last is "more" (several devices, or a large unified-memory Mac).
+# Macs are not tiers: their usable share (Metal's working set) is below the RAM size.
+GPU_TIERS: tuple[tuple[str, int], ...] = tuple(
+    (f"{gb} GB", gb * 10**9) for gb in (8, 12, 16, 24, 32, 48, 80, 141))
+# Row groups of the hardware tables: (heading, name prefix), first match wins, in the
+# catalog's order (schema/gpus.yaml lists each product line together).
+GPU_GROUPS: tuple[tuple[str, str], ...] = (
+    ("NVIDIA GeForce", "NVIDIA GeForce "),
+    ("NVIDIA RTX workstation", "NVIDIA RTX "),
+    ("NVIDIA data center", "NVIDIA "),
+    ("AMD Radeon", "AMD Radeon "),
+    ("AMD Instinct", "AMD Instinct "),
+    ("AMD Ryzen AI Max (unified memory)", "AMD Ryzen AI "),
+    ("Intel Arc", "Intel Arc "),
+    ("Apple silicon (one Mac per device)", "Apple "),
+)
 # A multi-GPU node (8 x 80 GB), drawn in the chart when a model is larger than 80 GB.
 GPU_NODE: tuple[str, int] = ("8 × 80 GB node", 8 * 80 * 10**9)
 # Quantizations drawn in the chart and shown in the hardware tables (all are in
@@ -27,7 +51,7 @@ FEATURED_QUANTS: tuple[str, ...] = ("BF16", "FP8", "Q8_0", "Q4_K_M", "Q2_K")
 def tiers_view() -> dict[str, Any]:
     """GPU_TIERS for the model page: the legend's labels, the calculator's data
     (JSON [[bytes, label], ...], read by calculator.js) and the list for the chart
-    caption ("24, 48 and 80 GB")."""
+    caption ("8, 12, ... and 141 GB")."""
     labels = [label for label, _ in GPU_TIERS]
     unit = " GB" if all(label.endswith(" GB") for label in labels) else ""
     names = [label.removesuffix(unit) for label in labels] if unit else labels
@@ -52,7 +76,7 @@ def org_of(card_id: str) -> str:
 
 
 def tier_of(total_bytes: int | None) -> str:
-    """Smallest common GPU memory a figure fits in: '24 GB', '48 GB', '80 GB' or 'more'."""
+    """Smallest common GPU memory (GPU_TIERS) a figure fits in: '8 GB', '12 GB', ... or 'more'."""
     if total_bytes is None:
         return "unknown"
     for label, cap in GPU_TIERS:
@@ -199,7 +223,25 @@ def hardware_tables(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
         fit_rows.append({"gpu": label, "cells": fit_cells})
         speed_rows.append({"gpu": label, "cells": speed_cells})
     return {"quantizations": quants, "context": fmt.tokens(_get(derived, "reference_context")),
-            "fit": fit_rows, "speed": None if weights_only else speed_rows, "weights_only": weights_only}
+            "fit": fit_rows, "speed": None if weights_only else speed_rows, "weights_only": weights_only,
+            "groups": gpu_groups([str(g.get("name") or g.get("gpu")) for g in gpus])}
+
+
+def gpu_group(name: str) -> str:
+    """The GPU_GROUPS heading of a catalog GPU name ("Other" if none matches)."""
+    return next((heading for heading, prefix in GPU_GROUPS if name.startswith(prefix)), "Other")
+
+
+def gpu_groups(names: list[str]) -> list[dict[str, Any]]:
+    """Consecutive runs of rows with the same group: [{label, start, end}] (rows[start:end])."""
+    runs: list[dict[str, Any]] = []
+    for i, name in enumerate(names):
+        label = gpu_group(name)
+        if runs and runs[-1]["label"] == label:
+            runs[-1]["end"] = i + 1
+        else:
+            runs.append({"label": label, "start": i, "end": i + 1})
+    return runs
 
 
 def weights_only_basis(derived: Mapping[str, Any] | None) -> bool:

@@ -29,11 +29,26 @@ def test_tokens_and_bytes():
 
 
 def test_gpu_tiers_boundaries():
+    # Tiers are decimal GB like the catalog: 8, 12, 16, 24, 32, 48, 80, 141, then "more".
+    # A figure equal to a tier's size fits it; one byte more takes the next tier.
+    assert pages.tier_of(8_000_000_000) == "8 GB"
+    assert pages.tier_of(8_000_000_001) == "12 GB"
+    assert pages.tier_of(16_000_000_000) == "16 GB"
     assert pages.tier_of(24_000_000_000) == "24 GB"
-    assert pages.tier_of(24_000_000_001) == "48 GB"
+    assert pages.tier_of(24_000_000_001) == "32 GB"
+    assert pages.tier_of(32_000_000_001) == "48 GB"
     assert pages.tier_of(80_000_000_000) == "80 GB"
-    assert pages.tier_of(80_000_000_001) == "more"
+    assert pages.tier_of(80_000_000_001) == "141 GB"
+    assert pages.tier_of(141_000_000_000) == "141 GB"
+    assert pages.tier_of(141_000_000_001) == "more"
     assert pages.tier_of(None) == "unknown"
+    # The review's Llama 3.1 8B cells: Q4_K_M at 1K, 5.90 GB, now marks an 8 GB card;
+    # BF16 at 1K, 17.0 GB, a 24 GB one (both were "24 GB" before); a 10 GB total a 12 GB card.
+    assert pages.tier_of(5_902_058_752) == "8 GB"
+    assert pages.tier_of(17_049_683_200) == "24 GB"
+    assert pages.tier_of(10_000_000_000) == "12 GB"
+    assert [label for label, _ in pages.GPU_TIERS] == ["8 GB", "12 GB", "16 GB", "24 GB", "32 GB", "48 GB",
+                                                      "80 GB", "141 GB"]
 
 
 def test_vram_table_grid_and_tiers():
@@ -48,9 +63,9 @@ def test_vram_table_grid_and_tiers():
     t = pages.vram_table(derived)
     assert t["contexts"] == ["1K", "8K"]
     assert [r["quantization"] for r in t["rows"]] == ["BF16", "Q4_K_M"]
-    assert [c["tier"] for c in t["rows"][0]["cells"]] == ["24 GB", "48 GB"]
+    assert [c["tier"] for c in t["rows"][0]["cells"]] == ["24 GB", "32 GB"]   # 20 GB, 30 GB
     assert [c["text"] for c in t["rows"][1]["cells"]] == ["6.00 GB", "90.0 GB"]
-    assert t["rows"][1]["cells"][1]["tier"] == "more"
+    assert [c["tier"] for c in t["rows"][1]["cells"]] == ["8 GB", "141 GB"]   # 6 GB, 90 GB
 
 
 def test_unknown_specs_are_dashes():

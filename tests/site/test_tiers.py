@@ -59,12 +59,20 @@ def cell_tiers(text: str) -> set[str]:
 
 def test_page_shows_the_tiers_of_the_constant():
     text = model_rest_html()
-    assert legend(text) == ["24 GB", "48 GB", "80 GB", "more"]
-    assert calculator_tiers(text) == [[24_000_000_000, "24 GB"], [48_000_000_000, "48 GB"],
-                                      [80_000_000_000, "80 GB"]]
-    assert "Dashed lines: 24, 48 and 80 GB GPUs, and an 8 × 80 GB node for models larger than 80 GB." \
-        == caption(text)
-    assert cell_tiers(text) <= {"24 GB", "48 GB", "80 GB", "more"}
+    sizes = [8, 12, 16, 24, 32, 48, 80, 141]
+    assert legend(text) == [f"{gb} GB" for gb in sizes] + ["more"]
+    assert "more</span> (above 141 GB: several GPUs, or a Mac with more unified memory)" in text
+    assert calculator_tiers(text) == [[gb * 10**9, f"{gb} GB"] for gb in sizes]
+    assert "Dashed lines: 8, 12, 16, 24, 32, 48, 80 and 141 GB GPUs, and an 8 × 80 GB node for models larger " \
+        "than 141 GB." == caption(text)
+    # Llama 3.1 8B: Q4_K_M at 1K is 5.9 GB of the review's figures, so an 8 GB card holds it;
+    # BF16 (16.06 GB of weights alone) needs the 24 GB tier or more.
+    table = text.split('id="vram-table"', 1)[1].split("</table>", 1)[0]
+    q4 = re.search(r'<th scope="row">Q4_K_M</th>(.*?)</tr>', table)
+    assert q4 and re.findall(r'data-tier="([^"]+)"', q4.group(1))[0] == "8 GB"
+    bf16 = re.search(r'<th scope="row">BF16</th>(.*?)</tr>', table)
+    assert bf16 and not {"8 GB", "12 GB", "16 GB"} & set(re.findall(r'data-tier="([^"]+)"', bf16.group(1)))
+    assert cell_tiers(text) <= set(legend(text))
 
 
 def test_changing_the_constant_changes_every_place(monkeypatch: pytest.MonkeyPatch):
@@ -81,6 +89,7 @@ def test_changing_the_constant_changes_every_place(monkeypatch: pytest.MonkeyPat
 
 
 def test_weights_only_legend_follows_the_constant(monkeypatch: pytest.MonkeyPatch):
-    assert legend(model_rest_html(INCOMPLETE), "total") == ["24 GB", "48 GB", "80 GB", "more"]
+    assert legend(model_rest_html(INCOMPLETE), "total") == ["8 GB", "12 GB", "16 GB", "24 GB", "32 GB", "48 GB",
+                                                            "80 GB", "141 GB", "more"]
     monkeypatch.setattr(pages, "GPU_TIERS", (("16 GB", 16 * 10**9), ("40 GB", 40 * 10**9)))
     assert legend(model_rest_html(INCOMPLETE), "total") == ["16 GB", "40 GB", "more"]

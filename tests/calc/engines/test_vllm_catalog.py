@@ -14,12 +14,20 @@ FILES = ("quantizations.yaml", "quantizations.schema.json", "gpus.yaml", "gpus.s
 GiB = 2**30
 
 
-def _copy(tmp_path: Path, old: str, new: str) -> Path:
+def _index(gid: str) -> int:
+    """The place of GPU ``gid`` in the catalog (error lines name it as gpus[i])."""
+    return next(i for i, g in enumerate(load_catalogs().gpus) if g["id"] == gid)
+
+
+def _copy(tmp_path: Path, gid: str, old: str, new: str) -> Path:
+    """The catalogs with the first ``old`` inside GPU ``gid``'s entry replaced by ``new``."""
     for name in FILES:
         text = (ROOT / "schema" / name).read_text()
         if name == "gpus.yaml":
-            assert old in text
-            text = text.replace(old, new, 1)
+            start = text.index(f"- {{id: {gid},")
+            at = text.index(old, start)
+            assert at < text.find("\n  - {id: ", start + 1), f"{old!r} is not in {gid}'s entry"
+            text = text[:at] + new + text[at + len(old):]
         (tmp_path / name).write_text(text)
     return tmp_path
 
@@ -38,20 +46,20 @@ def test_reported_figures_are_what_the_logs_print() -> None:
 
 
 def test_reported_memory_without_source_is_a_located_error(tmp_path: Path) -> None:
-    # rtx-4090 (the second GPU, the first without a figure) gets one without a source.
-    d = _copy(tmp_path, "reported_memory_bytes: null,", "reported_memory_bytes: 25300000000,")
+    # rtx-4090 (no figure) gets one without a source.
+    d = _copy(tmp_path, "rtx-4090", "reported_memory_bytes: null,", "reported_memory_bytes: 25300000000,")
     with pytest.raises(CatalogError) as exc:
         load_catalogs(d)
     lines = [e.format() for e in exc.value.errors]
-    assert any(re.search(r"gpus\.yaml:\d+:\d+: gpus\[1\]\.reported_memory_bytes: a driver-reported memory needs "
+    assert any(re.search(rf"gpus\.yaml:\d+:\d+: gpus\[{_index('rtx-4090')}\]\.reported_memory_bytes: a driver-reported memory needs "
                          r"its reported_memory_source", x) for x in lines), lines
 
 
 def test_reported_memory_far_from_the_vendor_figure_is_refused(tmp_path: Path) -> None:
     # 23.58 GiB typed as 2.358 GiB: off by 10x, not a driver's reading of 24 GB.
-    d = _copy(tmp_path, "reported_memory_bytes: 25318832210,", "reported_memory_bytes: 2531883221,")
+    d = _copy(tmp_path, "rtx-3090", "reported_memory_bytes: 25318832210,", "reported_memory_bytes: 2531883221,")
     with pytest.raises(CatalogError) as exc:
         load_catalogs(d)
     lines = [e.format() for e in exc.value.errors]
-    assert any("gpus[0].reported_memory_bytes: 2,531,883,221 is not within 10% of memory_bytes" in x
+    assert any(f"gpus[{_index('rtx-3090')}].reported_memory_bytes: 2,531,883,221 is not within 10% of memory_bytes" in x
                for x in lines), lines
