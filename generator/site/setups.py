@@ -35,8 +35,11 @@ class Setup:
 
 SETUPS: tuple[Setup, ...] = (
     Setup("none", None),
+    Setup("rtx-4060-x1", "rtx-4060", 1, 32, "ddr5-dual"),
+    Setup("rtx-4060-ti-16gb-x1", "rtx-4060-ti-16gb", 1, 32, "ddr5-dual"),
     Setup("rtx-4090-x1", "rtx-4090", 1, 64, "ddr5-dual"),
     Setup("rtx-3090-x2", "rtx-3090", 2, 64, "ddr4-dual"),
+    Setup("apple-m3-pro-36gb-x1", "apple-m3-pro-36gb", 1, None, "apple-unified"),
     Setup("apple-128gb-x1", "apple-128gb", 1, None, "apple-unified"),
     Setup("a100-80gb-x1", "a100-80gb", 1, 256, "server-8ch-ddr4"),
     Setup("h100-sxm-80gb-x1", "h100-sxm-80gb", 1, 512, "server-8ch-ddr5"),
