@@ -13,6 +13,13 @@ import json
 import math
 from typing import Any
 
+# Missing values, one wording on every page (and in format.js): UNKNOWN when the fact is
+# not known (not in the card, not derivable), NOT_APPLICABLE when it does not apply to this
+# model (expert counts of a dense model), MORE_THAN for a count past a calculator's bound
+# ("more than 64" devices).
+UNKNOWN = "unknown"
+NOT_APPLICABLE = "n/a"
+MORE_THAN = "more than {n}"
 DASH = "—"
 THOUSANDS = ","
 # Parameter counts: PARAM_DIGITS significant figures with the largest unit (a power
@@ -38,6 +45,16 @@ RATIO_UNIT = "×"
 RATIO_DECIMALS = 2
 
 RULES_JS = "site/assets/js/format-rules.js"  # relative to the repository root
+
+
+def more_than(n: int) -> str:
+    """A count past a bound: more_than(64) -> 'more than 64'."""
+    return MORE_THAN.format(n=_grouped(n))
+
+
+def missing() -> dict[str, str]:
+    """The missing-value words, for templates (``missing.unknown`` / ``missing.na``)."""
+    return {"unknown": UNKNOWN, "na": NOT_APPLICABLE}
 
 
 def _round_half_up(n: int, div: int) -> int:
@@ -166,6 +183,7 @@ def rules() -> dict[str, Any]:
     """The constants above, for site/assets/js/format.js."""
     return {
         "dash": DASH,
+        "missing": {"unknown": UNKNOWN, "na": NOT_APPLICABLE, "more_than": MORE_THAN},
         "thousands": THOUSANDS,
         "params": {"units": [list(u) for u in PARAM_UNITS], "digits": PARAM_DIGITS},
         "gb": {"bytes": GB_BYTES, "unit": GB_UNIT, "digits": GB_DIGITS, "max_decimals": GB_MAX_DECIMALS},

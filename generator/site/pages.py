@@ -361,7 +361,7 @@ def rankings(name: str, standing: Mapping[str, Any] | None) -> dict[str, Any]:
               for s in st.get("scores") or []]
     return {"has_evaluations": bool(st.get("has_evaluations")),
             "empty_sentence": f"No evaluation benchmarks for {name} available.",
-            "ranks": [(rank_label(cat), rank) for cat, rank in st.get("ranks") or []],
+            "ranks": [(rank_label(cat), rank, of) for cat, rank, of in st.get("ranks") or []],
             "reason": st.get("reason"), "scores": scores, "min_reporters": st.get("min_reporters")}
 
 

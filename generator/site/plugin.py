@@ -381,9 +381,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
             return render.render("compare.html", base=base, options_html=data["options_html"], options=data["options"])
         if entry.kind == "leaderboard":
             r = data["ranking"]
-            return render.render("leaderboard.html", base=base, overall=r.overall, by_category=r.by_category,
-                                 categories=r.categories, method=leaderboard.method_steps(),
-                                 benchmark_stats=r.benchmarks)
+            return render.render("leaderboard.html", base=base, **leaderboard.page_data(r))
         if entry.kind == "card_format":
             return render.render("card_format.html", base=base, **data)
         return html
