@@ -84,6 +84,19 @@ def derived_params(derived: Mapping[str, Any] | None) -> dict[str, int | None]:
     return {"total": p.get("total"), "active": p.get("active")}
 
 
+# One wording per architecture type on every page (model page, index, organization pages, compare).
+ARCH_LABELS = {"moe": "Mixture of experts", "dense": "Dense"}
+# Which parameter counts every page shows (model page tiles, index, compare, home): the rule of
+# effective_params, said in one sentence where the counts are listed.
+PARAMS_BASIS = ("Parameter counts: as the card declares them where it does, else derived from the "
+                "architecture; a dense model's active count is its total.")
+
+
+def arch_label(arch_type: str | None) -> str:
+    """'moe' -> 'Mixture of experts', 'dense' -> 'Dense', missing -> 'unknown'."""
+    return ARCH_LABELS.get(arch_type or "", str(arch_type) if arch_type else fmt.UNKNOWN)
+
+
 def effective_params(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> tuple[int | None, int | None]:
     """(total, active): declared where given, else derived; dense active = total."""
     dp = derived_params(derived)
@@ -324,8 +337,7 @@ def header_facts(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> 
         ("Total parameters", fmt.params(total)),
         ("Context length", fmt.tokens(card.get("context_length"))),
         ("Modalities", f"{fmt.value(mod.get('input'))} → {fmt.value(mod.get('output'))}"),
-        ("Architecture", {"moe": "Mixture of experts", "dense": "Dense"}.get(
-            _get(card, "architecture", "type") or "", fmt.DASH)),
+        ("Architecture", arch_label(_get(card, "architecture", "type"))),
         ("License", lic.get("spdx") or lic.get("name") or fmt.DASH),
         ("Open weights", fmt.value(card.get("open_weights"))),
         ("Release date", fmt.value(card.get("release_date"))),
@@ -425,6 +437,7 @@ def index_row(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dic
         "id": card["id"], "name": card["name"], "organization": card.get("organization", ""),
         "org_slug": org_of(card["id"]),
         "arch": _get(card, "architecture", "type") or "",
+        "arch_text": arch_label(_get(card, "architecture", "type")),
         "total": total, "total_text": fmt.params(total),
         "active": active, "active_text": fmt.params(active),
         "context": card.get("context_length"), "context_text": fmt.tokens(card.get("context_length")),

@@ -10,8 +10,8 @@
   var cache = {};
   var F = window.LLMCardsFormat;   // assets/js/format.js: the number rules of generator/site/fmt.py
   var DASH = F.DASH, val = F.value;
-  // {id: [total, active]} as the model pages show them: declared where given, else derived
-  // (generator/site/pages.effective_params), written into the page by the build.
+  // {id: [total, active, architecture label]} as the model pages show them: declared where
+  // given, else derived (generator/site/pages.effective_params, arch_label), written by the build.
   var paramsEl = document.getElementById("compare-params");
   var PARAMS = paramsEl ? JSON.parse(paramsEl.textContent) : {};
   function paramCount(r, i) { return F.params((PARAMS[r.id] || [null, null])[i]); }
@@ -31,7 +31,7 @@
     ["Organization", function (r) { return val(get(r, "card.organization")); }],
     ["Total parameters", function (r) { return paramCount(r, 0); }],
     ["Active parameters", function (r) { return paramCount(r, 1); }],
-    ["Architecture", function (r) { return val(get(r, "card.architecture.type")); }],
+    ["Architecture", function (r) { return val((PARAMS[r.id] || [])[2]); }],
     ["Context length", function (r) { return F.tokens(get(r, "card.context_length")); }],
     ["License", function (r) { return val(get(r, "card.license.spdx") || get(r, "card.license.name")); }],
     ["Open weights", function (r) { return val(get(r, "card.open_weights")); }],
