@@ -20,7 +20,7 @@ from typing import Any
 UNKNOWN = "unknown"
 NOT_APPLICABLE = "n/a"
 MORE_THAN = "more than {n}"
-DASH = "—"
+DASH = UNKNOWN   # the old name of the missing-value text, kept for callers: it is "unknown", no dash
 THOUSANDS = ","
 # Parameter counts: PARAM_DIGITS significant figures with the largest unit (a power
 # of ten and its suffix) not above the rounded value; plain integers below the first.
@@ -74,7 +74,7 @@ def _decimals(scaled: int, places: int) -> str:
 
 
 def params(n: int | None) -> str:
-    """Three significant figures with a K/M/B/T unit: 8030261248 -> '8.03B'; None -> '—'.
+    """Three significant figures with a K/M/B/T unit: 8030261248 -> '8.03B'; None -> 'unknown'.
 
     Rounding happens before the unit is chosen, so 999,885,952 becomes '1.00B'
     (not '1000M') and 9,996,000 becomes '10.0M' (not '10.00M').
@@ -155,19 +155,19 @@ def fixed(x: float | None, places: int) -> str:
 
 
 def rate(x: float | None) -> str:
-    """Tokens per second: 57.6 -> '58 tok/s', 3.44 -> '3.4 tok/s'; None -> '—'."""
+    """Tokens per second: 57.6 -> '58 tok/s', 3.44 -> '3.4 tok/s'; None -> 'unknown'."""
     if x is None:
         return DASH
     return fixed(x, 0 if x >= RATE_WHOLE_FROM else RATE_DECIMALS) + RATE_UNIT
 
 
 def ratio(x: float | None) -> str:
-    """A ratio such as vLLM's maximum concurrency: 3.254 -> '3.25×'; None -> '—'."""
+    """A ratio such as vLLM's maximum concurrency: 3.254 -> '3.25×'; None -> 'unknown'."""
     return DASH if x is None else fixed(x, RATIO_DECIMALS) + RATIO_UNIT
 
 
 def value(v: object) -> str:
-    """Generic cell: None -> '—', bools -> yes/no, lists joined."""
+    """Generic cell: None -> 'unknown', bools -> yes/no, lists joined."""
     if v is None:
         return DASH
     if isinstance(v, bool):

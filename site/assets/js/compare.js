@@ -43,7 +43,9 @@
     ["KV heads", function (r) { return val(get(r, "card.architecture.attention.kv_heads")); }],
     ["Experts (active)", function (r) {
       var e = get(r, "card.architecture.experts");
-      return e ? val(e.total) + " (" + val(e.active) + ")" : DASH;
+      // no experts block: n/a for a dense model, unknown when the architecture type is not given either
+      if (e) return val(e.total) + " (" + val(e.active) + ")";
+      return get(r, "card.architecture.type") === "dense" ? F.NA : DASH;
     }]
   ];
   var VRAM_ROWS = [["BF16", 8192], ["Q8_0", 8192], ["Q4_K_M", 8192], ["Q4_K_M", 32768]];
