@@ -27,6 +27,18 @@
     return null;
   }
 
+  // The weights of a VRAM row whose total is unknown (architecture incomplete: no KV cache).
+  function weightsOnly(rec, q, ctx) {
+    var rows = get(rec, "derived.vram") || [];
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i];
+      if (r.quantization === q && r.context === ctx && r.batch === 1 && r.kv_dtype === "F16") {
+        return (r.total_bytes === null || r.total_bytes === undefined) ? (r.weights_bytes === undefined ? null : r.weights_bytes) : null;
+      }
+    }
+    return null;
+  }
+
   var SPEC_ROWS = [
     ["Organization", function (r) { return val(get(r, "card.organization")); }],
     ["Total parameters", function (r) { return paramCount(r, 0); }],
@@ -76,7 +88,14 @@
     }
     SPEC_ROWS.forEach(function (s) { addRow(s[0], s[1]); });
     VRAM_ROWS.forEach(function (v) {
-      addRow("VRAM " + v[0] + " @ " + F.tokens(v[1]), function (r) { return F.gb(vramAt(r, v[0], v[1])); });
+      addRow("VRAM " + v[0] + " @ " + F.tokens(v[1]), function (r) {
+        var total = vramAt(r, v[0], v[1]);
+        if (total !== null) return F.gb(total);
+        // No VRAM table (architecture incomplete, KV cache unknown): the weights alone are a
+        // lower bound, as the model page's weights-only table says.
+        var w = weightsOnly(r, v[0], v[1]);
+        return w === null ? F.UNKNOWN : "≥ " + F.gb(w) + " (weights only)";
+      });
     });
     table.hidden = false;
     hint.hidden = true;
