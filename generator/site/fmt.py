@@ -13,7 +13,14 @@ import json
 import math
 from typing import Any
 
-DASH = "—"
+# Missing values, one wording on every page (and in format.js): UNKNOWN when the fact is
+# not known (not in the card, not derivable), NOT_APPLICABLE when it does not apply to this
+# model (expert counts of a dense model), MORE_THAN for a count past a calculator's bound
+# ("more than 64" devices).
+UNKNOWN = "unknown"
+NOT_APPLICABLE = "n/a"
+MORE_THAN = "more than {n}"
+DASH = UNKNOWN   # the old name of the missing-value text, kept for callers: it is "unknown", no dash
 THOUSANDS = ","
 # Parameter counts: PARAM_DIGITS significant figures with the largest unit (a power
 # of ten and its suffix) not above the rounded value; plain integers below the first.
@@ -40,6 +47,16 @@ RATIO_DECIMALS = 2
 RULES_JS = "site/assets/js/format-rules.js"  # relative to the repository root
 
 
+def more_than(n: int) -> str:
+    """A count past a bound: more_than(64) -> 'more than 64'."""
+    return MORE_THAN.format(n=_grouped(n))
+
+
+def missing() -> dict[str, str]:
+    """The missing-value words, for templates (``missing.unknown`` / ``missing.na``)."""
+    return {"unknown": UNKNOWN, "na": NOT_APPLICABLE}
+
+
 def _round_half_up(n: int, div: int) -> int:
     """round(n / div) for n >= 0, halves up (Python's round() goes to even)."""
     return (n + div // 2) // div
@@ -57,7 +74,7 @@ def _decimals(scaled: int, places: int) -> str:
 
 
 def params(n: int | None) -> str:
-    """Three significant figures with a K/M/B/T unit: 8030261248 -> '8.03B'; None -> '—'.
+    """Three significant figures with a K/M/B/T unit: 8030261248 -> '8.03B'; None -> 'unknown'.
 
     Rounding happens before the unit is chosen, so 999,885,952 becomes '1.00B'
     (not '1000M') and 9,996,000 becomes '10.0M' (not '10.00M').
@@ -138,19 +155,19 @@ def fixed(x: float | None, places: int) -> str:
 
 
 def rate(x: float | None) -> str:
-    """Tokens per second: 57.6 -> '58 tok/s', 3.44 -> '3.4 tok/s'; None -> '—'."""
+    """Tokens per second: 57.6 -> '58 tok/s', 3.44 -> '3.4 tok/s'; None -> 'unknown'."""
     if x is None:
         return DASH
     return fixed(x, 0 if x >= RATE_WHOLE_FROM else RATE_DECIMALS) + RATE_UNIT
 
 
 def ratio(x: float | None) -> str:
-    """A ratio such as vLLM's maximum concurrency: 3.254 -> '3.25×'; None -> '—'."""
+    """A ratio such as vLLM's maximum concurrency: 3.254 -> '3.25×'; None -> 'unknown'."""
     return DASH if x is None else fixed(x, RATIO_DECIMALS) + RATIO_UNIT
 
 
 def value(v: object) -> str:
-    """Generic cell: None -> '—', bools -> yes/no, lists joined."""
+    """Generic cell: None -> 'unknown', bools -> yes/no, lists joined."""
     if v is None:
         return DASH
     if isinstance(v, bool):
@@ -166,6 +183,7 @@ def rules() -> dict[str, Any]:
     """The constants above, for site/assets/js/format.js."""
     return {
         "dash": DASH,
+        "missing": {"unknown": UNKNOWN, "na": NOT_APPLICABLE, "more_than": MORE_THAN},
         "thousands": THOUSANDS,
         "params": {"units": [list(u) for u in PARAM_UNITS], "digits": PARAM_DIGITS},
         "gb": {"bytes": GB_BYTES, "unit": GB_UNIT, "digits": GB_DIGITS, "max_decimals": GB_MAX_DECIMALS},

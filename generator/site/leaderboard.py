@@ -20,8 +20,18 @@ from typing import Any, Mapping, Sequence
 # percentile can only be 0, 1/3, 2/3 or 1, and a category made of that one benchmark
 # would weigh as much as a category of five well-reported ones.
 MIN_REPORTERS = 5
-MIN_BENCHMARKS = 3         # an overall rank needs this many counted benchmarks ...
-MIN_CATEGORIES = 2         # ... spread over at least this many categories
+# An overall rank needs more than half of the counted benchmarks (min_coverage), spread over at
+# least MIN_CATEGORIES categories. A mean of percentiles over a few benchmarks the model's makers
+# chose is not comparable with a mean over many: a model that reports only the 4 benchmarks it
+# leads scores 100, and two models with 4 benchmarks each out of 17 may share none. With more
+# than half (k1 + k2 > N), any two ranked models share at least one benchmark.
+MIN_CATEGORIES = 2
+
+
+def min_coverage(available: int) -> int:
+    """Counted benchmarks a model needs for an overall rank: more than half of ``available``."""
+    return available // 2 + 1
+
 
 METHOD = f"""\
 1. Only open-weight models take part, and only scores on benchmarks listed in the benchmark catalog. \
@@ -42,11 +52,16 @@ the number of benchmarks in it.
 5. Missing scores are never filled in or counted as zero: every mean runs over the scores the model \
 reports. Coverage, shown as counted / available, is the number of counted benchmarks the model \
 reports out of the counted benchmarks (overall, or in that category).
-6. A category rank needs at least one counted benchmark in that category. An overall rank needs at \
-least {MIN_BENCHMARKS} counted benchmarks in at least {MIN_CATEGORIES} categories; models below \
-that are listed as not ranked overall, and keep their category ranks.
+6. A category rank needs at least one counted benchmark in that category. An overall rank needs \
+more than half of the counted benchmarks (N counted benchmarks: at least N // 2 + 1 of them, \
+so 9 of 17) in at least {MIN_CATEGORIES} categories. An average of percentiles over a few benchmarks \
+is not comparable with one over many: a model that reports only the few benchmarks it leads \
+scores 100, and two models that each report a few benchmarks may have none in common. With more than \
+half, any two models ranked overall share at least one benchmark. Models below that are listed \
+apart with their coverage, not ranked overall, and keep their category ranks.
 7. Ranks are ordered by score, highest first (scores compared to 9 decimal places). Equal scores share \
-a rank and the next rank skips (1, 2, 2, 4); tied models are listed by name."""
+a rank and the next rank skips (1, 2, 2, 4); tied models are listed by name. A rank is written \
+"#k of n", n being the number of models ranked in that table."""
 
 ROUND = 9  # decimal places for comparing scores (floating-point means of equal inputs can differ in the last bit)
 
@@ -59,6 +74,7 @@ class Ranking:
     ranks: dict[str, dict[str, int]] = field(default_factory=dict)  # card id -> {"overall": n, category: n}
     benchmarks: list[dict[str, Any]] = field(default_factory=list)  # per catalog benchmark: reporters, counted
     available: dict[str, int] = field(default_factory=dict)        # "overall" / category -> counted benchmarks
+    ranked: dict[str, int] = field(default_factory=dict)           # "overall" / category -> models ranked there
 
 
 def latest_scores(card: Mapping[str, Any], known: set[str]) -> dict[str, float]:
@@ -151,12 +167,13 @@ def rank_models(cards: Sequence[Mapping[str, Any]], benchmarks: Sequence[Mapping
     for cid, cats in per_cat.items():
         if not cats:
             continue
-        if len(pct[cid]) >= MIN_BENCHMARKS and len(cats) >= MIN_CATEGORIES:
+        if len(pct[cid]) >= min_coverage(available["overall"]) and len(cats) >= MIN_CATEGORIES:
             ranked.append(row(cid, _mean(list(cats.values()))))
         else:
             unranked.append(row(cid, None))
     _competition_ranks(ranked)
-    unranked.sort(key=lambda r: (str(r["name"]).lower(), r["id"]))
+    # Below the coverage rule: most counted benchmarks first, then by name.
+    unranked.sort(key=lambda r: (-r["counted"], str(r["name"]).lower(), r["id"]))
 
     by_category: dict[str, list[dict[str, Any]]] = {}
     for cat in categories:
@@ -171,7 +188,13 @@ def rank_models(cards: Sequence[Mapping[str, Any]], benchmarks: Sequence[Mapping
         for r in rows:
             ranks.setdefault(r["id"], {})[cat] = r["rank"]
     bench_rows.sort(key=lambda b: (b["category"], str(b["name"]).lower()))
-    return Ranking(categories, ranked + unranked, by_category, ranks, bench_rows, available)
+    n_ranked = {"overall": len(ranked), **{cat: len(rows) for cat, rows in by_category.items()}}
+    for r in ranked:
+        r["of"] = n_ranked["overall"]
+    for cat, rows in by_category.items():
+        for r in rows:
+            r["of"] = n_ranked[cat]
+    return Ranking(categories, ranked + unranked, by_category, ranks, bench_rows, available, n_ranked)
 
 
 def method_steps() -> list[str]:
@@ -186,7 +209,7 @@ def _plural(n: int, one: str, many: str) -> str:
 def standing(card: Mapping[str, Any], ranking: Ranking, benchmarks: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """What a model page says about the card's place on the leaderboard.
 
-    ``ranks``: [(label, rank)] overall first, then per category; ``reason``: why there is
+    ``ranks``: [(label, rank, of)] overall first, then per category; ``reason``: why there is
     no overall rank (None when ranked, or when the card has no evaluations at all);
     ``scores``: the card's raw evaluations with the benchmark's reporter count and
     whether the leaderboard counts it.
@@ -202,8 +225,9 @@ def standing(card: Mapping[str, Any], ranking: Ranking, benchmarks: Sequence[Map
                        "score": e.get("score"), "source": e.get("source") or "", "date": str(e.get("date") or ""),
                        "reporters": st.get("reporters"), "counted": bool(st.get("counted"))})
     ranks_of = ranking.ranks.get(str(card.get("id")), {})
-    ranks = [("Overall", ranks_of["overall"])] if "overall" in ranks_of else []
-    ranks += [(cat, ranks_of[cat]) for cat in ranking.categories if cat in ranks_of]
+    of = ranking.ranked
+    ranks = [("Overall", ranks_of["overall"], of["overall"])] if "overall" in ranks_of else []
+    ranks += [(cat, ranks_of[cat], of[cat]) for cat in ranking.categories if cat in ranks_of]
     reason = None
     if evals and "overall" not in ranks_of:
         on_catalog = [s for s in scores if s["id"] in catalog]
@@ -220,8 +244,24 @@ def standing(card: Mapping[str, Any], ranking: Ranking, benchmarks: Sequence[Map
                      (f"Not ranked: its one score is on a benchmark too few open-weight models report "
                       f"(a benchmark counts once {MIN_REPORTERS} do).")
         else:
-            reason = (f"Not ranked overall: {_plural(len(counted), 'counted benchmark', 'counted benchmarks')} "
-                      f"in {_plural(len(cats), 'category', 'categories')}; an overall rank needs at least "
-                      f"{MIN_BENCHMARKS} counted benchmarks in at least {MIN_CATEGORIES} categories.")
+            n_all = ranking.available.get("overall", 0)
+            reason = (f"Not ranked overall: it reports {len(counted)} of the {n_all} counted benchmarks, in "
+                      f"{_plural(len(cats), 'category', 'categories')}; an overall rank needs at least "
+                      f"{min_coverage(n_all)} of {n_all} (more than half) in at least {MIN_CATEGORIES} categories.")
     return {"ranks": ranks, "reason": reason, "scores": scores, "has_evaluations": bool(evals),
             "min_reporters": MIN_REPORTERS}
+
+
+def coverage_rule(ranking: Ranking) -> str:
+    """The overall-rank coverage rule with today's numbers, printed above the overall table."""
+    n = ranking.available.get("overall", 0)
+    return (f"A model is ranked overall when it reports more than half of the {n} counted benchmarks "
+            f"(at least {min_coverage(n)} of {n}) in at least {MIN_CATEGORIES} categories: an average over "
+            f"fewer benchmarks, chosen by the model's makers, is not comparable (step 6 of the method).")
+
+
+def page_data(ranking: Ranking) -> dict[str, Any]:
+    """The leaderboard template's variables (besides ``base``)."""
+    return {"overall": ranking.overall, "by_category": ranking.by_category, "categories": ranking.categories,
+            "method": method_steps(), "benchmark_stats": ranking.benchmarks,
+            "coverage_rule": coverage_rule(ranking), "n_ranked": ranking.ranked.get("overall", 0)}

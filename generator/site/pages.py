@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from markupsafe import Markup
 
+from generator.calc.hardware import MAX_DEVICES
 from generator.site import chart, fmt
 from generator.site.sanitize import render_markdown
 
@@ -108,6 +109,19 @@ def derived_params(derived: Mapping[str, Any] | None) -> dict[str, int | None]:
     return {"total": p.get("total"), "active": p.get("active")}
 
 
+# One wording per architecture type on every page (model page, index, organization pages, compare).
+ARCH_LABELS = {"moe": "Mixture of experts", "dense": "Dense"}
+# Which parameter counts every page shows (model page tiles, index, compare, home): the rule of
+# effective_params, said in one sentence where the counts are listed.
+PARAMS_BASIS = ("Parameter counts: as the card declares them where it does, else derived from the "
+                "architecture; a dense model's active count is its total.")
+
+
+def arch_label(arch_type: str | None) -> str:
+    """'moe' -> 'Mixture of experts', 'dense' -> 'Dense', missing -> 'unknown'."""
+    return ARCH_LABELS.get(arch_type or "", str(arch_type) if arch_type else fmt.UNKNOWN)
+
+
 def effective_params(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> tuple[int | None, int | None]:
     """(total, active): declared where given, else derived; dense active = total."""
     dp = derived_params(derived)
@@ -186,8 +200,8 @@ def devices_text(n: int | None) -> str:
     """Device count for the hardware tables. The catalog mixes discrete GPUs and Apple
     machines with unified memory and has no field telling them apart, so the word is
     neutral: '1 device', '3 devices'."""
-    if n is None:
-        return fmt.DASH
+    if n is None:   # the calculator looks no further than MAX_DEVICES devices
+        return fmt.more_than(MAX_DEVICES)
     return "1 device" if n == 1 else f"{n} devices"
 
 
@@ -202,7 +216,7 @@ def hardware_tables(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
     gpus = _get(derived, "hardware")
     if not isinstance(gpus, list) or not gpus:
         return None
-    # Columns: featured quantizations whose weight size is known (the others are all "—").
+    # Columns: featured quantizations whose weight size is known (the others would be all "unknown").
     known = [w["quantization"] for w in (_get(derived, "weights") or []) if w.get("weights_bytes") is not None]
     quants = featured(known)
     if not quants:
@@ -219,7 +233,8 @@ def hardware_tables(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
             text = devices_text(n)
             fit_cells.append(text if n is None or not weights_only else f"≥ {text}")
             tps = speeds.get(q)
-            speed_cells.append(fmt.DASH if tps is None else f"≤ {tps:,.0f} tok/s" + (f" ({n}×)" if n and n > 1 else ""))
+            # no bound where the model does not fit (n/a), or where the figures for one are missing
+            speed_cells.append((fmt.NOT_APPLICABLE if n is None else fmt.UNKNOWN) if tps is None else f"≤ {tps:,.0f} tok/s" + (f" ({n}×)" if n and n > 1 else ""))
         fit_rows.append({"gpu": label, "cells": fit_cells})
         speed_rows.append({"gpu": label, "cells": speed_cells})
     return {"quantizations": quants, "context": fmt.tokens(_get(derived, "reference_context")),
@@ -278,7 +293,7 @@ def weights_table(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
         rows.append({"quantization": w["quantization"], "name": w.get("name") or w["quantization"],
                      # bits actually used per declared parameter (the storage type's block size,
                      # e.g. FP8 with block scales), which can differ from the catalog's nominal figure
-                     "bits": f"{wb * 8 / total:.4g}" if total else fmt.DASH,
+                     "bits": f"{wb * 8 / total:.4g}" if total else fmt.UNKNOWN,
                      "weights": fmt.gb(wb), "weights_bytes": wb, "activations": fmt.gb(act),
                      "overhead": fmt.gb(overhead), "least": fmt.gb(least), "least_bytes": least,
                      "tier": tier_of(least)})
@@ -317,11 +332,17 @@ def spec_rows(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> lis
     structure = att.get("structure")
     if structure and sw:
         structure = f"{structure}, {sw['kind']} window {sw['size']:,} ({sw['pattern']})"
+    # Expert rows do not apply to a dense model: "n/a", not "unknown".
+    dense = arch.get("type") == "dense"
+
+    def expert(text: str) -> str:
+        return fmt.NOT_APPLICABLE if dense else text
+
     return [
-        ("Total expert parameters", fmt.params(expert_params(card, derived))),
-        ("Experts", fmt.value(ex.get("total"))),
-        ("Active experts", fmt.value(ex.get("active"))),
-        ("Shared experts", fmt.value(ex.get("shared")) if ex else fmt.DASH),
+        ("Total expert parameters", expert(fmt.params(expert_params(card, derived)))),
+        ("Experts", expert(fmt.value(ex.get("total")))),
+        ("Active experts", expert(fmt.value(ex.get("active")))),
+        ("Shared experts", expert(fmt.value(ex.get("shared")))),
         ("Attention structure", fmt.value(structure)),
         ("Hidden size", fmt.value(arch.get("hidden_size"))),
         ("Layers", fmt.value(arch.get("layers"))),
@@ -345,9 +366,9 @@ def param_rows(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> li
     for key, label in (("total", "Total parameters"), ("active", "Active parameters")):
         d, c = declared.get(key), dp.get(key)
         if incomplete:
-            check = "architecture incomplete: declared figure used" if d is not None else fmt.DASH
+            check = "architecture incomplete: declared figure used" if d is not None else fmt.NOT_APPLICABLE
         elif d is None or c is None:
-            check = fmt.DASH
+            check = fmt.NOT_APPLICABLE     # nothing to compare
         elif d == c:
             check = "matches"
         else:
@@ -366,9 +387,8 @@ def header_facts(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> 
         ("Total parameters", fmt.params(total)),
         ("Context length", fmt.tokens(card.get("context_length"))),
         ("Modalities", f"{fmt.value(mod.get('input'))} → {fmt.value(mod.get('output'))}"),
-        ("Architecture", {"moe": "Mixture of experts", "dense": "Dense"}.get(
-            _get(card, "architecture", "type") or "", fmt.DASH)),
-        ("License", lic.get("spdx") or lic.get("name") or fmt.DASH),
+        ("Architecture", arch_label(_get(card, "architecture", "type"))),
+        ("License", lic.get("spdx") or lic.get("name") or fmt.UNKNOWN),
         ("Open weights", fmt.value(card.get("open_weights"))),
         ("Release date", fmt.value(card.get("release_date"))),
         ("Knowledge cutoff", fmt.value(card.get("knowledge_cutoff"))),
@@ -398,12 +418,13 @@ def rankings(name: str, standing: Mapping[str, Any] | None) -> dict[str, Any]:
     """The Rankings section: ranks with labels, the reason for a missing overall rank,
     and the raw scores (leaderboard.standing output in, display text out)."""
     st = standing or {}
-    scores = [dict(s, score_text=fmt.DASH if s.get("score") is None else f"{float(s['score']):g}",
-                   reporters_text=fmt.DASH if s.get("reporters") is None else str(s["reporters"]))
+    # reporters is None for a benchmark outside the catalog: the count does not apply (n/a).
+    scores = [dict(s, score_text=fmt.UNKNOWN if s.get("score") is None else f"{float(s['score']):g}",
+                   reporters_text=fmt.NOT_APPLICABLE if s.get("reporters") is None else str(s["reporters"]))
               for s in st.get("scores") or []]
     return {"has_evaluations": bool(st.get("has_evaluations")),
             "empty_sentence": f"No evaluation benchmarks for {name} available.",
-            "ranks": [(rank_label(cat), rank) for cat, rank in st.get("ranks") or []],
+            "ranks": [(rank_label(cat), rank, of) for cat, rank, of in st.get("ranks") or []],
             "reason": st.get("reason"), "scores": scores, "min_reporters": st.get("min_reporters")}
 
 
@@ -467,6 +488,7 @@ def index_row(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dic
         "id": card["id"], "name": card["name"], "organization": card.get("organization", ""),
         "org_slug": org_of(card["id"]),
         "arch": _get(card, "architecture", "type") or "",
+        "arch_text": arch_label(_get(card, "architecture", "type")),
         "total": total, "total_text": fmt.params(total),
         "active": active, "active_text": fmt.params(active),
         "context": card.get("context_length"), "context_text": fmt.tokens(card.get("context_length")),

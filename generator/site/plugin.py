@@ -41,7 +41,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from generator.schema_files import card_schema
-from generator.site import exports, leaderboard, overview, reference, render, stages
+from generator.site import exports, leaderboard, overview, pages, reference, render, stages
 from generator.site.gitdates import last_changes
 from generator.site.stages import REST_MARKER, Generated, base_of
 
@@ -376,14 +376,14 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
             return render.render("org.html", base=base, **data)
         if entry.kind == "index":
             return render.render("models_index.html", base=base, title="Models", rows=data["rows"],
-                                 row_html=data["row_html"], filters=index_filters(data["rows"]))
+                                 row_html=data["row_html"], filters=index_filters(data["rows"]),
+                                 params_basis=pages.PARAMS_BASIS)
         if entry.kind == "compare":
-            return render.render("compare.html", base=base, options_html=data["options_html"], options=data["options"])
+            return render.render("compare.html", base=base, options_html=data["options_html"], options=data["options"],
+                                 params_basis=pages.PARAMS_BASIS)
         if entry.kind == "leaderboard":
             r = data["ranking"]
-            return render.render("leaderboard.html", base=base, overall=r.overall, by_category=r.by_category,
-                                 categories=r.categories, method=leaderboard.method_steps(),
-                                 benchmark_stats=r.benchmarks)
+            return render.render("leaderboard.html", base=base, **leaderboard.page_data(r))
         if entry.kind == "card_format":
             return render.render("card_format.html", base=base, **data)
         return html

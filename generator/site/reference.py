@@ -203,7 +203,7 @@ def inline_code(text: str) -> list[tuple[str, bool]]:
 
 
 def _num(x: Any) -> str:
-    return "—" if x is None else f"{x:g}" if isinstance(x, float) else f"{x:,}" if isinstance(x, int) else str(x)
+    return fmt.UNKNOWN if x is None else f"{x:g}" if isinstance(x, float) else f"{x:,}" if isinstance(x, int) else str(x)
 
 
 def benchmark_rows(benchmarks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -213,10 +213,10 @@ def benchmark_rows(benchmarks: Sequence[Mapping[str, Any]]) -> list[dict[str, An
         if isinstance(scale, Mapping):
             scale_text = f"{_num(scale.get('min'))} to {_num(scale.get('max'))}"
         else:
-            scale_text = "—" if scale is None else str(scale)
+            scale_text = fmt.UNKNOWN if scale is None else str(scale)
         hib = b.get("higher_is_better")
         rows.append({"id": b.get("id", ""), "name": b.get("name", ""), "category": b.get("category", ""),
-                     "direction": "—" if hib is None else "higher is better" if hib else "lower is better",
+                     "direction": fmt.UNKNOWN if hib is None else "higher is better" if hib else "lower is better",
                      "scale": scale_text, "url": b.get("url")})
     return rows
 
@@ -242,7 +242,7 @@ def gpu_rows(gpus: Any) -> list[dict[str, Any]]:
     return [{"id": g.get("id", ""), "name": g.get("name", ""), "vendor": g.get("vendor", ""),
              "memory": _decimal(g.get("memory_bytes"), "GB"),
              "bandwidth": _decimal(g.get("bandwidth_bytes_per_s"), "GB/s"),
-             "usable": "—" if g.get("usable_percent") is None else f"{_num(g['usable_percent'])} %",
+             "usable": fmt.UNKNOWN if g.get("usable_percent") is None else f"{_num(g['usable_percent'])} %",
              "source": _source(g)} for g in gpus or ()]
 
 

@@ -9,6 +9,8 @@ from typing import Any, Callable
 import jinja2
 from markupsafe import Markup
 
+from generator.site import fmt
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -35,13 +37,16 @@ class _Environment(jinja2.Environment):
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    return _Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,  # every value from a card is escaped unless marked safe after sanitising
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
         lstrip_blocks=False,
     )
+    # The missing-value words of fmt.py ("unknown", "n/a"), the same on every page.
+    env.globals["missing"] = fmt.missing()
+    return env
 
 
 def render(template: str, **context: Any) -> str:

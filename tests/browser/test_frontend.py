@@ -99,6 +99,9 @@ def test_compare_shows_the_model_pages_counts_and_formats(page, frontend_site):
     assert rows["Total parameters"] == ["15.7B", "35.0B"]
     assert rows["Active parameters"] == ["2.40B", "35.0B"]
     assert rows["Context length"] == ["32K", "128K"]     # 32,768 and 131,072 tokens
+    # One label per architecture on every page (the model page's), and "n/a" for a dense model's experts.
+    assert rows["Architecture"] == ["Mixture of experts", "Dense"]
+    assert rows["Experts (active)"][1] == "n/a"
     for model_id, column in zip(ids, range(2), strict=True):
         record = json.loads((page.request.get(frontend_site + f"api/models/{model_id}.json")).text())
         for label, cells in rows.items():

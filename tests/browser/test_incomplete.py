@@ -38,3 +38,18 @@ def test_complete_card_has_no_gpu_wording_for_macs(page, site):
     mac = page.locator("#hardware-table tbody tr", has_text="M4 Pro, 64 GB").inner_text()   # one of three M4 Pro sizes
     assert "GPU" not in mac.split("\t", 1)[1] and "device" in mac
     assert page.locator("#calc-total").get_attribute("data-bytes") not in (None, "")
+
+
+def test_compare_weights_only_lower_bound(page, incomplete_site):
+    # No VRAM table for the incomplete card: compare shows the weights as a lower bound, as its
+    # page does (site-review P12), not a dash. BF16: 400e9 x 2 bytes = 800 GB; Q4_K_M: 225 GB (above).
+    page.goto(incomplete_site + "compare/")
+    page.select_option("#compare-0", "example/unreleased-moe")
+    page.select_option("#compare-1", "meta/llama-2-7b")
+    page.wait_for_selector("#compare-table:not([hidden])")
+    rows = {r[0]: r[1:] for r in page.eval_on_selector_all(
+        "#compare-table tbody tr", "trs => trs.map(tr => Array.from(tr.cells).map(c => c.textContent))")}
+    assert rows["VRAM BF16 @ 8K"][0] == "≥ 800 GB (weights only)"
+    assert rows["VRAM Q4_K_M @ 8K"][0] == "≥ 225 GB (weights only)"
+    assert rows["VRAM Q4_K_M @ 32K"][0] == "≥ 225 GB (weights only)"
+    assert not rows["VRAM Q4_K_M @ 8K"][1].startswith("≥")   # the complete card keeps its full estimate

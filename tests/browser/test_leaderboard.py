@@ -26,7 +26,8 @@ BOARD = {
 # Overall = mean of the three one-benchmark categories:
 #   B (0.75 + 0.625 + 1) / 3 = 0.7917 -> 79.2;  A (1 + 0.625 + 0.5) / 3 = 0.7083 -> 70.8
 #   D (0.25 + 1 + 0.75) / 3 = 0.6667 -> 66.7;   C (0.5 + 0.25 + 0.25) / 3 = 0.3333 -> 33.3
-#   E: 2 counted benchmarks, F: 1 -> below the coverage minimum (3 in 2 categories): not ranked.
+#   E (0 + 0) / 2 = 0 -> 0.0: 2 of the 3 counted benchmarks, more than half, in 2 categories: ranked 5th.
+#   F: 1 of 3 counted benchmarks -> below the coverage rule (more than half, in 2 categories): listed apart.
 # Coding: D 100 (1), A and B 62.5 (2, 2, listed by name), C 25.0 (4), E 0.0 (5).
 
 
@@ -55,15 +56,18 @@ def test_leaderboard_with_evaluations(page, board_site):
     rows = _rows(page, "#board-overall tbody")
     # columns: rank, model, organization, score, coding, math, reasoning, coverage
     assert [(r[0], r[1], r[3], r[-1]) for r in rows] == [
-        ("1", "Board B", "79.2", "3 / 3"), ("2", "Board A", "70.8", "3 / 3"),
-        ("3", "Board D", "66.7", "3 / 3"), ("4", "Board C", "33.3", "3 / 3")]
+        ("#1 of 5", "Board B", "79.2", "3 of 3"), ("#2 of 5", "Board A", "70.8", "3 of 3"),
+        ("#3 of 5", "Board D", "66.7", "3 of 3"), ("#4 of 5", "Board C", "33.3", "3 of 3"),
+        ("#5 of 5", "Board E", "0.0", "2 of 3")]
     assert [r[4:7] for r in rows[:1]] == [["62.5", "100.0", "75.0"]]   # B: coding, math, reasoning
-    unranked = page.locator("#board-unranked").inner_text()
-    assert "Board E (2 / 3)" in unranked and "Board F (1 / 3)" in unranked
+    assert rows[-1][4:7] == ["0.0", "unknown", "0.0"]                  # E reports no math benchmark
+    assert "more than half of the 3 counted benchmarks (at least 2 of 3)" in page.locator("#board-rule").inner_text()
+    unranked = _rows(page, "#board-unranked tbody")
+    assert [(r[0], r[2], r[3]) for r in unranked] == [("Board F", "1 of 3", "math")]
     coding = _rows(page, "table[data-category=coding] tbody")
     assert [(r[0], r[1], r[2]) for r in coding] == [
-        ("1", "Board D", "100.0"), ("2", "Board A", "62.5"), ("2", "Board B", "62.5"),
-        ("4", "Board C", "25.0"), ("5", "Board E", "0.0")]
+        ("#1 of 5", "Board D", "100.0"), ("#2 of 5", "Board A", "62.5"), ("#2 of 5", "Board B", "62.5"),
+        ("#4 of 5", "Board C", "25.0"), ("#5 of 5", "Board E", "0.0")]
     assert "Llama 2 7B" not in page.locator("#board-overall").inner_text()  # its benchmarks have < 5 reporters
     assert page.locator("ol.llmc-method li").count() == 7
 
@@ -71,15 +75,15 @@ def test_leaderboard_with_evaluations(page, board_site):
 def test_model_page_ranks_match_the_leaderboard(page, board_site):
     page.goto(board_site + "models/example/board-a/")
     ranks = page.locator("#ranks").inner_text()
-    assert "Overall rank: #2" in ranks and "Coding rank: #2" in ranks
+    assert "Overall rank: #2 of 5" in ranks and "Coding rank: #2 of 5" in ranks
     page.goto(board_site + "models/example/board-f/")
     ranks = page.locator("#ranks").inner_text()
     assert "Overall rank: #" not in ranks and "Coding rank: #" not in ranks  # a math rank only
     # F: aime-2024 10 is the lowest of 5 -> math rank 5; 1 counted benchmark -> no overall rank
-    assert "Math rank: #5" in ranks
+    assert "Math rank: #5 of 5" in ranks
     assert page.locator("#rank-reason").inner_text() == (
-        "Not ranked overall: 1 counted benchmark in 1 category; an overall rank needs at least "
-        "3 counted benchmarks in at least 2 categories.")
+        "Not ranked overall: it reports 1 of the 3 counted benchmarks, in 1 category; an overall rank needs "
+        "at least 2 of 3 (more than half) in at least 2 categories.")
     assert page.locator("#ranks a").get_attribute("href").endswith("leaderboard/#method")
     page.goto(board_site + "models/example/board-a/")
     # A's raw scores, one row each: gpqa-diamond, livecodebench, aime-2024 (5 reporters), ifeval (2)

@@ -69,7 +69,7 @@ def test_picker_changes_the_panel(page, plan_site):
 
     _pick(page, "none")
     assert "Memory needed (no hardware chosen)" in _engine(page, "llama.cpp")
-    assert _facts(page, "llama.cpp")["Decode speed, upper bound"] == "—"
+    assert _facts(page, "llama.cpp")["Decode speed, upper bound"] == "unknown"
 
     # back to the default: plan.js writes exactly what the template wrote
     _pick(page, "rtx-4090-x1")

@@ -33,7 +33,7 @@ from generator.site import fmt
     (1_500_000_000_000, "1.50T"),
     (999_500_000_000_000, "1000T"),        # 'T' is the largest unit
     (-8_030_261_248, "-8.03B"),
-    (None, "—"),
+    (None, "unknown"),
 ])
 def test_params_boundaries(n, expected):
     assert fmt.params(n) == expected
@@ -50,7 +50,7 @@ def test_params_boundaries(n, expected):
     (1_370_499_999_999, "1,370 GB"),
     (1_370_500_000_000, "1,371 GB"),
     (2_500_000.0, "0.00 GB"),              # floats are accepted
-    (None, "—"),
+    (None, "unknown"),
 ])
 def test_gb_boundaries(n, expected):
     assert fmt.gb(n) == expected
@@ -66,7 +66,7 @@ def test_gb_boundaries(n, expected):
     (1_500, "1,500"),                      # not a whole number of any unit
     (1_000, "1K"),
     (999, "999"),
-    (None, "—"),
+    (None, "unknown"),
 ])
 def test_tokens(n, expected):
     assert fmt.tokens(n) == expected
@@ -78,7 +78,40 @@ def test_tokens(n, expected):
     (3_350_000_000_000, "GB/s", "3,350 GB/s"),
     (103_079_215_104, "GB", "103.079215104 GB"),   # 96 GiB: every digit kept
     (1, "GB", "0.000000001 GB"),
-    (None, "GB", "—"),
+    (None, "GB", "unknown"),
 ])
 def test_gb_exact(n, unit, expected):
     assert fmt.gb_exact(n, unit) == expected
+
+
+# One wording for missing values, in Python and JavaScript alike (site-review.md P12: "—" meant
+# unknown, more than 64 devices and not applicable).
+def test_missing_value_words():
+    assert (fmt.UNKNOWN, fmt.NOT_APPLICABLE, fmt.more_than(64), fmt.more_than(1500)) == (
+        "unknown", "n/a", "more than 64", "more than 1,500")
+    for f in (fmt.params, fmt.exact, fmt.gb, fmt.tokens, fmt.rate, fmt.ratio, fmt.value):
+        assert f(None) == "unknown", f.__name__
+
+
+def test_missing_value_words_in_javascript(node_exe):
+    import json
+    import subprocess
+    from pathlib import Path
+
+    js = Path(__file__).resolve().parents[2] / "site" / "assets" / "js" / "format.js"
+    script = (f"const f = require({json.dumps(str(js))});"
+              "process.stdout.write(JSON.stringify([f.UNKNOWN, f.NA, f.moreThan(64), f.moreThan(1500),"
+              " f.params(null), f.exact(null), f.gb(null), f.tokens(null), f.rate(null), f.ratio(null),"
+              " f.value(null), f.DASH]));")
+    out = json.loads(subprocess.run([node_exe, "-e", script], capture_output=True, text=True, check=True).stdout)
+    assert out == ["unknown", "n/a", "more than 64", "more than 1,500"] + ["unknown"] * 8
+
+
+def test_templates_write_no_dash_for_a_missing_value():
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "generator" / "templates"
+    offenders = [f"{p.name}:{i}" for p in sorted(templates.glob("*.html"))
+                 for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+                 if "—" in line or "&mdash;" in line]
+    assert not offenders, offenders

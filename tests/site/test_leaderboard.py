@@ -63,7 +63,9 @@ def triples(rows):
 
 
 def test_constants_used_by_the_hand_computations():
-    assert (leaderboard.MIN_REPORTERS, leaderboard.MIN_BENCHMARKS, leaderboard.MIN_CATEGORIES) == (5, 3, 2)
+    assert (leaderboard.MIN_REPORTERS, leaderboard.MIN_CATEGORIES) == (5, 2)
+    # More than half of the counted benchmarks: 4 -> 3, 6 -> 4, 17 -> 9.
+    assert [leaderboard.min_coverage(n) for n in (1, 4, 6, 17)] == [1, 3, 4, 9]
 
 
 def test_percentiles_by_hand():
@@ -120,7 +122,8 @@ def test_coverage_rule_and_counts():
     scores["o/g"] = {"q1": 1, "q2": 1, "q3": 1}
     r2 = rank_models([card(cid, s) for cid, s in scores.items()], catalog)
     assert set(r2.ranks["o/g"]) == {"knowledge"}
-    assert [row["id"] for row in r2.overall if row["rank"] is None] == ["o/f", "o/g"]
+    # Listed apart by coverage, highest first: G 3 counted benchmarks, F 2.
+    assert [row["id"] for row in r2.overall if row["rank"] is None] == ["o/g", "o/f"]
 
 
 def test_benchmark_needs_k_reporters():
@@ -157,21 +160,27 @@ def test_empty_states():
     # Scores exist but no benchmark has K reporters: still nothing to rank.
     r = rank_models([card(f"o/m{i}", {"q1": i}) for i in range(4)], CATALOG)
     assert r.overall == [] and r.by_category == {}
-    html = render("leaderboard.html", base="../", overall=r.overall, by_category=r.by_category,
-                  categories=r.categories, method=method_steps(), benchmark_stats=r.benchmarks)
+    html = render("leaderboard.html", base="../", **leaderboard.page_data(r))
     assert 'id="board-empty"' in html and 'id="board-overall"' not in html
 
 
 def test_page_shows_scores_coverage_and_method():
     r = ranking()
-    html = render("leaderboard.html", base="../", overall=r.overall, by_category=r.by_category,
-                  categories=r.categories, method=method_steps(),
-                  benchmark_stats=r.benchmarks)
+    html = render("leaderboard.html", base="../", **leaderboard.page_data(r))
     assert "<td>78.1</td>" in html          # A overall 0.78125 -> 78.1
-    assert ">4 / 4</td>" in html and ">3 / 4</td>" in html   # coverage of A and E
-    assert 'id="board-unranked"' in html and ">F</a> (2 / 4)" in html
+    assert ">4 of 4</td>" in html and ">3 of 4</td>" in html   # coverage of A and E
+    # Ranks with their denominator: 5 models ranked overall (A..E), D and E tied at 4.
+    assert "<tr><td>#1 of 5</td>" in html and html.count("<tr><td>#4 of 5</td>") >= 2
+    assert "<caption>5 models ranked overall</caption>" in html
+    # F is listed apart with its coverage (2 of the 4 counted benchmarks) and no overall score.
+    unranked = html.split('id="board-unranked"')[1].split("</table>")[0]
+    assert ">F</a></td><td>o</td><td>2 of 4</td><td>knowledge</td>" in unranked
+    # The rule is written on the page, with today's numbers: more than half of 4 is 3.
+    assert ("reports more than half of the 4 counted benchmarks (at least 3 of 4) in at least 2 categories"
+            in html)
+    # A category a ranked model has no score in reads "unknown" (E has no q2, but has knowledge via q1).
     assert "p = (w + (t - 1) / 2) / (n - 1)" in html
-    assert "K = 5" in html and "at least 3 counted benchmarks in at least 2 categories" in html
+    assert "K = 5" in html and "more than half of the counted benchmarks" in html
     assert "base (pretrained)" in html  # the base/instruct limitation
     assert "<td>R1</td><td>reasoning</td><td>higher</td><td>3</td><td>no</td>" in html
 
@@ -188,12 +197,12 @@ def test_standing_explains_why_a_model_is_not_ranked():
     # F: q1 and q2 counted (n = 6 and 5), both knowledge -> 2 benchmarks in 1 category: no overall rank,
     # knowledge rank 3 (EXPECTED_KNOWLEDGE).
     st = leaderboard.standing(card("o/f", SCORES["o/f"]), r, CATALOG)
-    assert st["ranks"] == [("knowledge", 3)]
-    assert st["reason"] == ("Not ranked overall: 2 counted benchmarks in 1 category; an overall rank needs "
-                            "at least 3 counted benchmarks in at least 2 categories.")
+    assert st["ranks"] == [("knowledge", 3, 6)]     # 6 models have a knowledge score
+    assert st["reason"] == ("Not ranked overall: it reports 2 of the 4 counted benchmarks, in 1 category; an "
+                            "overall rank needs at least 3 of 4 (more than half) in at least 2 categories.")
     # A is ranked overall (1), coding 2, knowledge 1; categories in alphabetical order after overall.
     st = leaderboard.standing(card("o/a", SCORES["o/a"]), r, CATALOG)
-    assert st["ranks"] == [("Overall", 1), ("coding", 2), ("knowledge", 1)] and st["reason"] is None
+    assert st["ranks"] == [("Overall", 1, 5), ("coding", 2, 5), ("knowledge", 1, 6)] and st["reason"] is None
     # The raw scores are all listed, with reporters: r1 has 3 open-weight reporters (A, B, D), not counted.
     r1 = next(s for s in st["scores"] if s["id"] == "r1")
     assert (r1["benchmark"], r1["score"], r1["reporters"], r1["counted"]) == ("R1", 80, 3, False)
@@ -214,3 +223,40 @@ def test_standing_scores_only_on_thin_benchmarks_and_no_scores():
     none = card("o/h", {})
     st = leaderboard.standing(none, ranking(extra=(none,)), CATALOG)
     assert st == {"ranks": [], "reason": None, "scores": [], "has_evaluations": False, "min_reporters": 5}
+
+
+def test_more_than_half_coverage_rule_by_hand():
+    """A model that reports only the few benchmarks it leads is not ranked overall (the review's case:
+    4 of 17 benchmarks, 100 everywhere, first). Two more counted benchmarks, q3 (knowledge) and c2
+    (coding), make N = 6 counted benchmarks (r1 still has 3 open reporters), so an overall rank needs
+    more than half: 4 of 6.
+      A: q1 q2 c1 e1 q3 c2 = 6   B: q1 q2 c1 e1 q3 c2 = 6   C: q1 q2 c1 e1 q3 c2 = 6
+      D: q1 q2 c1 e1       = 4 (exactly the minimum: ranked)
+      E: q1 c1 e1 q3 c2    = 5
+      F: q1 q2 c2          = 3 in 2 categories (half, not more: not ranked)
+      G: q1 c1 q3          = 3 in 2 categories, the best score on each: percentile 1 on all three,
+         category means 1 and 1, an overall 1.0 (100) that the old "3 benchmarks in 2 categories"
+         rule ranked first; now not ranked overall, but first in knowledge and coding.
+    """
+    catalog = CATALOG + [{"id": "q3", "category": "knowledge", "higher_is_better": True},
+                         {"id": "c2", "category": "coding", "higher_is_better": True}]
+    scores = {cid: dict(s) for cid, s in SCORES.items()}
+    for cid, q3, c2 in (("o/a", 60, 60), ("o/b", 50, 50), ("o/c", 40, 40), ("o/e", 30, 30)):
+        scores[cid].update(q3=q3, c2=c2)
+    scores["o/f"]["c2"] = 20
+    scores["o/g"] = {"q1": 100, "c1": 100, "q3": 100}
+    r = rank_models([card(cid, s) for cid, s in scores.items()], catalog)
+    assert r.available["overall"] == 6
+    ranked = [row["id"] for row in r.overall if row["rank"] is not None]
+    unranked = [(row["id"], row["counted"], row["available"]) for row in r.overall if row["rank"] is None]
+    assert sorted(ranked) == ["o/a", "o/b", "o/c", "o/d", "o/e"]
+    assert unranked == [("o/f", 3, 6), ("o/g", 3, 6)]          # equal coverage: by name
+    assert r.ranked["overall"] == 5 and all(row["of"] == 5 for row in r.overall if row["rank"])
+    # G: percentile 1 on q1 (n = 7), c1 (n = 6), q3 (n = 5: A B C E G): first in both categories.
+    g = next(row for row in r.overall if row["id"] == "o/g")
+    assert g["percentiles"] == {"c1": 1.0, "q1": 1.0, "q3": 1.0} and g["score"] is None
+    assert r.ranks["o/g"] == {"coding": 1, "knowledge": 1}
+    st = leaderboard.standing(card("o/g", scores["o/g"]), r, catalog)
+    assert st["ranks"] == [("coding", 1, 7), ("knowledge", 1, 7)]   # A-E, F (c2), G in both
+    assert "it reports 3 of the 6 counted benchmarks, in 2 categories" in st["reason"]
+    assert "at least 4 of 6 (more than half)" in st["reason"]

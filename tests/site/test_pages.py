@@ -13,7 +13,7 @@ def test_param_formatting():
     assert fmt.params(46_702_792_704) == "46.7B"      # Mixtral 8x7B
     assert fmt.params(405_000_000_000) == "405B"
     assert fmt.params(1_500_000_000_000) == "1.50T"
-    assert fmt.params(None) == "—"
+    assert fmt.params(None) == "unknown"
 
 
 def test_tokens_and_bytes():
@@ -25,7 +25,7 @@ def test_tokens_and_bytes():
     assert fmt.tokens(1500) == "1,500"
     assert fmt.gb(5_902_058_752) == "5.90 GB"
     assert fmt.gb(17_049_683_200) == "17.0 GB"
-    assert fmt.gb(None) == "—"
+    assert fmt.gb(None) == "unknown"
 
 
 def test_gpu_tiers_boundaries():
@@ -68,12 +68,12 @@ def test_vram_table_grid_and_tiers():
     assert [c["tier"] for c in t["rows"][1]["cells"]] == ["8 GB", "141 GB"]   # 6 GB, 90 GB
 
 
-def test_unknown_specs_are_dashes():
+def test_unknown_specs_say_unknown_and_expert_rows_of_dense_models_na():
     card = {"id": "x/y", "name": "Y", "architecture": {"type": "dense", "attention": {}, "experts": None}}
     rows = dict(pages.spec_rows(card, None))
-    assert rows["Hidden size"] == "—"
-    assert rows["Experts"] == "—"
-    assert rows["Head dim"] == "—"
+    assert rows["Hidden size"] == "unknown"
+    assert rows["Experts"] == "n/a"          # a dense model has no experts: does not apply
+    assert rows["Head dim"] == "unknown"
 
 
 def test_head_dim_from_hidden_size():
@@ -133,8 +133,8 @@ def test_hardware_tables_from_per_gpu_maps():
     assert t["context"] == "8K"
     # "devices", not "GPUs": the catalog also lists Apple machines with unified memory
     assert t["fit"][0] == {"gpu": "RTX 4090 (24.0 GB)", "cells": ["1 device", "1 device"]}
-    assert t["fit"][1]["cells"] == ["3 devices", "—"]
+    assert t["fit"][1]["cells"] == ["3 devices", "more than 64"]   # None: past the calculator's 64
     # Display rounding happens here: 62.4 -> "62", 1,234.56 over 3 devices -> "1,235 (3×)".
     assert t["speed"][0]["cells"] == ["≤ 62 tok/s", "≤ 181 tok/s"]
-    assert t["speed"][1]["cells"] == ["≤ 1,235 tok/s (3×)", "—"]
+    assert t["speed"][1]["cells"] == ["≤ 1,235 tok/s (3×)", "n/a"]   # no fit, no speed bound
     assert pages.hardware_tables({"hardware": []}) is None

@@ -10,8 +10,8 @@
   var cache = {};
   var F = window.LLMCardsFormat;   // assets/js/format.js: the number rules of generator/site/fmt.py
   var DASH = F.DASH, val = F.value;
-  // {id: [total, active]} as the model pages show them: declared where given, else derived
-  // (generator/site/pages.effective_params), written into the page by the build.
+  // {id: [total, active, architecture label]} as the model pages show them: declared where
+  // given, else derived (generator/site/pages.effective_params, arch_label), written by the build.
   var paramsEl = document.getElementById("compare-params");
   var PARAMS = paramsEl ? JSON.parse(paramsEl.textContent) : {};
   function paramCount(r, i) { return F.params((PARAMS[r.id] || [null, null])[i]); }
@@ -27,11 +27,23 @@
     return null;
   }
 
+  // The weights of a VRAM row whose total is unknown (architecture incomplete: no KV cache).
+  function weightsOnly(rec, q, ctx) {
+    var rows = get(rec, "derived.vram") || [];
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i];
+      if (r.quantization === q && r.context === ctx && r.batch === 1 && r.kv_dtype === "F16") {
+        return (r.total_bytes === null || r.total_bytes === undefined) ? (r.weights_bytes === undefined ? null : r.weights_bytes) : null;
+      }
+    }
+    return null;
+  }
+
   var SPEC_ROWS = [
     ["Organization", function (r) { return val(get(r, "card.organization")); }],
     ["Total parameters", function (r) { return paramCount(r, 0); }],
     ["Active parameters", function (r) { return paramCount(r, 1); }],
-    ["Architecture", function (r) { return val(get(r, "card.architecture.type")); }],
+    ["Architecture", function (r) { return val((PARAMS[r.id] || [])[2]); }],
     ["Context length", function (r) { return F.tokens(get(r, "card.context_length")); }],
     ["License", function (r) { return val(get(r, "card.license.spdx") || get(r, "card.license.name")); }],
     ["Open weights", function (r) { return val(get(r, "card.open_weights")); }],
@@ -43,7 +55,9 @@
     ["KV heads", function (r) { return val(get(r, "card.architecture.attention.kv_heads")); }],
     ["Experts (active)", function (r) {
       var e = get(r, "card.architecture.experts");
-      return e ? val(e.total) + " (" + val(e.active) + ")" : DASH;
+      // no experts block: n/a for a dense model, unknown when the architecture type is not given either
+      if (e) return val(e.total) + " (" + val(e.active) + ")";
+      return get(r, "card.architecture.type") === "dense" ? F.NA : DASH;
     }]
   ];
   var VRAM_ROWS = [["BF16", 8192], ["Q8_0", 8192], ["Q4_K_M", 8192], ["Q4_K_M", 32768]];
@@ -74,7 +88,14 @@
     }
     SPEC_ROWS.forEach(function (s) { addRow(s[0], s[1]); });
     VRAM_ROWS.forEach(function (v) {
-      addRow("VRAM " + v[0] + " @ " + F.tokens(v[1]), function (r) { return F.gb(vramAt(r, v[0], v[1])); });
+      addRow("VRAM " + v[0] + " @ " + F.tokens(v[1]), function (r) {
+        var total = vramAt(r, v[0], v[1]);
+        if (total !== null) return F.gb(total);
+        // No VRAM table (architecture incomplete, KV cache unknown): the weights alone are a
+        // lower bound, as the model page's weights-only table says.
+        var w = weightsOnly(r, v[0], v[1]);
+        return w === null ? F.UNKNOWN : "≥ " + F.gb(w) + " (weights only)";
+      });
     });
     table.hidden = false;
     hint.hidden = true;

@@ -7,7 +7,8 @@
  */
 (function (root, rules) {
   "use strict";
-  var DASH = rules.dash;
+  var DASH = rules.dash;                       // the missing-value text: "unknown" (fmt.UNKNOWN)
+  var UNKNOWN = rules.missing.unknown, NA = rules.missing.na;
 
   function pow10(k) { return 10n ** BigInt(k); }
   function halfUp(n, div) { return (n + div / 2n) / div; }     // n >= 0; BigInt "/" truncates like Python's //
@@ -103,7 +104,10 @@
   /** A ratio: 3.254 -> "3.25×" (fmt.ratio). */
   function ratio(x) { return missing(x) ? DASH : fixed(x, rules.ratio.decimals) + rules.ratio.unit; }
 
-  /** A generic cell (fmt.value): null -> "—", booleans -> yes/no, lists joined, integers grouped. */
+  /** A count past a bound: moreThan(64) -> "more than 64" (fmt.more_than). */
+  function moreThan(n) { return rules.missing.more_than.replace("{n}", grouped(n)); }
+
+  /** A generic cell (fmt.value): null -> "unknown", booleans -> yes/no, lists joined, integers grouped. */
   function value(v) {
     if (missing(v)) return DASH;
     if (v === true) return "yes";
@@ -113,7 +117,7 @@
     return String(v);
   }
 
-  var api = { DASH: DASH, params: params, exact: exact, gb: gb, tokens: tokens, value: value,
+  var api = { DASH: DASH, UNKNOWN: UNKNOWN, NA: NA, moreThan: moreThan, params: params, exact: exact, gb: gb, tokens: tokens, value: value,
               fixed: fixed, rate: rate, ratio: ratio };
   if (typeof module !== "undefined" && module.exports) { module.exports = api; }
   if (root) { root.LLMCardsFormat = api; }
