@@ -78,6 +78,15 @@ def test_no_serious_axe_violations(page, site, path, width):
 
 
 @pytest.mark.parametrize("width", list(WIDTHS.values()), ids=list(WIDTHS))
+def test_weights_only_model_page_has_no_serious_axe_violations(page, incomplete_site, width):
+    # the other kind of model page: architecture incomplete, figures from the declared
+    # counts, engine plans unavailable (their verdicts in the warning colours)
+    open_page(page, incomplete_site, "models/example/unreleased-moe/", width)
+    blocking = [v for v in run_axe(page) if v["impact"] in BLOCKING]
+    assert not blocking, f"axe-core on the weights-only model page at {width} px:\n{summary(blocking)}"
+
+
+@pytest.mark.parametrize("width", list(WIDTHS.values()), ids=list(WIDTHS))
 def test_open_search_with_results_has_no_serious_axe_violations(page, site, width):
     open_page(page, site, "", width)
     page.click("label.md-header__button[for=__search]" if width < 960 else ".md-search__input")
