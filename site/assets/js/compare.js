@@ -72,7 +72,7 @@
     var thead = table.tHead, tbody = table.tBodies[0];
     thead.textContent = ""; tbody.textContent = "";
     var hr = document.createElement("tr");
-    hr.appendChild(cell("th", ""));
+    hr.appendChild(cell("td", ""));   // the corner: a td, since an empty th names no column (axe empty-table-header)
     records.forEach(function (r) {
       var th = document.createElement("th");
       var a = document.createElement("a");
