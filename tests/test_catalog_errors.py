@@ -30,11 +30,14 @@ def _position(text: str, needle: str) -> tuple[int, int]:
 def _break_gpus(schema: Path) -> str:
     path = schema / "gpus.yaml"
     text = path.read_text()
-    assert "memory_bytes: 24000000000, bandwidth_bytes_per_s: 936000000000" in text  # the RTX 3090 entry
-    text = text.replace("memory_bytes: 24000000000, bandwidth", 'memory_bytes: "24 GB", bandwidth', 1)
+    entry = "memory_bytes: 24000000000, bandwidth_bytes_per_s: 936000000000"  # the RTX 3090 entry
+    assert entry in text
+    # its index in the list: the entries are the lines that start a flow mapping "  - {id: ..."
+    index = [line.startswith("  - {id:") for line in text[: text.index(entry)].splitlines()].count(True) - 1
+    text = text.replace(entry, entry.replace("24000000000", '"24 GB"'), 1)
     path.write_text(text)
     line, col = _position(text, '"24 GB"')
-    return f"schema/gpus.yaml:{line}:{col}: gpus[0].memory_bytes: "
+    return f"schema/gpus.yaml:{line}:{col}: gpus[{index}].memory_bytes: "
 
 
 def _duplicate_key(schema: Path) -> str:
