@@ -164,7 +164,16 @@ def offload_text(offload: Any) -> str | None:
     return ("Offloaded to system RAM: " + " · ".join(items)) if items else None
 
 
-def plan_view(engine: str, entry: Mapping[str, Any], has_hardware: bool = True) -> dict[str, Any]:
+def host_row(host: Mapping[str, Any], ram_bytes: int | None) -> dict[str, Any]:
+    """The System RAM row: overhead does not apply there, and its capacity is the setup's RAM."""
+    cells = {k: fmt.gb(host.get(k)) for k, _ in DEVICE_COLUMNS}
+    cells["overhead_bytes"] = fmt.NOT_APPLICABLE
+    cells["capacity_bytes"] = fmt.gb(ram_bytes)
+    return {"name": "System RAM", "cells": [cells[k] for k, _ in DEVICE_COLUMNS]}
+
+
+def plan_view(engine: str, entry: Mapping[str, Any], has_hardware: bool = True,
+              ram_bytes: int | None = None) -> dict[str, Any]:
     """Display text for one engine's entry of one setup (the panel; plan.js mirrors it)."""
     state, sentence = verdict(entry, has_hardware)
     view: dict[str, Any] = {"engine": engine, "label": ENGINE_LABELS.get(engine, engine), "state": state,
@@ -181,7 +190,7 @@ def plan_view(engine: str, entry: Mapping[str, Any], has_hardware: bool = True) 
     view["devices"] = [_bytes_row(str(d.get("name", "")), d, DEVICE_COLUMNS) for d in plan.get("devices") or []]
     host = plan.get("host") or {}
     if host.get("total_bytes"):
-        view["host"] = _bytes_row("System RAM", host, DEVICE_COLUMNS)   # no overhead or capacity: "—"
+        view["host"] = host_row(host, ram_bytes)
     speed = plan.get("speed") or {}
     facts = [("Max context that fits", fmt.tokens(plan.get("max_context_that_fits")))]
     if plan.get("kv_cache_capacity_tokens") is not None:
@@ -207,4 +216,5 @@ def panel(record: Mapping[str, Any] | None) -> dict[str, Any] | None:
     row = record["plans"].get(default) or {}
     return {"setups": [(s["id"], s["label"]) for s in record["setups"]], "default": default,
             "default_label": setup["label"], "url": exports.plans_path(record["id"]),
-            "views": [plan_view(e, row[e], setup["gpu"] is not None) for e in record["engines"] if e in row]}
+            "views": [plan_view(e, row[e], setup["gpu"] is not None, setup.get("ram_bytes"))
+                      for e in record["engines"] if e in row]}

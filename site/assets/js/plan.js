@@ -55,6 +55,17 @@
     return tr;
   }
 
+  // The System RAM row (plans.py host_row): overhead does not apply, capacity is the setup's RAM.
+  function hostRow(host, ramBytes) {
+    var tr = el("tr");
+    tr.appendChild(el("th", "System RAM", { scope: "row" }));
+    COLUMNS.forEach(function (c) {
+      var text = c[0] === "overhead_bytes" ? F.NA : c[0] === "capacity_bytes" ? F.gb(ramBytes) : F.gb(host[c[0]]);
+      tr.appendChild(el("td", text));
+    });
+    return tr;
+  }
+
   function offloadText(offload) {
     if (!offload || typeof offload !== "object" || Array.isArray(offload)) return null;
     if (typeof offload.moved === "string") return "Offload: " + offload.moved;
@@ -69,7 +80,7 @@
     return items.length ? "Offloaded to system RAM: " + items.join(" · ") : null;
   }
 
-  function block(engine, entry, hasHardware) {
+  function block(engine, entry, hasHardware, ramBytes) {
     var v = verdict(entry, hasHardware), plan = entry.plan;
     var div = el("div", null, { "class": "llmc-plan", "data-engine": engine, "data-state": v[0] });
     div.appendChild(el("h3", LABELS[engine] || engine));
@@ -90,7 +101,7 @@
         var body = table.appendChild(el("tbody"));
         devices.forEach(function (d) { body.appendChild(row(String(d.name === undefined ? "" : d.name), d)); });
         if (host.total_bytes) {
-          var h = row("System RAM", host);
+          var h = hostRow(host, ramBytes);
           h.className = "llmc-plan-host";
           body.appendChild(h);
         }
@@ -143,7 +154,7 @@
     var hasHardware = !!(setup && setup.gpu);
     results.textContent = "";
     engines.forEach(function (engine) {
-      if (plans[engine]) results.appendChild(block(engine, plans[engine], hasHardware));
+      if (plans[engine]) results.appendChild(block(engine, plans[engine], hasHardware, setup ? setup.ram_bytes : null));
     });
     results.setAttribute("data-setup", setupId);
   }
