@@ -8,6 +8,7 @@ explains them with the assumptions. Buffers are those llama.cpp prints at start-
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
@@ -365,9 +366,10 @@ def row_bytes(values: int, type_: tuple[int, int]) -> int:
     return values * bb // bw
 
 
-def layer_kv_bytes(layer: KVLayer, n_cells: int, type_k: tuple[int, int], type_v: tuple[int, int]) -> int:
-    """One layer's K and V tensors: [n_embd_k_gqa, kv_size, n_stream] at -ctk, V likewise at -ctv."""
-    return n_cells * (row_bytes(layer.k, type_k) + row_bytes(layer.v, type_v))
+def kv_cell_bytes(layer: KVLayer, type_k: tuple[int, int], type_v: tuple[int, int]) -> int:
+    """One cell of one layer's K and V tensors ([n_embd_k_gqa, kv_size, n_stream] at -ctk, V likewise
+    at -ctv): a layer's cache is this times its cells."""
+    return row_bytes(layer.k, type_k) + row_bytes(layer.v, type_v)
 
 
 class Shape:
@@ -519,9 +521,9 @@ def mapped_host_weights(lw: LayerWeights, pl: Placement, resident: int) -> int:
     return span + (output_in_file if pl.device_of[n_layer] is None else 0)
 
 
-def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement, c: Cells, n_gpus: int,
-           type_k: tuple[int, int], type_v: tuple[int, int], flash_attn: bool, parallel: int,
-           context_per_seq: int) -> Layout:
+def layout(lw: LayerWeights, kv: Sequence[KVLayer], kv_cell: Sequence[int], shape: Shape, pl: Placement,
+           c: Cells, n_gpus: int, flash_attn: bool, parallel: int, context_per_seq: int) -> Layout:
+    """``kv_cell``: per layer, the bytes of one KV cell (kv_cell_bytes at the run's -ctk/-ctv)."""
     n_layer = len(lw.dense)
     gpus = [Memory() for _ in range(n_gpus)]
     host = Memory()
@@ -538,15 +540,16 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], shape: Shape, pl: Placement,
     kinds_on: list[set[bool]] = [set() for _ in range(n_gpus)]
     host_kinds: set[bool] = set()
     host_tensor = 0  # the largest host-resident non-expert tensor of a layer (op offload copies it)
+    # One sequence's cached tokens of a full-attention (False) and a sliding-window (True) layer.
+    seq_tokens = {False: context_per_seq, True: min(context_per_seq, c.swa)}
     for il in range(n_layer):
         dev = pl.device_of[il]
-        kv_b = layer_kv_bytes(kv[il], c.of(kv[il]), type_k, type_v)
+        kv_b = c.of(kv[il]) * kv_cell[il]
         # Bytes one generated token reads: the layer's weights (routed experts: the
         # active share) and one sequence's cached tokens of this layer.
-        seq_tokens = min(context_per_seq, c.swa) if kv[il].swa else context_per_seq
-        kv_read = layer_kv_bytes(kv[il], seq_tokens, type_k, type_v)
+        kv_read = seq_tokens[kv[il].swa] * kv_cell[il]
         dense_read = lw.dense[il]
-        exp_read = round(lw.experts[il] * lw.active_expert_share)
+        exp_read = lw.experts_read[il]
         if pl.experts_on_cpu[il]:
             host.weights += lw.experts[il]
             read_host += exp_read
@@ -763,6 +766,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     type_v = catalogs.tensor_types[type_v_id]
     n_swa = _n_swa(card)
     is_moe = any(lw.experts)
+    kv_cell = tuple(kv_cell_bytes(x, type_k, type_v) for x in kv)  # the same for every context and placement
 
     # --gpus N without a catalog GPU (an unlisted device): N GPUs of unknown capacity.
     gpus = max(1, int(hardware.count))
@@ -771,11 +775,15 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     capacity = _capacity(hardware)
     ram = hardware.ram_bytes
 
+    @functools.cache  # the context bisection (_max_context) asks for one placement at every step
+    def placement(ngl: int, cpu_moe: int) -> Placement:
+        return place(n_layer, gpus, ngl, cpu_moe, split)
+
     def evaluate(ctx: int, ngl: int, cpu_moe: int) -> tuple[Layout, Cells, Placement]:
         c = cells(ctx, parallel, unified, ubatch, batch, n_swa, swa_full)
-        pl = place(n_layer, gpus, ngl, cpu_moe, split)
+        pl = placement(ngl, cpu_moe)
         per_seq = min(c.n_ctx_seq, ctx) if not unified else ctx
-        return layout(lw, kv, shape, pl, c, gpus, type_k, type_v, flash_attn, parallel, per_seq), c, pl
+        return layout(lw, kv, kv_cell, shape, pl, c, gpus, flash_attn, parallel, per_seq), c, pl
 
     ngl_s, moe_s = settings.get("n_gpu_layers", "auto"), settings.get("cpu_moe_layers", "auto")
     all_layers = n_layer + 1
@@ -794,7 +802,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
 
     # kv bytes per token: all layers, one sequence (full-attention layers: one cell per token;
     # sliding-window layers counted too: the per-token rate before their cap).
-    kv_per_token = sum(row_bytes(x.k, type_k) + row_bytes(x.v, type_v) for x in kv)
+    kv_per_token = sum(kv_cell)
 
     gpu_name = hardware.gpu["id"] if hardware.gpu is not None else None
     backend = _backend(hardware.gpu)

@@ -37,6 +37,7 @@ class LayerWeights(NamedTuple):
     largest_dense: tuple[int, ...] = ()
     output_matrix: int = 0  # the output projection alone (what op offload copies)
     tied: bool = False  # the output reuses token_embd: the file holds no output matrix of its own
+    experts_read: tuple[int, ...] = ()  # per layer: the routed-expert bytes one token reads (the active share)
 
     @property
     def total(self) -> int:
@@ -88,16 +89,18 @@ def layer_weights(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs: C
         picks = weights.first_rule(rules, layout.context) if (simple is None and rules) else None
         base = simple if simple is not None else compiled.base_type(kind.routed)
         target = experts if m.routed else dense
-        for i in layout.layers(m.layers):
+        active_elements = round(elements * share) if m.routed else elements  # read per token, each layer
+        for i in weights.layers_holding(layout, m.layers):
             k = picks[i] if picks is not None else None
             storage = base if (k is None or rules is None) else rules[k].type
             b = storage.tensor_bytes(ne0, elements)
             target[i] += b
             if not m.routed:
                 largest[i] = max(largest[i], b)
-            active += round(elements * share) if m.routed else elements
+            active += active_elements
+    experts_read = tuple(round(b * share) for b in experts)
     return LayerWeights(token_embd, output, tuple(dense), tuple(experts), active, share,
-                        tuple(largest), output_matrix, bool(inv.tied))
+                        tuple(largest), output_matrix, bool(inv.tied), experts_read)
 
 
 class KVLayer(NamedTuple):
