@@ -110,7 +110,7 @@ def test_scrolling_table_is_reachable_by_keyboard(page, site):
     page.wait_for_function("!document.querySelector('.llmc-scroll:has(#hardware-table)').hasAttribute('tabindex')")
 
 
-@pytest.mark.parametrize("control", ["#calc-context", "#calc-batch", "#calc-quantization"])
+@pytest.mark.parametrize("control", ["#calc-context-slider", "#calc-context", "#calc-batch", "#calc-quantization"])
 def test_calculator_controls_show_a_focus_ring(page, site, control):
     open_page(page, site, "models/meta/llama-3.1-8b/", 1280)
     # reach the control by keyboard (Tab from the control before it), so :focus-visible applies

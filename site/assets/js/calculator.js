@@ -11,14 +11,17 @@
   var calc = JSON.parse(dataEl.textContent);
   var q = document.getElementById("calc-quantization");
   var kv = document.getElementById("calc-kv");
-  var ctx = document.getElementById("calc-context");
+  var ctx = document.getElementById("calc-context");             // number field: any whole number 1..max
+  var slider = document.getElementById("calc-context-slider");   // range over the indexes of PRESETS
   var ctxOut = document.getElementById("calc-context-value");
+  var ctxErr = document.getElementById("calc-context-error");
   var batch = document.getElementById("calc-batch");
+  var batchErr = document.getElementById("calc-batch-error");
   var total = document.getElementById("calc-total");
   var parts = document.getElementById("calc-parts").tBodies[0];
   var fit = document.getElementById("calc-fit");
   var TIERS = JSON.parse(form.dataset.tiers);   // [[bytes, label], ...], smallest first
-  var gb = window.LLMCardsFormat.gb;
+  var F = window.LLMCardsFormat, gb = F.gb;
 
   function option(sel, value) {
     var o = document.createElement("option");
@@ -32,8 +35,36 @@
   if (calc.weights_bytes.Q4_K_M) q.value = "Q4_K_M";
   if (calc.kv_dtypes.F16) kv.value = "F16";
   var max = calc.max_context || Number(form.dataset.maxContext) || 1024;
+  var BATCH_MAX = Number(batch.max) || 1024;
+  // The slider's stops: 1K, 2K, 4K ... (powers of two times 1,024) below the maximum, then the maximum.
+  var PRESETS = [];
+  for (var p = 1024; p < max; p *= 2) PRESETS.push(p);
+  PRESETS.push(max);
   ctx.max = String(max);
   ctx.value = String(Math.min(1024, max));
+  slider.max = String(PRESETS.length - 1);
+
+  // The slider at the largest preset not above n (the first one below 1K), so that an
+  // arrow key moves on to the next preset.
+  function syncSlider(n) {
+    var i = 0;
+    while (i + 1 < PRESETS.length && PRESETS[i + 1] <= n) i++;
+    slider.value = String(i);
+    slider.setAttribute("aria-valuetext", F.tokens(PRESETS[i]) + " tokens");
+  }
+  // A whole number in lo..hi written as digits, or null.
+  function whole(input, lo, hi) {
+    var v = input.value.trim();
+    if (!/^[0-9]+$/.test(v)) return null;
+    var n = Number(v);
+    return (n >= lo && n <= hi) ? n : null;
+  }
+  // Shows (or clears) the message under a field; marks the field invalid.
+  function report(input, errEl, message) {
+    errEl.textContent = message || "";
+    if (message) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  }
 
   function tier(bytes) {
     if (bytes === null) return "unknown";
@@ -67,23 +98,46 @@
         " × " + largest[1] + " GPUs for the memory alone (see Hardware fit)."));
     }
   }
+  // An invalid context or batch is never replaced by a guess: the message says what is
+  // wanted and the results are cleared ("not computed") until the input is valid again.
   function update() {
-    var b = Math.max(1, Math.min(1024, parseInt(batch.value, 10) || 1));
-    var c = Math.max(1, Math.min(max, parseInt(ctx.value, 10) || 1));
-    ctxOut.textContent = window.LLMCardsFormat.exact(c);
+    var c = whole(ctx, 1, max), b = whole(batch, 1, BATCH_MAX);
+    report(ctx, ctxErr, c === null ? "Context must be a whole number of tokens from 1 to " + F.exact(max) + "." : "");
+    report(batch, batchErr, b === null ? "Batch size must be a whole number from 1 to " + F.exact(BATCH_MAX) + "." : "");
+    ctxOut.textContent = c === null ? "" : F.exact(c);
+    parts.textContent = "";
+    if (c === null || b === null) {
+      total.textContent = "not computed: correct the " + (c === null ? "context" : "batch size") + " above";
+      total.dataset.bytes = "";
+      total.className = "";
+      delete total.dataset.tier;
+      form.dataset.state = "invalid";
+      fit.textContent = "";
+      return;
+    }
+    delete form.dataset.state;
     var r = window.LLMCardsVRAM.compute(calc, q.value, kv.value, c, b);
     total.textContent = gb(r.total_bytes);
     total.dataset.bytes = r.total_bytes === null ? "" : String(r.total_bytes);
     total.className = "llmc-tier";
     total.dataset.tier = tier(r.total_bytes);
     showFit(r.total_bytes);
-    parts.textContent = "";
     row("Weights", r.weights_bytes);
     row("KV cache", r.kv_cache_bytes);
     row("Activations", r.activations_bytes);
     row("Overhead", r.overhead_bytes);
   }
-  form.addEventListener("input", update);
+  form.addEventListener("input", function (e) {
+    if (e.target === slider) {
+      ctx.value = String(PRESETS[Number(slider.value)]);
+      syncSlider(PRESETS[Number(slider.value)]);
+    } else if (e.target === ctx) {
+      var c = whole(ctx, 1, max);
+      if (c !== null) syncSlider(c);
+    }
+    update();
+  });
   form.addEventListener("change", update);
+  syncSlider(Number(ctx.value));
   update();
 })();
