@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from generator.calc import native
-from generator.calc.engines import Hardware, Option, PlanError
+from generator.calc.engines import Hardware, Option, PlanError, parse_choice, parse_flag, parse_text
 from generator.calc.engines.llamacpp_layers import KVLayer, LayerWeights, kv_layers, layer_weights
 from generator.calc.hardware import usable_bytes
 from generator.calc.memory import OVERHEAD_BYTES
@@ -230,39 +230,12 @@ def _int_or_auto(allow_zero: bool) -> Any:
     return parse
 
 
-def _choice(*allowed: str) -> Any:
-    def parse(option: str, raw: Any) -> str:
-        value = str(raw).strip().lower()
-        if value not in allowed:
-            raise PlanError(option, f"expected one of {', '.join(allowed)}, got {raw!r}")
-        return value
-    return parse
-
-
 def _cache_type(option: str, raw: Any) -> str | None:
     if raw is None:
         return None
     value = str(raw).strip().upper()
     if value not in CACHE_TYPES:
         raise PlanError(option, f"expected one of {', '.join(t.lower() for t in CACHE_TYPES)}, got {raw!r}")
-    return value
-
-
-def _bool(option: str, raw: Any) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    value = str(raw).strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise PlanError(option, f"expected true or false, got {raw!r}")
-
-
-def _text(option: str, raw: Any) -> str:
-    value = str(raw).strip()
-    if not value:
-        raise PlanError(option, "expected a quantization id (schema/quantizations.yaml), got an empty value")
     return value
 
 
@@ -285,7 +258,7 @@ def _context(option: str, raw: Any) -> int | None:
 
 
 OPTIONS: dict[str, Option] = {
-    "quant": Option("Q4_K_M", _text, "GGUF quantization of the file (schema/quantizations.yaml id)"),
+    "quant": Option("Q4_K_M", parse_text, "GGUF quantization of the file (schema/quantizations.yaml id)"),
     "context": Option(None, _context, "-c: context size; default: the model's training context "
                                       "(common_params.n_ctx = 0)"),
     "kv_dtype": Option("F16", _cache_type, "cache type of K and V (-ctk/-ctv) unless set apart"),
@@ -294,8 +267,8 @@ OPTIONS: dict[str, Option] = {
     "parallel": Option("auto", _int_or_auto(False), "-np: slots; auto = 4 slots sharing one unified KV cache"),
     "ubatch": Option(512, _positive_int, "-ub: physical batch (tokens per graph evaluation)"),
     "batch": Option(2048, _positive_int, "-b: logical batch (caps --ubatch)"),
-    "flash_attn": Option("auto", _choice("on", "off", "auto"), "-fa on|off|auto (auto: on where the GPU supports it)"),
-    "swa_full": Option(False, _bool, "--swa-full: full-size cache for sliding-window layers"),
+    "flash_attn": Option("auto", parse_choice("on", "off", "auto"), "-fa on|off|auto (auto: on where the GPU supports it)"),
+    "swa_full": Option(False, parse_flag, "--swa-full: full-size cache for sliding-window layers"),
     "tensor_split": Option(None, _split, "-ts: each GPU's share of the layers; auto: equal (identical GPUs: "
                                          "llama.cpp's default, proportional to free memory)"),
     "n_gpu_layers": Option("auto", _int_or_auto(True), "-ngl: layers on the GPU(s), the last N; auto: all that fit"),

@@ -25,7 +25,7 @@ import re
 from typing import Any, Callable, Mapping, NamedTuple
 
 from generator.calc import memory, native
-from generator.calc.engines import Hardware, Option, PlanError
+from generator.calc.engines import Hardware, Option, PlanError, parse_choice, parse_flag, parse_float, parse_int
 from generator.calc.params import count_parameters, head_dim_of
 from generator.calc.tensors import Inventory, Matrix, inventory
 from generator.calc.weights import LayerLayout, Tensor, compile_quant
@@ -167,38 +167,12 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
 
 # --- option parsers ------------------------------------------------------------------------------
 
-def _int_parser(lo: int, hi: int) -> Callable[[str, Any], int]:
-    def parse(option: str, raw: Any) -> int:
-        try:
-            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
-                raise ValueError
-            value = int(raw)
-        except (TypeError, ValueError):
-            raise PlanError(option, f"{raw!r} is not a whole number; allowed: {lo:,} to {hi:,}") from None
-        if not lo <= value <= hi:
-            raise PlanError(option, f"{value:,} is out of range; allowed: {lo:,} to {hi:,}")
-        return value
-    return parse
-
-
 def _optional_int(lo: int, hi: int) -> Callable[[str, Any], int | None]:
-    whole = _int_parser(lo, hi)
+    whole = parse_int(lo, hi)
 
     def parse(option: str, raw: Any) -> int | None:
         return None if raw is None else whole(option, raw)
     return parse
-
-
-def _parse_utilization(option: str, raw: Any) -> float:
-    try:
-        if isinstance(raw, bool):
-            raise ValueError
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise PlanError(option, f"{raw!r} is not a number; allowed: more than 0 up to 1") from None
-    if not 0 < value <= 1:
-        raise PlanError(option, f"{value:g} is out of range; allowed: more than 0 up to 1")
-    return value
 
 
 def _parse_kv_dtype(option: str, raw: Any) -> str:
@@ -219,25 +193,7 @@ def _parse_quant(option: str, raw: Any) -> str | None:
     return text
 
 
-def _parse_flag(option: str, raw: Any) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    text = str(raw).strip().lower()
-    if text in ("true", "on", "1", "yes"):
-        return True
-    if text in ("false", "off", "0", "no"):
-        return False
-    raise PlanError(option, f"{raw!r}: allowed: true or false")
-
-
 MXFP4_BACKENDS = ("auto", "marlin")
-
-
-def _parse_mxfp4_backend(option: str, raw: Any) -> str:
-    text = str(raw).strip().lower()
-    if text not in MXFP4_BACKENDS:
-        raise PlanError(option, f"{raw!r}: allowed: {', '.join(MXFP4_BACKENDS)}")
-    return text
 
 
 OPTIONS: dict[str, Option] = {
@@ -245,17 +201,17 @@ OPTIONS: dict[str, Option] = {
                     "checkpoint quantization (default: as shipped: BF16, or the model's native quantization)"),
     "context": Option(None, _optional_int(1, 1 << 27), "--max-model-len (default: the model's maximum)"),
     "kv_dtype": Option("auto", _parse_kv_dtype, "--kv-cache-dtype: auto (the model dtype) or fp8"),
-    "parallel": Option(1, _int_parser(1, 1 << 16),
+    "parallel": Option(1, parse_int(1, 1 << 16),
                        "max_model_len requests that must fit in the KV cache at once (vLLM itself needs 1)"),
     "tensor_parallel": Option(None, _optional_int(1, 64),
                               "--tensor-parallel-size (default: the largest size the heads allow up to the GPUs given, else 1)"),
-    "gpu_memory_utilization": Option(0.9, _parse_utilization, "--gpu-memory-utilization"),
+    "gpu_memory_utilization": Option(0.9, parse_float(0, 1, lo_open=True), "--gpu-memory-utilization"),
     "max_num_batched_tokens": Option(None, _optional_int(1, 1 << 24),
                                      "--max-num-batched-tokens (default: 8192 on >= 70 GiB GPUs but A100, else 2048)"),
     "max_num_seqs": Option(None, _optional_int(1, 1 << 16),
                            "--max-num-seqs (default: 1024 on >= 70 GiB GPUs but A100, else 256)"),
-    "enforce_eager": Option(False, _parse_flag, "--enforce-eager (no CUDA graphs)"),
-    "mxfp4_backend": Option("auto", _parse_mxfp4_backend,
+    "enforce_eager": Option(False, parse_flag, "--enforce-eager (no CUDA graphs)"),
+    "mxfp4_backend": Option("auto", parse_choice(*MXFP4_BACKENDS),
                             "MXFP4 MoE kernel: auto (what vLLM picks with triton_kernels installed) or marlin "
                             "(VLLM_MXFP4_USE_MARLIN=1, or an install without triton_kernels / torch < 2.8)"),
 }
