@@ -1,6 +1,6 @@
 """Whole-process latency of `llmcards calc` against `python -c pass`, measured in one run.
 
-    python bench/cli_bench.py [--runs 15] [-- calc ARGS...]
+    python bench/cli_bench.py [--runs 15] [--warmup 2]
 
 Each round runs the baseline and every command once, in that order, so machine
 load hits them alike. Reports the median and minimum wall time, the median CPU
@@ -35,17 +35,24 @@ COMMANDS = {
 
 
 def _run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system of the child) of one run; a failing command stops the benchmark."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    done = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(argv[1:])}: exit {done.returncode}\n{done.stderr}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def compare(commands: dict[str, list[str]], description: str, note: str = "") -> None:
+    """Time ``commands`` (the first is the baseline) interleaved, and print medians and ratios to the baseline.
+
+    Shared by bench/plan_bench.py. ``note`` is added to the first line (e.g. the target).
+    """
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=2)
     args = parser.parse_args()
@@ -56,21 +63,27 @@ def main() -> None:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="llmcards-pyc-")
     env.setdefault("LLMCARDS_CACHE_DIR", tempfile.mkdtemp(prefix="llmcards-cache-"))
-    walls: dict[str, list[float]] = {k: [] for k in COMMANDS}
-    cpus: dict[str, list[float]] = {k: [] for k in COMMANDS}
+    walls: dict[str, list[float]] = {k: [] for k in commands}
+    cpus: dict[str, list[float]] = {k: [] for k in commands}
     for i in range(args.warmup + args.runs):
-        for name, argv in COMMANDS.items():
+        for name, argv in commands.items():
             wall, cpu = _run_once(argv, env)
             if i >= args.warmup:
                 walls[name].append(wall)
                 cpus[name].append(cpu)
-    base_wall = statistics.median(walls["python -c pass"])
-    base_cpu = statistics.median(cpus["python -c pass"])
-    print(f"{args.runs} runs each, interleaved; {sys.executable} ({sys.version.split()[0]})")
-    print(f"{'command':<58}{'wall s (min)':>16}{'cpu s':>8}{'x pass wall':>13}{'x pass cpu':>12}")
-    for name in COMMANDS:
+    baseline = next(iter(commands))
+    base_wall = statistics.median(walls[baseline])
+    base_cpu = statistics.median(cpus[baseline])
+    width = max(len(name) for name in commands) + 2
+    print(f"{args.runs} runs each, interleaved; {sys.executable} ({sys.version.split()[0]}){note}")
+    print(f"{'command':<{width}}{'wall s (min)':>16}{'cpu s':>8}{'x pass wall':>13}{'x pass cpu':>12}")
+    for name in commands:
         w, c = statistics.median(walls[name]), statistics.median(cpus[name])
-        print(f"{name:<58}{w:>9.3f} ({min(walls[name]):.3f}){c:>8.3f}{w / base_wall:>13.2f}{c / base_cpu:>12.2f}")
+        print(f"{name:<{width}}{w:>9.3f} ({min(walls[name]):.3f}){c:>8.3f}{w / base_wall:>13.2f}{c / base_cpu:>12.2f}")
+
+
+def main() -> None:
+    compare(COMMANDS, __doc__ or "")
 
 
 if __name__ == "__main__":
