@@ -26,6 +26,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = ROOT / "registry"
 TEST_REGISTRY = ROOT / "tests" / "site" / "registry"
+# One page of each type of the site built from TEST_REGISTRY (the accessibility and phone-width
+# browser tests visit every one).
+PAGE_TYPES = {
+    "home": "",
+    "models-index": "models/",
+    "model": "models/meta/llama-3.1-8b/",
+    "model-moe": "models/mistralai/mixtral-8x7b/",
+    "organization": "models/meta/",
+    "compare": "compare/#meta/llama-3.1-8b,mistralai/mixtral-8x7b",
+    "leaderboard": "leaderboard/",
+    "methodology": "methodology/",
+    "engine-accuracy": "engine-accuracy/",
+    "api": "api/",
+    "card-format": "card-format/",
+}
 
 # A card whose architecture is incomplete (only the declared total and active counts), kept
 # outside the default test registry so the other tests' counts and orderings stay as they are.

@@ -14,20 +14,9 @@ from importlib import resources
 
 import pytest
 
-# One page of each type, from the test registry (tests/site/registry).
-PAGES = {
-    "home": "",
-    "models-index": "models/",
-    "model": "models/meta/llama-3.1-8b/",
-    "model-moe": "models/mistralai/mixtral-8x7b/",
-    "organization": "models/meta/",
-    "compare": "compare/#meta/llama-3.1-8b,mistralai/mixtral-8x7b",
-    "leaderboard": "leaderboard/",
-    "methodology": "methodology/",
-    "engine-accuracy": "engine-accuracy/",
-    "api": "api/",
-    "card-format": "card-format/",
-}
+from helpers import PAGE_TYPES
+
+PAGES = PAGE_TYPES
 WIDTHS = {"desktop": 1280, "mobile": 390}
 BLOCKING = ("serious", "critical")
 

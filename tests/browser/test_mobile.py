@@ -5,19 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-PAGES = {
-    "home": "",
-    "models-index": "models/",
-    "model": "models/meta/llama-3.1-8b/",
-    "model-moe": "models/mistralai/mixtral-8x7b/",
-    "organization": "models/meta/",
-    "compare": "compare/#meta/llama-3.1-8b,mistralai/mixtral-8x7b",
-    "leaderboard": "leaderboard/",
-    "methodology": "methodology/",
-    "engine-accuracy": "engine-accuracy/",
-    "api": "api/",
-    "card-format": "card-format/",
-}
+from helpers import PAGE_TYPES
+
+PAGES = PAGE_TYPES
 WIDTHS = (360, 390, 414)
 
 # The elements that reach past the right edge of the screen and are not inside an element
