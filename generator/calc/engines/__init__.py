@@ -204,6 +204,34 @@ def parse_text(option: str, raw: Any) -> str:
     return text
 
 
+# -- bisection over a monotone choice (llama.cpp's offload search, vLLM's longest context) --------
+
+def smallest_that_fits(lo: int, hi: int, fits: Callable[[int], bool]) -> int | None:
+    """The smallest n in [lo, hi] with fits(n), for fits false below some n and true from it on."""
+    if not fits(hi):
+        return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if fits(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def largest_that_fits(lo: int, hi: int, fits: Callable[[int], bool]) -> int | None:
+    """The largest n in [lo, hi] with fits(n), for fits true up to some n and false above it."""
+    if not fits(lo):
+        return None
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 # -- engines and their options --------------------------------------------------------------------
 
 def engine_names() -> tuple[str, ...]:

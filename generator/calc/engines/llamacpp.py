@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from generator.calc import native
-from generator.calc.engines import Hardware, Option, PlanError, parse_choice, parse_flag, parse_text
+from generator.calc.engines import (
+    Hardware,
+    Option,
+    PlanError,
+    largest_that_fits,
+    parse_choice,
+    parse_flag,
+    parse_text,
+    smallest_that_fits,
+)
 from generator.calc.engines.llamacpp_layers import KVLayer, LayerWeights, kv_layers, layer_weights
 from generator.calc.hardware import usable_bytes
 from generator.calc.memory import OVERHEAD_BYTES
@@ -863,13 +872,13 @@ def _auto_offload(evaluate: Any, context: int, n_layer: int, is_moe: bool, ngl_s
         return ngl0, moe0, _moved(ngl0, moe0, n_layer)
     if is_moe and fixed_moe is None:
         # the smallest --n-cpu-moe that fits (each step moves one more layer's experts off the GPU)
-        moe = _smallest_that_fits(1, n_layer, lambda m: gpu_only_ok(ngl0, m))
+        moe = smallest_that_fits(1, n_layer, lambda m: gpu_only_ok(ngl0, m))
         if moe is not None:
             return ngl0, moe, _moved(ngl0, moe, n_layer)
         moe0 = n_layer
     if fixed_ngl is None:
         # the largest -ngl that fits (each step down moves one more layer to the CPU)
-        ngl = _largest_that_fits(0, all_layers - 1, lambda n: gpu_only_ok(n, moe0))
+        ngl = largest_that_fits(0, all_layers - 1, lambda n: gpu_only_ok(n, moe0))
         if ngl is not None:
             return ngl, moe0, _moved(ngl, moe0, n_layer)
         return 0, moe0, _moved(0, moe0, n_layer) + "; does not fit even so"
@@ -877,33 +886,8 @@ def _auto_offload(evaluate: Any, context: int, n_layer: int, is_moe: bool, ngl_s
 
 
 # Moving more to the CPU never takes VRAM: with more --n-cpu-moe layers or fewer -ngl layers the
-# GPUs hold less, so "fits" flips once along each of these choices and a bisection finds the flip.
-
-def _smallest_that_fits(lo: int, hi: int, fits: Callable[[int], bool]) -> int | None:
-    """The smallest n in [lo, hi] with fits(n), for fits false below some n and true from it on."""
-    if not fits(hi):
-        return None
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if fits(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-def _largest_that_fits(lo: int, hi: int, fits: Callable[[int], bool]) -> int | None:
-    """The largest n in [lo, hi] with fits(n), for fits true up to some n and false above it."""
-    if not fits(lo):
-        return None
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if fits(mid):
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
+# GPUs hold less, so "fits" flips once along each of these choices and a bisection
+# (engines.smallest_that_fits / largest_that_fits) finds the flip.
 
 def _moved(ngl: int, moe: int, n_layer: int) -> str:
     parts = []

@@ -25,7 +25,16 @@ import re
 from typing import Any, Callable, Mapping, NamedTuple
 
 from generator.calc import memory, native
-from generator.calc.engines import Hardware, Option, PlanError, parse_choice, parse_flag, parse_float, parse_int
+from generator.calc.engines import (
+    Hardware,
+    Option,
+    PlanError,
+    largest_that_fits,
+    parse_choice,
+    parse_flag,
+    parse_float,
+    parse_int,
+)
 from generator.calc.params import count_parameters, head_dim_of
 from generator.calc.tensors import Inventory, Matrix, inventory
 from generator.calc.weights import LayerLayout, Tensor, compile_quant
@@ -569,16 +578,7 @@ def max_model_len_that_fits(layout: KVLayout, available: int, most: int, batched
     def fits(n: int) -> bool:
         return request_bytes(layout, n, batched_tokens) <= available
 
-    if not fits(1):
-        return 0
-    lo, hi = 1, most
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if fits(mid):
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+    return largest_that_fits(1, most, fits) or 0
 
 
 # --- the plan ------------------------------------------------------------------------------------

@@ -51,14 +51,14 @@ def _plans(card: Mapping[str, Any], options: Mapping[str, Any]) -> list[Any]:
 
 def test_search_helpers_on_a_known_boundary():
     # fits from 7 on (smallest) / up to 7 (largest), over every range edge
-    assert L._smallest_that_fits(1, 48, lambda n: n >= 7) == 7
-    assert L._smallest_that_fits(1, 48, lambda n: n >= 1) == 1
-    assert L._smallest_that_fits(1, 48, lambda n: n >= 48) == 48
-    assert L._smallest_that_fits(1, 48, lambda n: False) is None
-    assert L._largest_that_fits(0, 80, lambda n: n <= 7) == 7
-    assert L._largest_that_fits(0, 80, lambda n: n <= 80) == 80
-    assert L._largest_that_fits(0, 80, lambda n: n <= 0) == 0
-    assert L._largest_that_fits(0, 80, lambda n: False) is None
+    assert E.smallest_that_fits(1, 48, lambda n: n >= 7) == 7
+    assert E.smallest_that_fits(1, 48, lambda n: n >= 1) == 1
+    assert E.smallest_that_fits(1, 48, lambda n: n >= 48) == 48
+    assert E.smallest_that_fits(1, 48, lambda n: False) is None
+    assert E.largest_that_fits(0, 80, lambda n: n <= 7) == 7
+    assert E.largest_that_fits(0, 80, lambda n: n <= 80) == 80
+    assert E.largest_that_fits(0, 80, lambda n: n <= 0) == 0
+    assert E.largest_that_fits(0, 80, lambda n: False) is None
 
 
 @pytest.mark.parametrize("path", CARDS, ids=[f"{p.parent.name}/{p.stem}" for p in CARDS])
@@ -66,6 +66,6 @@ def test_bisection_equals_linear_search(path, monkeypatch):
     card = _card(path)
     options = {"context": 32768} if int(card.get("context_length") or 0) >= 32768 else {}
     bisected = _plans(card, options)
-    monkeypatch.setattr(L, "_smallest_that_fits", _linear_smallest)
-    monkeypatch.setattr(L, "_largest_that_fits", _linear_largest)
+    monkeypatch.setattr(L, "smallest_that_fits", _linear_smallest)
+    monkeypatch.setattr(L, "largest_that_fits", _linear_largest)
     assert bisected == _plans(card, options)
