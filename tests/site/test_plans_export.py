@@ -16,11 +16,12 @@ from typing import Any, Iterator, Mapping
 import pytest
 
 from fake_plans import fake_plan
-from helpers import TEST_REGISTRY, build
+from helpers import ROOT, TEST_REGISTRY, build
 from hostile import ORG, make_registry, text_payload
 
 from generator.calc import engines
 from generator.calc.catalogs import load_catalogs
+from generator.load import load_file
 from generator.site import plans, setups
 
 CARDS = ("example/hostile-model", "meta/llama-2-7b", "meta/llama-3.1-8b", "mistralai/mixtral-8x7b")
@@ -296,3 +297,18 @@ def test_serve_refresh_replans_only_the_edited_card(tmp_path: Path, registry_cop
         assert not other.exists()
     finally:
         cfg.plugins.on_shutdown()
+
+
+@pytest.mark.parametrize("engine", setups.ENGINES)
+def test_site_setups_size_devices_as_the_command_line_does(engine):
+    """A site setup and `llmcards plan --gpu ...` give each engine the same device memory: the
+    driver-reported total where the catalog has one (an H100 reports 79.18 GiB, llm-d's logs),
+    not the vendor's 80e9 bytes. The site builds its Hardware itself; the CLI through
+    engines.hardware(); both go through engines.device_memory."""
+    cat = load_catalogs()
+    card = load_file(ROOT / "registry" / "meta" / "llama-3.1-8b.yaml", "llama-3.1-8b.yaml").data
+    setup = next(s for s in setups.SETUPS if s.id == "h100-sxm-80gb-x1")
+    site = engines.plan(card, cat, engine, {"context": 8192}, setups.hardware(setup, cat))
+    cli = engines.plan(card, cat, engine, {"context": 8192}, engines.hardware(cat, "h100-sxm-80gb", 1))
+    # an H100 is 100% usable: each device's capacity is the whole reported memory, for both engines
+    assert {d["capacity_bytes"] for d in site["devices"] + cli["devices"]} == {round(79.18 * 2**30)}

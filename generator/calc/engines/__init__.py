@@ -342,6 +342,16 @@ def hardware(catalogs: Catalogs, gpu: str | None = None, gpus: int | None = None
                     int(reported) if reported else None)
 
 
+def device_memory(hw: Hardware) -> int | None:
+    """The memory one device has, as its driver reports it: the figure given (Hardware.memory_bytes),
+    else the catalog's reported_memory_bytes (an H100's 79.18 GiB), else the vendor's memory_bytes;
+    None without a GPU. Both engines size devices on this, however the Hardware was built (the CLI,
+    the site's setups, the accuracy cases)."""
+    if hw.gpu is None:
+        return None
+    return int(hw.memory_bytes or hw.gpu.get("reported_memory_bytes") or hw.gpu["memory_bytes"])
+
+
 # -- the plan -------------------------------------------------------------------------------------
 
 def _check_common(card: Mapping[str, Any], catalogs: Catalogs, settings: dict[str, Any],

@@ -16,6 +16,7 @@ from generator.calc import native
 from generator.calc.engines import (
     Hardware,
     Option,
+    device_memory,
     PlanError,
     largest_that_fits,
     parse_choice,
@@ -24,7 +25,6 @@ from generator.calc.engines import (
     smallest_that_fits,
 )
 from generator.calc.engines.llamacpp_layers import KVLayer, LayerWeights, kv_layers, layer_weights
-from generator.calc.hardware import usable_bytes
 from generator.calc.memory import OVERHEAD_BYTES
 from generator.calc.params import count_parameters, head_dim_of
 
@@ -680,11 +680,12 @@ def _host_bandwidth(catalogs: Any, hardware: Hardware) -> tuple[int | None, str]
 
 
 def _capacity(hardware: Hardware) -> int | None:
-    if hardware.gpu is None:
+    """What llama.cpp may fill on one device: its memory (engines.device_memory) times the usable
+    share (100% on discrete GPUs; Metal's working-set share on Apple silicon)."""
+    memory = device_memory(hardware)
+    if memory is None or hardware.gpu is None:
         return None
-    if hardware.memory_bytes is not None:
-        return int(hardware.memory_bytes)
-    return usable_bytes(hardware.gpu)
+    return memory * int(hardware.gpu["usable_percent"]) // 100
 
 
 def _fits(lay: Layout, capacity: int | None, ram: int | None) -> bool:

@@ -28,6 +28,7 @@ from generator.calc import memory, native
 from generator.calc.engines import (
     Hardware,
     Option,
+    device_memory,
     PlanError,
     largest_that_fits,
     parse_choice,
@@ -677,10 +678,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
 
     total_mem: int | None = None
     if gpu is not None:
-        # The driver-reported total (vLLM's total_gpu_memory): given, else the catalog's
-        # reported_memory_bytes, else the vendor's figure (engines/__init__.py hardware() fills
-        # memory_bytes from the catalog; a caller that builds Hardware itself may not).
-        total_mem = int(hardware.memory_bytes or gpu.get("reported_memory_bytes") or gpu["memory_bytes"])
+        # The driver-reported total (vLLM's total_gpu_memory).
+        total_mem = device_memory(hardware)
     large = (total_mem is not None and total_mem >= LARGE_GPU_BYTES
              and "a100" not in str(gpu.get("id", "") if gpu else "").lower())
     batched = settings.get("max_num_batched_tokens") or (BATCHED_TOKENS_LARGE if large else BATCHED_TOKENS_SMALL)
