@@ -15,6 +15,7 @@ in the last build.
 from __future__ import annotations
 
 import hashlib
+import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -301,6 +302,13 @@ class Generated:
     data: dict[str, Any]
 
 
+def natural_key(name: str) -> tuple[tuple[int, float, str], ...]:
+    """Sort key that reads numbers as numbers: "Llama 2 7B" < "Llama 2 13B" < "Llama 2 70B"
+    (string order would put 13B and 70B before 7B)."""
+    parts = re.findall(r"\d+(?:\.\d+)?|\D+", name.lower())
+    return tuple((0, float(p), "") if p[0].isdigit() else (1, 0.0, p) for p in parts)
+
+
 def site_pages(cards: list[CardPage], ranking: leaderboard.Ranking, benchmarks: list[dict[str, Any]]
                ) -> dict[str, Generated]:
     """The site-wide generated pages (organizations, index, compare, leaderboard) from per-card data."""
@@ -311,6 +319,7 @@ def site_pages(cards: list[CardPage], ranking: leaderboard.Ranking, benchmarks: 
     out: dict[str, Generated] = {}
     for org, org_cards in sorted(by_org.items()):
         name = org_cards[0].row["organization"]     # the organization as its first card writes it
+        org_cards = sorted(org_cards, key=lambda c: natural_key(c.row["name"]))
         out[f"models/{org}/index.md"] = Generated("org", name, {
             "organization": name, "count": len(org_cards), "row_html": [c.org_html for c in org_cards]})
     out["models/index.md"] = Generated("index", "Models", {"rows": rows, "row_html": [c.index_html for c in cards]})
