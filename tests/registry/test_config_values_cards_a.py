@@ -198,6 +198,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "tie_word_embeddings": False, "max_position_embeddings": 262144,
     },
 }
+# Kimi-K2-Thinking has the same architecture keys as the 0905 checkpoint (its quantization_config differs).
+CONFIGS["moonshotai/kimi-k2-thinking"] = CONFIGS["moonshotai/kimi-k2-instruct-0905"]
 
 # Card field (path under architecture) <- config key, for the types the importer does not read.
 # A key absent from a card's record is not compared.
