@@ -2,12 +2,18 @@
 config.json it cites.
 
 CONFIGS records, per card, the architecture keys of the model's Hugging Face config.json
-(the file each card lists as a source), copied as they are in that file. For the model
-types the importer reads, the expected architecture block is the importer's reading of
-that config (generator.importers.hf.architecture_from_config), and the card must agree
-with it field by field. For the model types it does not read (seed_oss, exaone, exaone4,
-internlm2, internlm3, glm4, hunyuan_v1_moe, ernie4_5, minimax_m2, kimi_k2), each card
-field is compared with the config key it comes from, as listed in _DIRECT below.
+(the file each card lists as a source). The Hub itself was not reachable when these were
+written down, so the values were read from published copies of those files (fine-tune and
+quantization repositories that carry the original config unchanged, engine test fixtures
+quoting them) and, for checkpoints that reuse an earlier release's architecture (the Qwen3
+2507 updates, the DeepSeek-R1 distills, DeepSeek-Coder-V2, Kimi K2 updates), from that
+release's config with the keys the model card says changed (max_position_embeddings).
+For the model types the importer reads, the expected architecture block is the importer's
+reading of the config (generator.importers.hf.architecture_from_config, what
+`llmcards import-hf` drafts), and the card must agree with it field by field. For the model
+types it does not read (seed_oss, exaone, exaone4, internlm2, internlm3, glm4,
+hunyuan_v1_moe, ernie4_5, minimax_m2, kimi_k2), each card field is compared with the config
+key it comes from, as listed in _DIRECT below.
 
 The values are the source's, not the card's: a card edited away from its config.json (a
 layer count, a head count, a vocabulary) fails here by name. When the shared check of
