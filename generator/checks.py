@@ -94,6 +94,10 @@ def check_parameters(card: CardData) -> Iterator[Problem]:
 def check_experts(card: CardData) -> Iterator[Problem]:
     arch = _map(card.get("architecture"))
     kind, experts = arch.get("type"), arch.get("experts")
+    if "type" in arch and kind is None and card.get("open_weights") is not False:
+        # The schema allows null only so that closed models can leave it undisclosed.
+        yield Problem(ARCH + ("type",), "must be dense or moe; null is only for closed models (open_weights: false) "
+                      "whose makers do not disclose it")
     if kind == "moe" and "experts" in arch and experts is None:
         yield Problem(EXP, "architecture.type is moe, so experts must describe the experts (it is null)", at_key=True)
     if kind == "dense" and isinstance(experts, Mapping):
