@@ -27,7 +27,7 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from generator.load import load_bytes
 
@@ -203,12 +203,24 @@ def _parse(raw: bytes | None, path: str) -> Any:
     return load_bytes(raw, path).data
 
 
+def _parser(blobs: Mapping[str, bytes]) -> Callable[[str, str], Any]:
+    """Parse each blob once: a version is the "after" of one commit and the "before" of the next."""
+    parsed: dict[str, Any] = {}
+
+    def parse(blob: str, path: str) -> Any:
+        if blob not in parsed:
+            parsed[blob] = _parse(blobs.get(blob), path)
+        return parsed[blob]
+    return parse
+
+
 def build(commits: Sequence[Commit], blobs: Mapping[str, bytes], commit_url: str | None = None) -> dict[str, list[Entry]]:
     """Card id (its current path) -> history entries, newest first.
 
     ``commits`` are oldest first with parents before children (``git log --reverse --topo-order``).
     A file's identity follows its renames; a path deleted and later added again starts afresh.
     """
+    parse = _parser(blobs)
     identity: dict[str, int] = {}        # path -> file identity
     entries: dict[int, list[Entry]] = {}
     current: dict[int, str] = {}         # identity -> its latest path
@@ -232,12 +244,11 @@ def build(commits: Sequence[Commit], blobs: Mapping[str, bytes], commit_url: str
                 ident = identity[f.old_path]
                 identity[f.new_path] = ident     # the old path stays an alias (a branch may still edit it)
             current[ident] = f.new_path
-            before = None if f.status == "A" else _parse(blobs.get(f.old_blob), f.old_path)
-            after = _parse(blobs.get(f.new_blob), f.new_path)
             if f.status == "A":
-                action, changes = "added", []
+                action, changes = "added", []     # (its content is parsed when the next change needs it)
             else:
                 action = "renamed" if f.status == "R" and f.old_path != f.new_path else "changed"
+                before, after = parse(f.old_blob, f.old_path), parse(f.new_blob, f.new_path)
                 changes = diff(before, after) if before is not None and after is not None else []
                 if not changes and action == "changed":
                     continue     # formatting or comments only: no fact changed
