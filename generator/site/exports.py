@@ -40,8 +40,13 @@ def dumps(data: Any) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def model_record(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {"id": card["id"], "url": pages.model_url(card["id"]), "card": dict(card), "derived": derived}
+def model_record(card: Mapping[str, Any], derived: Mapping[str, Any] | None,
+                 history: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """``history``: the card's changes from git (generator/site/history.py; site/api.md, "History")."""
+    record = {"id": card["id"], "url": pages.model_url(card["id"]), "card": dict(card), "derived": derived}
+    if history is not None:
+        record["history"] = history
+    return record
 
 
 # Headline figures of an api/models.json entry: these quantizations (besides the model's native

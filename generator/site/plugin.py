@@ -43,6 +43,7 @@ from mkdocs.structure.files import File, Files
 from generator.schema_files import card_schema
 from generator.site import exports, leaderboard, overview, pages, reference, render, stages
 from generator.site.gitdates import last_changes
+from generator.site.history import card_histories
 from generator.site.stages import REST_MARKER, Generated, base_of
 
 CONTRIBUTING_MARKER = "<!-- llmcards:contributing -->"
@@ -153,6 +154,8 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         ranking = leaderboard.rank_models(cards, reg.benchmarks)
         coding = next((cat for cat in ranking.categories if "cod" in cat.lower()), None)
         dates = last_changes(reg.root)
+        repo = (config.repo_url or "").rstrip("/")
+        histories = card_histories(reg.root, f"{repo}/commit" if repo else None)
         card_pages = []
         for n, f in enumerate(shown, start=1):
             card = f.card
@@ -161,7 +164,8 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
             ctx = stages.RestContext(ranks=ranking.ranks.get(cid), coding_category=coding,
                                      last_change=dates.get(f"{cid}.yaml"), edit_url=edit_url(cid),
                                      standing=leaderboard.standing(card, ranking, reg.benchmarks))
-            cp, rest = stages.card_outputs(card, f.key, ctx, catalogs_key, reg.catalogs, memo)
+            cp, rest = stages.card_outputs(card, f.key, ctx, catalogs_key, reg.catalogs, memo,
+                                           histories.record(cid))
             card_pages.append(cp)
             generated[f"models/{cid}.md"] = Generated("model", card["name"],
                                                       {"head": cp.head, "rest": rest, "edit_url": ctx.edit_url})

@@ -30,6 +30,7 @@ from generator.calc.catalogs import CatalogError, Catalogs, load_catalogs
 from generator.errors import CardError
 from generator.schema_files import BENCHMARKS
 from generator.site import exports, leaderboard, pages, plans, render
+from generator.site.history import page_view
 from generator.validate import CardValidator, gather as gather_files, validate_paths
 
 # Model pages are rendered in two parts: the head (name, facts, description) is the
@@ -243,14 +244,16 @@ def base_of(url: str) -> str:
 
 
 def render_card(card: Mapping[str, Any], derived: Mapping[str, Any] | None,
-                model_plans: plans.ModelPlans | None = None) -> CardPage:
-    """Index row, page head (with the "Will it run?" panel) and export text of one card."""
+                model_plans: plans.ModelPlans | None = None,
+                history: Mapping[str, Any] | None = None) -> CardPage:
+    """Index row, page head (with the "Will it run?" panel) and export text of one card
+    (``history``: its changes from git, for its API record)."""
     model_plans = model_plans or plans.ModelPlans(None, ())
     row = pages.index_row(card, derived)
     head = render.render("model.html", m=pages.model_summary(card, derived),
                          run=plans.panel(model_plans.record),
                          base=base_of(pages.model_url(card["id"])), rest_marker=REST_MARKER)
-    record = exports.dumps(exports.model_record(card, derived))
+    record = exports.dumps(exports.model_record(card, derived, history))
     plan_text = exports.dumps(model_plans.record) if model_plans.record is not None else ""
     entry = exports.dumps(exports.index_entry(card, derived, has_plans=bool(plan_text)))
     texts = zlib.compress("\0".join((record, plan_text, entry, exports.vram_csv_rows(card["id"], derived))).encode(), 1)
@@ -261,18 +264,24 @@ def render_card(card: Mapping[str, Any], derived: Mapping[str, Any] | None,
                     model_plans.problems, model_plans.not_implemented)
 
 
-def render_rest(card: Mapping[str, Any], derived: Mapping[str, Any] | None, ctx: RestContext) -> bytes:
-    """The large rest of a model page (tables, chart, calculator), zlib-compressed."""
+def render_rest(card: Mapping[str, Any], derived: Mapping[str, Any] | None, ctx: RestContext,
+                history: Mapping[str, Any] | None = None) -> bytes:
+    """The large rest of a model page (tables, chart, calculator, history), zlib-compressed."""
     details = pages.model_details(card, derived, ranks=ctx.ranks, coding_category=ctx.coding_category,
                                   last_change=ctx.last_change, edit_url=ctx.edit_url, standing=ctx.standing)
-    html = render.render("model_rest.html", m=details, base=base_of(pages.model_url(card["id"])))
+    html = render.render("model_rest.html", m=details, base=base_of(pages.model_url(card["id"])),
+                         history=page_view(history))
     return zlib.compress(html.encode(), 1)
 
 
 def card_outputs(card: Mapping[str, Any], content: str, ctx: RestContext, catalogs_key: str,
-                 catalogs: Catalogs | None, memo: Memo) -> tuple[CardPage, bytes]:
-    """One card's page parts and exports (``content``: the digest of its data): from the memo when
-    the card (and ``ctx``) are unchanged, else derived (once) and rendered."""
+                 catalogs: Catalogs | None, memo: Memo,
+                 history: Mapping[str, Any] | None = None) -> tuple[CardPage, bytes]:
+    """One card's page parts and exports (``content``: the digest of its data; ``history``: its
+    changes from git): from the memo when the card (and ``ctx``, ``history``) are unchanged, else
+    derived (once) and rendered."""
+    if history is not None:
+        content += ":" + hashlib.sha256(repr(history).encode()).hexdigest()[:16]
     card_key = (catalogs_key, content)
     rest_key = (catalogs_key, content, repr(ctx))
     memo.used_cards.add(card_key)
@@ -285,10 +294,10 @@ def card_outputs(card: Mapping[str, Any], content: str, ctx: RestContext, catalo
     if page is None:
         model_plans = derive_plans(card, catalogs)
         memo.counts["planned"] += 1
-        page = memo.cards[card_key] = render_card(card, derived, model_plans)
+        page = memo.cards[card_key] = render_card(card, derived, model_plans, history)
         memo.counts["rendered"] += 1
     if rest is None:
-        rest = memo.rests[rest_key] = render_rest(card, derived, ctx)
+        rest = memo.rests[rest_key] = render_rest(card, derived, ctx, history)
         memo.counts["rendered_rest"] += 1
     return page, rest
 

@@ -38,5 +38,5 @@ def test_models_json_is_under_2kb_per_card(real_site: Path):
 def test_full_records_are_in_the_per_model_files(real_site: Path):
     for entry in json.loads((real_site / "api/models.json").read_text())["models"]:
         record = json.loads((real_site / entry["record_url"]).read_text())
-        assert record["id"] == entry["id"] and set(record) == {"id", "url", "card", "derived"}
+        assert record["id"] == entry["id"] and set(record) == {"id", "url", "card", "derived", "history"}
         assert record["derived"] is None or "vram" in record["derived"]

@@ -101,7 +101,7 @@ def test_index_entries_agree_with_the_full_records(site_dir: Path):
 def test_per_model_files_hold_the_full_records(site_dir: Path):
     records = _records(site_dir)
     llama = records["meta/llama-3.1-8b"]
-    assert set(llama) == {"id", "url", "card", "derived"} and llama["url"] == "models/meta/llama-3.1-8b/"
+    assert set(llama) == {"id", "url", "card", "derived", "history"} and llama["url"] == "models/meta/llama-3.1-8b/"
     assert llama["card"] == _card(TEST_REGISTRY / "meta/llama-3.1-8b.yaml")
     # the calculator's own version (generator/calc): 3 since rows without a file are left out
     # and the decode ceiling is one device's
