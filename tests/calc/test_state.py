@@ -232,3 +232,33 @@ def test_ssm_block_needs_ssm_layers(cards):
     card = copy.deepcopy(cards["nvidia/nemotron-h-8b-base-8k"])
     card["architecture"]["layer_pattern"] = card["architecture"]["layer_pattern"].replace("m", "a")
     assert any(p.startswith("architecture.ssm: is filled in but layer_pattern") for p in _problems(card))
+
+
+# ------------------------------------------------------------------ engine plans
+
+def test_llamacpp_plan_counts_kv_only_for_attention_layers_and_the_recurrent_state(cards, catalogs):
+    # llama.cpp, Qwen3-Next, one sequence of 32,768 tokens, F16 cache: 12 attention layers x
+    # 32,768 cells x (2 x 2 x 256 values x 2 bytes) KV, plus one sequence's recurrent state:
+    # 36 layers x (r: 3 x 8,192 + s: 128 x 4,096) F32 values (hparams n_embd_r / n_embd_s).
+    from generator.calc.engines import Hardware, plan
+
+    card = cards["qwen/qwen3-next-80b-a3b-instruct"]
+    gpu = next(g for g in catalogs.gpus if g["id"] == "h200-141gb")
+    hw = Hardware(gpu=gpu, count=1, ram_bytes=None, ram_bandwidth_bytes_per_s=None)
+    p = plan(card, catalogs, "llama.cpp", {"context": 32768, "parallel": 1}, hw)
+    kv = 12 * 32768 * 2 * 2 * 256 * 2
+    rs = 36 * (3 * 8192 + 128 * 4096) * 4
+    assert rs == 79_036_416  # 75.375 MiB, the size llama.cpp prints as "RS buffer size"
+    assert p["devices"][0]["kv_cache_bytes"] == kv + rs
+    p4 = plan(card, catalogs, "llama.cpp", {"context": 32768, "parallel": 4}, hw)
+    # four slots: the KV cells are split among them, the state is kept once per slot
+    assert p4["devices"][0]["kv_cache_bytes"] == kv + 4 * rs
+
+
+@pytest.mark.parametrize("card_id", ["minimaxai/minimax-m1-80k", "deepseek/deepseek-v3.2-exp",
+                                     "moonshotai/kimi-linear-48b-a3b-instruct"])
+def test_engine_plans_say_what_they_do_not_model(cards, card_id):
+    from generator.calc.engines import llamacpp, vllm
+
+    assert "does not plan llama.cpp" in (llamacpp.unsupported(cards[card_id]) or "")
+    assert "does not plan vLLM" in (vllm.unsupported(cards[card_id]) or "")
