@@ -228,3 +228,32 @@ def state_elements_per_sequence(arch: Mapping[str, Any]) -> int:
 def state_bytes_per_sequence(arch: Mapping[str, Any]) -> int:
     """Bytes of that state at STATE_BYTES per value."""
     return state_elements_per_sequence(arch) * STATE_BYTES
+
+
+_KIND_NAMES = {
+    "ssm": {"mamba1": "Mamba-1", "mamba2": "Mamba-2"},
+    "linear": {"gated_deltanet": "gated DeltaNet", "lightning": "lightning attention", "kda": "Kimi delta attention"},
+}
+
+
+def describe_layers(arch: Mapping[str, Any]) -> str | None:
+    """'36 gated DeltaNet + 12 attention' for a patterned card (None without a layer_pattern)."""
+    pattern = arch.get("layer_pattern")
+    if not isinstance(pattern, str) or not pattern:
+        return None
+    parts = []
+    ssm_kind = str((arch.get("ssm") or {}).get("kind"))
+    lin_kind = str((arch.get("linear_attention") or {}).get("kind"))
+    for letters, name in (
+        ("M", _KIND_NAMES["ssm"].get(ssm_kind, "state-space")),
+        ("m", _KIND_NAMES["ssm"].get(ssm_kind, "state-space") + " (no FFN)"),
+        ("P", "attention and " + _KIND_NAMES["ssm"].get(ssm_kind, "state-space") + " side by side"),
+        ("R", _KIND_NAMES["linear"].get(lin_kind, "linear attention")),
+        ("A", "attention"),
+        ("a", "attention (no FFN)"),
+        ("F", "FFN only"),
+    ):
+        n = pattern.count(letters)
+        if n:
+            parts.append(f"{n} {name}")
+    return " + ".join(parts)

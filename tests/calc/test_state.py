@@ -262,3 +262,15 @@ def test_engine_plans_say_what_they_do_not_model(cards, card_id):
 
     assert "does not plan llama.cpp" in (llamacpp.unsupported(cards[card_id]) or "")
     assert "does not plan vLLM" in (vllm.unsupported(cards[card_id]) or "")
+
+
+def test_model_page_rows_name_the_layer_kinds_and_the_state(cards, catalogs):
+    from generator.site.pages import spec_rows
+
+    card = cards["nvidia/nemotron-h-8b-base-8k"]
+    rows = dict(spec_rows(card, derive(card, catalogs)))
+    assert rows["Layer kinds"] == "24 Mamba-2 (no FFN) + 4 attention (no FFN) + 24 FFN only"
+    # 24 x (3 x 10,240 + 128 x 64 x 128) values x 4 bytes = 103,612,416 bytes
+    assert rows["Recurrent state per sequence"] == "0.10 GB"
+    plain = cards["meta/llama-3.1-8b"]
+    assert "Layer kinds" not in dict(spec_rows(plain, derive(plain, catalogs)))
