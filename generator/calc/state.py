@@ -47,7 +47,11 @@ def layer_kinds(arch: Mapping[str, Any]) -> str:
     layers = int(_need(arch, "layers"))
     if pattern is None:
         return "A" * layers
-    return str(pattern)
+    pattern = str(pattern)
+    if len(pattern) != layers or set(pattern) - set(PATTERN_LETTERS):
+        # A pattern that contradicts the layer count (the validator says where) gives no count.
+        raise MissingField("layer_pattern")
+    return pattern
 
 
 def moe_layers(kinds: str, first_dense: int, step: int) -> list[int]:

@@ -274,3 +274,11 @@ def test_model_page_rows_name_the_layer_kinds_and_the_state(cards, catalogs):
     assert rows["Recurrent state per sequence"] == "0.10 GB"
     plain = cards["meta/llama-3.1-8b"]
     assert "Layer kinds" not in dict(spec_rows(plain, derive(plain, catalogs)))
+
+
+def test_a_pattern_that_contradicts_the_layer_count_gives_no_count(cards, catalogs):
+    card = copy.deepcopy(cards["qwen/qwen3-next-80b-a3b-instruct"])
+    card["architecture"]["layer_pattern"] = "RRRA" * 11  # 44 letters for 48 layers
+    assert count_parameters(card) is None
+    d = derive(card, catalogs)  # no crash: the sizes are unknown
+    assert d["architecture_complete"] is False and d["calculator"]["state_bytes_per_sequence"] == 0
