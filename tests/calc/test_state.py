@@ -283,3 +283,36 @@ def test_a_pattern_that_contradicts_the_layer_count_gives_no_count(cards, catalo
     assert count_parameters(card) is None
     d = derive(card, catalogs)  # no crash: the sizes are unknown
     assert d["architecture_complete"] is False and d["calculator"]["state_bytes_per_sequence"] == 0
+
+
+def test_parallel_hybrid_layer_by_hand():
+    # A P layer (Falcon-H1) holds attention and a Mamba-2 mixer side by side, then an FFN.
+    # Shapes of tiiuae/Falcon-H1-Tiny-90M-Instruct's config.json: hidden 512, 24 layers, 8 heads
+    # and 2 KV heads of 64, mamba_d_ssm 768 = 24 heads x 32, 1 group, state 64, conv 4 with
+    # bias, no projection bias, mamba_rms_norm false, FFN 768, vocab 32,768, tied.
+    attention = 512 * 512 + 2 * 512 * 128 + 512 * 512
+    mamba = (512 * (768 + (768 + 2 * 64) + 24)   # in_proj: z, xBC, dt
+             + (768 + 2 * 64) * 4 + (768 + 2 * 64)  # conv and its bias
+             + 3 * 24                               # dt_bias, A_log, D
+             + 768 * 512)                           # out_proj
+    ffn = 3 * 512 * 768
+    by_hand = 24 * (attention + mamba + ffn + 2 * 512) + 32768 * 512 + 512
+    arch = {
+        "type": "dense", "layers": 24, "hidden_size": 512, "intermediate_size": 768, "vocab_size": 32768,
+        "tied_embeddings": True, "activation": "silu", "mlp": "gated", "mlp_bias": False,
+        "normalization": "rmsnorm", "norm_bias": False, "norms_per_layer": 2, "position_embedding": "rope",
+        "max_position_embeddings": 131072, "layer_pattern": "P" * 24,
+        "attention": {"structure": "GQA", "heads": 8, "kv_heads": 2, "head_dim": 64, "qkv_bias": False,
+                      "output_bias": False, "qk_norm": "none", "sinks": False, "mla": None, "sliding_window": None},
+        "ssm": {"kind": "mamba2", "state_size": 64, "conv_kernel": 4, "inner_size": 768, "heads": 24, "head_dim": 32,
+                "n_groups": 1, "dt_rank": None, "chunk_size": None, "proj_bias": False, "conv_bias": True,
+                "gated_norm": False, "inner_norms": None},
+        "experts": None,
+    }
+    card = {"architecture": arch, "parameters": {}}
+    assert count_parameters(card).total == by_hand == 91_131_072
+    # Every P layer caches keys and values and keeps a state.
+    assert kv_groups(card)[0].layers == 24
+    assert state_elements_per_sequence(arch) == 24 * (3 * (768 + 2 * 64) + 768 * 64)
+    inv = inventory(card)
+    assert sum(m.elements * inv.layer_count(m.layers) for m in inv.matrices) == by_hand
