@@ -227,6 +227,30 @@ def test_hybrid_bad_configs_name_the_key(tmp_path, capsys, config, message):
 
 
 def test_unknown_model_type_keeps_the_clear_error(tmp_path, capsys):
-    cfg = _config(tmp_path, json.dumps({**QWEN3_NEXT, "model_type": "falcon_h1"}))
+    cfg = _config(tmp_path, json.dumps({**QWEN3_NEXT, "model_type": "rwkv7"}))
     assert main(["import-hf", str(cfg), "--id", "acme/x"]) == 1
-    assert "model_type: unsupported model_type \"falcon_h1\"; supported:" in capsys.readouterr().err
+    assert "model_type: unsupported model_type \"rwkv7\"; supported:" in capsys.readouterr().err
+
+
+# tiiuae/Falcon-H1-Tiny-90M-Instruct config.json, trimmed (as copied in a public test of an MLX port
+# whose values mirror the real checkpoint; intermediate_size from a GGUF converter's check of the same model).
+# max_position_embeddings is not in that copy: a placeholder the count does not depend on.
+FALCON_H1_TINY = {
+    "model_type": "falcon_h1", "vocab_size": 32768, "hidden_size": 512, "num_hidden_layers": 24,
+    "num_attention_heads": 8, "num_key_value_heads": 2, "head_dim": 64, "intermediate_size": 768,
+    "mamba_d_conv": 4, "mamba_d_ssm": 768, "mamba_d_state": 64, "mamba_d_head": 32, "mamba_n_heads": 24,
+    "mamba_n_groups": 1, "mamba_conv_bias": True, "mamba_proj_bias": False, "mamba_rms_norm": False,
+    "tie_word_embeddings": True, "attention_bias": False, "max_position_embeddings": 131072,
+}
+
+
+def test_falcon_h1_imports_as_parallel_layers():
+    from generator.calc.params import count_parameters
+    from generator.importers.hf import architecture_from_config, card_draft
+
+    arch = architecture_from_config(FALCON_H1_TINY)
+    assert arch["layer_pattern"] == "P" * 24
+    assert (arch["ssm"]["inner_size"], arch["ssm"]["heads"], arch["ssm"]["head_dim"]) == (768, 24, 32)
+    assert arch["ssm"]["gated_norm"] is False
+    # the same hand computation as tests/calc/test_state.py::test_parallel_hybrid_layer_by_hand
+    assert count_parameters(card_draft(FALCON_H1_TINY, "x/f")).total == 91_131_072

@@ -1,4 +1,4 @@
-"""config.json -> architecture for hybrid stacks: state-space (Jamba, Nemotron-H, Granite 4.0-H),
+"""config.json -> architecture for hybrid stacks: state-space (Jamba, Nemotron-H, Granite 4.0-H, Falcon-H1),
 linear attention (Qwen3-Next, MiniMax-M1 / MiniMax-Text-01, Kimi Linear) and DeepSeek-V3.2's
 sparse attention. Registered into hf.py's tables (DEFAULTS, BUILDERS).
 
@@ -81,6 +81,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "moe_router_activation_func": "sigmoid",
     },
     "deepseek_v32": {},  # filled below from deepseek_v3's
+    "falcon_h1": {**_COMMON, "mamba_conv_bias": True, "mamba_proj_bias": False, "mamba_rms_norm": False},
 }
 DEFAULTS["minimax_text_01"] = DEFAULTS["minimax_m1"]
 
@@ -270,6 +271,21 @@ def _kimi_linear(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, 
     return arch
 
 
+def _falcon_h1(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
+    """Falcon-H1: every layer runs attention and a Mamba-2 mixer side by side (P), then a gated FFN.
+    The mixer works in mamba_d_ssm channels (mamba_n_heads x mamba_d_head)."""
+    arch = _base(get, mtype)
+    layers = arch["layers"]
+    arch["layer_pattern"] = "P" * layers
+    heads, dim = get.count("mamba_n_heads"), get.count("mamba_d_head")
+    arch["ssm"] = _ssm_block(
+        state_size=get.count("mamba_d_state"), conv_kernel=get.count("mamba_d_conv"), inner_size=get.count("mamba_d_ssm"),
+        heads=heads, head_dim=dim, n_groups=get.count("mamba_n_groups"), chunk_size=get.optional_count("mamba_chunk_size"),
+        proj_bias=get.flag("mamba_proj_bias"), conv_bias=get.flag("mamba_conv_bias"), gated_norm=get.flag("mamba_rms_norm"),
+    )
+    return arch
+
+
 def _deepseek_v32(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
     arch = _deepseek(cfg, get, mtype)
     arch["attention"]["sparse_indexer"] = {
@@ -289,4 +305,5 @@ BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "minimax_text_01": _minimax,
     "kimi_linear": _kimi_linear,
     "deepseek_v32": _deepseek_v32,
+    "falcon_h1": _falcon_h1,
 }
