@@ -254,3 +254,34 @@ def test_falcon_h1_imports_as_parallel_layers():
     assert arch["ssm"]["gated_norm"] is False
     # the same hand computation as tests/calc/test_state.py::test_parallel_hybrid_layer_by_hand
     assert count_parameters(card_draft(FALCON_H1_TINY, "x/f")).total == 91_131_072
+
+
+# A small granitemoehybrid config as printed in a public model catalogue's examples (keys and layout
+# of IBM's Granite 4.0-H configs; sizes of a test model): the structure, not a published count.
+GRANITE_SMALL_EXAMPLE = {
+    "model_type": "granitemoehybrid", "hidden_size": 512, "intermediate_size": 1024, "num_hidden_layers": 8,
+    "layer_types": ["mamba", "mamba", "mamba", "attention", "mamba", "mamba", "mamba", "attention"],
+    "mamba_chunk_size": 256, "mamba_conv_bias": True, "mamba_d_conv": 4, "mamba_d_head": 128, "mamba_d_state": 128,
+    "mamba_expand": 2, "mamba_n_groups": 1, "mamba_n_heads": 8, "mamba_proj_bias": False,
+    "max_position_embeddings": 4096, "num_attention_heads": 8, "num_key_value_heads": 8, "num_experts_per_tok": 2,
+    "num_local_experts": 8, "position_embedding_type": "nope", "shared_intermediate_size": 512,
+    "tie_word_embeddings": True, "vocab_size": 49152,
+}
+
+
+def test_granite_hybrid_layout():
+    from generator.calc.params import count_parameters
+    from generator.importers.hf import architecture_from_config, card_draft
+
+    arch = architecture_from_config(GRANITE_SMALL_EXAMPLE)
+    assert arch["layer_pattern"] == "MMMAMMMA"
+    assert arch["position_embedding"] == "none"
+    assert (arch["ssm"]["inner_size"], arch["ssm"]["heads"], arch["ssm"]["head_dim"]) == (1024, 8, 128)
+    assert arch["experts"]["total"] == 8 and arch["experts"]["shared_intermediate_size"] == 512
+    # By hand: per layer 2 norms + MoE (8 experts of 3 x 512 x 1024, shared 3 x 512 x 512, router 512 x 8);
+    # 6 Mamba-2 mixers: in_proj 512 x (2 x 1024 + 2 x 128 + 8), conv (1024 + 256) x 4 + bias, 3 x 8,
+    # gated norm 1024, out_proj 1024 x 512; 2 attention layers 4 x 512 x 512; tied embedding; final norm.
+    moe = 8 * 3 * 512 * 1024 + 3 * 512 * 512 + 512 * 8
+    mamba = 512 * (2048 + 256 + 8) + 1280 * 4 + 1280 + 24 + 1024 + 1024 * 512
+    by_hand = 8 * (moe + 2 * 512) + 6 * mamba + 2 * 4 * 512 * 512 + 49152 * 512 + 512
+    assert count_parameters(card_draft(GRANITE_SMALL_EXAMPLE, "x/g")).total == by_hand
