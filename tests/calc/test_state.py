@@ -82,6 +82,11 @@ def test_deepseek_v32_exp_is_the_hub_count_less_its_fp8_scales(cards):
     assert count_parameters(cards["deepseek/deepseek-v3.2-exp"]).total == 685_396_921_376 - scales
 
 
+def test_deepseek_v32_is_the_hub_count(cards):
+    # deepseek-ai/DeepSeek-V3.2: Hub safetensors count 685,355,329,792 (no separate scale elements).
+    assert count_parameters(cards["deepseek/deepseek-v3.2"]).total == 685_355_329_792
+
+
 def test_indexer_by_hand(cards):
     # wq_b 1536 x (64 x 128) + wk 7168 x 128 + LayerNorm(128) weight and bias + weights_proj 7168 x 64
     v3 = count_parameters(cards["deepseek/deepseek-v3"])
