@@ -321,3 +321,23 @@ def test_parallel_hybrid_layer_by_hand():
     assert state_elements_per_sequence(arch) == 24 * (3 * (768 + 2 * 64) + 768 * 64)
     inv = inventory(card)
     assert sum(m.elements * inv.layer_count(m.layers) for m in inv.matrices) == by_hand
+
+
+def test_mamba2_state_reproduces_vllms_attention_block_size():
+    # vLLM sizes one Mamba state page per request and layer and raises the attention block size
+    # until an attention page is at least as large (vllm/model_executor/models/config.py,
+    # HybridAttentionMambaModelConfig.verify_and_update_config, v0.10):
+    #   block = 16 * cdiv(mamba_page_bytes, 16 * attention_bytes_per_token)
+    # vLLM issue #24280 (a vLLM contributor) gives the result for nvidia/NVIDIA-Nemotron-Nano-9B-v2:
+    # "672 tokens". That config: 128 Mamba heads of 80, 8 groups, state 128, conv 4; attention with
+    # 8 KV heads of 128; BF16 states and cache (the default dtype).
+    ssm = {"kind": "mamba2", "state_size": 128, "conv_kernel": 4, "inner_size": 128 * 80, "heads": 128,
+           "head_dim": 80, "n_groups": 8}
+    from generator.calc.state import ssm_state_elements
+
+    conv, recurrent = ssm_state_elements(ssm)
+    assert (conv, recurrent) == (3 * (10_240 + 2 * 8 * 128), 128 * 80 * 128)
+    mamba_page = (conv + recurrent) * 2
+    attention_per_token = 2 * 8 * 128 * 2
+    block = 16 * -(-mamba_page // (16 * attention_per_token))
+    assert block == 672
