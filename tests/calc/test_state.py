@@ -341,3 +341,16 @@ def test_mamba2_state_reproduces_vllms_attention_block_size():
     attention_per_token = 2 * 8 * 128 * 2
     block = 16 * -(-mamba_page // (16 * attention_per_token))
     assert block == 672
+
+
+def test_gated_deltanet_state_matches_vllm_ascends_page():
+    # vllm-ascend issue #7393 prints, for Qwen3.5-35B-A3B at tensor parallel 8,
+    # ssm_block_page_size=262144: one request's recurrent state on one rank, F32
+    # (mamba_ssm_dtype float32). That model's gated DeltaNet layers: 16 key heads and 32 value
+    # heads of 128 (linear_num_key_heads, linear_num_value_heads, linear_*_head_dim), conv 4.
+    from generator.calc.state import linear_state_elements
+
+    lin = {"kind": "gated_deltanet", "key_heads": 16, "key_head_dim": 128, "value_heads": 32,
+           "value_head_dim": 128, "conv_kernel": 4}
+    recurrent = linear_state_elements(lin)[1]
+    assert recurrent * 4 // 8 == 262_144  # value heads split over 8 ranks
