@@ -155,6 +155,7 @@ def test_kda_by_hand(cards):
     ("qwen/qwen3-next-80b-a3b-instruct", 151.49 * 2**30),  # 151.49 GiB
     ("moonshotai/kimi-linear-48b-a3b-instruct", 91.5 * 2**30),  # 91.5 GiB
     ("nvidia/nemotron-h-8b-base-8k", 16.2e9),  # 16.2 GB
+    ("ibm-granite/granite-4.0-h-small", 59.99 * 2**30),  # 59.99 GiB (same list as Qwen3-Next's)
 ])
 def test_bf16_weight_bytes_match_the_checkpoint(cards, catalogs, card_id, size):
     card = cards[card_id]
@@ -164,7 +165,7 @@ def test_bf16_weight_bytes_match_the_checkpoint(cards, catalogs, card_id, size):
 
 
 def test_tensor_inventory_totals_agree_with_the_count(cards):
-    for cid in ("nvidia/nemotron-h-8b-base-8k", "ai21labs/jamba-1.5-mini", "qwen/qwen3-next-80b-a3b-instruct",
+    for cid in ("nvidia/nemotron-h-8b-base-8k", "ai21labs/jamba-1.5-mini", "ibm-granite/granite-4.0-h-small", "qwen/qwen3-next-80b-a3b-instruct",
                 "minimaxai/minimax-m1-80k", "moonshotai/kimi-linear-48b-a3b-instruct",
                 "deepseek/deepseek-v3.2-exp"):
         card = cards[cid]
