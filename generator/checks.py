@@ -214,6 +214,78 @@ def _check_window(card: CardData, arch: CardData, att: CardData) -> Iterator[Pro
                       "(it repeats from the first layer, so it is at most one letter per layer)")
 
 
+PATTERN_KINDS = (
+    # (block, letters of the layers that use it, what those layers are)
+    ("ssm", frozenset("MmP"), "state-space (M, m or P)"),
+    ("linear_attention", frozenset("R"), "linear-attention (R)"),
+)
+
+
+def check_layer_pattern(card: CardData) -> Iterator[Problem]:
+    """layer_pattern against layers, and the ssm / linear_attention blocks against the layers that use them."""
+    arch = _map(card.get("architecture"))
+    att = _map(arch.get("attention"))
+    pattern = arch.get("layer_pattern")
+    kinds = pattern if isinstance(pattern, str) and re.fullmatch(r"[AaMmPRF]+", pattern) else None
+    layers = _count(arch.get("layers"))
+    if kinds is not None and layers is not None and len(kinds) != layers:
+        yield Problem(ARCH + ("layer_pattern",), f"has {len(kinds)} letters but the model has {layers} layers: "
+                      "give one letter per layer")
+    for block, letters, what in PATTERN_KINDS:
+        filled = isinstance(arch.get(block), Mapping)
+        used = kinds is not None and any(c in letters for c in kinds)
+        if filled and pattern is None:
+            yield Problem(ARCH + (block,), f"is filled in but there is no layer_pattern, so every layer is attention: "
+                          f"give layer_pattern with the {what} layers, or set {block}: null", at_key=True)
+        elif filled and kinds is not None and not used:
+            yield Problem(ARCH + (block,), f"is filled in but layer_pattern {_short(kinds)} has no {what} layer: "
+                          f"mark those layers, or set {block}: null", at_key=True)
+        elif used and block in arch and arch.get(block) is None:
+            yield Problem(ARCH + (block,), f"is null but layer_pattern {_short(kinds or '')} has {what} layers: "
+                          "describe them here", at_key=True)
+    if kinds is not None and isinstance(att.get("sliding_window"), Mapping):
+        yield Problem(WINDOW, "a model with a layer_pattern has no formula for local attention (its window "
+                      "pattern would count the state-space and linear layers): set sliding_window: null", at_key=True)
+    yield from _check_ssm(_map(arch.get("ssm")))
+    lin = _map(arch.get("linear_attention"))
+    if lin.get("kind") == "lightning" and lin.get("conv_kernel") is not None:
+        yield Problem(ARCH + ("linear_attention", "conv_kernel"), "lightning attention has no short convolution: "
+                      "set conv_kernel: null")
+    elif lin.get("kind") in ("gated_deltanet", "kda") and "conv_kernel" in lin and lin.get("conv_kernel") is None:
+        yield Problem(ARCH + ("linear_attention", "conv_kernel"), f"is null but {lin['kind']} layers have a short "
+                      "convolution: give its length (linear_conv_kernel_dim, short_conv_kernel_size)", at_key=True)
+    indexer = att.get("sparse_indexer")
+    structure = att.get("structure")
+    if isinstance(indexer, Mapping) and structure is not None and structure != "MLA":
+        yield Problem(ATT + ("sparse_indexer",), f"the DeepSeek sparse-attention indexer reads the MLA query latent, "
+                      f"but structure is {structure}: set sparse_indexer: null", at_key=True)
+    elif isinstance(indexer, Mapping) and "mla" in att and isinstance(att.get("mla"), Mapping) \
+            and "q_lora_rank" in att["mla"] and att["mla"].get("q_lora_rank") is None:
+        yield Problem(ATT + ("sparse_indexer",), "the indexer's queries come from the query latent, but "
+                      "mla.q_lora_rank is null (uncompressed queries): set sparse_indexer: null", at_key=True)
+
+
+def _short(pattern: str) -> str:
+    return repr(pattern) if len(pattern) <= 24 else repr(pattern[:24] + "...")
+
+
+def _check_ssm(ssm: CardData) -> Iterator[Problem]:
+    kind = ssm.get("kind")
+    path = ARCH + ("ssm",)
+    if kind == "mamba2":
+        heads, dim, inner = _count(ssm.get("heads")), _count(ssm.get("head_dim")), _count(ssm.get("inner_size"))
+        if heads is not None and dim is not None and inner is not None and heads * dim != inner:
+            yield Problem(path + ("inner_size",), f"Mamba-2 works in heads x head_dim = {heads} x {dim} = "
+                          f"{n(heads * dim)} channels, not {n(inner)}")
+        for key in ("dt_rank", "inner_norms"):
+            if ssm.get(key) not in (None, False):
+                yield Problem(path + (key,), f"is a Mamba-1 field; for mamba2 set {key}: null")
+    elif kind == "mamba1":
+        for key in ("heads", "head_dim", "n_groups", "gated_norm"):
+            if ssm.get(key) not in (None, False):
+                yield Problem(path + (key,), f"is a Mamba-2 field; for mamba1 set {key}: null")
+
+
 def check_norms(card: CardData) -> Iterator[Problem]:
     arch = _map(card.get("architecture"))
     norm = arch.get("normalization")
@@ -519,6 +591,7 @@ def check_card(
     problems.extend(check_parameters(card))
     problems.extend(check_experts(card))
     problems.extend(check_attention(card))
+    problems.extend(check_layer_pattern(card))
     problems.extend(check_norms(card))
     problems.extend(check_status(card))
     problems.extend(check_dates(card, today))

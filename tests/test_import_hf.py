@@ -111,3 +111,177 @@ def test_moe_draft_carries_the_derived_active_counts(tmp_path, capsys):
     cfg = _config(tmp_path, json.dumps(LLAMA))
     assert main(["import-hf", str(cfg), "--id", "meta/x"]) == 0
     assert "parameters.active:" not in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ hybrid model types
+# Real config.json values (trimmed to the keys the importer reads), each with its source.
+
+# nvidia/Nemotron-H-8B-Base-8K, as copied into TensorRT-LLM's hybrid-Mamba model test
+# (tests/unittest/_torch/modeling/test_modeling_mamba_hybrid.py, MAMBA_HYBRID_CONFIG); model_type
+# as on the Hub.
+NEMOTRON_H_8B = {
+    "model_type": "nemotron_h", "hidden_size": 4096, "num_hidden_layers": 52, "intermediate_size": 21504,
+    "hybrid_override_pattern": "M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M-",
+    "num_attention_heads": 32, "num_key_value_heads": 8, "attention_head_dim": 128, "mamba_num_heads": 128,
+    "mamba_head_dim": 64, "n_groups": 8, "ssm_state_size": 128, "conv_kernel": 4, "chunk_size": 256,
+    "use_bias": False, "use_conv_bias": True, "mlp_bias": False, "mlp_hidden_act": "relu2",
+    "max_position_embeddings": 8192, "tie_word_embeddings": False, "vocab_size": 131072,
+}
+# Qwen/Qwen3-Next-80B-A3B-Instruct config.json (https://huggingface.co/Qwen/Qwen3-Next-80B-A3B-Instruct).
+QWEN3_NEXT = {
+    "model_type": "qwen3_next", "hidden_size": 2048, "num_hidden_layers": 48, "intermediate_size": 5120,
+    "num_attention_heads": 16, "num_key_value_heads": 2, "head_dim": 256, "full_attention_interval": 4,
+    "linear_conv_kernel_dim": 4, "linear_key_head_dim": 128, "linear_num_key_heads": 16,
+    "linear_num_value_heads": 32, "linear_value_head_dim": 128, "decoder_sparse_step": 1, "mlp_only_layers": [],
+    "num_experts": 512, "num_experts_per_tok": 10, "moe_intermediate_size": 512,
+    "shared_expert_intermediate_size": 512, "max_position_embeddings": 262144, "vocab_size": 151936,
+    "tie_word_embeddings": False, "hidden_act": "silu",
+}
+# MiniMaxAI/MiniMax-M1-80k config.json (the MiniMax-M1 repository's config.json).
+MINIMAX_M1 = {
+    "model_type": "minimax_m1", "hidden_size": 6144, "num_hidden_layers": 80, "intermediate_size": 9216,
+    "num_attention_heads": 64, "num_key_value_heads": 8, "head_dim": 128, "num_local_experts": 32,
+    "num_experts_per_tok": 2, "shared_intermediate_size": 0, "attn_type_list": ([0] * 7 + [1]) * 10,
+    "max_position_embeddings": 10240000, "vocab_size": 200064, "tie_word_embeddings": False, "hidden_act": "silu",
+}
+# moonshotai/Kimi-Linear-48B-A3B-Instruct config.json (its linear_attn_config, MLA and MoE keys).
+KIMI_LINEAR = {
+    "model_type": "kimi_linear", "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 27,
+    "num_attention_heads": 32, "num_key_value_heads": 32, "head_dim": 72, "vocab_size": 163840,
+    "tie_word_embeddings": False, "hidden_act": "silu", "model_max_length": 1048576,
+    "kv_lora_rank": 512, "q_lora_rank": None, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128,
+    "mla_use_nope": True,
+    "linear_attn_config": {"head_dim": 128, "num_heads": 32, "short_conv_kernel_size": 4,
+                           "kda_layers": [1, 2, 3, 5, 6, 7, 9, 10, 11, 13, 14, 15, 17, 18, 19, 21, 22, 23, 25, 26],
+                           "full_attn_layers": [4, 8, 12, 16, 20, 24, 27]},
+    "num_experts": 256, "num_experts_per_token": 8, "num_shared_experts": 1, "moe_intermediate_size": 1024,
+    "moe_router_activation_func": "sigmoid", "first_k_dense_replace": 1, "moe_layer_freq": 1,
+}
+# ai21labs/AI21-Jamba-1.5-Mini config.json (the Jamba-v0.1 shape; JambaConfig defaults for the rest).
+JAMBA_MINI = {
+    "model_type": "jamba", "hidden_size": 4096, "num_hidden_layers": 32, "intermediate_size": 14336,
+    "num_attention_heads": 32, "num_key_value_heads": 8, "attn_layer_offset": 4, "attn_layer_period": 8,
+    "expert_layer_offset": 1, "expert_layer_period": 2, "mamba_d_conv": 4, "mamba_d_state": 16, "mamba_expand": 2,
+    "num_experts": 16, "num_experts_per_tok": 2, "vocab_size": 65536, "max_position_embeddings": 262144,
+}
+# deepseek-ai/DeepSeek-V3.2-Exp config.json: DeepSeek-V3's keys plus the indexer's.
+DEEPSEEK_V32 = {
+    "model_type": "deepseek_v32", "hidden_size": 7168, "num_hidden_layers": 61, "intermediate_size": 18432,
+    "num_attention_heads": 128, "num_key_value_heads": 128, "q_lora_rank": 1536, "kv_lora_rank": 512,
+    "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128, "n_routed_experts": 256,
+    "n_shared_experts": 1, "num_experts_per_tok": 8, "moe_intermediate_size": 2048, "first_k_dense_replace": 3,
+    "moe_layer_freq": 1, "topk_method": "noaux_tc", "vocab_size": 129280, "max_position_embeddings": 163840,
+    "tie_word_embeddings": False, "index_n_heads": 64, "index_head_dim": 128, "index_topk": 2048,
+}
+
+
+@pytest.mark.parametrize(("config", "card_id"), [
+    (NEMOTRON_H_8B, "nvidia/nemotron-h-8b-base-8k"),
+    (QWEN3_NEXT, "qwen/qwen3-next-80b-a3b-instruct"),
+    (MINIMAX_M1, "minimaxai/minimax-m1-80k"),
+    (KIMI_LINEAR, "moonshotai/kimi-linear-48b-a3b-instruct"),
+    (JAMBA_MINI, "ai21labs/jamba-1.5-mini"),
+    (DEEPSEEK_V32, "deepseek/deepseek-v3.2-exp"),
+])
+def test_hybrid_configs_import_to_the_registry_architecture(config, card_id):
+    """The importer and the hand-written card read the same config.json the same way."""
+    from generator.importers.hf import architecture_from_config
+    from generator.validate import load_registry
+
+    card = next(c.data for c in load_registry(Path(__file__).resolve().parents[1] / "registry")[0] if c.data["id"] == card_id)
+    imported = architecture_from_config(config)
+    written = card["architecture"]
+    for key in set(imported) | set(written):
+        got, want = imported.get(key), written.get(key)
+        if key == "attention":
+            # fused_qkv is written out by the importer (false) and left out of the cards
+            got = {k: v for k, v in got.items() if not (k == "fused_qkv" and v is False)}
+        assert got == want, (card_id, key, got, want)
+
+
+def test_hybrid_import_counts_match_published_figures():
+    from generator.calc.params import count_parameters
+    from generator.importers.hf import card_draft
+
+    # Hub safetensors counts: MiniMax-M1 456,089,655,296; Qwen3-Coder-Next (the Qwen3-Next
+    # architecture without MTP weights) 79,674,391,296. Nemotron-H-8B: 8,100,852,736 instantiated.
+    assert count_parameters(card_draft(MINIMAX_M1, "x/m")).total == 456_089_655_296
+    assert count_parameters(card_draft(QWEN3_NEXT, "x/q")).total == 79_674_391_296
+    assert count_parameters(card_draft(NEMOTRON_H_8B, "x/n")).total == 8_100_852_736
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    ({**NEMOTRON_H_8B, "hybrid_override_pattern": "M-M*"},
+     "hybrid_override_pattern: has 4 entries for 52 layers (num_hidden_layers)"),
+    ({**NEMOTRON_H_8B, "hybrid_override_pattern": "E" + NEMOTRON_H_8B["hybrid_override_pattern"][1:]},
+     "hybrid_override_pattern[0]: unknown layer type \"E\"; known: \"M\", \"*\", \"-\""),
+    ({**MINIMAX_M1, "attn_type_list": [0, 2] * 40}, "attn_type_list[1]: unknown layer type 2; known: 0, 1"),
+    ({**QWEN3_NEXT, "linear_num_value_heads": "32"}, "linear_num_value_heads: must be a whole number, not \"32\" (remove the quotes)"),
+    ({**KIMI_LINEAR, "linear_attn_config": {**KIMI_LINEAR["linear_attn_config"], "full_attn_layers": [4, 28]}},
+     "linear_attn_config.full_attn_layers: layer 28 of 27"),
+])
+def test_hybrid_bad_configs_name_the_key(tmp_path, capsys, config, message):
+    cfg = _config(tmp_path, json.dumps(config))
+    assert main(["import-hf", str(cfg), "--id", "acme/x"]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_unknown_model_type_keeps_the_clear_error(tmp_path, capsys):
+    cfg = _config(tmp_path, json.dumps({**QWEN3_NEXT, "model_type": "rwkv7"}))
+    assert main(["import-hf", str(cfg), "--id", "acme/x"]) == 1
+    assert "model_type: unsupported model_type \"rwkv7\"; supported:" in capsys.readouterr().err
+
+
+# tiiuae/Falcon-H1-Tiny-90M-Instruct config.json, trimmed (as copied in a public test of an MLX port
+# whose values mirror the real checkpoint; intermediate_size from a GGUF converter's check of the same model).
+# max_position_embeddings is not in that copy: a placeholder the count does not depend on.
+FALCON_H1_TINY = {
+    "model_type": "falcon_h1", "vocab_size": 32768, "hidden_size": 512, "num_hidden_layers": 24,
+    "num_attention_heads": 8, "num_key_value_heads": 2, "head_dim": 64, "intermediate_size": 768,
+    "mamba_d_conv": 4, "mamba_d_ssm": 768, "mamba_d_state": 64, "mamba_d_head": 32, "mamba_n_heads": 24,
+    "mamba_n_groups": 1, "mamba_conv_bias": True, "mamba_proj_bias": False, "mamba_rms_norm": False,
+    "tie_word_embeddings": True, "attention_bias": False, "max_position_embeddings": 131072,
+}
+
+
+def test_falcon_h1_imports_as_parallel_layers():
+    from generator.calc.params import count_parameters
+    from generator.importers.hf import architecture_from_config, card_draft
+
+    arch = architecture_from_config(FALCON_H1_TINY)
+    assert arch["layer_pattern"] == "P" * 24
+    assert (arch["ssm"]["inner_size"], arch["ssm"]["heads"], arch["ssm"]["head_dim"]) == (768, 24, 32)
+    assert arch["ssm"]["gated_norm"] is False
+    # the same hand computation as tests/calc/test_state.py::test_parallel_hybrid_layer_by_hand
+    assert count_parameters(card_draft(FALCON_H1_TINY, "x/f")).total == 91_131_072
+
+
+# A small granitemoehybrid config as printed in a public model catalogue's examples (keys and layout
+# of IBM's Granite 4.0-H configs; sizes of a test model): the structure, not a published count.
+GRANITE_SMALL_EXAMPLE = {
+    "model_type": "granitemoehybrid", "hidden_size": 512, "intermediate_size": 1024, "num_hidden_layers": 8,
+    "layer_types": ["mamba", "mamba", "mamba", "attention", "mamba", "mamba", "mamba", "attention"],
+    "mamba_chunk_size": 256, "mamba_conv_bias": True, "mamba_d_conv": 4, "mamba_d_head": 128, "mamba_d_state": 128,
+    "mamba_expand": 2, "mamba_n_groups": 1, "mamba_n_heads": 8, "mamba_proj_bias": False,
+    "max_position_embeddings": 4096, "num_attention_heads": 8, "num_key_value_heads": 8, "num_experts_per_tok": 2,
+    "num_local_experts": 8, "position_embedding_type": "nope", "shared_intermediate_size": 512,
+    "tie_word_embeddings": True, "vocab_size": 49152,
+}
+
+
+def test_granite_hybrid_layout():
+    from generator.calc.params import count_parameters
+    from generator.importers.hf import architecture_from_config, card_draft
+
+    arch = architecture_from_config(GRANITE_SMALL_EXAMPLE)
+    assert arch["layer_pattern"] == "MMMAMMMA"
+    assert arch["position_embedding"] == "none"
+    assert (arch["ssm"]["inner_size"], arch["ssm"]["heads"], arch["ssm"]["head_dim"]) == (1024, 8, 128)
+    assert arch["experts"]["total"] == 8 and arch["experts"]["shared_intermediate_size"] == 512
+    # By hand: per layer 2 norms + MoE (8 experts of 3 x 512 x 1024, shared 3 x 512 x 512, router 512 x 8);
+    # 6 Mamba-2 mixers: in_proj 512 x (2 x 1024 + 2 x 128 + 8), conv (1024 + 256) x 4 + bias, 3 x 8,
+    # gated norm 1024, out_proj 1024 x 512; 2 attention layers 4 x 512 x 512; tied embedding; final norm.
+    moe = 8 * 3 * 512 * 1024 + 3 * 512 * 512 + 512 * 8
+    mamba = 512 * (2048 + 256 + 8) + 1280 * 4 + 1280 + 24 + 1024 + 1024 * 512
+    by_hand = 8 * (moe + 2 * 512) + 6 * mamba + 2 * 4 * 512 * 512 + 49152 * 512 + 512
+    assert count_parameters(card_draft(GRANITE_SMALL_EXAMPLE, "x/g")).total == by_hand

@@ -71,6 +71,8 @@ multiplies by the device count; 2: per-GPU maps; version 1 had a per-GPU "fits" 
         "kv_groups": [{"layers": int, "elements_per_token": int, "window": int | null}],
         "kv_known": bool,   # false: the architecture does not give the KV cache
                         # (kv_groups is then []): every KV size is null, not 0
+        "state_bytes_per_sequence": int,  # fixed recurrent state (SSM, linear attention), F32;
+                        # 0 for a plain transformer; counted with the KV cache
         "kv_dtypes": {kv_dtype: [block_weights, block_bytes]},
         "activation_width": int | null, "ubatch_tokens": int, "activation_bytes": int,
         "overhead_bytes": int, "max_context": int | null
@@ -83,6 +85,7 @@ arithmetic over the calculator block; site/methodology.md), for quantization q, 
 dtype d (block of bw values in bb bytes), context c and batch b::
 
     kv_cache_bytes   = (b * sum_g layers_g * elements_per_token_g * min(c, window_g)) * bb // bw
+                       + b * state_bytes_per_sequence
     activations_bytes = activation_bytes * min(ubatch_tokens, c * b) * activation_width
     total_bytes      = weights_bytes[q] + kv_cache_bytes + activations_bytes + overhead_bytes
 """
@@ -103,6 +106,7 @@ from generator.calc.memory import (
     activations_bytes,
     kv_cache_bytes,
     kv_groups,
+    state_per_sequence,
 )
 from generator.calc.params import ParameterCount, _Missing, count_parameters
 from generator.calc.tables import (
@@ -120,15 +124,17 @@ if TYPE_CHECKING:
 
 API_VERSION = 3
 # The "calculator" block's shape (what site/assets/js/vram.js reads). 2: kv_known and
-# active_weights_bytes added.
-CALCULATOR_VERSION = 2
+# active_weights_bytes added. 3: state_bytes_per_sequence added.
+CALCULATOR_VERSION = 3
 
 ASSUMPTIONS = (
     "GB means 10^9 bytes.",
     "Weights: every tensor at the quantization's storage type; GGUF mixes follow llama.cpp's quantizer; "
     "MoE: all experts resident. File metadata (tokenizer) is not counted.",
     "KV cache: 2 x kv_heads x head_dim values per token per layer (MLA: kv_lora_rank + qk_rope_head_dim); "
-    "sliding-window and chunked layers hold at most their window.",
+    "sliding-window and chunked layers hold at most their window; only attention layers cache keys and values: "
+    "state-space and linear-attention layers keep a fixed F32 state per sequence instead, counted with the KV cache "
+    "(DeepSeek-V3.2 adds its indexer's key per token).",
     f"Activations: F32 compute buffer for one micro-batch of {UBATCH_TOKENS} tokens (llama.cpp default), "
     "flash attention (no context x context score matrix).",
     f"Overhead: {OVERHEAD_BYTES} bytes per device for the runtime context and allocator slack.",
@@ -214,6 +220,7 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
 
     inv = inventory(card) if pc is not None else None
     groups = _safe(kv_groups, card)
+    state_b = _safe(state_per_sequence, card) or 0
     width = _safe(activation_width, card)
 
     rows = plan.stored(card)  # the quantization rows as files of those names store this card
@@ -250,7 +257,7 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     kv_f16 = plan.kv_types[DEFAULT_KV_DTYPE]
 
     def kv(ctx: int, batch: int) -> int | None:
-        return None if groups is None else kv_cache_bytes(groups, ctx, batch, kv_f16)
+        return None if groups is None else kv_cache_bytes(groups, ctx, batch, kv_f16, state_b)
 
     def act(ctx: int, batch: int) -> int | None:
         return None if width is None else activations_bytes(width, ctx, batch)
@@ -288,6 +295,7 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
                 {"layers": g.layers, "elements_per_token": g.elements_per_token, "window": g.window} for g in groups
             ],
             "kv_known": groups is not None,
+            "state_bytes_per_sequence": state_b,
             "kv_dtypes": {k: list(v) for k, v in plan.kv_types.items()},
             "activation_width": width,
             "ubatch_tokens": UBATCH_TOKENS,
@@ -327,7 +335,8 @@ def _kv_and_activations(calculator: Mapping[str, Any], kv_dtype: str, context: i
     """The two formulas of memory.py over a calculator block (None where the block does not know)."""
     groups = _kv_groups_of(calculator)
     width = calculator["activation_width"]
-    kv = None if groups is None else kv_cache_bytes(groups, context, batch, tuple(calculator["kv_dtypes"][kv_dtype]))
+    kv = None if groups is None else kv_cache_bytes(groups, context, batch, tuple(calculator["kv_dtypes"][kv_dtype]),
+                                                  calculator["state_bytes_per_sequence"])
     return kv, None if width is None else activations_bytes(width, context, batch)
 
 

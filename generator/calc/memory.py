@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, NamedTuple, Sequence
 
+from generator.calc import state
 from generator.calc.catalogs import Catalogs
 from generator.calc.params import head_dim_of
 from generator.calc.tensors import Inventory
@@ -45,13 +46,21 @@ class KVGroup(NamedTuple):
 def kv_groups(card: Mapping[str, Any]) -> tuple[KVGroup, ...]:
     arch = card["architecture"]
     att = arch["attention"]
-    L = int(arch["layers"])
+    # Only attention layers cache keys and values; state-space and linear-attention layers
+    # keep a fixed state instead (state_per_sequence).
+    L = state.count_of(state.layer_kinds(arch), state.ATTENTION_LETTERS)
+    if L == 0:
+        return ()
     if att["structure"] == "MLA":
         mla = att["mla"]
         # MLA caches one compressed latent plus the shared rotary key per token.
         per = int(mla["kv_lora_rank"]) + int(mla["qk_rope_head_dim"])
     else:
         per = 2 * int(att["kv_heads"]) * head_dim_of(arch)
+    indexer = att.get("sparse_indexer")
+    if indexer:
+        # DeepSeek-V3.2: the indexer caches one key of head_dim values per token beside the latent.
+        per += int(indexer["head_dim"])
     sw = att.get("sliding_window")
     if not sw:
         return (KVGroup(L, per, None),)
@@ -75,14 +84,23 @@ def kv_elements(groups: Sequence[KVGroup], context: int, batch: int) -> int:
     return total * batch
 
 
-def kv_cache_bytes(groups: Sequence[KVGroup], context: int, batch: int, kv_type: tuple[int, int]) -> int:
+def kv_cache_bytes(groups: Sequence[KVGroup], context: int, batch: int, kv_type: tuple[int, int],
+                   state_per_sequence: int = 0) -> int:
     """The KV-cache formula (the only copy; derive(), vram_at() and the CLI call it).
 
     kv_type is the cache dtype's (block_weights, block_bytes): whole blocks of the
     cache's values, so bytes = values * block_bytes // block_weights.
+    state_per_sequence: bytes of fixed recurrent state (state-space and linear-attention
+    layers) each sequence keeps whatever its context (state_per_sequence()); it does not
+    follow the KV dtype.
     """
     bw, bb = kv_type
-    return kv_elements(groups, context, batch) * bb // bw
+    return kv_elements(groups, context, batch) * bb // bw + state_per_sequence * batch
+
+
+def state_per_sequence(card: Mapping[str, Any]) -> int:
+    """Bytes of recurrent state one sequence keeps (0 for a plain transformer): state.py, F32."""
+    return state.state_bytes_per_sequence(card["architecture"])
 
 
 def activation_width(card: Mapping[str, Any]) -> int:

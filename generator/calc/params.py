@@ -24,6 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from generator.calc import state
+from generator.calc.state import MissingField
+
 
 def attention_structure(heads: int, kv_heads: int) -> str:
     """The attention structure that standard (non-MLA) head counts imply: MHA, MQA or GQA."""
@@ -42,8 +45,8 @@ class ParameterCount:
     breakdown: dict[str, int] = field(default_factory=dict)
 
 
-class _Missing(Exception):
-    """A field needed for the count is null or absent."""
+# A field needed for the count is null or absent (one exception for params.py and state.py).
+_Missing = MissingField
 
 
 def _need(block: Mapping[str, Any] | None, key: str) -> Any:
@@ -119,7 +122,10 @@ def _attention_params(arch: Mapping[str, Any], hidden: int) -> dict[str, int]:
         hd = head_dim_of(arch)
         q_width = heads * hd
         kv_width = kv_heads * hd
-        parts["q_proj"] = hidden * q_width + (q_width if qkv_bias else 0)
+        # A gated output (Qwen3-Next attn_output_gate) doubles the query projection: the
+        # second half is the per-channel gate on the attention output.
+        q_out = q_width * (2 if att.get("output_gate") else 1)
+        parts["q_proj"] = hidden * q_out + (q_out if qkv_bias else 0)
         parts["k_proj"] = hidden * kv_width + (kv_width if qkv_bias else 0)
         parts["v_proj"] = hidden * kv_width + (kv_width if qkv_bias else 0)
         parts["o_proj"] = q_width * hidden + (hidden if out_bias else 0)
@@ -170,12 +176,26 @@ def _count(card: Mapping[str, Any]) -> ParameterCount:
         int(_need(arch, "max_position_embeddings")) * hidden if pos_kind == "learned" else 0
     )
 
-    attn_one = sum(_attention_params(arch, hidden).values())
-    b["attention"] = layers * attn_one
+    kinds = state.layer_kinds(arch)
+    n_attn = state.count_of(kinds, state.ATTENTION_LETTERS)
+    b["attention"] = n_attn * sum(_attention_params(arch, hidden).values()) if n_attn else 0
+    indexer = (arch.get("attention") or {}).get("sparse_indexer")
+    if indexer is not None and n_attn:
+        q_rank = int(_need(_need(arch["attention"], "mla"), "q_lora_rank"))
+        b["sparse_indexer"] = n_attn * sum(state.indexer_params(indexer, hidden, q_rank).values())
+    n_ssm = state.count_of(kinds, state.SSM_LETTERS)
+    if n_ssm:
+        b["ssm"] = n_ssm * sum(state.ssm_params(_need(arch, "ssm"), hidden).values())
+    n_lin = state.count_of(kinds, state.LINEAR_LETTERS)
+    if n_lin:
+        b["linear_attention"] = n_lin * sum(
+            state.linear_attention_params(_need(arch, "linear_attention"), hidden).values()
+        )
     b["norms"] = layers * norms_per_layer * norm_width + norm_width  # + final norm
 
     experts = arch.get("experts")
     unused_routed = 0
+    n_ffn = state.count_of(kinds, state.FFN_LETTERS)
     if arch_type == "moe":
         if not isinstance(experts, Mapping):
             raise _Missing("experts")
@@ -186,8 +206,8 @@ def _count(card: Mapping[str, Any]) -> ParameterCount:
         first_dense = int(_need(experts, "first_dense_layers"))
         step = int(_need(experts, "interleave_step"))
         router_bias = bool(_need(experts, "router_bias"))
-        moe_layers = moe_layer_count(layers, first_dense, step)
-        dense_layers = layers - moe_layers
+        moe_layers = len(state.moe_layers(kinds, first_dense, step))
+        dense_layers = n_ffn - moe_layers
         one_expert = mlp_params(hidden, e_inner, gated, mlp_bias)
         b["routed_experts"] = moe_layers * n_exp * one_expert
         if n_shared:
@@ -203,7 +223,7 @@ def _count(card: Mapping[str, Any]) -> ParameterCount:
         b["router"] = moe_layers * (hidden * n_exp + (n_exp if router_bias else 0))
         unused_routed = moe_layers * (n_exp - n_act) * one_expert
     else:
-        dense_layers = layers
+        dense_layers = n_ffn
     if dense_layers:
         b["dense_mlp"] = dense_layers * mlp_params(
             hidden, int(_need(arch, "intermediate_size")), gated, mlp_bias

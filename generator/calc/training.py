@@ -19,7 +19,8 @@ BYTES_PER_TRAINABLE = 16
 LORA_RANK = 16
 TRAIN_SEQ = 4096
 TRAIN_MICRO_BATCH = 1
-_LINEAR_ROLES = {"attn_q", "attn_k", "attn_v", "attn_qkv", "attn_output", "attn_other", "ffn_gate", "ffn_up", "ffn_down"}
+_LINEAR_ROLES = {"attn_q", "attn_k", "attn_v", "attn_qkv", "attn_output", "attn_other", "ffn_gate", "ffn_up", "ffn_down",
+                 "ssm_in", "ssm_out", "ssm_x", "ssm_dt", "attn_gate"}
 
 _BF16: dict[str, Any] = {"format": "safetensors", "types": {"default": "BF16", "one_d": "BF16", "embedding": "BF16", "output": "BF16", "router": "BF16"}}
 _NF4: dict[str, Any] = {"format": "safetensors", "types": {"default": "NF4_DQ", "one_d": "BF16", "embedding": "BF16", "output": "BF16", "router": "BF16"}}
@@ -30,11 +31,10 @@ TRAINING_QUANTS = (_BF16, _NF4)
 
 def lora_parameters(inv: Inventory, rank: int = LORA_RANK) -> int:
     """A (rank x in) and B (out x rank) for every linear matrix in the blocks (experts included)."""
-    count = {"global": 1, "all": inv.n_layers, "dense": inv.n_dense, "moe": inv.n_moe}
     total = 0
     for m in inv.matrices:
         if m.role in _LINEAR_ROLES:
-            total += (m.ne0 + m.out) * m.copies * count[m.layers]
+            total += (m.ne0 + m.out) * m.copies * inv.layer_count(m.layers)
     return rank * total
 
 

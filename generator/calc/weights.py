@@ -34,7 +34,8 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any, Callable, Mapping, NamedTuple
 
-from generator.calc.tensors import Inventory, Matrix
+from generator.calc import state
+from generator.calc.tensors import MIXER_LETTERS, Inventory, Matrix
 
 
 def use_more_bits(i_layer: int, n_layers: int) -> bool:
@@ -62,10 +63,11 @@ class LayerLayout(NamedTuple):
     first_dense: int  # dense blocks before the first MoE block
     step: int  # then one MoE block every `step` layers
     n_moe: int
+    kinds: str = ""  # Inventory.kinds: one layer_pattern letter per layer, "" for a plain transformer
 
     @classmethod
     def of(cls, inv: Inventory) -> LayerLayout:
-        return cls(inv.n_layers, inv.gqa_ge_4, inv.n_experts, inv.first_dense, inv.step, inv.n_moe)
+        return cls(inv.n_layers, inv.gqa_ge_4, inv.n_experts, inv.first_dense, inv.step, inv.n_moe, inv.kinds)
 
     @property
     def context(self) -> RuleContext:
@@ -73,6 +75,8 @@ class LayerLayout(NamedTuple):
 
     def is_moe(self, i_layer: int) -> bool:
         """MoE blocks sit at layers first_dense + step - 1 + k * step, k < n_moe (params.moe_layer_count)."""
+        if self.kinds:
+            return i_layer in state.moe_layers(self.kinds, self.first_dense, self.step)
         k, r = divmod(i_layer - (self.first_dense + self.step - 1), self.step)
         return r == 0 and 0 <= k < self.n_moe
 
@@ -82,6 +86,8 @@ class LayerLayout(NamedTuple):
             return 1
         if which == "all":
             return self.n_layers
+        if which in MIXER_LETTERS or self.kinds:
+            return len(self.layers(which))
         return self.n_moe if which == "moe" else self.n_layers - self.n_moe
 
     def layers(self, which: str) -> list[int]:
@@ -89,8 +95,11 @@ class LayerLayout(NamedTuple):
         every = range(self.n_layers)
         if which == "all":
             return list(every)
+        kinds = self.kinds or "A" * self.n_layers
+        if which in MIXER_LETTERS:
+            return [i for i in every if kinds[i] in MIXER_LETTERS[which]]
         want_moe = which == "moe"
-        return [i for i in every if self.is_moe(i) == want_moe]
+        return [i for i in every if kinds[i] in state.FFN_LETTERS and self.is_moe(i) == want_moe]
 
 
 # The conditions a rule may test (schema/quantizations.yaml), as llama_tensor_get_type tests them.

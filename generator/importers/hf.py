@@ -525,6 +525,14 @@ _BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "gpt2": _gpt2,
 }
 
+# Hybrid state-space / linear-attention / sparse-attention types (generator/importers/hybrid.py).
+from generator.importers import hybrid as _hybrid  # noqa: E402  (it uses the helpers above)
+
+_hybrid.DEFAULTS["deepseek_v32"].update(_DEFAULTS["deepseek_v3"])
+_DEFAULTS.update(_hybrid.DEFAULTS)
+_BUILDERS.update(_hybrid.BUILDERS)
+SUPPORTED_TYPES = tuple(sorted(_DEFAULTS))
+
 
 def language_config(config: Mapping[str, Any]) -> tuple[str, Mapping[str, Any], str]:
     """(model_type, mapping, key prefix for messages) of the language model, unwrapping text_config."""

@@ -12,6 +12,7 @@ from typing import Any, Mapping
 from markupsafe import Markup
 
 from generator.calc.hardware import MAX_DEVICES
+from generator.calc.state import describe_layers
 from generator.site import chart, fmt
 from generator.site.sanitize import render_markdown
 
@@ -346,6 +347,7 @@ def spec_rows(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> lis
         ("Attention structure", fmt.value(structure)),
         ("Hidden size", fmt.value(arch.get("hidden_size"))),
         ("Layers", fmt.value(arch.get("layers"))),
+        *_layer_kind_rows(arch, derived),
         ("Attention heads", fmt.value(att.get("heads"))),
         ("KV heads", fmt.value(att.get("kv_heads"))),
         ("Head dim", fmt.value(head_dim)),
@@ -356,6 +358,15 @@ def spec_rows(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> lis
         ("Position embedding", fmt.value(arch.get("position_embedding"))),
         ("Tied embeddings", fmt.value(arch.get("tied_embeddings"))),
     ]
+
+
+def _layer_kind_rows(arch: Mapping[str, Any], derived: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """Hybrid stacks (architecture.layer_pattern): what the layers are, and the fixed state per sequence."""
+    kinds = describe_layers(arch)
+    if kinds is None:
+        return []
+    state_bytes = _get(derived, "calculator", "state_bytes_per_sequence")
+    return [("Layer kinds", kinds), ("Recurrent state per sequence", fmt.gb(state_bytes))]
 
 
 def param_rows(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> list[dict[str, str]]:

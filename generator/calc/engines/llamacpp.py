@@ -24,7 +24,13 @@ from generator.calc.engines import (
     parse_text,
     smallest_that_fits,
 )
-from generator.calc.engines.llamacpp_layers import KVLayer, LayerWeights, kv_layers, layer_weights
+from generator.calc.engines.llamacpp_layers import (
+    KVLayer,
+    LayerWeights,
+    kv_layers,
+    layer_weights,
+    recurrent_state_bytes,
+)
 from generator.calc.memory import OVERHEAD_BYTES
 from generator.calc.params import count_parameters, head_dim_of
 
@@ -292,6 +298,14 @@ def unsupported(card: Mapping[str, Any]) -> str | None:
         return "the weights are not published, so there is no GGUF file to load"
     if count_parameters(card) is None:
         return "the card lacks the architecture fields a GGUF conversion needs"
+    arch = card.get("architecture") or {}
+    lin = arch.get("linear_attention") or {}
+    if (arch.get("attention") or {}).get("sparse_indexer") or lin.get("kind") in ("lightning", "kda"):
+        # Modelled here: attention KV cells and the recurrent state of Mamba-1/2 and gated
+        # DeltaNet layers (Jamba, Nemotron-H, Granite 4.0-H, Qwen3-Next). Not: the sparse
+        # indexer's key cache, lightning attention, Kimi delta attention.
+        return ("llmcards does not plan llama.cpp for DeepSeek sparse attention, lightning attention or "
+                "Kimi delta attention layers; the engine-agnostic tables count their cache and state")
     return None
 
 
@@ -504,8 +518,14 @@ def mapped_host_weights(lw: LayerWeights, pl: Placement, resident: int) -> int:
 
 
 def layout(lw: LayerWeights, kv: Sequence[KVLayer], kv_cell: Sequence[int], shape: Shape, pl: Placement,
-           c: Cells, n_gpus: int, flash_attn: bool, parallel: int, context_per_seq: int) -> Layout:
-    """``kv_cell``: per layer, the bytes of one KV cell (kv_cell_bytes at the run's -ctk/-ctv)."""
+           c: Cells, n_gpus: int, flash_attn: bool, parallel: int, context_per_seq: int,
+           rs_seq: Sequence[int] = ()) -> Layout:
+    """``kv_cell``: per layer, the bytes of one KV cell (kv_cell_bytes at the run's -ctk/-ctv).
+
+    ``rs_seq``: per layer, one sequence's recurrent state (state-space / linear-attention layers;
+    empty for a plain transformer). llama.cpp keeps it for n_seq_max = ``parallel`` sequences
+    (llama_memory_hybrid ctor: rs_size = max(1, n_seq_max)) beside the layer's KV cache, on the
+    layer's device; "RS buffer size" in the log. It is counted with the KV cache here."""
     n_layer = len(lw.dense)
     gpus = [Memory() for _ in range(n_gpus)]
     host = Memory()
@@ -526,10 +546,11 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], kv_cell: Sequence[int], shap
     seq_tokens = {False: context_per_seq, True: min(context_per_seq, c.swa)}
     for il in range(n_layer):
         dev = pl.device_of[il]
-        kv_b = c.of(kv[il]) * kv_cell[il]
+        rs = rs_seq[il] if rs_seq else 0
+        kv_b = c.of(kv[il]) * kv_cell[il] + rs * parallel
         # Bytes one generated token reads: the layer's weights (routed experts: the
-        # active share) and one sequence's cached tokens of this layer.
-        kv_read = seq_tokens[kv[il].swa] * kv_cell[il]
+        # active share) and one sequence's cached tokens of this layer (or its state).
+        kv_read = seq_tokens[kv[il].swa] * kv_cell[il] + rs
         dense_read = lw.dense[il]
         exp_read = lw.experts_read[il]
         if pl.experts_on_cpu[il]:
@@ -750,6 +771,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     n_swa = _n_swa(card)
     is_moe = any(lw.experts)
     kv_cell = tuple(kv_cell_bytes(x, type_k, type_v) for x in kv)  # the same for every context and placement
+    rs_seq = recurrent_state_bytes(card) if card["architecture"].get("layer_pattern") else ()
 
     # --gpus N without a catalog GPU (an unlisted device): N GPUs of unknown capacity.
     gpus = max(1, int(hardware.count))
@@ -766,7 +788,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         c = cells(ctx, parallel, unified, ubatch, batch, n_swa, swa_full)
         pl = placement(ngl, cpu_moe)
         per_seq = min(c.n_ctx_seq, ctx) if not unified else ctx
-        return layout(lw, kv, kv_cell, shape, pl, c, gpus, flash_attn, parallel, per_seq), c, pl
+        return layout(lw, kv, kv_cell, shape, pl, c, gpus, flash_attn, parallel, per_seq, rs_seq), c, pl
 
     ngl_s, moe_s = settings.get("n_gpu_layers", "auto"), settings.get("cpu_moe_layers", "auto")
     all_layers = n_layer + 1

@@ -16,6 +16,7 @@ from typing import Any, Mapping, NamedTuple
 
 from generator.calc import weights
 from generator.calc.catalogs import Catalogs
+from generator.calc import state
 from generator.calc.memory import kv_groups
 from generator.calc.tensors import Inventory, inventory
 
@@ -128,4 +129,31 @@ def kv_layers(card: Mapping[str, Any]) -> tuple[KVLayer, ...]:
     k, v = (per, 0) if mla else (per // 2, per - per // 2)
     sw = att.get("sliding_window")
     pattern = str(sw["pattern"]) if sw else "G"
-    return tuple(KVLayer(k, v, pattern[i % len(pattern)] == "L") for i in range(n))
+    # Hybrid stacks: only attention layers get KV cells (llama_memory_hybrid filters the
+    # layers, hparams.is_recurrent(il)); the others keep recurrent state (recurrent_state_bytes).
+    kinds = state.layer_kinds(arch)
+    return tuple(KVLayer(k, v, pattern[i % len(pattern)] == "L") if kinds[i] in state.ATTENTION_LETTERS
+                 else KVLayer(0, 0, False) for i in range(n))
+
+
+def recurrent_state_bytes(card: Mapping[str, Any]) -> tuple[int, ...]:
+    """Per layer, the bytes of one sequence's recurrent state (0 for attention-only layers).
+
+    llama.cpp keeps r (conv) and s (ssm) states of hparams.n_embd_r() and n_embd_s() values per
+    layer and sequence (src/llama-memory-recurrent.cpp, llama_memory_recurrent ctor), both F32
+    (src/llama-model.cpp, llama_model::create_memory); for Mamba-2 n_embd_r = (d_conv - 1) x
+    (d_inner + 2 n_group d_state) and n_embd_s = d_state x d_inner, for gated DeltaNet the same
+    with d_inner = value heads x value dim, n_group = key heads, d_state = key dim
+    (src/llama-hparams.cpp). state.py has the same two sizes.
+    """
+    arch = card["architecture"]
+    kinds = state.layer_kinds(arch)
+    ssm = state.ssm_state_elements(arch["ssm"]) if state.count_of(kinds, state.SSM_LETTERS) else (0, 0)
+    lin = (state.linear_state_elements(arch["linear_attention"])
+           if state.count_of(kinds, state.LINEAR_LETTERS) else (0, 0))
+    per = {c: 0 for c in state.PATTERN_LETTERS}
+    for c in state.SSM_LETTERS:
+        per[c] = sum(ssm) * state.STATE_BYTES
+    for c in state.LINEAR_LETTERS:
+        per[c] = sum(lin) * state.STATE_BYTES
+    return tuple(per[c] for c in kinds)

@@ -244,6 +244,13 @@ def unsupported(card: Mapping[str, Any]) -> str | None:
     needed = (arch.get("layers"), arch.get("hidden_size"), arch.get("vocab_size"), att.get("heads"))
     if any(v is None for v in needed) or count_parameters(card) is None:
         return "the card does not describe the architecture fully enough to plan vLLM's memory"
+    if arch.get("layer_pattern") or att.get("sparse_indexer"):
+        # vLLM runs these models, but with a cache this plan does not model yet: MambaSpec state
+        # pages grouped with the attention pages (vllm/v1/kv_cache_interface.py), the indexer's
+        # FP8 key cache beside the MLA latent.
+        return ("llmcards does not plan vLLM's memory for state-space, linear-attention or sparse-attention "
+                "layers yet (vLLM's hybrid cache: one state page per request beside the attention KV pages); "
+                "the engine-agnostic tables count that state")
     return None
 
 

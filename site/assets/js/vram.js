@@ -29,6 +29,8 @@
         elems += big(g.layers) * big(g.elements_per_token) * tokens;
       });
       kv = elems * b * big(dt[1]) / big(dt[0]); // BigInt division truncates, like Python's // here
+      // fixed recurrent state of state-space / linear-attention layers, per sequence (memory.kv_cache_bytes)
+      kv += big(calc.state_bytes_per_sequence || 0) * b;
     }
     var act = null;
     if (calc.activation_width !== null) {
