@@ -249,3 +249,52 @@ def best_vllm(card: Mapping[str, Any], catalogs: Any, hardware: Hardware, sizes:
         return Best(plan, options, NO, f"does not fit even as {options['quant']} on {options['tensor_parallel']} GPU(s)")
     assert error is not None
     raise error
+
+
+# -- the compact answer per setup (api/fit/<setup>.json, "What can I run?") -------------------
+
+FIT_API_VERSION = 1
+
+
+def summary(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """One engine's entry of a plans file as api/fit lists it: {"fit", "quant", "context",
+    "max_context", "tp", "bytes", "device_bytes", "host_bytes", "tps"}. "fit" is "yes",
+    "offload", "no", "unsupported" or "unavailable"; the figures are null where unknown."""
+    status = entry.get("status")
+    plan = entry.get("plan") if isinstance(entry.get("plan"), Mapping) else None
+    choice = entry.get("choice") if isinstance(entry.get("choice"), Mapping) else None
+    if status != "ok" or plan is None or choice is None:
+        return {"fit": "unsupported" if status == "unsupported" else "unavailable"}
+    devices = [d for d in plan.get("devices") or [] if isinstance(d, Mapping)]
+    totals = [int(d["total_bytes"]) for d in devices if isinstance(d.get("total_bytes"), int)]
+    host = plan.get("host") or {}
+    host_total = host.get("total_bytes") if isinstance(host, Mapping) else None
+    speed = plan.get("speed") or {}
+    return {
+        "fit": choice.get("fit"),
+        "quant": choice.get("quant"),
+        "context": choice.get("context"),
+        "max_context": plan.get("max_context_that_fits"),
+        "tp": choice.get("tensor_parallel"),
+        "bytes": sum(totals) if totals else None,                # all devices together
+        "device_bytes": max(totals) if totals else None,         # the fullest device
+        "host_bytes": host_total if choice.get("offload") else None,
+        "tps": speed.get("decode_tokens_per_s_upper_bound") if isinstance(speed, Mapping) else None,
+    }
+
+
+def card_fit(record: Mapping[str, Any] | None) -> dict[str, dict[str, dict[str, Any]]]:
+    """setup id -> engine -> summary, for every setup with hardware of a plans-file record."""
+    if record is None:
+        return {}
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    hardware_ids = {s["id"] for s in record.get("setups") or [] if s.get("gpu")}
+    for setup_id, row in (record.get("plans") or {}).items():
+        if setup_id in hardware_ids:
+            out[setup_id] = {engine: summary(entry) for engine, entry in row.items()}
+    return out
+
+
+def runs(s: Mapping[str, Any] | None) -> bool:
+    """The engine summary says the model runs (on the GPU, or with offload)."""
+    return bool(s) and s.get("fit") in (YES, OFFLOAD)     # type: ignore[union-attr]
