@@ -323,13 +323,16 @@ def fit_model(row: Mapping[str, Any], engines_fit: Mapping[str, Any], rank: int 
 
 def write_fit(out: Path, models: list[tuple[Mapping[str, Any], Mapping[str, Any]]],
               ranks: Mapping[str, int], ranked: int | None, setups_public: list[dict[str, Any]],
-              context: int) -> list[str]:
-    """Write api/fit/<setup>.json for every public setup; the site-relative paths written.
+              context: int, default: str | None, engine: str) -> list[str]:
+    """Write api/fit/index.json (the setups, the default setup and engine) and api/fit/<setup>.json
+    for every public setup; the site-relative paths written.
 
     ``models``: (models-index row, fit.card_fit of the card) per card, in id order; ``ranks``:
     card id -> overall leaderboard rank; ``ranked``: how many models the overall ranking has."""
     (out / FIT_DIR).mkdir(parents=True, exist_ok=True)
-    written = []
+    index = {"api_version": 1, "context": context, "default": default, "engine": engine, "setups": setups_public}
+    (out / FIT_DIR / "index.json").write_text(dumps(index) + "\n", encoding="utf-8", newline="\n")
+    written = [f"{FIT_DIR}/index.json"]
     for setup in setups_public:
         sid = setup["id"]
         data = {"api_version": 1, "setup": setup, "context": context, "ranked": ranked,

@@ -297,4 +297,4 @@ def card_fit(record: Mapping[str, Any] | None) -> dict[str, dict[str, dict[str, 
 
 def runs(s: Mapping[str, Any] | None) -> bool:
     """The engine summary says the model runs (on the GPU, or with offload)."""
-    return bool(s) and s.get("fit") in (YES, OFFLOAD)     # type: ignore[union-attr]
+    return s is not None and s.get("fit") in (YES, OFFLOAD)

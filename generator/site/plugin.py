@@ -223,7 +223,8 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         if page is None:
             return []
         d = page.data
-        return exports.write_fit(out, d["fit_models"], d["ranks"], d["ranked"], d["setups"], fit.CONTEXT)
+        return exports.write_fit(out, d["fit_models"], d["ranks"], d["ranked"], d["setups"], fit.CONTEXT,
+                                 d["default"], d["engine"])
 
     def on_nav(self, nav: Any, config: Any, files: Files) -> Any:
         self._nav = nav

@@ -1,41 +1,22 @@
 // "What can I run?": lists every model that runs on the reader's hardware from
 // api/fit/<setup>.json (generator/site/exports.write_fit), sorted and filtered in the browser.
 // The rows repeat generator/site/whatrun.row (the build's list for the default setup) with the
-// shared format rules (format.js). The hardware choice is the site's (localStorage
-// "llmcards.hardware", window.LLMCardsHardware when hardware.js is loaded).
+// shared format rules (format.js). The hardware choice and the lists come from fit-choice.js.
 (function () {
   "use strict";
   var table = document.getElementById("whatrun-table");
   var form = document.getElementById("whatrun-form");
-  var F = window.LLMCardsFormat;
-  if (!table || !form || !F) return;
+  var F = window.LLMCardsFormat, Fit = window.LLMCardsFit;
+  if (!table || !form || !F || !Fit) return;
   var tbody = document.getElementById("whatrun-rows");
   var count = document.getElementById("whatrun-count");
   var setupSel = document.getElementById("whatrun-setup");
   var engineSel = document.getElementById("whatrun-engine");
   var setups = JSON.parse(document.getElementById("whatrun-setups").textContent || "[]");
-  var base = table.dataset.base, fitDir = table.dataset.fitDir;
-  var FIT_TEXT = { yes: "Fits on the GPU", offload: "Fits with offload to RAM", no: "Does not fit",
-                   unsupported: "Not supported", unavailable: "No plan" };
-  var ENGINES = { "llama.cpp": "llama.cpp", vllm: "vLLM" };
+  var base = table.dataset.base;
+  var FIT_TEXT = Fit.FIT_TEXT, ENGINES = Fit.ENGINES, Hardware = Fit.hardware, rankText = Fit.rankText;
   var data = null, sortKey = "rank", sortDir = 1;
-
-  // -- the reader's hardware: one place to read and write it --------------------------------
-  var Hardware = window.LLMCardsHardware || {
-    get: function () {
-      try { return JSON.parse(window.localStorage.getItem("llmcards.hardware") || "null"); } catch (e) { return null; }
-    },
-    set: function (obj) {
-      try { window.localStorage.setItem("llmcards.hardware", JSON.stringify(obj)); } catch (e) { /* private mode */ }
-      document.dispatchEvent(new CustomEvent("llmcards:hardware", { detail: obj }));
-    }
-  };
   function known(id) { return setups.some(function (s) { return s.id === id; }); }
-
-  function rankText(rank, ranked) {
-    if (rank === null || rank === undefined) return "unranked";
-    return ranked ? "#" + rank + " of " + ranked : "#" + rank;
-  }
 
   // One model's display values for the chosen engine (whatrun.row in Python).
   function rowView(m, engine, ranked) {
@@ -143,12 +124,8 @@
   }
 
   function load(setupId) {
-    var url = fitDir + encodeURIComponent(setupId) + ".json";
     table.setAttribute("aria-busy", "true");
-    return fetch(url).then(function (r) {
-      if (!r.ok) throw new Error(r.status + " " + r.statusText);
-      return r.json();
-    }).then(function (d) {
+    return Fit.list(base, setupId).then(function (d) {
       data = d;
       table.removeAttribute("aria-busy");
       update();
@@ -187,7 +164,7 @@
   form.addEventListener("change", function (e) {
     if (e.target !== setupSel && e.target !== engineSel) update();
   });
-  document.addEventListener("llmcards:hardware", function (e) {
+  document.addEventListener(Fit.EVENT, function (e) {
     var c = e.detail || Hardware.get();
     if (!c) return;
     var reload = known(c.setup) && c.setup !== setupSel.value;
