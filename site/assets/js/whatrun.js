@@ -33,9 +33,11 @@
     };
   }
 
+  var LABELS = Array.prototype.map.call(table.tHead.rows[0].cells, function (th) { return th.textContent.trim(); });
   function cell(tr, text, tag) {
     var c = document.createElement(tag || "td");
     c.textContent = text;
+    c.dataset.label = LABELS[tr.cells.length] || "";
     tr.appendChild(c);
     return c;
   }
