@@ -36,8 +36,10 @@ def test_hardware_rows_follow_the_chosen_setup(page, site):
     rank = _row(page, "compare-rank-row")
     assert rank[0].startswith("Leaderboard rank")
     # a value that differs between the two models is marked for sight and for screen readers
-    differs = page.eval_on_selector_all("#compare-table tbody tr.llmc-differs th", "ths => ths.map(t => t.textContent)")
-    assert any(t.startswith("Total parameters") and t.endswith("(differs)") for t in differs)
+    differs = page.eval_on_selector_all("#compare-table tbody tr.llmc-differs th",
+                                        "ths => ths.map(t => [t.textContent, t.getAttribute('aria-describedby')])")
+    assert ["Total parameters", "compare-differs-note"] in differs
+    assert page.is_visible("#compare-differs-note")
     same = page.eval_on_selector_all("#compare-table tbody tr:not(.llmc-differs)",
                                      "trs => trs.map(tr => Array.from(tr.cells).slice(1).map(c => c.textContent))")
     assert all(len(set(cells)) == 1 for cells in same)

@@ -126,17 +126,13 @@
         return Fit.rankText(m ? m.rank : null, fitList.ranked);
       }).id = "compare-rank-row";
     }
-    // mark the rows whose values differ (text, for screen readers too, and a highlight)
+    // mark the rows whose values differ (a highlight, and a description for screen readers)
     Array.prototype.forEach.call(tbody.rows, function (tr) {
       var texts = Array.prototype.slice.call(tr.cells, 1).map(function (c) { return c.textContent; });
       var differs = texts.some(function (t) { return t !== texts[0]; });
       tr.classList.toggle("llmc-differs", differs);
-      if (differs) {
-        var mark = document.createElement("span");
-        mark.className = "llmc-visually-hidden";
-        mark.textContent = " (differs)";
-        tr.cells[0].appendChild(mark);
-      }
+      // the row header keeps its text; a screen reader hears the note as its description
+      if (differs) { tr.cells[0].setAttribute("aria-describedby", "compare-differs-note"); tr.cells[0].title = "Values differ"; }
     });
     differsNote.hidden = false;
     table.hidden = false;
