@@ -161,3 +161,23 @@ def test_models_index_memory_column_and_fit_filter(page, site):
     page.focus('#models-table th[data-key="mem"]')
     page.keyboard.press(" ")
     assert page.get_attribute('#models-table th[data-key="mem"]', "aria-sort") == "ascending"
+
+
+def test_the_browser_lists_what_the_build_rendered(page, site, browser):
+    """Without JavaScript the page shows the default setup as the build rendered it
+    (generator/site/whatrun.row); with it, whatrun.js redraws the same rows from api/fit: the
+    two must read the same, cell for cell."""
+    def cells(pg):
+        return pg.eval_on_selector_all("#whatrun-rows tr", "trs => trs.map(tr => Array.from(tr.cells).map("
+                                       "c => c.innerText.replace(/\\s+/g, ' ').trim()))")
+    static = browser.new_context(java_script_enabled=False)
+    try:
+        no_js = static.new_page()
+        no_js.goto(site + "what-can-i-run/")
+        built = cells(no_js)
+        assert no_js.is_hidden("#whatrun-form")
+    finally:
+        static.close()
+    page.goto(site + "what-can-i-run/")
+    page.wait_for_selector("#whatrun-count:has-text('listed')")
+    assert built and cells(page) == built
