@@ -217,6 +217,26 @@ def test_the_choice_is_the_rule(card_id, setup_id):
     assert engines.plan(card, CAT, "vllm", v.options, hw)["fits"] is (v.fit == fit.YES)
 
 
+def test_public_setups_for_the_picker():
+    public = setups.public_setups(CAT)
+    assert 25 <= len(public) <= 35
+    assert {"rtx-4060-ti-16gb-x1", "apple-m3-pro-36gb-x1", "rtx-3090-x2", "rtx-4090-x1"} <= {s["id"] for s in public}
+    by_id = {g["id"]: g for g in CAT.gpus}
+    for s in public:
+        assert set(s) == {"id", "label", "group", "gpu", "gpus", "ram_bytes", "memory_bytes"}
+        assert s["group"] in setups.GROUPS
+        assert s["memory_bytes"] == by_id[s["gpu"]]["memory_bytes"]
+        # unified memory (Apple, Ryzen AI Max) has no separate RAM
+        assert (s["ram_bytes"] is None) is (by_id[s["gpu"]].get("host_memory") == "apple-unified")
+    # the picker's groups appear in GROUPS order, each once
+    groups = [s["group"] for s in public]
+    firsts = sorted(set(groups), key=groups.index)
+    assert firsts == [g for g in setups.GROUPS if g in firsts]
+    assert all(groups.index(g) + groups.count(g) - 1 == len(groups) - 1 - groups[::-1].index(g) for g in firsts)
+    # 3090 x 2: 64 GiB of DDR4 (what the setup says, in bytes)
+    assert next(s for s in public if s["id"] == "rtx-3090-x2")["ram_bytes"] == 64 * 2**30
+
+
 # -- api/fit and the page ------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
