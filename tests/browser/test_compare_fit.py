@@ -63,6 +63,8 @@ def test_search_adds_a_model_by_name(page, site):
     page.fill("#compare-search", "llama")          # Llama 2 7B and Llama 3.1 8B (one is in): two match
     page.press("#compare-search", "Enter")
     assert "match" in page.inner_text("#compare-find-note")
+    page.select_option("#compare-2", "meta/llama-3.1-8b")      # the same model twice: said, not silent
+    assert page.inner_text("#compare-find-note") == "A model picked twice is compared once."
     assert page.get_attribute("#compare-search", "list") == "compare-models"
     assert page.locator("label[for=compare-search]").count() == 1
 

@@ -161,6 +161,9 @@
   }
   function update() {
     var ids = chosen();
+    var picked = Array.prototype.filter.call(form.elements, function (el) { return el.value; }).length;
+    var note = document.getElementById("compare-find-note");
+    if (note && picked > ids.length) note.textContent = "A model picked twice is compared once.";
     syncUrl(ids);
     if (ids.length < 2) { table.hidden = true; hint.hidden = false; return; }
     Promise.all(ids.map(load)).then(render).catch(function (e) {
