@@ -134,6 +134,12 @@ def test_sort_filter_and_change_hardware(page, site):
     page.wait_for_selector('#whatrun-engine-label:text-is("vLLM")')
     cells = row_cells(page, MODEL)
     assert cells[3].split(" · ")[0] in ("BF16", "FP8", "AWQ-4bit")
+    # vLLM on a Mac: said in words, not an empty list
+    page.select_option("#whatrun-setup", "apple-m3-pro-36gb-x1")
+    page.wait_for_selector("#whatrun-count:has-text('does not run on this hardware')")
+    # ("also list models that do not fit" is still ticked: every row says why)
+    assert set(page.eval_on_selector_all("#whatrun-rows tr td:nth-child(3)", "tds => tds.map(t => t.textContent)")) \
+        == {"Not supported"}
 
 
 def test_without_a_choice_the_default_setup_is_shown(page, site):

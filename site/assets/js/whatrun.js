@@ -120,7 +120,9 @@
       return (sortKey === "rank" && sortDir === 1 ? firstOrder(a, b) : compare(a, b)) || a.id.localeCompare(b.id);
     });
     render(rows);
-    count.textContent = running + " of " + all.length + " models run on this setup; " + rows.length + " listed.";
+    var unsupported = all.length && all.every(function (r) { return r.fit === "unsupported"; });
+    count.textContent = unsupported ? (ENGINES[engine] || engine) + " does not run on this hardware: choose another engine."
+      : running + " of " + all.length + " models run on this setup; " + rows.length + " listed.";
     document.getElementById("whatrun-setup-label").textContent = data.setup.label;
     document.getElementById("whatrun-engine-label").textContent = ENGINES[engine] || engine;
   }
