@@ -31,6 +31,7 @@ TEST_REGISTRY = ROOT / "tests" / "site" / "registry"
 PAGE_TYPES = {
     "home": "",
     "models-index": "models/",
+    "what-can-i-run": "what-can-i-run/",
     "model": "models/meta/llama-3.1-8b/",
     "model-moe": "models/mistralai/mixtral-8x7b/",
     "organization": "models/meta/",

@@ -306,3 +306,43 @@ def splice(path: Path, layout: Layout, texts: Mapping[str, bytes]) -> Layout | N
         fh.write(tail[pos - first:])
         fh.truncate()
     return Layout(spans, layout.size + shift)
+
+
+# -- api/fit/<setup>.json: what runs on one setup (generator/site/fit.py) ------------------------
+
+FIT_DIR = "api/fit"
+
+
+def fit_path(setup_id: str) -> str:
+    return f"{FIT_DIR}/{setup_id}.json"
+
+
+def fit_model(row: Mapping[str, Any], engines_fit: Mapping[str, Any], rank: int | None) -> dict[str, Any]:
+    """One model of an api/fit file: the facts a list needs and each engine's summary."""
+    return {"id": row["id"], "name": row["name"], "organization": row.get("organization", ""),
+            "license": row.get("license") or None, "open_weights": bool(row.get("open_weights")),
+            "modalities": list(row.get("modalities") or []), "release_date": row.get("release_date") or None,
+            "total": row.get("total"), "active": row.get("active"), "rank": rank,
+            "engines": dict(engines_fit)}
+
+
+def write_fit(out: Path, models: list[tuple[Mapping[str, Any], Mapping[str, Any]]],
+              ranks: Mapping[str, int], ranked: int | None, setups_public: list[dict[str, Any]],
+              context: int, default: str | None, engine: str) -> list[str]:
+    """Write api/fit/index.json (the setups, the default setup and engine) and api/fit/<setup>.json
+    for every public setup; the site-relative paths written.
+
+    ``models``: (models-index row, fit.card_fit of the card) per card, in id order; ``ranks``:
+    card id -> overall leaderboard rank; ``ranked``: how many models the overall ranking has."""
+    (out / FIT_DIR).mkdir(parents=True, exist_ok=True)
+    index = {"api_version": 1, "context": context, "default": default, "engine": engine, "setups": setups_public}
+    (out / FIT_DIR / "index.json").write_text(dumps(index) + "\n", encoding="utf-8", newline="\n")
+    written = [f"{FIT_DIR}/index.json"]
+    for setup in setups_public:
+        sid = setup["id"]
+        data = {"api_version": 1, "setup": setup, "context": context, "ranked": ranked,
+                "models": [fit_model(row, fits.get(sid) or {}, ranks.get(row["id"])) for row, fits in models]}
+        rel = fit_path(sid)
+        (out / rel).write_text(dumps(data) + "\n", encoding="utf-8", newline="\n")
+        written.append(rel)
+    return written

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from generator.calc import engines
-from generator.site import exports, fmt, setups
+from generator.site import exports, fit, fmt, setups
 
 # The device tables' columns (plan.js has the same list).
 DEVICE_COLUMNS = (("weights_bytes", "Weights"), ("kv_cache_bytes", "KV cache"),
@@ -34,37 +34,29 @@ class ModelPlans:
 
 
 def _entry(card: Mapping[str, Any], catalogs: Any, engine: str, setup: setups.Setup,
-           hardware: engines.Hardware) -> dict[str, Any]:
-    """One engine on one setup: {"status": "ok" | "unsupported" | "unavailable", "reason", "plan"}.
+           hardware: engines.Hardware, needs: dict[str, int | None] | None = None,
+           weights: dict[str, int | None] | None = None) -> dict[str, Any]:
+    """One engine on one setup: {"status": "ok" | "unsupported" | "unavailable", "reason", "plan", "choice"}.
 
-    vLLM on GPUs: the smallest tensor-parallel size that fits; sizes the engine refuses (heads
-    not divisible) are skipped; when none fits, the plan of the largest size that could be made.
+    "plan" is the best way to run the card there (fit.py's rule) and "choice" says which
+    options make it (quant, context, tensor_parallel, offload, fit, options, why); "choice" is
+    None when there is no plan.
     """
-    base = setups.NO_HARDWARE_OPTIONS if setup.gpu is None else setups.ENGINE_OPTIONS
-    attempts = [dict(base[engine])]
-    if engine == "vllm" and setup.gpu is not None:
-        attempts = [dict(base[engine], tensor_parallel=tp) for tp in setups.tensor_parallel_sizes(setup.count)]
-    error: engines.PlanError | None = None
-    best: dict[str, Any] | None = None
-    for options in attempts:
-        try:
-            plan = engines.plan(card, catalogs, engine, options, hardware)
-        except engines.PlanError as exc:
-            if exc.option == "--gpu":   # the engine does not run on this hardware at all (vLLM on Apple)
-                return {"status": "unsupported", "reason": exc.message, "plan": None}
-            error = exc
-            if "tensor" in exc.option:
-                continue            # a tensor-parallel size this model cannot take: try the next one
-            break
-        if not plan.get("supported", True):
-            return {"status": "unsupported", "reason": plan.get("unsupported_reason"), "plan": plan}
-        best = plan
-        if plan.get("fits") is not False:
-            break
-    if best is not None:
-        return {"status": "ok", "reason": None, "plan": best}
-    assert error is not None
-    return {"status": "unavailable", "reason": str(error), "plan": None}
+    try:
+        if engine == "llama.cpp":
+            best = fit.best_llamacpp(card, catalogs, hardware, setups.unified(setup), needs)
+        elif engine == "vllm":
+            best = fit.best_vllm(card, catalogs, hardware, setups.tensor_parallel_sizes(setup.count), weights)
+        else:   # an engine without a rule here: its defaults
+            best = fit.Best(engines.plan(card, catalogs, engine, {}, hardware), {}, None, "the engine's defaults")
+    except engines.PlanError as exc:
+        if exc.option == "--gpu":   # the engine does not run on this hardware at all (vLLM on Apple)
+            return {"status": "unsupported", "reason": exc.message, "plan": None, "choice": None}
+        return {"status": "unavailable", "reason": str(exc), "plan": None, "choice": None}
+    if not best.plan.get("supported", True):
+        return {"status": "unsupported", "reason": best.plan.get("unsupported_reason"), "plan": best.plan,
+                "choice": None}
+    return {"status": "ok", "reason": None, "plan": best.plan, "choice": best.choice()}
 
 
 def model_plans(card: Mapping[str, Any], catalogs: Any) -> ModelPlans:
@@ -77,17 +69,25 @@ def model_plans(card: Mapping[str, Any], catalogs: Any) -> ModelPlans:
     table: dict[str, dict[str, Any]] = {}
     problems: list[str] = []
     answered = 0
+    try:    # llama.cpp's memory per quantization, once per card (fit.best_llamacpp's pruning)
+        needs: dict[str, int | None] | None = fit.llamacpp_needs(card, catalogs)
+    except Exception:  # noqa: BLE001 - each entry below meets the same problem and reports it
+        needs = None
+    try:
+        weights: dict[str, int | None] | None = fit.vllm_weights(card, catalogs)
+    except Exception:  # noqa: BLE001
+        weights = None
     for s, hw in chosen:
         row = table[s.id] = {}
         for engine in setups.ENGINES:
             try:
-                entry = _entry(card, catalogs, engine, s, hw)
+                entry = _entry(card, catalogs, engine, s, hw, needs, weights)
                 answered += 1
             except NotImplementedError:
-                entry = {"status": "unavailable", "reason": "not implemented", "plan": None}
+                entry = {"status": "unavailable", "reason": "not implemented", "plan": None, "choice": None}
             except Exception as exc:  # noqa: BLE001 - one card's failing plan must not stop the build
                 entry = {"status": "unavailable", "reason": f"internal error: {type(exc).__name__}: {exc}",
-                         "plan": None}
+                         "plan": None, "choice": None}
                 answered += 1
             if entry["status"] == "unavailable":
                 problems.append(f"{engine} on {s.id}: {entry['reason']}")
@@ -100,7 +100,7 @@ def model_plans(card: Mapping[str, Any], catalogs: Any) -> ModelPlans:
         "id": card["id"],
         "default_setup": setups.DEFAULT_SETUP if setups.DEFAULT_SETUP in ids else chosen[0][0].id,
         "engines": list(setups.ENGINES),
-        "setups": [{"id": s.id, "label": setups.label(s, catalogs), "gpu": s.gpu,
+        "setups": [{"id": s.id, "label": setups.label(s, catalogs), "group": s.group, "gpu": s.gpu,
                     "gpus": s.count if s.gpu else 0, "ram_bytes": hw.ram_bytes} for s, hw in chosen],
         "plans": table,
     }

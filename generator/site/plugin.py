@@ -41,7 +41,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from generator.schema_files import card_schema
-from generator.site import exports, leaderboard, overview, pages, reference, render, stages
+from generator.site import exports, fit, leaderboard, overview, pages, reference, render, stages, whatrun
 from generator.site.gitdates import last_changes
 from generator.site.history import card_histories
 from generator.site.stages import REST_MARKER, Generated, base_of
@@ -174,6 +174,9 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         memo.prune()
         self._log_plans(card_pages)
         generated.update(stages.site_pages(card_pages, ranking, reg.benchmarks))
+        overall = {cid: r["overall"] for cid, r in ranking.ranks.items() if "overall" in r}
+        generated[whatrun.SRC] = Generated("whatrun", whatrun.TITLE, whatrun.page_data(
+            [(cp.row, cp.fit) for cp in card_pages], overall, ranking.ranked.get("overall"), reg.catalogs))
         ex = reference.EXAMPLE_ID
         generated["card-format.md"] = Generated("card_format", "Card format", reference.page_context(
             card_schema(), reg.benchmarks, reg.catalogs,
@@ -208,6 +211,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         self._cleanup()
         self._tmp = Path(tempfile.mkdtemp(prefix="llmcards-exports-"))
         written, self._layouts = stages.write_exports(self._tmp, state.card_pages, self._path(self.config.schema_dir))
+        written += self._write_fit(self._tmp, state)
         for rel in written:
             existing = files.get_file_from_path(rel)
             if existing is not None:
@@ -215,6 +219,16 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
             files.append(File.generated(config, rel, abs_src_path=str(self._tmp / rel)))
         self._built = (config, files)
         return files
+
+    @staticmethod
+    def _write_fit(out: Path, state: SiteState) -> list[str]:
+        """api/fit/<setup>.json from the "What can I run?" page's data."""
+        page = state.pages.get(whatrun.SRC)
+        if page is None:
+            return []
+        d = page.data
+        return exports.write_fit(out, d["fit_models"], d["ranks"], d["ranked"], d["setups"], fit.CONTEXT,
+                                 d["default"], d["engine"])
 
     def on_nav(self, nav: Any, config: Any, files: Files) -> Any:
         self._nav = nav
@@ -305,6 +319,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         edited = {c.id for c in state.card_pages if old_exports.get(c.id) != c.exports}
         if edited:
             self._layouts = stages.refresh_exports(Path(config.site_dir), state.card_pages, edited, self._layouts)
+            self._write_fit(Path(config.site_dir), state)
         doc_files = files.documentation_pages()
         for src in sorted(changed):
             file = files.get_file_from_path(src)
@@ -388,6 +403,8 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         if entry.kind == "leaderboard":
             r = data["ranking"]
             return render.render("leaderboard.html", base=base, **leaderboard.page_data(r))
+        if entry.kind == "whatrun":
+            return render.render("whatrun.html", base=base, **data)
         if entry.kind == "card_format":
             return render.render("card_format.html", base=base, **data)
         return html

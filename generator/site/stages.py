@@ -29,7 +29,7 @@ from generator.benchmarks import load_catalog
 from generator.calc.catalogs import CatalogError, Catalogs, load_catalogs
 from generator.errors import CardError
 from generator.schema_files import BENCHMARKS
-from generator.site import exports, leaderboard, pages, plans, render
+from generator.site import exports, fit, leaderboard, pages, plans, render
 from generator.site.history import page_view
 from generator.validate import CardValidator, gather as gather_files, validate_paths
 
@@ -224,6 +224,7 @@ class CardPage:
     option_html: Markup
     plan_problems: tuple[str, ...] = ()   # plans that could not be made (for the build log)
     plans_not_implemented: bool = False   # generator.calc.engines.plan is still a stub
+    fit: Mapping[str, Any] = field(default_factory=dict)   # setup id -> engine -> fit.summary (api/fit)
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,7 @@ def render_card(card: Mapping[str, Any], derived: Mapping[str, Any] | None,
                     render.macro("rows.html", "index_row")(row, base_of(INDEX_URL)),
                     render.macro("rows.html", "org_row")(row, base_of(pages.org_url(row["org_slug"]))),
                     render.macro("rows.html", "compare_option")(row),
-                    model_plans.problems, model_plans.not_implemented)
+                    model_plans.problems, model_plans.not_implemented, fit.card_fit(model_plans.record))
 
 
 def render_rest(card: Mapping[str, Any], derived: Mapping[str, Any] | None, ctx: RestContext,

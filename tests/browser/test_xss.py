@@ -37,7 +37,7 @@ def _ran(page) -> list[str]:
 
 
 PAGES = ["", "models/", f"models/{ORG}/", f"models/{ORG}/model-1/", f"models/{ORG}/model-3/",
-         "leaderboard/", "compare/"]
+         "leaderboard/", "compare/", "what-can-i-run/"]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -75,13 +75,16 @@ def test_refresh_writes_only_the_pages_an_edit_touches(served):
     assert plugin.refresh() is True
     counts = plugin.memo.counts
     assert (counts["validated"], counts["derived"], counts["rendered"], counts["rendered_rest"]) == (1, 1, 1, 1)
-    # the edited card's page; the pages listing names: models index, compare, its organization, home
-    assert counts["pages"] == 5
+    # the edited card's page; the pages listing names: models index, compare, its organization, home,
+    # what can I run (the 8B runs on its default setup)
+    assert counts["pages"] == 6
     assert '<h1 id="model-name">Llama 3.1 8B Edited</h1>' in _page(site, EDITED).read_text()
     assert "Llama 3.1 8B Edited" in (site / "models/index.html").read_text()
     assert "Llama 3.1 8B Edited" in (site / "models/meta/index.html").read_text()
     assert '"name":"Llama 3.1 8B Edited"' in (site / "api/models" / f"{EDITED}.json").read_text()
     assert '"name":"Llama 3.1 8B Edited"' in (site / "api/models.json").read_text()
+    assert "Llama 3.1 8B Edited" in (site / "what-can-i-run/index.html").read_text()
+    assert '"name":"Llama 3.1 8B Edited"' in (site / "api/fit/rtx-4060-ti-16gb-x1.json").read_text()
     assert not _page(site, OTHER).exists()
     assert not (site / "api/models" / f"{OTHER}.json").exists()
     assert not (site / "leaderboard/index.html").exists()   # names only of ranked models; none here

@@ -94,10 +94,11 @@ def test_one_plans_file_per_model_with_every_setup_and_engine(plan_site: Path):
     data = _plans(plan_site, "meta/llama-3.1-8b")
     rtx = next(s for s in data["setups"] if s["id"] == "rtx-4090-x1")
     assert rtx == {"id": "rtx-4090-x1", "gpu": "rtx-4090", "gpus": 1, "ram_bytes": 64 * 2**30,
-                   "label": "1 × NVIDIA GeForce RTX 4090 (24 GB) + 64 GiB RAM"}
+                   "label": "1 × NVIDIA GeForce RTX 4090 (24 GB) + 64 GiB RAM", "group": "NVIDIA GeForce"}
     # the fake refuses vLLM on an Apple GPU (a PlanError on --gpu, as the vLLM engine does): unsupported, reason kept
     apple = data["plans"]["apple-128gb-x1"]["vllm"]
-    assert apple == {"status": "unsupported", "reason": "apple-128gb: vLLM has no Metal backend", "plan": None}
+    assert apple == {"status": "unsupported", "reason": "apple-128gb: vLLM has no Metal backend", "plan": None,
+                     "choice": None}
     # vLLM takes the fewest GPUs that fit: 16 GB of (fake) weights fit one H100 of the eight
     eight = data["plans"]["h100-sxm-80gb-x8"]["vllm"]
     assert eight["status"] == "ok" and eight["plan"]["settings"]["tensor_parallel"] == 1
@@ -110,10 +111,20 @@ def test_one_plans_file_per_model_with_every_setup_and_engine(plan_site: Path):
     two = big["rtx-3090-x2"]["vllm"]
     assert two["status"] == "ok" and two["plan"]["settings"]["tensor_parallel"] == 1
     assert two["plan"]["fits"] is False
-    # llama.cpp gets automatic offload on hardware, nothing on "no hardware"
-    settings = data["plans"]["rtx-4090-x1"]["llama.cpp"]["plan"]["settings"]
-    assert (settings["n_gpu_layers"], settings["cpu_moe_layers"]) == ("auto", "auto")
+    # llama.cpp: the best plan (generator/site/fit.py). The fake ignores the quantization, so the
+    # first one tried (Q8_0, the most bits) fits with every layer on the GPU, at 8,192 tokens
+    # (the card's maximum is 131,072); "no hardware" keeps the engine's defaults
+    entry = data["plans"]["rtx-4090-x1"]["llama.cpp"]
+    assert entry["choice"] == {"quant": "Q8_0", "context": 8192, "tensor_parallel": None, "offload": False,
+                               "fit": "yes", "options": {"quant": "Q8_0", "context": 8192},
+                               "why": entry["choice"]["why"]}
+    assert entry["plan"]["settings"]["n_gpu_layers"] == 999
     assert "n_gpu_layers" not in data["plans"]["none"]["llama.cpp"]["plan"]["settings"]
+    assert data["plans"]["none"]["llama.cpp"]["choice"]["fit"] is None
+    # the fake's Mixtral needs 90 + 1 + 2 GB of weights and cache: more than a 4090 and its 64 GiB
+    # of RAM (24 + 68.7 GB) hold, so no quantization is tried there: the fewest bits, "no"
+    assert big["rtx-4090-x1"]["llama.cpp"]["choice"]["fit"] == "no"
+    assert big["rtx-4090-x1"]["llama.cpp"]["choice"]["quant"] == "Q2_K"
 
 
 def test_tensor_parallel_sizes_to_try():
@@ -126,7 +137,7 @@ def test_model_page_renders_the_default_setup(plan_site: Path):
     # the fake's numbers, formatted by hand: 16e9 B -> 16.0 GB; 16e9 + 1e9 + 0.5e9 + 0.25e9 = 17.75e9 -> 17.8 GB
     # (halves up); capacity 24e9 -> 24.0 GB; 57.6 tok/s -> 58 tok/s; 3.44 -> 3.4 tok/s; 3.254 -> 3.25×
     for expected in ("Will it run?", "1 × NVIDIA GeForce RTX 4090 (24 GB) + 64 GiB RAM", "llama.cpp", "vLLM",
-                     "Fits Q4_K_M · 128K context · F16 KV cache Device Weights", "GPU 0 16.0 GB 1.00 GB 0.50 GB 0.25 GB 17.8 GB 24.0 GB",
+                     "Fits Q8_0 · 8K context · F16 KV cache Device Weights", "GPU 0 16.0 GB 1.00 GB 0.50 GB 0.25 GB 17.8 GB 24.0 GB",
                      # host: overhead does not apply; capacity is the setup's 64 GiB = 68.72e9 B -> 68.7 GB
                      "System RAM 2.00 GB 0.00 GB 0.00 GB n/a 2.00 GB 68.7 GB",
                      "Offloaded to system RAM: host weights 2.00 GB · n gpu layers 30",
@@ -196,12 +207,15 @@ def test_a_failing_plan_does_not_break_the_build(tmp_path: Path, monkeypatch: py
     assert build(TEST_REGISTRY, out, quiet=False) == 0
     err = capsys.readouterr().err
     bug = _plans(out, "meta/llama-2-7b")["plans"]["rtx-3090-x2"]["vllm"]
-    assert bug == {"status": "unavailable", "reason": "internal error: ZeroDivisionError: engine bug", "plan": None}
+    assert bug == {"status": "unavailable", "reason": "internal error: ZeroDivisionError: engine bug", "plan": None,
+                   "choice": None}
     refused = _plans(out, "mistralai/mixtral-8x7b")["plans"]["none"]["llama.cpp"]
-    assert refused == {"status": "unavailable", "reason": "--context: must be at most 32768 (fake)", "plan": None}
+    assert refused == {"status": "unavailable", "reason": "--context: must be at most 32768 (fake)", "plan": None,
+                       "choice": None}
     assert _plans(out, "meta/llama-2-7b")["plans"]["rtx-3090-x2"]["llama.cpp"]["status"] == "ok"
     # the build log names the card, the engine, the setup and the reason
-    assert "meta/llama-2-7b: plans unavailable: vllm on rtx-3090-x2: internal error: ZeroDivisionError: engine bug" in err
+    assert "meta/llama-2-7b: plans unavailable: vllm on rtx-3090-x1: internal error: ZeroDivisionError: engine bug; " \
+           "vllm on rtx-3090-x2: internal error: ZeroDivisionError: engine bug" in err
     assert "mistralai/mixtral-8x7b: plans unavailable: llama.cpp on none: --context: must be at most 32768" in err
     assert "meta/llama-3.1-8b" not in err
 

@@ -1,5 +1,8 @@
 // Compare page: pick 2-4 models; their records are fetched from this site's
 // api/models/<org>/<model>.json and laid side by side. No library.
+// With fit-choice.js: rows for the reader's hardware (api/fit/<setup>.json: fit, memory,
+// context, speed bound) and the leaderboard rank; rows whose values differ are marked; a
+// search field (input + datalist) adds a model by name.
 (function () {
   "use strict";
   var form = document.getElementById("compare-form");
@@ -10,6 +13,9 @@
   var cache = {};
   var F = window.LLMCardsFormat;   // assets/js/format.js: the number rules of generator/site/fmt.py
   var DASH = F.DASH, val = F.value;
+  var Fit = window.LLMCardsFit, fitList = null;
+  var setupSel = document.getElementById("compare-setup"), engineSel = document.getElementById("compare-engine");
+  var differsNote = document.getElementById("compare-differs-note");
   // {id: [total, active, architecture label]} as the model pages show them: declared where
   // given, else derived (generator/site/pages.effective_params, arch_label), written by the build.
   var paramsEl = document.getElementById("compare-params");
@@ -82,9 +88,12 @@
     thead.appendChild(hr);
     function addRow(label, fn) {
       var tr = document.createElement("tr");
-      tr.appendChild(cell("th", label));
+      var th = cell("th", label);
+      th.scope = "row";
+      tr.appendChild(th);
       records.forEach(function (r) { tr.appendChild(cell("td", fn(r))); });
       tbody.appendChild(tr);
+      return tr;
     }
     SPEC_ROWS.forEach(function (s) { addRow(s[0], s[1]); });
     VRAM_ROWS.forEach(function (v) {
@@ -97,6 +106,35 @@
         return w === null ? F.UNKNOWN : "≥ " + F.gb(w) + " (weights only)";
       });
     });
+    if (fitList) {
+      var engine = engineSel.value, label = " (" + (Fit.ENGINES[engine] || engine) + ")";
+      var byId = {};
+      fitList.models.forEach(function (m) { byId[m.id] = m; });
+      function fitOf(r) { var m = byId[r.id]; return (m && (m.engines || {})[engine]) || { fit: "unavailable" }; }
+      var hwRow = addRow("Runs on " + fitList.setup.label + label, function (r) {
+        var s = fitOf(r);
+        return (Fit.FIT_TEXT[s.fit] || DASH) + (s.quant ? " · " + s.quant : "") +
+          (typeof s.tp === "number" && s.tp > 1 ? " · " + s.tp + " GPUs" : "");
+      });
+      hwRow.id = "compare-fit-row";
+      addRow("Memory there", function (r) { var s = fitOf(r); return F.gb(s.bytes === undefined ? null : s.bytes); });
+      addRow("Context that fits there", function (r) { var s = fitOf(r); return s.max_context ? F.tokens(s.max_context) : DASH; });
+      addRow("Decode speed bound there", function (r) { var s = fitOf(r); return F.rate(s.tps === undefined ? null : s.tps); })
+        .id = "compare-speed-row";
+      addRow("Leaderboard rank", function (r) {
+        var m = byId[r.id];
+        return Fit.rankText(m ? m.rank : null, fitList.ranked);
+      }).id = "compare-rank-row";
+    }
+    // mark the rows whose values differ (a highlight, and a description for screen readers)
+    Array.prototype.forEach.call(tbody.rows, function (tr) {
+      var texts = Array.prototype.slice.call(tr.cells, 1).map(function (c) { return c.textContent; });
+      var differs = texts.some(function (t) { return t !== texts[0]; });
+      tr.classList.toggle("llmc-differs", differs);
+      // the row header keeps its text; a screen reader hears the note as its description
+      if (differs) { tr.cells[0].setAttribute("aria-describedby", "compare-differs-note"); tr.cells[0].title = "Values differ"; }
+    });
+    differsNote.hidden = false;
     table.hidden = false;
     hint.hidden = true;
   }
@@ -123,6 +161,9 @@
   }
   function update() {
     var ids = chosen();
+    var picked = Array.prototype.filter.call(form.elements, function (el) { return el.value; }).length;
+    var note = document.getElementById("compare-find-note");
+    if (note && picked > ids.length) note.textContent = "A model picked twice is compared once.";
     syncUrl(ids);
     if (ids.length < 2) { table.hidden = true; hint.hidden = false; return; }
     Promise.all(ids.map(load)).then(render).catch(function (e) {
@@ -131,7 +172,76 @@
   }
   // preselect from the URL fragment: compare/#meta/llama-3.1-8b,mistralai/mixtral-8x7b
   var pre = decodeURIComponent(window.location.hash.replace(/^#/, "")).split(",").filter(Boolean).slice(0, 4);
-  pre.forEach(function (id, i) { var sel = form.elements[i]; if (sel) sel.value = id; });
+  var ids = Array.prototype.map.call(form.elements[0].options, function (o) { return o.value; });
+  var unknown = pre.filter(function (id) { return ids.indexOf(id) < 0; });
+  pre.filter(function (id) { return ids.indexOf(id) >= 0; }).forEach(function (id, i) {
+    var sel = form.elements[i]; if (sel) sel.value = id;
+  });
   form.addEventListener("change", update);
-  update();
+
+  // -- search: a datalist of "Name (Organization)" from the pickers' options -------------------
+  var find = document.getElementById("compare-find"), search = document.getElementById("compare-search");
+  var note = document.getElementById("compare-find-note"), datalist = document.getElementById("compare-models");
+  var byText = {};
+  Array.prototype.forEach.call(form.elements[0].options, function (o) {
+    if (!o.value) return;
+    byText[o.textContent.toLowerCase()] = o.value;
+    byText[o.value.toLowerCase()] = o.value;
+    var opt = document.createElement("option");
+    opt.value = o.textContent;
+    datalist.appendChild(opt);
+  });
+  function add() {
+    var text = search.value.trim().toLowerCase();
+    if (!text) return;
+    var id = byText[text];
+    if (!id) {    // a unique partial match
+      var hits = Object.keys(byText).filter(function (k) { return k.indexOf(text) >= 0; })
+        .map(function (k) { return byText[k]; }).filter(function (v, i, a) { return a.indexOf(v) === i; });
+      if (hits.length === 1) id = hits[0];
+      else { note.textContent = hits.length ? hits.length + " models match; type more of the name." : "No model matches."; return; }
+    }
+    var chosenIds = chosen();
+    if (chosenIds.indexOf(id) >= 0) { note.textContent = "Already compared."; return; }
+    var free = Array.prototype.filter.call(form.elements, function (el) { return !el.value; })[0];
+    if (!free) { note.textContent = "Four models at most: set one picker to none first."; return; }
+    free.value = id;
+    search.value = "";
+    note.textContent = "Added.";
+    update();
+  }
+  if (find && search && datalist) {
+    find.hidden = false;
+    document.getElementById("compare-add").addEventListener("click", add);
+    search.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); add(); } });
+    search.addEventListener("change", function () { if (byText[search.value.trim().toLowerCase()]) add(); });
+  }
+  if (unknown.length) {
+    hint.hidden = false;
+    hint.textContent = "Unknown model id in the address: " + unknown.join(", ") + ".";
+  }
+
+  // -- the reader's hardware ------------------------------------------------------------------
+  var hw = document.getElementById("compare-hw");
+  if (Fit && hw && setupSel && engineSel) {
+    Fit.index(base).then(function (index) {
+      var c = Fit.current(index);
+      Fit.fillSetups(setupSel, index, c.setup);
+      engineSel.value = c.engine;
+      hw.hidden = false;
+      function loadFit(setup) {
+        return Fit.list(base, setup).then(function (d) { fitList = d; update(); });
+      }
+      function save() { Fit.hardware.set({ setup: setupSel.value, engine: engineSel.value }); }
+      setupSel.addEventListener("change", save);
+      engineSel.addEventListener("change", save);
+      document.addEventListener(Fit.EVENT, function () {
+        var n = Fit.current(index);
+        setupSel.value = n.setup; engineSel.value = n.engine;
+        if (!fitList || fitList.setup.id !== n.setup) loadFit(n.setup); else update();
+      });
+      return loadFit(c.setup);
+    }).catch(function () { update(); });
+  }
+  if (!unknown.length || chosen().length >= 2) update();
 })();

@@ -1,5 +1,8 @@
 // Models index: sort by any column, filter by the form above the table.
 // Plain DOM, no library; rows carry their raw values as data-* attributes.
+// With the reader's hardware (fit-choice.js: api/fit/<setup>.json) a "Memory" column and a
+// "Fits my hardware" filter are added: the memory of the best way to run each model there
+// (generator/site/fit.py), and whether it runs.
 (function () {
   "use strict";
   var table = document.getElementById("models-table");
@@ -54,6 +57,8 @@
       var ctx = num(r.dataset.context);
       if (ctx === null || ctx < Number(f.context)) return false;
     }
+    if (f.fits === "runs" && r.dataset.fit !== "yes" && r.dataset.fit !== "offload") return false;
+    if (f.fits === "gpu" && r.dataset.fit !== "yes") return false;
     return true;
   }
 
@@ -69,12 +74,71 @@
     if (count) count.textContent = shown + " of " + rows.length + " shown";
   }
 
-  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
+  function sortable(th) {
     th.tabIndex = 0;
     th.classList.add("llmc-sortable");
     th.addEventListener("click", function () { sortBy(th); });
-    th.addEventListener("keydown", function (e) { if (e.key === "Enter") sortBy(th); });
-  });
+    th.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortBy(th); }
+    });
+  }
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, sortable);
   form.addEventListener("change", applyFilters);
   applyFilters();
+
+  // -- the reader's hardware: memory column and "fits" filter ---------------------------------
+  var Fit = window.LLMCardsFit, F = window.LLMCardsFormat;
+  var fitBox = document.getElementById("index-fit");
+  var setupSel = document.getElementById("index-setup"), engineSel = document.getElementById("index-engine");
+  if (!Fit || !F || !fitBox || !setupSel || !engineSel) return;
+  var base = table.dataset.base || "./";
+  var memTh = null, list = null;
+
+  function showFit() {
+    if (!list) return;
+    var engine = engineSel.value, byId = {};
+    list.models.forEach(function (m) { byId[m.id] = (m.engines || {})[engine] || { fit: "unavailable" }; });
+    if (!memTh) {
+      memTh = document.createElement("th");
+      memTh.dataset.key = "mem"; memTh.dataset.type = "num";
+      table.tHead.rows[0].appendChild(memTh);
+      sortable(memTh);
+    }
+    memTh.textContent = "Memory (" + (Fit.ENGINES[engine] || engine) + ", " + list.setup.label + ")";
+    rows.forEach(function (r) {
+      var s = byId[r.dataset.id] || { fit: "unavailable" };
+      var td = r.querySelector("td.llmc-fit-mem");
+      if (!td) { td = document.createElement("td"); td.className = "llmc-fit-mem"; r.appendChild(td); }
+      var runs = Fit.runs(s);
+      r.dataset.fit = s.fit || "";
+      r.dataset.mem = runs && s.bytes !== null && s.bytes !== undefined ? String(s.bytes) : "";
+      td.textContent = runs ? F.gb(s.bytes === undefined ? null : s.bytes) + " · " + s.quant +
+        (s.fit === "offload" ? " (offload)" : "") : (Fit.FIT_TEXT[s.fit] || F.DASH);
+    });
+    applyFilters();
+  }
+  function load(choice) {
+    Fit.list(base, choice.setup).then(function (d) { list = d; showFit(); }).catch(function (e) {
+      if (count) count.textContent = String(e.message || e);
+    });
+  }
+  Fit.index(base).then(function (index) {
+    var c = Fit.current(index);
+    Fit.fillSetups(setupSel, index, c.setup);
+    engineSel.value = c.engine;
+    fitBox.hidden = false;
+    load(c);
+    setupSel.addEventListener("change", function () {
+      Fit.hardware.set({ setup: setupSel.value, engine: engineSel.value });
+    });
+    engineSel.addEventListener("change", function () {
+      Fit.hardware.set({ setup: setupSel.value, engine: engineSel.value });
+    });
+    document.addEventListener(Fit.EVENT, function () {
+      var n = Fit.current(index);
+      var reload = !list || n.setup !== list.setup.id;
+      setupSel.value = n.setup; engineSel.value = n.engine;
+      if (reload) load(n); else showFit();
+    });
+  }).catch(function () { /* no api/fit (a site built without engine plans): no hardware column */ });
 })();

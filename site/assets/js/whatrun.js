@@ -1,0 +1,180 @@
+// "What can I run?": lists every model that runs on the reader's hardware from
+// api/fit/<setup>.json (generator/site/exports.write_fit), sorted and filtered in the browser.
+// The rows repeat generator/site/whatrun.row (the build's list for the default setup) with the
+// shared format rules (format.js). The hardware choice and the lists come from fit-choice.js.
+(function () {
+  "use strict";
+  var table = document.getElementById("whatrun-table");
+  var form = document.getElementById("whatrun-form");
+  var F = window.LLMCardsFormat, Fit = window.LLMCardsFit;
+  if (!table || !form || !F || !Fit) return;
+  var tbody = document.getElementById("whatrun-rows");
+  var count = document.getElementById("whatrun-count");
+  var setupSel = document.getElementById("whatrun-setup");
+  var engineSel = document.getElementById("whatrun-engine");
+  var setups = JSON.parse(document.getElementById("whatrun-setups").textContent || "[]");
+  var base = table.dataset.base;
+  var FIT_TEXT = Fit.FIT_TEXT, ENGINES = Fit.ENGINES, Hardware = Fit.hardware, rankText = Fit.rankText;
+  var data = null, sortKey = "rank", sortDir = 1;
+  function known(id) { return setups.some(function (s) { return s.id === id; }); }
+
+  // One model's display values for the chosen engine (whatrun.row in Python).
+  function rowView(m, engine, ranked) {
+    var s = (m.engines || {})[engine] || { fit: "unavailable" };
+    return {
+      id: m.id, name: m.name, organization: m.organization || "", total: m.total,
+      fit: s.fit, fitText: FIT_TEXT[s.fit] || F.DASH,
+      quant: s.quant || F.DASH, tpText: (typeof s.tp === "number" && s.tp > 1) ? s.tp + " GPUs" : "",
+      contextText: s.max_context ? F.tokens(s.max_context) : F.DASH,
+      memoryText: F.gb(s.bytes === undefined ? null : s.bytes), tps: s.tps === undefined ? null : s.tps,
+      speedText: F.rate(s.tps === undefined ? null : s.tps), rank: m.rank, rankText: rankText(m.rank, ranked),
+      released: m.release_date || "", license: m.license || "", open: m.open_weights ? "yes" : "no",
+      modalities: m.modalities || []
+    };
+  }
+
+  var LABELS = Array.prototype.map.call(table.tHead.rows[0].cells, function (th) { return th.textContent.trim(); });
+  function cell(tr, text, tag) {
+    var c = document.createElement(tag || "td");
+    c.textContent = text;
+    c.dataset.label = LABELS[tr.cells.length] || "";
+    tr.appendChild(c);
+    return c;
+  }
+
+  function render(rows) {
+    tbody.textContent = "";
+    rows.forEach(function (r) {
+      var tr = document.createElement("tr");
+      tr.dataset.id = r.id;
+      var th = document.createElement("th");
+      th.scope = "row";
+      var a = document.createElement("a");
+      a.href = base + "models/" + r.id + "/";
+      a.textContent = r.name;
+      th.appendChild(a);
+      th.appendChild(document.createElement("br"));
+      var small = document.createElement("small");
+      small.textContent = r.organization;
+      th.appendChild(small);
+      tr.appendChild(th);
+      cell(tr, F.params(r.total === undefined ? null : r.total));
+      cell(tr, r.fitText).dataset.fit = r.fit || "";
+      cell(tr, r.quant + (r.tpText ? " · " + r.tpText : ""));
+      cell(tr, r.contextText);
+      cell(tr, r.memoryText);
+      cell(tr, r.speedText);
+      cell(tr, r.rankText);
+      cell(tr, r.released);
+      tbody.appendChild(tr);
+    });
+  }
+
+  function num(v) { return v === null || v === undefined ? null : Number(v); }
+  function compare(a, b) {
+    var x = a[sortKey], y = b[sortKey];
+    if (sortKey === "name" || sortKey === "released") {
+      x = x || ""; y = y || "";
+      if (x === "" && y !== "") return 1;
+      if (y === "" && x !== "") return -1;
+      return x.localeCompare(y, undefined, { sensitivity: "base", numeric: true }) * sortDir;
+    }
+    x = num(x); y = num(y);
+    if (x === null && y === null) return 0;
+    if (x === null) return 1;       // unknown values sort last either way
+    if (y === null) return -1;
+    return (x - y) * sortDir;
+  }
+  // The build's first order (whatrun.sort_key): by rank, then the unranked by size, largest first.
+  function firstOrder(a, b) {
+    var ra = num(a.rank), rb = num(b.rank);
+    if ((ra === null) !== (rb === null)) return ra === null ? 1 : -1;
+    if (ra !== null && ra !== rb) return ra - rb;
+    var d = (num(b.total) || 0) - (num(a.total) || 0);
+    return d || a.name.toLowerCase().localeCompare(b.name.toLowerCase());
+  }
+
+  function filters() {
+    var f = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.name) f[el.name] = el.type === "checkbox" ? el.checked : el.value;
+    });
+    return f;
+  }
+  function matches(r, f) {
+    if (!f.all && r.fit !== "yes" && r.fit !== "offload") return false;
+    if (f.organization && r.organization !== f.organization) return false;
+    if (f.license && r.license !== f.license) return false;
+    if (f.open && r.open !== f.open) return false;
+    if (f.modality && r.modalities.indexOf(f.modality) < 0) return false;
+    return true;
+  }
+
+  function update() {
+    if (!data) return;
+    var f = filters(), engine = engineSel.value;
+    var all = data.models.map(function (m) { return rowView(m, engine, data.ranked); });
+    var running = all.filter(function (r) { return r.fit === "yes" || r.fit === "offload"; }).length;
+    var rows = all.filter(function (r) { return matches(r, f); });
+    rows.sort(function (a, b) {
+      return (sortKey === "rank" && sortDir === 1 ? firstOrder(a, b) : compare(a, b)) || a.id.localeCompare(b.id);
+    });
+    render(rows);
+    var unsupported = all.length && all.every(function (r) { return r.fit === "unsupported"; });
+    count.textContent = unsupported ? (ENGINES[engine] || engine) + " does not run on this hardware: choose another engine."
+      : running + " of " + all.length + " models run on this setup; " + rows.length + " listed.";
+    document.getElementById("whatrun-setup-label").textContent = data.setup.label;
+    document.getElementById("whatrun-engine-label").textContent = ENGINES[engine] || engine;
+  }
+
+  function load(setupId) {
+    table.setAttribute("aria-busy", "true");
+    return Fit.list(base, setupId).then(function (d) {
+      data = d;
+      table.removeAttribute("aria-busy");
+      update();
+    }).catch(function (e) {
+      table.removeAttribute("aria-busy");
+      count.textContent = "Could not load the list for this hardware (" + e.message + ").";
+    });
+  }
+
+  function choose() {
+    var choice = { setup: setupSel.value, engine: engineSel.value };
+    Hardware.set(choice);
+    return choice;
+  }
+
+  // sort buttons in the headers
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
+    var button = th.querySelector("button");
+    if (!button) return;
+    button.addEventListener("click", function () {
+      var key = th.dataset.key;
+      sortDir = sortKey === key ? -sortDir : 1;
+      sortKey = key;
+      Array.prototype.forEach.call(table.tHead.rows[0].cells, function (c) { c.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", sortDir === 1 ? "ascending" : "descending");
+      update();
+    });
+  });
+
+  form.hidden = false;
+  var saved = Hardware.get();
+  if (saved && known(saved.setup)) setupSel.value = saved.setup;
+  if (saved && ENGINES[saved.engine]) engineSel.value = saved.engine;
+  setupSel.addEventListener("change", function () { load(choose().setup); });
+  engineSel.addEventListener("change", function () { choose(); update(); });
+  form.addEventListener("change", function (e) {
+    if (e.target !== setupSel && e.target !== engineSel) update();
+  });
+  document.addEventListener(Fit.EVENT, function (e) {
+    var c = e.detail || Hardware.get();
+    if (!c) return;
+    var reload = known(c.setup) && c.setup !== setupSel.value;
+    if (known(c.setup)) setupSel.value = c.setup;
+    if (ENGINES[c.engine]) engineSel.value = c.engine;
+    if (reload) load(c.setup); else update();
+  });
+  load(setupSel.value);
+})();
