@@ -11,9 +11,12 @@ llama.cpp
     (``GGUF_QUANTS``); one that has no GGUF file for the model is skipped.
     1. The first that fits entirely on the GPU(s), every layer there (``-ngl`` all, no
        ``--n-cpu-moe``): fit "yes".
-    2. Else, on a setup with separate system RAM (not unified memory), the first that fits
-       with llama.cpp's automatic offload (routed experts, then whole layers, to system
-       RAM; ``llmcards plan``'s default): fit "offload".
+    2. Else, on a setup with separate system RAM (not unified memory), the first from
+       Q4_K_M down (``OFFLOAD_QUANTS``) that fits with llama.cpp's automatic offload (routed
+       experts, then whole layers, to system RAM; ``llmcards plan``'s default): fit
+       "offload". Every byte left in system RAM is read per token at the RAM's bandwidth, so
+       once the GPU cannot hold the model more bits cost speed twice over; Q4_K_M is the
+       size people run offloaded models at, not Q8_0.
     3. Else the fewest-bits quantization's plan with automatic offload, which does not fit:
        fit "no".
     The chosen plan is the one ``llmcards plan --engine llama.cpp --quant Q --context C``
@@ -45,6 +48,7 @@ from generator.calc.engines import Hardware, PlanError
 
 CONTEXT = 8192
 GGUF_QUANTS = ("Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q3_K_M", "Q2_K")
+OFFLOAD_QUANTS = ("Q4_K_M", "Q3_K_M", "Q2_K")   # tried when the model must be split with system RAM
 ALL_ON_GPU = {"n_gpu_layers": 999, "cpu_moe_layers": 0}   # -ngl 999 is capped at the model's layers
 
 # fit values
@@ -162,15 +166,16 @@ def best_llamacpp(card: Mapping[str, Any], catalogs: Any, hardware: Hardware, un
         return Best(planner(card, catalogs, engine, options, hardware), options, NO,
                     f"does not fit even at {plannable[-1]} (the fewest bits tried)"
                     + ("; unified memory: no separate system RAM to offload to" if unified else ""))
-    for q in plannable:
+    offloadable = [q for q in plannable if q in OFFLOAD_QUANTS] or plannable[-1:]
+    for q in offloadable:
         if int(needs[q] or 0) > gpu_bytes + hardware.ram_bytes:
             continue                  # cannot fit in GPU memory and system RAM together
         options = _with_context(card, {"quant": q})
         plan = planner(card, catalogs, engine, options, hardware)
         if plan.get("fits") is True:
             return Best(plan, options, OFFLOAD,
-                        f"{q}: no quantization fits on the GPU alone; the most bits that fit with part of the "
-                        "model in system RAM (slower)")
+                        f"{q}: no quantization fits on the GPU alone; the most bits from Q4_K_M down that fit "
+                        "with part of the model in system RAM (slower)")
     options = _with_context(card, {"quant": plannable[-1]})
     return Best(planner(card, catalogs, engine, options, hardware), options, NO,
                 f"does not fit even at {plannable[-1]} with offload to system RAM")

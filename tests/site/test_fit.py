@@ -103,12 +103,13 @@ def test_llamacpp_takes_the_most_bits_that_fit_on_an_8_gb_gpu():
 
 def test_llamacpp_offloads_when_nothing_fits_on_the_gpu():
     # 3 GB: even Q2_K (8e9 x 2.625 / 8 = 2.625 GB + 1 GB = 3.625 GB) does not fit on the GPU;
-    # with 32 GB of RAM, Q8_0 (9.5 GB <= 3 + 32 GB) fits with offload
+    # with 32 GB of RAM, Q8_0 (9.5 GB <= 3 + 32 GB) would fit with offload, but offloaded runs
+    # start at Q4_K_M (fit.OFFLOAD_QUANTS): Q4_K_M (8e9 x 4.5 / 8 = 4.5 GB + 1 GB) fits with offload
     best = fit.best_llamacpp(CARD, CAT, Hardware(_gpu(3), 1, 32 * GB, None), False, planner=stand_in)
-    assert (best.fit, best.options["quant"], best.choice()["offload"]) == (fit.OFFLOAD, "Q8_0", True)
-    # 4 GB of RAM: Q8_0 (9.5 > 7), Q6_K (7.56 > 7) do not fit, Q5_K_M (8e9 x 5.5 / 8 + 1 GB = 6.5 GB) does
-    best = fit.best_llamacpp(CARD, CAT, Hardware(_gpu(3), 1, 4 * GB, None), False, planner=stand_in)
-    assert (best.fit, best.options["quant"]) == (fit.OFFLOAD, "Q5_K_M")
+    assert (best.fit, best.options["quant"], best.choice()["offload"]) == (fit.OFFLOAD, "Q4_K_M", True)
+    # 2 GB of RAM: Q4_K_M (5.5 GB > 3 + 2 GB) does not fit, Q3_K_M (8e9 x 3.4375 / 8 + 1 GB = 4.4375 GB) does
+    best = fit.best_llamacpp(CARD, CAT, Hardware(_gpu(3), 1, 2 * GB, None), False, planner=stand_in)
+    assert (best.fit, best.options["quant"]) == (fit.OFFLOAD, "Q3_K_M")
 
 
 def test_unified_memory_has_no_offload():
