@@ -247,6 +247,18 @@ def module_parts(arch: Mapping[str, Any]) -> dict[str, int]:
     return parts
 
 
+def outside_text(card: Mapping[str, Any], pc: "ParameterCount | None") -> int:
+    """Parameters outside the text model: ``parameters.extra`` plus the MTP modules and encoders.
+
+    Priced apart from the text tensors (at the catalog's extra storage) and left out of the
+    active weights; with no architecture count (``pc`` None) only ``extra`` is known.
+    """
+    extra = int((card.get("parameters") or {}).get("extra") or 0)
+    if pc is None:
+        return extra
+    return extra + sum(pc.breakdown.get(key, 0) for key in MODULE_PARTS)
+
+
 def per_layer_embedding_params(arch: Mapping[str, Any]) -> int:
     """Gemma 3n's per-layer embedding table: vocab_size_per_layer_input x (layers x width)."""
     ple = arch.get("per_layer_embeddings")

@@ -36,7 +36,7 @@ from generator.calc.engines import (
     parse_float,
     parse_int,
 )
-from generator.calc.params import count_parameters, head_dim_of
+from generator.calc.params import count_parameters, encoder_params, head_dim_of
 from generator.calc.tensors import Inventory, Matrix, inventory
 from generator.calc.weights import LayerLayout, Tensor, compile_quant
 
@@ -373,6 +373,22 @@ def extra_loaded(card: Mapping[str, Any]) -> bool:
     return any(m != "text" for m in inputs)
 
 
+def loaded_outside_parameters(card: Mapping[str, Any]) -> int:
+    """Parameters outside the text tensors that vLLM loads: the vision and audio encoders
+    (architecture.vision_encoder / audio_encoder; model_executor/models/gemma3_mm.py,
+    mllama4.py, qwen2_5_vl.py, mistral3.py build the tower with the language model),
+    parameters.extra when extra_loaded(), and never the MTP modules (architecture.mtp:
+    skipped unless a speculative config loads them as a draft model, see extra_loaded)."""
+    arch = card.get("architecture") or {}
+    loaded = int((card.get("parameters") or {}).get("extra") or 0) if extra_loaded(card) else 0
+    hidden = int(arch.get("hidden_size") or 0)
+    for key in ("vision_encoder", "audio_encoder"):
+        enc = arch.get(key)
+        if isinstance(enc, Mapping):
+            loaded += encoder_params(enc, hidden)
+    return loaded
+
+
 class Weights(NamedTuple):
     per_gpu: int  # bytes on each GPU ("Model loading took")
     routed_per_gpu: int  # of which routed experts
@@ -427,9 +443,7 @@ def weights_per_gpu(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs:
             total += b
             if m.routed:
                 routed += b
-    extra = 0
-    if extra_loaded(card):
-        extra = int((card.get("parameters") or {}).get("extra") or 0) * 2 // tp  # BF16, sharded
+    extra = loaded_outside_parameters(card) * 2 // tp  # BF16, sharded
     rope = rope_cache_bytes(card)
     return Weights(total + extra + rope, routed, extra, rope)
 
