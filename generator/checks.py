@@ -278,6 +278,7 @@ _ENCODER_FIELDS = {
     "siglip": ("image_size",),
     "llama4": ("image_size", "projector_dim"),
     "qwen2_5_vl": ("temporal_patch_size", "merge_size"),
+    "qwen3_vl": ("temporal_patch_size", "merge_size", "positions", "deepstack_mergers"),
     "pixtral": ("merge_size",),
 }
 _ENCODER_INPUT = {"vision_encoder": ("image", "an image"), "audio_encoder": ("audio", "an audio")}

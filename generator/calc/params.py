@@ -192,6 +192,11 @@ def encoder_params(enc: Mapping[str, Any], text_hidden: int) -> int:
     qwen2_5_vl: modeling_qwen2_5_vl.py Qwen2_5_VisionTransformerPretrainedModel (Conv3d patch
       embedding without bias, RMSNorms, fused biased qkv + proj, gated MLP with biases) +
       Qwen2_5_VLPatchMerger (RMSNorm, two biased linears h*merge^2 -> h*merge^2 -> output_size).
+    qwen3_vl: modeling_qwen3_vl.py Qwen3VLVisionModel (biased Conv3d patch embedding, a
+      learned table of ``positions`` rows, LayerNorms with bias, fused biased qkv + proj,
+      plain biased fc1/fc2) + Qwen3VLVisionPatchMerger (LayerNorm over h, then two biased
+      linears h*merge^2 -> h*merge^2 -> output_size) + ``deepstack_mergers`` more mergers that
+      normalise over h*merge^2 after the shuffle.
     pixtral: modeling_pixtral.py PixtralVisionModel (conv patch embedding without bias, ln_pre,
       RMSNorms, bias-free attention and gated MLP) + modeling_mistral3.py Mistral3MultiModalProjector
       (RMSNorm, patch merger h*merge^2 -> h, linear_1 h -> text_hidden, linear_2 text_hidden ->
@@ -224,6 +229,15 @@ def encoder_params(enc: Mapping[str, Any], text_hidden: int) -> int:
         # the fused qkv and proj both carry biases: 4h^2 + 4h, as _vit_layer with qkv_bias
         tower = ch * t * patch * patch * h + L * _vit_layer(h, inner, True, True, 1)
         return tower + h + merged * merged + merged + merged * out + out
+    if kind == "qwen3_vl":
+        t = int(_need(enc, "temporal_patch_size"))
+        merged = h * int(_need(enc, "merge_size")) ** 2
+        tower = ch * t * patch * patch * h + h + int(_need(enc, "positions")) * h
+        tower += L * _vit_layer(h, inner, False, True, 2)
+        # the final merger normalises before the shuffle (h wide), each deepstack merger after it
+        merger = merged * merged + merged + merged * out + out
+        deepstack = int(_need(enc, "deepstack_mergers"))
+        return tower + 2 * h + merger + deepstack * (2 * merged + merger)
     if kind == "pixtral":
         merge = int(_need(enc, "merge_size"))
         bias = bool(enc.get("projector_bias"))

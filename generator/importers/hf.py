@@ -119,9 +119,13 @@ _DEFAULTS["glm4_moe"] = {**_COMMON, "use_qk_norm": False, "n_shared_experts": 1,
 _DEFAULTS["mimo"] = {**_DEFAULTS["qwen2"]}
 _DEFAULTS["qwen2_5_vl"] = {**_DEFAULTS["qwen2"]}
 _DEFAULTS["mistral3"] = _DEFAULTS["mistral"]
+# Qwen3-VL wraps a Qwen3 (or Qwen3-MoE) text_config.
+_DEFAULTS["qwen3_vl"] = _DEFAULTS["qwen3"]
+_DEFAULTS["qwen3_vl_moe"] = _DEFAULTS["qwen3_moe"]
 
 # Wrapper types whose language model lives under text_config.
-_WRAPPERS = {"gemma3": "gemma3_text", "llama4": "llama4_text", "mistral3": "mistral"}
+_WRAPPERS = {"gemma3": "gemma3_text", "llama4": "llama4_text", "mistral3": "mistral", "qwen3_vl": "qwen3",
+             "qwen3_vl_moe": "qwen3_moe"}
 
 SUPPORTED_TYPES: tuple[str, ...] = tuple(sorted(_DEFAULTS))
 
@@ -613,6 +617,14 @@ def _vision_encoder(config: Mapping[str, Any], mtype: str) -> dict[str, Any] | N
         enc.update(kind="qwen2_5_vl", layers=get.count("depth"), heads=get.count("num_heads"),
                    channels=get.count("in_chans"), temporal_patch_size=get.count("temporal_patch_size"),
                    merge_size=get.count("spatial_merge_size"), output_size=get.count("out_hidden_size"))
+    elif mtype in ("qwen3_vl", "qwen3_vl_moe"):
+        indexes = get("deepstack_visual_indexes")
+        if not isinstance(indexes, list):
+            raise ImportErrorHF("vision_config.deepstack_visual_indexes: must be a list")
+        enc.update(kind="qwen3_vl", layers=get.count("depth"), heads=get.count("num_heads"),
+                   channels=get.count("in_channels"), temporal_patch_size=get.count("temporal_patch_size"),
+                   merge_size=get.count("spatial_merge_size"), output_size=get.count("out_hidden_size"),
+                   positions=get.count("num_position_embeddings"), deepstack_mergers=len(indexes))
     elif mtype == "mistral3":
         enc.update(kind="pixtral", layers=get.count("num_hidden_layers"), heads=get.count("num_attention_heads"),
                    channels=get.count("num_channels"),
@@ -624,7 +636,7 @@ def _vision_encoder(config: Mapping[str, Any], mtype: str) -> dict[str, Any] | N
 
 
 # Class defaults of the vision configs (transformers configuration_*.py) for keys configs omit.
-_DEFAULTS["vision"] = {"num_channels": 3, "in_chans": 3, "temporal_patch_size": 2, "spatial_merge_size": 2,
+_DEFAULTS["vision"] = {"num_channels": 3, "in_chans": 3, "in_channels": 3, "deepstack_visual_indexes": [], "temporal_patch_size": 2, "spatial_merge_size": 2,
                        "vision_use_head": False, "pixel_shuffle_ratio": 0.5, "projector_input_dim": 4096,
                        "projector_output_dim": 4096}
 

@@ -70,6 +70,32 @@ DEEPSEEK_V3: dict[str, Any] = {
                      "original_max_position_embeddings": 4096, "type": "yarn"},
 }
 
+# https://huggingface.co/Qwen/Qwen3-VL-8B-Instruct/blob/main/config.json
+QWEN3_VL_8B: dict[str, Any] = {
+    "model_type": "qwen3_vl",
+    "text_config": {"model_type": "qwen3_vl_text", "hidden_size": 4096, "intermediate_size": 12288,
+                    "num_hidden_layers": 36, "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128,
+                    "vocab_size": 151936, "max_position_embeddings": 262144, "tie_word_embeddings": False,
+                    "rope_scaling": {"mrope_interleaved": True, "mrope_section": [24, 20, 20], "rope_type": "default"}},
+    "vision_config": {"model_type": "qwen3_vl", "depth": 27, "hidden_size": 1152, "intermediate_size": 4304,
+                      "num_heads": 16, "in_channels": 3, "out_hidden_size": 4096, "patch_size": 16,
+                      "spatial_merge_size": 2, "temporal_patch_size": 2, "num_position_embeddings": 2304,
+                      "deepstack_visual_indexes": [8, 16, 24]},
+}
+# https://huggingface.co/Qwen/Qwen3-VL-4B-Instruct/blob/main/config.json
+QWEN3_VL_4B = copy.deepcopy(QWEN3_VL_8B)
+QWEN3_VL_4B["text_config"].update(hidden_size=2560, intermediate_size=9728, tie_word_embeddings=True)
+QWEN3_VL_4B["vision_config"].update(depth=24, hidden_size=1024, intermediate_size=4096, out_hidden_size=2560,
+                                    deepstack_visual_indexes=[5, 11, 17])
+# https://huggingface.co/Qwen/Qwen3-VL-30B-A3B-Thinking/blob/main/config.json
+QWEN3_VL_30B_A3B = copy.deepcopy(QWEN3_VL_8B)
+QWEN3_VL_30B_A3B["model_type"] = "qwen3_vl_moe"
+QWEN3_VL_30B_A3B["text_config"] = {
+    **QWEN3_VL_8B["text_config"], "model_type": "qwen3_vl_moe_text", "hidden_size": 2048, "intermediate_size": 6144,
+    "num_hidden_layers": 48, "num_attention_heads": 32, "num_key_value_heads": 4, "num_experts": 128,
+    "num_experts_per_tok": 8, "moe_intermediate_size": 768, "decoder_sparse_step": 1, "mlp_only_layers": []}
+QWEN3_VL_30B_A3B["vision_config"]["out_hidden_size"] = 2048
+
 
 def _refdata(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((REFDATA / name).read_text(encoding="utf-8"))
@@ -86,7 +112,11 @@ def _refdata(name: str) -> dict[str, Any]:
     (_qwen_vl(8192, 29568, 80, 64, 8, 152064, False, 3456), 73_410_777_344),
     (GLM45_AIR, None),  # MTP copies unknown from config alone: see test_glm_mtp_copies
     (MIMO_7B, 7_833_409_536),  # XiaomiMiMo/MiMo-7B-Base
-], ids=["qwen2.5-vl-7b", "qwen2.5-vl-3b", "qwen2.5-vl-32b", "qwen2.5-vl-72b", "glm-4.5-air", "mimo-7b"])
+    (QWEN3_VL_8B, 8_767_123_696),
+    (QWEN3_VL_4B, 4_437_815_808),
+    (QWEN3_VL_30B_A3B, 31_070_754_032),
+], ids=["qwen2.5-vl-7b", "qwen2.5-vl-3b", "qwen2.5-vl-32b", "qwen2.5-vl-72b", "glm-4.5-air", "mimo-7b",
+        "qwen3-vl-8b", "qwen3-vl-4b", "qwen3-vl-30b-a3b"])
 def test_imported_checkpoint_counts_equal_published(config: dict[str, Any], published: int | None) -> None:
     draft = card_draft(config, "test/x")
     pc = count_parameters(draft)
@@ -119,6 +149,19 @@ def test_siglip_tower_by_hand() -> None:
     enc = {"kind": "siglip", "layers": layers, "hidden_size": h, "intermediate_size": inner, "heads": 16,
            "patch_size": patch, "image_size": image}
     assert encoder_params(enc, 2560) == tower + h * 2560 + h
+
+
+def test_qwen3_vl_tower_by_hand() -> None:
+    # Qwen3-VL-8B: 8,767,123,696 published less the Qwen3-8B-shaped text model (8,190,735,360,
+    # tests/calc/refdata/qwen3-8b.json) leaves 576,388,336 for the vision side:
+    h, inner, layers, out, wide = 1152, 4304, 27, 4096, 1152 * 4
+    layer = 2 * 2 * h + (h * 3 * h + 3 * h) + (h * h + h) + (h * inner + inner) + (inner * h + h)
+    tower = 3 * 2 * 16 * 16 * h + h + 2304 * h + layers * layer
+    merger = (wide * wide + wide) + (wide * out + out)
+    vision = tower + 2 * h + merger + 3 * (2 * wide + merger)
+    assert vision == 8_767_123_696 - _refdata("qwen3-8b.json")["parameters_true"] == 576_388_336
+    pc = count_parameters(card_draft(QWEN3_VL_8B, "test/x"))
+    assert pc is not None and pc.breakdown["vision_encoder"] == vision
 
 
 def test_glm_mtp_copies() -> None:

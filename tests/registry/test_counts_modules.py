@@ -32,6 +32,9 @@ PUBLISHED = {
     "qwen/qwen2.5-vl-7b-instruct": (8_292_166_656, "vision_encoder", None),
     "qwen/qwen2.5-vl-32b-instruct": (33_452_718_336, "vision_encoder", None),
     "qwen/qwen2.5-vl-72b-instruct": (73_410_777_344, "vision_encoder", None),
+    # Qwen3-VL: the text model has Qwen3-8B's / Qwen3-4B's shapes (refdata qwen3-8b: 8,190,735,360).
+    "qwen/qwen3-vl-8b-instruct": (8_767_123_696, "vision_encoder", 8_767_123_696 - 8_190_735_360),
+    "qwen/qwen3-vl-4b-instruct": (4_437_815_808, "vision_encoder", None),
 }
 
 
