@@ -58,6 +58,11 @@ multiplies by the device count; 2: per-GPU maps; version 1 had a per-GPU "fits" 
           # input embedding table (a lookup, not read whole) and parameters.extra.
           # The same for any device count n (null when no n <= 64 holds the model):
           # split by layers, the devices read their shares one after the other.
+      "modules": {part: {"parameters": int, "weights_bytes": {quantization: int}}},
+          # The parts outside the text model (mtp, vision_encoder, audio_encoder), each on its
+          # own; their bytes are inside every weights_bytes above (like parameters.extra), at
+          # the catalog's storage for parameters outside the architecture. Which engine loads
+          # which part: generator/calc/modules.py part_rules. Empty for a text-only card.
       "training": null | {"sequence_length": int, "micro_batch": int, "lora_rank": int,
                    "methods": [{"method": "full_bf16_adamw" | "lora" | "qlora",
                                 "trainable_parameters": int, "weights_bytes": int,

@@ -248,6 +248,44 @@ def encoder_params(enc: Mapping[str, Any], text_hidden: int) -> int:
     raise _Missing(f"encoder kind {kind}")
 
 
+def encoder_vectors(enc: Mapping[str, Any], text_hidden: int) -> tuple[int, int]:
+    """(1-D elements, position/patch embedding elements) of an encoder counted by ``encoder_params``.
+
+    GGUF converters keep 1-D tensors (norms, biases, class embedding) in F32 whatever the file
+    type, and some keep the embeddings in F32 too (see generator/calc/modules.py), so a file's
+    bytes need these two subtotals beside the total. Same layouts as ``encoder_params``.
+    """
+    kind = _need(enc, "kind")
+    L, h = int(_need(enc, "layers")), int(_need(enc, "hidden_size"))
+    inner, patch = int(_need(enc, "intermediate_size")), int(_need(enc, "patch_size"))
+    ch = int(enc.get("channels") or 3)
+    out = int(enc.get("output_size") or text_hidden)
+    if kind == "siglip":
+        per_layer = 4 * h + 4 * h + inner + h  # two LayerNorms, q/k/v/o biases, fc1/fc2 biases
+        vectors = L * per_layer + 2 * h + h  # post_layernorm, soft-embedding norm
+        positions = (int(_need(enc, "image_size")) // patch) ** 2
+        return vectors, ch * patch * patch * h + h + positions * h
+    if kind == "llama4":
+        vectors = L * (4 * h + 4 * h + inner + h) + 4 * h + h  # + pre/post LayerNorms, class embedding
+        positions = (int(_need(enc, "image_size")) // patch) ** 2 + 1
+        return vectors, ch * patch * patch * h + positions * h
+    if kind == "qwen2_5_vl":
+        merged = h * int(_need(enc, "merge_size")) ** 2
+        vectors = L * (2 * h + 3 * h + h + 2 * inner + h) + h + merged + out
+        return vectors, ch * int(_need(enc, "temporal_patch_size")) * patch * patch * h
+    if kind == "qwen3_vl":
+        merged = h * int(_need(enc, "merge_size")) ** 2
+        deepstack = int(_need(enc, "deepstack_mergers"))
+        vectors = L * (4 * h + 4 * h + inner + h) + 2 * h + merged + out + deepstack * (2 * merged + merged + out)
+        patches = ch * int(_need(enc, "temporal_patch_size")) * patch * patch * h + h
+        return vectors, patches + int(_need(enc, "positions")) * h
+    if kind == "pixtral":
+        bias = bool(enc.get("projector_bias"))
+        vectors = L * 2 * h + h + h + ((2 * out) if bias else 0)
+        return vectors, ch * patch * patch * h
+    raise _Missing(f"encoder kind {kind}")
+
+
 def module_parts(arch: Mapping[str, Any]) -> dict[str, int]:
     """The parameters of each optional part a card's architecture has (MTP, encoders)."""
     parts: dict[str, int] = {}

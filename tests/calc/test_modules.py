@@ -209,3 +209,33 @@ def test_rope_scaling_types() -> None:
 def test_unknown_types_keep_the_clear_error() -> None:
     with pytest.raises(ImportErrorHF, match=r"model_type: unsupported model_type \"gemma3n\"; supported: "):
         architecture_from_config({"model_type": "gemma3n", "text_config": {}})
+
+
+def test_gemma3_mmproj_file_size() -> None:
+    # bartowski/google_gemma-3-4b-it-GGUF lists mmproj-google_gemma-3-4b-it-f16.gguf at 851MB (and the F32
+    # one at 1.68GB): https://huggingface.co/bartowski/google_gemma-3-4b-it-GGUF (as mirrored by
+    # https://mygguf.com/models/bartowski_google_gemma-3-4b-it-GGUF).
+    from generator.calc.modules import mmproj_tensor_bytes
+    ref = _refdata("gemma-3-4b.json")
+    enc = card_draft(ref["config"], "test/x")["architecture"]["vision_encoder"]
+    predicted = mmproj_tensor_bytes(enc, 2560)
+    assert abs(predicted / 851e6 - 1) < 0.001  # "851MB" is rounded to the megabyte
+    # Without the converter's F32 rules (1-D tensors, Gemma 3's patch and position embeddings) the
+    # estimate would be 1.3% short: the rules are what brings it within 1%.
+    assert 1 - encoder_params(enc, 2560) * 2 / 851e6 > 0.01
+
+
+def test_engine_part_rules() -> None:
+    from generator.calc.modules import part_rules
+    ds = card_draft(DEEPSEEK_V3, "test/x")
+    glm = card_draft(GLM45_AIR, "test/x")
+    glm["architecture"]["mtp"].update(own_embedding=True, own_head=True)
+    qwen = card_draft(QWEN25_VL_7B, "test/x")
+    (ds_cpp,), (glm_cpp,), (qwen_cpp,) = (part_rules(c, "llama.cpp") for c in (ds, glm, qwen))
+    assert (ds_cpp.part, ds_cpp.loaded, ds_cpp.where) == ("mtp", False, "not in the file")
+    assert (glm_cpp.part, glm_cpp.loaded, glm_cpp.where) == ("mtp", False, "main file")
+    assert (qwen_cpp.part, qwen_cpp.loaded, qwen_cpp.where) == ("vision_encoder", False, "mmproj file")
+    (ds_v,), (qwen_v,) = part_rules(ds, "vllm"), part_rules(qwen, "vllm")
+    assert not ds_v.loaded and qwen_v.loaded and qwen_v.parameters == 8_292_166_656 - 7_615_616_512
+    with pytest.raises(ValueError, match="unknown engine 'sglang'"):
+        part_rules(ds, "sglang")

@@ -36,7 +36,8 @@ from generator.calc.engines import (
     parse_float,
     parse_int,
 )
-from generator.calc.params import count_parameters, encoder_params, head_dim_of
+from generator.calc.modules import part_rules
+from generator.calc.params import count_parameters, head_dim_of
 from generator.calc.tensors import Inventory, Matrix, inventory
 from generator.calc.weights import LayerLayout, Tensor, compile_quant
 
@@ -374,19 +375,12 @@ def extra_loaded(card: Mapping[str, Any]) -> bool:
 
 
 def loaded_outside_parameters(card: Mapping[str, Any]) -> int:
-    """Parameters outside the text tensors that vLLM loads: the vision and audio encoders
-    (architecture.vision_encoder / audio_encoder; model_executor/models/gemma3_mm.py,
-    mllama4.py, qwen2_5_vl.py, mistral3.py build the tower with the language model),
-    parameters.extra when extra_loaded(), and never the MTP modules (architecture.mtp:
-    skipped unless a speculative config loads them as a draft model, see extra_loaded)."""
-    arch = card.get("architecture") or {}
+    """Parameters outside the text tensors that vLLM loads: the parts generator.calc.modules
+    says vLLM loads (the vision and audio encoders; never the MTP modules, which
+    load_weights skips without a speculative config), plus parameters.extra when
+    extra_loaded()."""
     loaded = int((card.get("parameters") or {}).get("extra") or 0) if extra_loaded(card) else 0
-    hidden = int(arch.get("hidden_size") or 0)
-    for key in ("vision_encoder", "audio_encoder"):
-        enc = arch.get(key)
-        if isinstance(enc, Mapping):
-            loaded += encoder_params(enc, hidden)
-    return loaded
+    return loaded + sum(r.parameters for r in part_rules(card, "vllm") if r.loaded and r.part != "per_layer_embeddings")
 
 
 class Weights(NamedTuple):
