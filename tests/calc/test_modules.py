@@ -96,6 +96,17 @@ QWEN3_VL_30B_A3B["text_config"] = {
     "num_experts_per_tok": 8, "moe_intermediate_size": 768, "decoder_sparse_step": 1, "mlp_only_layers": []}
 QWEN3_VL_30B_A3B["vision_config"]["out_hidden_size"] = 2048
 
+# https://huggingface.co/mistralai/Mistral-Small-3.1-24B-Instruct-2503/blob/main/config.json (3.2-2506: the same)
+MISTRAL_SMALL_31: dict[str, Any] = {
+    "model_type": "mistral3", "spatial_merge_size": 2, "multimodal_projector_bias": False,
+    "text_config": {"model_type": "mistral", "hidden_size": 5120, "intermediate_size": 32768, "num_hidden_layers": 40,
+                    "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 131072,
+                    "max_position_embeddings": 131072, "sliding_window": None, "tie_word_embeddings": False},
+    "vision_config": {"model_type": "pixtral", "hidden_size": 1024, "intermediate_size": 4096, "num_hidden_layers": 24,
+                      "num_attention_heads": 16, "head_dim": 64, "patch_size": 14, "image_size": 1540,
+                      "num_channels": 3},
+}
+
 
 def _refdata(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((REFDATA / name).read_text(encoding="utf-8"))
@@ -115,8 +126,11 @@ def _refdata(name: str) -> dict[str, Any]:
     (QWEN3_VL_8B, 8_767_123_696),
     (QWEN3_VL_4B, 4_437_815_808),
     (QWEN3_VL_30B_A3B, 31_070_754_032),
+    # keras-team/keras-hub keras_hub/src/models/mistral3/mistral3_presets.py @ c274763: "params": 24011361280
+    # for Mistral Small 3.1 base and instruct and 3.2 instruct.
+    (MISTRAL_SMALL_31, 24_011_361_280),
 ], ids=["qwen2.5-vl-7b", "qwen2.5-vl-3b", "qwen2.5-vl-32b", "qwen2.5-vl-72b", "glm-4.5-air", "mimo-7b",
-        "qwen3-vl-8b", "qwen3-vl-4b", "qwen3-vl-30b-a3b"])
+        "qwen3-vl-8b", "qwen3-vl-4b", "qwen3-vl-30b-a3b", "mistral-small-3.1"])
 def test_imported_checkpoint_counts_equal_published(config: dict[str, Any], published: int | None) -> None:
     draft = card_draft(config, "test/x")
     pc = count_parameters(draft)

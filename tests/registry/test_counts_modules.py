@@ -35,6 +35,10 @@ PUBLISHED = {
     # Qwen3-VL: the text model has Qwen3-8B's / Qwen3-4B's shapes (refdata qwen3-8b: 8,190,735,360).
     "qwen/qwen3-vl-8b-instruct": (8_767_123_696, "vision_encoder", 8_767_123_696 - 8_190_735_360),
     "qwen/qwen3-vl-4b-instruct": (4_437_815_808, "vision_encoder", None),
+    # keras-hub mistral3_presets.py @ c274763 (24,011,361,280), less Mistral Small 3's text model
+    # (23,572,403,200, the 2501 checkpoint's count).
+    "mistralai/mistral-small-3.1-24b-instruct-2503": (24_011_361_280, "vision_encoder", 24_011_361_280 - 23_572_403_200),
+    "mistralai/mistral-small-3.2-24b-instruct-2506": (24_011_361_280, "vision_encoder", 24_011_361_280 - 23_572_403_200),
 }
 
 
