@@ -35,6 +35,10 @@ PUBLISHED = {
     # Qwen3-VL: the text model has Qwen3-8B's / Qwen3-4B's shapes (refdata qwen3-8b: 8,190,735,360).
     "qwen/qwen3-vl-8b-instruct": (8_767_123_696, "vision_encoder", 8_767_123_696 - 8_190_735_360),
     "qwen/qwen3-vl-4b-instruct": (4_437_815_808, "vision_encoder", None),
+    "qwen/qwen3-vl-32b-instruct": (33_357_390_064, "vision_encoder", 33_357_390_064 - 32_762_123_264),  # Qwen3-32B
+    "qwen/qwen3-vl-30b-a3b-instruct": (31_070_754_032, "vision_encoder", None),  # the Thinking variant's count
+    # Qwen3-235B-A22B's text count (235,093,634,560) + the same tower as Qwen3-VL-8B's (576,388,336).
+    "qwen/qwen3-vl-235b-a22b-instruct": (235_670_022_896, "vision_encoder", 576_388_336),
     # keras-hub mistral3_presets.py @ c274763 (24,011,361,280), less Mistral Small 3's text model
     # (23,572,403,200, the 2501 checkpoint's count).
     "mistralai/mistral-small-3.1-24b-instruct-2503": (24_011_361_280, "vision_encoder", 24_011_361_280 - 23_572_403_200),
