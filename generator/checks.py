@@ -306,8 +306,11 @@ def check_encoders(card: CardData) -> Iterator[Problem]:
             if field in enc and enc.get(field) is None:
                 yield Problem(path + (field,), f"is null but a {kind} encoder needs it for its parameter count "
                               "(see the schema's description)", at_key=True)
+        out, hidden = _count(enc.get("output_size")), _count(arch.get("hidden_size"))
+        if out is not None and hidden is not None and out != hidden:
+            yield Problem(path + ("output_size",), f"the projector hands {n(out)}-wide embeddings to a language model "
+                          f"of hidden_size {n(hidden)}: they must be equal (or leave output_size null)")
         declared = _count(enc.get("parameters"))
-        hidden = _count(arch.get("hidden_size"))
         if declared is None or hidden is None:
             continue
         try:
