@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any, Callable, Iterator, Optional
 
-from generator.calc.params import attention_structure, count_parameters, moe_layer_count
+from generator.calc.params import _Missing, attention_structure, count_parameters, encoder_params, moe_layer_count
 from generator.schema_check import Problem
 
 CardData = Mapping[str, Any]
@@ -29,6 +29,8 @@ ARCH = ("architecture",)
 ATT = ("architecture", "attention")
 EXP = ("architecture", "experts")
 WINDOW = ATT + ("sliding_window",)
+ROPE = ARCH + ("rope_scaling",)
+MTP = ARCH + ("mtp",)
 PARAM_TOLERANCE = Fraction(1, 100)  # declared vs derived total parameters
 # Publishers round active counts and some leave out the embeddings and the output
 # head: in the registry, GLM-4.5's 32B is 2.6% and DeepSeek-V2-Lite's 2.4B 2.1% under
@@ -284,6 +286,116 @@ def _check_ssm(ssm: CardData) -> Iterator[Problem]:
         for key in ("heads", "head_dim", "n_groups", "gated_norm"):
             if ssm.get(key) not in (None, False):
                 yield Problem(path + (key,), f"is a Mamba-2 field; for mamba1 set {key}: null")
+
+
+# --- optional parts: rope scaling, MTP modules, encoders -------------------------------------
+
+# Scaling types whose reach is factor x the original context (transformers
+# modeling_rope_utils.py); llama3 only reshapes frequencies within max_position_embeddings.
+_STRETCHING = ("linear", "dynamic", "yarn", "longrope")
+
+
+def _factor(value: Any) -> Optional[Fraction]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value <= 1024:
+        return Fraction(value)
+    return None
+
+
+def check_rope_scaling(card: CardData) -> Iterator[Problem]:
+    """A context beyond max_position_embeddings must be explained by rope_scaling, and the scaling must reach it."""
+    arch = _map(card.get("architecture"))
+    context, positions = _count(card.get("context_length")), _count(arch.get("max_position_embeddings"))
+    rope = arch.get("rope_scaling")
+    if not isinstance(rope, Mapping):
+        if context is not None and positions is not None and context > positions:
+            yield Problem(("context_length",), f"{n(context)} tokens is longer than max_position_embeddings "
+                          f"({n(positions)}): give architecture.rope_scaling (the scaling the publisher documents, "
+                          "e.g. yarn with its factor), or type none when the model reaches it without rescaling")
+        return
+    kind, factor = rope.get("type"), _factor(rope.get("factor"))
+    original = _count(rope.get("original_max_position_embeddings")) or positions
+    if kind == "none":
+        if rope.get("factor") is not None:
+            yield Problem(ROPE + ("factor",), "type none rescales nothing, so factor must be null")
+        return
+    if kind in (*_STRETCHING, "llama3") and "factor" in rope and rope.get("factor") is None:
+        yield Problem(ROPE + ("factor",), f"is null but type {kind} scales positions by a factor: give it from config.json "
+                      "or the model card", at_key=True)
+    if kind == "llama3":
+        if context is not None and positions is not None and context > positions:
+            yield Problem(ROPE + ("type",), f"llama3 scaling reshapes frequencies within max_position_embeddings "
+                          f"({n(positions)}) and does not reach the context_length of {n(context)} tokens")
+        return
+    if kind in _STRETCHING and factor is not None and original is not None and context is not None:
+        reach = factor * original
+        if context > reach:
+            yield Problem(ROPE + ("factor",), f"{kind} with factor {float(factor):g} stretches the original "
+                          f"{n(original)} positions to {n(int(reach))} tokens, short of the context_length of "
+                          f"{n(context)} tokens")
+
+
+def check_mtp(card: CardData) -> Iterator[Problem]:
+    arch = _map(card.get("architecture"))
+    mtp = arch.get("mtp")
+    if not isinstance(mtp, Mapping):
+        return
+    if mtp.get("block") == "moe" and arch.get("type") == "dense":
+        yield Problem(MTP + ("block",), "is moe but the model is dense (architecture.type): an MTP module repeats "
+                      "a block of its own model, so it cannot hold experts the model does not have; use dense")
+    if mtp.get("block") == "moe" and arch.get("type") == "moe" and not isinstance(arch.get("experts"), Mapping):
+        return
+    if mtp.get("block") == "dense" and arch.get("intermediate_size") is None and "intermediate_size" in arch:
+        yield Problem(MTP + ("block",), "is dense but architecture.intermediate_size is null: a dense MTP block uses "
+                      "the dense FFN width, so give it (or block: moe)")
+
+
+# Fields an encoder kind's count needs beyond the common ones (encoder_params).
+_ENCODER_FIELDS = {
+    "siglip": ("image_size",),
+    "llama4": ("image_size", "projector_dim"),
+    "qwen2_5_vl": ("temporal_patch_size", "merge_size"),
+    "qwen3_vl": ("temporal_patch_size", "merge_size", "positions", "deepstack_mergers"),
+    "pixtral": ("merge_size",),
+}
+_ENCODER_INPUT = {"vision_encoder": ("image", "an image"), "audio_encoder": ("audio", "an audio")}
+
+
+def check_encoders(card: CardData) -> Iterator[Problem]:
+    arch = _map(card.get("architecture"))
+    inputs = _map(card.get("modalities")).get("input")
+    inputs = inputs if isinstance(inputs, list) else None
+    for key, (modality, article) in _ENCODER_INPUT.items():
+        enc = arch.get(key)
+        if not isinstance(enc, Mapping):
+            continue
+        path = ARCH + (key,)
+        if inputs is not None and modality not in inputs:
+            yield Problem(path, f"{article} encoder is described but modalities.input ({', '.join(map(str, inputs))}) "
+                          f"has no {modality}: add {modality} to the inputs, or set {key}: null", at_key=True)
+        kind = enc.get("kind")
+        if kind == "other":
+            if "parameters" in enc and enc.get("parameters") is None:
+                yield Problem(path + ("parameters",), "kind other is not counted by the calculator: give the encoder's "
+                              "published parameter count", at_key=True)
+            continue
+        for field in _ENCODER_FIELDS.get(str(kind), ()):
+            if field in enc and enc.get(field) is None:
+                yield Problem(path + (field,), f"is null but a {kind} encoder needs it for its parameter count "
+                              "(see the schema's description)", at_key=True)
+        out, hidden = _count(enc.get("output_size")), _count(arch.get("hidden_size"))
+        if out is not None and hidden is not None and out != hidden:
+            yield Problem(path + ("output_size",), f"the projector hands {n(out)}-wide embeddings to a language model "
+                          f"of hidden_size {n(hidden)}: they must be equal (or leave output_size null)")
+        declared = _count(enc.get("parameters"))
+        if declared is None or hidden is None:
+            continue
+        try:
+            derived = encoder_params(enc, hidden)
+        except (_Missing, TypeError, ValueError):
+            continue
+        if derived != declared:
+            yield Problem(path + ("parameters",), f"declared {n(declared)} but the {kind} layout gives {n(derived)}: "
+                          "check the encoder fields against vision_config, or use kind other")
 
 
 def check_norms(card: CardData) -> Iterator[Problem]:
@@ -593,6 +705,9 @@ def check_card(
     problems.extend(check_attention(card))
     problems.extend(check_layer_pattern(card))
     problems.extend(check_norms(card))
+    problems.extend(check_rope_scaling(card))
+    problems.extend(check_mtp(card))
+    problems.extend(check_encoders(card))
     problems.extend(check_status(card))
     problems.extend(check_dates(card, today))
     problems.extend(check_evaluations(card, benchmarks))

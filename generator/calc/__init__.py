@@ -58,6 +58,11 @@ multiplies by the device count; 2: per-GPU maps; version 1 had a per-GPU "fits" 
           # input embedding table (a lookup, not read whole) and parameters.extra.
           # The same for any device count n (null when no n <= 64 holds the model):
           # split by layers, the devices read their shares one after the other.
+      "modules": {part: {"parameters": int, "weights_bytes": {quantization: int}}},
+          # The parts outside the text model (mtp, vision_encoder, audio_encoder), each on its
+          # own; their bytes are inside every weights_bytes above (like parameters.extra), at
+          # the catalog's storage for parameters outside the architecture. Which engine loads
+          # which part: generator/calc/modules.py part_rules. Empty for a text-only card.
       "training": null | {"sequence_length": int, "micro_batch": int, "lora_rank": int,
                    "methods": [{"method": "full_bf16_adamw" | "lora" | "qlora",
                                 "trainable_parameters": int, "weights_bytes": int,
@@ -108,7 +113,7 @@ from generator.calc.memory import (
     kv_groups,
     state_per_sequence,
 )
-from generator.calc.params import ParameterCount, _Missing, count_parameters
+from generator.calc.params import MODULE_PARTS, ParameterCount, _Missing, count_parameters, outside_text
 from generator.calc.tables import (
     BATCH_VARIANTS,
     DEFAULT_KV_DTYPE,
@@ -169,6 +174,27 @@ def max_context_of(card: Mapping[str, Any]) -> int | None:
     return int(ctx) if ctx is not None else None
 
 
+def _modules(pc: ParameterCount | None, quants: Sequence[Any], ids: Sequence[str]) -> dict[str, Any]:
+    """The parts outside the text model (MTP modules, vision and audio encoders), each on its own.
+
+    Their bytes are part of every weights_bytes (as parameters.extra always was), at the
+    catalog's storage for parameters outside the architecture (BF16, or F32 for an F32 row):
+    GGUF conversions keep a vision tower as a separate mmproj file in F16/BF16, and an engine
+    adds or skips each part by its own rules (generator/calc/engines).
+    """
+    if pc is None:
+        return {}
+    out: dict[str, Any] = {}
+    for key in MODULE_PARTS:
+        n = pc.breakdown.get(key)
+        if n:
+            out[key] = {
+                "parameters": n,
+                "weights_bytes": {q_id: n * q.extra_bytes_per_param for q_id, q in zip(ids, quants, strict=True)},
+            }
+    return out
+
+
 def _parameters(card: Mapping[str, Any], pc: ParameterCount | None) -> dict[str, Any]:
     declared = card.get("parameters") or {}
     d_total, d_active = declared.get("total"), declared.get("active")
@@ -216,7 +242,7 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     max_ctx = max_context_of(card)
     contexts = table_contexts(max_ctx)
     ref_ctx = reference_context(max_ctx)
-    extra = int((card.get("parameters") or {}).get("extra") or 0)
+    extra = outside_text(card, pc)  # parameters.extra + MTP modules + encoders
 
     inv = inventory(card) if pc is not None else None
     groups = _safe(kv_groups, card)
@@ -287,6 +313,7 @@ def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         "vram": vram,
         "hardware": hardware,
         "training": training,
+        "modules": _modules(pc, rows.weight_set.quants[:len(ids)] if inv is not None else (), ids),
         "calculator": {
             "version": CALCULATOR_VERSION,
             "weights_bytes": dict(q_weights),

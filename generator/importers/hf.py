@@ -112,9 +112,20 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
 _DEFAULTS["deepseek_v3"] = {**_DEFAULTS["deepseek_v2"]}
 _DEFAULTS["gemma3"] = _DEFAULTS["gemma3_text"]
 _DEFAULTS["llama4"] = _DEFAULTS["llama4_text"]
+# MTP and multimodal types (archmods): GLM-4.5/4.6 (glm4_moe), MiMo (a Qwen2 with MTP
+# layers), Qwen2.5-VL (Qwen2 text + its ViT), Mistral Small 3.1/3.2 (mistral3: a Mistral
+# text_config + a Pixtral vision_config).
+_DEFAULTS["glm4_moe"] = {**_COMMON, "use_qk_norm": False, "n_shared_experts": 1, "first_k_dense_replace": 1}
+_DEFAULTS["mimo"] = {**_DEFAULTS["qwen2"]}
+_DEFAULTS["qwen2_5_vl"] = {**_DEFAULTS["qwen2"]}
+_DEFAULTS["mistral3"] = _DEFAULTS["mistral"]
+# Qwen3-VL wraps a Qwen3 (or Qwen3-MoE) text_config.
+_DEFAULTS["qwen3_vl"] = _DEFAULTS["qwen3"]
+_DEFAULTS["qwen3_vl_moe"] = _DEFAULTS["qwen3_moe"]
 
 # Wrapper types whose language model lives under text_config.
-_WRAPPERS = {"gemma3": "gemma3_text", "llama4": "llama4_text"}
+_WRAPPERS = {"gemma3": "gemma3_text", "llama4": "llama4_text", "mistral3": "mistral", "qwen3_vl": "qwen3",
+             "qwen3_vl_moe": "qwen3_moe"}
 
 SUPPORTED_TYPES: tuple[str, ...] = tuple(sorted(_DEFAULTS))
 
@@ -506,6 +517,144 @@ def _gpt2(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
     }
 
 
+def _glm4_moe(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
+    """GLM-4.5 / 4.6 (transformers glm4_moe): biased q/k/v, optional per-head QK norm, DeepSeek-style MoE."""
+    arch = _base(get, mtype)
+    att = arch["attention"]
+    att["qkv_bias"], att["output_bias"] = get.flag("attention_bias"), False
+    att["qk_norm"] = "head" if get.flag("use_qk_norm") else "none"
+    first_dense = get.count("first_k_dense_replace", minimum=0)
+    n_shared = get.count("n_shared_experts", minimum=0)
+    moe_inner = get.count("moe_intermediate_size")
+    arch["type"] = "moe"
+    if first_dense == 0:
+        arch["intermediate_size"] = None
+    arch["experts"] = _moe_block(
+        total=get.count("n_routed_experts"),
+        active=get.count("num_experts_per_tok"),
+        shared=n_shared,
+        intermediate_size=moe_inner,
+        shared_intermediate_size=moe_inner if n_shared else None,
+        first_dense_layers=first_dense,
+        router_bias=True,  # e_score_correction_bias, as DeepSeek-V3
+    )
+    return arch
+
+
+# Whether an MTP module stores its own embedding and output head, by model type, where the
+# type settles it: DeepSeek-V3 does (README_WEIGHTS.md: embed_tokens and shared_head.head in
+# layer 61); MiMo does not (MiMoMTPLayers hold norms, input_proj and one block). GLM-4.5 has
+# the copies and GLM-4.6 has not, so for glm4_moe it stays unknown (null) until the
+# checkpoint's index is read.
+_MTP_COPIES: dict[str, bool | None] = {"deepseek_v3": True, "mimo": False, "glm4_moe": None}
+
+
+def _mtp(get: _Config, mtype: str, arch: dict[str, Any]) -> dict[str, Any] | None:
+    modules = get.optional_count("num_nextn_predict_layers", minimum=0)
+    if not modules:
+        return None
+    copies = _MTP_COPIES.get(mtype)
+    return {"modules": modules, "block": arch["type"], "own_embedding": copies, "own_head": copies}
+
+
+# rope_type / type values that rescale positions (transformers modeling_rope_utils.py);
+# default and Qwen2.5-VL's mrope (a 3-D split of the rotary dimensions) rescale nothing.
+_ROPE_TYPES = ("linear", "dynamic", "yarn", "llama3", "longrope")
+
+
+def _rope_scaling(get: _Config) -> dict[str, Any] | None:
+    rope = get("rope_scaling", False)
+    if rope is None:
+        return None
+    if not isinstance(rope, Mapping):
+        raise ImportErrorHF(f"{get.prefix}rope_scaling: must be an object or null, not {_shown(rope)}")
+    kind = rope.get("rope_type", rope.get("type"))
+    if kind in (None, "default", "mrope"):
+        return None
+    if kind not in _ROPE_TYPES:
+        raise ImportErrorHF(f"{get.prefix}rope_scaling.rope_type: unsupported {_shown(kind)}; "
+                            f"supported: {', '.join(_ROPE_TYPES)}, default, mrope")
+    factor = rope.get("factor")
+    if factor is not None and (isinstance(factor, bool) or not isinstance(factor, (int, float))
+                               or not 1 <= factor <= 1024):
+        raise ImportErrorHF(f"{get.prefix}rope_scaling.factor: must be a number from 1 to 1024, not {_shown(factor)}")
+    original = rope.get("original_max_position_embeddings")
+    return {
+        "type": kind,
+        "factor": factor,
+        "original_max_position_embeddings": None if original is None else as_count(
+            get.prefix + "rope_scaling.original_max_position_embeddings", original),
+        "in_config": True,
+    }
+
+
+def _vision_encoder(config: Mapping[str, Any], mtype: str) -> dict[str, Any] | None:
+    """The vision_encoder block from vision_config, for the wrapper types whose layout the calculator counts."""
+    vc = config.get("vision_config")
+    if vc is None:
+        return None
+    if not isinstance(vc, Mapping):
+        raise ImportErrorHF("vision_config: must be an object")
+    get = _Config(vc, "vision", "vision_config.")
+    enc: dict[str, Any] = {"kind": None, "layers": None, "hidden_size": get.count("hidden_size"),
+                           "intermediate_size": get.count("intermediate_size"), "heads": None,
+                           "patch_size": get.count("patch_size"), "image_size": None, "parameters": None}
+    if mtype == "gemma3":
+        enc.update(kind="siglip", layers=get.count("num_hidden_layers"), heads=get.count("num_attention_heads"),
+                   image_size=get.count("image_size"))
+        if get.flag("vision_use_head"):
+            raise ImportErrorHF("vision_config.vision_use_head: a SigLIP pooling head is not counted; expected false")
+    elif mtype == "llama4":
+        ratio = get("pixel_shuffle_ratio")
+        enc.update(kind="llama4", layers=get.count("num_hidden_layers"), heads=get.count("num_attention_heads"),
+                   image_size=get.count("image_size"), channels=get.count("num_channels"),
+                   merge_size=round(1 / ratio) if isinstance(ratio, (int, float)) and ratio > 0 else None,
+                   projector_dim=get.count("projector_input_dim"))
+        if get.count("projector_output_dim") != enc["projector_dim"]:
+            raise ImportErrorHF("vision_config.projector_output_dim: differs from projector_input_dim, "
+                                "which the llama4 layout assumes")
+    elif mtype == "qwen2_5_vl":
+        enc.update(kind="qwen2_5_vl", layers=get.count("depth"), heads=get.count("num_heads"),
+                   channels=get.count("in_chans"), temporal_patch_size=get.count("temporal_patch_size"),
+                   merge_size=get.count("spatial_merge_size"), output_size=get.count("out_hidden_size"))
+    elif mtype in ("qwen3_vl", "qwen3_vl_moe"):
+        indexes = get("deepstack_visual_indexes")
+        if not isinstance(indexes, list):
+            raise ImportErrorHF("vision_config.deepstack_visual_indexes: must be a list")
+        enc.update(kind="qwen3_vl", layers=get.count("depth"), heads=get.count("num_heads"),
+                   channels=get.count("in_channels"), temporal_patch_size=get.count("temporal_patch_size"),
+                   merge_size=get.count("spatial_merge_size"), output_size=get.count("out_hidden_size"),
+                   positions=get.count("num_position_embeddings"), deepstack_mergers=len(indexes))
+    elif mtype == "mistral3":
+        enc.update(kind="pixtral", layers=get.count("num_hidden_layers"), heads=get.count("num_attention_heads"),
+                   channels=get.count("num_channels"),
+                   merge_size=as_count("spatial_merge_size", config.get("spatial_merge_size", 2)),
+                   projector_bias=bool(config.get("multimodal_projector_bias", False)))
+    else:
+        return None
+    return enc
+
+
+# Class defaults of the vision configs (transformers configuration_*.py) for keys configs omit.
+_DEFAULTS["vision"] = {"num_channels": 3, "in_chans": 3, "in_channels": 3, "deepstack_visual_indexes": [], "temporal_patch_size": 2, "spatial_merge_size": 2,
+                       "vision_use_head": False, "pixel_shuffle_ratio": 0.5, "projector_input_dim": 4096,
+                       "projector_output_dim": 4096}
+
+
+def _with_modules(builder: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """A builder that also reads rope_scaling and num_nextn_predict_layers."""
+    def build(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
+        arch = builder(cfg, get, mtype)
+        rope = _rope_scaling(get)
+        if rope is not None:
+            arch["rope_scaling"] = rope
+        mtp = _mtp(get, mtype, arch)
+        if mtp is not None:
+            arch["mtp"] = mtp
+        return arch
+    return build
+
+
 _BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "llama": _llama,
     "mistral": _mistral,
@@ -523,7 +672,12 @@ _BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "gpt_oss": _gpt_oss,
     "phi3": _phi3,
     "gpt2": _gpt2,
+    "glm4_moe": _glm4_moe,
+    "mimo": _qwen2,
+    "qwen2_5_vl": _qwen2,
 }
+# Every Llama-style builder also reads rope_scaling and the MTP layer count (GPT-2 has neither).
+_BUILDERS = {k: (v if k == "gpt2" else _with_modules(v)) for k, v in _BUILDERS.items()}
 
 # Hybrid state-space / linear-attention / sparse-attention types (generator/importers/hybrid.py).
 from generator.importers import hybrid as _hybrid  # noqa: E402  (it uses the helpers above)
@@ -563,7 +717,11 @@ def architecture_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
     mtype, cfg, prefix = language_config(config)
     get = _Config(cfg, mtype, prefix)
     try:
-        return _BUILDERS[mtype](cfg, get, mtype)
+        arch = _BUILDERS[mtype](cfg, get, mtype)
+        vision = _vision_encoder(config, str(config.get("model_type")))
+        if vision is not None:
+            arch["vision_encoder"] = vision
+        return arch
     except ImportErrorHF:
         raise
     except (TypeError, ValueError, KeyError, OverflowError, MemoryError) as exc:
@@ -672,6 +830,8 @@ def card_draft(config: Mapping[str, Any], card_id: str) -> dict[str, Any]:
     arch = architecture_from_config(config)
     multimodal = is_multimodal(config)
     text_only = not multimodal
+    # Every tower described (a vision_config the importer reads, no audio): extra is 0 as well.
+    described = "vision_encoder" in arch and "audio_config" not in config
     return {
         "id": card_id,
         "name": None,
@@ -684,13 +844,13 @@ def card_draft(config: Mapping[str, Any], card_id: str) -> dict[str, Any]:
         "license": {"name": None, "spdx": None, "url": None},
         "open_weights": None,
         "modalities": {
-            "input": ["text"] if text_only else None,
+            "input": ["text"] if text_only else (["text", "image"] if described else None),
             "output": ["text"],
         },
         "context_length": None,
         # extra: 0 for a text-only config (architecture describes everything);
         # unknown (null) when the checkpoint carries a vision/audio tower.
-        "parameters": {"total": None, "active": None, "extra": 0 if text_only else None},
+        "parameters": {"total": None, "active": None, "extra": 0 if text_only or described else None},
         "architecture": arch,
         "sources": [],
         "evaluations": [],

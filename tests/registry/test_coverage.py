@@ -145,7 +145,7 @@ def test_known_exact_counts_derive_exactly(registry_cards: dict[str, Card]) -> N
 
 def test_deepseek_v3_main_model_is_671b_exactly(registry_cards: dict[str, Card]) -> None:
     # DeepSeek-V3 = 671B main model (the report's figure) + MTP module, which the
-    # card puts in parameters.extra. Hand computation from config.json:
+    # card describes in architecture.mtp. Hand computation from config.json:
     h, vocab, layers, dense_layers = 7_168, 129_280, 61, 3
     heads, q_rank, kv_rank, nope, rope, v_dim = 128, 1_536, 512, 128, 64, 128
     attention = (
@@ -163,4 +163,9 @@ def test_deepseek_v3_main_model_is_671b_exactly(registry_cards: dict[str, Card])
     card = registry_cards["deepseek/deepseek-v3"].data
     derived = count_parameters(card)
     assert derived is not None
-    assert derived.total - card["parameters"]["extra"] == main
+    assert derived.total - derived.breakdown["mtp"] == main
+    # The MTP module (layer 61): one MoE block + enorm, hnorm, shared_head.norm + eh_proj (2h x h)
+    # + its own embedding and head; DeepSeek publishes 685B in all (README_WEIGHTS.md: 671B + 14B).
+    mtp = attention + 2 * h + moe + 3 * h + 2 * h * h + 2 * vocab * h
+    assert derived.breakdown["mtp"] == mtp == 13_463_426_304
+    assert main + mtp == card["parameters"]["total"]

@@ -149,6 +149,8 @@ def test_refreshed_exports_are_the_bytes_of_a_full_build(served, tmp_path, monke
     _edit(registry, EDITED, "\nname: Llama 3.1 8B\n", "\nname: Llama 3.1 8B, much longer “édité”\n")
     assert plugin.refresh() is True
     _edit(registry, OTHER, "context_length: 4096", "context_length: 65536")   # more vram.csv rows
+    # (a context past max_position_embeddings needs rope_scaling, so the positions grow with it)
+    _edit(registry, OTHER, "max_position_embeddings: 4096", "max_position_embeddings: 65536")
     assert plugin.refresh() is True
     _edit(registry, EDITED, "\nname: Llama 3.1 8B, much longer “édité”\n", "\nname: L\n")
     assert plugin.refresh() is True

@@ -180,7 +180,8 @@ def test_types_and_constraints_as_written_in_the_schema(page: _Texts):
 def test_sections_follow_the_card_layout():
     keys = [s["key"] for s in reference.sections(SCHEMA)]
     assert keys == ["identity", "license", "modalities", "parameters", "release", "architecture", "attention", "mla",
-                    "sliding_window", "sparse_indexer", "experts", "ssm", "linear_attention", "sources", "evaluations"]
+                    "sliding_window", "sparse_indexer", "experts", "ssm", "linear_attention", "rope_scaling", "mtp",
+                    "vision_encoder", "audio_encoder", "per_layer_embeddings", "sources", "evaluations"]
 
 
 def test_catalogs_are_listed(page: _Texts):

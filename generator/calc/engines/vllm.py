@@ -36,6 +36,7 @@ from generator.calc.engines import (
     parse_float,
     parse_int,
 )
+from generator.calc.modules import part_rules
 from generator.calc.params import count_parameters, head_dim_of
 from generator.calc.tensors import Inventory, Matrix, inventory
 from generator.calc.weights import LayerLayout, Tensor, compile_quant
@@ -380,6 +381,15 @@ def extra_loaded(card: Mapping[str, Any]) -> bool:
     return any(m != "text" for m in inputs)
 
 
+def loaded_outside_parameters(card: Mapping[str, Any]) -> int:
+    """Parameters outside the text tensors that vLLM loads: the parts generator.calc.modules
+    says vLLM loads (the vision and audio encoders; never the MTP modules, which
+    load_weights skips without a speculative config), plus parameters.extra when
+    extra_loaded()."""
+    loaded = int((card.get("parameters") or {}).get("extra") or 0) if extra_loaded(card) else 0
+    return loaded + sum(r.parameters for r in part_rules(card, "vllm") if r.loaded and r.part != "per_layer_embeddings")
+
+
 class Weights(NamedTuple):
     per_gpu: int  # bytes on each GPU ("Model loading took")
     routed_per_gpu: int  # of which routed experts
@@ -434,9 +444,7 @@ def weights_per_gpu(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs:
             total += b
             if m.routed:
                 routed += b
-    extra = 0
-    if extra_loaded(card):
-        extra = int((card.get("parameters") or {}).get("extra") or 0) * 2 // tp  # BF16, sharded
+    extra = loaded_outside_parameters(card) * 2 // tp  # BF16, sharded
     rope = rope_cache_bytes(card)
     return Weights(total + extra + rope, routed, extra, rope)
 

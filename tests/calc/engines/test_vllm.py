@@ -180,15 +180,18 @@ def test_vision_tower_loaded_mtp_not(cat: Any) -> None:
     gemma = card("google/gemma-3-27b")
     text_only = copy.deepcopy(gemma)
     text_only["modalities"]["input"] = ["text"]
+    text_only["architecture"]["vision_encoder"] = None
     with_tower = run(cat, gemma)["components"]["weights"]
     without = run(cat, text_only)["components"]["weights"]
-    assert with_tower - without == 423_060_336 * 2  # parameters.extra in BF16
-    # DeepSeek-V3's 13.46B MTP parameters are not loaded: no difference when extra is dropped.
+    # SigLIP tower 416,866,032 (published: Gemma 3 4B's safetensors total 4,300,079,472 minus its
+    # text model) + projector 1152 x 5376 + 1152, in BF16.
+    assert with_tower - without == (416_866_032 + 1152 * 5376 + 1152) * 2
+    # DeepSeek-V3's 13.46B MTP parameters are not loaded: no difference when the module is dropped.
     ds = card("deepseek/deepseek-v3")
-    no_extra = copy.deepcopy(ds)
-    no_extra["parameters"]["extra"] = 0
+    no_mtp = copy.deepcopy(ds)
+    no_mtp["architecture"]["mtp"] = None
     assert run(cat, ds, tensor_parallel=8)["components"]["weights"] == \
-        run(cat, no_extra, tensor_parallel=8)["components"]["weights"]
+        run(cat, no_mtp, tensor_parallel=8)["components"]["weights"]
 
 
 LLMD = ("https://github.com/llm-d/llm-d-benchmark/blob/4f4d44943c39b76b28e30dfa1fb0dfaf1ee894b5/"
@@ -391,7 +394,7 @@ def test_tp1_weights_are_the_shared_inventory_plus_vllm_extras(cat: Any, cid: st
     from generator.calc.tensors import inventory
     c = card(cid)
     q = cat.quantization(quant)
-    extra = int(c["parameters"].get("extra") or 0) if V.extra_loaded(c) else 0
+    extra = V.loaded_outside_parameters(c)  # the vision tower; never the MTP module
     shared = weight_bytes(inventory(c), q, cat, extra).total
     arch = c["architecture"]
     vocab, h = int(arch["vocab_size"]), int(arch["hidden_size"])
