@@ -1,0 +1,131 @@
+"""The live calculator's engine data: what site/assets/js/engine-llamacpp.js needs to plan a model (pure).
+
+The model page's calculator runs llama.cpp's plan (generator.calc.engines.llamacpp.plan) in the
+browser. As with vram.js, Python computes every hardware-independent number once and exports it;
+the JavaScript repeats only the assembly arithmetic of the engine module (cells, placement over
+the devices, compute buffers, fits, the offload search, the longest context), under the same
+function names. tests/calc/test_engine_js.py runs it under node against engines.plan over every
+registry card and a grid of settings and setups and requires equal numbers.
+
+What is exported, per model (``engine_inputs``):
+- per GGUF quantization that exists for the card (llamacpp.file_type), the per-layer weight
+  bytes as llama.cpp places them (llamacpp_layers.layer_weights: dense part, routed experts,
+  the largest dense tensor, the experts one token reads) and the global tensors;
+- per layer, the K and V values of one KV cell and whether the layer slides (kv_layers);
+- the activation widths of the compute graph (llamacpp.Shape);
+- the training and maximum contexts, the sliding window;
+- llama.cpp's constants (padding, batch sizes, slots, op offload, pipeline copies) and the
+  per-device overhead, read from the Python modules;
+- the cache types (block weights, block bytes) llama.cpp takes;
+- per catalog GPU, the capacity one device offers llama.cpp (llamacpp._capacity) and its backend name.
+
+Per-layer lists are run-length encoded ([[value, count], ...]): most layers are alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from generator.calc import max_context_of
+from generator.calc.catalogs import Catalogs
+from generator.calc.engines import MAX_GPUS, hardware
+from generator.calc.engines import llamacpp as L
+from generator.calc.engines.llamacpp_layers import kv_layers, layer_weights
+from generator.calc.memory import OVERHEAD_BYTES
+
+ENGINE_DATA_VERSION = 1
+# The engines the live calculator runs (the others are offered by `llmcards plan` only).
+LIVE_ENGINES = ("llama.cpp",)
+
+
+def rle(values: Sequence[Any]) -> list[list[Any]]:
+    """[a, a, a, b] -> [[a, 3], [b, 1]]: engine-llamacpp.js unrle() expands it."""
+    out: list[list[Any]] = []
+    for v in values:
+        if out and out[-1][0] == v:
+            out[-1][1] += 1
+        else:
+            out.append([v, 1])
+    return out
+
+
+def gpu_table(catalogs: Catalogs) -> list[dict[str, Any]]:
+    """Every catalog GPU: id, name, what one device offers llama.cpp (bytes), its backend's device name."""
+    rows = []
+    for g in catalogs.gpus:
+        hw = hardware(catalogs, str(g["id"]), 1)
+        rows.append({"id": g["id"], "name": g["name"], "vendor": g.get("vendor"),
+                     "capacity_bytes": L._capacity(hw), "backend": L._backend(hw.gpu)})
+    return rows
+
+
+def default_quant(card: Mapping[str, Any], quants: Sequence[str]) -> str | None:
+    """The calculator's first quantization: the card's native checkpoint where a GGUF of it exists
+    (gpt-oss's MXFP4), else llama.cpp's default (Q4_K_M), else the first that exists."""
+    shipped = (card.get("release") or {}).get("quantization")
+    if shipped in quants:
+        return str(shipped)
+    default = str(L.OPTIONS["quant"].default)
+    if default in quants:
+        return default
+    return quants[0] if quants else None
+
+
+def _quant_inputs(card: Mapping[str, Any], catalogs: Catalogs, entry: Mapping[str, Any]) -> dict[str, Any] | None:
+    stored = L.file_type(card, catalogs, entry)
+    if stored is None:
+        return None
+    lw = layer_weights(card, stored, catalogs)
+    return {"name": stored.get("name", entry["id"]),
+            "token_embd": lw.token_embd, "output": lw.output, "output_matrix": lw.output_matrix,
+            "tied": lw.tied, "dense": rle(lw.dense), "experts": rle(lw.experts),
+            "largest_dense": rle(lw.largest_dense), "experts_read": rle(lw.experts_read)}
+
+
+def engine_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
+    """The calculator data of ``card`` for llama.cpp (see the module docstring); ``unsupported``
+    says why llama.cpp cannot plan it (then nothing else model-specific is exported)."""
+    head: dict[str, Any] = {"version": ENGINE_DATA_VERSION, "engine": L.NAME, "basis": L.BASIS,
+                            "model": card.get("id")}
+    reason = L.unsupported(card)
+    train_ctx = None
+    if reason is None:
+        arch = card["architecture"]
+        train_ctx = arch.get("max_position_embeddings") or card.get("context_length")
+        if train_ctx is None:
+            reason = "the card states no context length"
+    if reason is not None:
+        return {**head, "unsupported": reason}
+    quants: dict[str, Any] = {}
+    for entry in catalogs.quantizations:
+        if L._is_gguf(entry):
+            q = _quant_inputs(card, catalogs, entry)
+            if q is not None:
+                quants[str(entry["id"])] = q
+    kv = kv_layers(card)
+    shape = L.Shape(card)
+    return {
+        **head,
+        "unsupported": None,
+        "train_context": int(train_ctx),  # type: ignore[arg-type]
+        "max_context": max_context_of(card),
+        "n_swa": L._n_swa(card),
+        "kv_k": rle([x.k for x in kv]), "kv_v": rle([x.v for x in kv]), "kv_swa": rle([x.swa for x in kv]),
+        "shape": {"hidden": shape.hidden, "vocab": shape.vocab, "heads": shape.heads, "q": shape.q,
+                  "kv": shape.kv, "attn_out": shape.attn_out, "ffn": shape.ffn, "moe_ffn": shape.moe_ffn,
+                  "n_expert": shape.n_expert},
+        "quants": quants,
+        "default_quant": default_quant(card, list(quants)),
+        "cache_types": {t: list(catalogs.tensor_types[t]) for t in L.CACHE_TYPES if t in catalogs.tensor_types},
+        "constants": constants(),
+    }
+
+
+def constants() -> dict[str, Any]:
+    """llama.cpp's constants and option defaults as the Python rules use them."""
+    o = L.OPTIONS
+    return {"PAD": L.PAD, "F32": L.F32, "AUTO_PARALLEL": L.AUTO_PARALLEL,
+            "OP_OFFLOAD_MIN_BATCH": L.OP_OFFLOAD_MIN_BATCH, "PIPELINE_COPIES": L.PIPELINE_COPIES,
+            "OVERHEAD_BYTES": OVERHEAD_BYTES, "MAX_GPUS": MAX_GPUS,
+            "ubatch": o["ubatch"].default, "batch": o["batch"].default, "kv_dtype": o["kv_dtype"].default}
+

@@ -1,0 +1,156 @@
+"""site/assets/js/engine-llamacpp.js gives exactly the numbers of llama.cpp's plan.
+
+The live calculator on model pages runs llama.cpp's plan in the browser on data that Python
+exports (generator/site/calc_inputs.py). This runs the JavaScript under node for EVERY registry
+card over a grid of settings (quantizations, contexts, KV cache types, slots, flash attention,
+-ngl / --n-cpu-moe given or auto) and setups (no GPU, small and large GPUs, several GPUs,
+Apple and AMD devices) and requires the same numbers as engines.plan(): every device's bytes,
+the host, fits, the longest context that fits, the offload and the llama-server command;
+for refused settings the same option is named. engines.plan's rules are pinned by hand and
+against engines' printed numbers in tests/calc/engines/ and tests/calc/test_engine_accuracy.py.
+In CI (LLMCARDS_REQUIRE_NODE) a missing node fails the test (the node_exe fixture).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.calc import engines, max_context_of
+from generator.calc.catalogs import load_catalogs
+from generator.site.calc_inputs import engine_inputs, gpu_table, rle
+from generator.validate import load_registry
+
+ROOT = Path(__file__).resolve().parents[2]
+JS = ROOT / "site" / "assets" / "js" / "engine-llamacpp.js"
+# What the calculator shows and the test compares: every number of the plan except the speed bound.
+FIELDS = ("settings", "devices", "host", "kv_cache_bytes_per_token", "fits", "max_context_that_fits",
+          "offload", "components", "command")
+SETUPS = (None, ("rtx-3060-12gb", 1), ("rtx-4060-ti-16gb", 1), ("rtx-3090", 2), ("apple-m3-pro-36gb", 1),
+          ("rx-7900-xtx", 3), ("h100-sxm-80gb", 8))
+
+
+def _settings(max_ctx: int | None, quants: list[str], default_q: str) -> list[dict[str, Any]]:
+    """A grid over every control of the calculator (each line varies one or two of them)."""
+    top = max_ctx or 131_072
+
+    def ctx(n: int) -> int:
+        return min(n, top)
+
+    other = next((q for q in ("Q8_0", "Q2_K", "BF16") if q in quants and q != default_q), default_q)
+    grid: list[dict[str, Any]] = [
+        {"quant": default_q, "context": ctx(8192)},
+        {"quant": default_q},  # context: the training context
+        {"quant": default_q, "context": 1},
+        {"quant": default_q, "context": ctx(300)},  # below 512: n_ubatch follows n_ctx
+        {"quant": other, "context": ctx(32_768), "kv_dtype": "Q8_0"},
+        {"quant": default_q, "context": ctx(16_384), "kv_type_k": "Q8_0", "kv_type_v": "Q4_0"},
+        {"quant": default_q, "context": ctx(4096), "flash_attn": "off"},
+        {"quant": default_q, "context": ctx(12_000), "parallel": 1},
+        {"quant": default_q, "context": 3 * ctx(5000), "parallel": 3},
+        {"quant": default_q, "context": ctx(8192), "n_gpu_layers": 5},
+        {"quant": default_q, "context": ctx(8192), "cpu_moe_layers": 3},
+        {"quant": default_q, "context": ctx(8192), "n_gpu_layers": 0, "cpu_moe_layers": 0},
+        {"quant": default_q, "context": ctx(8192), "n_gpu_layers": 999, "cpu_moe_layers": 0},  # all: may not fit
+        {"quant": other, "context": ctx(65_536), "kv_dtype": "Q4_0", "parallel": 2},
+    ]
+    return grid
+
+
+def _errors(max_ctx: int | None, default_q: str) -> list[dict[str, Any]]:
+    """Settings the engine refuses: the JavaScript must name the same option."""
+    bad: list[dict[str, Any]] = [{"quant": default_q, "context": 4096, "flash_attn": "off", "kv_type_v": "Q8_0"}]
+    if max_ctx:
+        bad += [{"quant": default_q, "context": max_ctx + 1},
+                {"quant": default_q, "context": 2 * max_ctx + 2, "parallel": 2}]
+    return bad
+
+
+def _python(card: dict[str, Any], catalogs: Any, options: dict[str, Any], setup: Any) -> dict[str, Any]:
+    hw = engines.hardware(catalogs, *setup) if setup else engines.hardware(catalogs)
+    try:
+        p = engines.plan(card, catalogs, "llama.cpp", options, hw)
+    except engines.PlanError as e:
+        return {"error": e.option}
+    return {k: p[k] for k in FIELDS}
+
+
+NODE = """
+const E = require(process.argv[1]);
+const fields = %s;
+const jobs = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const gpus = Object.fromEntries(jobs.gpus.map(g => [g.id, g]));
+process.stdout.write(JSON.stringify(jobs.cards.map(j => j.runs.map(([s, setup]) => {
+  const r = E.plan(j.data, s, setup ? gpus[setup[0]] : null, setup ? setup[1] : 1);
+  if (r.error) return {error: r.error.option};
+  return Object.fromEntries(fields.map(f => [f, r[f]]));
+}))));
+"""
+
+
+@pytest.fixture(scope="module")
+def cases() -> tuple[list[dict[str, Any]], list[list[Any]], list[dict[str, Any]]]:
+    catalogs = load_catalogs()
+    cards, errors = load_registry(ROOT / "registry")
+    assert not errors and len(cards) >= 60
+    jobs, expected = [], []
+    for c in cards:
+        card = c.data
+        data = engine_inputs(card, catalogs)
+        if data["unsupported"]:
+            continue
+        quants = list(data["quants"])
+        dq = data["default_quant"]
+        mx = max_context_of(card)
+        runs: list[Any] = []
+        for setup in SETUPS:
+            for s in _settings(mx, quants, dq) + _errors(mx, dq):
+                runs.append([s, setup])
+        # every quantization with a file, at one setting on one GPU and without hardware
+        for q in quants:
+            for setup in (None, ("rtx-4060-ti-16gb", 1)):
+                runs.append([{"quant": q, "context": min(8192, mx or 8192)}, setup])
+        jobs.append({"id": card["id"], "data": data, "runs": runs})
+        expected.append([_python(card, catalogs, dict(s), setup) for s, setup in runs])
+    return jobs, expected, gpu_table(catalogs)
+
+
+def test_js_plan_equals_python_on_every_card(cases: Any, node_exe: str) -> None:
+    jobs, expected, gpus = cases
+    payload = json.dumps({"gpus": gpus, "cards": [{"data": j["data"], "runs": j["runs"]} for j in jobs]})
+    out = subprocess.run([node_exe, "-e", NODE % json.dumps(list(FIELDS)), str(JS)], input=payload,
+                         capture_output=True, text=True, check=True)
+    got = json.loads(out.stdout)
+    assert len(got) == len(jobs) >= 55
+    for job, g, e in zip(jobs, got, expected, strict=True):
+        for run, gi, ei in zip(job["runs"], g, e, strict=True):
+            assert gi == ei, (job["id"], run)
+    # The grid reaches every branch the calculator shows: fits and does not, offload chosen by
+    # the search (experts and layers), a longest context below the maximum, refused settings.
+    flat = [x for e in expected for x in e]
+    plans = [x for x in flat if "error" not in x]
+    assert sum(len(e) for e in expected) > 5000
+    assert {p["fits"] for p in plans} == {True, False, None}
+    assert any(p["offload"]["cpu_moe_layers"] and "does not fit" not in p["offload"]["moved"] for p in plans)
+    assert any("-ngl" in p["offload"]["moved"] and p["fits"] for p in plans)
+    assert any(p["max_context_that_fits"] and p["max_context_that_fits"] < p["settings"]["context"] for p in plans)
+    assert {x["error"] for x in flat if "error" in x} == {"--context", "--kv-type-v"}
+    assert any(len(p["devices"]) == 8 for p in plans) and any(p["settings"]["swa_cells"] for p in plans)
+
+
+def test_rle_round_trips() -> None:
+    assert rle([3, 3, 3, 5, 3]) == [[3, 3], [5, 1], [3, 1]]
+    assert rle([]) == []
+
+
+def test_exported_data_is_small(cases: Any) -> None:
+    # The data the page carries for its calculator (measured for the report): per model, the
+    # largest today is Llama 4 Maverick's (alternating dense and MoE layers).
+    jobs, _, gpus = cases
+    sizes = sorted(len(json.dumps(j["data"], separators=(",", ":"))) for j in jobs)
+    assert sizes[-1] < 40_000 and sizes[len(sizes) // 2] < 10_000
+    assert len(json.dumps(gpus, separators=(",", ":"))) < 16_000
