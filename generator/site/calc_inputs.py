@@ -129,3 +129,26 @@ def constants() -> dict[str, Any]:
             "OVERHEAD_BYTES": OVERHEAD_BYTES, "MAX_GPUS": MAX_GPUS,
             "ubatch": o["ubatch"].default, "batch": o["batch"].default, "kv_dtype": o["kv_dtype"].default}
 
+
+
+DEFAULT_CONTEXT = 8192  # the calculator's first context (the model's maximum when smaller)
+
+
+def page_data(card: Mapping[str, Any], catalogs: Catalogs | None,
+              derived: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """What the calculator block of a model page needs: the engine data and the GPU table as one
+    JSON for a script element, and the first context; None when no engine can plan the card in the
+    browser (``unsupported``: why, for the page)."""
+    if catalogs is None or derived is None:
+        return None
+    from generator.site.pages import json_for_script  # the one escaping for JSON in a script element
+
+    data = engine_inputs(card, catalogs)
+    if data["unsupported"]:
+        return {"unsupported": f"{L.NAME} cannot run this model: {data['unsupported']}.", "json": None}
+    if not data["quants"]:
+        return {"unsupported": f"no GGUF file for {L.NAME} can exist for this model.", "json": None}
+    top = data["max_context"] or data["train_context"]
+    return {"unsupported": None, "json": json_for_script({"engine": data, "gpus": gpu_table(catalogs)}),
+            "default_context": min(DEFAULT_CONTEXT, top), "max_context": top,
+            "engines": LIVE_ENGINES}

@@ -28,7 +28,7 @@ from generator.benchmarks import load_catalog
 from generator.calc.catalogs import CatalogError, Catalogs, load_catalogs
 from generator.errors import CardError
 from generator.schema_files import BENCHMARKS
-from generator.site import exports, leaderboard, pages, plans, render
+from generator.site import calc_inputs, exports, leaderboard, pages, plans, render
 from generator.validate import CardValidator, gather as gather_files, validate_paths
 
 # Model pages are rendered in two parts: the head (name, facts, description) is the
@@ -260,11 +260,13 @@ def render_card(card: Mapping[str, Any], derived: Mapping[str, Any] | None,
                     model_plans.problems, model_plans.not_implemented)
 
 
-def render_rest(card: Mapping[str, Any], derived: Mapping[str, Any] | None, ctx: RestContext) -> bytes:
+def render_rest(card: Mapping[str, Any], derived: Mapping[str, Any] | None, ctx: RestContext,
+                catalogs: Catalogs | None = None) -> bytes:
     """The large rest of a model page (tables, chart, calculator), zlib-compressed."""
     details = pages.model_details(card, derived, ranks=ctx.ranks, coding_category=ctx.coding_category,
                                   last_change=ctx.last_change, edit_url=ctx.edit_url, standing=ctx.standing)
-    html = render.render("model_rest.html", m=details, base=base_of(pages.model_url(card["id"])))
+    html = render.render("model_rest.html", m=details, base=base_of(pages.model_url(card["id"])),
+                         engine_calc=calc_inputs.page_data(card, catalogs, derived))
     return zlib.compress(html.encode(), 1)
 
 
@@ -287,7 +289,7 @@ def card_outputs(card: Mapping[str, Any], content: str, ctx: RestContext, catalo
         page = memo.cards[card_key] = render_card(card, derived, model_plans)
         memo.counts["rendered"] += 1
     if rest is None:
-        rest = memo.rests[rest_key] = render_rest(card, derived, ctx)
+        rest = memo.rests[rest_key] = render_rest(card, derived, ctx, catalogs)
         memo.counts["rendered_rest"] += 1
     return page, rest
 

@@ -30,8 +30,9 @@ JS = ROOT / "site" / "assets" / "js" / "engine-llamacpp.js"
 # What the calculator shows and the test compares: every number of the plan except the speed bound.
 FIELDS = ("settings", "devices", "host", "kv_cache_bytes_per_token", "fits", "max_context_that_fits",
           "offload", "components", "command")
-SETUPS = (None, ("rtx-3060-12gb", 1), ("rtx-4060-ti-16gb", 1), ("rtx-3090", 2), ("apple-m3-pro-36gb", 1),
-          ("rx-7900-xtx", 3), ("h100-sxm-80gb", 8))
+# (gpu, count, system RAM in GB or None): without RAM the host is not checked
+SETUPS = (None, ("rtx-3060-12gb", 1, None), ("rtx-4060-ti-16gb", 1, 32), ("rtx-3090", 2, 64),
+          ("apple-m3-pro-36gb", 1, None), ("rx-7900-xtx", 3, 12.5), ("h100-sxm-80gb", 8, 2048))
 
 
 def _settings(max_ctx: int | None, quants: list[str], default_q: str) -> list[dict[str, Any]]:
@@ -85,7 +86,7 @@ const fields = %s;
 const jobs = JSON.parse(require('fs').readFileSync(0, 'utf8'));
 const gpus = Object.fromEntries(jobs.gpus.map(g => [g.id, g]));
 process.stdout.write(JSON.stringify(jobs.cards.map(j => j.runs.map(([s, setup]) => {
-  const r = E.plan(j.data, s, setup ? gpus[setup[0]] : null, setup ? setup[1] : 1);
+  const r = E.plan(j.data, s, setup ? gpus[setup[0]] : null, setup ? setup[1] : 1, setup ? setup[2] : null);
   if (r.error) return {error: r.error.option};
   return Object.fromEntries(fields.map(f => [f, r[f]]));
 }))));
@@ -112,7 +113,7 @@ def cases() -> tuple[list[dict[str, Any]], list[list[Any]], list[dict[str, Any]]
                 runs.append([s, setup])
         # every quantization with a file, at one setting on one GPU and without hardware
         for q in quants:
-            for setup in (None, ("rtx-4060-ti-16gb", 1)):
+            for setup in (None, ("rtx-4060-ti-16gb", 1, None)):
                 runs.append([{"quant": q, "context": min(8192, mx or 8192)}, setup])
         jobs.append({"id": card["id"], "data": data, "runs": runs})
         expected.append([_python(card, catalogs, dict(s), setup) for s, setup in runs])
@@ -139,6 +140,8 @@ def test_js_plan_equals_python_on_every_card(cases: Any, node_exe: str) -> None:
     assert any("-ngl" in p["offload"]["moved"] and p["fits"] for p in plans)
     assert any(p["max_context_that_fits"] and p["max_context_that_fits"] < p["settings"]["context"] for p in plans)
     assert {x["error"] for x in flat if "error" in x} == {"--context", "--kv-type-v"}
+    assert any(p["fits"] is False and all(d["total_bytes"] <= d["capacity_bytes"] for d in p["devices"])
+               for p in plans)  # the host over the given RAM
     assert any(len(p["devices"]) == 8 for p in plans) and any(p["settings"]["swa_cells"] for p in plans)
 
 

@@ -270,15 +270,16 @@
    * The plan (the numbers of engines.plan(card, catalogs, "llama.cpp", settings, hardware)).
    * settings: {quant, context (null: the training context), kv_dtype, kv_type_k, kv_type_v (null: kv_dtype),
    *            parallel ("auto" | n), flash_attn ("auto" | "on" | "off"), n_gpu_layers, cpu_moe_layers ("auto" | n)}
-   * gpu: a calc_inputs.gpu_table row or null (no hardware: what the model needs); count: how many.
+   * gpu: a calc_inputs.gpu_table row or null (no hardware: what the model needs); count: how many;
+   * ramGb: system RAM in GB (10^9 bytes, --ram-gb) or null (not checked).
    * Returns the plan's fields, or {error: {option, message}} for a setting the engine refuses.
    */
-  function plan(data, settings, gpu, count) {
-    try { return planOrThrow(data, settings, gpu, count); }
+  function plan(data, settings, gpu, count, ramGb) {
+    try { return planOrThrow(data, settings, gpu, count, ramGb); }
     catch (e) { if (e instanceof PlanError) return { error: { option: e.option, message: e.message } }; throw e; }
   }
 
-  function planOrThrow(data, settings, gpu, count) {
+  function planOrThrow(data, settings, gpu, count, ramGb) {
     if (data.unsupported) return { supported: false, unsupported_reason: data.unsupported };
     var K = data.constants;
     var quantId = settings.quant || data.default_quant;
@@ -321,7 +322,8 @@
 
     var gpus = Math.max(1, count || 1);
     var capacity = gpu ? gpu.capacity_bytes : null;
-    var ram = null;   // system RAM is not asked for: --ram-gb left out
+    // engines.hardware: --ram-gb N -> int(N * 10^9) bytes (the same double product as Python's)
+    var ram = ramGb === null || ramGb === undefined ? null : Math.trunc(ramGb * 1e9);
 
     var placements = {};
     function placement(ngl, moe) {
