@@ -157,3 +157,16 @@ def test_exported_data_is_small(cases: Any) -> None:
     sizes = sorted(len(json.dumps(j["data"], separators=(",", ":"))) for j in jobs)
     assert sizes[-1] < 40_000 and sizes[len(sizes) // 2] < 10_000
     assert len(json.dumps(gpus, separators=(",", ":"))) < 16_000
+
+
+def test_first_quantization_is_the_native_checkpoint_where_a_gguf_of_it_exists() -> None:
+    # gpt-oss ships MXFP4 experts (release.quantization: MXFP4) and llama.cpp loads that file type;
+    # DeepSeek-V3 ships FP8, which no GGUF holds, so llama.cpp's default Q4_K_M comes first;
+    # Llama 3.1 8B ships BF16: Q4_K_M too.
+    catalogs = load_catalogs()
+    cards = {c.data["id"]: c.data for c in load_registry(ROOT / "registry")[0]}
+    firsts = {cid: engine_inputs(cards[cid], catalogs)["default_quant"]
+              for cid in ("openai/gpt-oss-120b", "deepseek/deepseek-v3", "meta/llama-3.1-8b")}
+    assert firsts == {"openai/gpt-oss-120b": "MXFP4", "deepseek/deepseek-v3": "Q4_K_M", "meta/llama-3.1-8b": "Q4_K_M"}
+    assert cards["openai/gpt-oss-120b"]["release"]["quantization"] == "MXFP4"
+    assert cards["deepseek/deepseek-v3"]["release"]["quantization"] == "FP8"
