@@ -56,6 +56,12 @@
   }
   var start = startingGpu();
   gpuSel.value = start[0]; count.value = String(start[1]);
+  // the reader picks other hardware in the header: start from it
+  document.addEventListener("llmcards:hardware", function () {
+    var s = startingGpu();
+    gpuSel.value = s[0]; count.value = String(s[1]);
+    update();
+  });
 
   // The slider's stops: 1K, 2K, 4K ... below the maximum, then the maximum (as the formula calculator).
   var PRESETS = [];
