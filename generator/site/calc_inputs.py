@@ -28,7 +28,7 @@ from typing import Any, Mapping, Sequence
 
 from generator.calc import max_context_of
 from generator.calc.catalogs import Catalogs
-from generator.calc.engines import MAX_GPUS, hardware
+from generator.calc.engines import MAX_GPUS, PlanError, hardware
 from generator.calc.engines import llamacpp as L
 from generator.calc.engines.llamacpp_layers import kv_layers, layer_weights
 from generator.calc.memory import OVERHEAD_BYTES
@@ -88,11 +88,11 @@ def engine_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]
     head: dict[str, Any] = {"version": ENGINE_DATA_VERSION, "engine": L.NAME, "basis": L.BASIS,
                             "model": card.get("id")}
     reason = L.unsupported(card)
-    train_ctx = None
+    train_ctx = 0
     if reason is None:
-        arch = card["architecture"]
-        train_ctx = arch.get("max_position_embeddings") or card.get("context_length")
-        if train_ctx is None:
+        try:
+            train_ctx = L._train_context(card)  # n_ctx_train, as the plan reads it
+        except PlanError:
             reason = "the card states no context length"
     if reason is not None:
         return {**head, "unsupported": reason}
@@ -107,7 +107,7 @@ def engine_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]
     return {
         **head,
         "unsupported": None,
-        "train_context": int(train_ctx),  # type: ignore[arg-type]
+        "train_context": train_ctx,
         "max_context": max_context_of(card),
         "n_swa": L._n_swa(card),
         "kv_k": rle([x.k for x in kv]), "kv_v": rle([x.v for x in kv]), "kv_swa": rle([x.swa for x in kv]),
