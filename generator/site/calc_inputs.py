@@ -152,3 +152,93 @@ def page_data(card: Mapping[str, Any], catalogs: Catalogs | None,
     return {"unsupported": None, "json": json_for_script({"engine": data, "gpus": gpu_table(catalogs)}),
             "default_context": min(DEFAULT_CONTEXT, top), "max_context": top,
             "engines": LIVE_ENGINES}
+
+
+# --- vLLM ----------------------------------------------------------------------------------------
+# The same discipline for generator/calc/engines/vllm.py: Python exports, per tensor-parallel size
+# the heads allow, the weights on one GPU (per quantization, and per MXFP4 kernel family where the
+# MXFP4 padding differs), the activation peak at vLLM's two batch defaults and the KV-cache layout
+# per cache width; site/assets/js/engine-vllm.js repeats plan()'s assembly (the KV budget, blocks,
+# capacity, fits, the longest max_model_len, the command).
+
+def _vllm_families(catalogs: Catalogs) -> dict[str, Mapping[str, Any] | None]:
+    """One GPU per MXFP4 kernel family vLLM picks (vllm._gpu_family); None plans as Hopper."""
+    from generator.calc.engines import vllm as V
+
+    out: dict[str, Mapping[str, Any] | None] = {}
+    for g in catalogs.gpus:
+        out.setdefault(V._gpu_family(g), g)
+    return out
+
+
+def vllm_gpu_fields(catalogs: Catalogs) -> dict[str, dict[str, Any]]:
+    """Per catalog GPU what vLLM's plan reads of it: the driver-reported memory (engines.device_memory),
+    whether vLLM's larger batch defaults apply (vllm.plan: >= LARGE_GPU_BYTES and not an A100), its
+    MXFP4 kernel family, and whether it is Apple silicon (which vLLM's GPU engine does not run on)."""
+    from generator.calc.engines import device_memory
+    from generator.calc.engines import vllm as V
+
+    out = {}
+    for g in catalogs.gpus:
+        mem = device_memory(hardware(catalogs, str(g["id"]), 1))
+        assert mem is not None
+        out[str(g["id"])] = {"memory_bytes": mem,
+                             "large": mem >= V.LARGE_GPU_BYTES and "a100" not in str(g["id"]).lower(),
+                             "family": V._gpu_family(g), "apple": str(g.get("vendor", "")).lower() == "apple"}
+    return out
+
+
+def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
+    """The calculator data of ``card`` for vLLM (see the note above)."""
+    from generator.calc.engines import vllm as V
+
+    head: dict[str, Any] = {"version": ENGINE_DATA_VERSION, "engine": V.NAME, "basis": V.BASIS, "model": card.get("id")}
+    reason = V.unsupported(card)
+    if reason:
+        return {**head, "unsupported": reason}
+    arch = card["architecture"]
+    att = arch["attention"]
+    heads = int(att["heads"])
+    kv_heads = int(att.get("kv_heads") or heads)
+    allowed = V._allowed_tp(heads, 1 if att["structure"] == "MLA" else kv_heads)
+    families = _vllm_families(catalogs)
+    quants: dict[str, Any] = {}
+    for entry in catalogs.quantizations:
+        if entry.get("format") != "safetensors":
+            continue
+        try:
+            stored = V._resolve_quant(card, catalogs, str(entry["id"]))
+        except PlanError:
+            continue
+        per_tp: dict[str, Any] = {}
+        for tp in allowed:
+            by_family = {f: V.weights_per_gpu(card, stored, catalogs, tp, g).per_gpu for f, g in families.items()}
+            if stored["types"].get("routed_experts") != "MXFP4":
+                by_family = {"any": by_family["hopper"] if "hopper" in by_family else next(iter(by_family.values()))}
+            per_tp[str(tp)] = by_family
+        quants[str(entry["id"])] = {"fp32": stored["id"] == "FP32", "weights": per_tp}
+    most = card.get("context_length") or arch.get("max_position_embeddings")
+    layouts = {}
+    for tp in allowed:
+        by_bytes = {}
+        for kv_bytes in (1, 2, 4):
+            lay = V.kv_layout(card, tp, kv_bytes)
+            by_bytes[str(kv_bytes)] = {"page_bytes": lay.page_bytes, "block_size": lay.block_size,
+                                       "group_size": lay.group_size, "groups": list(lay.groups),
+                                       "per_token_bytes": lay.per_token_bytes,
+                                       "layers": [list(x) for x in lay.layers]}
+        layouts[str(tp)] = by_bytes
+    act = {str(tp): [V.activation_peak(card, tp, V.BATCHED_TOKENS_SMALL, V.MAX_SEQS_SMALL),
+                     V.activation_peak(card, tp, V.BATCHED_TOKENS_LARGE, V.MAX_SEQS_LARGE)] for tp in allowed}
+    return {
+        **head, "unsupported": None, "max_context": max_context_of(card),
+        "heads": heads, "kv_heads": kv_heads, "allowed_tp": allowed,
+        "most": most, "config_len": arch.get("max_position_embeddings"),
+        "quants": quants, "native": V.native_quant_id(card), "hf_repo": V.hf_repo(card),
+        "kv_layouts": layouts, "activation_peak": act,
+        "constants": {"NON_TORCH_BYTES": V.NON_TORCH_BYTES, "NCCL_TP_BYTES": V.NCCL_TP_BYTES,
+                      "CUDA_GRAPH_BYTES": V.CUDA_GRAPH_BYTES, "CUDA_CONTEXT_BYTES": V.CUDA_CONTEXT_BYTES,
+                      "BATCHED_TOKENS_SMALL": V.BATCHED_TOKENS_SMALL, "MAX_SEQS_SMALL": V.MAX_SEQS_SMALL,
+                      "BATCHED_TOKENS_LARGE": V.BATCHED_TOKENS_LARGE, "MAX_SEQS_LARGE": V.MAX_SEQS_LARGE,
+                      "KV_DTYPES": list(V.KV_DTYPES), "utilization": V.OPTIONS["gpu_memory_utilization"].default},
+    }

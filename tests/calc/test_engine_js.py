@@ -170,3 +170,91 @@ def test_first_quantization_is_the_native_checkpoint_where_a_gguf_of_it_exists()
     assert firsts == {"openai/gpt-oss-120b": "MXFP4", "deepseek/deepseek-v3": "Q4_K_M", "meta/llama-3.1-8b": "Q4_K_M"}
     assert cards["openai/gpt-oss-120b"]["release"]["quantization"] == "MXFP4"
     assert cards["deepseek/deepseek-v3"]["release"]["quantization"] == "FP8"
+
+
+# --- vLLM -------------------------------------------------------------------------------------
+
+JS_VLLM = ROOT / "site" / "assets" / "js" / "engine-vllm.js"
+VLLM_FIELDS = ("settings", "devices", "host", "kv_cache_bytes_per_token", "fits", "max_context_that_fits",
+               "kv_cache_capacity_tokens", "max_concurrency", "components", "command")
+# Consumer, data-center (small and large batch defaults: an A100 keeps the small ones), AMD,
+# Blackwell (its own MXFP4 padding), several GPUs, and an Apple machine (refused).
+VLLM_SETUPS = (None, ("rtx-4090", 1), ("rtx-3090", 2), ("a100-80gb", 4), ("h100-sxm-80gb", 1),
+               ("h100-sxm-80gb", 8), ("mi300x", 1), ("b200", 2), ("apple-m3-pro-36gb", 1))
+
+
+def _vllm_settings(most: int | None, quants: list[str]) -> list[dict[str, Any]]:
+    top = most or 131_072
+    grid: list[dict[str, Any]] = [
+        {}, {"context": min(8192, top)}, {"context": min(1000, top), "kv_dtype": "fp8"},
+        {"context": min(32_768, top), "parallel": 4}, {"tensor_parallel": 1}, {"tensor_parallel": 2},
+        {"tensor_parallel": 3}, {"gpu_memory_utilization": 0.5, "context": min(4096, top)},
+        {"gpu_memory_utilization": 0.97}, {"context": top + 1}, {"context": 17},
+    ]
+    grid += [{"quant": q, "context": min(8192, top)} for q in quants]
+    return grid
+
+
+VLLM_NODE = """
+const E = require(process.argv[1]);
+const fields = %s;
+const jobs = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+process.stdout.write(JSON.stringify(jobs.cards.map(j => j.runs.map(([s, setup]) => {
+  const r = E.plan(j.data, s, setup ? jobs.gpus[setup[0]] : null, setup ? setup[1] : 1);
+  if (r.error) return {error: r.error.option};
+  return Object.fromEntries(fields.map(f => [f, r[f]]));
+}))));
+"""
+
+
+def test_js_vllm_plan_equals_python_on_every_card(node_exe: str) -> None:
+    from generator.site.calc_inputs import vllm_gpu_fields, vllm_inputs
+
+    catalogs = load_catalogs()
+    cards, errors = load_registry(ROOT / "registry")
+    assert not errors
+    gpus = {gid: {"id": gid, **row} for gid, row in vllm_gpu_fields(catalogs).items()}
+    jobs, expected = [], []
+    for c in cards:
+        data = vllm_inputs(c.data, catalogs)
+        if data["unsupported"]:
+            continue
+        runs = [[s, setup] for setup in VLLM_SETUPS for s in _vllm_settings(data["most"], list(data["quants"]))]
+        exp = []
+        for s, setup in runs:
+            hw = engines.hardware(catalogs, *setup) if setup else engines.hardware(catalogs)
+            try:
+                p = engines.plan(c.data, catalogs, "vllm", dict(s), hw)
+                exp.append({k: p[k] for k in VLLM_FIELDS})
+            except engines.PlanError as e:
+                exp.append({"error": e.option})
+        jobs.append({"id": c.data["id"], "data": data, "runs": runs})
+        expected.append(exp)
+    payload = json.dumps({"gpus": gpus, "cards": [{"data": j["data"], "runs": j["runs"]} for j in jobs]})
+    out = subprocess.run([node_exe, "-e", VLLM_NODE % json.dumps(list(VLLM_FIELDS)), str(JS_VLLM)], input=payload,
+                         capture_output=True, text=True, check=True)
+    got = json.loads(out.stdout)
+    assert len(got) == len(jobs) >= 55
+    for job, g, e in zip(jobs, got, expected, strict=True):
+        for run, gi, ei in zip(job["runs"], g, e, strict=True):
+            assert gi == ei, (job["id"], run)
+    flat = [x for e in expected for x in e]
+    plans = [x for x in flat if "error" not in x]
+    assert {p["fits"] for p in plans} == {True, False, None}
+    assert {x["error"] for x in flat if "error" in x} >= {"--context", "--tensor-parallel", "--gpu"}
+    assert any(p["max_context_that_fits"] and p["max_context_that_fits"] < p["settings"]["context"] for p in plans)
+    assert any(p["settings"]["max_num_seqs"] == 1024 for p in plans) and any(len(p["devices"]) == 8 for p in plans)
+
+
+def test_round2_is_pythons_round() -> None:
+    # ties on the exact double go to even, as Python's round(x, 2) does; 0.125 and 0.375 are exact
+    import shutil
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node not found")
+    xs = [0.125, 0.375, 2.675, 1.005, 0.5, 3 / 7, 10.0, 123.455, 0.015625 * 3]
+    script = (f"const E = require({json.dumps(str(JS_VLLM))});"
+              f"process.stdout.write(JSON.stringify({json.dumps(xs)}.map(E.round2)));")
+    got = json.loads(subprocess.run([node, "-e", script], capture_output=True, text=True, check=True).stdout)
+    assert got == [round(x, 2) for x in xs] and got[:2] == [0.12, 0.38]
