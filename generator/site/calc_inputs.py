@@ -34,8 +34,8 @@ from generator.calc.engines.llamacpp_layers import kv_layers, layer_weights
 from generator.calc.memory import OVERHEAD_BYTES
 
 ENGINE_DATA_VERSION = 1
-# The engines the live calculator runs (the others are offered by `llmcards plan` only).
-LIVE_ENGINES = ("llama.cpp",)
+# The engines the live calculator runs, both (llama.cpp here, vLLM below).
+LIVE_ENGINES = ("llama.cpp", "vllm")
 
 
 def rle(values: Sequence[Any]) -> list[list[Any]]:
@@ -144,14 +144,19 @@ def page_data(card: Mapping[str, Any], catalogs: Catalogs | None,
     from generator.site.pages import json_for_script  # the one escaping for JSON in a script element
 
     data = engine_inputs(card, catalogs)
-    if data["unsupported"]:
-        return {"unsupported": f"{L.NAME} cannot run this model: {data['unsupported']}.", "json": None}
-    if not data["quants"]:
-        return {"unsupported": f"no GGUF file for {L.NAME} can exist for this model.", "json": None}
-    top = data["max_context"] or data["train_context"]
-    return {"unsupported": None, "json": json_for_script({"engine": data, "gpus": gpu_table(catalogs)}),
-            "default_context": min(DEFAULT_CONTEXT, top), "max_context": top,
-            "engines": LIVE_ENGINES}
+    vdata = vllm_inputs(card, catalogs)
+    why = {L.NAME: data["unsupported"] or (None if data["quants"] else "no GGUF file of it can exist"),
+           "vllm": vdata["unsupported"] or (None if vdata["quants"] else "no checkpoint vLLM loads")}
+    if all(why.values()):
+        return {"unsupported": f"{L.NAME} cannot run this model ({why[L.NAME]}), nor vLLM ({why['vllm']}).",
+                "json": None}
+    tops = [d["max_context"] or d.get("train_context") or d.get("most") for d in (data, vdata) if not d["unsupported"]]
+    top = int(next(t for t in tops if t))
+    vfields = vllm_gpu_fields(catalogs)
+    gpus = [{**g, "vllm": vfields[str(g["id"])]} for g in gpu_table(catalogs)]
+    payload = {"engines": {L.NAME: data, "vllm": vdata}, "unsupported": why, "gpus": gpus, "max_gpus": MAX_GPUS}
+    return {"unsupported": None, "json": json_for_script(payload),
+            "default_context": min(DEFAULT_CONTEXT, top), "max_context": top, "why": why}
 
 
 # --- vLLM ----------------------------------------------------------------------------------------

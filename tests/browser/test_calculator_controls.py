@@ -206,7 +206,7 @@ def _set_engine(page, **controls) -> None:
     """Selects by option value, text fields as typed ("gpu", "quant", "ctk", "ctv", "fa" are selects)."""
     for name, value in controls.items():
         sel = f"#ecalc-{name}"
-        if name in ("gpu", "quant", "ctk", "ctv", "fa"):
+        if name in ("engine", "gpu", "quant", "ctk", "ctv", "fa", "kvdtype"):
             page.select_option(sel, value)
         else:
             _type(page, sel, str(value))
@@ -255,6 +255,13 @@ CASES = [
                                         "context": "30000"}),
     ("models/meta/llama-2-7b/", {"gpu": ""}),
     ("models/meta/llama-2-7b/", {"gpu": "rx-7900-xtx", "ngl": "12", "ram": "0.05", "quant": "Q5_K_M"}),
+    # vLLM: tensor parallel over the GPUs given; an FP8 cache, several sequences and a lower
+    # utilization; a MoE model in FP8 on one large GPU (vLLM's larger batch defaults); no GPU
+    (MODEL, {"engine": "vllm", "gpu": "rtx-3090", "count": "2", "context": "20000"}),
+    (MODEL, {"engine": "vllm", "gpu": "rtx-4090", "kvdtype": "fp8", "seqs": "3", "util": "0.8",
+             "quant": "FP8", "tp": "1"}),
+    ("models/mistralai/mixtral-8x7b/", {"engine": "vllm", "gpu": "h100-sxm-80gb", "quant": "FP8"}),
+    ("models/meta/llama-2-7b/", {"engine": "vllm", "gpu": ""}),
 ]
 
 
@@ -268,28 +275,41 @@ def test_engine_calculator_equals_llmcards_plan(page, site, model, controls):
     # the command carries the inputs as set
     # the first context: 8,192 tokens, or the model's maximum when smaller (Llama 2: 4,096)
     first = 4096 if "llama-2-7b" in model else 8192
-    want = {"quant": controls.get("quant", "Q4_K_M"), "context": int(controls.get("context", first)),
-            "kv_type_k": controls.get("ctk", "F16"), "kv_type_v": controls.get("ctv", "F16")}
+    vllm = controls.get("engine") == "vllm"
+    assert p["engine"] == ("vllm" if vllm else "llama.cpp")
+    if vllm:   # the checkpoint as shipped: BF16 for these models
+        want = {"quant": controls.get("quant", "BF16"), "context": int(controls.get("context", first)),
+                "kv_dtype": controls.get("kvdtype", "auto"), "parallel": int(controls.get("seqs", 1)),
+                "gpu_memory_utilization": float(controls.get("util", 0.9))}
+    else:
+        want = {"quant": controls.get("quant", "Q4_K_M"), "context": int(controls.get("context", first)),
+                "kv_type_k": controls.get("ctk", "F16"), "kv_type_v": controls.get("ctv", "F16")}
     assert {k: p["settings"][k] for k in want} == want
     assert ("--gpu" in s["cli"]) == (controls.get("gpu") != "")
-    # every number shown equals the CLI's
-    assert s["names"] == [d["name"] for d in p["devices"]] + ["System RAM"]
+    # every number shown equals the CLI's (vLLM keeps nothing in system RAM: no host column)
+    host = [] if vllm else ["System RAM"]
+    assert s["names"] == [d["name"] for d in p["devices"]] + host
     for row in ROWS:
-        assert s["rows"][row][:-1] == [d[row] for d in p["devices"]], row
-    for row in HOST_ROWS:
+        assert s["rows"][row][:len(p["devices"])] == [d[row] for d in p["devices"]], row
+    for row in HOST_ROWS if not vllm else ():
         assert s["rows"][row][-1] == p["host"][row], row
     assert int(s["total"]) == sum(d["total_bytes"] for d in p["devices"])
     assert s["fits"] == ("" if p["fits"] is None else str(p["fits"]).lower())
     assert s["maxctx"] == ("" if p["max_context_that_fits"] is None else str(p["max_context_that_fits"]))
-    assert " ".join(p["offload"]["flags"]) in s["offload"] and p["offload"]["moved"] in s["offload"]
+    if vllm:
+        assert p["offload"] is None and f"tensor parallel {p['settings']['tensor_parallel']}." in s["offload"]
+        if p["kv_cache_capacity_tokens"] is not None:
+            assert f"{p['kv_cache_capacity_tokens']:,} tokens, {p['max_concurrency']:g} requests" in s["offload"]
+    else:
+        assert " ".join(p["offload"]["flags"]) in s["offload"] and p["offload"]["moved"] in s["offload"]
     assert s["server"] == p["command"]
 
 
 def test_engine_calculator_defaults_and_context_presets(page, site):
     _open_engine(page, site)
     assert page.locator("#ecalc-engine").input_value() == "llama.cpp"
-    assert page.locator("#ecalc-engine option[value=vllm]").is_disabled()
-    assert "vLLM is not in the live calculator yet" in page.locator("#ecalc-engines-note").inner_text()
+    assert not page.locator("#ecalc-engine option[value=vllm]").is_disabled()
+    assert page.locator("#ecalc-tp").is_hidden() and page.locator("#ecalc-ngl").is_visible()
     assert page.locator("#ecalc-quant").input_value() == "Q4_K_M"   # no native checkpoint: llama.cpp's default
     assert page.locator("#ecalc-context").input_value() == "8192"
     slider = page.locator("#ecalc-context-slider")
@@ -355,3 +375,27 @@ def test_engine_calculator_fits_a_phone_screen(page, site):
         box = page.locator(sel).bounding_box()
         assert box and box["width"] > 0 and box["x"] >= 0 and box["x"] + box["width"] <= 360, (sel, box)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_engine_calculator_switches_engines_and_their_controls(page, site):
+    _open_engine(page, site)
+    _set_engine(page, quant="Q8_0")
+    page.select_option("#ecalc-engine", "vllm")
+    # vLLM's own controls and checkpoints; llama.cpp's hidden
+    assert page.locator("#ecalc-tp").is_visible() and page.locator("#ecalc-util").is_visible()
+    assert page.locator("#ecalc-ngl").is_hidden() and page.locator("#ecalc-ctk").is_hidden()
+    quants = page.eval_on_selector_all("#ecalc-quant option", "os => os.map(o => o.value)")
+    assert "BF16" in quants and "Q4_K_M" not in quants and page.locator("#ecalc-quant").input_value() == "BF16"
+    assert "--engine vllm" in _shown(page)["cli"]
+    # a tensor-parallel size the heads do not allow (32 query, 8 key/value heads): a message next to it
+    _type(page, "#ecalc-tp", "3")
+    assert "allowed: 1, 2, 4, 8" in page.locator("#ecalc-tp-error").inner_text()
+    assert _shown(page)["state"] == "invalid"
+    _type(page, "#ecalc-tp", "auto")
+    _type(page, "#ecalc-util", "1.5")
+    assert "at most 1" in page.locator("#ecalc-util-error").inner_text()
+    _type(page, "#ecalc-util", "0.9")
+    # back to llama.cpp: the quantization chosen there is kept
+    page.select_option("#ecalc-engine", "llama.cpp")
+    assert page.locator("#ecalc-quant").input_value() == "Q8_0" and page.locator("#ecalc-tp").is_hidden()
+    assert "--engine llama.cpp" in _shown(page)["cli"] and _shown(page)["state"] == ""
