@@ -29,7 +29,7 @@ from generator.benchmarks import load_catalog
 from generator.calc.catalogs import CatalogError, Catalogs, load_catalogs
 from generator.errors import CardError
 from generator.schema_files import BENCHMARKS
-from generator.site import exports, fit, leaderboard, pages, plans, render
+from generator.site import calc_inputs, exports, fit, leaderboard, pages, plans, render
 from generator.site.history import page_view
 from generator.validate import CardValidator, gather as gather_files, validate_paths
 
@@ -266,12 +266,12 @@ def render_card(card: Mapping[str, Any], derived: Mapping[str, Any] | None,
 
 
 def render_rest(card: Mapping[str, Any], derived: Mapping[str, Any] | None, ctx: RestContext,
-                history: Mapping[str, Any] | None = None) -> bytes:
-    """The large rest of a model page (tables, chart, calculator, history), zlib-compressed."""
+                history: Mapping[str, Any] | None = None, catalogs: Catalogs | None = None) -> bytes:
+    """The large rest of a model page (tables, chart, calculators, history), zlib-compressed."""
     details = pages.model_details(card, derived, ranks=ctx.ranks, coding_category=ctx.coding_category,
                                   last_change=ctx.last_change, edit_url=ctx.edit_url, standing=ctx.standing)
     html = render.render("model_rest.html", m=details, base=base_of(pages.model_url(card["id"])),
-                         history=page_view(history))
+                         history=page_view(history), engine_calc=calc_inputs.page_data(card, catalogs, derived))
     return zlib.compress(html.encode(), 1)
 
 
@@ -298,7 +298,7 @@ def card_outputs(card: Mapping[str, Any], content: str, ctx: RestContext, catalo
         page = memo.cards[card_key] = render_card(card, derived, model_plans, history)
         memo.counts["rendered"] += 1
     if rest is None:
-        rest = memo.rests[rest_key] = render_rest(card, derived, ctx, history)
+        rest = memo.rests[rest_key] = render_rest(card, derived, ctx, history, catalogs)
         memo.counts["rendered_rest"] += 1
     return page, rest
 

@@ -1,16 +1,30 @@
-"""The model page calculator's context and batch controls in chromium: the slider steps
-through context presets (1K, 2K, 4K ... the model's maximum), the number field next to it
-takes any whole number and keeps the slider in step, and an invalid context or batch shows
-a message and no result (the page never computes from a value it made up).
+"""The model page calculators' controls in chromium.
+
+The formula calculator (#llmc-calc): the slider steps through context presets (1K, 2K, 4K ...
+the model's maximum), the number field next to it takes any whole number and keeps the slider
+in step, and an invalid context or batch shows a message and no result (the page never
+computes from a value it made up).
+
+The live engine calculator (#ecalc, llama.cpp's plan in the browser): the same context
+controls, engine, GPU and count, system RAM, quantization, K and V cache types, flash
+attention, parallel sequences and offload; an invalid value shows a message next to its
+field; and the numbers shown equal `llmcards plan` run with the command the page shows.
 
 Llama 3.1 8B in the test registry has a maximum context of 131,072 tokens.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+
+from helpers import TEST_REGISTRY
 
 MODEL = "models/meta/llama-3.1-8b/"
 NOT_COMPUTED = "not computed"
@@ -83,8 +97,11 @@ def test_presets_end_at_a_maximum_that_is_not_a_power_of_two(page, site):
     # the same page, served with a maximum context of 100,000 tokens
     def rewrite(route):
         body = route.fetch().text()
-        body, n = re.subn(r'"max_context": ?131072', '"max_context": 100000', body)
+        # only the formula calculator's data (the engine calculator's has a max_context too)
+        start = body.index('id="llmc-calc-data">')
+        tail, n = re.subn(r'"max_context": ?131072', '"max_context": 100000', body[start:])
         assert n == 1
+        body = body[:start] + tail
         body = body.replace('data-max-context="131072"', 'data-max-context="100000"')
         route.fulfill(status=200, content_type="text/html; charset=utf-8", body=body)
     page.route(site + MODEL, rewrite)
@@ -170,3 +187,215 @@ def test_controls_fit_a_phone_screen(page, site):
         box = page.locator(sel).bounding_box()
         assert box and box["width"] > 0 and box["x"] >= 0 and box["x"] + box["width"] <= 360, (sel, box)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+# --- the live engine calculator (#ecalc) -------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+ROWS = ("weights_bytes", "kv_cache_bytes", "compute_buffer_bytes", "overhead_bytes", "total_bytes", "capacity_bytes")
+HOST_ROWS = ("weights_bytes", "kv_cache_bytes", "compute_buffer_bytes", "total_bytes")
+
+
+def _open_engine(page, site, model=MODEL, width=1280):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(site + model)
+    page.wait_for_selector("#ecalc-total[data-bytes]:not([data-bytes=''])")
+
+
+def _set_engine(page, **controls) -> None:
+    """Selects by option value, text fields as typed ("gpu", "quant", "ctk", "ctv", "fa" are selects)."""
+    for name, value in controls.items():
+        sel = f"#ecalc-{name}"
+        if name in ("engine", "gpu", "quant", "ctk", "ctv", "fa", "kvdtype"):
+            page.select_option(sel, value)
+        else:
+            _type(page, sel, str(value))
+
+
+def _shown(page) -> dict:
+    return page.evaluate("""() => {
+        const rows = {};
+        document.querySelectorAll('#ecalc-devices tbody tr').forEach(tr => {
+            rows[tr.dataset.row] = [...tr.querySelectorAll('td')].map(td => td.dataset.bytes === undefined ? null : Number(td.dataset.bytes));
+        });
+        const f = document.getElementById('ecalc');
+        return {
+            names: [...document.querySelectorAll('#ecalc-devices thead th')].slice(1).map(th => th.textContent),
+            rows, total: document.getElementById('ecalc-total').dataset.bytes,
+            totalText: document.getElementById('ecalc-total').textContent,
+            fits: f.dataset.fits, state: f.dataset.state || '',
+            maxctx: document.getElementById('ecalc-maxctx').dataset.tokens,
+            offload: document.getElementById('ecalc-offload').textContent,
+            cli: document.getElementById('ecalc-cli').textContent,
+            server: document.getElementById('ecalc-server').textContent,
+        };
+    }""")
+
+
+def _cli_plan(command: str) -> dict:
+    """Runs the `llmcards plan ...` command the page shows, on the test registry, as JSON."""
+    words = command.split()
+    assert words[:2] == ["llmcards", "plan"], command
+    out = subprocess.run([sys.executable, "-m", "generator", *words[1:], "--format", "json",
+                          "--registry", str(TEST_REGISTRY)],
+                         capture_output=True, text=True, check=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return json.loads(out.stdout)
+
+
+CASES = [
+    # (model page, controls): defaults; quantized caches and two slots; a MoE model offloading its
+    # experts to fit 16 GB with RAM checked; a layer split over two GPUs without flash attention;
+    # no GPU; an AMD card with fixed -ngl.
+    (MODEL, {}),
+    (MODEL, {"gpu": "rtx-3060-12gb", "quant": "Q8_0", "ctk": "Q8_0", "ctv": "Q4_0", "context": "65536",
+             "parallel": "2"}),
+    ("models/mistralai/mixtral-8x7b/", {"gpu": "rtx-4060-ti-16gb", "ram": "64", "context": "16384"}),
+    ("models/mistralai/mixtral-8x7b/", {"gpu": "rtx-3090", "count": "2", "ngl": "20", "fa": "off",
+                                        "context": "30000"}),
+    ("models/meta/llama-2-7b/", {"gpu": ""}),
+    ("models/meta/llama-2-7b/", {"gpu": "rx-7900-xtx", "ngl": "12", "ram": "0.05", "quant": "Q5_K_M"}),
+    # vLLM: tensor parallel over the GPUs given; an FP8 cache, several sequences and a lower
+    # utilization; a MoE model in FP8 on one large GPU (vLLM's larger batch defaults); no GPU
+    (MODEL, {"engine": "vllm", "gpu": "rtx-3090", "count": "2", "context": "20000"}),
+    (MODEL, {"engine": "vllm", "gpu": "rtx-4090", "kvdtype": "fp8", "seqs": "3", "util": "0.8",
+             "quant": "FP8", "tp": "1"}),
+    ("models/mistralai/mixtral-8x7b/", {"engine": "vllm", "gpu": "h100-sxm-80gb", "quant": "FP8"}),
+    ("models/meta/llama-2-7b/", {"engine": "vllm", "gpu": ""}),
+]
+
+
+@pytest.mark.parametrize("model,controls", CASES)
+def test_engine_calculator_equals_llmcards_plan(page, site, model, controls):
+    _open_engine(page, site, model)
+    _set_engine(page, **controls)
+    s = _shown(page)
+    assert s["state"] == "", s
+    p = _cli_plan(s["cli"])
+    # the command carries the inputs as set
+    # the first context: 8,192 tokens, or the model's maximum when smaller (Llama 2: 4,096)
+    first = 4096 if "llama-2-7b" in model else 8192
+    vllm = controls.get("engine") == "vllm"
+    assert p["engine"] == ("vllm" if vllm else "llama.cpp")
+    if vllm:   # the checkpoint as shipped: BF16 for these models
+        want = {"quant": controls.get("quant", "BF16"), "context": int(controls.get("context", first)),
+                "kv_dtype": controls.get("kvdtype", "auto"), "parallel": int(controls.get("seqs", 1)),
+                "gpu_memory_utilization": float(controls.get("util", 0.9))}
+    else:
+        want = {"quant": controls.get("quant", "Q4_K_M"), "context": int(controls.get("context", first)),
+                "kv_type_k": controls.get("ctk", "F16"), "kv_type_v": controls.get("ctv", "F16")}
+    assert {k: p["settings"][k] for k in want} == want
+    assert ("--gpu" in s["cli"]) == (controls.get("gpu") != "")
+    # every number shown equals the CLI's (vLLM keeps nothing in system RAM: no host column)
+    host = [] if vllm else ["System RAM"]
+    assert s["names"] == [d["name"] for d in p["devices"]] + host
+    for row in ROWS:
+        assert s["rows"][row][:len(p["devices"])] == [d[row] for d in p["devices"]], row
+    for row in HOST_ROWS if not vllm else ():
+        assert s["rows"][row][-1] == p["host"][row], row
+    assert int(s["total"]) == sum(d["total_bytes"] for d in p["devices"])
+    assert s["fits"] == ("" if p["fits"] is None else str(p["fits"]).lower())
+    assert s["maxctx"] == ("" if p["max_context_that_fits"] is None else str(p["max_context_that_fits"]))
+    if vllm:
+        assert p["offload"] is None and f"tensor parallel {p['settings']['tensor_parallel']}." in s["offload"]
+        if p["kv_cache_capacity_tokens"] is not None:
+            assert f"{p['kv_cache_capacity_tokens']:,} tokens, {p['max_concurrency']:g} requests" in s["offload"]
+    else:
+        assert " ".join(p["offload"]["flags"]) in s["offload"] and p["offload"]["moved"] in s["offload"]
+    assert s["server"] == p["command"]
+
+
+def test_engine_calculator_defaults_and_context_presets(page, site):
+    _open_engine(page, site)
+    assert page.locator("#ecalc-engine").input_value() == "llama.cpp"
+    assert not page.locator("#ecalc-engine option[value=vllm]").is_disabled()
+    assert page.locator("#ecalc-tp").is_hidden() and page.locator("#ecalc-ngl").is_visible()
+    assert page.locator("#ecalc-quant").input_value() == "Q4_K_M"   # no native checkpoint: llama.cpp's default
+    assert page.locator("#ecalc-context").input_value() == "8192"
+    slider = page.locator("#ecalc-context-slider")
+    assert slider.get_attribute("max") == "7" and slider.input_value() == "3"   # 1K..64K, 128K
+    assert slider.get_attribute("aria-valuetext") == "8K tokens"
+    assert page.locator("#ecalc-total").get_attribute("aria-live") == "polite"
+    assert page.locator("#ecalc-moe-field").is_hidden()   # a dense model: no experts to offload
+    slider.focus()
+    page.keyboard.press("End")
+    assert page.locator("#ecalc-context").input_value() == "131072"
+    assert _cli_plan(_shown(page)["cli"])["settings"]["context"] == 131072
+    _type(page, "#ecalc-context", "3000")
+    assert slider.input_value() == "1" and page.locator("#ecalc-context-value").inner_text() == "3,000"
+    # no GPU: the count is not asked for, nothing is checked against a capacity
+    page.select_option("#ecalc-gpu", "")
+    assert page.locator("#ecalc-count").is_disabled() and _shown(page)["fits"] == ""
+
+
+@pytest.mark.parametrize("field,value,says", [
+    ("context", "0", "whole number"), ("context", "abc", "whole number"), ("context", "131073", "maximum"),
+    ("count", "0", "from 1 to 64"), ("count", "65", "from 1 to 64"), ("ram", "lots", "number of GB"),
+    ("parallel", "x", "auto or a whole number"), ("parallel", "0", "auto or a whole number"),
+    ("ngl", "-1", "auto or a whole number"), ("ngl", "2.5", "auto or a whole number"),
+])
+def test_engine_calculator_invalid_value_shows_a_message_next_to_its_field(page, site, field, value, says):
+    _open_engine(page, site)
+    _type(page, f"#ecalc-{field}", value)
+    box, err = page.locator(f"#ecalc-{field}"), page.locator(f"#ecalc-{field}-error")
+    assert says in err.inner_text() and err.is_visible()
+    assert box.get_attribute("aria-invalid") == "true"
+    assert box.get_attribute("aria-describedby") == f"ecalc-{field}-error"
+    s = _shown(page)
+    assert s["state"] == "invalid" and s["total"] == "" and s["totalText"].startswith(NOT_COMPUTED)
+    assert s["cli"] == "" and s["rows"] == {}
+    _type(page, f"#ecalc-{field}", {"context": "8192", "count": "1", "ram": "", "parallel": "auto",
+                                    "ngl": "auto"}[field])
+    assert err.inner_text() == "" and box.get_attribute("aria-invalid") is None and _shown(page)["total"]
+
+
+def test_engine_calculator_refusals_of_the_engine_go_next_to_the_field(page, site):
+    _open_engine(page, site)
+    # a quantized V cache needs flash attention (llama.cpp refuses -fa off -ctv q8_0)
+    page.select_option("#ecalc-fa", "off")
+    page.select_option("#ecalc-ctv", "Q8_0")
+    assert "needs flash attention" in page.locator("#ecalc-ctv-error").inner_text()
+    assert _shown(page)["state"] == "invalid"
+    page.select_option("#ecalc-fa", "auto")
+    assert page.locator("#ecalc-ctv-error").inner_text() == "" and _shown(page)["state"] == ""
+    # -c is shared by explicit slots: 3 slots may hold 3 x 131,072 tokens, not more
+    _type(page, "#ecalc-parallel", "3")
+    _type(page, "#ecalc-context", str(3 * 131072))
+    assert _shown(page)["state"] == "" and page.locator("#ecalc-context-error").inner_text() == ""
+    _type(page, "#ecalc-context", str(3 * 131072 + 3))
+    assert "maximum" in page.locator("#ecalc-context-error").inner_text()
+
+
+def test_engine_calculator_fits_a_phone_screen(page, site):
+    _open_engine(page, site, "models/mistralai/mixtral-8x7b/", width=360)
+    _set_engine(page, gpu="h100-sxm-80gb", count="8", parallel="x")  # a message showing too
+    _set_engine(page, parallel="auto")
+    for sel in ("#ecalc-engine", "#ecalc-gpu", "#ecalc-count", "#ecalc-quant", "#ecalc-context-slider",
+                "#ecalc-context", "#ecalc-parallel", "#ecalc-ngl", "#ecalc-moe", "#ecalc-total"):
+        box = page.locator(sel).bounding_box()
+        assert box and box["width"] > 0 and box["x"] >= 0 and box["x"] + box["width"] <= 360, (sel, box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_engine_calculator_switches_engines_and_their_controls(page, site):
+    _open_engine(page, site)
+    _set_engine(page, quant="Q8_0")
+    page.select_option("#ecalc-engine", "vllm")
+    # vLLM's own controls and checkpoints; llama.cpp's hidden
+    assert page.locator("#ecalc-tp").is_visible() and page.locator("#ecalc-util").is_visible()
+    assert page.locator("#ecalc-ngl").is_hidden() and page.locator("#ecalc-ctk").is_hidden()
+    quants = page.eval_on_selector_all("#ecalc-quant option", "os => os.map(o => o.value)")
+    assert "BF16" in quants and "Q4_K_M" not in quants and page.locator("#ecalc-quant").input_value() == "BF16"
+    assert "--engine vllm" in _shown(page)["cli"]
+    # a tensor-parallel size the heads do not allow (32 query, 8 key/value heads): a message next to it
+    _type(page, "#ecalc-tp", "3")
+    assert "allowed: 1, 2, 4, 8" in page.locator("#ecalc-tp-error").inner_text()
+    assert _shown(page)["state"] == "invalid"
+    _type(page, "#ecalc-tp", "auto")
+    _type(page, "#ecalc-util", "1.5")
+    assert "at most 1" in page.locator("#ecalc-util-error").inner_text()
+    _type(page, "#ecalc-util", "0.9")
+    # back to llama.cpp: the quantization chosen there is kept
+    page.select_option("#ecalc-engine", "llama.cpp")
+    assert page.locator("#ecalc-quant").input_value() == "Q8_0" and page.locator("#ecalc-tp").is_hidden()
+    assert "--engine llama.cpp" in _shown(page)["cli"] and _shown(page)["state"] == ""

@@ -1,0 +1,249 @@
+"""The live calculator's engine data: what site/assets/js/engine-llamacpp.js needs to plan a model (pure).
+
+The model page's calculator runs llama.cpp's plan (generator.calc.engines.llamacpp.plan) in the
+browser. As with vram.js, Python computes every hardware-independent number once and exports it;
+the JavaScript repeats only the assembly arithmetic of the engine module (cells, placement over
+the devices, compute buffers, fits, the offload search, the longest context), under the same
+function names. tests/calc/test_engine_js.py runs it under node against engines.plan over every
+registry card and a grid of settings and setups and requires equal numbers.
+
+What is exported, per model (``engine_inputs``):
+- per GGUF quantization that exists for the card (llamacpp.file_type), the per-layer weight
+  bytes as llama.cpp places them (llamacpp_layers.layer_weights: dense part, routed experts,
+  the largest dense tensor, the experts one token reads) and the global tensors;
+- per layer, the K and V values of one KV cell and whether the layer slides (kv_layers);
+- the activation widths of the compute graph (llamacpp.Shape);
+- the training and maximum contexts, the sliding window;
+- llama.cpp's constants (padding, batch sizes, slots, op offload, pipeline copies) and the
+  per-device overhead, read from the Python modules;
+- the cache types (block weights, block bytes) llama.cpp takes;
+- per catalog GPU, the capacity one device offers llama.cpp (llamacpp._capacity) and its backend name.
+
+Per-layer lists are run-length encoded ([[value, count], ...]): most layers are alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from generator.calc import max_context_of
+from generator.calc.catalogs import Catalogs
+from generator.calc.engines import MAX_GPUS, PlanError, hardware
+from generator.calc.engines import llamacpp as L
+from generator.calc.engines.llamacpp_layers import kv_layers, layer_weights
+from generator.calc.memory import OVERHEAD_BYTES
+
+ENGINE_DATA_VERSION = 1
+# The engines the live calculator runs, both (llama.cpp here, vLLM below).
+LIVE_ENGINES = ("llama.cpp", "vllm")
+
+
+def rle(values: Sequence[Any]) -> list[list[Any]]:
+    """[a, a, a, b] -> [[a, 3], [b, 1]]: engine-llamacpp.js unrle() expands it."""
+    out: list[list[Any]] = []
+    for v in values:
+        if out and out[-1][0] == v:
+            out[-1][1] += 1
+        else:
+            out.append([v, 1])
+    return out
+
+
+def gpu_table(catalogs: Catalogs) -> list[dict[str, Any]]:
+    """Every catalog GPU: id, name, what one device offers llama.cpp (bytes), its backend's device name."""
+    rows = []
+    for g in catalogs.gpus:
+        hw = hardware(catalogs, str(g["id"]), 1)
+        rows.append({"id": g["id"], "name": g["name"], "vendor": g.get("vendor"),
+                     "capacity_bytes": L._capacity(hw), "backend": L._backend(hw.gpu)})
+    return rows
+
+
+def default_quant(card: Mapping[str, Any], quants: Sequence[str]) -> str | None:
+    """The calculator's first quantization: the card's native checkpoint where a GGUF of it exists
+    (gpt-oss's MXFP4), else llama.cpp's default (Q4_K_M), else the first that exists."""
+    shipped = (card.get("release") or {}).get("quantization")
+    if shipped in quants:
+        return str(shipped)
+    default = str(L.OPTIONS["quant"].default)
+    if default in quants:
+        return default
+    return quants[0] if quants else None
+
+
+def _quant_inputs(card: Mapping[str, Any], catalogs: Catalogs, entry: Mapping[str, Any]) -> dict[str, Any] | None:
+    stored = L.file_type(card, catalogs, entry)
+    if stored is None:
+        return None
+    lw = layer_weights(card, stored, catalogs)
+    return {"name": stored.get("name", entry["id"]),
+            "token_embd": lw.token_embd, "output": lw.output, "output_matrix": lw.output_matrix,
+            "tied": lw.tied, "dense": rle(lw.dense), "experts": rle(lw.experts),
+            "largest_dense": rle(lw.largest_dense), "experts_read": rle(lw.experts_read)}
+
+
+def engine_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
+    """The calculator data of ``card`` for llama.cpp (see the module docstring); ``unsupported``
+    says why llama.cpp cannot plan it (then nothing else model-specific is exported)."""
+    head: dict[str, Any] = {"version": ENGINE_DATA_VERSION, "engine": L.NAME, "basis": L.BASIS,
+                            "model": card.get("id")}
+    reason = L.unsupported(card)
+    train_ctx = 0
+    if reason is None:
+        try:
+            train_ctx = L._train_context(card)  # n_ctx_train, as the plan reads it
+        except PlanError:
+            reason = "the card states no context length"
+    if reason is not None:
+        return {**head, "unsupported": reason}
+    quants: dict[str, Any] = {}
+    for entry in catalogs.quantizations:
+        if L._is_gguf(entry):
+            q = _quant_inputs(card, catalogs, entry)
+            if q is not None:
+                quants[str(entry["id"])] = q
+    kv = kv_layers(card)
+    shape = L.Shape(card)
+    return {
+        **head,
+        "unsupported": None,
+        "train_context": train_ctx,
+        "max_context": max_context_of(card),
+        "n_swa": L._n_swa(card),
+        "kv_k": rle([x.k for x in kv]), "kv_v": rle([x.v for x in kv]), "kv_swa": rle([x.swa for x in kv]),
+        "shape": {"hidden": shape.hidden, "vocab": shape.vocab, "heads": shape.heads, "q": shape.q,
+                  "kv": shape.kv, "attn_out": shape.attn_out, "ffn": shape.ffn, "moe_ffn": shape.moe_ffn,
+                  "n_expert": shape.n_expert},
+        "quants": quants,
+        "default_quant": default_quant(card, list(quants)),
+        "cache_types": {t: list(catalogs.tensor_types[t]) for t in L.CACHE_TYPES if t in catalogs.tensor_types},
+        "constants": constants(),
+    }
+
+
+def constants() -> dict[str, Any]:
+    """llama.cpp's constants and option defaults as the Python rules use them."""
+    o = L.OPTIONS
+    return {"PAD": L.PAD, "F32": L.F32, "AUTO_PARALLEL": L.AUTO_PARALLEL,
+            "OP_OFFLOAD_MIN_BATCH": L.OP_OFFLOAD_MIN_BATCH, "PIPELINE_COPIES": L.PIPELINE_COPIES,
+            "OVERHEAD_BYTES": OVERHEAD_BYTES, "MAX_GPUS": MAX_GPUS,
+            "ubatch": o["ubatch"].default, "batch": o["batch"].default, "kv_dtype": o["kv_dtype"].default}
+
+
+
+DEFAULT_CONTEXT = 8192  # the calculator's first context (the model's maximum when smaller)
+
+
+def page_data(card: Mapping[str, Any], catalogs: Catalogs | None,
+              derived: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """What the calculator block of a model page needs: the engine data and the GPU table as one
+    JSON for a script element, and the first context; None when no engine can plan the card in the
+    browser (``unsupported``: why, for the page)."""
+    if catalogs is None or derived is None:
+        return None
+    from generator.site.pages import json_for_script  # the one escaping for JSON in a script element
+
+    data = engine_inputs(card, catalogs)
+    vdata = vllm_inputs(card, catalogs)
+    why = {L.NAME: data["unsupported"] or (None if data["quants"] else "no GGUF file of it can exist"),
+           "vllm": vdata["unsupported"] or (None if vdata["quants"] else "no checkpoint vLLM loads")}
+    if all(why.values()):
+        return {"unsupported": f"{L.NAME} cannot run this model ({why[L.NAME]}), nor vLLM ({why['vllm']}).",
+                "json": None}
+    tops = [d["max_context"] or d.get("train_context") or d.get("most") for d in (data, vdata) if not d["unsupported"]]
+    top = int(next(t for t in tops if t))
+    vfields = vllm_gpu_fields(catalogs)
+    gpus = [{**g, "vllm": vfields[str(g["id"])]} for g in gpu_table(catalogs)]
+    payload = {"engines": {L.NAME: data, "vllm": vdata}, "unsupported": why, "gpus": gpus, "max_gpus": MAX_GPUS}
+    return {"unsupported": None, "json": json_for_script(payload),
+            "default_context": min(DEFAULT_CONTEXT, top), "max_context": top, "why": why}
+
+
+# --- vLLM ----------------------------------------------------------------------------------------
+# The same discipline for generator/calc/engines/vllm.py: Python exports, per tensor-parallel size
+# the heads allow, the weights on one GPU (per quantization, and per MXFP4 kernel family where the
+# MXFP4 padding differs), the activation peak at vLLM's two batch defaults and the KV-cache layout
+# per cache width; site/assets/js/engine-vllm.js repeats plan()'s assembly (the KV budget, blocks,
+# capacity, fits, the longest max_model_len, the command).
+
+def _vllm_families(catalogs: Catalogs) -> dict[str, Mapping[str, Any] | None]:
+    """One GPU per MXFP4 kernel family vLLM picks (vllm._gpu_family); None plans as Hopper."""
+    from generator.calc.engines import vllm as V
+
+    out: dict[str, Mapping[str, Any] | None] = {}
+    for g in catalogs.gpus:
+        out.setdefault(V._gpu_family(g), g)
+    return out
+
+
+def vllm_gpu_fields(catalogs: Catalogs) -> dict[str, dict[str, Any]]:
+    """Per catalog GPU what vLLM's plan reads of it: the driver-reported memory (engines.device_memory),
+    whether vLLM's larger batch defaults apply (vllm.plan: >= LARGE_GPU_BYTES and not an A100), its
+    MXFP4 kernel family, and whether it is Apple silicon (which vLLM's GPU engine does not run on)."""
+    from generator.calc.engines import device_memory
+    from generator.calc.engines import vllm as V
+
+    out = {}
+    for g in catalogs.gpus:
+        mem = device_memory(hardware(catalogs, str(g["id"]), 1))
+        assert mem is not None
+        out[str(g["id"])] = {"memory_bytes": mem,
+                             "large": mem >= V.LARGE_GPU_BYTES and "a100" not in str(g["id"]).lower(),
+                             "family": V._gpu_family(g), "apple": str(g.get("vendor", "")).lower() == "apple"}
+    return out
+
+
+def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
+    """The calculator data of ``card`` for vLLM (see the note above)."""
+    from generator.calc.engines import vllm as V
+
+    head: dict[str, Any] = {"version": ENGINE_DATA_VERSION, "engine": V.NAME, "basis": V.BASIS, "model": card.get("id")}
+    reason = V.unsupported(card)
+    if reason:
+        return {**head, "unsupported": reason}
+    arch = card["architecture"]
+    att = arch["attention"]
+    heads = int(att["heads"])
+    kv_heads = int(att.get("kv_heads") or heads)
+    allowed = V._allowed_tp(heads, 1 if att["structure"] == "MLA" else kv_heads)
+    families = _vllm_families(catalogs)
+    quants: dict[str, Any] = {}
+    for entry in catalogs.quantizations:
+        if entry.get("format") != "safetensors":
+            continue
+        try:
+            stored = V._resolve_quant(card, catalogs, str(entry["id"]))
+        except PlanError:
+            continue
+        per_tp: dict[str, Any] = {}
+        for tp in allowed:
+            by_family = {f: V.weights_per_gpu(card, stored, catalogs, tp, g).per_gpu for f, g in families.items()}
+            if stored["types"].get("routed_experts") != "MXFP4":
+                by_family = {"any": by_family["hopper"] if "hopper" in by_family else next(iter(by_family.values()))}
+            per_tp[str(tp)] = by_family
+        quants[str(entry["id"])] = {"fp32": stored["id"] == "FP32", "weights": per_tp}
+    most = card.get("context_length") or arch.get("max_position_embeddings")
+    layouts = {}
+    for tp in allowed:
+        by_bytes = {}
+        for kv_bytes in (1, 2, 4):
+            lay = V.kv_layout(card, tp, kv_bytes)
+            by_bytes[str(kv_bytes)] = {"page_bytes": lay.page_bytes, "block_size": lay.block_size,
+                                       "group_size": lay.group_size, "groups": list(lay.groups),
+                                       "per_token_bytes": lay.per_token_bytes,
+                                       "layers": [list(x) for x in lay.layers]}
+        layouts[str(tp)] = by_bytes
+    act = {str(tp): [V.activation_peak(card, tp, V.BATCHED_TOKENS_SMALL, V.MAX_SEQS_SMALL),
+                     V.activation_peak(card, tp, V.BATCHED_TOKENS_LARGE, V.MAX_SEQS_LARGE)] for tp in allowed}
+    return {
+        **head, "unsupported": None, "max_context": max_context_of(card),
+        "heads": heads, "kv_heads": kv_heads, "allowed_tp": allowed,
+        "most": most, "config_len": arch.get("max_position_embeddings"),
+        "quants": quants, "native": V.native_quant_id(card), "hf_repo": V.hf_repo(card),
+        "kv_layouts": layouts, "activation_peak": act,
+        "constants": {"NON_TORCH_BYTES": V.NON_TORCH_BYTES, "NCCL_TP_BYTES": V.NCCL_TP_BYTES,
+                      "CUDA_GRAPH_BYTES": V.CUDA_GRAPH_BYTES, "CUDA_CONTEXT_BYTES": V.CUDA_CONTEXT_BYTES,
+                      "BATCHED_TOKENS_SMALL": V.BATCHED_TOKENS_SMALL, "MAX_SEQS_SMALL": V.MAX_SEQS_SMALL,
+                      "BATCHED_TOKENS_LARGE": V.BATCHED_TOKENS_LARGE, "MAX_SEQS_LARGE": V.MAX_SEQS_LARGE,
+                      "KV_DTYPES": list(V.KV_DTYPES), "utilization": V.OPTIONS["gpu_memory_utilization"].default},
+    }

@@ -1,0 +1,405 @@
+/* llmcards live calculator, llama.cpp: the browser side of generator/calc/engines/llamacpp.py (plan).
+ *
+ * Input: a model's engine data (generator/site/calc_inputs.py engine_inputs: per-layer weight
+ * bytes per GGUF quantization, KV values per cell and layer, activation widths, contexts and
+ * llama.cpp's constants, all computed by Python) and a GPU row of calc_inputs.gpu_table (the
+ * capacity one device offers llama.cpp). Only the assembly arithmetic of llamacpp.py is repeated
+ * here, function by function under the same names (cells, place, layout, _fits, _auto_offload,
+ * _max_context, _moved, _command); the llama.cpp sources each rule follows are cited there and
+ * below. Every quantity is a whole number of bytes below 2^53, so Numbers are exact; check()
+ * throws otherwise. tests/calc/test_engine_js.py runs this file under node against
+ * engines.plan() over every registry card and a grid of settings and GPUs: equal numbers.
+ * No dependencies.
+ */
+(function (root) {
+  "use strict";
+
+  function check(n) {
+    if (!Number.isSafeInteger(n)) throw new Error("not an exact whole number: " + n);
+    return n;
+  }
+  function floorDiv(a, b) { return Math.floor(a / b); }   // Python's // on non-negative whole numbers
+  function sum(xs) { return xs.reduce(function (a, b) { return a + b; }, 0); }
+
+  /** [[value, count], ...] (calc_inputs.rle) -> the list. */
+  function unrle(pairs) {
+    var out = [];
+    pairs.forEach(function (p) { for (var i = 0; i < p[1]; i++) out.push(p[0]); });
+    return out;
+  }
+
+  function PlanError(option, message) { this.option = option; this.message = message; }
+
+  // ggml's GGML_PAD: n rounded up to a multiple of `to`.
+  function pad(n, to) { return floorDiv(n + to - 1, to) * to; }
+
+  /** llama_context::llama_context and llama_kv_cache_iswa::llama_kv_cache_iswa (llamacpp.cells). */
+  function cells(K, context, parallel, unified, ubatch, batch, nSwa, swaFull) {
+    var nCtx = pad(context, K.PAD);
+    var nBatch = Math.min(nCtx, batch);
+    var nUbatch = Math.min(nBatch, ubatch);
+    var nCtxSeq, nStream;
+    if (unified) { nCtxSeq = nCtx; nStream = 1; }
+    else { nCtxSeq = pad(floorDiv(nCtx, parallel), K.PAD); nStream = parallel; nCtx = nCtxSeq * parallel; }
+    var swa = (nSwa === null || swaFull) ? nCtxSeq
+      : pad(Math.min(nCtxSeq, nSwa * (unified ? parallel : 1) + nUbatch), K.PAD);
+    return { n_ctx: nCtx, n_ctx_seq: nCtxSeq, n_stream: nStream, swa: swa, n_ubatch: nUbatch,
+             of: function (isSwa) { return (isSwa ? swa : nCtxSeq) * nStream; } };
+  }
+
+  // ggml_row_size: bytes of `values` values of a [block_weights, block_bytes] type.
+  function rowBytes(values, type) { return floorDiv(values * type[1], type[0]); }
+
+  // The widths of the compute graph's activations (llamacpp.Shape: src/llama-graph.cpp).
+  function attention(K, sh, tokens, nKv, flashAttn) {
+    var width = 2 * sh.hidden + 2 * sh.q + floorDiv(3 * sh.kv, 2) + sh.attn_out;
+    var scores = flashAttn ? 0 : nKv * sh.heads;
+    return K.F32 * tokens * (width + scores);
+  }
+  function ffnPeak(K, sh, tokens) {
+    var inner = Math.max(sh.ffn, sh.moe_ffn);
+    return K.F32 * tokens * (2 * sh.hidden + 2 * inner + 3 * sh.n_expert);
+  }
+  function outputAct(K, sh, tokens) { return K.F32 * tokens * (sh.vocab + sh.hidden); }
+
+  /** llama-model.cpp llama_model::load_tensors since PR #18148 (llamacpp.place; no --tensor-split:
+   * identical GPUs share the units equally). Returns {n_gpu_layers, cpu_moe_layers, device_of, experts_on_cpu}. */
+  function place(nLayer, nGpus, ngl, cpuMoe) {
+    ngl = Math.max(0, Math.min(ngl, nLayer + 1));
+    var start = nLayer + 1 - ngl;
+    var devices = [];
+    for (var il = 0; il < nLayer + 1; il++) {
+      if (nGpus === 0 || il < start || il - start >= ngl) devices.push(null);
+      else devices.push(Math.min(nGpus - 1, floorDiv((il - start) * nGpus, ngl)));
+    }
+    var experts = [];
+    for (il = 0; il < nLayer; il++) experts.push(il < cpuMoe || devices[il] === null);
+    return { n_gpu_layers: ngl, cpu_moe_layers: cpuMoe, device_of: devices, experts_on_cpu: experts };
+  }
+
+  /** The printed CPU_Mapped model buffer with mmap (llamacpp.mapped_host_weights). */
+  function mappedHostWeights(lw, pl, resident) {
+    var nLayer = lw.dense.length;
+    for (var il = 0; il < nLayer; il++) {
+      if (!(pl.device_of[il] === null || pl.experts_on_cpu[il])) return resident;
+    }
+    var outputInFile = lw.tied ? lw.output - lw.output_matrix : lw.output;
+    var span = lw.token_embd + sum(lw.dense) + sum(lw.experts);
+    return span + (pl.device_of[nLayer] === null ? outputInFile : 0);
+  }
+
+  /** llamacpp.layout: weights, KV cache and compute buffers per GPU and on the host (memory only;
+   * the bytes read per token, for the speed bound, are not repeated here). */
+  function layout(K, lw, kv, kvCell, sh, pl, c, nGpus, flashAttn, parallel) {
+    var nLayer = lw.dense.length;
+    var gpus = [];
+    for (var g = 0; g < nGpus; g++) gpus.push({ weights: 0, kv: 0, compute: 0 });
+    var host = { weights: 0, kv: 0, compute: 0 };
+    host.weights += lw.token_embd;   // tok_embd on the CPU ("input layer"), always
+    var outDev = pl.device_of[nLayer];
+    if (outDev === null) host.weights += lw.output;
+    else gpus[outDev].weights += lw.output;
+    var kindsOn = gpus.map(function () { return {}; });   // per GPU: the cache kinds ("false"/"true") it holds
+    var hostKinds = {};
+    var hostTensor = 0;
+    for (var il = 0; il < nLayer; il++) {
+      var dev = pl.device_of[il];
+      var kvB = c.of(kv[il].swa) * kvCell[il];
+      if (pl.experts_on_cpu[il]) host.weights += lw.experts[il];
+      if (dev === null) {
+        host.weights += lw.dense[il];
+        host.kv += kvB;
+        hostKinds[kv[il].swa] = true;
+        hostTensor = Math.max(hostTensor, lw.largest_dense[il]);
+      } else {
+        gpus[dev].weights += lw.dense[il];
+        if (!pl.experts_on_cpu[il]) gpus[dev].weights += lw.experts[il];
+        gpus[dev].kv += kvB;
+        kindsOn[dev][kv[il].swa] = true;
+      }
+    }
+    var t = c.n_ubatch;
+    function nKv(swa) { return swa ? c.swa : c.n_ctx_seq; }
+    function kinds(set) { return [false, true].filter(function (s) { return set[s]; }); }
+    // Pipeline parallelism (llama_context ctor): several GPUs, every layer and the output on them,
+    // no tensor overrides: the graph inputs are kept PIPELINE_COPIES times.
+    var pipeline = nGpus > 1 && outDev !== null && pl.device_of.every(function (d) { return d !== null; }) &&
+      !pl.experts_on_cpu.some(function (x) { return x; });
+    var copies = pipeline ? K.PIPELINE_COPIES : 1;
+    // Op offload (ggml-cuda.cu offload_op, batch >= 32): host-resident weights' products run on the
+    // first GPU, the weight tensor copied into its compute buffer (routed experts excepted, PR #15346).
+    var offloadCopy = (gpus.length && t >= K.OP_OFFLOAD_MIN_BATCH) ? hostTensor : 0;
+    var offloadCopyOutput = gpus.length > 0 && t >= K.OP_OFFLOAD_MIN_BATCH && outDev === null;
+    // The first GPU holding layers of a cache kind receives its F32 mask and casts it to F16 for
+    // flash attention (llama-graph.cpp build_attn_inp_kv); later GPUs receive the F16 tensor.
+    var firstGpu = {};
+    [false, true].forEach(function (s) {
+      firstGpu[s] = null;
+      for (var d = 0; d < nGpus; d++) if (kindsOn[d][s]) { firstGpu[s] = d; break; }
+    });
+    gpus.forEach(function (mem, d) {
+      var on = kinds(kindsOn[d]);
+      var hasLayers = on.length > 0;
+      if (!hasLayers && outDev !== d && !(d === 0 && (offloadCopy || offloadCopyOutput))) return;
+      var inputs = copies * K.F32 * t * sh.hidden;   // the hidden state coming in
+      on.forEach(function (s) {
+        var cellsT = nKv(s) * c.n_stream * t;
+        if (firstGpu[s] === d) inputs += copies * K.F32 * cellsT + (flashAttn ? 2 * cellsT : 0);
+        else inputs += copies * (flashAttn ? 2 : K.F32) * cellsT;
+      });
+      var copy = d === 0 ? offloadCopy : 0;
+      var layer = 0;
+      if (hasLayers || copy) {
+        var attn = 0;
+        on.forEach(function (s) { attn = Math.max(attn, attention(K, sh, t, nKv(s) * c.n_stream, flashAttn)); });
+        layer = Math.max(attn, ffnPeak(K, sh, t) + copy);
+      }
+      var output = outDev === d ? outputAct(K, sh, t) : 0;
+      if (d === 0 && outDev === null && offloadCopyOutput) output = lw.output_matrix + outputAct(K, sh, t);
+      if (pipeline) mem.compute = inputs + Math.max(layer, output);
+      else mem.compute = Math.max((hasLayers || copy) ? inputs + layer : 0, output);
+    });
+    // Host compute buffer: the graph inputs (each cache's F32 mask, token ids, positions, output
+    // ids, the token-embedding rows) and what runs on the CPU.
+    var allKinds = {};
+    kv.forEach(function (l) { allKinds[l.swa] = true; });
+    var maskCells = sum(kinds(allKinds).map(function (s) { return nKv(s) * c.n_stream; }));
+    var inputsHost = copies * K.F32 * t * (3 + maskCells) + K.F32 * t * sh.hidden;
+    var cpuPeak = 0;
+    var hk = kinds(hostKinds);
+    if (hk.length) {
+      var a = 0;
+      hk.forEach(function (s) { a = Math.max(a, attention(K, sh, t, nKv(s) * c.n_stream, flashAttn)); });
+      cpuPeak = Math.max(a, ffnPeak(K, sh, t));
+    }
+    if (outDev === null && !offloadCopyOutput) cpuPeak = Math.max(cpuPeak, outputAct(K, sh, t));
+    host.compute = inputsHost + cpuPeak;
+    // llama_context::output_reserve(n_seq_max): n_vocab F32 logits per sequence, host memory.
+    var outputBuffer = K.F32 * sh.vocab * parallel;
+    var mapped = gpus.length ? mappedHostWeights(lw, pl, host.weights) : host.weights;
+    return { gpus: gpus, host: host, output_buffer: outputBuffer, host_mapped: mapped };
+  }
+
+  function hostTotal(lay) { return lay.host.weights + lay.host.kv + lay.host.compute + lay.output_buffer; }
+
+  /** llamacpp._fits: every GPU within its capacity (with the per-device overhead), the host within the RAM. */
+  function fits(K, lay, capacity, ram) {
+    if (capacity !== null) {
+      for (var i = 0; i < lay.gpus.length; i++) {
+        var g = lay.gpus[i];
+        if (g.weights + g.kv + g.compute + K.OVERHEAD_BYTES > capacity) return false;
+      }
+    }
+    if (ram !== null && hostTotal(lay) > ram) return false;
+    return true;
+  }
+
+  // engines.smallest_that_fits / largest_that_fits: bisection over a monotone choice.
+  function smallestThatFits(lo, hi, ok) {
+    if (!ok(hi)) return null;
+    while (lo < hi) { var mid = floorDiv(lo + hi, 2); if (ok(mid)) hi = mid; else lo = mid + 1; }
+    return lo;
+  }
+  function largestThatFits(lo, hi, ok) {
+    if (!ok(lo)) return null;
+    while (lo < hi) { var mid = floorDiv(lo + hi + 1, 2); if (ok(mid)) lo = mid; else hi = mid - 1; }
+    return lo;
+  }
+
+  /** llamacpp._moved: what the offload moved, in words. */
+  function moved(ngl, moe, nLayer) {
+    var parts = [];
+    if (moe) parts.push("routed experts of layers 0-" + (Math.min(moe, nLayer) - 1) + " to system RAM (--n-cpu-moe " + moe + ")");
+    if (ngl <= nLayer) parts.push("the output layer and the first " + (nLayer - ngl) + " of " + nLayer + " layers to the CPU (-ngl " + ngl + ")");
+    return parts.length ? parts.join("; ") : "nothing: every layer on the GPU";
+  }
+
+  /** llamacpp._auto_offload: everything on the GPUs if it fits; else the smallest --n-cpu-moe that
+   * fits; else the largest -ngl that fits. A value the user gave is kept. Returns [ngl, moe, moved]. */
+  function autoOffload(evaluateFits, nLayer, isMoe, nglS, moeS) {
+    var allLayers = nLayer + 1;
+    var fixedNgl = nglS === "auto" ? null : nglS;
+    var fixedMoe = moeS === "auto" ? null : moeS;
+    var ngl0 = fixedNgl === null ? allLayers : fixedNgl;
+    var moe0 = fixedMoe === null ? 0 : fixedMoe;
+    if (evaluateFits(ngl0, moe0) || (fixedNgl !== null && fixedMoe !== null)) return [ngl0, moe0, moved(ngl0, moe0, nLayer)];
+    if (isMoe && fixedMoe === null) {
+      var moe = smallestThatFits(1, nLayer, function (m) { return evaluateFits(ngl0, m); });
+      if (moe !== null) return [ngl0, moe, moved(ngl0, moe, nLayer)];
+      moe0 = nLayer;
+    }
+    if (fixedNgl === null) {
+      var ngl = largestThatFits(0, allLayers - 1, function (n) { return evaluateFits(n, moe0); });
+      if (ngl !== null) return [ngl, moe0, moved(ngl, moe0, nLayer)];
+      return [0, moe0, moved(0, moe0, nLayer) + "; does not fit even so"];
+    }
+    return [ngl0, moe0, moved(ngl0, moe0, nLayer) + "; does not fit"];
+  }
+
+  /** llamacpp._max_context: the largest context (a multiple of 256, at most the training context) that fits. */
+  function maxContext(K, fitsAt, trainCtx) {
+    var lo = 0, hi = floorDiv(pad(trainCtx, K.PAD), K.PAD);
+    if (hi && fitsAt(Math.min(hi * K.PAD, trainCtx))) return trainCtx;
+    while (lo < hi - 1) {
+      var mid = floorDiv(lo + hi, 2);
+      if (fitsAt(mid * K.PAD)) lo = mid; else hi = mid;
+    }
+    return lo ? lo * K.PAD : null;
+  }
+
+  /** llamacpp._command: the llama-server command line of the plan. */
+  function command(model, quant, s, parSetting) {
+    var name = String(model || "model").split("/").pop();
+    var parts = ["llama-server", "-m", name + "-" + quant + ".gguf", "-c", String(s.context), "-ngl", String(s.n_gpu_layers),
+                 "-fa", s.flash_attn];
+    if (s.kv_type_k !== "F16" || s.kv_type_v !== "F16") parts.push("-ctk", s.kv_type_k.toLowerCase(), "-ctv", s.kv_type_v.toLowerCase());
+    if (parSetting !== "auto") parts.push("-np", String(s.parallel));
+    if (s.cpu_moe_layers) parts.push("--n-cpu-moe", String(s.cpu_moe_layers));
+    if (s.ubatch !== 512) parts.push("-ub", String(s.ubatch));
+    return parts.join(" ");
+  }
+
+  /** The context one sequence gets (llamacpp.sequence_context): -c over -np N explicit slots. */
+  function sequenceContext(context, parallel) {
+    return parallel === "auto" ? context : floorDiv(context, parallel);
+  }
+
+  var QUANTIZED_V_OK = { F32: true, F16: true, BF16: true };
+
+  /**
+   * The plan (the numbers of engines.plan(card, catalogs, "llama.cpp", settings, hardware)).
+   * settings: {quant, context (null: the training context), kv_dtype, kv_type_k, kv_type_v (null: kv_dtype),
+   *            parallel ("auto" | n), flash_attn ("auto" | "on" | "off"), n_gpu_layers, cpu_moe_layers ("auto" | n)}
+   * gpu: a calc_inputs.gpu_table row or null (no hardware: what the model needs); count: how many;
+   * ramGb: system RAM in GB (10^9 bytes, --ram-gb) or null (not checked).
+   * Returns the plan's fields, or {error: {option, message}} for a setting the engine refuses.
+   */
+  function plan(data, settings, gpu, count, ramGb) {
+    try { return planOrThrow(data, settings, gpu, count, ramGb); }
+    catch (e) { if (e instanceof PlanError) return { error: { option: e.option, message: e.message } }; throw e; }
+  }
+
+  function planOrThrow(data, settings, gpu, count, ramGb) {
+    if (data.unsupported) return { supported: false, unsupported_reason: data.unsupported };
+    var K = data.constants;
+    var quantId = settings.quant || data.default_quant;
+    var q = data.quants[quantId];
+    if (!q) throw new PlanError("--quant", "no " + quantId + " GGUF file exists for " + data.model);
+    var trainCtx = data.train_context;
+    var given = settings.context === null || settings.context === undefined ? null : settings.context;
+    var context = given === null ? trainCtx : given;
+    var parSetting = settings.parallel === undefined ? "auto" : settings.parallel;
+    // engines._check_common: a context given must fit the model's maximum per sequence (the
+    // training context, used when none is given, is not checked)
+    var perSeq = given === null ? null : sequenceContext(given, parSetting);
+    if (perSeq !== null && data.max_context !== null && perSeq > data.max_context) {
+      throw new PlanError("--context", perSeq + " tokens per sequence is more than the model's maximum of " +
+        data.max_context + " tokens");
+    }
+    var kvDtype = settings.kv_dtype || K.kv_dtype;
+    var typeKId = settings.kv_type_k || kvDtype, typeVId = settings.kv_type_v || kvDtype;
+    [["--kv-type-k", typeKId], ["--kv-type-v", typeVId]].forEach(function (p) {
+      if (!data.cache_types[p[1]]) throw new PlanError(p[0], p[1] + " is not a llama.cpp cache type");
+    });
+    var faSetting = settings.flash_attn || "auto";
+    var flashAttn = faSetting !== "off";   // auto resolves to on (CUDA, ROCm, Metal run FA for these heads)
+    if (!flashAttn && !QUANTIZED_V_OK[typeVId]) {
+      throw new PlanError("--kv-type-v", "a quantized V cache (" + typeVId.toLowerCase() + ") needs flash attention");
+    }
+    var unified = parSetting === "auto";
+    var parallel = unified ? K.AUTO_PARALLEL : parSetting;
+    var ubatch = K.ubatch, batch = K.batch;
+
+    var lw = { token_embd: q.token_embd, output: q.output, output_matrix: q.output_matrix, tied: q.tied,
+               dense: unrle(q.dense), experts: unrle(q.experts), largest_dense: unrle(q.largest_dense) };
+    var kk = unrle(data.kv_k), kvv = unrle(data.kv_v), ks = unrle(data.kv_swa);
+    var kv = kk.map(function (k, i) { return { k: k, v: kvv[i], swa: ks[i] }; });
+    var sh = data.shape;
+    var nLayer = lw.dense.length;
+    var tK = data.cache_types[typeKId], tV = data.cache_types[typeVId];
+    var isMoe = lw.experts.some(function (x) { return x > 0; });
+    var kvCell = kv.map(function (l) { return rowBytes(l.k, tK) + rowBytes(l.v, tV); });
+
+    var gpus = Math.max(1, count || 1);
+    var capacity = gpu ? gpu.capacity_bytes : null;
+    // engines.hardware: --ram-gb N -> int(N * 10^9) bytes (the same double product as Python's)
+    var ram = ramGb === null || ramGb === undefined ? null : Math.trunc(ramGb * 1e9);
+
+    var placements = {};
+    function placement(ngl, moe) {
+      var key = ngl + "," + moe;
+      return placements[key] || (placements[key] = place(nLayer, gpus, ngl, moe));
+    }
+    function evaluate(ctx, ngl, moe) {
+      var c = cells(K, ctx, parallel, unified, ubatch, batch, data.n_swa, false);
+      var pl = placement(ngl, moe);
+      return { lay: layout(K, lw, kv, kvCell, sh, pl, c, gpus, flashAttn, parallel), c: c, pl: pl };
+    }
+
+    var nglS = settings.n_gpu_layers === undefined ? "auto" : settings.n_gpu_layers;
+    var moeS = settings.cpu_moe_layers === undefined ? "auto" : settings.cpu_moe_layers;
+    var allLayers = nLayer + 1;
+    var ngl, cpuMoe, movedText = "nothing: every layer on the GPU";
+    if (!gpu) {
+      ngl = nglS === "auto" ? allLayers : nglS;
+      cpuMoe = moeS === "auto" ? 0 : moeS;
+    } else {
+      var r = autoOffload(function (n, m) { return fits(K, evaluate(context, n, m).lay, capacity, null); },
+                          nLayer, isMoe, nglS, moeS);
+      ngl = r[0]; cpuMoe = r[1]; movedText = r[2];
+    }
+    var ev = evaluate(context, ngl, cpuMoe), lay = ev.lay, c = ev.c, pl = ev.pl;
+    var fit = capacity === null ? null : fits(K, lay, capacity, ram);
+    var maxCtx = null;
+    if (capacity !== null) {
+      maxCtx = maxContext(K, function (ctx) { return fits(K, evaluate(ctx, ngl, cpuMoe).lay, capacity, ram); }, trainCtx);
+    }
+    var backend = gpu ? gpu.backend : null;
+    var devices = lay.gpus.map(function (g, d) {
+      var name = gpu ? backend + d : (lay.gpus.length === 1 ? "GPU" : "GPU" + d);
+      return { name: name, gpu: gpu ? gpu.id : null, weights_bytes: check(g.weights), kv_cache_bytes: check(g.kv),
+               compute_buffer_bytes: check(g.compute), overhead_bytes: K.OVERHEAD_BYTES,
+               total_bytes: check(g.weights + g.kv + g.compute + K.OVERHEAD_BYTES), capacity_bytes: capacity };
+    });
+    var hostCompute = lay.host.compute + lay.output_buffer;
+    var host = { weights_bytes: check(lay.host.weights), kv_cache_bytes: check(lay.host.kv),
+                 compute_buffer_bytes: check(hostCompute), total_bytes: check(lay.host.weights + lay.host.kv + hostCompute) };
+    var flags = ["-ngl " + pl.n_gpu_layers];
+    if (cpuMoe) flags.push("--n-cpu-moe " + cpuMoe);
+    var resolved = {
+      quant: quantId, context: context, kv_dtype: kvDtype, kv_type_k: typeKId, kv_type_v: typeVId,
+      parallel: parallel, kv_unified: unified, ubatch: c.n_ubatch, batch: Math.min(c.n_ctx, batch),
+      flash_attn: flashAttn ? "on" : "off", swa_full: false, n_gpu_layers: pl.n_gpu_layers,
+      cpu_moe_layers: cpuMoe, tensor_split: null, n_ctx: c.n_ctx, n_ctx_seq: c.n_ctx_seq,
+      swa_cells: data.n_swa ? c.swa : null
+    };
+    function col(f) { return lay.gpus.map(f); }
+    return {
+      supported: true,
+      settings: resolved,
+      devices: devices,
+      host: host,
+      kv_cache_bytes_per_token: sum(kvCell),
+      fits: fit,
+      max_context_that_fits: maxCtx,
+      offload: { n_gpu_layers: pl.n_gpu_layers, cpu_moe_layers: cpuMoe, flags: flags, moved: movedText },
+      components: {
+        device_weights: sum(col(function (g) { return g.weights; })),
+        device_weights_per_gpu: col(function (g) { return g.weights; }),
+        device_kv_cache_per_gpu: col(function (g) { return g.kv; }),
+        device_compute_buffer_per_gpu: col(function (g) { return g.compute; }),
+        host_weights: lay.host_mapped,
+        device_kv_cache: sum(col(function (g) { return g.kv; })),
+        host_kv_cache: lay.host.kv,
+        device_compute_buffer: sum(col(function (g) { return g.compute; })),
+        host_compute_buffer: lay.host.compute,
+        output_buffer: lay.output_buffer
+      },
+      command: command(data.model, quantId, resolved, parSetting)
+    };
+  }
+
+  var api = { plan: plan, unrle: unrle, pad: pad, cells: cells, place: place };
+  if (typeof module !== "undefined" && module.exports) { module.exports = api; }
+  if (root) { root.LLMCardsEngineLlamacpp = api; }
+})(typeof window !== "undefined" ? window : (typeof globalThis !== "undefined" ? globalThis : null));

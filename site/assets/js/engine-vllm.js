@@ -1,0 +1,190 @@
+/* llmcards live calculator, vLLM: the browser side of generator/calc/engines/vllm.py (plan).
+ *
+ * Input: a model's vLLM data (generator/site/calc_inputs.py vllm_inputs: per tensor-parallel size,
+ * the weights on one GPU per checkpoint quantization, the profile run's activation peak at vLLM's
+ * two batch defaults and the KV-cache layout per cache width, all computed by Python) and the GPU
+ * fields of calc_inputs.vllm_gpu_fields. Only plan()'s assembly is repeated here, under the same
+ * names (layer_blocks, blocks_per_request, request_bytes, kv_capacity, max_model_len_that_fits),
+ * following vLLM 0.11's v1/core/kv_cache_utils.py and v1/worker/gpu_worker.py as vllm.py cites.
+ * Options the calculator does not offer keep vLLM's defaults (max_num_batched_tokens,
+ * max_num_seqs, CUDA graphs on, the MXFP4 kernel vLLM picks). tests/calc/test_engine_js.py runs
+ * this under node against engines.plan() over every registry card: equal numbers. No dependencies.
+ */
+(function (root) {
+  "use strict";
+
+  function check(n) {
+    if (!Number.isSafeInteger(n)) throw new Error("not an exact whole number: " + n);
+    return n;
+  }
+  function floorDiv(a, b) { return Math.floor(a / b); }
+  function cdiv(a, b) { return -floorDiv(-a, b); }   // Python's -(-a // b)
+
+  function PlanError(option, message) { this.option = option; this.message = message; }
+
+  /** Python's round(x, 2) for x >= 0: the exact value of the double, ties to even (toFixed breaks
+   * ties upwards, so an exact tie is settled here). */
+  function round2(x) {
+    var exact = x.toFixed(100), dot = exact.indexOf(".");
+    var tie = exact[dot + 3] === "5" && /^0*$/.test(exact.slice(dot + 4));
+    if (!tie) return Number(x.toFixed(2));
+    var down = exact.slice(0, dot + 3);
+    var last = Number(exact[dot + 2]);
+    return last % 2 === 0 ? Number(down) : Number((Number(down) + 0.01).toFixed(2));
+  }
+
+  /** vllm.layer_blocks: blocks one layer keeps for one max_model_len request. */
+  function layerBlocks(window, blockSize, maxModelLen, batched) {
+    if (window === null) return cdiv(maxModelLen, blockSize);
+    return cdiv(Math.min(window - 1 + batched, maxModelLen), blockSize) + 1;
+  }
+  /** vllm.blocks_per_request: the sum over the groups. */
+  function blocksPerRequest(lay, maxModelLen, batched) {
+    return lay.groups.reduce(function (a, w) { return a + layerBlocks(w, lay.block_size, maxModelLen, batched); }, 0);
+  }
+  /** vllm.request_bytes: KV bytes one max_model_len request needs, layer by layer. */
+  function requestBytes(lay, maxModelLen, batched) {
+    return lay.layers.reduce(function (a, wn) {
+      return a + wn[1] * layerBlocks(wn[0], lay.block_size, maxModelLen, batched) * lay.page_bytes;
+    }, 0);
+  }
+  /** vllm.kv_capacity: blocks, tokens, concurrency, bytes allocated, one request's need. */
+  function kvCapacity(lay, available, maxModelLen, batched) {
+    var perBlock = lay.page_bytes * lay.group_size;
+    var numBlocks = floorDiv(Math.max(available, 0), perBlock);
+    var tokens = floorDiv(numBlocks, lay.groups.length) * lay.block_size;
+    var need = blocksPerRequest(lay, maxModelLen, batched);
+    return { num_blocks: numBlocks, tokens: tokens, max_concurrency: numBlocks / need,
+             allocated: numBlocks * perBlock, needed_one_request: requestBytes(lay, maxModelLen, batched) };
+  }
+  // engines.largest_that_fits
+  function largestThatFits(lo, hi, ok) {
+    if (!ok(lo)) return null;
+    while (lo < hi) { var mid = floorDiv(lo + hi + 1, 2); if (ok(mid)) lo = mid; else hi = mid - 1; }
+    return lo;
+  }
+  /** vllm.max_model_len_that_fits: the largest max_model_len whose one request fits; 0 when none. */
+  function maxModelLenThatFits(lay, available, most, batched) {
+    return largestThatFits(1, most, function (n) { return requestBytes(lay, n, batched) <= available; }) || 0;
+  }
+
+  /**
+   * The plan (the numbers of engines.plan(card, catalogs, "vllm", settings, hardware)).
+   * settings: {quant (null: as shipped), context (null: the model's), kv_dtype ("auto" | "fp8" ...),
+   *            parallel (n), tensor_parallel (null: as many GPUs as the heads allow), gpu_memory_utilization}
+   * gpu: {id, ...calc_inputs.vllm_gpu_fields row} or null; count: how many.
+   * Returns the plan's fields, or {error: {option, message}}.
+   */
+  function plan(data, settings, gpu, count) {
+    try { return planOrThrow(data, settings, gpu, count); }
+    catch (e) { if (e instanceof PlanError) return { error: { option: e.option, message: e.message } }; throw e; }
+  }
+
+  function planOrThrow(data, settings, gpu, count) {
+    if (data.unsupported) return { supported: false, unsupported_reason: data.unsupported };
+    var K = data.constants;
+    // engines._check_common first: a context given must be within the model's maximum
+    if (settings.context && data.max_context !== null && settings.context > data.max_context) {
+      throw new PlanError("--context", settings.context + " is more than the model's maximum of " + data.max_context + " tokens");
+    }
+    var allowed = data.allowed_tp;
+    var givenTp = settings.tensor_parallel || null;
+    var tp;
+    if (givenTp) {
+      tp = givenTp;
+      if (allowed.indexOf(tp) < 0) {
+        throw new PlanError("--tensor-parallel", tp + ": vLLM's tensor-parallel size must divide the " + data.heads +
+          " attention heads and divide, or be a multiple of, the " + data.kv_heads + " key/value heads; allowed: " + allowed.join(", "));
+      }
+    } else {
+      var n = gpu ? count : 1;
+      tp = Math.max.apply(null, allowed.filter(function (d) { return d <= n; }));
+    }
+    if (gpu) {
+      if (gpu.apple) throw new PlanError("--gpu", gpu.id + ": vLLM's GPU engine runs on NVIDIA (CUDA) and AMD (ROCm) GPUs, not Apple silicon");
+      if (count < tp) throw new PlanError("--gpus", count + ": --tensor-parallel " + tp + " needs " + tp + " GPUs");
+    }
+    var most = data.most;
+    var configLen = data.config_len || most || null;
+    var defaultLen = most && configLen ? Math.min(most, configLen) : (most || null);
+    var context = settings.context || defaultLen;
+    if (context === null) throw new PlanError("--context", "the card gives no maximum context; give a context");
+    if (most && context > most) throw new PlanError("--context", context + " is above the model's maximum of " + most + " tokens");
+
+    var quantId = settings.quant || data.native || "BF16";
+    var q = data.quants[quantId];
+    if (!q) throw new PlanError("--quant", quantId + ": no such checkpoint vLLM can load for " + data.model);
+    var kvDtype = settings.kv_dtype || "auto";
+    if (K.KV_DTYPES.indexOf(kvDtype) < 0) throw new PlanError("--kv-dtype", kvDtype + ": allowed: " + K.KV_DTYPES.join(", "));
+    // "auto" is the model dtype: BF16/FP16, or FP32 for a checkpoint loaded in FP32
+    var kvBytes = kvDtype.indexOf("fp8") === 0 ? 1 : (q.fp32 && kvDtype === "auto" ? 4 : 2);
+    var util = settings.gpu_memory_utilization || K.utilization;
+    var parallel = settings.parallel || 1;
+
+    var totalMem = gpu ? gpu.memory_bytes : null;
+    var large = gpu ? gpu.large : false;
+    var batched = large ? K.BATCHED_TOKENS_LARGE : K.BATCHED_TOKENS_SMALL;
+    var seqs = large ? K.MAX_SEQS_LARGE : K.MAX_SEQS_SMALL;
+
+    var byFamily = q.weights[String(tp)];
+    var weights = byFamily.any !== undefined ? byFamily.any : byFamily[gpu ? gpu.family : "hopper"];
+    var act = data.activation_peak[String(tp)][large ? 1 : 0];
+    var nonTorch = K.NON_TORCH_BYTES + (tp > 1 ? K.NCCL_TP_BYTES : 0);
+    var graphs = K.CUDA_GRAPH_BYTES;
+    var layout = data.kv_layouts[String(tp)][String(kvBytes)];
+    var perTokenAll = layout.per_token_bytes * tp;
+    var nonKv = weights + act + nonTorch;
+    var components = { weights: weights, activation_peak: act, non_torch: nonTorch, cuda_graph: graphs };
+    var fits = null, maxFit = null, tokens = null, concurrency = null, kvAlloc = 0, capacity = null;
+    if (totalMem !== null) {
+      capacity = totalMem;
+      var available = Math.trunc(totalMem * util) - nonKv;   // Python's int(total_mem * util): the same double product
+      var res = kvCapacity(layout, available, context, batched);
+      tokens = res.tokens; concurrency = round2(res.max_concurrency); kvAlloc = res.allocated;
+      components.kv_cache_memory = available; components.kv_cache_tokens = tokens; components.max_concurrency = concurrency;
+      var startOk = available > 0 && res.needed_one_request <= available;
+      fits = startOk && res.num_blocks >= parallel * blocksPerRequest(layout, context, batched);
+      if (K.CUDA_CONTEXT_BYTES + (totalMem * util) > totalMem) fits = false;
+      var mostLen = most ? most : context;
+      maxFit = available > 0 ? maxModelLenThatFits(layout, available, mostLen, batched) : 0;
+      if (maxFit === 0) maxFit = null;
+    }
+    var overhead = nonTorch + graphs + K.CUDA_CONTEXT_BYTES;
+    var deviceTotal = weights + kvAlloc + act + overhead;
+    var devices = [];
+    for (var i = 0; i < tp; i++) {
+      devices.push({ name: "GPU " + i, gpu: gpu ? gpu.id : null, weights_bytes: check(weights), kv_cache_bytes: check(kvAlloc),
+                     compute_buffer_bytes: check(act), overhead_bytes: overhead, total_bytes: check(deviceTotal),
+                     capacity_bytes: capacity });
+    }
+    if (capacity !== null && fits && deviceTotal > capacity) fits = false;   // CUDA graphs captured after the KV cache
+    var cmd = ["vllm serve " + data.hf_repo, "--max-model-len " + context];
+    if (tp > 1) cmd.push("--tensor-parallel-size " + tp);
+    cmd.push("--gpu-memory-utilization " + pyG(util));
+    if (quantId === "FP8" && data.native !== "FP8") cmd.push("--quantization fp8");
+    if (kvDtype !== "auto") cmd.push("--kv-cache-dtype " + kvDtype);
+    return {
+      supported: true,
+      settings: { quant: quantId, context: context, kv_dtype: kvDtype, parallel: parallel, tensor_parallel: tp,
+                  gpu_memory_utilization: util, max_num_batched_tokens: batched, max_num_seqs: seqs,
+                  enforce_eager: false, mxfp4_backend: "auto" },
+      devices: devices,
+      host: { weights_bytes: 0, kv_cache_bytes: 0, compute_buffer_bytes: 0, total_bytes: 0 },
+      kv_cache_bytes_per_token: perTokenAll,
+      fits: fits,
+      max_context_that_fits: maxFit,
+      kv_cache_capacity_tokens: tokens,
+      max_concurrency: concurrency,
+      offload: null,
+      components: components,
+      command: cmd.join(" ")
+    };
+  }
+
+  // Python's format(x, "g") for the utilization (a fraction such as 0.9 or 0.85): six significant digits.
+  function pyG(x) { return String(Number(x.toPrecision(6))); }
+
+  var api = { plan: plan, round2: round2 };
+  if (typeof module !== "undefined" && module.exports) { module.exports = api; }
+  if (root) { root.LLMCardsEngineVllm = api; }
+})(typeof window !== "undefined" ? window : (typeof globalThis !== "undefined" ? globalThis : null));

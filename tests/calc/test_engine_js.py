@@ -1,0 +1,260 @@
+"""site/assets/js/engine-llamacpp.js gives exactly the numbers of llama.cpp's plan.
+
+The live calculator on model pages runs llama.cpp's plan in the browser on data that Python
+exports (generator/site/calc_inputs.py). This runs the JavaScript under node for EVERY registry
+card over a grid of settings (quantizations, contexts, KV cache types, slots, flash attention,
+-ngl / --n-cpu-moe given or auto) and setups (no GPU, small and large GPUs, several GPUs,
+Apple and AMD devices) and requires the same numbers as engines.plan(): every device's bytes,
+the host, fits, the longest context that fits, the offload and the llama-server command;
+for refused settings the same option is named. engines.plan's rules are pinned by hand and
+against engines' printed numbers in tests/calc/engines/ and tests/calc/test_engine_accuracy.py.
+In CI (LLMCARDS_REQUIRE_NODE) a missing node fails the test (the node_exe fixture).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.calc import engines, max_context_of
+from generator.calc.catalogs import load_catalogs
+from generator.site.calc_inputs import engine_inputs, gpu_table, rle
+from generator.validate import load_registry
+
+ROOT = Path(__file__).resolve().parents[2]
+JS = ROOT / "site" / "assets" / "js" / "engine-llamacpp.js"
+# What the calculator shows and the test compares: every number of the plan except the speed bound.
+FIELDS = ("settings", "devices", "host", "kv_cache_bytes_per_token", "fits", "max_context_that_fits",
+          "offload", "components", "command")
+# (gpu, count, system RAM in GB or None): without RAM the host is not checked
+SETUPS = (None, ("rtx-3060-12gb", 1, None), ("rtx-4060-ti-16gb", 1, 32), ("rtx-3090", 2, 64),
+          ("apple-m3-pro-36gb", 1, None), ("rx-7900-xtx", 3, 12.5), ("h100-sxm-80gb", 8, 2048))
+
+
+def _settings(max_ctx: int | None, quants: list[str], default_q: str) -> list[dict[str, Any]]:
+    """A grid over every control of the calculator (each line varies one or two of them)."""
+    top = max_ctx or 131_072
+
+    def ctx(n: int) -> int:
+        return min(n, top)
+
+    other = next((q for q in ("Q8_0", "Q2_K", "BF16") if q in quants and q != default_q), default_q)
+    grid: list[dict[str, Any]] = [
+        {"quant": default_q, "context": ctx(8192)},
+        {"quant": default_q},  # context: the training context
+        {"quant": default_q, "context": 1},
+        {"quant": default_q, "context": ctx(300)},  # below 512: n_ubatch follows n_ctx
+        {"quant": other, "context": ctx(32_768), "kv_dtype": "Q8_0"},
+        {"quant": default_q, "context": ctx(16_384), "kv_type_k": "Q8_0", "kv_type_v": "Q4_0"},
+        {"quant": default_q, "context": ctx(4096), "flash_attn": "off"},
+        {"quant": default_q, "context": ctx(12_000), "parallel": 1},
+        {"quant": default_q, "context": 3 * ctx(5000), "parallel": 3},
+        {"quant": default_q, "context": ctx(8192), "n_gpu_layers": 5},
+        {"quant": default_q, "context": ctx(8192), "cpu_moe_layers": 3},
+        {"quant": default_q, "context": ctx(8192), "n_gpu_layers": 0, "cpu_moe_layers": 0},
+        {"quant": default_q, "context": ctx(8192), "n_gpu_layers": 999, "cpu_moe_layers": 0},  # all: may not fit
+        {"quant": other, "context": ctx(65_536), "kv_dtype": "Q4_0", "parallel": 2},
+    ]
+    return grid
+
+
+def _errors(max_ctx: int | None, default_q: str) -> list[dict[str, Any]]:
+    """Settings the engine refuses: the JavaScript must name the same option."""
+    bad: list[dict[str, Any]] = [{"quant": default_q, "context": 4096, "flash_attn": "off", "kv_type_v": "Q8_0"}]
+    if max_ctx:
+        bad += [{"quant": default_q, "context": max_ctx + 1},
+                {"quant": default_q, "context": 2 * max_ctx + 2, "parallel": 2}]
+    return bad
+
+
+def _python(card: dict[str, Any], catalogs: Any, options: dict[str, Any], setup: Any) -> dict[str, Any]:
+    hw = engines.hardware(catalogs, *setup) if setup else engines.hardware(catalogs)
+    try:
+        p = engines.plan(card, catalogs, "llama.cpp", options, hw)
+    except engines.PlanError as e:
+        return {"error": e.option}
+    return {k: p[k] for k in FIELDS}
+
+
+NODE = """
+const E = require(process.argv[1]);
+const fields = %s;
+const jobs = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const gpus = Object.fromEntries(jobs.gpus.map(g => [g.id, g]));
+process.stdout.write(JSON.stringify(jobs.cards.map(j => j.runs.map(([s, setup]) => {
+  const r = E.plan(j.data, s, setup ? gpus[setup[0]] : null, setup ? setup[1] : 1, setup ? setup[2] : null);
+  if (r.error) return {error: r.error.option};
+  return Object.fromEntries(fields.map(f => [f, r[f]]));
+}))));
+"""
+
+
+@pytest.fixture(scope="module")
+def cases() -> tuple[list[dict[str, Any]], list[list[Any]], list[dict[str, Any]]]:
+    catalogs = load_catalogs()
+    cards, errors = load_registry(ROOT / "registry")
+    assert not errors and len(cards) >= 60
+    jobs, expected = [], []
+    for c in cards:
+        card = c.data
+        data = engine_inputs(card, catalogs)
+        if data["unsupported"]:
+            continue
+        quants = list(data["quants"])
+        dq = data["default_quant"]
+        mx = max_context_of(card)
+        runs: list[Any] = []
+        for setup in SETUPS:
+            for s in _settings(mx, quants, dq) + _errors(mx, dq):
+                runs.append([s, setup])
+        # every quantization with a file, at one setting on one GPU and without hardware
+        for q in quants:
+            for setup in (None, ("rtx-4060-ti-16gb", 1, None)):
+                runs.append([{"quant": q, "context": min(8192, mx or 8192)}, setup])
+        jobs.append({"id": card["id"], "data": data, "runs": runs})
+        expected.append([_python(card, catalogs, dict(s), setup) for s, setup in runs])
+    return jobs, expected, gpu_table(catalogs)
+
+
+def test_js_plan_equals_python_on_every_card(cases: Any, node_exe: str) -> None:
+    jobs, expected, gpus = cases
+    payload = json.dumps({"gpus": gpus, "cards": [{"data": j["data"], "runs": j["runs"]} for j in jobs]})
+    out = subprocess.run([node_exe, "-e", NODE % json.dumps(list(FIELDS)), str(JS)], input=payload,
+                         capture_output=True, text=True, check=True)
+    got = json.loads(out.stdout)
+    assert len(got) == len(jobs) >= 55
+    for job, g, e in zip(jobs, got, expected, strict=True):
+        for run, gi, ei in zip(job["runs"], g, e, strict=True):
+            assert gi == ei, (job["id"], run)
+    # The grid reaches every branch the calculator shows: fits and does not, offload chosen by
+    # the search (experts and layers), a longest context below the maximum, refused settings.
+    flat = [x for e in expected for x in e]
+    plans = [x for x in flat if "error" not in x]
+    assert sum(len(e) for e in expected) > 5000
+    assert {p["fits"] for p in plans} == {True, False, None}
+    assert any(p["offload"]["cpu_moe_layers"] and "does not fit" not in p["offload"]["moved"] for p in plans)
+    assert any("-ngl" in p["offload"]["moved"] and p["fits"] for p in plans)
+    assert any(p["max_context_that_fits"] and p["max_context_that_fits"] < p["settings"]["context"] for p in plans)
+    assert {x["error"] for x in flat if "error" in x} == {"--context", "--kv-type-v"}
+    assert any(p["fits"] is False and all(d["total_bytes"] <= d["capacity_bytes"] for d in p["devices"])
+               for p in plans)  # the host over the given RAM
+    assert any(len(p["devices"]) == 8 for p in plans) and any(p["settings"]["swa_cells"] for p in plans)
+
+
+def test_rle_round_trips() -> None:
+    assert rle([3, 3, 3, 5, 3]) == [[3, 3], [5, 1], [3, 1]]
+    assert rle([]) == []
+
+
+def test_exported_data_is_small(cases: Any) -> None:
+    # The data the page carries for its calculator (measured for the report): per model, the
+    # largest today is Llama 4 Maverick's (alternating dense and MoE layers).
+    jobs, _, gpus = cases
+    sizes = sorted(len(json.dumps(j["data"], separators=(",", ":"))) for j in jobs)
+    assert sizes[-1] < 40_000 and sizes[len(sizes) // 2] < 10_000
+    assert len(json.dumps(gpus, separators=(",", ":"))) < 16_000
+
+
+def test_first_quantization_is_the_native_checkpoint_where_a_gguf_of_it_exists() -> None:
+    # gpt-oss ships MXFP4 experts (release.quantization: MXFP4) and llama.cpp loads that file type;
+    # DeepSeek-V3 ships FP8, which no GGUF holds, so llama.cpp's default Q4_K_M comes first;
+    # Llama 3.1 8B ships BF16: Q4_K_M too.
+    catalogs = load_catalogs()
+    cards = {c.data["id"]: c.data for c in load_registry(ROOT / "registry")[0]}
+    firsts = {cid: engine_inputs(cards[cid], catalogs)["default_quant"]
+              for cid in ("openai/gpt-oss-120b", "deepseek/deepseek-v3", "meta/llama-3.1-8b")}
+    assert firsts == {"openai/gpt-oss-120b": "MXFP4", "deepseek/deepseek-v3": "Q4_K_M", "meta/llama-3.1-8b": "Q4_K_M"}
+    assert cards["openai/gpt-oss-120b"]["release"]["quantization"] == "MXFP4"
+    assert cards["deepseek/deepseek-v3"]["release"]["quantization"] == "FP8"
+
+
+# --- vLLM -------------------------------------------------------------------------------------
+
+JS_VLLM = ROOT / "site" / "assets" / "js" / "engine-vllm.js"
+VLLM_FIELDS = ("settings", "devices", "host", "kv_cache_bytes_per_token", "fits", "max_context_that_fits",
+               "kv_cache_capacity_tokens", "max_concurrency", "components", "command")
+# Consumer, data-center (small and large batch defaults: an A100 keeps the small ones), AMD,
+# Blackwell (its own MXFP4 padding), several GPUs, and an Apple machine (refused).
+VLLM_SETUPS = (None, ("rtx-4090", 1), ("rtx-3090", 2), ("a100-80gb", 4), ("h100-sxm-80gb", 1),
+               ("h100-sxm-80gb", 8), ("mi300x", 1), ("b200", 2), ("apple-m3-pro-36gb", 1))
+
+
+def _vllm_settings(most: int | None, quants: list[str]) -> list[dict[str, Any]]:
+    top = most or 131_072
+    grid: list[dict[str, Any]] = [
+        {}, {"context": min(8192, top)}, {"context": min(1000, top), "kv_dtype": "fp8"},
+        {"context": min(32_768, top), "parallel": 4}, {"tensor_parallel": 1}, {"tensor_parallel": 2},
+        {"tensor_parallel": 3}, {"gpu_memory_utilization": 0.5, "context": min(4096, top)},
+        {"gpu_memory_utilization": 0.97}, {"context": top + 1}, {"context": 17},
+    ]
+    grid += [{"quant": q, "context": min(8192, top)} for q in quants]
+    return grid
+
+
+VLLM_NODE = """
+const E = require(process.argv[1]);
+const fields = %s;
+const jobs = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+process.stdout.write(JSON.stringify(jobs.cards.map(j => j.runs.map(([s, setup]) => {
+  const r = E.plan(j.data, s, setup ? jobs.gpus[setup[0]] : null, setup ? setup[1] : 1);
+  if (r.error) return {error: r.error.option};
+  return Object.fromEntries(fields.map(f => [f, r[f]]));
+}))));
+"""
+
+
+def test_js_vllm_plan_equals_python_on_every_card(node_exe: str) -> None:
+    from generator.site.calc_inputs import vllm_gpu_fields, vllm_inputs
+
+    catalogs = load_catalogs()
+    cards, errors = load_registry(ROOT / "registry")
+    assert not errors
+    gpus = {gid: {"id": gid, **row} for gid, row in vllm_gpu_fields(catalogs).items()}
+    jobs, expected = [], []
+    for c in cards:
+        data = vllm_inputs(c.data, catalogs)
+        if data["unsupported"]:
+            continue
+        runs = [[s, setup] for setup in VLLM_SETUPS for s in _vllm_settings(data["most"], list(data["quants"]))]
+        exp = []
+        for s, setup in runs:
+            hw = engines.hardware(catalogs, *setup) if setup else engines.hardware(catalogs)
+            try:
+                p = engines.plan(c.data, catalogs, "vllm", dict(s), hw)
+                exp.append({k: p[k] for k in VLLM_FIELDS})
+            except engines.PlanError as e:
+                exp.append({"error": e.option})
+        jobs.append({"id": c.data["id"], "data": data, "runs": runs})
+        expected.append(exp)
+    payload = json.dumps({"gpus": gpus, "cards": [{"data": j["data"], "runs": j["runs"]} for j in jobs]})
+    out = subprocess.run([node_exe, "-e", VLLM_NODE % json.dumps(list(VLLM_FIELDS)), str(JS_VLLM)], input=payload,
+                         capture_output=True, text=True, check=True)
+    got = json.loads(out.stdout)
+    assert len(got) == len(jobs) >= 55
+    for job, g, e in zip(jobs, got, expected, strict=True):
+        for run, gi, ei in zip(job["runs"], g, e, strict=True):
+            assert gi == ei, (job["id"], run)
+    flat = [x for e in expected for x in e]
+    plans = [x for x in flat if "error" not in x]
+    assert {p["fits"] for p in plans} == {True, False, None}
+    assert {x["error"] for x in flat if "error" in x} >= {"--context", "--tensor-parallel", "--gpu"}
+    assert any(p["max_context_that_fits"] and p["max_context_that_fits"] < p["settings"]["context"] for p in plans)
+    assert any(p["settings"]["max_num_seqs"] == 1024 for p in plans) and any(len(p["devices"]) == 8 for p in plans)
+
+
+def test_round2_is_pythons_round() -> None:
+    # ties on the exact double go to even, as Python's round(x, 2) does; 0.125 and 0.375 are exact
+    import shutil
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node not found")
+    xs = [0.125, 0.375, 2.675, 1.005, 0.5, 3 / 7, 10.0, 123.455, 0.015625 * 3]
+    script = (f"const E = require({json.dumps(str(JS_VLLM))});"
+              f"process.stdout.write(JSON.stringify({json.dumps(xs)}.map(E.round2)));")
+    got = json.loads(subprocess.run([node, "-e", script], capture_output=True, text=True, check=True).stdout)
+    assert got == [round(x, 2) for x in xs] and got[:2] == [0.12, 0.38]
