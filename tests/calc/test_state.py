@@ -39,10 +39,12 @@ def catalogs():
 
 
 def _main(card: dict) -> int:
-    """Parameters of the model the architecture block describes (without parameters.extra)."""
+    """Parameters of the main model the architecture block describes (without parameters.extra
+    and without a multi-token-prediction module, which DeepSeek-V3's card describes in
+    architecture.mtp and V3.2's cards still carry in parameters.extra)."""
     pc = count_parameters(card)
     assert pc is not None
-    return pc.total - pc.breakdown["extra"]
+    return pc.total - pc.breakdown["extra"] - pc.breakdown.get("mtp", 0)
 
 
 # ------------------------------------------------------------------ exact published counts
