@@ -397,7 +397,9 @@ def header_facts(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> 
 
 
 def model_summary(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The searchable head of a model page: name, facts, description."""
+    """The searchable head of a model page: name, facts, description, and the answer box's
+    no-hardware rows (the smallest common GPU per format)."""
+    from generator.site import answer   # answer builds on this module
     return {
         "id": card["id"],
         "name": card["name"],
@@ -407,6 +409,7 @@ def model_summary(card: Mapping[str, Any], derived: Mapping[str, Any] | None) ->
         "facts": header_facts(card, derived),
         "description_html": render_markdown(card.get("description")),
         "notes_html": render_markdown(card.get("notes")),
+        "no_hardware": answer.no_hardware(card, derived),
     }
 
 
