@@ -25,7 +25,7 @@ from generator.site import fmt, glossary, pages, plans, setups
 ENGINE_LABELS = plans.ENGINE_LABELS
 DEFAULT_ENGINE = "llama.cpp"
 # The no-hardware answer's columns: (label, quantization id); the native format is added first.
-REFERENCE_QUANTS: tuple[tuple[str, str], ...] = (("Q4", "Q4_K_M"), ("Q8", "Q8_0"))
+REFERENCE_QUANTS: tuple[tuple[str, str], ...] = (("8-bit", "Q8_0"), ("4-bit", "Q4_K_M"))
 
 
 # -- the setups of the header control -------------------------------------------------
@@ -90,6 +90,12 @@ def _device_lines(plan: Mapping[str, Any], ram_bytes: int | None) -> list[list[s
     return out
 
 
+def _offload(offload: Any) -> str | None:
+    """What moved to system RAM, without the panel's "Offload: " lead (the answer labels it)."""
+    text = plans.offload_text(offload)
+    return text.removeprefix("Offload: ") if text else None
+
+
 def entry_answer(entry: Mapping[str, Any], ram_bytes: int | None) -> dict[str, Any]:
     """One engine on one setup, as the answer box shows it (all text)."""
     state, sentence = plans.verdict(entry, True)
@@ -107,7 +113,7 @@ def entry_answer(entry: Mapping[str, Any], ram_bytes: int | None) -> dict[str, A
         "max_context": fmt.tokens(plan.get("max_context_that_fits")),
         "kv": str(settings.get("kv_dtype") or fmt.UNKNOWN),
         "tp": tp if isinstance(tp, int) and not isinstance(tp, bool) and tp > 1 else None,
-        "offload": plans.offload_text(plan.get("offload")),
+        "offload": _offload(plan.get("offload")),
         "devices": _device_lines(plan, ram_bytes),
         "decode": fmt.rate(speed.get("decode_tokens_per_s_upper_bound")),
         "command": plan.get("command"),
@@ -133,11 +139,6 @@ def answers(record: Mapping[str, Any] | None) -> dict[str, Any]:
 
 # -- no hardware chosen: the smallest common GPU per format ---------------------------------
 
-def native_quant(card: Mapping[str, Any]) -> str:
-    """The quantization the card's weights ship in (its ``release`` block), else BF16."""
-    return str((card.get("release") or {}).get("quantization") or "BF16")
-
-
 def _smallest(gpus: list[Mapping[str, Any]], quant: str) -> str | None:
     """The smallest GPU of the catalog that holds the model alone ('1 × NVIDIA GeForce RTX 4060
     Ti 16GB'); when none does, the fewest devices of one kind, then the least memory in all
@@ -157,7 +158,8 @@ def _smallest(gpus: list[Mapping[str, Any]], quant: str) -> str | None:
 
 
 def no_hardware(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """Rows [{label, quant, total, gpu}] for Q4, Q8 and the native format at the reference context."""
+    """Rows [{label, quant, total, gpu}] for the format the weights ship in (BF16 when the card
+    does not say), Q8 and Q4, at the calculator's reference context."""
     if not isinstance(derived, Mapping) or derived.get("architecture_complete") is False:
         return None
     gpus = [g for g in derived.get("hardware") or [] if isinstance(g, Mapping)]
@@ -166,8 +168,9 @@ def no_hardware(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> d
     kv = pages.default_kv_dtype(rows_all)
     totals = {r["quantization"]: r.get("total_bytes") for r in rows_all
               if r.get("batch", 1) == 1 and r.get("context") == ref and r.get("kv_dtype") == kv}
-    native = native_quant(card)
-    wanted = [(f"Native ({native})", native)] + [(label, q) for label, q in REFERENCE_QUANTS if q != native]
+    native = pages.native_quant(card)
+    first = (f"As shipped ({native})", native) if native else ("Full size (BF16)", "BF16")
+    wanted = [first] + [(label, q) for label, q in REFERENCE_QUANTS if q != first[1]]
     rows = []
     for label, q in wanted:
         if q not in totals:

@@ -159,13 +159,25 @@ def default_kv_dtype(rows: list[Mapping[str, Any]]) -> str | None:
     return kinds[0] if kinds else None
 
 
-def featured(quants: list[str]) -> list[str]:
+def native_quant(card: Mapping[str, Any]) -> str | None:
+    """The quantization the card's weights ship in, when its ``release`` block says (MXFP4 for
+    gpt-oss, FP8 for DeepSeek-V3); None when the card does not say."""
+    q = _get(card, "release", "quantization")
+    return str(q) if q else None
+
+
+def featured(quants: list[str], native: str | None = None) -> list[str]:
+    """The chart's and hardware tables' quantizations: FEATURED_QUANTS present, with the
+    native format (MXFP4 for gpt-oss) always among them, first."""
     picked = [q for q in FEATURED_QUANTS if q in quants]
+    if native in quants and native not in picked:
+        picked.insert(0, native)
     return picked or quants[:4]
 
 
-def vram_table(derived: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Quantization x context grid at batch 1 with the default KV dtype."""
+def vram_table(derived: Mapping[str, Any] | None, native: str | None = None) -> dict[str, Any]:
+    """Quantization x context grid at batch 1 with the default KV dtype; the row of the
+    format the weights ship in (``native``) is marked."""
     rows = vram_rows(derived)
     kv = default_kv_dtype(rows)
     picked = [r for r in rows if r.get("batch", 1) == 1 and r.get("kv_dtype") == kv]
@@ -189,11 +201,11 @@ def vram_table(derived: Mapping[str, Any] | None) -> dict[str, Any]:
             cell = grid.get((q, c))
             total = cell.get("total_bytes") if cell else None
             cells.append({"text": fmt.gb(total), "tier": tier_of(total), "bytes": total})
-        table.append({"quantization": q, "cells": cells})
+        table.append({"quantization": q, "cells": cells, "native": q == native})
     return {"kv_dtype": kv, "contexts": [fmt.tokens(c) for c in contexts], "context_values": contexts,
             "rows": table,
             "series": {q: [(c, grid[(q, c)]["total_bytes"]) for c in contexts if (q, c) in grid]
-                       for q in featured(quants)}}
+                       for q in featured(quants, native)}}
 
 
 def devices_text(n: int | None) -> str:
@@ -205,7 +217,7 @@ def devices_text(n: int | None) -> str:
     return "1 device" if n == 1 else f"{n} devices"
 
 
-def hardware_tables(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def hardware_tables(derived: Mapping[str, Any] | None, native: str | None = None) -> dict[str, Any] | None:
     """Device x featured quantization: devices needed, and the decode-speed upper bound.
 
     For a card whose architecture is incomplete (weights from the declared total, KV
@@ -218,7 +230,7 @@ def hardware_tables(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
         return None
     # Columns: featured quantizations whose weight size is known (the others would be all "unknown").
     known = [w["quantization"] for w in (_get(derived, "weights") or []) if w.get("weights_bytes") is not None]
-    quants = featured(known)
+    quants = featured(known, native)
     if not quants:
         return None
     weights_only = weights_only_basis(derived)
@@ -237,7 +249,7 @@ def hardware_tables(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
             speed_cells.append((fmt.NOT_APPLICABLE if n is None else fmt.UNKNOWN) if tps is None else f"≤ {tps:,.0f} tok/s" + (f" ({n}×)" if n and n > 1 else ""))
         fit_rows.append({"gpu": label, "cells": fit_cells})
         speed_rows.append({"gpu": label, "cells": speed_cells})
-    return {"quantizations": quants, "context": fmt.tokens(_get(derived, "reference_context")),
+    return {"quantizations": quants, "native": native, "context": fmt.tokens(_get(derived, "reference_context")),
             "fit": fit_rows, "speed": None if weights_only else speed_rows, "weights_only": weights_only,
             "groups": gpu_groups([str(g.get("name") or g.get("gpu")) for g in gpus])}
 
@@ -447,7 +459,8 @@ def model_details(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
                   last_change: str | None, edit_url: str | None,
                   standing: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The rest of a model page: specs, sources, system requirements, calculator, rankings."""
-    vt = vram_table(derived)
+    native = native_quant(card)
+    vt = vram_table(derived, native)
     svg = chart.vram_chart(vt["series"], list(GPU_TIERS),
                            f"VRAM of {card['name']} against context length, batch 1", node=GPU_NODE)
     ranks = ranks or {}
@@ -462,7 +475,8 @@ def model_details(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
         "vram": vt,
         "chart_svg": svg,
         "tiers": tiers_view(),
-        "hardware": hardware_tables(derived),
+        "hardware": hardware_tables(derived, native),
+        "native": native,
         "engine_defaults": engine_defaults(derived, vt.get("kv_dtype")),
         "weights_only": weights_table(derived),
         "training": training_table(derived),

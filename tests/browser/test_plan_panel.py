@@ -6,6 +6,8 @@ plan() (tests/fake_plans.py); the page fixture fails a test on any console error
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from fake_plans import fake_plan
@@ -79,7 +81,9 @@ def test_picker_changes_the_panel(page, plan_site):
 def test_choice_persists_across_reload_and_pages(page, plan_site):
     page.goto(plan_site + MODEL)
     _pick(page, "rtx-3090-x2")
-    assert page.evaluate("localStorage.getItem('llmcards.hardware')") == "rtx-3090-x2"
+    # the panel's picker sets the reader's hardware for every page (assets/js/hardware.js)
+    assert json.loads(page.evaluate("localStorage.getItem('llmcards.hardware')")) == \
+        {"setup": "rtx-3090-x2", "engine": "llama.cpp"}
     page.reload()
     page.wait_for_selector(f'{RESULTS}[data-setup="rtx-3090-x2"]:not([aria-busy])', state="attached")
     assert page.input_value("#plan-setup") == "rtx-3090-x2"

@@ -55,7 +55,7 @@
       var cmd = div.appendChild(el("div", null, { "class": "llmc-answer-command" }));
       cmd.appendChild(el("pre")).appendChild(el("code", a.command));
       var row = cmd.appendChild(el("div", null, { "class": "llmc-copy-row" }));
-      row.appendChild(el("button", "Copy command", { type: "button", "class": "md-button llmc-copy" }));
+      row.appendChild(el("button", "Copy command", { type: "button", "class": "llmc-answer-copy" }));
       row.appendChild(el("span", "", { "class": "llmc-copy-status", role: "status" }));
     }
     return div;
@@ -100,7 +100,7 @@
     var t = ev.target;
     if (!t || !t.closest) return;
     if (t.closest(".llmc-hw-choose")) { HW.open(); return; }
-    var btn = t.closest(".llmc-copy");
+    var btn = t.closest(".llmc-answer-copy");
     if (!btn) return;
     var code = btn.closest(".llmc-answer-command").querySelector("code");
     var status = btn.parentNode.querySelector(".llmc-copy-status");
