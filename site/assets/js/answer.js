@@ -44,7 +44,7 @@
     if (!a.quant) return div;
     var dl = div.appendChild(el("dl", null, { "class": "llmc-answer-facts" }));
     fact(dl, "Quantization", quant(a.quant));
-    fact(dl, "Context", a.context + (a.max_context && a.max_context !== a.context ? " (longest that fits: " + a.max_context + ")" : ""));
+    fact(dl, "Context", a.context + (a.max_context && a.max_context !== a.context && a.max_context !== "unknown" ? " (longest that fits: " + a.max_context + ")" : ""));
     fact(dl, "Engine", (LABELS[engine] || engine) + (a.tp ? ", tensor parallel " + a.tp : "") + ", " + a.kv + " KV cache");
     if (a.offload) fact(dl, "Offload", a.offload);
     var mem = (a.devices || []).map(function (d) { return d[0] + ": " + d[1]; }).join(" · ");
