@@ -203,11 +203,27 @@
 
   // The reader's hardware (the header's "My hardware", assets/js/hardware.js) picks the setup;
   // picking one here changes it for every page. "none" (what the model needs) forgets it.
+  // The plans file (50+ KB) is fetched when the panel comes near the screen, not with the page:
+  // the answer at the top of the page needs none of it.
+  var pending = null;
+  function whenNear(fn) {
+    if (!("IntersectionObserver" in window)) { fn(); return; }
+    pending = fn;
+    var io = new IntersectionObserver(function (entries) {
+      if (!entries.some(function (e) { return e.isIntersecting; })) return;
+      io.disconnect();
+      var run = pending;
+      pending = null;
+      if (run) run();
+    }, { rootMargin: "600px 0px" });
+    io.observe(root);
+  }
+
   function follow(choice) {
     var setupId = choice && has(choice.setup) ? choice.setup : null;
     if (setupId && setupId !== select.value) {
       select.value = setupId;
-      show(setupId);
+      whenNear(function () { show(select.value); });
     }
   }
 
