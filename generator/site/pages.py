@@ -402,7 +402,8 @@ def header_facts(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> 
         ("Architecture", arch_label(_get(card, "architecture", "type"))),
         ("License", lic.get("spdx") or lic.get("name") or fmt.UNKNOWN),
         ("Open weights", fmt.value(card.get("open_weights"))),
-        ("Release date", fmt.value(card.get("release_date"))),
+        # an unreleased model's date is the day it was announced (review P14)
+        ("Announced" if card.get("status") == "unreleased" else "Release date", fmt.value(card.get("release_date"))),
         ("Knowledge cutoff", fmt.value(card.get("knowledge_cutoff"))),
         ("Status", fmt.value(card.get("status"))),
     ]
