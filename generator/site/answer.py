@@ -104,7 +104,8 @@ def entry_answer(entry: Mapping[str, Any], ram_bytes: int | None) -> dict[str, A
     if state in ("unsupported", "unavailable") or not isinstance(plan, Mapping):
         return out
     settings = plan.get("settings") or {}
-    choice = entry.get("choice") if isinstance(entry.get("choice"), Mapping) else {}
+    raw_choice = entry.get("choice")
+    choice: Mapping[str, Any] = raw_choice if isinstance(raw_choice, Mapping) else {}
     speed = plan.get("speed") or {}
     tp = settings.get("tensor_parallel")
     out.update({
