@@ -108,6 +108,8 @@ def entry_answer(entry: Mapping[str, Any], ram_bytes: int | None) -> dict[str, A
     choice: Mapping[str, Any] = raw_choice if isinstance(raw_choice, Mapping) else {}
     speed = plan.get("speed") or {}
     tp = settings.get("tensor_parallel")
+    if state == "fits" and choice.get("fit") == "offload":     # the best choice needs system RAM too
+        out["verdict"] = "Fits with offload to system RAM"
     out.update({
         "quant": str(choice.get("quant") or settings.get("quant") or fmt.UNKNOWN),
         "context": fmt.tokens(settings.get("context") if isinstance(settings.get("context"), int) else None),

@@ -58,18 +58,17 @@ def _setup(setup_id: str) -> setups.Setup:
 
 
 def _options(engine: str, recorded: Mapping[str, Any]) -> dict[str, Any]:
-    """The options the site planned with: the engine defaults of generator/site/setups.py, the
-    tensor-parallel size the record settled on (vLLM), and the record's choice of quantization
-    and context when it makes one (plans entries with "choice")."""
+    """The options the site planned with: the record's choice of options when it makes one (plans
+    entries with "choice", the best way to run the model there), else the engine defaults of
+    generator/site/setups.py and the tensor-parallel size the record settled on (vLLM)."""
+    choice = recorded.get("choice") or {}
+    if isinstance(choice.get("options"), Mapping):
+        return dict(choice["options"])
     options = dict(setups.ENGINE_OPTIONS[engine])
     plan = recorded.get("plan") or {}
     tp = (plan.get("settings") or {}).get("tensor_parallel")
     if engine == "vllm" and isinstance(tp, int):
         options["tensor_parallel"] = tp
-    choice = recorded.get("choice") or {}
-    for key in ("quant", "context"):
-        if choice.get(key) is not None:
-            options[key] = choice[key]
     return options
 
 
@@ -85,7 +84,10 @@ def _expected(card_id: str, setup_id: str, engine: str, catalogs: Any, record: M
     if (plan.get("host") or {}).get("total_bytes"):
         used = fmt.gb(plan["host"]["total_bytes"])      # a Mac's RAM size is its unified memory: no second figure
         devices.append(f"System RAM: {used}" + (f" of {fmt.gb(hw.ram_bytes)}" if hw.ram_bytes is not None else ""))
-    return {"verdict": {True: "Fits", False: "Does not fit"}[plan["fits"]], "quant": settings["quant"],
+    verdict = {True: "Fits", False: "Does not fit"}[plan["fits"]]
+    if plan["fits"] and (recorded.get("choice") or {}).get("fit") == "offload":
+        verdict = "Fits with offload to system RAM"
+    return {"verdict": verdict, "quant": settings["quant"],
             "context": fmt.tokens(settings["context"]), "command": plan["command"], "memory": " · ".join(devices)}
 
 

@@ -53,8 +53,10 @@ def test_entry_answer_words_one_plan():
     assert a["offload"] == "routed experts of layers 0-23 to system RAM (--n-cpu-moe 24)"
     assert a["decode"] == "31 tok/s" and a["command"] == "llama-server -m x.gguf -c 32768"
     # a best-choice record (entries with "choice") names its quantization and reason
-    chosen = answer.entry_answer(dict(entry, choice={"quant": "Q5_K_M", "why": "largest that fits"}), None)
+    chosen = answer.entry_answer(dict(entry, choice={"quant": "Q5_K_M", "why": "largest that fits",
+                                                     "fit": "offload"}), None)
     assert chosen["quant"] == "Q5_K_M" and chosen["why"] == "largest that fits"
+    assert chosen["verdict"] == "Fits with offload to system RAM"
     assert chosen["devices"][-1] == ["System RAM", "21.5 GB"]
     unsupported = answer.entry_answer({"status": "unsupported", "reason": "no Metal backend", "plan": None}, None)
     assert unsupported == {"state": "unsupported", "verdict": "Not supported: no Metal backend"}
