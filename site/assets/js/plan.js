@@ -215,7 +215,7 @@
       var run = pending;
       pending = null;
       if (run) run();
-    }, { rootMargin: "600px 0px" });
+    }, { rootMargin: "200px 0px" });
     io.observe(root);
   }
 
