@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from markupsafe import Markup
 
 from generator.calc.hardware import MAX_DEVICES
-from generator.site import chart, fmt
+from generator.site import chart, fmt, glossary
 from generator.site.sanitize import render_markdown
 
 # Common GPU memory sizes that cells of the VRAM table are marked by, in decimal
@@ -203,9 +203,35 @@ def vram_table(derived: Mapping[str, Any] | None, native: str | None = None) -> 
             cells.append({"text": fmt.gb(total), "tier": tier_of(total), "bytes": total})
         table.append({"quantization": q, "cells": cells, "native": q == native})
     return {"kv_dtype": kv, "contexts": [fmt.tokens(c) for c in contexts], "context_values": contexts,
-            "rows": table,
+            "rows": table, "groups": vram_groups(table, native),
             "series": {q: [(c, grid[(q, c)]["total_bytes"]) for c in contexts if (q, c) in grid]
                        for q in featured(quants, native)}}
+
+
+# Row groups of the VRAM table by file format (the catalog's ``format``): which engine reads it.
+FORMAT_GROUPS: tuple[tuple[str, str], ...] = (
+    ("safetensors", "Checkpoints (safetensors): vLLM, Transformers"),
+    ("gguf", "GGUF files: llama.cpp, Ollama, LM Studio"),
+)
+# Shown last in its group: a size for reference, not a way anyone runs a model.
+REFERENCE_ONLY = ("FP32",)
+
+
+def vram_groups(rows: list[dict[str, Any]], native: str | None) -> list[dict[str, Any]]:
+    """The VRAM table's rows in groups by file format (the native format's group first, the native
+    row first in it; FP32 last), so a reader sees the files their engine reads together."""
+    formats = {str(q["id"]): str(q.get("format")) for q in glossary.entries()}
+    groups = []
+    for fmt_id, label in FORMAT_GROUPS:
+        mine = [r for r in rows if formats.get(r["quantization"]) == fmt_id]
+        if mine:
+            mine.sort(key=lambda r: (not r["native"], r["quantization"] in REFERENCE_ONLY))
+            groups.append({"label": label, "rows": mine, "native": any(r["native"] for r in mine)})
+    rest = [r for r in rows if formats.get(r["quantization"]) not in {f for f, _ in FORMAT_GROUPS}]
+    if rest:
+        groups.append({"label": "Other", "rows": rest, "native": any(r["native"] for r in rest)})
+    groups.sort(key=lambda g: not g["native"])
+    return groups
 
 
 def devices_text(n: int | None) -> str:

@@ -108,3 +108,16 @@ def test_every_quantization_has_a_meaning_and_the_glossary_is_current():
     assert page == glossary.page(), "site/glossary.md is stale: run python -m generator.site.glossary"
     for q in ids:
         assert f">{q}</span>" in page
+
+
+def test_vram_rows_grouped_by_file_format_native_first():
+    rows = [{"quantization": q, "native": q == "MXFP4", "cells": []}
+            for q in ("FP32", "BF16", "FP16", "FP8", "Q8_0", "Q4_K_M", "MXFP4")]
+    groups = pages.vram_groups(rows, "MXFP4")
+    # the catalog says which are safetensors (FP32, BF16, FP8, MXFP4) and which GGUF (FP16, Q8_0, Q4_K_M)
+    assert [[r["quantization"] for r in g["rows"]] for g in groups] == [
+        ["MXFP4", "BF16", "FP8", "FP32"], ["FP16", "Q8_0", "Q4_K_M"]]
+    assert groups[0]["label"].startswith("Checkpoints") and groups[1]["label"].startswith("GGUF")
+    # without a native format in the first group's kind, GGUF stays second; a native GGUF leads
+    rows = [dict(r, native=r["quantization"] == "Q8_0") for r in rows]
+    assert [g["label"][:4] for g in pages.vram_groups(rows, "Q8_0")] == ["GGUF", "Chec"]
