@@ -85,11 +85,14 @@ def test_choice_persists_across_reload_and_pages(page, plan_site):
     assert json.loads(page.evaluate("localStorage.getItem('llmcards.hardware')")) == \
         {"setup": "rtx-3090-x2", "engine": "llama.cpp"}
     page.reload()
+    # the panel loads the plans file when it comes near the screen (plan.js): scroll to it
+    page.locator("#will-it-run").scroll_into_view_if_needed()
     page.wait_for_selector(f'{RESULTS}[data-setup="rtx-3090-x2"]:not([aria-busy])', state="attached")
     assert page.input_value("#plan-setup") == "rtx-3090-x2"
     assert "GPU 1 8.00 GB" in _engine(page, "llama.cpp")
     # another model page opens on the same hardware
     page.goto(plan_site + "models/mistralai/mixtral-8x7b/")
+    page.locator("#will-it-run").scroll_into_view_if_needed()
     page.wait_for_selector(f'{RESULTS}[data-setup="rtx-3090-x2"]:not([aria-busy])', state="attached")
     assert page.input_value("#plan-setup") == "rtx-3090-x2"
 
