@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from generator.calc.hardware import MAX_DEVICES
 from generator.calc.state import describe_layers
-from generator.site import chart, fmt
+from generator.site import chart, fmt, glossary
 from generator.site.sanitize import render_markdown
 
 # Common GPU memory sizes that cells of the VRAM table are marked by, in decimal
@@ -160,13 +160,25 @@ def default_kv_dtype(rows: list[Mapping[str, Any]]) -> str | None:
     return kinds[0] if kinds else None
 
 
-def featured(quants: list[str]) -> list[str]:
+def native_quant(card: Mapping[str, Any]) -> str | None:
+    """The quantization the card's weights ship in, when its ``release`` block says (MXFP4 for
+    gpt-oss, FP8 for DeepSeek-V3); None when the card does not say."""
+    q = _get(card, "release", "quantization")
+    return str(q) if q else None
+
+
+def featured(quants: list[str], native: str | None = None) -> list[str]:
+    """The chart's and hardware tables' quantizations: FEATURED_QUANTS present, with the
+    native format (MXFP4 for gpt-oss) always among them, first."""
     picked = [q for q in FEATURED_QUANTS if q in quants]
+    if native in quants and native not in picked:
+        picked.insert(0, native)
     return picked or quants[:4]
 
 
-def vram_table(derived: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Quantization x context grid at batch 1 with the default KV dtype."""
+def vram_table(derived: Mapping[str, Any] | None, native: str | None = None) -> dict[str, Any]:
+    """Quantization x context grid at batch 1 with the default KV dtype; the row of the
+    format the weights ship in (``native``) is marked."""
     rows = vram_rows(derived)
     kv = default_kv_dtype(rows)
     picked = [r for r in rows if r.get("batch", 1) == 1 and r.get("kv_dtype") == kv]
@@ -190,11 +202,37 @@ def vram_table(derived: Mapping[str, Any] | None) -> dict[str, Any]:
             cell = grid.get((q, c))
             total = cell.get("total_bytes") if cell else None
             cells.append({"text": fmt.gb(total), "tier": tier_of(total), "bytes": total})
-        table.append({"quantization": q, "cells": cells})
+        table.append({"quantization": q, "cells": cells, "native": q == native})
     return {"kv_dtype": kv, "contexts": [fmt.tokens(c) for c in contexts], "context_values": contexts,
-            "rows": table,
+            "rows": table, "groups": vram_groups(table, native),
             "series": {q: [(c, grid[(q, c)]["total_bytes"]) for c in contexts if (q, c) in grid]
-                       for q in featured(quants)}}
+                       for q in featured(quants, native)}}
+
+
+# Row groups of the VRAM table by file format (the catalog's ``format``): which engine reads it.
+FORMAT_GROUPS: tuple[tuple[str, str], ...] = (
+    ("safetensors", "Checkpoints (safetensors): vLLM, Transformers"),
+    ("gguf", "GGUF files: llama.cpp, Ollama, LM Studio"),
+)
+# Shown last in its group: a size for reference, not a way anyone runs a model.
+REFERENCE_ONLY = ("FP32",)
+
+
+def vram_groups(rows: list[dict[str, Any]], native: str | None) -> list[dict[str, Any]]:
+    """The VRAM table's rows in groups by file format (the native format's group first, the native
+    row first in it; FP32 last), so a reader sees the files their engine reads together."""
+    formats = {str(q["id"]): str(q.get("format")) for q in glossary.entries()}
+    groups = []
+    for fmt_id, label in FORMAT_GROUPS:
+        mine = [r for r in rows if formats.get(r["quantization"]) == fmt_id]
+        if mine:
+            mine.sort(key=lambda r: (not r["native"], r["quantization"] in REFERENCE_ONLY))
+            groups.append({"label": label, "rows": mine, "native": any(r["native"] for r in mine)})
+    rest = [r for r in rows if formats.get(r["quantization"]) not in {f for f, _ in FORMAT_GROUPS}]
+    if rest:
+        groups.append({"label": "Other", "rows": rest, "native": any(r["native"] for r in rest)})
+    groups.sort(key=lambda g: not g["native"])
+    return groups
 
 
 def devices_text(n: int | None) -> str:
@@ -206,7 +244,7 @@ def devices_text(n: int | None) -> str:
     return "1 device" if n == 1 else f"{n} devices"
 
 
-def hardware_tables(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def hardware_tables(derived: Mapping[str, Any] | None, native: str | None = None) -> dict[str, Any] | None:
     """Device x featured quantization: devices needed, and the decode-speed upper bound.
 
     For a card whose architecture is incomplete (weights from the declared total, KV
@@ -219,7 +257,7 @@ def hardware_tables(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
         return None
     # Columns: featured quantizations whose weight size is known (the others would be all "unknown").
     known = [w["quantization"] for w in (_get(derived, "weights") or []) if w.get("weights_bytes") is not None]
-    quants = featured(known)
+    quants = featured(known, native)
     if not quants:
         return None
     weights_only = weights_only_basis(derived)
@@ -238,7 +276,7 @@ def hardware_tables(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
             speed_cells.append((fmt.NOT_APPLICABLE if n is None else fmt.UNKNOWN) if tps is None else f"≤ {tps:,.0f} tok/s" + (f" ({n}×)" if n and n > 1 else ""))
         fit_rows.append({"gpu": label, "cells": fit_cells})
         speed_rows.append({"gpu": label, "cells": speed_cells})
-    return {"quantizations": quants, "context": fmt.tokens(_get(derived, "reference_context")),
+    return {"quantizations": quants, "native": native, "context": fmt.tokens(_get(derived, "reference_context")),
             "fit": fit_rows, "speed": None if weights_only else speed_rows, "weights_only": weights_only,
             "groups": gpu_groups([str(g.get("name") or g.get("gpu")) for g in gpus])}
 
@@ -401,14 +439,17 @@ def header_facts(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> 
         ("Architecture", arch_label(_get(card, "architecture", "type"))),
         ("License", lic.get("spdx") or lic.get("name") or fmt.UNKNOWN),
         ("Open weights", fmt.value(card.get("open_weights"))),
-        ("Release date", fmt.value(card.get("release_date"))),
+        # an unreleased model's date is the day it was announced (review P14)
+        ("Announced" if card.get("status") == "unreleased" else "Release date", fmt.value(card.get("release_date"))),
         ("Knowledge cutoff", fmt.value(card.get("knowledge_cutoff"))),
         ("Status", fmt.value(card.get("status"))),
     ]
 
 
 def model_summary(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The searchable head of a model page: name, facts, description."""
+    """The searchable head of a model page: name, facts, description, and the answer box's
+    no-hardware rows (the smallest common GPU per format)."""
+    from generator.site import answer   # answer builds on this module
     return {
         "id": card["id"],
         "name": card["name"],
@@ -418,6 +459,7 @@ def model_summary(card: Mapping[str, Any], derived: Mapping[str, Any] | None) ->
         "facts": header_facts(card, derived),
         "description_html": render_markdown(card.get("description")),
         "notes_html": render_markdown(card.get("notes")),
+        "no_hardware": answer.no_hardware(card, derived),
     }
 
 
@@ -455,7 +497,8 @@ def model_details(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
                   last_change: str | None, edit_url: str | None,
                   standing: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The rest of a model page: specs, sources, system requirements, calculator, rankings."""
-    vt = vram_table(derived)
+    native = native_quant(card)
+    vt = vram_table(derived, native)
     svg = chart.vram_chart(vt["series"], list(GPU_TIERS),
                            f"VRAM of {card['name']} against context length, batch 1", node=GPU_NODE)
     ranks = ranks or {}
@@ -470,7 +513,8 @@ def model_details(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
         "vram": vt,
         "chart_svg": svg,
         "tiers": tiers_view(),
-        "hardware": hardware_tables(derived),
+        "hardware": hardware_tables(derived, native),
+        "native": native,
         "engine_defaults": engine_defaults(derived, vt.get("kv_dtype")),
         "weights_only": weights_table(derived),
         "training": training_table(derived),

@@ -214,7 +214,9 @@ def panel(record: Mapping[str, Any] | None) -> dict[str, Any] | None:
     default = record["default_setup"]
     setup = next(s for s in record["setups"] if s["id"] == default)
     row = record["plans"].get(default) or {}
+    from generator.site import answer, pages   # answer reads this module: imported here, not at the top
     return {"setups": [(s["id"], s["label"]) for s in record["setups"]], "default": default,
+            "answers_json": pages.json_for_script(answer.answers(record)),
             "default_label": setup["label"], "url": exports.plans_path(record["id"]),
             "views": [plan_view(e, row[e], setup["gpu"] is not None, setup.get("ram_bytes"))
                       for e in record["engines"] if e in row]}

@@ -39,9 +39,10 @@ from mkdocs.config.base import Config
 from mkdocs.exceptions import MkDocsException
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.toc import get_toc
 
 from generator.schema_files import card_schema
-from generator.site import exports, fit, leaderboard, overview, pages, reference, render, stages, whatrun
+from generator.site import answer, exports, fit, leaderboard, overview, pages, reference, render, stages, whatrun
 from generator.site.gitdates import last_changes
 from generator.site.history import card_histories
 from generator.site.stages import REST_MARKER, Generated, base_of
@@ -94,6 +95,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         self._env: Any = None
         self._inputs: tuple[tuple[str, int, int], ...] | None = None   # its non-card inputs
         self._layouts: dict[str, exports.Layout] = {}          # where each card's part lies in its combined exports
+        self._hardware: list[dict[str, str]] = []   # the header's "My hardware" setups (answer.hardware_setups)
 
     # -- configuration -------------------------------------------------
     def _path(self, value: str) -> Path:
@@ -132,6 +134,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         memo = self.memo
         schema_dir = self._path(self.config.schema_dir)
         reg = stages.gather(self._path(self.config.registry), schema_dir, memo)
+        self._hardware = answer.hardware_setups(reg.catalogs)
         errors = reg.errors
         if errors and not self._serving:
             raise InvalidCards(errors)
@@ -236,6 +239,8 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
 
     def on_env(self, env: Any, config: Any, files: Files) -> Any:
         self._env = env
+        # every page's header embeds the setups (site/overrides/partials/hardware.html)
+        env.globals["llmc_hardware_json"] = pages.json_for_script(self._hardware)
         return env
 
     def on_post_build(self, config: Any) -> None:
@@ -357,9 +362,10 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
             return markdown
         # The theme prints meta["title"] as HTML: escape card text here, exactly once.
         page.meta["title"] = str(escape(entry.title))
-        # Wide tables: no right-hand table of contents (it would be empty) and a
-        # wider grid (site/overrides/main.html reads llmc_wide).
-        page.meta["hide"] = ["toc"]
+        # Wide tables: a wider grid (site/overrides/main.html reads llmc_wide). Model pages get
+        # a table of contents from their headings (_content); the others have none to show.
+        if entry.kind != "model":
+            page.meta["hide"] = ["toc"]
         page.meta["llmc_wide"] = True
         page.edit_url = entry.data["edit_url"] if entry.kind == "model" else None
         return ""  # body comes from our templates in on_page_content
@@ -390,7 +396,9 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         data = entry.data
         base = base_of(page.url)
         if entry.kind == "model":
-            return str(data["head"])
+            head = str(data["head"])
+            page.toc = get_toc(render.toc_tokens(head + zlib.decompress(data["rest"]).decode()))  # type: ignore[arg-type]
+            return head
         if entry.kind == "org":
             return render.render("org.html", base=base, **data)
         if entry.kind == "index":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -9,7 +10,7 @@ from typing import Any, Callable
 import jinja2
 from markupsafe import Markup
 
-from generator.site import fmt
+from generator.site import fmt, glossary
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -46,6 +47,8 @@ def environment() -> jinja2.Environment:
     )
     # The missing-value words of fmt.py ("unknown", "n/a"), the same on every page.
     env.globals["missing"] = fmt.missing()
+    # One-line meanings of quantization names (schema/quantizations.yaml), for <abbr title>.
+    env.globals["quant_meanings"] = glossary.meanings()
     return env
 
 
@@ -56,3 +59,22 @@ def render(template: str, **context: Any) -> str:
 def macro(template: str, name: str) -> Callable[..., Markup]:
     """A macro of a template, as a function returning escaped HTML (Markup)."""
     return getattr(environment().get_template(template).module, name)  # type: ignore[no-any-return]
+
+
+_HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def toc_tokens(html: str) -> list[dict[str, Any]]:
+    """The table of contents of generated HTML, as mkdocs' toc tokens: each <h2 id> with the
+    <h3 id> under it as children (the page title, <h1>, is not listed). Heading text is
+    already escaped HTML; it is kept as is (the theme prints names unescaped)."""
+    tokens: list[dict[str, Any]] = []
+    for level, anchor, inner in _HEADING.findall(html):
+        name = " ".join(_TAGS.sub("", inner).split())
+        token = {"level": int(level), "id": anchor, "name": name, "children": []}
+        if level == "3" and tokens:
+            tokens[-1]["children"].append(token)
+        else:
+            tokens.append(token)
+    return tokens

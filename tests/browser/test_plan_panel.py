@@ -6,6 +6,8 @@ plan() (tests/fake_plans.py); the page fixture fails a test on any console error
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from fake_plans import fake_plan
@@ -79,13 +81,18 @@ def test_picker_changes_the_panel(page, plan_site):
 def test_choice_persists_across_reload_and_pages(page, plan_site):
     page.goto(plan_site + MODEL)
     _pick(page, "rtx-3090-x2")
-    assert page.evaluate("localStorage.getItem('llmcards.hardware')") == "rtx-3090-x2"
+    # the panel's picker sets the reader's hardware for every page (assets/js/hardware.js)
+    assert json.loads(page.evaluate("localStorage.getItem('llmcards.hardware')")) == \
+        {"setup": "rtx-3090-x2", "engine": "llama.cpp"}
     page.reload()
+    # the panel loads the plans file when it comes near the screen (plan.js): scroll to it
+    page.locator("#will-it-run").scroll_into_view_if_needed()
     page.wait_for_selector(f'{RESULTS}[data-setup="rtx-3090-x2"]:not([aria-busy])', state="attached")
     assert page.input_value("#plan-setup") == "rtx-3090-x2"
     assert "GPU 1 8.00 GB" in _engine(page, "llama.cpp")
     # another model page opens on the same hardware
     page.goto(plan_site + "models/mistralai/mixtral-8x7b/")
+    page.locator("#will-it-run").scroll_into_view_if_needed()
     page.wait_for_selector(f'{RESULTS}[data-setup="rtx-3090-x2"]:not([aria-busy])', state="attached")
     assert page.input_value("#plan-setup") == "rtx-3090-x2"
 

@@ -160,10 +160,12 @@ def test_model_page_renders_the_default_setup(plan_site: Path):
 
 def test_panel_is_near_the_top_and_out_of_search(plan_site: Path):
     html = (plan_site / "models/meta/llama-3.1-8b/index.html").read_text(encoding="utf-8")
-    assert html.index('id="facts"') < html.index('id="will-it-run"') < html.index('id="description"')
+    # the answer ("Run it") comes first, under the title; the engines' detail after the description
+    assert html.index('id="run-it"') < html.index('id="facts"') < html.index('id="description"') \
+        < html.index('id="will-it-run"') < html.index('id="system-requirements"')
     index = json.loads((plan_site / "search/search_index.json").read_text(encoding="utf-8"))
     docs = [d for d in index["docs"] if d["location"].startswith("models/meta/llama-3.1-8b/")]
-    assert docs and not any("Will it run" in d["text"] or "tok/s" in d["text"] for d in docs)
+    assert docs and not any("Will it run" in d["text"] or "Run it" in d["text"] or "tok/s" in d["text"] for d in docs)
 
 
 def test_tables_name_the_engine_defaults_they_assume(plan_site: Path):

@@ -68,9 +68,9 @@ def test_page_shows_the_tiers_of_the_constant():
     # Llama 3.1 8B: Q4_K_M at 1K is 5.9 GB of the review's figures, so an 8 GB card holds it;
     # BF16 (16.06 GB of weights alone) needs the 24 GB tier or more.
     table = text.split('id="vram-table"', 1)[1].split("</table>", 1)[0]
-    q4 = re.search(r'<th scope="row">Q4_K_M</th>(.*?)</tr>', table)
+    q4 = re.search(r'<th scope="row">(?:<abbr[^>]*>)?Q4_K_M(?:</abbr>)?</th>(.*?)</tr>', table)
     assert q4 and re.findall(r'data-tier="([^"]+)"', q4.group(1))[0] == "8 GB"
-    bf16 = re.search(r'<th scope="row">BF16</th>(.*?)</tr>', table)
+    bf16 = re.search(r'<th scope="row">(?:<abbr[^>]*>)?BF16(?:</abbr>)?(?: <span[^>]*>[^<]*</span>)?</th>(.*?)</tr>', table)
     assert bf16 and not {"8 GB", "12 GB", "16 GB"} & set(re.findall(r'data-tier="([^"]+)"', bf16.group(1)))
     assert cell_tiers(text) <= set(legend(text))
 

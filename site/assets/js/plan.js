@@ -2,13 +2,13 @@
  * The page carries the default setup's plans, rendered at build (generator/templates/plan_panel.html);
  * this script reads the model's api/plans/<org>/<model>.json and builds the same markup for the
  * setup picked, with generator/site/plans.py's words and the shared number formats (format.js).
- * The choice is kept in localStorage ("llmcards.hardware") for every model page.
+ * The setup follows the reader's hardware (the header's "My hardware", assets/js/hardware.js).
  * Card and plan text only ever reaches the page as textContent, never as markup.
  */
 (function () {
   "use strict";
-  var KEY = "llmcards.hardware";
   var F = window.LLMCardsFormat;
+  var HW = window.LLMCardsHardware;   // the reader's hardware (assets/js/hardware.js), when present
   var root = document.getElementById("will-it-run");
   if (!root || !F) return;
   var select = document.getElementById("plan-setup");
@@ -178,14 +178,6 @@
     }).then(function () { results.removeAttribute("aria-busy"); });
   }
 
-  function remember(setupId) {
-    try { window.localStorage.setItem(KEY, setupId); } catch (e) { /* storage off: the choice lasts this page */ }
-  }
-
-  function stored() {
-    try { return window.localStorage.getItem(KEY); } catch (e) { return null; }
-  }
-
   // Copy buttons: the command text of their block.
   root.addEventListener("click", function (ev) {
     var btn = ev.target.closest ? ev.target.closest(".llmc-copy") : null;
@@ -204,14 +196,48 @@
 
   select.hidden = false;
   if (nameEl) nameEl.hidden = true;
+
+  function has(setupId) {
+    return Array.prototype.some.call(select.options, function (o) { return o.value === setupId; });
+  }
+
+  // The reader's hardware (the header's "My hardware", assets/js/hardware.js) picks the setup;
+  // picking one here changes it for every page. "none" (what the model needs) forgets it.
+  // The plans file (50+ KB) is fetched when the panel comes near the screen, not with the page:
+  // the answer at the top of the page needs none of it.
+  var pending = null;
+  function whenNear(fn) {
+    if (!("IntersectionObserver" in window)) { fn(); return; }
+    pending = fn;
+    var io = new IntersectionObserver(function (entries) {
+      if (!entries.some(function (e) { return e.isIntersecting; })) return;
+      io.disconnect();
+      var run = pending;
+      pending = null;
+      if (run) run();
+    }, { rootMargin: "200px 0px" });
+    io.observe(root);
+  }
+
+  function follow(choice) {
+    var setupId = choice && has(choice.setup) ? choice.setup : null;
+    if (setupId && setupId !== select.value) {
+      select.value = setupId;
+      whenNear(function () { show(select.value); });
+    }
+  }
+
   select.addEventListener("change", function () {
-    remember(select.value);
+    var current = HW ? HW.get() : null;
+    if (HW && select.value !== "none" && HW.find(select.value)) {
+      HW.set({ setup: select.value, engine: current ? current.engine : "llama.cpp" });
+    } else if (HW && select.value === "none") {
+      HW.set(null);
+    }
     show(select.value);
   });
-  var choice = stored();
-  if (choice && choice !== select.value &&
-      Array.prototype.some.call(select.options, function (o) { return o.value === choice; })) {
-    select.value = choice;
-    show(choice);
+  if (HW) {
+    follow(HW.get());
+    document.addEventListener(HW.EVENT, function (ev) { follow(ev.detail); });
   }
 })();
