@@ -529,8 +529,20 @@ def model_details(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
         "last_change": last_change,
         "edit_url": edit_url,
         "derived_available": derived is not None,
+        "no_estimate": no_estimate_sentence(card),
         "architecture_complete": not (isinstance(derived, Mapping) and derived.get("architecture_complete") is False),
     }
+
+
+def no_estimate_sentence(card: Mapping[str, Any]) -> str:
+    """Why a card has no memory estimate at all, in the reader's words: a closed model whose
+    maker publishes no size says so (review: GPT-5's page only said the card was incomplete)."""
+    params = card.get("parameters") or {}
+    if card.get("open_weights") is False and params.get("total") is None:
+        who = card.get("organization") or "Its maker"
+        return (f"No memory estimate: {who} has not published the size or architecture of {card['name']}, "
+                "and its weights are not available to download, so there is nothing to compute.")
+    return "No memory estimate: the architecture of this card is incomplete and it declares no parameter count."
 
 
 def index_row(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any]:
