@@ -460,6 +460,7 @@ def model_summary(card: Mapping[str, Any], derived: Mapping[str, Any] | None) ->
         "description_html": render_markdown(card.get("description")),
         "notes_html": render_markdown(card.get("notes")),
         "no_hardware": answer.no_hardware(card, derived),
+        "no_estimate": no_estimate_sentence(card),
     }
 
 
@@ -535,10 +536,14 @@ def model_details(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
 
 
 def no_estimate_sentence(card: Mapping[str, Any]) -> str:
-    """Why a card has no memory estimate at all, in the reader's words: a closed model whose
-    maker publishes no size says so (review: GPT-5's page only said the card was incomplete)."""
+    """Why a card has no memory estimate, in the reader's words: a closed model whose maker
+    publishes no size says so (review: GPT-5's page only said the card was incomplete); a card
+    with a declared size but no architecture points at its weights-only lower bound."""
     params = card.get("parameters") or {}
-    if card.get("open_weights") is False and params.get("total") is None:
+    if params.get("total") is not None:
+        return (f"No full memory estimate: the architecture of {card['name']} is not published, so only "
+                "the weights are known (System requirements gives them as a lower bound).")
+    if card.get("open_weights") is False:
         who = card.get("organization") or "Its maker"
         return (f"No memory estimate: {who} has not published the size or architecture of {card['name']}, "
                 "and its weights are not available to download, so there is nothing to compute.")

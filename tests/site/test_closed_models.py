@@ -18,6 +18,8 @@ def test_open_model_with_an_incomplete_card_keeps_the_card_wording() -> None:
     assert "the architecture of this card is incomplete" in no_estimate_sentence(card)
 
 
-def test_closed_model_with_a_published_size_is_not_called_unpublished() -> None:
-    card = dict(CLOSED, parameters={"total": 2_000_000_000_000, "active": None, "extra": None})
-    assert "has not published" not in no_estimate_sentence(card)
+def test_a_declared_size_without_architecture_points_at_the_weights_only_bound() -> None:
+    card = dict(CLOSED, name="Llama 4 Behemoth", parameters={"total": 2_000_000_000_000, "active": None, "extra": None})
+    assert no_estimate_sentence(card) == (
+        "No full memory estimate: the architecture of Llama 4 Behemoth is not published, so only "
+        "the weights are known (System requirements gives them as a lower bound).")
