@@ -111,6 +111,7 @@ def engine_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]
         "max_context": max_context_of(card),
         "n_swa": L._n_swa(card),
         "kv_k": rle([x.k for x in kv]), "kv_v": rle([x.v for x in kv]), "kv_swa": rle([x.swa for x in kv]),
+        "rs_seq": rle(list(L.state_per_sequence(card))),   # recurrent state per sequence and layer ([] if none)
         "shape": {"hidden": shape.hidden, "vocab": shape.vocab, "heads": shape.heads, "q": shape.q,
                   "kv": shape.kv, "attn_out": shape.attn_out, "ffn": shape.ffn, "moe_ffn": shape.moe_ffn,
                   "n_expert": shape.n_expert},

@@ -517,6 +517,12 @@ def mapped_host_weights(lw: LayerWeights, pl: Placement, resident: int) -> int:
     return span + (output_in_file if pl.device_of[n_layer] is None else 0)
 
 
+def state_per_sequence(card: Mapping[str, Any]) -> tuple[int, ...]:
+    """Per layer, one sequence's recurrent state in bytes (layout's ``rs_seq``); empty for a
+    model without state-space or linear-attention layers (no layer_pattern)."""
+    return recurrent_state_bytes(card) if card["architecture"].get("layer_pattern") else ()
+
+
 def layout(lw: LayerWeights, kv: Sequence[KVLayer], kv_cell: Sequence[int], shape: Shape, pl: Placement,
            c: Cells, n_gpus: int, flash_attn: bool, parallel: int, context_per_seq: int,
            rs_seq: Sequence[int] = ()) -> Layout:
@@ -771,7 +777,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     n_swa = _n_swa(card)
     is_moe = any(lw.experts)
     kv_cell = tuple(kv_cell_bytes(x, type_k, type_v) for x in kv)  # the same for every context and placement
-    rs_seq = recurrent_state_bytes(card) if card["architecture"].get("layer_pattern") else ()
+    rs_seq = state_per_sequence(card)
 
     # --gpus N without a catalog GPU (an unlisted device): N GPUs of unknown capacity.
     gpus = max(1, int(hardware.count))

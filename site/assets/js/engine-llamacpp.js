@@ -90,7 +90,7 @@
 
   /** llamacpp.layout: weights, KV cache and compute buffers per GPU and on the host (memory only;
    * the bytes read per token, for the speed bound, are not repeated here). */
-  function layout(K, lw, kv, kvCell, sh, pl, c, nGpus, flashAttn, parallel) {
+  function layout(K, lw, kv, kvCell, sh, pl, c, nGpus, flashAttn, parallel, rsSeq) {
     var nLayer = lw.dense.length;
     var gpus = [];
     for (var g = 0; g < nGpus; g++) gpus.push({ weights: 0, kv: 0, compute: 0 });
@@ -104,7 +104,10 @@
     var hostTensor = 0;
     for (var il = 0; il < nLayer; il++) {
       var dev = pl.device_of[il];
-      var kvB = c.of(kv[il].swa) * kvCell[il];
+      // The layer's recurrent state (state-space / linear attention), kept for every sequence
+      // (llama_memory_hybrid: rs_size = n_seq_max) and counted with the KV cache, as in Python.
+      var rs = rsSeq.length ? rsSeq[il] : 0;
+      var kvB = c.of(kv[il].swa) * kvCell[il] + rs * parallel;
       if (pl.experts_on_cpu[il]) host.weights += lw.experts[il];
       if (dev === null) {
         host.weights += lw.dense[il];
@@ -314,6 +317,7 @@
                dense: unrle(q.dense), experts: unrle(q.experts), largest_dense: unrle(q.largest_dense) };
     var kk = unrle(data.kv_k), kvv = unrle(data.kv_v), ks = unrle(data.kv_swa);
     var kv = kk.map(function (k, i) { return { k: k, v: kvv[i], swa: ks[i] }; });
+    var rsSeq = unrle(data.rs_seq || []);
     var sh = data.shape;
     var nLayer = lw.dense.length;
     var tK = data.cache_types[typeKId], tV = data.cache_types[typeVId];
@@ -333,7 +337,7 @@
     function evaluate(ctx, ngl, moe) {
       var c = cells(K, ctx, parallel, unified, ubatch, batch, data.n_swa, false);
       var pl = placement(ngl, moe);
-      return { lay: layout(K, lw, kv, kvCell, sh, pl, c, gpus, flashAttn, parallel), c: c, pl: pl };
+      return { lay: layout(K, lw, kv, kvCell, sh, pl, c, gpus, flashAttn, parallel, rsSeq), c: c, pl: pl };
     }
 
     var nglS = settings.n_gpu_layers === undefined ? "auto" : settings.n_gpu_layers;
