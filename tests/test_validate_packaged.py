@@ -90,3 +90,21 @@ def test_working_directory_is_not_searched(monkeypatch, tmp_path, built: Path):
     assert schema_files.schema_dir() == ROOT / "schema"
     proc = _run(built, tmp_path, "-c", "from generator import schema_files; print(schema_files.schema_dir())")
     assert proc.stdout.strip() == str(built / "generator" / "data"), proc.stderr
+
+
+def test_installed_package_builds_the_site_outside_the_repository(built: Path, tmp_path: Path):
+    # README's main set-up command, `python -m pip install . && llmcards build`, run in a copy of
+    # the checkout: nothing the build reads may be looked up beside the installed package (the
+    # glossary once read <site-packages>/../schema/quantizations.yaml and failed here).
+    for name in ("mkdocs.yml", "site", "schema"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, tmp_path / name)
+        else:
+            shutil.copy(src, tmp_path / name)
+    (tmp_path / "registry" / "meta").mkdir(parents=True)
+    shutil.copy(ROOT / "registry" / "meta" / "llama-3.1-8b.yaml", tmp_path / "registry" / "meta")
+    proc = _run(built, tmp_path, "-m", "generator", "build", "--quiet")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    page = (tmp_path / "public" / "models" / "meta" / "llama-3.1-8b" / "index.html").read_text(encoding="utf-8")
+    assert "Q4_K_M" in page and "<abbr" in page       # the quantization meanings came from the packaged catalog

@@ -13,7 +13,10 @@ from typing import Any
 
 import yaml
 
-CATALOG = Path(__file__).resolve().parents[2] / "schema" / "quantizations.yaml"
+from generator.schema_files import schema_dir
+
+# schema/ in a checkout, generator/data/ in an installed package (a wheel has no schema/ folder)
+CATALOG = schema_dir() / "quantizations.yaml"
 GLOSSARY_PAGE = Path(__file__).resolve().parents[2] / "site" / "glossary.md"
 
 
