@@ -131,6 +131,16 @@ V1_DEFAULT_SINCE = (0, 8, 0)
 # memory profiling is enabled (default since v0.21.0)"). The rules here keep graphs outside the
 # budget (v0.11 to v0.20), so later releases size a smaller KV cache than modelled.
 CUDAGRAPH_IN_BUDGET_SINCE = (0, 21, 0)
+# The gpt-oss preview build "0.10.1+gptoss" (the wheels of https://wheels.vllm.ai/gpt-oss/ and the
+# vllm/vllm-openai:gptoss image that the launch recipe, vllm-project/recipes OpenAI/GPT-OSS.md,
+# installs; the branch of PR #22259) is not a release: its mxfp4.py Mxfp4MoEMethod had no Marlin
+# backend (get_mxfp4_backend came with the v0.10.1 release). Outside FlashInfer it ran every GPU on
+# triton_kernels' matmul_ogs, padding only the intermediate size (to 64), and
+# mxfp4_utils.py _swizzle_mxfp4 stored the experts in triton_kernels'
+# make_default_matmul_mxfp4_w_layout, which is the unpadded StridedLayout below SM90: the experts
+# load at the checkpoint's own shapes where releases pad them for Marlin. A PEP 440 local label
+# "+gptoss" names that build.
+PREVIEW_BUILD_LABELS = ("gptoss",)
 
 
 def _version_tuple(text: str) -> tuple[int, int, int] | None:
@@ -161,6 +171,11 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
     text = engine_version.strip()
     if text.upper() == "V1":
         return None
+    label = text.partition("+")[2].lower()
+    if label in PREVIEW_BUILD_LABELS:
+        return (f"vLLM {text}: the gpt-oss preview build (PR #22259's branch, not a release); its "
+                "MXFP4 MoE had no Marlin backend and below SM90 stored the experts unpadded "
+                "(triton_kernels StridedLayout), where releases from v0.10.1 on pad them for Marlin")
     version = _version_tuple(text)
     if text.upper() == "V0":
         return "vLLM V0 engine: profiles and sizes the KV cache differently (worker.py, not the V1 gpu_worker.py)"

@@ -414,7 +414,9 @@ def test_tp1_weights_are_the_shared_inventory_plus_vllm_extras(cat: Any, cid: st
     ("0.10.1.1", "CUDA", True),
     ("v0.8.3rc2.dev224+g49c0d11ec", "CUDA", True),  # 0.8.0 is the first release with V1 by default
     ("0.20.2rc1.dev9+g01d4d1ad3", "CUDA", True),
+    ("0.10.2.dev2+gf5635d62e.d20250805", "CUDA", True),  # a dev build's local label is a git hash
     ("V1", "CUDA", True),
+    ("0.10.1+gptoss", "CUDA", False),  # the gpt-oss preview build (no Marlin MXFP4 backend)
     ("0.7.3", "CUDA", False),      # V0 was the default before v0.8.0
     ("0.5.0.post1", "CUDA", False),
     ("V0", "CUDA", False),         # what a log proves when it prints no version
@@ -432,6 +434,7 @@ def test_outside_basis_reasons_name_the_cause() -> None:
     assert "V0" in str(V.outside_basis("V0", "CUDA"))
     assert "v0.21.0" in str(V.outside_basis("0.23.1", "CUDA"))
     assert "ROCm" in str(V.outside_basis(None, "ROCm"))
+    assert "preview build" in str(V.outside_basis("0.10.1+gptoss", "CUDA"))
 
 
 # --- native releases from the card's release block ----------------------------------------------
