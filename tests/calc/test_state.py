@@ -40,8 +40,7 @@ def catalogs():
 
 def _main(card: dict) -> int:
     """Parameters of the main model the architecture block describes (without parameters.extra
-    and without a multi-token-prediction module, which DeepSeek-V3's card describes in
-    architecture.mtp and V3.2's cards still carry in parameters.extra)."""
+    and without a multi-token-prediction module, which the cards describe in architecture.mtp)."""
     pc = count_parameters(card)
     assert pc is not None
     return pc.total - pc.breakdown["extra"] - pc.breakdown.get("mtp", 0)
@@ -68,6 +67,8 @@ def test_qwen3_next_with_mtp_is_the_hub_count(cards):
     card = cards["qwen/qwen3-next-80b-a3b-instruct"]
     assert _main(card) + mtp == 81_324_862_720
     assert count_parameters(card).total == 81_324_862_720
+    # the module is the card's architecture.mtp, not parameters.extra
+    assert count_parameters(card).breakdown["mtp"] == mtp and count_parameters(card).breakdown["extra"] == 0
 
 
 def test_minimax_m1_is_the_hub_count(cards):
@@ -98,6 +99,22 @@ def test_indexer_by_hand(cards):
     assert v32.breakdown["sparse_indexer"] == 61 * per_layer
     assert _main(cards["deepseek/deepseek-v3.2-exp"]) - _main(cards["deepseek/deepseek-v3"]) == 61 * per_layer
     assert v32.total - v3.total == 62 * per_layer  # the MTP layer has its own indexer
+    # V3's MTP module (13,463,426,304, registry/deepseek/deepseek-v3.yaml notes) plus one indexer
+    for cid in ("deepseek/deepseek-v3.2-exp", "deepseek/deepseek-v3.2"):
+        pc = count_parameters(cards[cid])
+        assert pc.breakdown["mtp"] == 13_463_426_304 + per_layer and pc.breakdown["extra"] == 0, cid
+
+
+def test_mtp_modules_are_left_out_by_both_engines(cards):
+    from generator.calc.modules import part_rules
+
+    for cid in ("qwen/qwen3-next-80b-a3b-instruct", "deepseek/deepseek-v3.2"):
+        for engine in ("llama.cpp", "vllm"):
+            (rule,) = [r for r in part_rules(cards[cid], engine) if r.part == "mtp"]
+            assert not rule.loaded, (cid, engine)
+    # llama.cpp's converter drops Qwen3-Next's mtp.* tensors (Qwen3NextModel), unlike GLM-4.5's NextN block
+    (q,) = [r for r in part_rules(cards["qwen/qwen3-next-80b-a3b-instruct"], "llama.cpp") if r.part == "mtp"]
+    assert q.where == "not in the file" and "Qwen3NextModel" in q.rule
 
 
 def test_nemotron_h_8b_is_the_instantiated_module_count(cards):
@@ -161,7 +178,8 @@ def test_kda_by_hand(cards):
 ])
 def test_bf16_weight_bytes_match_the_checkpoint(cards, catalogs, card_id, size):
     card = cards[card_id]
-    extra = int(card["parameters"].get("extra") or 0)
+    # the checkpoint holds the MTP module too (Qwen3-Next's mtp.*)
+    extra = int(card["parameters"].get("extra") or 0) + count_parameters(card).breakdown.get("mtp", 0)
     predicted = weight_bytes(inventory(card), catalogs.quantization("BF16"), catalogs, extra).total
     assert abs(predicted - size) / size < 0.01
 
