@@ -71,6 +71,30 @@ def test_qwen3_next_with_mtp_is_the_hub_count(cards):
     assert count_parameters(card).breakdown["mtp"] == mtp and count_parameters(card).breakdown["extra"] == 0
 
 
+@pytest.mark.parametrize("card_id, hub", [
+    # Hub safetensors element counts (the Hub API's safetensors total, as copied into
+    # debaditc/kvfit's registry, scripts/build_registry.py): two Mamba-2 hybrids besides
+    # Nemotron-H-8B, one dense (squared-ReLU FFN blocks), one MoE (Mamba-2 + MoE in every layer).
+    ("nvidia/nvidia-nemotron-nano-9b-v2", 8_888_227_328),
+    ("ibm-granite/granite-4.0-h-small", 32_207_337_984),
+])
+def test_mamba2_hybrids_are_the_hub_count(cards, card_id, hub):
+    assert count_parameters(cards[card_id]).total == hub
+
+
+def test_nemotron_nano_9b_v2_by_hand(cards):
+    # config.json: hidden 4,480; 27 Mamba-2 blocks (128 heads x 80 = 10,240 channels, 8 groups,
+    # state 128, conv 4 with bias), 4 attention blocks (40 heads and 8 KV heads of 128, no bias),
+    # 25 squared-ReLU FFN blocks of 15,680; one RMSNorm per block; vocab 131,072, untied.
+    h, inner, g, n, heads = 4480, 10_240, 8, 128, 128
+    conv = inner + 2 * g * n
+    mamba = h * (inner + conv + heads) + conv * 4 + conv + 3 * heads + inner + inner * h
+    attention = h * 40 * 128 + 2 * h * 8 * 128 + 40 * 128 * h
+    ffn = 2 * h * 15_680
+    total = 27 * mamba + 4 * attention + 25 * ffn + 56 * h + h + 2 * 131_072 * h
+    assert total == 8_888_227_328 == count_parameters(cards["nvidia/nvidia-nemotron-nano-9b-v2"]).total
+
+
 def test_minimax_m1_is_the_hub_count(cards):
     # MiniMaxAI/MiniMax-M1-40k and -80k: Hub safetensors count 456,089,655,296 (BF16).
     assert count_parameters(cards["minimaxai/minimax-m1-80k"]).total == 456_089_655_296
