@@ -172,6 +172,7 @@ DEEPSEEK_V32 = {
     "n_shared_experts": 1, "num_experts_per_tok": 8, "moe_intermediate_size": 2048, "first_k_dense_replace": 3,
     "moe_layer_freq": 1, "topk_method": "noaux_tc", "vocab_size": 129280, "max_position_embeddings": 163840,
     "tie_word_embeddings": False, "index_n_heads": 64, "index_head_dim": 128, "index_topk": 2048,
+    "num_nextn_predict_layers": 1,
 }
 
 
@@ -193,6 +194,11 @@ def test_hybrid_configs_import_to_the_registry_architecture(config, card_id):
     written = card["architecture"]
     for key in set(imported) | set(written):
         got, want = imported.get(key), written.get(key)
+        if key == "mtp" and card_id.startswith("qwen/qwen3-next"):
+            # Qwen3-Next's config.json does not describe its MTP module (the card reads it from
+            # the checkpoint index), so the importer leaves it out
+            assert got is None and want is not None
+            continue
         if key == "attention":
             # fused_qkv is written out by the importer (false) and left out of the cards
             got = {k: v for k, v in got.items() if not (k == "fused_qkv" and v is False)}

@@ -53,11 +53,15 @@ class PartRule(NamedTuple):
 
 def _mtp_rule(card: Mapping[str, Any], engine: str, n: int) -> PartRule:
     arch = card["architecture"]
-    glm_like = arch.get("type") == "moe" and (arch.get("attention") or {}).get("structure") != "MLA"
+    qwen3_next = (arch.get("linear_attention") or {}).get("kind") == "gated_deltanet"
+    glm_like = arch.get("type") == "moe" and (arch.get("attention") or {}).get("structure") != "MLA" and not qwen3_next
     if engine == "vllm":
         return PartRule("mtp", n, False, "not loaded",
                         "skipped by load_weights unless a speculative config loads it as a draft model "
-                        "(model_executor/models/deepseek_v2.py, glm4_moe.py)")
+                        "(model_executor/models/deepseek_v2.py, glm4_moe.py; qwen3_next.py skips the mtp. prefix)")
+    if qwen3_next:
+        return PartRule("mtp", n, False, "not in the file",
+                        "dropped at conversion (convert_hf_to_gguf.py Qwen3NextModel skips the mtp.* tensors)")
     if glm_like:
         return PartRule("mtp", n, False, "main file",
                         "written as the last (NextN) block of the GGUF but created with TENSOR_SKIP "

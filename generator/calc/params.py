@@ -152,6 +152,10 @@ def _block_params(arch: Mapping[str, Any], hidden: int, moe: bool) -> int:
     mlp_bias = bool(_need(arch, "mlp_bias"))
     norm_width = hidden * (2 if arch.get("norm_bias") else 1)
     total = sum(_attention_params(arch, hidden).values()) + int(_need(arch, "norms_per_layer")) * norm_width
+    indexer = (arch.get("attention") or {}).get("sparse_indexer")
+    if indexer is not None:  # DeepSeek-V3.2: every block, the MTP one too, has its own indexer
+        q_rank = int(_need(_need(arch["attention"], "mla"), "q_lora_rank"))
+        total += sum(state.indexer_params(indexer, hidden, q_rank).values())
     if not moe:
         return total + mlp_params(hidden, int(_need(arch, "intermediate_size")), gated, mlp_bias)
     experts: Mapping[str, Any] = _need(arch, "experts")

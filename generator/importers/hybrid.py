@@ -11,7 +11,17 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Mapping
 
-from generator.importers.hf import _COMMON, ImportErrorHF, _base, _Config, _deepseek, _moe_block, _shown, as_count
+from generator.importers.hf import (
+    _COMMON,
+    ImportErrorHF,
+    _base,
+    _Config,
+    _deepseek,
+    _moe_block,
+    _shown,
+    _with_modules,
+    as_count,
+)
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "jamba": {
@@ -287,12 +297,16 @@ def _falcon_h1(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, An
 
 
 def _deepseek_v32(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
-    arch = _deepseek(cfg, get, mtype)
+    arch = _with_modules(_deepseek)(cfg, get, mtype)
     arch["attention"]["sparse_indexer"] = {
         "heads": get.count("index_n_heads"),
         "head_dim": get.count("index_head_dim"),
         "top_k": get.count("index_topk"),
     }
+    if arch.get("mtp"):
+        # num_nextn_predict_layers modules stored as DeepSeek-V3's are (README_WEIGHTS.md: layer 61
+        # with its own embedding and head copies), each with its own indexer.
+        arch["mtp"].update(own_embedding=True, own_head=True)
     return arch
 
 

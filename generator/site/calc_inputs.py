@@ -206,7 +206,7 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     att = arch["attention"]
     heads = int(att["heads"])
     kv_heads = int(att.get("kv_heads") or heads)
-    allowed = V._allowed_tp(heads, 1 if att["structure"] == "MLA" else kv_heads)
+    allowed = V.allowed_tp(card)
     families = _vllm_families(catalogs)
     quants: dict[str, Any] = {}
     for entry in catalogs.quantizations:
@@ -227,12 +227,18 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
     layouts = {}
     for tp in allowed:
         by_bytes = {}
-        for kv_bytes in (1, 2, 4):
-            lay = V.kv_layout(card, tp, kv_bytes)
-            by_bytes[str(kv_bytes)] = {"page_bytes": lay.page_bytes, "block_size": lay.block_size,
-                                       "group_size": lay.group_size, "groups": list(lay.groups),
-                                       "per_token_bytes": lay.per_token_bytes,
-                                       "layers": [list(x) for x in lay.layers]}
+        # keys: the KV cache width, and "<width>/fp32" for a hybrid model's FP32 checkpoint, whose
+        # recurrent state is 4 bytes wide (vllm.plan: the model dtype)
+        widths = [(str(b), b, 2) for b in (1, 2, 4)]
+        if arch.get("layer_pattern"):
+            widths += [(f"{b}/fp32", b, 4) for b in (1, 2, 4)]
+        for key, kv_bytes, state_bytes in widths:
+            lay = V.kv_layout(card, tp, kv_bytes, state_bytes)
+            by_bytes[key] = {"page_bytes": lay.page_bytes, "block_size": lay.block_size,
+                             "group_size": lay.group_size, "groups": list(lay.groups),
+                             "per_token_bytes": lay.per_token_bytes,
+                             "layers": [list(x) for x in lay.layers],
+                             "state_groups": lay.state_groups, "state_layers": lay.state_layers}
         layouts[str(tp)] = by_bytes
     act = {str(tp): [V.activation_peak(card, tp, V.BATCHED_TOKENS_SMALL, V.MAX_SEQS_SMALL),
                      V.activation_peak(card, tp, V.BATCHED_TOKENS_LARGE, V.MAX_SEQS_LARGE)] for tp in allowed}

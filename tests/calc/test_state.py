@@ -40,8 +40,7 @@ def catalogs():
 
 def _main(card: dict) -> int:
     """Parameters of the main model the architecture block describes (without parameters.extra
-    and without a multi-token-prediction module, which DeepSeek-V3's card describes in
-    architecture.mtp and V3.2's cards still carry in parameters.extra)."""
+    and without a multi-token-prediction module, which the cards describe in architecture.mtp)."""
     pc = count_parameters(card)
     assert pc is not None
     return pc.total - pc.breakdown["extra"] - pc.breakdown.get("mtp", 0)
@@ -68,6 +67,32 @@ def test_qwen3_next_with_mtp_is_the_hub_count(cards):
     card = cards["qwen/qwen3-next-80b-a3b-instruct"]
     assert _main(card) + mtp == 81_324_862_720
     assert count_parameters(card).total == 81_324_862_720
+    # the module is the card's architecture.mtp, not parameters.extra
+    assert count_parameters(card).breakdown["mtp"] == mtp and count_parameters(card).breakdown["extra"] == 0
+
+
+@pytest.mark.parametrize("card_id, hub", [
+    # Hub safetensors element counts (the Hub API's safetensors total, as copied into
+    # debaditc/kvfit's registry, scripts/build_registry.py): two Mamba-2 hybrids besides
+    # Nemotron-H-8B, one dense (squared-ReLU FFN blocks), one MoE (Mamba-2 + MoE in every layer).
+    ("nvidia/nvidia-nemotron-nano-9b-v2", 8_888_227_328),
+    ("ibm-granite/granite-4.0-h-small", 32_207_337_984),
+])
+def test_mamba2_hybrids_are_the_hub_count(cards, card_id, hub):
+    assert count_parameters(cards[card_id]).total == hub
+
+
+def test_nemotron_nano_9b_v2_by_hand(cards):
+    # config.json: hidden 4,480; 27 Mamba-2 blocks (128 heads x 80 = 10,240 channels, 8 groups,
+    # state 128, conv 4 with bias), 4 attention blocks (40 heads and 8 KV heads of 128, no bias),
+    # 25 squared-ReLU FFN blocks of 15,680; one RMSNorm per block; vocab 131,072, untied.
+    h, inner, g, n, heads = 4480, 10_240, 8, 128, 128
+    conv = inner + 2 * g * n
+    mamba = h * (inner + conv + heads) + conv * 4 + conv + 3 * heads + inner + inner * h
+    attention = h * 40 * 128 + 2 * h * 8 * 128 + 40 * 128 * h
+    ffn = 2 * h * 15_680
+    total = 27 * mamba + 4 * attention + 25 * ffn + 56 * h + h + 2 * 131_072 * h
+    assert total == 8_888_227_328 == count_parameters(cards["nvidia/nvidia-nemotron-nano-9b-v2"]).total
 
 
 def test_minimax_m1_is_the_hub_count(cards):
@@ -98,6 +123,22 @@ def test_indexer_by_hand(cards):
     assert v32.breakdown["sparse_indexer"] == 61 * per_layer
     assert _main(cards["deepseek/deepseek-v3.2-exp"]) - _main(cards["deepseek/deepseek-v3"]) == 61 * per_layer
     assert v32.total - v3.total == 62 * per_layer  # the MTP layer has its own indexer
+    # V3's MTP module (13,463,426,304, registry/deepseek/deepseek-v3.yaml notes) plus one indexer
+    for cid in ("deepseek/deepseek-v3.2-exp", "deepseek/deepseek-v3.2"):
+        pc = count_parameters(cards[cid])
+        assert pc.breakdown["mtp"] == 13_463_426_304 + per_layer and pc.breakdown["extra"] == 0, cid
+
+
+def test_mtp_modules_are_left_out_by_both_engines(cards):
+    from generator.calc.modules import part_rules
+
+    for cid in ("qwen/qwen3-next-80b-a3b-instruct", "deepseek/deepseek-v3.2"):
+        for engine in ("llama.cpp", "vllm"):
+            (rule,) = [r for r in part_rules(cards[cid], engine) if r.part == "mtp"]
+            assert not rule.loaded, (cid, engine)
+    # llama.cpp's converter drops Qwen3-Next's mtp.* tensors (Qwen3NextModel), unlike GLM-4.5's NextN block
+    (q,) = [r for r in part_rules(cards["qwen/qwen3-next-80b-a3b-instruct"], "llama.cpp") if r.part == "mtp"]
+    assert q.where == "not in the file" and "Qwen3NextModel" in q.rule
 
 
 def test_nemotron_h_8b_is_the_instantiated_module_count(cards):
@@ -161,7 +202,8 @@ def test_kda_by_hand(cards):
 ])
 def test_bf16_weight_bytes_match_the_checkpoint(cards, catalogs, card_id, size):
     card = cards[card_id]
-    extra = int(card["parameters"].get("extra") or 0)
+    # the checkpoint holds the MTP module too (Qwen3-Next's mtp.*)
+    extra = int(card["parameters"].get("extra") or 0) + count_parameters(card).breakdown.get("mtp", 0)
     predicted = weight_bytes(inventory(card), catalogs.quantization("BF16"), catalogs, extra).total
     assert abs(predicted - size) / size < 0.01
 
@@ -265,13 +307,41 @@ def test_llamacpp_plan_counts_kv_only_for_attention_layers_and_the_recurrent_sta
     assert p4["devices"][0]["kv_cache_bytes"] == kv + 4 * rs
 
 
-@pytest.mark.parametrize("card_id", ["minimaxai/minimax-m1-80k", "deepseek/deepseek-v3.2-exp",
-                                     "moonshotai/kimi-linear-48b-a3b-instruct"])
-def test_engine_plans_say_what_they_do_not_model(cards, card_id):
-    from generator.calc.engines import llamacpp, vllm
+def test_llamacpp_plan_says_what_it_does_not_model(cards):
+    from generator.calc.engines import llamacpp
 
-    assert "does not plan llama.cpp" in (llamacpp.unsupported(cards[card_id]) or "")
-    assert "does not plan vLLM" in (vllm.unsupported(cards[card_id]) or "")
+    # DeepSeek-V3.2 runs in llama.cpp (b9411), but its DSA cache is not modelled: no numbers
+    assert "does not plan llama.cpp's DeepSeek sparse attention" in (
+        llamacpp.unsupported(cards["deepseek/deepseek-v3.2-exp"]) or "")
+    # no MiniMax-Text-01 / M1 architecture in src/llama-arch.cpp
+    assert "llama.cpp cannot run MiniMax's lightning attention" in (
+        llamacpp.unsupported(cards["minimaxai/minimax-m1-80k"]) or "")
+    assert llamacpp.unsupported(cards["moonshotai/kimi-linear-48b-a3b-instruct"]) is None
+
+
+def test_llamacpp_plan_of_kimi_linear_by_hand(cards, catalogs):
+    from generator.calc.engines import hardware, plan
+
+    card = cards["moonshotai/kimi-linear-48b-a3b-instruct"]
+    p = plan(card, catalogs, "llama.cpp", {"context": 32768, "parallel": 1}, hardware(catalogs, "rtx-4090", 1))
+    # 7 MLA layers keep K only: kv_lora_rank 512 + rope 64 = 576 F16 values a token
+    kv = 7 * 576 * 2 * 32768
+    assert p["kv_cache_bytes_per_token"] == 7 * 576 * 2
+    # 20 KDA layers, one sequence, F32 (src/llama-hparams.cpp): conv 3 x (4 - 1) x 32 x 128 and
+    # state 128 x 128 x 32 values
+    rs = 20 * (3 * 3 * 32 * 128 + 128 * 128 * 32) * 4
+    assert rs == 44_892_160
+    assert p["devices"][0]["kv_cache_bytes"] == kv + rs
+
+
+def test_vllm_plan_says_what_it_does_not_model(cards):
+    from generator.calc.engines import vllm
+
+    assert "does not plan vLLM" in (vllm.unsupported(cards["deepseek/deepseek-v3.2-exp"]) or "")
+    # vLLM 0.11.0's model registry has no KimiLinearForCausalLM (it came with v0.11.1)
+    assert "cannot run Kimi delta attention" in (vllm.unsupported(cards["moonshotai/kimi-linear-48b-a3b-instruct"]) or "")
+    # MiniMax-M1's lightning attention is MiniMaxText01ForCausalLM in v0.11.0: planned
+    assert vllm.unsupported(cards["minimaxai/minimax-m1-80k"]) is None
 
 
 def test_model_page_rows_name_the_layer_kinds_and_the_state(cards, catalogs):

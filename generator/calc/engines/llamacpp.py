@@ -300,12 +300,20 @@ def unsupported(card: Mapping[str, Any]) -> str | None:
         return "the card lacks the architecture fields a GGUF conversion needs"
     arch = card.get("architecture") or {}
     lin = arch.get("linear_attention") or {}
-    if (arch.get("attention") or {}).get("sparse_indexer") or lin.get("kind") in ("lightning", "kda"):
-        # Modelled here: attention KV cells and the recurrent state of Mamba-1/2 and gated
-        # DeltaNet layers (Jamba, Nemotron-H, Granite 4.0-H, Qwen3-Next). Not: the sparse
-        # indexer's key cache, lightning attention, Kimi delta attention.
-        return ("llmcards does not plan llama.cpp for DeepSeek sparse attention, lightning attention or "
-                "Kimi delta attention layers; the engine-agnostic tables count their cache and state")
+    # Modelled here: attention KV cells (MLA: K only) and the recurrent state of Mamba-1/2, gated
+    # DeltaNet and Kimi delta attention layers (Jamba, Nemotron-H, Granite 4.0-H, Qwen3-Next,
+    # Kimi Linear: src/models/kimi-linear.cpp reads the MLA key/value lengths, and
+    # src/llama-hparams.cpp n_embd_r / n_embd_s give KDA 3 x (d_conv - 1) x heads x head_dim conv
+    # values and heads x head_dim^2 state values, state.py's sizes).
+    if (arch.get("attention") or {}).get("sparse_indexer"):
+        return ("llmcards does not plan llama.cpp's DeepSeek sparse attention cache yet: llama.cpp runs "
+                "DeepSeek-V3.2 since b9411 (LLM_ARCH_DEEPSEEK32, PR #23346) with a DSA cache that keeps the "
+                "lightning indexer's keys beside the MLA latent (src/llama-kv-cache-dsa.h); the engine-agnostic "
+                "tables count that cache")
+    if lin.get("kind") == "lightning":
+        return ("llama.cpp cannot run MiniMax's lightning attention in the sources this plan follows: "
+                "src/llama-arch.cpp LLM_ARCH_NAMES has minimax-m2 but no MiniMax-Text-01 / MiniMax-M1 "
+                "architecture, so no GGUF of this model loads")
     return None
 
 

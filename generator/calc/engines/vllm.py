@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Mapping, NamedTuple
 
-from generator.calc import memory, native
+from generator.calc import memory, native, state
 from generator.calc.engines import (
     Hardware,
     Option,
@@ -251,7 +251,8 @@ def unsupported(card: Mapping[str, Any]) -> str | None:
     Every architecture in the registry has a vLLM model class (model_executor/models/registry.py
     _TEXT_GENERATION_MODELS / _MULTIMODAL_MODELS: GPT2LMHeadModel, LlamaForCausalLM,
     Gemma3ForConditionalGeneration, GptOssForCausalLM, DeepseekV3ForCausalLM, ...); what vLLM
-    cannot run is a model without published weights or one the card does not describe.
+    cannot run is a model without published weights or one the card does not describe, and
+    the hybrid layers hybrid_unsupported() names.
     """
     if card.get("open_weights") is False:
         return "vLLM loads published checkpoints; this model's weights are not published"
@@ -260,14 +261,137 @@ def unsupported(card: Mapping[str, Any]) -> str | None:
     needed = (arch.get("layers"), arch.get("hidden_size"), arch.get("vocab_size"), att.get("heads"))
     if any(v is None for v in needed) or count_parameters(card) is None:
         return "the card does not describe the architecture fully enough to plan vLLM's memory"
-    if arch.get("layer_pattern") or att.get("sparse_indexer"):
-        # vLLM runs these models, but with a cache this plan does not model yet: MambaSpec state
-        # pages grouped with the attention pages (vllm/v1/kv_cache_interface.py), the indexer's
-        # FP8 key cache beside the MLA latent.
-        return ("llmcards does not plan vLLM's memory for state-space, linear-attention or sparse-attention "
-                "layers yet (vLLM's hybrid cache: one state page per request beside the attention KV pages); "
-                "the engine-agnostic tables count that state")
+    if att.get("sparse_indexer"):
+        # vLLM runs DeepSeek-V3.2 (v0.11.0 registry: DeepseekV32ForCausalLM), with a cache this plan
+        # does not model yet: the indexer's FP8 key cache beside the fp8_ds_mla latent.
+        return ("llmcards does not plan vLLM's memory for DeepSeek sparse attention yet (the indexer's key cache "
+                "beside the MLA latent); the engine-agnostic tables count that cache")
+    return hybrid_unsupported(card)
     return None
+
+
+# --- hybrid models: state pages beside the attention pages ---------------------------------------
+# A layer_pattern with state-space (Mamba-1/2) or linear-attention letters. vLLM 0.11.0 runs these
+# through its hybrid KV cache: every such layer is a MambaBase module whose state is one
+# MambaSpec page per request (v1/kv_cache_interface.py MambaSpec: block_size = max_model_len,
+# max_memory_usage_bytes = one page), next to the attention layers' FullAttentionSpec pages.
+# Model classes (model_executor/models/registry.py, v0.11.0): JambaForCausalLM,
+# NemotronHForCausalLM, GraniteMoeHybridForCausalLM, FalconH1ForCausalLM (Mamba-1/2),
+# Qwen3NextForCausalLM (gated DeltaNet), MiniMaxText01ForCausalLM / MiniMaxM1ForCausalLM
+# (lightning attention). Kimi Linear (KimiLinearForCausalLM) is not in v0.11.0's registry; it
+# arrived in v0.11.1.
+VLLM_LINEAR_KINDS = ("gated_deltanet", "lightning")
+
+
+def hybrid_unsupported(card: Mapping[str, Any]) -> str | None:
+    """Why this plan cannot follow vLLM for the card's hybrid layers, else None (None for a plain
+    transformer too)."""
+    arch = card.get("architecture") or {}
+    if not arch.get("layer_pattern"):
+        return None
+    lin = arch.get("linear_attention") or {}
+    if lin.get("kind") == "kda":
+        return ("vLLM 0.11.0, whose rules this plan follows, cannot run Kimi delta attention: its model registry "
+                "has no KimiLinearForCausalLM (added in v0.11.1)")
+    if lin and lin.get("kind") not in VLLM_LINEAR_KINDS:
+        return f"llmcards does not plan vLLM for {lin.get('kind')} linear attention"
+    att = arch.get("attention") or {}
+    if att.get("structure") == "MLA" or att.get("sliding_window"):
+        return ("llmcards does not plan vLLM for a hybrid model whose attention is MLA or sliding-window "
+                "(HybridAttentionMambaModelConfig sizes pages for full attention)")
+    return None
+
+
+def _state_layer_counts(arch: Mapping[str, Any]) -> tuple[int, int]:
+    """(attention layers, layers with a state): a Falcon-H1 ``P`` layer is both."""
+    kinds = state.layer_kinds(arch)
+    return (state.count_of(kinds, state.ATTENTION_LETTERS),
+            state.count_of(kinds, state.SSM_LETTERS) + state.count_of(kinds, state.LINEAR_LETTERS))
+
+
+def _divide(n: int, tp: int) -> int | None:
+    """vllm.distributed.divide: n / tp, which vLLM asserts is whole (None here when it is not)."""
+    return n // tp if n % tp == 0 else None
+
+
+def state_page_elements(arch: Mapping[str, Any], tp: int) -> tuple[int, int] | None:
+    """(conv state, recurrent state) values of one request in one state layer on one of ``tp``
+    GPUs (v0.11.0 model_executor/layers/mamba/mamba_utils.py MambaStateShapeCalculator), or None
+    when vLLM cannot split the layer over ``tp`` ranks (its ``divide`` asserts).
+
+    mamba1_state_shape: conv (conv_kernel - 1) x d_inner/tp, temporal d_inner/tp x N.
+    mamba2_state_shape: n_groups grows to a multiple of tp when it does not divide
+    (extra_groups_for_head_shards: + tp - n_groups); conv (conv_kernel - 1) x (d_inner + 2 G N)/tp,
+    temporal heads/tp x head_dim x N.
+    gated_delta_net_state_shape: conv (conv_kernel - 1) x (2 Hk dk + Hv dv)/tp, temporal
+    Hv/tp x dk x dv. linear_attention_state_shape (lightning): heads/tp x head_dim x head_dim.
+    """
+    kinds = state.layer_kinds(arch)
+    if state.count_of(kinds, state.SSM_LETTERS):
+        ssm = arch["ssm"]
+        kernel, n_state, inner = int(ssm["conv_kernel"]), int(ssm["state_size"]), state.ssm_inner(ssm)
+        if ssm["kind"] == "mamba2":
+            heads, groups = int(ssm["heads"]), int(ssm["n_groups"])
+            groups += 0 if groups % tp == 0 else tp - groups
+            conv = _divide(inner + 2 * groups * n_state, tp)
+            rank_heads = _divide(heads, tp)
+            if conv is None or rank_heads is None:
+                return None
+            return (kernel - 1) * conv, rank_heads * int(ssm["head_dim"]) * n_state
+        rank_inner = _divide(inner, tp)
+        return None if rank_inner is None else ((kernel - 1) * rank_inner, rank_inner * n_state)
+    lin = arch["linear_attention"]
+    k_heads, k_dim, v_heads, v_dim = state._lin_widths(lin)
+    rank_v = _divide(v_heads, tp)
+    if rank_v is None:
+        return None
+    if lin["kind"] == "lightning":
+        return 0, rank_v * k_dim * v_dim
+    conv = _divide(state.linear_conv_channels(lin), tp)
+    if conv is None:
+        return None
+    return (int(lin["conv_kernel"]) - 1) * conv, rank_v * k_dim * v_dim
+
+
+def allowed_tp(card: Mapping[str, Any]) -> list[int]:
+    """Tensor-parallel sizes vLLM accepts for the card: the attention heads' rule, and for a hybrid
+    model also the state layers' (state_page_elements)."""
+    arch = card["architecture"]
+    att = arch["attention"]
+    heads = int(att["heads"])
+    allowed = _allowed_tp(heads, 1 if att["structure"] == "MLA" else int(att.get("kv_heads") or heads))
+    if arch.get("layer_pattern") and _state_layer_counts(arch)[1]:
+        allowed = [d for d in allowed if state_page_elements(arch, d) is not None]
+    return allowed
+
+
+class StatePages(NamedTuple):
+    """The hybrid cache of one GPU (v0.11.0 model_executor/models/config.py
+    HybridAttentionMambaModelConfig.verify_and_update_config)."""
+
+    block_size: int  # attention tokens per block, raised so an attention page holds a state page
+    page_bytes: int  # the one page size of every layer (state pages padded up to it)
+    state_bytes: int  # one request's state in one layer before padding (MambaSpec page)
+
+
+def state_pages(arch: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int) -> StatePages:
+    """``block = 16 x cdiv(state page, 16 x attention bytes per token)``; the attention page is
+    block x bytes per token and the state page is padded to it (mamba_page_size_padded).
+
+    attention bytes per token: FullAttentionSpec(block_size=1) = 2 (K, V) x kv heads per rank x
+    head size x cache dtype. The state is kept in the model dtype (``state_bytes``): mamba_utils.py
+    MambaStateDtypeCalculator with --mamba-cache-dtype / --mamba-ssm-cache-dtype at their default
+    "auto". A model without attention layers keeps its state page as it is.
+    """
+    elements = state_page_elements(arch, tp)
+    assert elements is not None, "allowed_tp() excludes this tensor-parallel size"
+    page = sum(elements) * state_bytes
+    if not _state_layer_counts(arch)[0]:
+        return StatePages(BLOCK_SIZE, page, page)
+    att = arch["attention"]
+    per_token = 2 * max(1, int(att["kv_heads"]) // tp) * head_dim_of(arch) * kv_bytes
+    block = 16 * -(-page // (16 * per_token))
+    return StatePages(block, block * per_token, page)
 
 
 # --- weights -------------------------------------------------------------------------------------
@@ -512,9 +636,14 @@ class KVLayout(NamedTuple):
     groups: tuple[int | None, ...]  # per group: its sliding window (None: full attention)
     per_token_bytes: int  # all layers' KV of one token on this GPU (full-attention layers)
     layers: tuple[tuple[int | None, int], ...]  # (window, number of layers) per attention type
+    # Hybrid models (state-space / linear-attention layers): groups of state layers and how many
+    # layers keep a state; each takes one page per request, whatever its length.
+    state_groups: int = 0
+    state_layers: int = 0
+    state_bytes: int = 0  # one request's state on this GPU, all layers, before padding
 
 
-def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int) -> KVLayout:
+def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int = ACT_BYTES) -> KVLayout:
     """Per-layer KV specs (kv_cache_interface.py) and the hybrid allocator's grouping.
 
     FullAttentionSpec / SlidingWindowSpec page = block_size x kv_heads_per_rank x head_size x 2
@@ -526,10 +655,15 @@ def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int) -> KVLayout:
     counts (_get_kv_cache_groups_uniform_page_size): group size = the smaller type's layer
     count, or the larger one when it is under 1.5x the smaller; the last group of a type is
     padded.
+
+    State-space and linear-attention layers (``state_bytes``: the model dtype's width) are
+    grouped the same way beside the attention layers, on one page size (state_pages).
     """
     arch = card["architecture"]
     att = arch["attention"]
     L = int(arch["layers"])
+    if arch.get("layer_pattern") and _state_layer_counts(arch)[1]:
+        return _hybrid_layout(arch, tp, kv_bytes, state_bytes)
     if att["structure"] == "MLA":
         mla = att["mla"]
         block = MLA_BLOCK_SIZE
@@ -558,6 +692,19 @@ def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int) -> KVLayout:
     return KVLayout(page, block, group_size, tuple(groups), per_layer_token * L, layers)
 
 
+def _hybrid_layout(arch: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int) -> KVLayout:
+    """kv_layout of a model with state layers: full-attention layers and state layers, two types
+    of one page size (state_pages), grouped by the same rule as sliding + full attention."""
+    n_attn, n_state = _state_layer_counts(arch)
+    sp = state_pages(arch, tp, kv_bytes, state_bytes)
+    per_layer_token = sp.page_bytes // sp.block_size if n_attn else 0
+    sizes = [n for n in (n_attn, n_state) if n]
+    lo, hi = min(sizes), max(sizes)
+    size = hi if hi < lo * 1.5 else lo
+    return KVLayout(sp.page_bytes, sp.block_size, size, (None,) * -(-n_attn // size), per_layer_token * n_attn,
+                    ((None, n_attn),) if n_attn else (), -(-n_state // size), n_state, sp.state_bytes * n_state)
+
+
 def layer_blocks(window: int | None, block_size: int, max_model_len: int, batched_tokens: int) -> int:
     """Blocks one layer keeps for one max_model_len request (spec.max_memory_usage_bytes / page).
 
@@ -571,15 +718,18 @@ def layer_blocks(window: int | None, block_size: int, max_model_len: int, batche
 
 def blocks_per_request(layout: KVLayout, max_model_len: int, batched_tokens: int) -> int:
     """Blocks (of all group_size layers) one request takes: the sum over the groups
-    (kv_cache_utils.py get_max_concurrency_for_kv_cache_config)."""
-    return sum(layer_blocks(w, layout.block_size, max_model_len, batched_tokens) for w in layout.groups)
+    (kv_cache_utils.py get_max_concurrency_for_kv_cache_config); a state group takes one."""
+    return (sum(layer_blocks(w, layout.block_size, max_model_len, batched_tokens) for w in layout.groups)
+            + layout.state_groups)
 
 
 def request_bytes(layout: KVLayout, max_model_len: int, batched_tokens: int) -> int:
     """KV bytes one max_model_len request needs, layer by layer (v0.11 kv_cache_utils.py
-    check_enough_kv_cache_memory: max_memory_usage_bytes summed over every layer's spec)."""
-    return sum(n * layer_blocks(w, layout.block_size, max_model_len, batched_tokens) * layout.page_bytes
-               for w, n in layout.layers)
+    check_enough_kv_cache_memory: max_memory_usage_bytes summed over every layer's spec; a
+    MambaSpec layer needs its one page)."""
+    return (sum(n * layer_blocks(w, layout.block_size, max_model_len, batched_tokens) * layout.page_bytes
+                for w, n in layout.layers)
+            + layout.state_layers * layout.page_bytes)
 
 
 class KVResult(NamedTuple):
@@ -593,10 +743,16 @@ class KVResult(NamedTuple):
 def kv_capacity(layout: KVLayout, available: int, max_model_len: int, batched_tokens: int) -> KVResult:
     """kv_cache_utils.py get_kv_cache_config_from_groups / get_num_blocks (blocks = available //
     (page x group size)), _report_kv_cache_config (tokens = blocks // groups x block_size),
-    get_max_concurrency_for_kv_cache_config (blocks / blocks one request takes)."""
+    get_max_concurrency_for_kv_cache_config (blocks / blocks one request takes).
+
+    With state groups the printed tokens divide by every group, state groups included, and take
+    the smallest block size of the groups: a MambaSpec's block size is max_model_len."""
     per_block = layout.page_bytes * layout.group_size
     num_blocks = max(available, 0) // per_block
-    tokens = num_blocks // len(layout.groups) * layout.block_size
+    smallest = layout.block_size
+    if layout.state_groups:
+        smallest = min(layout.block_size, max_model_len) if layout.groups else max_model_len
+    tokens = num_blocks // (len(layout.groups) + layout.state_groups) * smallest
     need_blocks = blocks_per_request(layout, max_model_len, batched_tokens)
     return KVResult(num_blocks, tokens, num_blocks / need_blocks, num_blocks * per_block,
                     request_bytes(layout, max_model_len, batched_tokens))
@@ -662,13 +818,16 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
 
     gpu = hardware.gpu
     given_tp = settings.get("tensor_parallel")
-    allowed = _allowed_tp(heads, 1 if att["structure"] == "MLA" else kv_heads)
+    allowed = allowed_tp(card)
     if given_tp:
         tp = int(given_tp)
         if tp not in allowed:
+            states = (" (and split the state-space or linear-attention layers' heads and channels evenly)"
+                      if _state_layer_counts(arch)[1] and arch.get("layer_pattern") else "")
             raise PlanError("--tensor-parallel",
                             f"{tp}: vLLM's tensor-parallel size must divide the {heads} attention heads and divide, or "
-                            f"be a multiple of, the {kv_heads} key/value heads; allowed: {', '.join(map(str, allowed))}")
+                            f"be a multiple of, the {kv_heads} key/value heads{states}; allowed: "
+                            f"{', '.join(map(str, allowed))}")
     else:
         # Not given: as many of the GPUs as the heads allow (what a careful user passes to -tp).
         count = hardware.count if gpu is not None else 1
@@ -731,7 +890,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     act = activation_peak(card, tp, int(batched), int(seqs))
     non_torch = NON_TORCH_BYTES + (NCCL_TP_BYTES if tp > 1 else 0)
     graphs = 0 if eager else CUDA_GRAPH_BYTES
-    layout = kv_layout(card, tp, kv_bytes)
+    # Recurrent states are kept in the model dtype (mamba_utils.py MambaStateDtypeCalculator, "auto").
+    layout = kv_layout(card, tp, kv_bytes, 4 if quant["id"] == "FP32" else 2)
     per_token_all = layout.per_token_bytes * tp  # every rank's share (MLA: each rank holds the whole latent)
     non_kv = w.per_gpu + act + non_torch
 
@@ -793,7 +953,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     active_w = w.per_gpu - w.extra_per_gpu - w.rope_cache
     if exp and w.routed_per_gpu:
         active_w -= w.routed_per_gpu - w.routed_per_gpu * int(exp["active"]) // int(exp["total"])
-    kv_read = layout.per_token_bytes * context  # one sequence at full context, this GPU's share
+    # one sequence at full context, this GPU's share (and its recurrent state, for a hybrid model)
+    kv_read = layout.per_token_bytes * context + layout.state_bytes
     if gpu is not None:
         bw = int(gpu["bandwidth_bytes_per_s"])
         speed["decode_tokens_per_s_upper_bound"] = bw / (active_w + kv_read)
@@ -846,6 +1007,13 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         f"KV cache: {layout.block_size}-token blocks, {kv_dtype} cache; activation peak: profile run over "
         f"max_num_batched_tokens {batched:,}, sampler over {min(int(seqs), int(batched)):,} rows.",
     ]
+    if layout.state_layers:
+        assumptions.append(
+            f"Hybrid cache: each of the {layout.state_layers} state-space or linear-attention layers keeps one page "
+            f"per request, {layout.state_bytes // layout.state_layers / MiB:.2f} MiB of state in the model dtype "
+            f"padded to {layout.page_bytes / MiB:.2f} MiB on each GPU, whatever the request's length; the attention "
+            f"block size is raised to {layout.block_size} tokens so that attention and state pages are equal "
+            "(HybridAttentionMambaModelConfig). Prefix caching is off for these models.")
     if parallel > 1:
         assumptions.append(f"fits: the KV cache must hold {parallel} requests of max_model_len at once "
                            "(vLLM itself only needs one to start).")

@@ -38,21 +38,24 @@
     if (window === null) return cdiv(maxModelLen, blockSize);
     return cdiv(Math.min(window - 1 + batched, maxModelLen), blockSize) + 1;
   }
-  /** vllm.blocks_per_request: the sum over the groups. */
+  /** vllm.blocks_per_request: the sum over the groups (a hybrid model's state group takes one). */
   function blocksPerRequest(lay, maxModelLen, batched) {
-    return lay.groups.reduce(function (a, w) { return a + layerBlocks(w, lay.block_size, maxModelLen, batched); }, 0);
+    return lay.groups.reduce(function (a, w) { return a + layerBlocks(w, lay.block_size, maxModelLen, batched); }, 0) +
+      lay.state_groups;
   }
-  /** vllm.request_bytes: KV bytes one max_model_len request needs, layer by layer. */
+  /** vllm.request_bytes: KV bytes one max_model_len request needs, layer by layer (a state layer: one page). */
   function requestBytes(lay, maxModelLen, batched) {
     return lay.layers.reduce(function (a, wn) {
       return a + wn[1] * layerBlocks(wn[0], lay.block_size, maxModelLen, batched) * lay.page_bytes;
-    }, 0);
+    }, 0) + lay.state_layers * lay.page_bytes;
   }
   /** vllm.kv_capacity: blocks, tokens, concurrency, bytes allocated, one request's need. */
   function kvCapacity(lay, available, maxModelLen, batched) {
     var perBlock = lay.page_bytes * lay.group_size;
     var numBlocks = floorDiv(Math.max(available, 0), perBlock);
-    var tokens = floorDiv(numBlocks, lay.groups.length) * lay.block_size;
+    var smallest = lay.block_size;
+    if (lay.state_groups) smallest = lay.groups.length ? Math.min(lay.block_size, maxModelLen) : maxModelLen;
+    var tokens = floorDiv(numBlocks, lay.groups.length + lay.state_groups) * smallest;
     var need = blocksPerRequest(lay, maxModelLen, batched);
     return { num_blocks: numBlocks, tokens: tokens, max_concurrency: numBlocks / need,
              allocated: numBlocks * perBlock, needed_one_request: requestBytes(lay, maxModelLen, batched) };
@@ -131,7 +134,9 @@
     var act = data.activation_peak[String(tp)][large ? 1 : 0];
     var nonTorch = K.NON_TORCH_BYTES + (tp > 1 ? K.NCCL_TP_BYTES : 0);
     var graphs = K.CUDA_GRAPH_BYTES;
-    var layout = data.kv_layouts[String(tp)][String(kvBytes)];
+    var layouts = data.kv_layouts[String(tp)];
+    // a hybrid model's recurrent state is in the model dtype: 4 bytes for an FP32 checkpoint
+    var layout = q.fp32 && layouts[kvBytes + "/fp32"] ? layouts[kvBytes + "/fp32"] : layouts[String(kvBytes)];
     var perTokenAll = layout.per_token_bytes * tp;
     var nonKv = weights + act + nonTorch;
     var components = { weights: weights, activation_peak: act, non_torch: nonTorch, cuda_graph: graphs };
