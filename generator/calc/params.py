@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from generator.calc import state
+from generator.calc import gemma3n, state
 from generator.calc.state import MissingField
 
 
@@ -212,6 +212,8 @@ def encoder_params(enc: Mapping[str, Any], text_hidden: int) -> int:
     kind = _need(enc, "kind")
     if kind == "other":
         return int(_need(enc, "parameters"))
+    if kind == "gemma3n_audio":
+        return gemma3n.audio_encoder_params(enc, text_hidden)
     L, h = int(_need(enc, "layers")), int(_need(enc, "hidden_size"))
     inner, patch = int(_need(enc, "intermediate_size")), int(_need(enc, "patch_size"))
     ch = int(enc.get("channels") or 3)
@@ -262,6 +264,8 @@ def encoder_vectors(enc: Mapping[str, Any], text_hidden: int) -> tuple[int, int]
     bytes need these two subtotals beside the total. Same layouts as ``encoder_params``.
     """
     kind = _need(enc, "kind")
+    if kind == "gemma3n_audio":
+        return gemma3n.audio_encoder_vectors(enc), 0
     L, h = int(_need(enc, "layers")), int(_need(enc, "hidden_size"))
     inner, patch = int(_need(enc, "intermediate_size")), int(_need(enc, "patch_size"))
     ch = int(enc.get("channels") or 3)
@@ -420,6 +424,7 @@ def _count(card: Mapping[str, Any]) -> ParameterCount:
     ple = per_layer_embedding_params(arch)
     if ple:
         b["per_layer_embeddings"] = ple
+    b.update(gemma3n.text_parts(arch))  # Gemma 3n: per-layer projections, AltUp, LAuReL
     modules = module_parts(arch)
     b.update(modules)
     b["extra"] = extra
