@@ -1,7 +1,7 @@
 """Gemma 3n: exact counts from the two released configs, the importer, KV sharing and where
 each engine keeps the per-layer embedding table.
 
-The configs are tests/calc/refdata/gemma-3n-{e2b,e4b}-it.json (count-relevant keys of the Hub
+The configs are tests/calc/gemma3n_configs/gemma-3n-{e2b,e4b}-it.json (count-relevant keys of the Hub
 config.json files, each with its sources). Expected numbers are written out by hand below from
 transformers' modeling_gemma3n.py layout, or are published figures named next to them; none is
 taken from the code under test.
@@ -29,7 +29,7 @@ from generator.importers.hf import ImportErrorHF, architecture_from_config, card
 from generator.load import load_file
 
 ROOT = Path(__file__).resolve().parents[2]
-REFDATA = Path(__file__).parent / "refdata"
+REFDATA = Path(__file__).parent / "gemma3n_configs"
 NO_HW = Hardware(None, 1, None, None)
 
 
