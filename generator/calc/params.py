@@ -8,7 +8,9 @@ Conventions
 * ``total``   = every parameter the architecture describes + ``parameters.extra``
   (``extra`` null counts as 0). The architecture includes its optional parts, each
   its own breakdown key: ``mtp`` (multi-token-prediction modules), ``vision_encoder``,
-  ``audio_encoder`` (encoder + projector) and ``per_layer_embeddings`` (Gemma 3n).
+  ``audio_encoder`` (encoder + projector) and ``per_layer_embeddings`` (Gemma 3n; its
+  projections, AltUp and LAuReL are ``per_layer_projections``, ``altup`` and ``laurel``,
+  generator/calc/gemma3n.py).
 * ``active``  = parameters used for one token: ``total`` minus the routed experts a
   token does not use (``experts.total - experts.active`` per MoE layer) and minus
   ``parameters.extra``, the MTP modules and the encoders (a vision tower, an MTP
@@ -207,6 +209,8 @@ def encoder_params(enc: Mapping[str, Any], text_hidden: int) -> int:
       RMSNorms, bias-free attention and gated MLP) + modeling_mistral3.py Mistral3MultiModalProjector
       (RMSNorm, patch merger h*merge^2 -> h, linear_1 h -> text_hidden, linear_2 text_hidden ->
       text_hidden, biases when projector_bias).
+    gemma3n_audio: modeling_gemma3n.py Gemma3nAudioEncoder (a USM conformer) + its
+      Gemma3nMultimodalEmbedder, counted in generator/calc/gemma3n.py.
     other: the declared ``parameters``.
     """
     kind = _need(enc, "kind")
