@@ -69,20 +69,6 @@ def text_parts(arch: Mapping[str, Any]) -> dict[str, int]:
     return parts
 
 
-def text_vectors(arch: Mapping[str, Any]) -> int:
-    """The 1-D elements (norms, scales) among ``text_parts``: GGUF keeps them in F32."""
-    h, L = int(_need(arch, "hidden_size")), int(_need(arch, "layers"))
-    total = 0
-    ple = arch.get("per_layer_embeddings")
-    if isinstance(ple, Mapping):
-        total += int(_need(ple, "width")) + L * h
-    if arch.get("altup_inputs") is not None:
-        total += L * 2 * h
-    if arch.get("laurel_rank") is not None:
-        total += L * h
-    return total
-
-
 def tensor_shapes(arch: Mapping[str, Any]) -> list[tuple[str, int, int, str]]:
     """(role, inputs, outputs, layers) of each matrix ``text_parts`` counts, layers "global" or "all".
 
