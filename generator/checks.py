@@ -398,6 +398,41 @@ def check_encoders(card: CardData) -> Iterator[Problem]:
                           "check the encoder fields against vision_config, or use kind other")
 
 
+def check_kv_sharing(card: CardData) -> Iterator[Problem]:
+    """Gemma 3n's KV-shared layers need earlier layers of their own kind to read the cache of."""
+    arch = _map(card.get("architecture"))
+    att = _map(arch.get("attention"))
+    shared, layers = _count(att.get("kv_shared_layers"), least=0), _count(arch.get("layers"))
+    if not shared or layers is None:
+        return
+    path = ARCH + ("attention", "kv_shared_layers")
+    if shared >= layers:
+        yield Problem(path, f"is {n(shared)} but the model has {n(layers)} layers: shared layers reuse the keys and "
+                      "values of an earlier layer, so at least one layer must compute its own")
+        return
+    pattern = _map(att.get("sliding_window")).get("pattern")
+    if not isinstance(pattern, str) or not pattern:
+        return
+    kinds = [pattern[i % len(pattern)] for i in range(layers)]
+    owning = layers - shared
+    missing = sorted(set(kinds[owning:]) - set(kinds[:owning]))
+    if missing:
+        what = " and ".join("sliding-window" if k == "L" else "global" for k in missing)
+        yield Problem(path, f"the last {n(shared)} layers include {what} layers, but none of the first {n(owning)} "
+                      "layers is one: a shared layer reads the cache of the last earlier layer of its own kind")
+
+
+def check_gemma3n_audio(card: CardData) -> Iterator[Problem]:
+    """The gemma3n_audio layout has 4 x hidden_size feed-forward halves (Gemma3nAudioConformerFeedForward)."""
+    enc = _map(_map(card.get("architecture")).get("audio_encoder"))
+    if enc.get("kind") != "gemma3n_audio":
+        return
+    hidden, inner = _count(enc.get("hidden_size")), _count(enc.get("intermediate_size"))
+    if hidden is not None and inner is not None and inner != 4 * hidden:
+        yield Problem(ARCH + ("audio_encoder", "intermediate_size"), f"is {n(inner)} but a gemma3n_audio encoder's "
+                      f"feed-forward width is 4 x hidden_size = {n(4 * hidden)}; for another layout use kind other")
+
+
 def check_norms(card: CardData) -> Iterator[Problem]:
     arch = _map(card.get("architecture"))
     norm = arch.get("normalization")
@@ -708,6 +743,8 @@ def check_card(
     problems.extend(check_rope_scaling(card))
     problems.extend(check_mtp(card))
     problems.extend(check_encoders(card))
+    problems.extend(check_kv_sharing(card))
+    problems.extend(check_gemma3n_audio(card))
     problems.extend(check_status(card))
     problems.extend(check_dates(card, today))
     problems.extend(check_evaluations(card, benchmarks))

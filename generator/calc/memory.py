@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, NamedTuple, Sequence
 
-from generator.calc import state
+from generator.calc import gemma3n, state
 from generator.calc.catalogs import Catalogs
 from generator.calc.params import head_dim_of
 from generator.calc.tensors import Inventory
@@ -48,7 +48,8 @@ def kv_groups(card: Mapping[str, Any]) -> tuple[KVGroup, ...]:
     att = arch["attention"]
     # Only attention layers cache keys and values; state-space and linear-attention layers
     # keep a fixed state instead (state_per_sequence).
-    L = state.count_of(state.layer_kinds(arch), state.ATTENTION_LETTERS)
+    # Gemma 3n's last attention.kv_shared_layers layers read an earlier layer's cache and own none.
+    L = state.count_of(state.layer_kinds(arch)[: gemma3n.cache_layers(arch)], state.ATTENTION_LETTERS)
     if L == 0:
         return ()
     if att["structure"] == "MLA":

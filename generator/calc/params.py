@@ -8,7 +8,9 @@ Conventions
 * ``total``   = every parameter the architecture describes + ``parameters.extra``
   (``extra`` null counts as 0). The architecture includes its optional parts, each
   its own breakdown key: ``mtp`` (multi-token-prediction modules), ``vision_encoder``,
-  ``audio_encoder`` (encoder + projector) and ``per_layer_embeddings`` (Gemma 3n).
+  ``audio_encoder`` (encoder + projector) and ``per_layer_embeddings`` (Gemma 3n; its
+  projections, AltUp and LAuReL are ``per_layer_projections``, ``altup`` and ``laurel``,
+  generator/calc/gemma3n.py).
 * ``active``  = parameters used for one token: ``total`` minus the routed experts a
   token does not use (``experts.total - experts.active`` per MoE layer) and minus
   ``parameters.extra``, the MTP modules and the encoders (a vision tower, an MTP
@@ -27,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from generator.calc import state
+from generator.calc import gemma3n, state
 from generator.calc.state import MissingField
 
 
@@ -211,11 +213,15 @@ def encoder_params(enc: Mapping[str, Any], text_hidden: int) -> int:
       RMSNorms, bias-free attention and gated MLP) + modeling_mistral3.py Mistral3MultiModalProjector
       (RMSNorm, patch merger h*merge^2 -> h, linear_1 h -> text_hidden, linear_2 text_hidden ->
       text_hidden, biases when projector_bias).
+    gemma3n_audio: modeling_gemma3n.py Gemma3nAudioEncoder (a USM conformer) + its
+      Gemma3nMultimodalEmbedder, counted in generator/calc/gemma3n.py.
     other: the declared ``parameters``.
     """
     kind = _need(enc, "kind")
     if kind == "other":
         return int(_need(enc, "parameters"))
+    if kind == "gemma3n_audio":
+        return gemma3n.audio_encoder_params(enc, text_hidden)
     L, h = int(_need(enc, "layers")), int(_need(enc, "hidden_size"))
     inner, patch = int(_need(enc, "intermediate_size")), int(_need(enc, "patch_size"))
     ch = int(enc.get("channels") or 3)
@@ -266,6 +272,8 @@ def encoder_vectors(enc: Mapping[str, Any], text_hidden: int) -> tuple[int, int]
     bytes need these two subtotals beside the total. Same layouts as ``encoder_params``.
     """
     kind = _need(enc, "kind")
+    if kind == "gemma3n_audio":
+        return gemma3n.audio_encoder_vectors(enc), 0
     L, h = int(_need(enc, "layers")), int(_need(enc, "hidden_size"))
     inner, patch = int(_need(enc, "intermediate_size")), int(_need(enc, "patch_size"))
     ch = int(enc.get("channels") or 3)
@@ -424,6 +432,7 @@ def _count(card: Mapping[str, Any]) -> ParameterCount:
     ple = per_layer_embedding_params(arch)
     if ple:
         b["per_layer_embeddings"] = ple
+    b.update(gemma3n.text_parts(arch))  # Gemma 3n: per-layer projections, AltUp, LAuReL
     modules = module_parts(arch)
     b.update(modules)
     b["extra"] = extra

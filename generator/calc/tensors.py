@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, NamedTuple
 
-from generator.calc import state
+from generator.calc import gemma3n, state
 from generator.calc.params import head_dim_of
 
 
@@ -142,6 +142,8 @@ def inventory(card: Mapping[str, Any]) -> Inventory:
         if vec:
             m.append(Matrix("one_d", 1, vec, 1, attn_at, False))
     m += _state_matrices(arch, h, plain)
+    # Gemma 3n: the per-layer embedding table and projections, AltUp, LAuReL (gemma3n.py)
+    m += [Matrix(role, ne0, out, 1, layers, False) for role, ne0, out, layers in gemma3n.tensor_shapes(arch)]
     if att.get("sinks"):
         m.append(Matrix("one_d", 1, heads, 1, attn_at, False))
 

@@ -322,7 +322,8 @@ class QuantSet:
         for m in inv.matrices:
             kind, ne0, elements = Tensor.of(m, inv)
             # The column besides total that this tensor also counts in, if any.
-            part = routed if kind.routed else embedding if kind.role == "embedding" else None
+            # (Gemma 3n's per-layer table is a lookup like the token embedding: one row per token)
+            part = routed if kind.routed else embedding if kind.role in ("embedding", "per_layer_embd") else None
             for i, layer_types in enumerate(self.layer_types(kind, layout)):
                 b = 0
                 for storage, n_layers in layer_types:

@@ -123,9 +123,27 @@ _DEFAULTS["mistral3"] = _DEFAULTS["mistral"]
 _DEFAULTS["qwen3_vl"] = _DEFAULTS["qwen3"]
 _DEFAULTS["qwen3_vl_moe"] = _DEFAULTS["qwen3_moe"]
 
+# Gemma 3n: the class defaults of transformers' Gemma3nTextConfig (configuration_gemma3n.py),
+# which are the E4B text model's values, for keys a config omits.
+_DEFAULTS["gemma3n_text"] = {
+    **_COMMON,
+    "tie_word_embeddings": True,
+    "head_dim": 256,
+    "sliding_window": 512,
+    "hidden_activation": "gelu_pytorch_tanh",
+    "vocab_size": 262400,
+    "max_position_embeddings": 32768,
+    "vocab_size_per_layer_input": 262144,
+    "hidden_size_per_layer_input": 256,
+    "altup_num_inputs": 4,
+    "laurel_rank": 64,
+    "num_kv_shared_layers": 15,
+}
+_DEFAULTS["gemma3n"] = _DEFAULTS["gemma3n_text"]
+
 # Wrapper types whose language model lives under text_config.
 _WRAPPERS = {"gemma3": "gemma3_text", "llama4": "llama4_text", "mistral3": "mistral", "qwen3_vl": "qwen3",
-             "qwen3_vl_moe": "qwen3_moe"}
+             "qwen3_vl_moe": "qwen3_moe", "gemma3n": "gemma3n_text"}
 
 SUPPORTED_TYPES: tuple[str, ...] = tuple(sorted(_DEFAULTS))
 
@@ -385,6 +403,67 @@ def _gemma(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
     return arch
 
 
+def _gemma3n(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
+    """Gemma 3n's language model (transformers Gemma3nTextModel; generator/calc/gemma3n.py counts it)."""
+    widths = get("intermediate_size")
+    if isinstance(widths, list):
+        # MatFormer: a per-layer FFN width. The released E2B and E4B use one width for every
+        # layer; a mix-and-match slice (different widths per layer) has no card field yet.
+        if not widths or len(set(map(repr, widths))) != 1:
+            raise ImportErrorHF(f"{get.prefix}intermediate_size: per-layer FFN widths differ (a MatFormer "
+                                "mix-and-match slice); a card has one dense FFN width")
+        widths = widths[0]
+    get = _Config({**cfg, "intermediate_size": widths}, mtype, get.prefix)
+    arch = _base(get, mtype)
+    layers = arch["layers"]
+    arch["norms_per_layer"] = 4
+    arch["attention"]["qk_norm"] = "head"  # q_norm and k_norm per head; v_norm has no weight
+    given = _layer_types_flags(cfg, layers)
+    if given is None:  # Gemma3nTextConfig: every fifth layer global
+        given = [(i + 1) % 5 != 0 for i in range(layers)]
+    arch["attention"]["sliding_window"] = _window("sliding", get.prefix + "sliding_window", get("sliding_window"), given)
+    shared = get.count("num_kv_shared_layers", minimum=0)
+    if shared >= layers:
+        raise ImportErrorHF(f"{get.prefix}num_kv_shared_layers: {shared} of {layers} layers leaves none to "
+                            "compute the keys and values the shared layers reuse")
+    arch["attention"]["kv_shared_layers"] = shared
+    arch["per_layer_embeddings"] = {"vocab_size": get.count("vocab_size_per_layer_input"),
+                                    "width": get.count("hidden_size_per_layer_input")}
+    arch["altup_inputs"] = get.count("altup_num_inputs", minimum=2)
+    arch["laurel_rank"] = get.count("laurel_rank")
+    return arch
+
+
+# audio_config of Gemma 3n: the front end generator/calc/gemma3n.py counts, checked key by key.
+_GEMMA3N_AUDIO_FIXED = {"input_feat_size": 128, "sscp_conv_channel_size": [128, 32],
+                        "sscp_conv_kernel_size": [[3, 3], [3, 3]], "sscp_conv_stride_size": [[2, 2], [2, 2]],
+                        "conf_conv_kernel_size": 5, "vocab_size": 128}
+
+
+def _audio_encoder(config: Mapping[str, Any], mtype: str) -> dict[str, Any] | None:
+    """The audio_encoder block from audio_config, for the types whose layout the calculator counts (gemma3n)."""
+    ac = config.get("audio_config")
+    if ac is None or mtype != "gemma3n":
+        return None
+    if not isinstance(ac, Mapping):
+        raise ImportErrorHF("audio_config: must be an object")
+    for key, value in _GEMMA3N_AUDIO_FIXED.items():
+        got = ac.get(key, value)
+        if (list(map(list, got)) if key.endswith(("kernel_size", "stride_size")) and isinstance(got, list)
+                and all(isinstance(x, (list, tuple)) for x in got) else got) != value:
+            raise ImportErrorHF(f"audio_config.{key}: {_shown(got)}, but the gemma3n_audio layout is counted "
+                                f"for {_shown(value)} (the released Gemma 3n audio encoder)")
+    get = _Config(ac, "gemma3n_audio", "audio_config.")
+    hidden = get.count("hidden_size")
+    return {"kind": "gemma3n_audio", "layers": get.count("conf_num_hidden_layers"), "hidden_size": hidden,
+            "intermediate_size": 4 * hidden, "heads": get.count("conf_num_attention_heads"),
+            "patch_size": None, "image_size": None, "parameters": None}
+
+
+# Gemma3nAudioConfig class defaults (configuration_gemma3n.py).
+_DEFAULTS["gemma3n_audio"] = {"hidden_size": 1536, "conf_num_hidden_layers": 12, "conf_num_attention_heads": 8}
+
+
 def _deepseek(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
     arch = _base(get, mtype)
     att = arch["attention"]
@@ -591,7 +670,9 @@ def _rope_scaling(get: _Config) -> dict[str, Any] | None:
 def _vision_encoder(config: Mapping[str, Any], mtype: str) -> dict[str, Any] | None:
     """The vision_encoder block from vision_config, for the wrapper types whose layout the calculator counts."""
     vc = config.get("vision_config")
-    if vc is None:
+    if vc is None or mtype == "gemma3n":
+        # Gemma 3n's vision tower is a timm MobileNet-V5 whose layout the calculator does not
+        # count: the draft leaves it to parameters.extra (null until the checkpoint's count is known).
         return None
     if not isinstance(vc, Mapping):
         raise ImportErrorHF("vision_config: must be an object")
@@ -675,6 +756,7 @@ _BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "glm4_moe": _glm4_moe,
     "mimo": _qwen2,
     "qwen2_5_vl": _qwen2,
+    "gemma3n_text": _gemma3n,
 }
 # Every Llama-style builder also reads rope_scaling and the MTP layer count (GPT-2 has neither).
 _BUILDERS = {k: (v if k == "gpt2" else _with_modules(v)) for k, v in _BUILDERS.items()}
@@ -685,7 +767,9 @@ from generator.importers import hybrid as _hybrid  # noqa: E402  (it uses the he
 _hybrid.DEFAULTS["deepseek_v32"].update(_DEFAULTS["deepseek_v3"])
 _DEFAULTS.update(_hybrid.DEFAULTS)
 _BUILDERS.update(_hybrid.BUILDERS)
-SUPPORTED_TYPES = tuple(sorted(_DEFAULTS))
+# Model types with a builder (or a wrapper around one); the defaults of sub-configs
+# (vision_config, Gemma 3n's audio_config) are not model types.
+SUPPORTED_TYPES = tuple(sorted(k for k in _DEFAULTS if k in _BUILDERS or k in _WRAPPERS))
 
 
 def language_config(config: Mapping[str, Any]) -> tuple[str, Mapping[str, Any], str]:
@@ -721,6 +805,9 @@ def architecture_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
         vision = _vision_encoder(config, str(config.get("model_type")))
         if vision is not None:
             arch["vision_encoder"] = vision
+        audio = _audio_encoder(config, str(config.get("model_type")))
+        if audio is not None:
+            arch["audio_encoder"] = audio
         return arch
     except ImportErrorHF:
         raise

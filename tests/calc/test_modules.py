@@ -221,8 +221,8 @@ def test_rope_scaling_types() -> None:
 
 
 def test_unknown_types_keep_the_clear_error() -> None:
-    with pytest.raises(ImportErrorHF, match=r"model_type: unsupported model_type \"gemma3n\"; supported: "):
-        architecture_from_config({"model_type": "gemma3n", "text_config": {}})
+    with pytest.raises(ImportErrorHF, match=r"model_type: unsupported model_type \"gemma4\"; supported: "):
+        architecture_from_config({"model_type": "gemma4", "text_config": {}})
 
 
 def test_gemma3_mmproj_file_size() -> None:

@@ -16,7 +16,7 @@ from typing import Any, Mapping, NamedTuple
 
 from generator.calc import weights
 from generator.calc.catalogs import Catalogs
-from generator.calc import state
+from generator.calc import gemma3n, state
 from generator.calc.memory import kv_groups
 from generator.calc.tensors import Inventory, inventory
 
@@ -72,8 +72,13 @@ def layer_weights(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs: C
         if m.layers == "global":
             ((storage, _),) = compiled.layer_types(kind.role, kind.routed, layout, "global")
             b = storage.tensor_bytes(ne0, elements)
-            if m.role == "token_embd":
+            if m.role in ("token_embd", "per_layer_embd"):
                 token_embd += b
+                if m.role == "per_layer_embd":
+                    # Gemma 3n's per-layer table: an input tensor in host memory like token_embd
+                    # (src/llama-arch.cpp LLM_TENSOR_INFOS: LLM_TENSOR_LAYER_INPUT, GGML_OP_GET_ROWS),
+                    # read one row per token, never the output head.
+                    continue
                 if inv.tied:
                     active += elements
                     if tied_output_copy:
@@ -132,7 +137,13 @@ def kv_layers(card: Mapping[str, Any]) -> tuple[KVLayer, ...]:
     # Hybrid stacks: only attention layers get KV cells (llama_memory_hybrid filters the
     # layers, hparams.is_recurrent(il)); the others keep recurrent state (recurrent_state_bytes).
     kinds = state.layer_kinds(arch)
-    return tuple(KVLayer(k, v, pattern[i % len(pattern)] == "L") if kinds[i] in state.ATTENTION_LETTERS
+    # Gemma 3n: layers from n_layer_kv_from_start on own no cells (llama_hparams::has_kv; the
+    # create_memory reuse callback points them at an earlier layer's cache). llama.cpp sets it
+    # to 20 in its gemma3n loader (src/models/gemma3n.cpp load_arch_hparams, master 2026), which
+    # is layers - num_kv_shared_layers for both released models (30 - 10, 35 - 15).
+    owned = gemma3n.cache_layers(arch)
+    return tuple(KVLayer(k, v, pattern[i % len(pattern)] == "L")
+                 if kinds[i] in state.ATTENTION_LETTERS and i < owned
                  else KVLayer(0, 0, False) for i in range(n))
 
 

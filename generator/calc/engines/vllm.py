@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Mapping, NamedTuple
 
-from generator.calc import memory, native, state
+from generator.calc import gemma3n, memory, native, state
 from generator.calc.engines import (
     Hardware,
     Option,
@@ -679,7 +679,12 @@ def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int 
         for g in memory.kv_groups(card):
             counts[g.window] = counts.get(g.window, 0) + g.layers
     else:
-        counts[None] = L
+        counts[None] = gemma3n.cache_layers(arch)
+    # Gemma 3n: a layer with a kv_sharing_target_layer_name (model_executor/models/gemma3n.py
+    # Gemma3nAttention, v0.10-0.11) gets no KV cache spec (v1/worker/gpu_model_runner.py
+    # get_kv_cache_spec records it in shared_kv_cache_layers and skips it), so only the layers
+    # that own a cache count; memory.kv_groups leaves the shared ones out.
+    L = sum(counts.values())
     layers = tuple(counts.items())
     if len(counts) == 1:
         (window,) = counts
