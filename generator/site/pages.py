@@ -337,7 +337,10 @@ def weights_table(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
                      "overhead": fmt.gb(overhead), "least": fmt.gb(least), "least_bytes": least,
                      "tier": tier_of(least)})
     p = _get(derived, "parameters") or {}
+    # The runtime overhead is the same on every row: said once under the table (review P14), not a column.
+    overheads = {r["overhead"] for r in rows}
     return {"rows": rows, "with_activations": with_act, "context": fmt.tokens(ref),
+            "overhead": overheads.pop() if len(overheads) == 1 else None,
             "total": fmt.params(p.get("total")), "active": fmt.params(p.get("active")),
             "total_exact": fmt.exact(p.get("total")), "active_exact": fmt.exact(p.get("active"))}
 
@@ -531,8 +534,21 @@ def model_details(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
         "edit_url": edit_url,
         "derived_available": derived is not None,
         "no_estimate": no_estimate_sentence(card),
+        "unpublished": unpublished_sentence(card),
         "architecture_complete": not (isinstance(derived, Mapping) and derived.get("architecture_complete") is False),
     }
+
+
+def unpublished_sentence(card: Mapping[str, Any]) -> str | None:
+    """The plain statement for a model whose weights are not published (Llama 4 Behemoth): nothing can
+    run it, so its weights-only sizes are what the declared count would take, and no device count or
+    speed applies (review P14). None for a model with open weights."""
+    if card.get("open_weights") is not False:
+        return None
+    who = card.get("organization") or "Its maker"
+    announced = " (it has been announced, not released)" if card.get("status") == "unreleased" else ""
+    return (f"{who} has not published the weights of {card['name']}{announced}: it cannot be downloaded "
+            "or run on any hardware.")
 
 
 def no_estimate_sentence(card: Mapping[str, Any]) -> str:
@@ -540,6 +556,10 @@ def no_estimate_sentence(card: Mapping[str, Any]) -> str:
     publishes no size says so (review: GPT-5's page only said the card was incomplete); a card
     with a declared size but no architecture points at its weights-only lower bound."""
     params = card.get("parameters") or {}
+    unpublished = unpublished_sentence(card)
+    if params.get("total") is not None and unpublished:
+        return (f"Not runnable: {unpublished} System requirements gives the size its weights would take, "
+                "from the declared parameter count.")
     if params.get("total") is not None:
         return (f"No full memory estimate: the architecture of {card['name']} is not published, so only "
                 "the weights are known (System requirements gives them as a lower bound).")
