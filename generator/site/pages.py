@@ -7,6 +7,7 @@ formatted here, once.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Mapping
 
 from markupsafe import Markup
@@ -449,6 +450,63 @@ def header_facts(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> 
     ]
 
 
+# The parts of a checkpoint outside the text model (params.MODULE_PARTS), as a reader names them, and
+# what the engines do with them (generator/calc/modules.py has the engine sources).
+MODULE_WORDS = {
+    "mtp": ("a multi-token-prediction module", "llama.cpp and vLLM do not load it to generate text "
+            "(vLLM can use it for speculative decoding)"),
+    "vision_encoder": ("the vision encoder (for images)", None),
+    "audio_encoder": ("the audio encoder", None),
+}
+
+
+def notes_summary(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> list[str]:
+    """What a card's notes explain, in plain sentences generated from its structured fields (review P11:
+    "Notes read as plain language for readers; field-level detail for contributors goes in a collapsed
+    block"): the format the weights ship in, the parts of the total outside the text model, and where the
+    count from the architecture differs from the maker's figure. Every sentence restates a card field or
+    the calculator's count; nothing is taken from the free-text notes."""
+    out: list[str] = []
+    native = native_quant(card)
+    if native:
+        # the meaning's first clause ("8-bit floats with a scale per block of weights")
+        meaning = re.split(r"[:;]", glossary.meanings().get(native, ""), maxsplit=1)[0].strip()
+        out.append(f"The weights are published in {native}" + (f" ({meaning})" if meaning else "")
+                   + ": the answer above and the calculators start from that format.")
+    declared = card.get("parameters") or {}
+    if isinstance(derived, Mapping) and derived.get("architecture_complete") is False:
+        if declared.get("total") is not None:
+                out.append("The architecture is not published: layer and head counts are unknown, and the memory "
+                       "figures come from the parameter count the maker states.")
+        return out
+    p = _get(derived, "parameters") or {}
+    if p.get("basis") != "architecture":
+        return out
+    raw = p.get("breakdown")
+    bd: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    total = p.get("total")
+    for part, (words, engines) in MODULE_WORDS.items():
+        n = bd.get(part)
+        if n:
+            out.append(f"Of the {fmt.params(total)} total parameters, {fmt.params(n)} are {words}"
+                       + (f"; {engines}." if engines else "."))
+    if bd.get("extra"):
+        out.append(f"The published checkpoint stores {fmt.params(bd['extra'])} more parameters than the "
+                   "architecture describes; they are counted in the total (the contributors' notes say what they are).")
+    if declared.get("total") is not None and total is not None and declared["total"] != total:
+        # exact counts where the short forms would read the same ("35.0B" and "35.0B")
+        short = fmt.params(total) != fmt.params(declared["total"])
+        shown = fmt.params if short else fmt.exact
+        out.append(f"Counted from the architecture the model has {shown(total)} parameters; "
+                   f"the maker states {shown(declared['total'])}, the figure shown on this site.")
+    if (_get(card, "architecture", "type") == "moe" and declared.get("active") is not None
+            and p.get("active") is not None and fmt.params(declared["active"]) != fmt.params(p["active"])):
+        out.append(f"Per generated token {fmt.params(p['active'])} parameters are used, counted from the "
+                   f"architecture; the maker states {fmt.params(declared['active'])} active, the figure shown "
+                   "on this site. The speed estimates use the count from the architecture.")
+    return out
+
+
 def model_summary(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any]:
     """The searchable head of a model page: name, facts, description, and the answer box's
     no-hardware rows (the smallest common GPU per format)."""
@@ -462,6 +520,7 @@ def model_summary(card: Mapping[str, Any], derived: Mapping[str, Any] | None) ->
         "facts": header_facts(card, derived),
         "description_html": render_markdown(card.get("description")),
         "notes_html": render_markdown(card.get("notes")),
+        "notes_summary": notes_summary(card, derived),
         "no_hardware": answer.no_hardware(card, derived),
         "no_estimate": no_estimate_sentence(card),
     }
