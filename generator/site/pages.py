@@ -629,9 +629,27 @@ def no_estimate_sentence(card: Mapping[str, Any]) -> str:
     return "No memory estimate: the architecture of this card is incomplete and it declares no parameter count."
 
 
+# The quantization of the leaderboard's memory column: the common 4-bit GGUF (review P8: "VRAM @ Q4").
+SIZE_QUANT = "Q4_K_M"
+
+
+def reference_memory(derived: Mapping[str, Any] | None, quant: str = SIZE_QUANT) -> tuple[int | None, int | None]:
+    """(total bytes, context) of the VRAM table's cell for ``quant`` at the reference context (batch 1,
+    the table's KV dtype): the same figure the model page's VRAM table shows. (None, context) without it."""
+    rows = vram_rows(derived)
+    ref = _get(derived, "reference_context")
+    kv = default_kv_dtype(rows)
+    for r in rows:
+        if (r.get("quantization") == quant and r.get("context") == ref and r.get("batch", 1) == 1
+                and r.get("kv_dtype") == kv):
+            return r.get("total_bytes"), ref
+    return None, ref
+
+
 def index_row(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any]:
     """One row of the models index (raw values for sorting/filtering + display text)."""
     total, active = effective_params(card, derived)
+    q4_bytes, q4_context = reference_memory(derived)
     mod = card.get("modalities") or {}
     lic = card.get("license") or {}
     modalities = sorted(set(mod.get("input") or []) | set(mod.get("output") or []))
@@ -648,4 +666,6 @@ def index_row(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dic
         "modalities": modalities,
         "release_date": card.get("release_date") or "",
         "status": card.get("status") or "",
+        # memory at SIZE_QUANT and the reference context (the leaderboard's size column)
+        "q4_bytes": q4_bytes, "q4_text": fmt.gb(q4_bytes), "q4_context": q4_context,
     }

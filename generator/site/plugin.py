@@ -410,7 +410,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
                                  params_basis=pages.PARAMS_BASIS)
         if entry.kind == "leaderboard":
             r = data["ranking"]
-            return render.render("leaderboard.html", base=base, **leaderboard.page_data(r))
+            return render.render("leaderboard.html", base=base, **leaderboard.page_data(r, data.get("rows")))
         if entry.kind == "whatrun":
             return render.render("whatrun.html", base=base, **data)
         if entry.kind == "card_format":
