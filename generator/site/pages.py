@@ -646,6 +646,44 @@ def reference_memory(derived: Mapping[str, Any] | None, quant: str = SIZE_QUANT)
     return None, ref
 
 
+# The compare page's "smallest GPU" rows (review P13), in order: the format the weights ship in, then 8 and 4 bits.
+SMALLEST_KEYS = ("native", "Q8_0", "Q4_K_M")
+COMPARE_CONTEXT = 8192   # the context of compare's VRAM rows (site/assets/js/compare.js VRAM_ROWS)
+
+
+def smallest_gpus(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, str]:
+    """The compare page's cells: for the native format (BF16 when the card does not say), Q8_0 and
+    Q4_K_M, the smallest common GPU that holds the model at the reference context, as the model page's
+    answer box gives it (answer.no_hardware); the context is said when it is not COMPARE_CONTEXT (a model
+    with a shorter maximum). 'n/a (...)' for weights that are not published, 'unknown' without figures."""
+    from generator.site import answer   # answer builds on this module
+    unpublished = card.get("open_weights") is False
+    nh = None if unpublished else answer.no_hardware(card, derived)
+    out = {k: (f"{fmt.NOT_APPLICABLE} (weights not published)" if unpublished else fmt.UNKNOWN)
+           for k in SMALLEST_KEYS}
+    if not nh:
+        return out
+    ref = _get(derived, "reference_context")
+    at = f" @ {nh['context']}" if ref != COMPARE_CONTEXT else ""
+    for i, r in enumerate(nh["rows"]):
+        text = f"{r['gpu']} ({r['total']}{at})"
+        if i == 0:
+            out["native"] = f"{r['quant']}: {text}"
+        if r["quant"] in SMALLEST_KEYS:
+            out[r["quant"]] = text
+    return out
+
+
+def compare_smallest(rows: list[Mapping[str, Any]]) -> Markup:
+    """compare.html's JSON of the smallest-GPU rows: {"rows": [[key, row label]], "cells": {id: {key: text}}}
+    (compare.js adds the rows after the VRAM rows; every text is formatted here)."""
+    at = f" @ {fmt.tokens(COMPARE_CONTEXT)}"
+    labels = {"native": "Smallest GPU, as shipped" + at, "Q8_0": "Smallest GPU, Q8_0" + at,
+              "Q4_K_M": "Smallest GPU, Q4_K_M" + at}
+    return json_for_script({"rows": [[k, labels[k]] for k in SMALLEST_KEYS],
+                            "cells": {r["id"]: r.get("smallest") or {} for r in rows}})
+
+
 def index_row(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any]:
     """One row of the models index (raw values for sorting/filtering + display text)."""
     total, active = effective_params(card, derived)
@@ -668,4 +706,5 @@ def index_row(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dic
         "status": card.get("status") or "",
         # memory at SIZE_QUANT and the reference context (the leaderboard's size column)
         "q4_bytes": q4_bytes, "q4_text": fmt.gb(q4_bytes), "q4_context": q4_context,
+        "smallest": smallest_gpus(card, derived),
     }
