@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.site import fmt
+
 from helpers import TEST_REGISTRY
 
 MODEL = "models/meta/llama-3.1-8b/"
@@ -228,6 +230,10 @@ def _shown(page) -> dict:
             offload: document.getElementById('ecalc-offload').textContent,
             cli: document.getElementById('ecalc-cli').textContent,
             server: document.getElementById('ecalc-server').textContent,
+            decode: document.getElementById('ecalc-speed').dataset.decode,
+            prefill: document.getElementById('ecalc-speed').dataset.prefill,
+            speedText: document.getElementById('ecalc-speed').textContent,
+            basis: document.getElementById('ecalc-speed-basis').textContent,
         };
     }""")
 
@@ -303,6 +309,17 @@ def test_engine_calculator_equals_llmcards_plan(page, site, model, controls):
     else:
         assert " ".join(p["offload"]["flags"]) in s["offload"] and p["offload"]["moved"] in s["offload"]
     assert s["server"] == p["command"]
+    # the speed bounds `llmcards plan` prints (decode and prefill per sequence), the same numbers and basis
+    sp = p["speed"]
+    for key, shown in (("decode_tokens_per_s_upper_bound", s["decode"]), ("prefill_tokens_per_s_upper_bound", s["prefill"])):
+        assert (None if shown == "" else float(shown)) == sp[key], key
+    if controls.get("gpu") == "":
+        assert s["speedText"] == "Choose a GPU for the speed bounds." and s["basis"] == ""
+    else:
+        assert sp["decode_tokens_per_s_upper_bound"] is not None
+        assert f"decode ≤ {fmt.rate(sp['decode_tokens_per_s_upper_bound'])}" in s["speedText"]
+        assert f"prefill ≤ {fmt.rate(sp['prefill_tokens_per_s_upper_bound'])}" in s["speedText"]
+        assert s["basis"] == f"How: {sp['basis']}."
 
 
 def test_engine_calculator_defaults_and_context_presets(page, site):
