@@ -375,17 +375,16 @@ def spec_rows(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> lis
     structure = att.get("structure")
     if structure and sw:
         structure = f"{structure}, {sw['kind']} window {sw['size']:,} ({sw['pattern']})"
-    # Expert rows do not apply to a dense model: "n/a", not "unknown".
-    dense = arch.get("type") == "dense"
-
-    def expert(text: str) -> str:
-        return fmt.NOT_APPLICABLE if dense else text
-
+    # Expert rows do not apply to a dense model: left out (review P15: four rows of "n/a" on every
+    # dense model); "unknown" where the architecture type itself is not known.
+    experts = [] if arch.get("type") == "dense" else [
+        ("Total expert parameters", fmt.params(expert_params(card, derived))),
+        ("Experts", fmt.value(ex.get("total"))),
+        ("Active experts", fmt.value(ex.get("active"))),
+        ("Shared experts", fmt.value(ex.get("shared"))),
+    ]
     return [
-        ("Total expert parameters", expert(fmt.params(expert_params(card, derived)))),
-        ("Experts", expert(fmt.value(ex.get("total")))),
-        ("Active experts", expert(fmt.value(ex.get("active")))),
-        ("Shared experts", expert(fmt.value(ex.get("shared")))),
+        *experts,
         ("Attention structure", fmt.value(structure)),
         ("Hidden size", fmt.value(arch.get("hidden_size"))),
         ("Layers", fmt.value(arch.get("layers"))),
