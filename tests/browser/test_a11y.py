@@ -175,3 +175,15 @@ def test_dark_theme_hardware_dialog_and_answer(page, site, width):
     page.wait_for_selector(".llmc-answer-chosen")
     blocking = [v for v in run_axe(page) if v["impact"] in BLOCKING]
     assert not blocking, f"axe-core on a model page with its answer at {width} px, dark theme:\n{summary(blocking)}"
+
+
+@pytest.mark.parametrize("path", ["models/", "leaderboard/", "compare/#meta/llama-3.1-8b,mistralai/mixtral-8x7b", "models/meta/", "what-can-i-run/",
+                                  "models/meta/llama-3.1-8b/"])
+def test_first_tab_reaches_a_skip_link(page, site, path):
+    # review (accessibility, site-wide): "There is no skip link: the first Tab lands on the header logo".
+    open_page(page, site, path, 1280)
+    page.keyboard.press("Tab")
+    focused = page.evaluate("[document.activeElement.className, document.activeElement.getAttribute('href')]")
+    assert "md-skip" in focused[0].split(), focused
+    target = focused[1].split("#", 1)[1]
+    assert page.locator(f"[id='{target}']").count() == 1
