@@ -374,7 +374,7 @@ def spec_rows(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> lis
     sw = att.get("sliding_window")
     structure = att.get("structure")
     if structure and sw:
-        structure = f"{structure}, {sw['kind']} window {sw['size']:,} ({sw['pattern']})"
+        structure = f"{structure}; {window_words(sw)}"
     # Expert rows do not apply to a dense model: left out (review P15: four rows of "n/a" on every
     # dense model); "unknown" where the architecture type itself is not known.
     experts = [] if arch.get("type") == "dense" else [
@@ -399,6 +399,22 @@ def spec_rows(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> lis
         ("Position embedding", fmt.value(arch.get("position_embedding"))),
         ("Tied embeddings", fmt.value(arch.get("tied_embeddings"))),
     ]
+
+
+def window_words(sw: Mapping[str, Any]) -> str:
+    """A sliding window in words (review P11: "GQA, sliding window 1,024 (LLLLLG)" was jargon): the card's
+    pattern repeats from the first layer, L local and G global (schema: attention.sliding_window.pattern)."""
+    pattern = str(sw.get("pattern") or "")
+    local = pattern.count("L")
+    if local == len(pattern):
+        where = "every layer"
+    elif local == 1 and len(pattern) == 2:
+        where = "every other layer; the others see the whole context"
+    else:
+        where = f"{local} of every {len(pattern)} layers; the others see the whole context"
+    size = f"{int(sw['size']):,} tokens"
+    what = f"attention within chunks of {size}" if sw.get("kind") == "chunked" else f"sliding window of {size}"
+    return f"{what} on {where}"
 
 
 def _layer_kind_rows(arch: Mapping[str, Any], derived: Mapping[str, Any] | None) -> list[tuple[str, str]]:
