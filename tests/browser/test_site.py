@@ -188,3 +188,13 @@ def test_home_page_overview(page, site):
     href = page.locator("#list-largest a").first.get_attribute("href")
     assert href.startswith("./models/") or href.startswith("models/")
     page.wait_for_load_state("networkidle")
+
+
+def test_sortable_headers_show_that_they_sort_before_a_click(page, site):
+    # review P15: models-index headers "show no sort affordance until clicked"
+    page.goto(site + "models/")
+    after = "el => getComputedStyle(el, '::after').content"
+    assert page.eval_on_selector('#models-table th[data-key="name"]', after) == '" ↕"'
+    page.click('#models-table th[data-key="name"]')
+    assert page.eval_on_selector('#models-table th[data-key="name"]', after) == '" ▲"'
+    assert page.eval_on_selector('#models-table th[data-key="total"]', after) == '" ↕"'
