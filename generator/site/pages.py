@@ -488,6 +488,11 @@ def notes_summary(card: Mapping[str, Any], derived: Mapping[str, Any] | None) ->
         meaning = re.split(r"[:;]", glossary.meanings().get(native, ""), maxsplit=1)[0].strip()
         out.append(f"The weights are published in {native}" + (f" ({meaning})" if meaning else "")
                    + ": the answer above and the calculators start from that format.")
+    kept = _get(card, "release", "gguf_routed_experts")
+    if kept:
+        # schema: release.gguf_routed_experts (review P4: the GGUF rows' sizes looked out of order)
+        out.append(f"In every GGUF file of this model the routed experts stay in {kept}: a GGUF type such as "
+                   "Q4_K_M changes only the other tensors, so the GGUF sizes differ little.")
     declared = card.get("parameters") or {}
     if isinstance(derived, Mapping) and derived.get("architecture_complete") is False:
         if declared.get("total") is not None:

@@ -73,3 +73,13 @@ def test_page_shows_the_summary_and_collapses_the_notes(catalogs):
     contrib = html[html.index('<details class="llmc-contrib"'):]
     assert "weight_scale_inv" in contrib.split("</details>")[0]   # field-level detail, collapsed
     assert "<details" not in summary
+
+
+def test_gpt_oss_says_why_its_gguf_sizes_differ_little(catalogs):
+    # review P4: "Q4_K_M 88.9 > Q3_K_M 72.1 > Q4_0 67.2 ... Nothing on the page explains it"; the card's
+    # release.gguf_routed_experts is MXFP4 (llama.cpp keeps the experts in MXFP4 at every GGUF type)
+    _, lines = _summary("openai/gpt-oss-120b", catalogs)
+    assert ("In every GGUF file of this model the routed experts stay in MXFP4: a GGUF type such as Q4_K_M "
+            "changes only the other tensors, so the GGUF sizes differ little.") in lines
+    _, lines = _summary("deepseek/deepseek-v3", catalogs)
+    assert not any("GGUF file" in line for line in lines)
