@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from helpers import ROOT, TEST_REGISTRY
 
 
@@ -198,3 +200,12 @@ def test_sortable_headers_show_that_they_sort_before_a_click(page, site):
     page.click('#models-table th[data-key="name"]')
     assert page.eval_on_selector('#models-table th[data-key="name"]', after) == '" ▲"'
     assert page.eval_on_selector('#models-table th[data-key="total"]', after) == '" ↕"'
+
+
+@pytest.mark.parametrize("width", [1366, 1024])
+def test_home_lists_share_one_row(page, site, width):
+    # review P15: 'The "Largest models" list sits alone in a row with the right half empty' (1366 px)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(site)
+    tops = page.eval_on_selector_all(".llmc-lists > *", "els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+    assert len(tops) == 3 and len(set(tops)) == 1, tops
