@@ -30,3 +30,11 @@ def test_smallest_gpu_rows_match_the_model_pages(page, site):
         assert rows["Smallest GPU, as shipped @ 8K"][n] == "BF16: " + expected[i]["BF16"], i
     # Hand check (tests/site/test_compare_smallest.py): Llama 3.1 8B at Q4_K_M, 6.84 GB, fits an 8 GB card
     assert rows["Smallest GPU, Q4_K_M @ 8K"][0] == "1 × NVIDIA GeForce RTX 3060 Ti (6.84 GB)"
+
+
+def test_compare_corner_cell_is_not_an_empty_header(page, site):
+    # review P13 / axe empty-table-header (minor): the top-left corner was an empty <th>
+    page.goto(site + "compare/#meta/llama-3.1-8b,mistralai/mixtral-8x7b")
+    page.wait_for_selector("#compare-table:not([hidden])")
+    assert page.eval_on_selector("#compare-table thead tr > :first-child", "c => c.tagName") == "TD"
+    assert page.eval_on_selector_all("#compare-table th", "ths => ths.filter(t => !t.textContent.trim()).length") == 0
