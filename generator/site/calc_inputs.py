@@ -49,13 +49,24 @@ def rle(values: Sequence[Any]) -> list[list[Any]]:
     return out
 
 
+def speed_fields(g: Mapping[str, Any]) -> dict[str, Any]:
+    """What the engines' speed bounds read of a catalog GPU (llamacpp._speed, vllm.plan): its memory
+    bandwidth ("bw", bytes/s) and dense FP16 throughput ("tflops"; null when the catalog has none). Short
+    keys: every model page carries the table."""
+    return {"bw": int(g["bandwidth_bytes_per_s"]), "tflops": g.get("fp16_tflops")}
+
+
 def gpu_table(catalogs: Catalogs) -> list[dict[str, Any]]:
-    """Every catalog GPU: id, name, what one device offers llama.cpp (bytes), its backend's device name."""
+    """Every catalog GPU: id, name, what one device offers llama.cpp (bytes), its backend's device name,
+    and for the speed bound its bandwidths (the system memory's as llamacpp._host_bandwidth finds it,
+    with the words the basis uses)."""
     rows = []
     for g in catalogs.gpus:
         hw = hardware(catalogs, str(g["id"]), 1)
+        host_bw, host_what = L._host_bandwidth(catalogs, hw)
         rows.append({"id": g["id"], "name": g["name"], "vendor": g.get("vendor"),
-                     "capacity_bytes": L._capacity(hw), "backend": L._backend(hw.gpu)})
+                     "capacity_bytes": L._capacity(hw), "backend": L._backend(hw.gpu), **speed_fields(g),
+                     "host_bw": host_bw, "host_what": host_what})
     return rows
 
 
@@ -79,7 +90,8 @@ def _quant_inputs(card: Mapping[str, Any], catalogs: Catalogs, entry: Mapping[st
     return {"name": stored.get("name", entry["id"]),
             "token_embd": lw.token_embd, "output": lw.output, "output_matrix": lw.output_matrix,
             "tied": lw.tied, "dense": rle(lw.dense), "experts": rle(lw.experts),
-            "largest_dense": rle(lw.largest_dense), "experts_read": rle(lw.experts_read)}
+            "largest_dense": rle(lw.largest_dense), "experts_read": rle(lw.experts_read),
+            "active_params": lw.active_params}
 
 
 def engine_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
@@ -154,7 +166,9 @@ def page_data(card: Mapping[str, Any], catalogs: Catalogs | None,
     tops = [d["max_context"] or d.get("train_context") or d.get("most") for d in (data, vdata) if not d["unsupported"]]
     top = int(next(t for t in tops if t))
     vfields = vllm_gpu_fields(catalogs)
-    gpus = [{**g, "vllm": vfields[str(g["id"])]} for g in gpu_table(catalogs)]
+    # the speed fields once per GPU (engine-calculator.js hands them to the vLLM plan too)
+    gpus = [{**g, "vllm": {k: v for k, v in vfields[str(g["id"])].items() if k not in ("bw", "tflops")}}
+            for g in gpu_table(catalogs)]
     payload = {"engines": {L.NAME: data, "vllm": vdata}, "unsupported": why, "gpus": gpus, "max_gpus": MAX_GPUS}
     return {"unsupported": None, "json": json_for_script(payload),
             "default_context": min(DEFAULT_CONTEXT, top), "max_context": top, "why": why}
@@ -190,7 +204,8 @@ def vllm_gpu_fields(catalogs: Catalogs) -> dict[str, dict[str, Any]]:
         assert mem is not None
         out[str(g["id"])] = {"memory_bytes": mem,
                              "large": mem >= V.LARGE_GPU_BYTES and "a100" not in str(g["id"]).lower(),
-                             "family": V._gpu_family(g), "apple": str(g.get("vendor", "")).lower() == "apple"}
+                             "family": V._gpu_family(g), "apple": str(g.get("vendor", "")).lower() == "apple",
+                             **speed_fields(g)}
     return out
 
 
@@ -217,12 +232,17 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         except PlanError:
             continue
         per_tp: dict[str, Any] = {}
+        active_tp: dict[str, Any] = {}   # the weight bytes one GPU reads per decoded token (the speed bound)
         for tp in allowed:
-            by_family = {f: V.weights_per_gpu(card, stored, catalogs, tp, g).per_gpu for f, g in families.items()}
+            ws = {f: V.weights_per_gpu(card, stored, catalogs, tp, g) for f, g in families.items()}
+            by_family = {f: w.per_gpu for f, w in ws.items()}
+            active = {f: V.active_weights_per_gpu(card, w) for f, w in ws.items()}
             if stored["types"].get("routed_experts") != "MXFP4":
-                by_family = {"any": by_family["hopper"] if "hopper" in by_family else next(iter(by_family.values()))}
+                one = "hopper" if "hopper" in by_family else next(iter(by_family))
+                by_family, active = {"any": by_family[one]}, {"any": active[one]}
             per_tp[str(tp)] = by_family
-        quants[str(entry["id"])] = {"fp32": stored["id"] == "FP32", "weights": per_tp}
+            active_tp[str(tp)] = active
+        quants[str(entry["id"])] = {"fp32": stored["id"] == "FP32", "weights": per_tp, "active_weights": active_tp}
     most = card.get("context_length") or arch.get("max_position_embeddings")
     layouts = {}
     for tp in allowed:
@@ -247,6 +267,7 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         "heads": heads, "kv_heads": kv_heads, "allowed_tp": allowed,
         "most": most, "config_len": arch.get("max_position_embeddings"),
         "quants": quants, "native": V.native_quant_id(card), "hf_repo": V.hf_repo(card),
+        "active_params": V._active_param_count(card),   # the prefill bound's FLOPs per token / 2
         "kv_layouts": layouts, "activation_peak": act,
         "constants": {"NON_TORCH_BYTES": V.NON_TORCH_BYTES, "NCCL_TP_BYTES": V.NCCL_TP_BYTES,
                       "CUDA_GRAPH_BYTES": V.CUDA_GRAPH_BYTES, "CUDA_CONTEXT_BYTES": V.CUDA_CONTEXT_BYTES,

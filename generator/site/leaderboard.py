@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from generator.site import fmt, pages
+
 # K: a benchmark counts once this many open-weight models report it. With fewer, a
 # percentile can only be 0, 1/3, 2/3 or 1, and a category made of that one benchmark
 # would weigh as much as a category of five well-reported ones.
@@ -260,8 +262,46 @@ def coverage_rule(ranking: Ranking) -> str:
             f"fewer benchmarks, chosen by the model's makers, is not comparable (step 6 of the method).")
 
 
-def page_data(ranking: Ranking) -> dict[str, Any]:
-    """The leaderboard template's variables (besides ``base``)."""
+SIZE_FIELDS = ("total", "total_text", "q4_bytes", "q4_text", "q4_context")
+
+
+def size_rows(ranking: Ranking, rows: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The size fields of the models-index rows of the models on the board (the page's data: an edit to
+    a card off the board, or to a field other than these, leaves the page as it is)."""
+    on_board = ranking.ranks.keys() | {r["id"] for r in ranking.overall}
+    return {cid: {k: rows[cid].get(k) for k in SIZE_FIELDS} for cid in sorted(on_board) if cid in rows}
+
+
+def _common_context(rows: Mapping[str, Mapping[str, Any]] | None) -> int | None:
+    """The reference context most of the models' memory figures are at (min(8192, max context))."""
+    counts: dict[int, int] = {}
+    for r in (rows or {}).values():
+        if r.get("q4_context"):
+            counts[r["q4_context"]] = counts.get(r["q4_context"], 0) + 1
+    return max(counts, key=lambda c: (counts[c], c)) if counts else None
+
+
+def _size(row: Mapping[str, Any] | None, context: int | None) -> dict[str, Any]:
+    """A model's size columns from its models-index row (pages.index_row): total parameters and the
+    memory at pages.SIZE_QUANT and the reference context, raw (for sorting) and as text; a model whose
+    reference context is not the column's (a shorter maximum context) says its own."""
+    row = row or {}
+    mem = row.get("q4_bytes")
+    text = row.get("q4_text") or fmt.UNKNOWN
+    if mem is not None and row.get("q4_context") not in (None, context):
+        text += f" @ {fmt.tokens(row['q4_context'])}"
+    return {"total": row.get("total"), "total_text": row.get("total_text") or fmt.UNKNOWN,
+            "mem": mem, "mem_text": text}
+
+
+def page_data(ranking: Ranking, rows: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """The leaderboard template's variables (besides ``base``). ``rows``: card id -> models-index row
+    (pages.index_row), for the size columns (review P8: a local leaderboard needs the model's size)."""
+    context = _common_context(rows)
+    sizes = {cid: _size((rows or {}).get(cid), context)
+             for cid in ranking.ranks.keys() | {r["id"] for r in ranking.overall}}
     return {"overall": ranking.overall, "by_category": ranking.by_category, "categories": ranking.categories,
             "method": method_steps(), "benchmark_stats": ranking.benchmarks,
-            "coverage_rule": coverage_rule(ranking), "n_ranked": ranking.ranked.get("overall", 0)}
+            "coverage_rule": coverage_rule(ranking), "n_ranked": ranking.ranked.get("overall", 0),
+            "sizes": sizes,
+            "size_heading": f"Memory at {pages.SIZE_QUANT}" + (f" @ {fmt.tokens(context)}" if context else "")}

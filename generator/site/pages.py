@@ -7,6 +7,7 @@ formatted here, once.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Mapping
 
 from markupsafe import Markup
@@ -337,7 +338,10 @@ def weights_table(derived: Mapping[str, Any] | None) -> dict[str, Any] | None:
                      "overhead": fmt.gb(overhead), "least": fmt.gb(least), "least_bytes": least,
                      "tier": tier_of(least)})
     p = _get(derived, "parameters") or {}
+    # The runtime overhead is the same on every row: said once under the table (review P14), not a column.
+    overheads = {r["overhead"] for r in rows}
     return {"rows": rows, "with_activations": with_act, "context": fmt.tokens(ref),
+            "overhead": overheads.pop() if len(overheads) == 1 else None,
             "total": fmt.params(p.get("total")), "active": fmt.params(p.get("active")),
             "total_exact": fmt.exact(p.get("total")), "active_exact": fmt.exact(p.get("active"))}
 
@@ -370,18 +374,17 @@ def spec_rows(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> lis
     sw = att.get("sliding_window")
     structure = att.get("structure")
     if structure and sw:
-        structure = f"{structure}, {sw['kind']} window {sw['size']:,} ({sw['pattern']})"
-    # Expert rows do not apply to a dense model: "n/a", not "unknown".
-    dense = arch.get("type") == "dense"
-
-    def expert(text: str) -> str:
-        return fmt.NOT_APPLICABLE if dense else text
-
+        structure = f"{structure}; {window_words(sw)}"
+    # Expert rows do not apply to a dense model: left out (review P15: four rows of "n/a" on every
+    # dense model); "unknown" where the architecture type itself is not known.
+    experts = [] if arch.get("type") == "dense" else [
+        ("Total expert parameters", fmt.params(expert_params(card, derived))),
+        ("Experts", fmt.value(ex.get("total"))),
+        ("Active experts", fmt.value(ex.get("active"))),
+        ("Shared experts", fmt.value(ex.get("shared"))),
+    ]
     return [
-        ("Total expert parameters", expert(fmt.params(expert_params(card, derived)))),
-        ("Experts", expert(fmt.value(ex.get("total")))),
-        ("Active experts", expert(fmt.value(ex.get("active")))),
-        ("Shared experts", expert(fmt.value(ex.get("shared")))),
+        *experts,
         ("Attention structure", fmt.value(structure)),
         ("Hidden size", fmt.value(arch.get("hidden_size"))),
         ("Layers", fmt.value(arch.get("layers"))),
@@ -396,6 +399,22 @@ def spec_rows(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> lis
         ("Position embedding", fmt.value(arch.get("position_embedding"))),
         ("Tied embeddings", fmt.value(arch.get("tied_embeddings"))),
     ]
+
+
+def window_words(sw: Mapping[str, Any]) -> str:
+    """A sliding window in words (review P11: "GQA, sliding window 1,024 (LLLLLG)" was jargon): the card's
+    pattern repeats from the first layer, L local and G global (schema: attention.sliding_window.pattern)."""
+    pattern = str(sw.get("pattern") or "")
+    local = pattern.count("L")
+    if local == len(pattern):
+        where = "every layer"
+    elif local == 1 and len(pattern) == 2:
+        where = "every other layer; the others see the whole context"
+    else:
+        where = f"{local} of every {len(pattern)} layers; the others see the whole context"
+    size = f"{int(sw['size']):,} tokens"
+    what = f"attention within chunks of {size}" if sw.get("kind") == "chunked" else f"sliding window of {size}"
+    return f"{what} on {where}"
 
 
 def _layer_kind_rows(arch: Mapping[str, Any], derived: Mapping[str, Any] | None) -> list[tuple[str, str]]:
@@ -446,6 +465,68 @@ def header_facts(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> 
     ]
 
 
+# The parts of a checkpoint outside the text model (params.MODULE_PARTS), as a reader names them, and
+# what the engines do with them (generator/calc/modules.py has the engine sources).
+MODULE_WORDS = {
+    "mtp": ("a multi-token-prediction module", "llama.cpp and vLLM do not load it to generate text "
+            "(vLLM can use it for speculative decoding)"),
+    "vision_encoder": ("the vision encoder (for images)", None),
+    "audio_encoder": ("the audio encoder", None),
+}
+
+
+def notes_summary(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> list[str]:
+    """What a card's notes explain, in plain sentences generated from its structured fields (review P11:
+    "Notes read as plain language for readers; field-level detail for contributors goes in a collapsed
+    block"): the format the weights ship in, the parts of the total outside the text model, and where the
+    count from the architecture differs from the maker's figure. Every sentence restates a card field or
+    the calculator's count; nothing is taken from the free-text notes."""
+    out: list[str] = []
+    native = native_quant(card)
+    if native:
+        # the meaning's first clause ("8-bit floats with a scale per block of weights")
+        meaning = re.split(r"[:;]", glossary.meanings().get(native, ""), maxsplit=1)[0].strip()
+        out.append(f"The weights are published in {native}" + (f" ({meaning})" if meaning else "")
+                   + ": the answer above and the calculators start from that format.")
+    kept = _get(card, "release", "gguf_routed_experts")
+    if kept:
+        # schema: release.gguf_routed_experts (review P4: the GGUF rows' sizes looked out of order)
+        out.append(f"In every GGUF file of this model the routed experts stay in {kept}: a GGUF type such as "
+                   "Q4_K_M changes only the other tensors, so the GGUF sizes differ little.")
+    declared = card.get("parameters") or {}
+    if isinstance(derived, Mapping) and derived.get("architecture_complete") is False:
+        if declared.get("total") is not None:
+                out.append("The architecture is not published: layer and head counts are unknown, and the memory "
+                       "figures come from the parameter count the maker states.")
+        return out
+    p = _get(derived, "parameters") or {}
+    if p.get("basis") != "architecture":
+        return out
+    raw = p.get("breakdown")
+    bd: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    total = p.get("total")
+    for part, (words, engines) in MODULE_WORDS.items():
+        n = bd.get(part)
+        if n:
+            out.append(f"Of the {fmt.params(total)} total parameters, {fmt.params(n)} are {words}"
+                       + (f"; {engines}." if engines else "."))
+    if bd.get("extra"):
+        out.append(f"The published checkpoint stores {fmt.params(bd['extra'])} more parameters than the "
+                   "architecture describes; they are counted in the total (the contributors' notes say what they are).")
+    if declared.get("total") is not None and total is not None and declared["total"] != total:
+        # exact counts where the short forms would read the same ("35.0B" and "35.0B")
+        short = fmt.params(total) != fmt.params(declared["total"])
+        shown = fmt.params if short else fmt.exact
+        out.append(f"Counted from the architecture the model has {shown(total)} parameters; "
+                   f"the maker states {shown(declared['total'])}, the figure shown on this site.")
+    if (_get(card, "architecture", "type") == "moe" and declared.get("active") is not None
+            and p.get("active") is not None and fmt.params(declared["active"]) != fmt.params(p["active"])):
+        out.append(f"Per generated token {fmt.params(p['active'])} parameters are used, counted from the "
+                   f"architecture; the maker states {fmt.params(declared['active'])} active, the figure shown "
+                   "on this site. The speed estimates use the count from the architecture.")
+    return out
+
+
 def model_summary(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any]:
     """The searchable head of a model page: name, facts, description, and the answer box's
     no-hardware rows (the smallest common GPU per format)."""
@@ -459,6 +540,7 @@ def model_summary(card: Mapping[str, Any], derived: Mapping[str, Any] | None) ->
         "facts": header_facts(card, derived),
         "description_html": render_markdown(card.get("description")),
         "notes_html": render_markdown(card.get("notes")),
+        "notes_summary": notes_summary(card, derived),
         "no_hardware": answer.no_hardware(card, derived),
         "no_estimate": no_estimate_sentence(card),
     }
@@ -531,8 +613,21 @@ def model_details(card: Mapping[str, Any], derived: Mapping[str, Any] | None, *,
         "edit_url": edit_url,
         "derived_available": derived is not None,
         "no_estimate": no_estimate_sentence(card),
+        "unpublished": unpublished_sentence(card),
         "architecture_complete": not (isinstance(derived, Mapping) and derived.get("architecture_complete") is False),
     }
+
+
+def unpublished_sentence(card: Mapping[str, Any]) -> str | None:
+    """The plain statement for a model whose weights are not published (Llama 4 Behemoth): nothing can
+    run it, so its weights-only sizes are what the declared count would take, and no device count or
+    speed applies (review P14). None for a model with open weights."""
+    if card.get("open_weights") is not False:
+        return None
+    who = card.get("organization") or "Its maker"
+    announced = " (it has been announced, not released)" if card.get("status") == "unreleased" else ""
+    return (f"{who} has not published the weights of {card['name']}{announced}: it cannot be downloaded "
+            "or run on any hardware.")
 
 
 def no_estimate_sentence(card: Mapping[str, Any]) -> str:
@@ -540,6 +635,10 @@ def no_estimate_sentence(card: Mapping[str, Any]) -> str:
     publishes no size says so (review: GPT-5's page only said the card was incomplete); a card
     with a declared size but no architecture points at its weights-only lower bound."""
     params = card.get("parameters") or {}
+    unpublished = unpublished_sentence(card)
+    if params.get("total") is not None and unpublished:
+        return (f"Not runnable: {unpublished} System requirements gives the size its weights would take, "
+                "from the declared parameter count.")
     if params.get("total") is not None:
         return (f"No full memory estimate: the architecture of {card['name']} is not published, so only "
                 "the weights are known (System requirements gives them as a lower bound).")
@@ -550,9 +649,65 @@ def no_estimate_sentence(card: Mapping[str, Any]) -> str:
     return "No memory estimate: the architecture of this card is incomplete and it declares no parameter count."
 
 
+# The quantization of the leaderboard's memory column: the common 4-bit GGUF (review P8: "VRAM @ Q4").
+SIZE_QUANT = "Q4_K_M"
+
+
+def reference_memory(derived: Mapping[str, Any] | None, quant: str = SIZE_QUANT) -> tuple[int | None, int | None]:
+    """(total bytes, context) of the VRAM table's cell for ``quant`` at the reference context (batch 1,
+    the table's KV dtype): the same figure the model page's VRAM table shows. (None, context) without it."""
+    rows = vram_rows(derived)
+    ref = _get(derived, "reference_context")
+    kv = default_kv_dtype(rows)
+    for r in rows:
+        if (r.get("quantization") == quant and r.get("context") == ref and r.get("batch", 1) == 1
+                and r.get("kv_dtype") == kv):
+            return r.get("total_bytes"), ref
+    return None, ref
+
+
+# The compare page's "smallest GPU" rows (review P13), in order: the format the weights ship in, then 8 and 4 bits.
+SMALLEST_KEYS = ("native", "Q8_0", "Q4_K_M")
+COMPARE_CONTEXT = 8192   # the context of compare's VRAM rows (site/assets/js/compare.js VRAM_ROWS)
+
+
+def smallest_gpus(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, str]:
+    """The compare page's cells: for the native format (BF16 when the card does not say), Q8_0 and
+    Q4_K_M, the smallest common GPU that holds the model at the reference context, as the model page's
+    answer box gives it (answer.no_hardware); the context is said when it is not COMPARE_CONTEXT (a model
+    with a shorter maximum). 'n/a (...)' for weights that are not published, 'unknown' without figures."""
+    from generator.site import answer   # answer builds on this module
+    unpublished = card.get("open_weights") is False
+    nh = None if unpublished else answer.no_hardware(card, derived)
+    out = {k: (f"{fmt.NOT_APPLICABLE} (weights not published)" if unpublished else fmt.UNKNOWN)
+           for k in SMALLEST_KEYS}
+    if not nh:
+        return out
+    ref = _get(derived, "reference_context")
+    at = f" @ {nh['context']}" if ref != COMPARE_CONTEXT else ""
+    for i, r in enumerate(nh["rows"]):
+        text = f"{r['gpu']} ({r['total']}{at})"
+        if i == 0:
+            out["native"] = f"{r['quant']}: {text}"
+        if r["quant"] in SMALLEST_KEYS:
+            out[r["quant"]] = text
+    return out
+
+
+def compare_smallest(rows: list[Mapping[str, Any]]) -> Markup:
+    """compare.html's JSON of the smallest-GPU rows: {"rows": [[key, row label]], "cells": {id: {key: text}}}
+    (compare.js adds the rows after the VRAM rows; every text is formatted here)."""
+    at = f" @ {fmt.tokens(COMPARE_CONTEXT)}"
+    labels = {"native": "Smallest GPU, as shipped" + at, "Q8_0": "Smallest GPU, Q8_0" + at,
+              "Q4_K_M": "Smallest GPU, Q4_K_M" + at}
+    return json_for_script({"rows": [[k, labels[k]] for k in SMALLEST_KEYS],
+                            "cells": {r["id"]: r.get("smallest") or {} for r in rows}})
+
+
 def index_row(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dict[str, Any]:
     """One row of the models index (raw values for sorting/filtering + display text)."""
     total, active = effective_params(card, derived)
+    q4_bytes, q4_context = reference_memory(derived)
     mod = card.get("modalities") or {}
     lic = card.get("license") or {}
     modalities = sorted(set(mod.get("input") or []) | set(mod.get("output") or []))
@@ -569,4 +724,7 @@ def index_row(card: Mapping[str, Any], derived: Mapping[str, Any] | None) -> dic
         "modalities": modalities,
         "release_date": card.get("release_date") or "",
         "status": card.get("status") or "",
+        # memory at SIZE_QUANT and the reference context (the leaderboard's size column)
+        "q4_bytes": q4_bytes, "q4_text": fmt.gb(q4_bytes), "q4_context": q4_context,
+        "smallest": smallest_gpus(card, derived),
     }

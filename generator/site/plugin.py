@@ -407,10 +407,10 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
                                  params_basis=pages.PARAMS_BASIS)
         if entry.kind == "compare":
             return render.render("compare.html", base=base, options_html=data["options_html"], options=data["options"],
-                                 params_basis=pages.PARAMS_BASIS)
+                                 params_basis=pages.PARAMS_BASIS, smallest_json=pages.compare_smallest(data["options"]))
         if entry.kind == "leaderboard":
             r = data["ranking"]
-            return render.render("leaderboard.html", base=base, **leaderboard.page_data(r))
+            return render.render("leaderboard.html", base=base, **leaderboard.page_data(r, data.get("rows")))
         if entry.kind == "whatrun":
             return render.render("whatrun.html", base=base, **data)
         if entry.kind == "card_format":

@@ -337,7 +337,8 @@ def site_pages(cards: list[CardPage], ranking: leaderboard.Ranking, benchmarks: 
     out["compare.md"] = Generated("compare", "Compare", {"options_html": Markup("").join(c.option_html for c in options),
                                                          "options": [c.row for c in options]})
     out["leaderboard.md"] = Generated("leaderboard", "Local LLM leaderboard",
-                                      {"ranking": ranking, "benchmarks": benchmarks})
+                                      {"ranking": ranking, "benchmarks": benchmarks,
+                                       "rows": leaderboard.size_rows(ranking, {c.id: c.row for c in cards})})
     return out
 
 

@@ -124,3 +124,66 @@ def test_hardware_dialog_and_answer_have_no_serious_axe_violations(page, site, w
     page.wait_for_selector(".llmc-answer-chosen")
     blocking = [v for v in run_axe(page) if v["impact"] in BLOCKING]
     assert not blocking, f"axe-core on a model page with its answer at {width} px:\n{summary(blocking)}"
+
+
+# The dark theme (review P15: the site had none): the slate scheme, chosen by the reader's system
+# setting (prefers-color-scheme: dark), on every page type, at both widths.
+@pytest.mark.parametrize("width", list(WIDTHS.values()), ids=list(WIDTHS))
+@pytest.mark.parametrize("path", list(PAGES.values()), ids=list(PAGES))
+def test_dark_theme_has_no_serious_axe_violations(page, site, path, width):
+    page.emulate_media(color_scheme="dark")
+    open_page(page, site, path, width)
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+    blocking = [v for v in run_axe(page) if v["impact"] in BLOCKING]
+    assert not blocking, f"axe-core on /{path} at {width} px, dark theme:\n{summary(blocking)}"
+
+
+@pytest.mark.parametrize("width", list(WIDTHS.values()), ids=list(WIDTHS))
+def test_dark_theme_search_and_weights_only_page(page, site, incomplete_site, width):
+    page.emulate_media(color_scheme="dark")
+    open_page(page, incomplete_site, "models/example/unreleased-moe/", width)
+    blocking = [v for v in run_axe(page) if v["impact"] in BLOCKING]
+    assert not blocking, f"axe-core on the weights-only model page at {width} px, dark theme:\n{summary(blocking)}"
+    open_page(page, site, "", width)
+    page.click("label.md-header__button[for=__search]" if width < 960 else ".md-search__input")
+    page.fill(".md-search__input", "llama")
+    page.wait_for_selector(".md-search-result__item")
+    blocking = [v for v in run_axe(page, ".md-search") if v["impact"] in BLOCKING]
+    assert not blocking, f"axe-core on the open search at {width} px, dark theme:\n{summary(blocking)}"
+
+
+def test_theme_toggle_switches_and_is_remembered(page, site):
+    # light by default here; the header's toggle switches to the dark scheme, kept across pages
+    open_page(page, site, "", 1280)
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "default"
+    page.click("label[title='Switch to the dark theme']")
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+    open_page(page, site, "models/", 1280)
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+
+
+
+@pytest.mark.parametrize("width", list(WIDTHS.values()), ids=list(WIDTHS))
+def test_dark_theme_hardware_dialog_and_answer(page, site, width):
+    page.emulate_media(color_scheme="dark")
+    open_page(page, site, "models/meta/llama-3.1-8b/", width)
+    page.click("#llmc-hw-open")
+    page.select_option("#llmc-hw-setup", "rtx-3090-x2")
+    blocking = [v for v in run_axe(page, "#llmc-hw-dialog") if v["impact"] in BLOCKING]
+    assert not blocking, f"axe-core on the open hardware dialog at {width} px, dark theme:\n{summary(blocking)}"
+    page.click("#llmc-hw-save")
+    page.wait_for_selector(".llmc-answer-chosen")
+    blocking = [v for v in run_axe(page) if v["impact"] in BLOCKING]
+    assert not blocking, f"axe-core on a model page with its answer at {width} px, dark theme:\n{summary(blocking)}"
+
+
+@pytest.mark.parametrize("path", ["models/", "leaderboard/", "compare/#meta/llama-3.1-8b,mistralai/mixtral-8x7b", "models/meta/", "what-can-i-run/",
+                                  "models/meta/llama-3.1-8b/"])
+def test_first_tab_reaches_a_skip_link(page, site, path):
+    # review (accessibility, site-wide): "There is no skip link: the first Tab lands on the header logo".
+    open_page(page, site, path, 1280)
+    page.keyboard.press("Tab")
+    focused = page.evaluate("[document.activeElement.className, document.activeElement.getAttribute('href')]")
+    assert "md-skip" in focused[0].split(), focused
+    target = focused[1].split("#", 1)[1]
+    assert page.locator(f"[id='{target}']").count() == 1

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.site import fmt
+
 from helpers import TEST_REGISTRY
 
 MODEL = "models/meta/llama-3.1-8b/"
@@ -71,12 +73,15 @@ def test_slider_steps_through_presets_by_keyboard(page, site):
     slider = page.locator("#calc-context-slider")
     # 1K .. 64K are powers of two below the maximum, then the maximum (128K): 8 stops
     assert slider.get_attribute("min") == "0" and slider.get_attribute("max") == "7"
-    assert _state(page)["context"] == "1024" and slider.input_value() == "0"
-    assert slider.get_attribute("aria-valuetext") == "1K tokens"
+    # the first context is 8K, the context of the hardware-fit and compare figures (review P10)
+    assert _state(page)["context"] == "8192" and slider.input_value() == "3"
+    assert slider.get_attribute("aria-valuetext") == "8K tokens"
     # reach the slider with the keyboard: Tab from the KV-cache select
     page.focus("#calc-kv")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "calc-context-slider"
+    page.keyboard.press("Home")
+    assert _state(page)["context"] == "1024"
     expected = [(2048, "2K"), (4096, "4K"), (8192, "8K"), (16384, "16K"), (32768, "32K"), (65536, "64K"),
                 (131072, "128K"), (131072, "128K")]   # the last press stays at the maximum
     for context, label in expected:
@@ -110,6 +115,7 @@ def test_presets_end_at_a_maximum_that_is_not_a_power_of_two(page, site):
     slider = page.locator("#calc-context-slider")
     seen = []
     slider.focus()
+    page.keyboard.press("Home")
     for _ in range(8):
         page.keyboard.press("ArrowRight")
         seen.append(int(page.locator("#calc-context").input_value()))
@@ -228,6 +234,10 @@ def _shown(page) -> dict:
             offload: document.getElementById('ecalc-offload').textContent,
             cli: document.getElementById('ecalc-cli').textContent,
             server: document.getElementById('ecalc-server').textContent,
+            decode: document.getElementById('ecalc-speed').dataset.decode,
+            prefill: document.getElementById('ecalc-speed').dataset.prefill,
+            speedText: document.getElementById('ecalc-speed').textContent,
+            basis: document.getElementById('ecalc-speed-basis').textContent,
         };
     }""")
 
@@ -303,6 +313,17 @@ def test_engine_calculator_equals_llmcards_plan(page, site, model, controls):
     else:
         assert " ".join(p["offload"]["flags"]) in s["offload"] and p["offload"]["moved"] in s["offload"]
     assert s["server"] == p["command"]
+    # the speed bounds `llmcards plan` prints (decode and prefill per sequence), the same numbers and basis
+    sp = p["speed"]
+    for key, shown in (("decode_tokens_per_s_upper_bound", s["decode"]), ("prefill_tokens_per_s_upper_bound", s["prefill"])):
+        assert (None if shown == "" else float(shown)) == sp[key], key
+    if controls.get("gpu") == "":
+        assert s["speedText"] == "Choose a GPU for the speed bounds." and s["basis"] == ""
+    else:
+        assert sp["decode_tokens_per_s_upper_bound"] is not None
+        assert f"decode ≤ {fmt.rate(sp['decode_tokens_per_s_upper_bound'])}" in s["speedText"]
+        assert f"prefill ≤ {fmt.rate(sp['prefill_tokens_per_s_upper_bound'])}" in s["speedText"]
+        assert s["basis"] == f"How: {sp['basis']}."
 
 
 def test_engine_calculator_defaults_and_context_presets(page, site):

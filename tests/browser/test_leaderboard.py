@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
 
+from generator.site import fmt
 from helpers import TEST_REGISTRY, built_and_served
 
 SOURCE = "https://example.com/synthetic-scores"
@@ -38,9 +40,19 @@ def board_site(tmp_path_factory, browser):
     template = (reg / "meta" / "llama-2-7b.yaml").read_text()
     head, _, tail = template.partition("\nevaluations:")
     notes = "\nnotes:" + tail.split("\nnotes:", 1)[1]
+    # Board E is a copy of the Mixtral 8x7B test card (46.7B): on an 8 GB GPU it runs only with offload,
+    # where the Llama 2 7B copies fit on the GPU (the hardware filter tells them apart).
+    big = (reg / "mistralai" / "mixtral-8x7b.yaml").read_text()
+    big_head, _, big_tail = big.partition("\nevaluations:")
+    big_notes = "\nnotes:" + big_tail.split("\nnotes:", 1)[1]
     for key, scores in BOARD.items():
         evals = "".join(f"\n- benchmark: {b}\n  score: {s}\n  source: {SOURCE}\n  date: '2025-01-01'"
                         for b, s in scores.items())
+        if key == "e":
+            text = (big_head.replace("id: mistralai/mixtral-8x7b", "id: example/board-e")
+                    .replace("name: Mixtral 8x7B", "name: Board E"))
+            (reg / "example" / "board-e.yaml").write_text(text + "\nevaluations:" + evals + big_notes)
+            continue
         text = (head.replace("id: meta/llama-2-7b", f"id: example/board-{key}")
                 .replace("name: Llama 2 7B", f"name: Board {key.upper()}"))
         (reg / "example" / f"board-{key}.yaml").write_text(text + "\nevaluations:" + evals + notes)
@@ -54,22 +66,71 @@ def _rows(page, selector):
 def test_leaderboard_with_evaluations(page, board_site):
     page.goto(board_site + "leaderboard/")
     rows = _rows(page, "#board-overall tbody")
-    # columns: rank, model, organization, score, coding, math, reasoning, coverage
-    assert [(r[0], r[1], r[3], r[-1]) for r in rows] == [
+    # columns: rank, model, organization, params, memory, score, coding, math, reasoning, coverage
+    assert [(r[0], r[1], r[5], r[9]) for r in rows] == [
         ("#1 of 5", "Board B", "79.2", "3 of 3"), ("#2 of 5", "Board A", "70.8", "3 of 3"),
         ("#3 of 5", "Board D", "66.7", "3 of 3"), ("#4 of 5", "Board C", "33.3", "3 of 3"),
         ("#5 of 5", "Board E", "0.0", "2 of 3")]
-    assert [r[4:7] for r in rows[:1]] == [["62.5", "100.0", "75.0"]]   # B: coding, math, reasoning
-    assert rows[-1][4:7] == ["0.0", "unknown", "0.0"]                  # E reports no math benchmark
+    assert [r[6:9] for r in rows[:1]] == [["62.5", "100.0", "75.0"]]   # B: coding, math, reasoning
+    assert rows[-1][6:9] == ["0.0", "unknown", "0.0"]                  # E reports no math benchmark
+    # sizes (review P8): Llama 2 7B declares 6,738,415,616 parameters -> 6.74B; Mixtral 8x7B 46,702,792,704 -> 46.7B
+    assert rows[0][3] == "6.74B" and rows[-1][3] == "46.7B"
     assert "more than half of the 3 counted benchmarks (at least 2 of 3)" in page.locator("#board-rule").inner_text()
     unranked = _rows(page, "#board-unranked tbody")
-    assert [(r[0], r[2], r[3]) for r in unranked] == [("Board F", "1 of 3", "math")]
+    # columns: model, organization, params, memory, coverage, categories
+    assert [(r[0], r[4], r[5]) for r in unranked] == [("Board F", "1 of 3", "math")]
     coding = _rows(page, "table[data-category=coding] tbody")
     assert [(r[0], r[1], r[2]) for r in coding] == [
         ("#1 of 5", "Board D", "100.0"), ("#2 of 5", "Board A", "62.5"), ("#2 of 5", "Board B", "62.5"),
         ("#4 of 5", "Board C", "25.0"), ("#5 of 5", "Board E", "0.0")]
     assert "Llama 2 7B" not in page.locator("#board-overall").inner_text()  # its benchmarks have < 5 reporters
     assert page.locator("ol.llmc-method li").count() == 7
+
+
+def test_leaderboard_memory_matches_the_model_page(page, board_site):
+    """One value per quantity: the leaderboard's Q4_K_M memory is the model page's VRAM table cell."""
+    page.goto(board_site + "leaderboard/")
+    heads = page.locator("#board-overall thead th").all_inner_texts()
+    # Llama 2 7B's context is 4,096 tokens: the reference context of five of the six cards
+    assert heads[4] == "Memory at Q4_K_M @ 4K"
+    board = {r[1]: r[4] for r in _rows(page, "#board-overall tbody")}
+    for key, ctx in (("a", "4K"), ("e", "8K")):
+        page.goto(board_site + f"models/example/board-{key}/")
+        cols = page.locator("#vram-table thead th").all_inner_texts()
+        cell = page.locator("#vram-table tbody tr", has_text="Q4_K_M").first.locator("td").nth(cols.index(ctx) - 1)
+        text = cell.inner_text().split("\n")[0].split(" (")[0]   # without the screen-reader tier words
+        assert board[f"Board {key.upper()}"] == (text if key == "a" else f"{text} @ {ctx}"), key
+
+
+def test_leaderboard_fits_my_hardware(page, board_site):
+    """Review P8: with the reader's hardware a memory column for it and a "fits my hardware" filter; the
+    figures are the api/fit list's (what "What can I run?" and the models index show), ranks unchanged."""
+    page.goto(board_site)
+    page.evaluate("c => localStorage.setItem('llmcards.hardware', JSON.stringify(c))",
+                  {"setup": "rtx-4060-x1", "engine": "llama.cpp"})
+    page.goto(board_site + "leaderboard/")
+    page.wait_for_selector("#board-overall th.llmc-fit-mem")
+    assert page.locator("#board-fit").is_visible()
+    assert page.locator("#board-setup").input_value() == "rtx-4060-x1"
+    data = json.loads(page.evaluate("fetch('../api/fit/rtx-4060-x1.json').then(r => r.text())"))
+    by_id = {m["id"]: m["engines"]["llama.cpp"] for m in data["models"]}
+    a, e = by_id["example/board-a"], by_id["example/board-e"]
+    assert a["fit"] == "yes" and e["fit"] == "offload"      # 7B fits 8 GB; 46.7B needs system RAM
+    rows = {r[1]: r for r in _rows(page, "#board-overall tbody")}
+    assert rows["Board A"][-1] == f"{fmt.gb(a['bytes'])} · {a['quant']}"
+    assert rows["Board E"][-1] == f"{fmt.gb(e['bytes'])} · {e['quant']} (offload)"
+    page.select_option("#board-fits", "gpu")
+    assert page.locator('#board-overall tr[data-id="example/board-e"]').is_hidden()
+    assert page.locator('table[data-category=coding] tr[data-id="example/board-e"]').is_hidden()
+    assert page.locator("#board-count").inner_text() == "5 of 6 models shown"
+    shown = [r[0] for r in _rows(page, "#board-overall tbody") if r]   # hidden rows have no text
+    assert "#5 of 5" not in shown and shown[0] == "#1 of 5"             # ranks are the whole board's
+    page.select_option("#board-fits", "runs")
+    assert page.locator('#board-overall tr[data-id="example/board-e"]').is_visible()
+    # a new choice (vLLM) reloads nothing but the column: vLLM cannot offload, so Board E does not run
+    page.select_option("#board-engine", "vllm")
+    page.wait_for_function("document.querySelector('#board-overall th.llmc-fit-mem').textContent.includes('vLLM')")
+    assert page.locator('#board-overall tr[data-id="example/board-e"]').is_hidden()
 
 
 def test_model_page_ranks_match_the_leaderboard(page, board_site):

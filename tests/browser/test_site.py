@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from helpers import ROOT, TEST_REGISTRY
 
 
@@ -45,9 +47,10 @@ def _set_range(page, selector: str, value: int) -> None:
 def test_calculator_matches_cli(page, site):
     page.goto(site + "models/meta/llama-3.1-8b/")
     total = page.locator("#calc-total")
-    assert page.locator("#calc-context").input_value() == "1024"  # default context
+    assert page.locator("#calc-context").input_value() == "8192"  # default context: 8K, as hardware fit (review P10)
+    assert total.get_attribute("aria-live") == "polite"          # the Total is announced (review P10)
     first = total.get_attribute("data-bytes")
-    assert int(first) == _calc_cli(page.locator("#calc-quantization").input_value(), "F16", 1024, 1)
+    assert int(first) == _calc_cli(page.locator("#calc-quantization").input_value(), "F16", 8192, 1)
 
     page.select_option("#calc-quantization", "Q8_0")
     page.select_option("#calc-kv", "Q8_0")
@@ -159,8 +162,9 @@ def test_calculator_sits_under_vram_chart_and_shows_fit(page, site):
     assert batch.get_attribute("type") == "number" and batch.is_visible()
     assert batch.bounding_box()["width"] > 40
     assert page.eval_on_selector("#calc-batch", "el => getComputedStyle(el).borderTopWidth") != "0px"
-    # Default Q4_K_M, 1,024 tokens: about 4.9 GB of weights (8.03e9 parameters at ~4.9 bits) and
-    # under 1 GB more (5.90 GB in all): fits the smallest tier, 8 GB, and so every tier.
+    # Default Q4_K_M, 8,192 tokens: about 4.9 GB of weights (8.03e9 parameters at ~4.9 bits), a
+    # 1.07 GB KV cache (8,192 x 131,072 bytes) and the rest (6.84 GB in all, the review's figure):
+    # fits the smallest tier, 8 GB, and so every tier.
     fits = page.eval_on_selector_all("#calc-fit span", "els => els.map(e => [e.textContent, e.dataset.fits])")
     assert [f[1] for f in fits] == ["yes"] * 8
     assert [f[0].rsplit(" ", 1)[0] for f in fits] == ["8 GB", "12 GB", "16 GB", "24 GB", "32 GB", "48 GB",
@@ -186,3 +190,22 @@ def test_home_page_overview(page, site):
     href = page.locator("#list-largest a").first.get_attribute("href")
     assert href.startswith("./models/") or href.startswith("models/")
     page.wait_for_load_state("networkidle")
+
+
+def test_sortable_headers_show_that_they_sort_before_a_click(page, site):
+    # review P15: models-index headers "show no sort affordance until clicked"
+    page.goto(site + "models/")
+    after = "el => getComputedStyle(el, '::after').content"
+    assert page.eval_on_selector('#models-table th[data-key="name"]', after) == '" ↕"'
+    page.click('#models-table th[data-key="name"]')
+    assert page.eval_on_selector('#models-table th[data-key="name"]', after) == '" ▲"'
+    assert page.eval_on_selector('#models-table th[data-key="total"]', after) == '" ↕"'
+
+
+@pytest.mark.parametrize("width", [1366, 1024])
+def test_home_lists_share_one_row(page, site, width):
+    # review P15: 'The "Largest models" list sits alone in a row with the right half empty' (1366 px)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(site)
+    tops = page.eval_on_selector_all(".llmc-lists > *", "els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+    assert len(tops) == 3 and len(set(tops)) == 1, tops

@@ -27,9 +27,10 @@ from generator.validate import load_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "site" / "assets" / "js" / "engine-llamacpp.js"
-# What the calculator shows and the test compares: every number of the plan except the speed bound.
+# What the calculator shows and the test compares: every number of the plan, the speed bounds and
+# their basis (the text `llmcards plan` prints) included.
 FIELDS = ("settings", "devices", "host", "kv_cache_bytes_per_token", "fits", "max_context_that_fits",
-          "offload", "components", "command")
+          "offload", "components", "command", "speed")
 # (gpu, count, system RAM in GB or None): without RAM the host is not checked
 SETUPS = (None, ("rtx-3060-12gb", 1, None), ("rtx-4060-ti-16gb", 1, 32), ("rtx-3090", 2, 64),
           ("apple-m3-pro-36gb", 1, None), ("rx-7900-xtx", 3, 12.5), ("h100-sxm-80gb", 8, 2048))
@@ -143,6 +144,21 @@ def test_js_plan_equals_python_on_every_card(cases: Any, node_exe: str) -> None:
     assert any(p["fits"] is False and all(d["total_bytes"] <= d["capacity_bytes"] for d in p["devices"])
                for p in plans)  # the host over the given RAM
     assert any(len(p["devices"]) == 8 for p in plans) and any(p["settings"]["swa_cells"] for p in plans)
+    # the speed bound's branches: no GPU; GPUs only; a share read from system RAM at the memory class's
+    # bandwidth (the "GB" figures of its basis written as Python writes them); a GPU without FP16 figures
+    bases = [p["speed"]["basis"] for p in plans]
+    assert "no hardware given" in bases
+    assert any(p["speed"]["decode_tokens_per_s_upper_bound"] and "system RAM" not in p["speed"]["basis"] for p in plans)
+    assert any("per token from system RAM at" in b for b in bases)
+    assert any(p["speed"]["prefill_tokens_per_s_upper_bound"] for p in plans)
+
+
+def test_g3_is_pythons_3g(node_exe: str) -> None:
+    # the speed basis writes bytes as format(x / 1e9, ".3g"): ties on the exact double go to even
+    xs = [1.125, 1.135, 0.000123456, 1234.5, 999.6, 50.0, 0.5, 12.25, 100.0, 1e-05, 2.675, 0.0, 7.0, 123.0]
+    script = f"const E = require({json.dumps(str(JS))}); process.stdout.write(JSON.stringify({json.dumps(xs)}.map(E.g3)));"
+    got = json.loads(subprocess.run([node_exe, "-e", script], capture_output=True, text=True, check=True).stdout)
+    assert got == [format(x, ".3g") for x in xs] and got[:2] == ["1.12", "1.14"]
 
 
 def test_rle_round_trips() -> None:
@@ -156,7 +172,9 @@ def test_exported_data_is_small(cases: Any) -> None:
     jobs, _, gpus = cases
     sizes = sorted(len(json.dumps(j["data"], separators=(",", ":"))) for j in jobs)
     assert sizes[-1] < 40_000 and sizes[len(sizes) // 2] < 10_000
-    assert len(json.dumps(gpus, separators=(",", ":"))) < 16_000
+    # 85 catalog GPUs; 10.8 KB before the speed fields (bandwidths, FP16 throughput), 19.6 KB with them
+    # (1.6 KB gzipped): carried once per model page.
+    assert len(json.dumps(gpus, separators=(",", ":"))) < 20_000
 
 
 def test_first_quantization_is_the_native_checkpoint_where_a_gguf_of_it_exists() -> None:
@@ -176,7 +194,7 @@ def test_first_quantization_is_the_native_checkpoint_where_a_gguf_of_it_exists()
 
 JS_VLLM = ROOT / "site" / "assets" / "js" / "engine-vllm.js"
 VLLM_FIELDS = ("settings", "devices", "host", "kv_cache_bytes_per_token", "fits", "max_context_that_fits",
-               "kv_cache_capacity_tokens", "max_concurrency", "components", "command")
+               "kv_cache_capacity_tokens", "max_concurrency", "components", "command", "speed")
 # Consumer, data-center (small and large batch defaults: an A100 keeps the small ones), AMD,
 # Blackwell (its own MXFP4 padding), several GPUs, and an Apple machine (refused).
 VLLM_SETUPS = (None, ("rtx-4090", 1), ("rtx-3090", 2), ("a100-80gb", 4), ("h100-sxm-80gb", 1),
@@ -244,6 +262,8 @@ def test_js_vllm_plan_equals_python_on_every_card(node_exe: str) -> None:
     assert {x["error"] for x in flat if "error" in x} >= {"--context", "--tensor-parallel", "--gpu"}
     assert any(p["max_context_that_fits"] and p["max_context_that_fits"] < p["settings"]["context"] for p in plans)
     assert any(p["settings"]["max_num_seqs"] == 1024 for p in plans) and any(len(p["devices"]) == 8 for p in plans)
+    assert any("perfect scaling over 8 GPUs" in p["speed"]["basis"] for p in plans)
+    assert any(p["speed"]["prefill_tokens_per_s_upper_bound"] for p in plans)
 
 
 def test_round2_is_pythons_round() -> None:

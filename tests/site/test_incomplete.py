@@ -78,13 +78,38 @@ def test_page_says_figures_come_from_declared_counts():
     assert details["calculator_json"] is None
     assert details["params"][0]["check"] == "architecture incomplete: declared figure used"
     html = render("model_rest.html", m=details, base="../../../")
-    for text in ("Weights only, from the declared parameter count; the KV cache cannot be computed because "
-                 "the attention layout is not published",
-                 "figures from the declared parameter count", 'id="weights-table"', 'id="calc-unavailable"',
-                 'id="decode-unavailable"', 'id="hardware-basis"', "400,000,000,000"):
+    for text in ("figures from the declared parameter count", 'id="weights-table"', 'id="calc-unavailable"',
+                 "400,000,000,000"):
         assert text in html, text
     for text in ("No memory estimate", 'id="llmc-calc"', 'id="decode-table"', 'id="vram-table"', " GPUs<"):
         assert text not in html, text
+    # The same layout with open weights (weights published, architecture not): a lower-bound hardware fit.
+    details = pages.model_details(dict(card, open_weights=True), derived, ranks=None, coding_category=None,
+                                  last_change=None, edit_url=None)
+    html = render("model_rest.html", m=details, base="../../../")
+    for text in ("Weights only, from the declared parameter count; the KV cache cannot be computed because "
+                 "the attention layout is not published", 'id="decode-unavailable"', 'id="hardware-basis"'):
+        assert text in html, text
+    assert 'id="weights-unpublished"' not in html and 'id="hardware-unpublished"' not in html
+
+
+def test_unpublished_weights_get_a_plain_statement_not_device_counts():
+    """Review P14: a model whose weights are not published (the example card, like Llama 4 Behemoth) cannot
+    run anywhere: the page says so in words instead of device counts, and the constant runtime overhead is a
+    footnote, not a column of identical cells."""
+    card, derived = _derived()
+    details = pages.model_details(card, derived, ranks=None, coding_category=None, last_change=None,
+                                  edit_url=None)
+    html = render("model_rest.html", m=details, base="../../../")
+    statement = ("Example has not published the weights of Unreleased MoE (it has been announced, "
+                 "not released): it cannot be downloaded or run on any hardware.")
+    assert statement in html
+    assert 'id="hardware-unpublished"' in html and 'id="weights-unpublished"' in html
+    for text in ('id="hardware-table"', 'id="hardware-basis"', "devices<", "<th>Overhead</th>"):
+        assert text not in html, text
+    # 0.5e9 bytes of overhead (site/methodology.md), written once under the table
+    assert "+ 0.50 GB of runtime overhead (one device)" in html
+    assert html.count("0.50 GB") == 1
 
 
 def test_complete_cards_keep_the_full_tables():

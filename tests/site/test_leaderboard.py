@@ -170,11 +170,11 @@ def test_page_shows_scores_coverage_and_method():
     assert "<td>78.1</td>" in html          # A overall 0.78125 -> 78.1
     assert ">4 of 4</td>" in html and ">3 of 4</td>" in html   # coverage of A and E
     # Ranks with their denominator: 5 models ranked overall (A..E), D and E tied at 4.
-    assert "<tr><td>#1 of 5</td>" in html and html.count("<tr><td>#4 of 5</td>") >= 2
+    assert '"><td>#1 of 5</td>' in html and html.count('"><td>#4 of 5</td>') >= 2
     assert "<caption>5 models ranked overall</caption>" in html
     # F is listed apart with its coverage (2 of the 4 counted benchmarks) and no overall score.
     unranked = html.split('id="board-unranked"')[1].split("</table>")[0]
-    assert ">F</a></td><td>o</td><td>2 of 4</td><td>knowledge</td>" in unranked
+    assert ">F</a></td><td>o</td>" in unranked and "<td>2 of 4</td><td>knowledge</td>" in unranked
     # The rule is written on the page, with today's numbers: more than half of 4 is 3.
     assert ("reports more than half of the 4 counted benchmarks (at least 3 of 4) in at least 2 categories"
             in html)
@@ -183,6 +183,29 @@ def test_page_shows_scores_coverage_and_method():
     assert "K = 5" in html and "more than half of the counted benchmarks" in html
     assert "base (pretrained)" in html  # the base/instruct limitation
     assert "<td>R1</td><td>reasoning</td><td>higher</td><td>3</td><td>no</td>" in html
+
+
+def test_size_columns_from_the_index_rows():
+    """Review P8: a local leaderboard shows each model's size (total parameters, memory at Q4_K_M at the
+    reference context) from the same models-index rows as the rest of the site (one value per quantity)."""
+    r = ranking()
+    rows = {"o/a": {"total": 8_030_261_248, "total_text": "8.03B", "q4_bytes": 6_000_000_000,
+                    "q4_text": "6.00 GB", "q4_context": 8192},
+            "o/b": {"total": 70_000_000_000, "total_text": "70.0B", "q4_bytes": 43_000_000_000,
+                    "q4_text": "43.0 GB", "q4_context": 8192},
+            "o/c": {"total": 7_000_000_000, "total_text": "7.00B", "q4_bytes": 4_000_000_000,
+                    "q4_text": "4.00 GB", "q4_context": 4096}}
+    html = render("leaderboard.html", base="../", **leaderboard.page_data(r, rows))
+    overall = html.split('id="board-overall"')[1].split("</table>")[0]
+    assert "<th>Score</th>" in overall and ">Memory at Q4_K_M @ 8K</th>" in overall   # 8,192 is the common context
+    a = overall.split('data-id="o/a"')[1].split("</tr>")[0]
+    assert '<td data-value="8030261248">8.03B</td><td data-value="6000000000">6.00 GB</td>' in a
+    c = overall.split('data-id="o/c"')[1].split("</tr>")[0]
+    assert ">4.00 GB @ 4K</td>" in c                   # its own (shorter) reference context, said
+    d = overall.split('data-id="o/d"')[1].split("</tr>")[0]
+    assert '<td data-value="">unknown</td><td data-value="">unknown</td>' in d   # no row: unknown, not blank
+    # the hardware filter's form (filled by leaderboard.js from api/fit) and its script
+    assert 'id="board-fit" hidden' in html and "assets/js/leaderboard.js" in html
 
 
 def test_method_is_written_out():

@@ -68,11 +68,11 @@ def test_vram_table_grid_and_tiers():
     assert [c["tier"] for c in t["rows"][1]["cells"]] == ["8 GB", "141 GB"]   # 6 GB, 90 GB
 
 
-def test_unknown_specs_say_unknown_and_expert_rows_of_dense_models_na():
+def test_unknown_specs_say_unknown_and_expert_rows_of_dense_models_left_out():
     card = {"id": "x/y", "name": "Y", "architecture": {"type": "dense", "attention": {}, "experts": None}}
     rows = dict(pages.spec_rows(card, None))
     assert rows["Hidden size"] == "unknown"
-    assert rows["Experts"] == "n/a"          # a dense model has no experts: does not apply
+    assert "Experts" not in rows             # a dense model has no experts: the row does not apply (review P15)
     assert rows["Head dim"] == "unknown"
 
 

@@ -807,6 +807,18 @@ def hf_repo(card: Mapping[str, Any]) -> str:
     return str(card.get("id"))
 
 
+def active_weights_per_gpu(card: Mapping[str, Any], w: Weights) -> int:
+    """The weight bytes one GPU reads per decoded token (the decode bound): its share of the weights
+    (``weights_per_gpu``) less the parameters outside the architecture, the RoPE cache, and the routed
+    experts a token does not choose."""
+    arch = card["architecture"]
+    exp = arch.get("experts") if arch.get("type") == "moe" else None
+    active_w = w.per_gpu - w.extra_per_gpu - w.rope_cache
+    if exp and w.routed_per_gpu:
+        active_w -= w.routed_per_gpu - w.routed_per_gpu * int(exp["active"]) // int(exp["total"])
+    return active_w
+
+
 def _active_param_count(card: Mapping[str, Any]) -> int | None:
     pc = count_parameters(card)
     # The input embedding is a lookup, not a matrix product (params.py active_excluding_input_embedding).
@@ -954,10 +966,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     # Speed bounds.
     speed: dict[str, Any] = {"decode_tokens_per_s_upper_bound": None, "prefill_tokens_per_s_upper_bound": None,
                              "basis": ""}
-    exp = arch.get("experts") if arch.get("type") == "moe" else None
-    active_w = w.per_gpu - w.extra_per_gpu - w.rope_cache
-    if exp and w.routed_per_gpu:
-        active_w -= w.routed_per_gpu - w.routed_per_gpu * int(exp["active"]) // int(exp["total"])
+    active_w = active_weights_per_gpu(card, w)
     # one sequence at full context, this GPU's share (and its recurrent state, for a hybrid model)
     kv_read = layout.per_token_bytes * context + layout.state_bytes
     if gpu is not None:

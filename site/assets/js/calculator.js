@@ -41,7 +41,7 @@
   for (var p = 1024; p < max; p *= 2) PRESETS.push(p);
   PRESETS.push(max);
   ctx.max = String(max);
-  ctx.value = String(Math.min(1024, max));
+  ctx.value = String(Math.min(8192, max));   // 8K, the context of the hardware-fit and compare figures (review P10)
   slider.max = String(PRESETS.length - 1);
 
   // The slider at the largest preset not above n (the first one below 1K), so that an

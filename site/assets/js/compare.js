@@ -21,6 +21,10 @@
   var paramsEl = document.getElementById("compare-params");
   var PARAMS = paramsEl ? JSON.parse(paramsEl.textContent) : {};
   function paramCount(r, i) { return F.params((PARAMS[r.id] || [null, null])[i]); }
+  // The smallest common GPU per quantization, written by the build (pages.compare_smallest): rows
+  // [[key, label]] and cells {id: {key: text}}, added after the VRAM rows.
+  var smallestEl = document.getElementById("compare-smallest");
+  var SMALLEST = smallestEl ? JSON.parse(smallestEl.textContent) : { rows: [], cells: {} };
   function get(o, path) {
     return path.split(".").reduce(function (x, k) { return x === null || x === undefined ? null : x[k]; }, o);
   }
@@ -105,6 +109,9 @@
         var w = weightsOnly(r, v[0], v[1]);
         return w === null ? F.UNKNOWN : "≥ " + F.gb(w) + " (weights only)";
       });
+    });
+    SMALLEST.rows.forEach(function (row) {
+      addRow(row[1], function (r) { return (SMALLEST.cells[r.id] || {})[row[0]] || DASH; });
     });
     if (fitList) {
       var engine = engineSel.value, label = " (" + (Fit.ENGINES[engine] || engine) + ")";

@@ -20,6 +20,7 @@
   var ctxOut = el("context-value"), par = el("parallel"), ngl = el("ngl"), moe = el("moe");
   var total = el("total"), fitEl = el("fit"), maxEl = el("maxctx"), offEl = el("offload");
   var table = el("devices"), cli = el("cli"), server = el("server");
+  var speedEl = el("speed"), basisEl = el("speed-basis");
   var kvdtype = el("kvdtype"), seqs = el("seqs"), tpField = el("tp"), util = el("util");
   var K = data.constants || {};
   var MAX = Number(form.dataset.maxContext);            // one sequence's maximum (the model's)
@@ -182,11 +183,23 @@
     });
   }
 
+  // The plan's speed bounds (llamacpp._speed, vllm.plan: what `llmcards plan` prints as "speed"), written
+  // with the site's rate format; the raw numbers stay on the element.
+  function showSpeed(sp, gpu) {
+    var d = sp.decode_tokens_per_s_upper_bound, p = sp.prefill_tokens_per_s_upper_bound;
+    speedEl.dataset.decode = d === null ? "" : String(d);
+    speedEl.dataset.prefill = p === null ? "" : String(p);
+    speedEl.textContent = gpu ? "Speed, one sequence (upper bounds, not measurements): decode ≤ " + F.rate(d) +
+      ", prefill ≤ " + F.rate(p) + "." : "Choose a GPU for the speed bounds.";
+    basisEl.textContent = gpu ? "How: " + sp.basis + "." : "";
+  }
+
   function clear(why) {
     total.textContent = "not computed: " + why;
     total.dataset.bytes = "";
     form.dataset.state = "invalid";
-    [fitEl, maxEl, offEl, cli, server].forEach(function (x) { x.textContent = ""; });
+    [fitEl, maxEl, offEl, cli, server, speedEl, basisEl].forEach(function (x) { x.textContent = ""; });
+    speedEl.dataset.decode = ""; speedEl.dataset.prefill = "";
     table.tHead.textContent = ""; table.tBodies[0].textContent = "";
   }
 
@@ -244,6 +257,7 @@
       ? "Longest context that fits with this offload: none (not even 256 tokens)."
       : "Longest context that fits with this offload: " + F.exact(r.max_context_that_fits) + " tokens.") : "";
     offEl.textContent = "Offload: " + r.offload.moved + " (" + r.offload.flags.join(" ") + ").";
+    showSpeed(r.speed, gpu);
     showDevices(r, true);
     cli.textContent = planCommand(gpu, n, ramGb, settings);
     server.textContent = r.command;
@@ -266,7 +280,7 @@
     if ((gpu && bad(n)) || bad(c) || bad(sq) || bad(tpv) || bad(u)) { clear("correct the field marked above"); return; }
     var settings = { quant: quant.value, context: c, kv_dtype: kvdtype.value, parallel: sq,
                      tensor_parallel: tpv === "auto" ? null : tpv, gpu_memory_utilization: u };
-    var vg = gpu ? Object.assign({ id: gpu.id }, gpu.vllm) : null;
+    var vg = gpu ? Object.assign({ id: gpu.id, bw: gpu.bw, tflops: gpu.tflops }, gpu.vllm) : null;
     var r = V.plan(vdata, settings, vg, gpu ? n : 1);
     if (r.error) {
       var at = { "--context": [ctx, "context-error"], "--tensor-parallel": [tpField, "tp-error"],
@@ -293,6 +307,7 @@
       : "Longest --max-model-len that fits: " + F.exact(r.max_context_that_fits) + " tokens.") : "";
     offEl.textContent = gpu ? "KV cache: " + F.exact(r.kv_cache_capacity_tokens) + " tokens, " + r.max_concurrency +
       " requests of this context at once; tensor parallel " + r.settings.tensor_parallel + "." : "No GPU chosen: no KV cache capacity; tensor parallel " + r.settings.tensor_parallel + ".";
+    showSpeed(r.speed, gpu);
     showDevices(r, false);
     cli.textContent = vllmCommand(gpu, n, settings);
     server.textContent = r.command;

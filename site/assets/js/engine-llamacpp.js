@@ -88,17 +88,21 @@
     return span + (pl.device_of[nLayer] === null ? outputInFile : 0);
   }
 
-  /** llamacpp.layout: weights, KV cache and compute buffers per GPU and on the host (memory only;
-   * the bytes read per token, for the speed bound, are not repeated here). */
-  function layout(K, lw, kv, kvCell, sh, pl, c, nGpus, flashAttn, parallel, rsSeq) {
+  /** llamacpp.layout: weights, KV cache and compute buffers per GPU and on the host, and the bytes
+   * one generated token reads from each GPU and from the host (the speed bound). */
+  function layout(K, lw, kv, kvCell, sh, pl, c, nGpus, flashAttn, parallel, rsSeq, contextPerSeq) {
     var nLayer = lw.dense.length;
     var gpus = [];
-    for (var g = 0; g < nGpus; g++) gpus.push({ weights: 0, kv: 0, compute: 0 });
+    var readGpu = [];
+    for (var g = 0; g < nGpus; g++) { gpus.push({ weights: 0, kv: 0, compute: 0 }); readGpu.push(0); }
     var host = { weights: 0, kv: 0, compute: 0 };
+    var readHost = 0;
     host.weights += lw.token_embd;   // tok_embd on the CPU ("input layer"), always
     var outDev = pl.device_of[nLayer];
-    if (outDev === null) host.weights += lw.output;
-    else gpus[outDev].weights += lw.output;
+    if (outDev === null) { host.weights += lw.output; readHost += lw.output; }
+    else { gpus[outDev].weights += lw.output; readGpu[outDev] += lw.output; }
+    // One sequence's cached tokens of a full-attention (false) and a sliding-window (true) layer.
+    var seqTokens = { "false": contextPerSeq, "true": Math.min(contextPerSeq, c.swa) };
     var kindsOn = gpus.map(function () { return {}; });   // per GPU: the cache kinds ("false"/"true") it holds
     var hostKinds = {};
     var hostTensor = 0;
@@ -108,16 +112,22 @@
       // (llama_memory_hybrid: rs_size = n_seq_max) and counted with the KV cache, as in Python.
       var rs = rsSeq.length ? rsSeq[il] : 0;
       var kvB = c.of(kv[il].swa) * kvCell[il] + rs * parallel;
-      if (pl.experts_on_cpu[il]) host.weights += lw.experts[il];
+      // Bytes one generated token reads: the layer's weights (routed experts: the active share)
+      // and one sequence's cached tokens of this layer (or its state).
+      var kvRead = seqTokens[kv[il].swa] * kvCell[il] + rs;
+      var denseRead = lw.dense[il], expRead = lw.experts_read[il];
+      if (pl.experts_on_cpu[il]) { host.weights += lw.experts[il]; readHost += expRead; }
       if (dev === null) {
         host.weights += lw.dense[il];
         host.kv += kvB;
+        readHost += denseRead + kvRead;
         hostKinds[kv[il].swa] = true;
         hostTensor = Math.max(hostTensor, lw.largest_dense[il]);
       } else {
         gpus[dev].weights += lw.dense[il];
-        if (!pl.experts_on_cpu[il]) gpus[dev].weights += lw.experts[il];
+        if (!pl.experts_on_cpu[il]) { gpus[dev].weights += lw.experts[il]; readGpu[dev] += expRead; }
         gpus[dev].kv += kvB;
+        readGpu[dev] += denseRead + kvRead;
         kindsOn[dev][kv[il].swa] = true;
       }
     }
@@ -180,7 +190,68 @@
     // llama_context::output_reserve(n_seq_max): n_vocab F32 logits per sequence, host memory.
     var outputBuffer = K.F32 * sh.vocab * parallel;
     var mapped = gpus.length ? mappedHostWeights(lw, pl, host.weights) : host.weights;
-    return { gpus: gpus, host: host, output_buffer: outputBuffer, host_mapped: mapped };
+    return { gpus: gpus, host: host, output_buffer: outputBuffer, host_mapped: mapped,
+             read_gpu: readGpu.map(check), read_host: check(readHost) };
+  }
+
+  /** Python's format(x, ".3g") for x >= 0 (llamacpp._gb): three significant digits from the exact
+   * value of the double, ties to even, trailing zeros dropped, exponent form below 1e-4 or from 1e3. */
+  function g3(x) {
+    if (x === 0) return "0";
+    var exact = x.toFixed(100).replace(/0+$/, "");   // the double's exact decimal value (x < 1e21)
+    var digits = exact.replace(".", "").replace(/^0+/, "");
+    var dot = exact.indexOf(".");
+    var lead = exact.search(/[1-9]/);
+    var exp = lead < dot ? dot - lead - 1 : dot - lead;   // the power of ten of the first digit
+    var keep = digits.slice(0, 3), rest = digits.slice(3);
+    while (keep.length < 3) keep += "0";
+    var n = Number(keep);
+    var half = rest === "" ? -1 : (rest[0] > "5" || (rest[0] === "5" && /[1-9]/.test(rest.slice(1))) ? 1
+      : (rest[0] === "5" ? 0 : -1));
+    if (half > 0 || (half === 0 && n % 2 === 1)) n += 1;
+    if (n === 1000) { n = 100; exp += 1; }
+    var m = String(n);   // three digits d1 d2 d3 of d1.d2d3 x 10^exp
+    if (exp < -4 || exp >= 3) {
+      var mant = (m[0] + "." + m.slice(1)).replace(/\.?0+$/, "");
+      return mant + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
+    }
+    var s = exp >= 0 ? m.slice(0, exp + 1) + "." + m.slice(exp + 1) : "0." + "0".repeat(-exp - 1) + m;
+    return s.indexOf(".") >= 0 ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
+  }
+  function gbText(n) { return g3(n / 1e9) + " GB"; }
+
+  /** llamacpp._speed: the decode and prefill upper bounds of one sequence, and their basis. */
+  function speed(lw, lay, gpu) {
+    if (!gpu) return { decode_tokens_per_s_upper_bound: null, prefill_tokens_per_s_upper_bound: null, basis: "no hardware given" };
+    var bw = gpu.bw;
+    // Layer split: the GPUs work one after another on each token, so their times add up.
+    var seconds = 0;
+    lay.read_gpu.forEach(function (b) { seconds += b / bw; });
+    var hostBw = gpu.host_bw, hostWhat = gpu.host_what;
+    var basis = "decode: bytes read per token (active weights: routed experts not chosen are not read, " +
+      "plus each layer's cached tokens of one sequence) / memory bandwidth, summed over the GPUs " +
+      "in layer order (a layer split adds no bandwidth)";
+    var decode;
+    if (lay.read_host) {
+      if (hostBw === null || hostBw === undefined) {
+        decode = null;
+        basis += "; " + gbText(lay.read_host) + " per token come from system RAM and " + hostWhat + ": no bound";
+      } else {
+        seconds += lay.read_host / hostBw;
+        basis += "; plus " + gbText(lay.read_host) + " per token from system RAM at " + gbText(hostBw) + "/s (" + hostWhat + ")";
+        decode = seconds ? 1 / seconds : null;
+      }
+    } else {
+      decode = seconds ? 1 / seconds : null;
+    }
+    var prefill = null;
+    if (gpu.tflops) {
+      prefill = gpu.tflops * 1e12 / (2 * lw.active_params);
+      basis += "; prefill: 2 x active parameters FLOPs per token / one GPU's dense FP16 throughput";
+    } else {
+      basis += "; prefill: no FP16 throughput in the GPU catalog";
+    }
+    return { decode_tokens_per_s_upper_bound: decode, prefill_tokens_per_s_upper_bound: prefill, basis: basis };
   }
 
   function hostTotal(lay) { return lay.host.weights + lay.host.kv + lay.host.compute + lay.output_buffer; }
@@ -314,7 +385,8 @@
     var ubatch = K.ubatch, batch = K.batch;
 
     var lw = { token_embd: q.token_embd, output: q.output, output_matrix: q.output_matrix, tied: q.tied,
-               dense: unrle(q.dense), experts: unrle(q.experts), largest_dense: unrle(q.largest_dense) };
+               dense: unrle(q.dense), experts: unrle(q.experts), largest_dense: unrle(q.largest_dense),
+               experts_read: unrle(q.experts_read), active_params: q.active_params };
     var kk = unrle(data.kv_k), kvv = unrle(data.kv_v), ks = unrle(data.kv_swa);
     var kv = kk.map(function (k, i) { return { k: k, v: kvv[i], swa: ks[i] }; });
     var rsSeq = unrle(data.rs_seq || []);
@@ -337,7 +409,8 @@
     function evaluate(ctx, ngl, moe) {
       var c = cells(K, ctx, parallel, unified, ubatch, batch, data.n_swa, false);
       var pl = placement(ngl, moe);
-      return { lay: layout(K, lw, kv, kvCell, sh, pl, c, gpus, flashAttn, parallel, rsSeq), c: c, pl: pl };
+      var perSeq = unified ? ctx : Math.min(c.n_ctx_seq, ctx);
+      return { lay: layout(K, lw, kv, kvCell, sh, pl, c, gpus, flashAttn, parallel, rsSeq, perSeq), c: c, pl: pl };
     }
 
     var nglS = settings.n_gpu_layers === undefined ? "auto" : settings.n_gpu_layers;
@@ -399,11 +472,12 @@
         host_compute_buffer: lay.host.compute,
         output_buffer: lay.output_buffer
       },
-      command: command(data.model, quantId, resolved, parSetting)
+      command: command(data.model, quantId, resolved, parSetting),
+      speed: speed(lw, lay, gpu)
     };
   }
 
-  var api = { plan: plan, unrle: unrle, pad: pad, cells: cells, place: place };
+  var api = { plan: plan, unrle: unrle, pad: pad, cells: cells, place: place, g3: g3 };
   if (typeof module !== "undefined" && module.exports) { module.exports = api; }
   if (root) { root.LLMCardsEngineLlamacpp = api; }
 })(typeof window !== "undefined" ? window : (typeof globalThis !== "undefined" ? globalThis : null));

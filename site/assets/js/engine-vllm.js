@@ -163,6 +163,23 @@
                      capacity_bytes: capacity });
     }
     if (capacity !== null && fits && deviceTotal > capacity) fits = false;   // CUDA graphs captured after the KV cache
+    // vllm.plan's speed bounds: one sequence at max_model_len reads one GPU's active weights and its KV share.
+    var speed = { decode_tokens_per_s_upper_bound: null, prefill_tokens_per_s_upper_bound: null, basis: "" };
+    if (gpu) {
+      var activeByFamily = q.active_weights[String(tp)];
+      var activeW = activeByFamily.any !== undefined ? activeByFamily.any : activeByFamily[gpu.family];
+      speed.decode_tokens_per_s_upper_bound = gpu.bw / (activeW + layout.per_token_bytes * context);
+      if (gpu.tflops && data.active_params) {
+        speed.prefill_tokens_per_s_upper_bound = gpu.tflops * 1e12 * tp / (2 * data.active_params);
+      }
+      speed.basis = "decode: one sequence at max_model_len reads each GPU's active weights and its KV share " +
+        "per token, at the GPU's peak bandwidth" + (tp > 1 ? "; tensor parallel: an upper bound that assumes perfect scaling over " +
+        tp + " GPUs (all-reduce costs ignored)" : "") +
+        "; prefill: 2 FLOPs per active parameter per token at the GPU's dense FP16 peak" +
+        (speed.prefill_tokens_per_s_upper_bound ? "" : " (not in the catalog: no bound)");
+    } else {
+      speed.basis = "no GPU given";
+    }
     var cmd = ["vllm serve " + data.hf_repo, "--max-model-len " + context];
     if (tp > 1) cmd.push("--tensor-parallel-size " + tp);
     cmd.push("--gpu-memory-utilization " + pyG(util));
@@ -182,7 +199,8 @@
       max_concurrency: concurrency,
       offload: null,
       components: components,
-      command: cmd.join(" ")
+      command: cmd.join(" "),
+      speed: speed
     };
   }
 
