@@ -258,7 +258,8 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
                              "group_size": lay.group_size, "groups": list(lay.groups),
                              "per_token_bytes": lay.per_token_bytes,
                              "layers": [list(x) for x in lay.layers],
-                             "state_groups": lay.state_groups, "state_layers": lay.state_layers}
+                             "state_groups": lay.state_groups, "state_layers": lay.state_layers,
+                             "state_bytes": lay.state_bytes}
         layouts[str(tp)] = by_bytes
     act = {str(tp): [V.activation_peak(card, tp, V.BATCHED_TOKENS_SMALL, V.MAX_SEQS_SMALL),
                      V.activation_peak(card, tp, V.BATCHED_TOKENS_LARGE, V.MAX_SEQS_LARGE)] for tp in allowed}

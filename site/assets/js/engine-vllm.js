@@ -163,12 +163,13 @@
                      capacity_bytes: capacity });
     }
     if (capacity !== null && fits && deviceTotal > capacity) fits = false;   // CUDA graphs captured after the KV cache
-    // vllm.plan's speed bounds: one sequence at max_model_len reads one GPU's active weights and its KV share.
+    // vllm.plan's speed bounds: one sequence at max_model_len reads one GPU's active weights and its KV share
+    // (and its recurrent state, for a hybrid model).
     var speed = { decode_tokens_per_s_upper_bound: null, prefill_tokens_per_s_upper_bound: null, basis: "" };
     if (gpu) {
       var activeByFamily = q.active_weights[String(tp)];
       var activeW = activeByFamily.any !== undefined ? activeByFamily.any : activeByFamily[gpu.family];
-      speed.decode_tokens_per_s_upper_bound = gpu.bw / (activeW + layout.per_token_bytes * context);
+      speed.decode_tokens_per_s_upper_bound = gpu.bw / (activeW + layout.per_token_bytes * context + layout.state_bytes);
       if (gpu.tflops && data.active_params) {
         speed.prefill_tokens_per_s_upper_bound = gpu.tflops * 1e12 * tp / (2 * data.active_params);
       }
