@@ -217,12 +217,18 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         except PlanError:
             continue
         per_tp: dict[str, Any] = {}
+        active_tp: dict[str, Any] = {}
         for tp in allowed:
-            by_family = {f: V.weights_per_gpu(card, stored, catalogs, tp, g).per_gpu for f, g in families.items()}
+            ws = {f: V.weights_per_gpu(card, stored, catalogs, tp, g) for f, g in families.items()}
+            by_family = {f: w.per_gpu for f, w in ws.items()}
+            read = {f: V.active_weight_bytes(card, w) for f, w in ws.items()}
             if stored["types"].get("routed_experts") != "MXFP4":
-                by_family = {"any": by_family["hopper"] if "hopper" in by_family else next(iter(by_family.values()))}
+                one = "hopper" if "hopper" in by_family else next(iter(by_family))
+                by_family, read = {"any": by_family[one]}, {"any": read[one]}
             per_tp[str(tp)] = by_family
-        quants[str(entry["id"])] = {"fp32": stored["id"] == "FP32", "weights": per_tp}
+            active_tp[str(tp)] = read
+        # "active": the weight bytes one token reads on one GPU (vllm.plan's speed bound)
+        quants[str(entry["id"])] = {"fp32": stored["id"] == "FP32", "weights": per_tp, "active": active_tp}
     most = card.get("context_length") or arch.get("max_position_embeddings")
     layouts = {}
     for tp in allowed:

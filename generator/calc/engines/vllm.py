@@ -397,6 +397,17 @@ class Weights(NamedTuple):
     rope_cache: int
 
 
+def active_weight_bytes(card: Mapping[str, Any], w: Weights) -> int:
+    """The weight bytes one decoded token reads on one GPU (the speed bound): the GPU's weights
+    without the vision tower and the RoPE cache, routed experts at their active share."""
+    arch = card["architecture"]
+    exp = arch.get("experts") if arch.get("type") == "moe" else None
+    active = w.per_gpu - w.extra_per_gpu - w.rope_cache
+    if exp and w.routed_per_gpu:
+        active -= w.routed_per_gpu - w.routed_per_gpu * int(exp["active"]) // int(exp["total"])
+    return active
+
+
 def rope_cache_bytes(card: Mapping[str, Any]) -> int:
     """The rotary cos/sin cache (model_executor/layers/rotary_embedding.py RotaryEmbedding
     _compute_cos_sin_cache: max_position_embeddings x rotary_dim values in the model dtype)."""
@@ -774,10 +785,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     # Speed bounds.
     speed: dict[str, Any] = {"decode_tokens_per_s_upper_bound": None, "prefill_tokens_per_s_upper_bound": None,
                              "basis": ""}
-    exp = arch.get("experts") if arch.get("type") == "moe" else None
-    active_w = w.per_gpu - w.extra_per_gpu - w.rope_cache
-    if exp and w.routed_per_gpu:
-        active_w -= w.routed_per_gpu - w.routed_per_gpu * int(exp["active"]) // int(exp["total"])
+    active_w = active_weight_bytes(card, w)
     kv_read = layout.per_token_bytes * context  # one sequence at full context, this GPU's share
     if gpu is not None:
         bw = int(gpu["bandwidth_bytes_per_s"])

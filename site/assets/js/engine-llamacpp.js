@@ -88,17 +88,20 @@
     return span + (pl.device_of[nLayer] === null ? outputInFile : 0);
   }
 
-  /** llamacpp.layout: weights, KV cache and compute buffers per GPU and on the host (memory only;
-   * the bytes read per token, for the speed bound, are not repeated here). */
-  function layout(K, lw, kv, kvCell, sh, pl, c, nGpus, flashAttn, parallel, rsSeq) {
+  /** llamacpp.layout: weights, KV cache and compute buffers per GPU and on the host, and the bytes
+   * one generated token reads from each GPU and from the host (read_gpu, read_host: the speed bound).
+   * perSeq: one sequence's cached tokens (llamacpp.plan's per_seq). */
+  function layout(K, lw, kv, kvCell, sh, pl, c, nGpus, flashAttn, parallel, rsSeq, perSeq) {
     var nLayer = lw.dense.length;
-    var gpus = [];
-    for (var g = 0; g < nGpus; g++) gpus.push({ weights: 0, kv: 0, compute: 0 });
+    var gpus = [], readGpu = [], readHost = 0;
+    for (var g = 0; g < nGpus; g++) { gpus.push({ weights: 0, kv: 0, compute: 0 }); readGpu.push(0); }
     var host = { weights: 0, kv: 0, compute: 0 };
     host.weights += lw.token_embd;   // tok_embd on the CPU ("input layer"), always
     var outDev = pl.device_of[nLayer];
-    if (outDev === null) host.weights += lw.output;
-    else gpus[outDev].weights += lw.output;
+    if (outDev === null) { host.weights += lw.output; readHost += lw.output; }
+    else { gpus[outDev].weights += lw.output; readGpu[outDev] += lw.output; }
+    // one sequence's cached tokens of a full-attention and of a sliding-window layer
+    var seqTokens = { "false": perSeq, "true": Math.min(perSeq, c.swa) };
     var kindsOn = gpus.map(function () { return {}; });   // per GPU: the cache kinds ("false"/"true") it holds
     var hostKinds = {};
     var hostTensor = 0;
@@ -108,16 +111,22 @@
       // (llama_memory_hybrid: rs_size = n_seq_max) and counted with the KV cache, as in Python.
       var rs = rsSeq.length ? rsSeq[il] : 0;
       var kvB = c.of(kv[il].swa) * kvCell[il] + rs * parallel;
-      if (pl.experts_on_cpu[il]) host.weights += lw.experts[il];
+      // bytes one token reads: the layer's weights (routed experts: the active share) and one
+      // sequence's cached tokens of this layer (or its state)
+      var kvRead = seqTokens[kv[il].swa] * kvCell[il] + rs;
+      var expRead = lw.experts_read[il] || 0;
+      if (pl.experts_on_cpu[il]) { host.weights += lw.experts[il]; readHost += expRead; }
       if (dev === null) {
         host.weights += lw.dense[il];
         host.kv += kvB;
+        readHost += lw.dense[il] + kvRead;
         hostKinds[kv[il].swa] = true;
         hostTensor = Math.max(hostTensor, lw.largest_dense[il]);
       } else {
         gpus[dev].weights += lw.dense[il];
-        if (!pl.experts_on_cpu[il]) gpus[dev].weights += lw.experts[il];
+        if (!pl.experts_on_cpu[il]) { gpus[dev].weights += lw.experts[il]; readGpu[dev] += expRead; }
         gpus[dev].kv += kvB;
+        readGpu[dev] += lw.dense[il] + kvRead;
         kindsOn[dev][kv[il].swa] = true;
       }
     }
@@ -180,7 +189,23 @@
     // llama_context::output_reserve(n_seq_max): n_vocab F32 logits per sequence, host memory.
     var outputBuffer = K.F32 * sh.vocab * parallel;
     var mapped = gpus.length ? mappedHostWeights(lw, pl, host.weights) : host.weights;
-    return { gpus: gpus, host: host, output_buffer: outputBuffer, host_mapped: mapped };
+    return { gpus: gpus, host: host, output_buffer: outputBuffer, host_mapped: mapped, read_gpu: readGpu, read_host: readHost };
+  }
+
+  /** llamacpp._speed's decode bound: the GPUs work one after another on each token (layer split),
+   * so their times add up; bytes left in system RAM are read at its bandwidth (gpu row's
+   * ram_bandwidth_bytes_per_s; unknown: no bound). Needs the gpu row's bandwidth_bytes_per_s
+   * (api/calc/gpus.json); null without it. */
+  function decodeBound(lay, gpu) {
+    if (!gpu || !gpu.bandwidth_bytes_per_s) return null;
+    var bw = gpu.bandwidth_bytes_per_s, seconds = 0;
+    lay.read_gpu.forEach(function (b) { seconds += b / bw; });
+    if (lay.read_host) {
+      var hostBw = gpu.ram_bandwidth_bytes_per_s;
+      if (!hostBw) return null;
+      seconds += lay.read_host / hostBw;
+    }
+    return seconds ? 1 / seconds : null;
   }
 
   function hostTotal(lay) { return lay.host.weights + lay.host.kv + lay.host.compute + lay.output_buffer; }
@@ -314,7 +339,8 @@
     var ubatch = K.ubatch, batch = K.batch;
 
     var lw = { token_embd: q.token_embd, output: q.output, output_matrix: q.output_matrix, tied: q.tied,
-               dense: unrle(q.dense), experts: unrle(q.experts), largest_dense: unrle(q.largest_dense) };
+               dense: unrle(q.dense), experts: unrle(q.experts), largest_dense: unrle(q.largest_dense),
+               experts_read: unrle(q.experts_read || []) };
     var kk = unrle(data.kv_k), kvv = unrle(data.kv_v), ks = unrle(data.kv_swa);
     var kv = kk.map(function (k, i) { return { k: k, v: kvv[i], swa: ks[i] }; });
     var rsSeq = unrle(data.rs_seq || []);
@@ -337,7 +363,8 @@
     function evaluate(ctx, ngl, moe) {
       var c = cells(K, ctx, parallel, unified, ubatch, batch, data.n_swa, false);
       var pl = placement(ngl, moe);
-      return { lay: layout(K, lw, kv, kvCell, sh, pl, c, gpus, flashAttn, parallel, rsSeq), c: c, pl: pl };
+      var perSeq = unified ? ctx : Math.min(c.n_ctx_seq, ctx);
+      return { lay: layout(K, lw, kv, kvCell, sh, pl, c, gpus, flashAttn, parallel, rsSeq, perSeq), c: c, pl: pl };
     }
 
     var nglS = settings.n_gpu_layers === undefined ? "auto" : settings.n_gpu_layers;
@@ -399,7 +426,8 @@
         host_compute_buffer: lay.host.compute,
         output_buffer: lay.output_buffer
       },
-      command: command(data.model, quantId, resolved, parSetting)
+      command: command(data.model, quantId, resolved, parSetting),
+      speed: { decode_tokens_per_s_upper_bound: decodeBound(lay, gpu) }
     };
   }
 

@@ -128,6 +128,8 @@
 
     var byFamily = q.weights[String(tp)];
     var weights = byFamily.any !== undefined ? byFamily.any : byFamily[gpu ? gpu.family : "hopper"];
+    var byFamilyRead = (q.active || {})[String(tp)] || {};
+    var activeW = byFamilyRead.any !== undefined ? byFamilyRead.any : byFamilyRead[gpu ? gpu.family : "hopper"];
     var act = data.activation_peak[String(tp)][large ? 1 : 0];
     var nonTorch = K.NON_TORCH_BYTES + (tp > 1 ? K.NCCL_TP_BYTES : 0);
     var graphs = K.CUDA_GRAPH_BYTES;
@@ -177,7 +179,11 @@
       max_concurrency: concurrency,
       offload: null,
       components: components,
-      command: cmd.join(" ")
+      command: cmd.join(" "),
+      // vllm.plan's decode bound: one sequence at max_model_len reads each GPU's active weights and
+      // its KV share per token at the GPU's peak bandwidth (needs the gpu's bandwidth_bytes_per_s)
+      speed: { decode_tokens_per_s_upper_bound: gpu && gpu.bandwidth_bytes_per_s && activeW !== undefined
+        ? gpu.bandwidth_bytes_per_s / (activeW + layout.per_token_bytes * context) : null }
     };
   }
 
