@@ -391,6 +391,8 @@ def calc_gpus(catalogs: Any) -> dict[str, Any]:
             "rule": {"context": fit.CONTEXT, "gguf_quants": list(fit.GGUF_QUANTS),
                      "offload_quants": list(fit.OFFLOAD_QUANTS), "all_on_gpu": dict(fit.ALL_ON_GPU),
                      "prune_margin": fit.PRUNE_MARGIN, "bits_per_weight": bits},
+            "host_memory": {str(c["id"]): {"name": c.get("name"), "bandwidth_bytes_per_s": c.get("bandwidth_bytes_per_s")}
+                            for c in getattr(catalogs, "host_memory", ())},
             "gpus": rows}
 
 

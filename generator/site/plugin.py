@@ -95,7 +95,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         self._env: Any = None
         self._inputs: tuple[tuple[str, int, int], ...] | None = None   # its non-card inputs
         self._layouts: dict[str, exports.Layout] = {}          # where each card's part lies in its combined exports
-        self._hardware: list[dict[str, str]] = []   # the header's "My hardware" setups (answer.hardware_setups)
+        self._hardware: list[dict[str, Any]] = []   # the header's "My hardware" setups (answer.hardware_setups)
 
     # -- configuration -------------------------------------------------
     def _path(self, value: str) -> Path:

@@ -15,10 +15,17 @@
  */
 (function (root) {
   "use strict";
-  var E = root && root.LLMCardsEngineLlamacpp, V = root && root.LLMCardsEngineVllm;
-  if (typeof module !== "undefined" && module.exports) {
-    E = require("./engine-llamacpp.js");
-    V = require("./engine-vllm.js");
+  // The engine modules, looked up when first needed (a page may load them after this file).
+  var E = null, V = null;
+  function engines() {
+    if (E && V) return;
+    if (typeof module !== "undefined" && module.exports) {
+      E = require("./engine-llamacpp.js");
+      V = require("./engine-vllm.js");
+    } else {
+      E = root.LLMCardsEngineLlamacpp; V = root.LLMCardsEngineVllm;
+    }
+    if (!E || !V) throw new Error("fit-rule.js needs engine-llamacpp.js and engine-vllm.js");
   }
   var YES = "yes", OFFLOAD = "offload", NO = "no";
 
@@ -209,6 +216,7 @@
    * rule: gpus.json's "rule"; setup: {gpu: gpus.json row, count, ram_gb}.
    */
   function entry(rule, engineData, engine, setup) {
+    engines();
     var data = engineData[engine];
     var b;
     try {
