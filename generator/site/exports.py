@@ -17,7 +17,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from generator.site import pages
 
@@ -407,7 +407,7 @@ def calc_model(card: Mapping[str, Any], catalogs: Any) -> dict[str, Any]:
     return {"llama.cpp": calc_inputs.engine_inputs(card, catalogs), "vllm": calc_inputs.vllm_inputs(card, catalogs)}
 
 
-def write_calc(out: Path, cards: list[Mapping[str, Any]], catalogs: Any) -> list[str]:
+def write_calc(out: Path, cards: Sequence[Mapping[str, Any]], catalogs: Any) -> list[str]:
     """Write api/calc/gpus.json and api/calc/models.json (cards in id order); the paths written."""
     (out / CALC_DIR).mkdir(parents=True, exist_ok=True)
     (out / CALC_GPUS).write_text(dumps(calc_gpus(catalogs)) + "\n", encoding="utf-8", newline="\n")

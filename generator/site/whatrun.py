@@ -10,7 +10,7 @@ the page.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from generator.site import exports, fit, fmt, pages, setups
 
@@ -56,7 +56,7 @@ def sort_key(r: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def page_data(models: list[tuple[Mapping[str, Any], Mapping[str, Any]]], ranks: Mapping[str, int],
-              ranked: int | None, catalogs: Any, cards: list[Mapping[str, Any]] | None = None) -> dict[str, Any]:
+              ranked: int | None, catalogs: Any, cards: Sequence[Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """The page's data: the setups for the picker, the filters, and the default setup's rows.
 
     ``models``: (models-index row, fit.card_fit) per card; ``ranks``: card id -> overall rank;
