@@ -260,3 +260,32 @@ def test_custom_part_of_the_dialog_is_accessible(page, site):
     page.keyboard.press("Escape")
     assert not page.locator("#llmc-hw-dialog").is_visible()
     assert page.evaluate("document.activeElement.id") == "llmc-hw-open"
+
+
+def test_models_index_and_compare_for_a_custom_setup(page, site, catalogs):
+    """The index's memory column and "fits my hardware" filter, and compare's hardware rows, for
+    1 x RTX 4070 SUPER with 32 GB RAM: the Python rule's summaries (Mixtral 8x7B needs offload)."""
+    gpu, count, ram, engine = "rtx-4070-super", 1, 32, "llama.cpp"
+    page.goto(site + f"models/{MODELS[0]}/")
+    _pick_gpu(page, gpu, count, ram, engine)
+    want = {cid: fit.summary(_rule(cid, catalogs, gpu, count, ram, engine)) for cid in MODELS}
+    assert want["mistralai/mixtral-8x7b"]["fit"] == "offload" and want["meta/llama-3.1-8b"]["fit"] == "yes"
+    page.goto(site + "models/")
+    page.wait_for_selector('#index-fit[data-state="ready"]')
+    assert page.locator("#index-setup").input_value() == "custom"
+    cells = dict(page.eval_on_selector_all("#models-table tbody tr", "trs => trs.map(tr => [tr.dataset.id, "
+                                           "(tr.querySelector('td.llmc-fit-mem') || {}).textContent])"))
+    for cid, s in want.items():
+        assert cells[cid] == f"{fmt.gb(s['bytes'])} · {s['quant']}" + (" (offload)" if s["fit"] == "offload" else ""), cid
+    page.select_option("#index-fits", "gpu")          # on the GPU alone: Mixtral is left out
+    shown = page.eval_on_selector_all("#models-table tbody tr:not([hidden])", "trs => trs.map(tr => tr.dataset.id)")
+    assert "meta/llama-3.1-8b" in shown and "mistralai/mixtral-8x7b" not in shown
+    page.goto(site + "compare/#meta/llama-3.1-8b,mistralai/mixtral-8x7b")
+    page.wait_for_selector("#compare-fit-row")
+    row = page.eval_on_selector("#compare-fit-row", "tr => Array.from(tr.cells).map(c => c.textContent)")
+    label = page.evaluate("LLMCardsHardware.get().label")
+    assert row[0].startswith(f"Runs on {label} (llama.cpp)")
+    texts = {"yes": "Fits on the GPU", "offload": "Fits with offload to RAM"}
+    for cell, cid in zip(row[1:], MODELS[:2], strict=True):
+        assert cell.startswith(f"{texts[want[cid]['fit']]} · {want[cid]['quant']}"), cid
+    assert page.locator("#compare-setup").input_value() == "custom"
