@@ -52,18 +52,22 @@ def _card(card_id: str) -> Mapping[str, Any]:
     return card
 
 
-def _rule(card_id: str, catalogs: Any, gpu: str, count: int, ram: float | None, engine: str) -> dict[str, Any]:
+def _rule(card_id: str, catalogs: Any, gpu: str, count: int, ram: float | None, engine: str,
+          ram_class: str | None = None) -> dict[str, Any]:
     """The Python rule's entry (plans._entry) for the custom setup."""
-    hw = engines.hardware(catalogs, gpu, count, ram)
+    hw = engines.hardware(catalogs, gpu, count, ram, ram_class)
     assert hw.gpu is not None
     return plans._entry(_card(card_id), catalogs, engine, setups.Setup("custom", gpu, count, None, hw.gpu.get("host_memory")), hw)
 
 
-def _cli_plan(card_id: str, gpu: str, count: int, ram: float | None, engine: str, options: Mapping[str, Any]) -> dict[str, Any]:
-    """`llmcards plan <card> --engine E --gpu G --gpus N [--ram-gb R] <the rule's options> --format json`."""
+def _cli_plan(card_id: str, gpu: str, count: int, ram: float | None, engine: str, options: Mapping[str, Any],
+              ram_class: str | None = None) -> dict[str, Any]:
+    """`llmcards plan <card> --engine E --gpu G --gpus N [--ram-gb R] [--ram-class C] <the rule's options> --format json`."""
     argv = ["plan", str(TEST_REGISTRY / f"{card_id}.yaml"), "--engine", engine, "--gpu", gpu, "--gpus", str(count)]
     if ram is not None:
         argv += ["--ram-gb", str(ram)]
+    if ram_class is not None:
+        argv += ["--ram-class", ram_class]
     for name, value in options.items():
         argv += [engines.flag(name), str(value)]
     out = io.StringIO()
@@ -72,12 +76,13 @@ def _cli_plan(card_id: str, gpu: str, count: int, ram: float | None, engine: str
     return json.loads(out.getvalue())
 
 
-def _expected_answer(card_id: str, catalogs: Any, gpu: str, count: int, ram: float | None, engine: str) -> dict[str, Any]:
-    e = _rule(card_id, catalogs, gpu, count, ram, engine)
+def _expected_answer(card_id: str, catalogs: Any, gpu: str, count: int, ram: float | None, engine: str,
+                     ram_class: str | None = None) -> dict[str, Any]:
+    e = _rule(card_id, catalogs, gpu, count, ram, engine, ram_class)
     if e["status"] != "ok":
         return {"state": e["status"], "reason": e["reason"]}
     choice = e["choice"]
-    plan = _cli_plan(card_id, gpu, count, ram, engine, choice["options"])
+    plan = _cli_plan(card_id, gpu, count, ram, engine, choice["options"], ram_class)
     devices = [f"{d['name']}: {fmt.gb(d['total_bytes'])} of {fmt.gb(d['capacity_bytes'])}" for d in plan["devices"]]
     if plan["host"]["total_bytes"]:
         devices.append(f"System RAM: {fmt.gb(plan['host']['total_bytes'])}" + (f" of {fmt.gb(int(ram * 10**9))}" if ram else ""))
@@ -90,7 +95,7 @@ def _expected_answer(card_id: str, catalogs: Any, gpu: str, count: int, ram: flo
             "command": plan["command"], "why": choice["why"], "fit": choice["fit"], "tp": plan["settings"].get("tensor_parallel")}
 
 
-def _pick_gpu(page: Any, gpu: str, count: int, ram: float | None, engine: str) -> None:
+def _pick_gpu(page: Any, gpu: str, count: int, ram: float | None, engine: str, ram_class: str | None = None) -> None:
     """Through the header's dialog, by keyboard where a reader would type."""
     page.click("#llmc-hw-open")
     page.check('#llmc-hw-dialog input[name=kind][value="gpu"]')
@@ -98,6 +103,8 @@ def _pick_gpu(page: Any, gpu: str, count: int, ram: float | None, engine: str) -
     page.select_option("#llmc-hw-gpu", gpu)
     page.fill("#llmc-hw-count", str(count))
     page.fill("#llmc-hw-ram", "" if ram is None else str(ram))
+    if ram_class is not None:
+        page.select_option("#llmc-hw-ram-class", ram_class)
     page.check(f'#llmc-hw-dialog input[name=engine][value="{engine}"]')
     page.click("#llmc-hw-save")
     assert not page.locator("#llmc-hw-dialog").is_visible()
@@ -289,3 +296,29 @@ def test_models_index_and_compare_for_a_custom_setup(page, site, catalogs):
     for cell, cid in zip(row[1:], MODELS[:2], strict=True):
         assert cell.startswith(f"{texts[want[cid]['fit']]} · {want[cid]['quant']}"), cid
     assert page.locator("#compare-setup").input_value() == "custom"
+
+
+def test_system_memory_class(page, site, catalogs):
+    """1 x RTX 4060 (8 GB) with 64 GB of a server's 8-channel DDR5: Mixtral 8x7B runs offloaded, and
+    its speed bound is `llmcards plan --ram-class server-8ch-ddr5`'s (the class shows in the label)."""
+    gpu, count, ram, engine, cls = "rtx-4060", 1, 64, "llama.cpp", "server-8ch-ddr5"
+    card_id = "mistralai/mixtral-8x7b"
+    page.goto(site + f"models/{card_id}/")
+    _pick_gpu(page, gpu, count, ram, engine, cls)
+    stored = page.evaluate("LLMCardsHardware.get()")
+    assert stored["ram_class"] == cls and "8-channel DDR5" in stored["label"]
+    page.wait_for_selector('#llmc-answer-body[data-setup="custom"][data-state="ready"]')
+    want = _expected_answer(card_id, catalogs, gpu, count, ram, engine, cls)
+    usual = _expected_answer(card_id, catalogs, gpu, count, ram, engine)
+    assert want["fit"] == "offload" and want["decode"] != usual["decode"]
+    facts = _facts(page, engine)
+    assert facts["Decode speed"] == want["decode"] and facts["Memory per device"] == want["memory"]
+    # back to the GPU's usual class: nothing extra stored
+    page.click("#llmc-hw-open")
+    assert page.locator("#llmc-hw-ram-class").input_value() == cls
+    page.select_option("#llmc-hw-ram-class", "ddr5-dual")
+    page.click("#llmc-hw-save")
+    # the choice is stored and the answer redrawn in the same step (hardware.js set(), then its event)
+    page.wait_for_function("() => LLMCardsHardware.get().ram_class === null")
+    page.wait_for_selector('#llmc-answer-body[data-state="ready"]')
+    assert _facts(page, engine)["Decode speed"] == usual["decode"]

@@ -29,12 +29,14 @@ from generator.validate import load_registry
 ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "site" / "assets" / "js" / "fit-rule.js"
 PLAN_FIELDS = ("settings", "devices", "host", "fits", "max_context_that_fits", "offload", "command")
-# Custom setups (gpu, count, system RAM in GB or None): the readers of the issue (a 12 GB card
-# with 32 GB RAM, three 3090s), small cards that need offload, a card without RAM given (no
-# offload), unified memory (Apple: vLLM does not run; Ryzen AI Max), AMD, a data-center node.
-CUSTOM = (("rtx-4070-super", 1, 32), ("rtx-3090", 3, 64), ("rtx-4060-ti-16gb", 1, 32), ("rtx-3060-12gb", 1, 16),
-          ("rtx-4060", 2, None), ("apple-m3-pro-36gb", 1, None), ("ryzen-ai-max-plus-395-128gb", 1, None),
-          ("rx-7900-xtx", 2, 96), ("h100-sxm-80gb", 6, 1024), ("rtx-5090", 1, 24.5))
+# Custom setups (gpu, count, system RAM in GB or None, system-memory class or None: the GPU's
+# usual one): the readers of the issue (a 12 GB card with 32 GB RAM, three 3090s), small cards
+# that need offload (one with a server's memory), a card without RAM given (no offload), unified
+# memory (Apple: vLLM does not run; Ryzen AI Max), AMD, a data-center node.
+CUSTOM = (("rtx-4070-super", 1, 32, None), ("rtx-3090", 3, 64, None), ("rtx-4060-ti-16gb", 1, 32, None),
+          ("rtx-3060-12gb", 1, 16, None), ("rtx-4060", 1, 64, "server-8ch-ddr5"), ("rtx-4060", 2, None, None),
+          ("apple-m3-pro-36gb", 1, None, None), ("ryzen-ai-max-plus-395-128gb", 1, None, None),
+          ("rx-7900-xtx", 2, 96, None), ("h100-sxm-80gb", 6, 1024, None), ("rtx-5090", 1, 24.5, None))
 # Cards always in the sample (native MXFP4 / FP8, MoE offload, sliding window, hybrid state,
 # vision tower); every 4th registry card besides.
 ALWAYS = ("meta/llama-3.1-8b", "meta/llama-3.1-70b", "openai/gpt-oss-20b", "openai/gpt-oss-120b",
@@ -45,8 +47,10 @@ const R = require(process.argv[1]);
 const job = JSON.parse(require('fs').readFileSync(0, 'utf8'));
 const gpus = Object.fromEntries(job.gpus.gpus.map(g => [g.id, g]));
 const fields = job.fields;
-process.stdout.write(JSON.stringify(job.cards.map(c => job.setups.map(([g, n, ram]) => job.engines.map(engine => {
-  const e = R.entry(job.gpus.rule, c.data, engine, {gpu: gpus[g], count: n, ram_gb: ram});
+process.stdout.write(JSON.stringify(job.cards.map(c => job.setups.map(([g, n, ram, cls]) => job.engines.map(engine => {
+  const setup = {gpu: gpus[g], count: n, ram_gb: ram};
+  if (cls) setup.ram_bandwidth = job.gpus.host_memory[cls].bandwidth_bytes_per_s;
+  const e = R.entry(job.gpus.rule, c.data, engine, setup);
   const plan = e.plan && e.status === 'ok' ? Object.fromEntries(fields.map(f => [f, e.plan[f]])) : null;
   if (plan) plan.decode = e.plan.speed.decode_tokens_per_s_upper_bound;
   return {status: e.status, reason: e.reason, choice: e.choice, plan: plan, summary: R.summary(e)};
@@ -54,8 +58,9 @@ process.stdout.write(JSON.stringify(job.cards.map(c => job.setups.map(([g, n, ra
 """
 
 
-def _python(card: dict[str, Any], catalogs: Any, engine: str, gpu: str, count: int, ram: float | None) -> dict[str, Any]:
-    hw = engines.hardware(catalogs, gpu, count, ram)
+def _python(card: dict[str, Any], catalogs: Any, engine: str, gpu: str, count: int, ram: float | None,
+            ram_class: str | None = None) -> dict[str, Any]:
+    hw = engines.hardware(catalogs, gpu, count, ram, ram_class)
     assert hw.gpu is not None
     setup = setups.Setup("custom", gpu, count, None, hw.gpu.get("host_memory"))
     e = plans._entry(card, catalogs, engine, setup, hw)
@@ -98,6 +103,9 @@ def test_js_choice_equals_python_rule(run: Any) -> None:
     assert fits == {"yes", "offload", "no", "unsupported"}, fits
     assert any(x["choice"] and x["choice"]["tensor_parallel"] == 2 and x["choice"]["fit"] == "yes" for x in flat)
     assert sum(1 for x in flat if x["plan"] and x["plan"]["decode"]) > 200
+    # the setup with its own system-memory class offloads somewhere, so its bandwidth is read
+    fast = CUSTOM.index(("rtx-4060", 1, 64, "server-8ch-ddr5"))
+    assert any(c[fast][0]["choice"] and c[fast][0]["choice"]["fit"] == "offload" for c in expected)
 
 
 def test_hand_checked_cases(run: Any) -> None:
@@ -114,7 +122,7 @@ def test_hand_checked_cases(run: Any) -> None:
     """
     sample, got, _ = run
     i = sample.index("meta/llama-3.1-70b")
-    vllm_3090 = got[i][CUSTOM.index(("rtx-3090", 3, 64))][setups.ENGINES.index("vllm")]
+    vllm_3090 = got[i][CUSTOM.index(("rtx-3090", 3, 64, None))][setups.ENGINES.index("vllm")]
     assert vllm_3090["choice"]["quant"] == "AWQ-4bit"
     assert vllm_3090["choice"]["tensor_parallel"] in (1, 2)
     catalogs = load_catalogs()

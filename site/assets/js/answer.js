@@ -138,7 +138,7 @@
   /** Both engines' answers for a custom choice: a promise of {engine: answer}. */
   var answered = {};
   function customRow(choice) {
-    var key = [choice.gpu, choice.count, choice.ram_gb].join("|");
+    var key = [choice.gpu, choice.count, choice.ram_gb, choice.ram_class].join("|");
     if (answered[key]) return answered[key];
     answered[key] = ready().then(function () {
       return Promise.all([loadRule(), gpusJson || (gpusJson = HW.gpus())]);
@@ -146,8 +146,12 @@
       var gpus = r[1], R = window.LLMCardsFitRule, row = null, engineData = inputs();
       if (!engineData || !window.LLMCardsEngineLlamacpp || !window.LLMCardsEngineVllm || !window.LLMCardsFormat) return null;
       gpus.gpus.forEach(function (g) { if (g.id === choice.gpu) row = g; });
-      if (!row) throw new Error("the GPU " + choice.gpu + " is not in this site's catalog; choose your hardware again");
+      var cls = row && choice.ram_class && !row.unified ? (gpus.host_memory || {})[choice.ram_class] : null;
+      if (!row || (choice.ram_class && !row.unified && !(cls && cls.bandwidth_bytes_per_s))) {
+        throw new Error(choice.gpu + (choice.ram_class ? " with " + choice.ram_class : "") + " is not in this site's catalog; choose your hardware again");
+      }
       var setup = { gpu: row, count: row.unified ? 1 : choice.count, ram_gb: row.unified ? null : choice.ram_gb };
+      if (cls) setup.ram_bandwidth = cls.bandwidth_bytes_per_s;   // the reader's memory class (--ram-class)
       var ram = setup.ram_gb === null ? null : Math.trunc(setup.ram_gb * 1e9);   // as --ram-gb
       var out = {};
       Object.keys(LABELS).forEach(function (engine) {

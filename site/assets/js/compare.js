@@ -231,7 +231,7 @@
       hw.hidden = false;
       // a common setup's list from the build, or custom hardware's computed in the browser (fit-choice.js)
       var loading = 0;
-      function key(x) { return x.custom ? [x.custom.gpu, x.custom.count, x.custom.ram_gb].join("|") : x.setup; }
+      function key(x) { return x.custom ? [x.custom.gpu, x.custom.count, x.custom.ram_gb, x.custom.ram_class].join("|") : x.setup; }
       function loadFit(choice) {
         var mine = ++loading;
         hw.dataset.state = "loading";

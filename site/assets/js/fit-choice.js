@@ -114,7 +114,11 @@
     var row = null;
     gpus.gpus.forEach(function (g) { if (g.id === c.gpu) row = g; });
     if (!row) return null;
-    return { gpu: row, count: row.unified ? 1 : c.count, ram_gb: row.unified ? null : c.ram_gb };
+    var cls = c.ram_class && !row.unified ? (gpus.host_memory || {})[c.ram_class] : null;
+    if (c.ram_class && !row.unified && !(cls && cls.bandwidth_bytes_per_s)) return null;
+    var setup = { gpu: row, count: row.unified ? 1 : c.count, ram_gb: row.unified ? null : c.ram_gb };
+    if (cls) setup.ram_bandwidth = cls.bandwidth_bytes_per_s;
+    return setup;
   }
   /** Both engines' api/fit summaries of one model's engine inputs on a custom setup. */
   function summaries(rule, engineData, setup) {
@@ -131,14 +135,14 @@
    * The result also says how long the computation took (ms) and how many models it covered.
    */
   function customList(base, index, c, progress) {
-    var key = [c.gpu, c.count, c.ram_gb].join("|");
+    var key = [c.gpu, c.count, c.ram_gb, c.ram_class].join("|");
     if (lists[key]) return lists[key];
     if (progress) progress("Loading the engine inputs of every model to work out what runs on " + c.label + "…");
     lists[key] = Promise.all([calc(base), json(base + "api/fit/" + encodeURIComponent(index.default) + ".json")])
       .then(function (r) {
         var data = r[0], facts = r[1];
         var setup = customSetup(data.gpus, c);
-        if (!setup) throw new Error("the GPU " + c.gpu + " is not in this site's catalog; choose your hardware again");
+        if (!setup) throw new Error(c.gpu + (c.ram_class ? " with " + c.ram_class : "") + " is not in this site's catalog; choose your hardware again");
         if (progress) progress("Working out the best way to run " + facts.models.length + " models on " + c.label + "…");
         var t0 = (root.performance || Date).now();
         var models = facts.models.map(function (m) {

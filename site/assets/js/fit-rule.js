@@ -9,9 +9,10 @@
  * summary) and plans._entry (the entry's status); tests/calc/test_fit_rule_js.py runs it under
  * node against the Python rule over a sample of cards and setups: equal choices and plans.
  *
- * setup: {gpu: a gpus.json row, count: 1.., ram_gb: system RAM in GB (10^9 bytes, --ram-gb) or null}.
- * The plan is `llmcards plan <model> --engine E --gpu <id> --gpus <count> --ram-gb <ram_gb>`
- * with the chosen options. No dependencies besides the two engine modules.
+ * setup: {gpu: a gpus.json row, count: 1.., ram_gb: system RAM in GB (10^9 bytes, --ram-gb) or null,
+ *         ram_bandwidth: the bandwidth of the reader's system-memory class (--ram-class), or absent}.
+ * The plan is `llmcards plan <model> --engine E --gpu <id> --gpus <count> --ram-gb <ram_gb>
+ * [--ram-class <class>]` with the chosen options. No dependencies besides the two engine modules.
  */
 (function (root) {
   "use strict";
@@ -63,8 +64,12 @@
   }
 
   // The engines' plans as the rule asks for them (GPU rows of api/calc/gpus.json).
+  function llamaGpu(setup) {
+    // the reader's system-memory class, when given (--ram-class), else the GPU's usual one
+    return setup.ram_bandwidth ? assign(setup.gpu, { ram_bandwidth_bytes_per_s: setup.ram_bandwidth }) : setup.gpu;
+  }
   function llamaPlan(data, options, setup) {
-    var r = E.plan(data, options, setup ? setup.gpu : null, setup ? setup.count : 1, setup ? setup.ram_gb : null);
+    var r = E.plan(data, options, setup ? llamaGpu(setup) : null, setup ? setup.count : 1, setup ? setup.ram_gb : null);
     if (r.error) raise(r.error);
     return r;
   }

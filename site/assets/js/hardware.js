@@ -4,19 +4,21 @@
  *   get()      -> the choice, or null (nothing chosen, or a stored value this site cannot read):
  *                 a common setup:  {setup: id, engine, gpu, count, custom: false}
  *                 custom hardware: {setup: "custom", engine, gpu, count, ram_gb (GB, or null on
- *                                   unified memory), label, short, custom: true}
+ *                                   unified memory), ram_class (a gpus.yaml host_memory id, or
+ *                                   null: the GPU's usual one), label, short, custom: true}
  *                 engine is "llama.cpp" or "vllm"; gpu a schema/gpus.yaml id,
  *   set(obj)   -> stores it (null forgets it) and fires "llmcards:hardware" on document
  *                 (event.detail = the new value, or null),
  *   setups()   -> [{id, label, short, group, gpu, gpus}] (the common setups the plans files cover),
  *   find(id)   -> one of those, or null,
  *   gpus()     -> a promise of api/calc/gpus.json (the catalog as the engines read it),
- *   customLabel(gpuRow, count, ramGb) -> [label, short] of a custom setup,
+ *   customLabel(gpuRow, count, ramGb, className) -> [label, short] of a custom setup,
  *   open()     -> opens the header's dialog
  * }
  * Stored in localStorage "llmcards.hardware" as JSON, version 2:
  *   {"version": 2, "setup": id, "engine": e}  or
- *   {"version": 2, "setup": "custom", "engine": e, "gpu": id, "count": n, "ram_gb": x | null, "label": s, "short": s}.
+ *   {"version": 2, "setup": "custom", "engine": e, "gpu": id, "count": n, "ram_gb": x | null,
+ *    "ram_class": id | null, "label": s, "short": s}.
  * Older values are read too: {setup, engine} (version 1) and the bare setup id ("rtx-3090-x2",
  * engine llama.cpp); anything else unreadable counts as nothing chosen. Runs in the header,
  * before the page's own scripts.
@@ -54,8 +56,9 @@
       if (typeof value.gpu !== "string" || !value.gpu || !wholeIn(value.count, 1, MAX_COUNT) ||
           (ram !== null && !(typeof ram === "number" && ram > 0 && ram <= 1e6))) return null;
       var label = typeof value.label === "string" && value.label ? value.label : value.count + " × " + value.gpu;
-      return { setup: CUSTOM, engine: engine, gpu: value.gpu, count: value.count, ram_gb: ram, label: label,
-               short: typeof value.short === "string" && value.short ? value.short : label, custom: true };
+      var cls = typeof value.ram_class === "string" && value.ram_class ? value.ram_class : null;
+      return { setup: CUSTOM, engine: engine, gpu: value.gpu, count: value.count, ram_gb: ram, ram_class: cls,
+               label: label, short: typeof value.short === "string" && value.short ? value.short : label, custom: true };
     }
     var s = find(value.setup);
     if (!s) return null;
@@ -66,7 +69,7 @@
     if (!c) return null;
     if (!c.custom) return { version: 2, setup: c.setup, engine: c.engine };
     return { version: 2, setup: CUSTOM, engine: c.engine, gpu: c.gpu, count: c.count, ram_gb: c.ram_gb,
-             label: c.label, short: c.short };
+             ram_class: c.ram_class, label: c.label, short: c.short };
   }
 
   function read() {
@@ -143,12 +146,13 @@
   }
   function gbText(bytes) { return Math.round(bytes / 1e9) + " GB"; }
   function ramText(ram) { return String(Math.round(ram * 100) / 100).replace(/\B(?=(\d{3})+(?!\d))/g, ",") + " GB RAM"; }
-  /** [label, short] of a custom setup: "3 × NVIDIA GeForce RTX 3090 (24 GB) + 64 GB RAM", "3× RTX 3090". */
-  function customLabel(g, count, ram) {
+  /** [label, short] of a custom setup: "3 × NVIDIA GeForce RTX 3090 (24 GB) + 64 GB RAM", "3× RTX 3090";
+   * className: the system memory's class name when it is not the GPU's usual one. */
+  function customLabel(g, count, ram, className) {
     if (g.unified) return [g.name, shortName(g.name.replace(" unified memory", ""))];
     var label = count + " × " + g.name;
     if (g.memory_bytes && !/GB/.test(g.name)) label += " (" + gbText(g.memory_bytes) + ")";
-    if (ram !== null && ram !== undefined) label += " + " + ramText(ram);
+    if (ram !== null && ram !== undefined) label += " + " + ramText(ram) + (className ? " (" + className + ")" : "");
     var short = shortName(g.name);
     return [label, count === 1 ? short : count + "× " + short];
   }
@@ -161,6 +165,7 @@
   function $(id) { return document.getElementById(id); }
   var gpuSel = $("llmc-hw-gpu"), countIn = $("llmc-hw-count"), ramIn = $("llmc-hw-ram");
   var chipSel = $("llmc-hw-chip"), memSel = $("llmc-hw-memory"), loading = $("llmc-hw-loading");
+  var classSel = $("llmc-hw-ram-class");
   var catalog = null;     // api/calc/gpus.json once loaded
 
   function engineLabel(e) { return e === "vllm" ? "vLLM" : "llama.cpp"; }
@@ -216,6 +221,10 @@
       if (!groups[g.group]) { groups[g.group] = document.createElement("optgroup"); groups[g.group].label = g.group; gpuSel.appendChild(groups[g.group]); }
       option(groups[g.group], g.id, g.name + (g.memory_bytes && !/GB/.test(g.name) ? " (" + gbText(g.memory_bytes) + ")" : ""));
     });
+    Object.keys(catalog.host_memory || {}).forEach(function (id) {
+      var c = catalog.host_memory[id];
+      if (c.bandwidth_bytes_per_s) option(classSel, id, c.name + ", " + Math.round(c.bandwidth_bytes_per_s / 1e9) + " GB/s");
+    });
     var chips = [];
     catalog.gpus.forEach(function (g) { if (g.unified && chips.indexOf(g.chip) < 0) chips.push(g.chip); });
     chips.forEach(function (c) { option(chipSel, c, c); });
@@ -232,9 +241,13 @@
     for (var i = 0; i < catalog.gpus.length; i++) if (catalog.gpus[i].id === id) return catalog.gpus[i];
     return null;
   }
+  // the GPU's usual system memory (gpus.yaml host_memory), first shown for a GPU picked
+  function usualClass(g) {
+    var c = g && catalog.host_memory ? catalog.host_memory[g.host_memory] : null;
+    return c && c.bandwidth_bytes_per_s ? g.host_memory : "";
+  }
   function showRamClass() {
-    var g = row(gpuSel.value), cls = g && catalog.host_memory ? catalog.host_memory[g.host_memory] : null;
-    $("llmc-hw-ram-class").textContent = cls && cls.name ? cls.name : "unknown (no speed bound when offloading)";
+    classSel.value = usualClass(row(gpuSel.value)) || (classSel.options[0] || {}).value || "";
   }
 
   function showKind() {
@@ -262,12 +275,14 @@
     if (g && !g.unified) {
       gpuSel.value = g.id; countIn.value = String(c.count);
       ramIn.value = c.ram_gb === null ? "" : String(c.ram_gb);
-    } else if (!gpuSel.value && row("rtx-4090")) {
-      gpuSel.value = "rtx-4090";
+      showRamClass();
+      if (c.ram_class) classSel.value = c.ram_class;
+    } else {
+      if (!gpuSel.value && row("rtx-4090")) gpuSel.value = "rtx-4090";
+      showRamClass();
     }
     var chip = g && g.unified ? g.chip : (chipSel.value || (chipSel.options[0] || {}).value);
     if (chip) { chipSel.value = chip; fillMemory(chip, g && g.unified ? g.id : null); }
-    showRamClass();
   }
 
   function report(input, message) {
@@ -292,9 +307,11 @@
       if (!okCount || !okRam) return null;
     }
     if (!g) return null;
-    var names = customLabel(g, count, ram);
+    // the memory class is stored only when it is not the GPU's usual one (the plan is the same)
+    var cls = !g.unified && classSel.value && classSel.value !== usualClass(g) ? classSel.value : null;
+    var names = customLabel(g, count, ram, cls ? catalog.host_memory[cls].name : null);
     return { setup: CUSTOM, engine: engine, gpu: g.id, count: count, ram_gb: g.unified ? null : ram,
-             label: names[0], short: names[1] };
+             ram_class: cls, label: names[0], short: names[1] };
   }
 
   function open() {

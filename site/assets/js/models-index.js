@@ -134,7 +134,7 @@
         if (status) status.textContent = "Could not work out what runs on this hardware (" + String(e.message || e) + ").";
       });
   }
-  function key(c) { return c.custom ? [c.custom.gpu, c.custom.count, c.custom.ram_gb].join("|") : c.setup; }
+  function key(c) { return c.custom ? [c.custom.gpu, c.custom.count, c.custom.ram_gb, c.custom.ram_class].join("|") : c.setup; }
   var fitIndex = null, shown = null;
   Fit.index(base).then(function (index) {
     fitIndex = index;

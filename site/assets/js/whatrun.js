@@ -190,7 +190,7 @@
   document.addEventListener(Fit.EVENT, function () {
     var c = Fit.current(index);
     var reload = c.setup !== shown.setup || (c.custom && shown.custom &&
-      [c.custom.gpu, c.custom.count, c.custom.ram_gb].join("|") !== [shown.custom.gpu, shown.custom.count, shown.custom.ram_gb].join("|"));
+      [c.custom.gpu, c.custom.count, c.custom.ram_gb, c.custom.ram_class].join("|") !== [shown.custom.gpu, shown.custom.count, shown.custom.ram_gb, shown.custom.ram_class].join("|"));
     shown = c;
     showChoice(c);
     if (reload) load(c); else update();
