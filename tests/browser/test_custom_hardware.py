@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
+import re
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -33,6 +35,7 @@ VIEWPORTS = {
     "mobile": {"viewport": {"width": 360, "height": 780}, "is_mobile": True, "has_touch": True},
 }
 MODELS = ("meta/llama-3.1-8b", "mistralai/mixtral-8x7b", "meta/llama-2-7b")
+SHOTS = os.environ.get("LLMCARDS_SCREENSHOTS")   # where test_readers.py keeps its screenshots (a CI artifact)
 # (reader, gpu, count, system RAM in GB, engine)
 READERS = (
     ("1x-rtx-4070-super-32gb", "rtx-4070-super", 1, 32, "llama.cpp"),
@@ -156,6 +159,9 @@ def test_custom_setup_answers_on_every_model_page(browser, site, catalogs, reade
             box = block.locator(".llmc-answer-facts dd").first.bounding_box()
             assert box is not None and box["y"] + box["height"] <= height, (card_id, box)
             assert page.evaluate("document.documentElement.scrollWidth") <= width
+            if SHOTS:
+                Path(SHOTS).mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(Path(SHOTS) / (re.sub(r"[^a-z0-9.-]+", "-", f"custom-{reader}-{size}-{card_id}") + ".png")))
         # the header names the choice
         assert page.locator("#llmc-hw-current").inner_text() == (f"{count}× RTX 3090" if gpu == "rtx-3090" else "RTX 4070 SUPER")
         if reader == "1x-rtx-4070-super-32gb":
