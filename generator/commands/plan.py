@@ -70,6 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gpus", metavar="N", default=None,
                         help="how many of that GPU (default 1; vLLM: the --tensor-parallel size)")
     parser.add_argument("--ram-gb", metavar="N", default=None, help="system RAM in GB (10^9 bytes)")
+    parser.add_argument("--ram-class", metavar="ID", default=None,
+                        help="system-memory class id from schema/gpus.yaml host_memory, read at its bandwidth when "
+                             "weights are offloaded (default: the GPU's usual class)")
     for flag, metavar, text in (*COMMON, *LLAMACPP, *VLLM):
         parser.add_argument(flag, metavar=metavar, default=None, help=text)
     for flag, text in SWITCHES:
@@ -207,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
         print("llmcards plan: invalid catalogs", file=sys.stderr)
         return 1
     try:
-        hw = engines.hardware(catalogs, args.gpu, gpus, args.ram_gb)
+        hw = engines.hardware(catalogs, args.gpu, gpus, args.ram_gb, args.ram_class)
         card, _where, notes = resolve(args.model, args.registry)
         for line in notes:
             print(f"llmcards plan: {line}", file=sys.stderr)

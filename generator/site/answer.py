@@ -50,8 +50,8 @@ def short_label(name: str, count: int) -> str:
     return name if count == 1 else f"{count}× {name}"
 
 
-def hardware_setups(catalogs: Any) -> list[dict[str, str]]:
-    """[{id, label, group}] of every setup the plans files cover, in the picker's order.
+def hardware_setups(catalogs: Any) -> list[dict[str, Any]]:
+    """[{id, label, group, short, gpu, gpus}] of every setup the plans files cover, in the picker's order.
 
     Uses ``setups.public_setups`` when that exists (grouped setups); else the SETUPS tuple,
     grouped by GPU line. The "none" setup is left out: choosing no hardware is clearing it.
@@ -61,11 +61,12 @@ def hardware_setups(catalogs: Any) -> list[dict[str, str]]:
     public = getattr(setups, "public_setups", None)
     if callable(public):
         rows = [{"id": str(s["id"]), "label": str(s["label"]), "group": str(s.get("group") or "Other"),
-                 "short": _short(catalogs, s.get("gpu"), int(s.get("gpus") or 1), str(s["label"]))}
+                 "short": _short(catalogs, s.get("gpu"), int(s.get("gpus") or 1), str(s["label"])),
+                 "gpu": s.get("gpu"), "gpus": int(s.get("gpus") or 1)}
                 for s in public(catalogs)]
     else:
         rows = [{"id": s.id, "label": setups.label(s, catalogs), "group": _group(catalogs, s),
-                 "short": _short(catalogs, s.gpu, s.count, s.id)}
+                 "short": _short(catalogs, s.gpu, s.count, s.id), "gpu": s.gpu, "gpus": s.count}
                 for s in setups.SETUPS if setups.hardware(s, catalogs) is not None]
     return [r for r in rows if r["id"] != "none"]
 

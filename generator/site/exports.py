@@ -17,7 +17,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from generator.site import pages
 
@@ -346,3 +346,72 @@ def write_fit(out: Path, models: list[tuple[Mapping[str, Any], Mapping[str, Any]
         (out / rel).write_text(dumps(data) + "\n", encoding="utf-8", newline="\n")
         written.append(rel)
     return written
+
+
+# -- the engine inputs for custom hardware (api/calc/) ------------------------------------------
+# The header's "My hardware" picker also takes any catalog GPU x count (or a unified-memory
+# machine) with the reader's system RAM. For such a setup the browser chooses the best way to
+# run each model itself (site/assets/js/fit-rule.js: generator/site/fit.py's rule on the engine
+# modules engine-llamacpp.js / engine-vllm.js), from these two files, loaded only then:
+#   api/calc/gpus.json    the GPU catalog as the engines and the rule read it, and the rule's constants
+#   api/calc/models.json  every model's engine inputs (generator/site/calc_inputs.py), by card id
+CALC_DIR = "api/calc"
+CALC_GPUS = f"{CALC_DIR}/gpus.json"
+CALC_MODELS = f"{CALC_DIR}/models.json"
+CALC_API_VERSION = 1
+
+
+def calc_gpus(catalogs: Any) -> dict[str, Any]:
+    """api/calc/gpus.json: per catalog GPU what the picker shows (name, picker group, memory,
+    unified memory: chip and size) and what the engines' plans and the rule read (the capacity
+    one device offers llama.cpp, the driver-reported memory, the usable share, the bandwidths,
+    vLLM's fields); the rule's constants (fit.py) and each quantization's bits per weight."""
+    from generator.calc import engines
+    from generator.calc.engines import llamacpp as L
+    from generator.site import calc_inputs, fit
+
+    vfields = calc_inputs.vllm_gpu_fields(catalogs)
+    rows = []
+    for g in catalogs.gpus:
+        gid = str(g["id"])
+        hw = engines.hardware(catalogs, gid, 1)
+        unified = g.get("host_memory") == "apple-unified"
+        name = str(g["name"])
+        rows.append({
+            "id": gid, "name": name, "vendor": g.get("vendor"), "group": pages.gpu_group(name),
+            "memory_bytes": g.get("memory_bytes"), "unified": unified,
+            "chip": name.split(",")[0] if unified else None,     # "Apple M3 Pro, 36 GB unified memory"
+            "device_memory_bytes": engines.device_memory(hw), "usable_percent": g.get("usable_percent"),
+            "bandwidth_bytes_per_s": g.get("bandwidth_bytes_per_s"),
+            "ram_bandwidth_bytes_per_s": hw.ram_bandwidth_bytes_per_s, "host_memory": g.get("host_memory"),
+            "capacity_bytes": L._capacity(hw), "backend": L._backend(hw.gpu), "vllm": vfields[gid],
+        })
+    bits = {str(q["id"]): q.get("bits_per_weight") for q in catalogs.quantizations}
+    return {"api_version": CALC_API_VERSION, "max_gpus": MAX_PICKER_GPUS,
+            "rule": {"context": fit.CONTEXT, "gguf_quants": list(fit.GGUF_QUANTS),
+                     "offload_quants": list(fit.OFFLOAD_QUANTS), "all_on_gpu": dict(fit.ALL_ON_GPU),
+                     "prune_margin": fit.PRUNE_MARGIN, "bits_per_weight": bits},
+            "host_memory": {str(c["id"]): {"name": c.get("name"), "bandwidth_bytes_per_s": c.get("bandwidth_bytes_per_s")}
+                            for c in getattr(catalogs, "host_memory", ())},
+            "gpus": rows}
+
+
+# The most GPUs of one kind the picker offers (a node of 8).
+MAX_PICKER_GPUS = 8
+
+
+def calc_model(card: Mapping[str, Any], catalogs: Any) -> dict[str, Any]:
+    """One model's entry of api/calc/models.json: the live calculator's engine inputs."""
+    from generator.site import calc_inputs
+
+    return {"llama.cpp": calc_inputs.engine_inputs(card, catalogs), "vllm": calc_inputs.vllm_inputs(card, catalogs)}
+
+
+def write_calc(out: Path, cards: Sequence[Mapping[str, Any]], catalogs: Any) -> list[str]:
+    """Write api/calc/gpus.json and api/calc/models.json (cards in id order); the paths written."""
+    (out / CALC_DIR).mkdir(parents=True, exist_ok=True)
+    (out / CALC_GPUS).write_text(dumps(calc_gpus(catalogs)) + "\n", encoding="utf-8", newline="\n")
+    models = {str(c["id"]): calc_model(c, catalogs) for c in sorted(cards, key=lambda c: str(c["id"]))}
+    data = {"api_version": CALC_API_VERSION, "models": models}
+    (out / CALC_MODELS).write_text(dumps(data) + "\n", encoding="utf-8", newline="\n")
+    return [CALC_GPUS, CALC_MODELS]

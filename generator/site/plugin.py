@@ -95,7 +95,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         self._env: Any = None
         self._inputs: tuple[tuple[str, int, int], ...] | None = None   # its non-card inputs
         self._layouts: dict[str, exports.Layout] = {}          # where each card's part lies in its combined exports
-        self._hardware: list[dict[str, str]] = []   # the header's "My hardware" setups (answer.hardware_setups)
+        self._hardware: list[dict[str, Any]] = []   # the header's "My hardware" setups (answer.hardware_setups)
 
     # -- configuration -------------------------------------------------
     def _path(self, value: str) -> Path:
@@ -179,7 +179,7 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         generated.update(stages.site_pages(card_pages, ranking, reg.benchmarks))
         overall = {cid: r["overall"] for cid, r in ranking.ranks.items() if "overall" in r}
         generated[whatrun.SRC] = Generated("whatrun", whatrun.TITLE, whatrun.page_data(
-            [(cp.row, cp.fit) for cp in card_pages], overall, ranking.ranked.get("overall"), reg.catalogs))
+            [(cp.row, cp.fit) for cp in card_pages], overall, ranking.ranked.get("overall"), reg.catalogs, cards))
         ex = reference.EXAMPLE_ID
         generated["card-format.md"] = Generated("card_format", "Card format", reference.page_context(
             card_schema(), reg.benchmarks, reg.catalogs,
@@ -230,8 +230,11 @@ class LLMCardsPlugin(BasePlugin[LLMCardsConfig]):  # type: ignore[no-untyped-cal
         if page is None:
             return []
         d = page.data
-        return exports.write_fit(out, d["fit_models"], d["ranks"], d["ranked"], d["setups"], fit.CONTEXT,
-                                 d["default"], d["engine"])
+        written = exports.write_fit(out, d["fit_models"], d["ranks"], d["ranked"], d["setups"], fit.CONTEXT,
+                                    d["default"], d["engine"])
+        if d.get("catalogs") is not None:   # the engine inputs for custom hardware (api/calc/)
+            written += exports.write_calc(out, d["cards"], d["catalogs"])
+        return written
 
     def on_nav(self, nav: Any, config: Any, files: Files) -> Any:
         self._nav = nav

@@ -10,7 +10,7 @@ the page.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from generator.site import exports, fit, fmt, pages, setups
 
@@ -56,10 +56,11 @@ def sort_key(r: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def page_data(models: list[tuple[Mapping[str, Any], Mapping[str, Any]]], ranks: Mapping[str, int],
-              ranked: int | None, catalogs: Any) -> dict[str, Any]:
+              ranked: int | None, catalogs: Any, cards: Sequence[Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """The page's data: the setups for the picker, the filters, and the default setup's rows.
 
-    ``models``: (models-index row, fit.card_fit) per card; ``ranks``: card id -> overall rank."""
+    ``models``: (models-index row, fit.card_fit) per card; ``ranks``: card id -> overall rank;
+    ``cards``: the cards, for the engine inputs of custom hardware (exports.write_calc)."""
     public = setups.public_setups(catalogs) if catalogs is not None else []
     ids = [s["id"] for s in public]
     default = setups.DEFAULT_SETUP if setups.DEFAULT_SETUP in ids else (ids[0] if ids else None)
@@ -82,4 +83,6 @@ def page_data(models: list[tuple[Mapping[str, Any], Mapping[str, Any]]], ranks: 
         "quants": list(fit.GGUF_QUANTS),
         # for the api/fit export (exports.write_fit), written from the same data
         "fit_models": models, "ranks": dict(ranks),
+        "cards": list(cards or []), "catalogs": catalogs if cards is not None else None,
+        "calc_dir": exports.CALC_DIR + "/",
     }

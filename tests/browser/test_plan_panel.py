@@ -83,7 +83,7 @@ def test_choice_persists_across_reload_and_pages(page, plan_site):
     _pick(page, "rtx-3090-x2")
     # the panel's picker sets the reader's hardware for every page (assets/js/hardware.js)
     assert json.loads(page.evaluate("localStorage.getItem('llmcards.hardware')")) == \
-        {"setup": "rtx-3090-x2", "engine": "llama.cpp"}
+        {"version": 2, "setup": "rtx-3090-x2", "engine": "llama.cpp"}   # the stored shape, version 2
     page.reload()
     # the panel loads the plans file when it comes near the screen (plan.js): scroll to it
     page.locator("#will-it-run").scroll_into_view_if_needed()

@@ -122,7 +122,7 @@ def test_reader_sees_the_answer_first(browser, site, catalogs, reader, setup_id,
         page.goto(site + f"models/{MODELS[0]}/")
         _pick_hardware(page, setup_id, engine)
         stored = json.loads(page.evaluate("localStorage.getItem('llmcards.hardware')"))
-        assert stored == {"setup": setup_id, "engine": engine}
+        assert stored == {"version": 2, "setup": setup_id, "engine": engine}   # hardware.js: the stored shape, version 2
         for card_id in MODELS:
             page.goto(site + f"models/{card_id}/")          # chosen once: every page answers for it
             page.wait_for_selector(f'#llmc-answer-body[data-setup="{setup_id}"] .llmc-answer-chosen')
@@ -190,7 +190,12 @@ def test_no_hardware_answer_and_forgetting(browser, site):
         # the bare id the first picker stored, then garbage: the first is read, the second ignored
         page.evaluate("localStorage.setItem('llmcards.hardware', 'rtx-3090-x2')")
         page.reload()
-        assert page.evaluate("LLMCardsHardware.get()") == {"setup": "rtx-3090-x2", "engine": "llama.cpp"}
+        common = {"setup": "rtx-3090-x2", "engine": "llama.cpp", "gpu": "rtx-3090", "count": 2, "custom": False}
+        assert page.evaluate("LLMCardsHardware.get()") == common
+        # the {setup, engine} of the first version of the stored shape reads the same
+        page.evaluate("localStorage.setItem('llmcards.hardware', JSON.stringify({setup: 'rtx-3090-x2', engine: 'vllm'}))")
+        page.reload()
+        assert page.evaluate("LLMCardsHardware.get()") == {**common, "engine": "vllm"}
         page.evaluate("localStorage.setItem('llmcards.hardware', '{\"setup\": 7')")
         page.reload()
         assert page.evaluate("LLMCardsHardware.get()") is None and none.is_visible()

@@ -129,7 +129,7 @@ def test_sort_filter_and_change_hardware(page, site):
     page.select_option("#whatrun-setup", "rtx-3090-x2")
     page.wait_for_selector('#whatrun-setup-label:has-text("RTX 3090")')
     stored = page.evaluate("JSON.parse(localStorage.getItem('llmcards.hardware'))")
-    assert stored == {"setup": "rtx-3090-x2", "engine": "llama.cpp"}
+    assert stored == {"version": 2, "setup": "rtx-3090-x2", "engine": "llama.cpp"}
     page.select_option("#whatrun-engine", "vllm")
     page.wait_for_selector('#whatrun-engine-label:text-is("vLLM")')
     cells = row_cells(page, MODEL)

@@ -316,9 +316,11 @@ def _ram_bandwidth(gpu: Mapping[str, Any], catalogs: Catalogs) -> int | None:
 
 
 def hardware(catalogs: Catalogs, gpu: str | None = None, gpus: int | None = None,
-             ram_gb: float | None = None) -> Hardware:
-    """The Hardware for --gpu/--gpus/--ram-gb; PlanError for an unknown GPU id, a count outside 1..64,
-    --gpus without --gpu, or a RAM size that is not a positive number."""
+             ram_gb: float | None = None, ram_class: str | None = None) -> Hardware:
+    """The Hardware for --gpu/--gpus/--ram-gb/--ram-class; PlanError for an unknown GPU id, a count
+    outside 1..64, --gpus or --ram-class without --gpu, a RAM size that is not a positive number, or
+    a system-memory class the catalog does not have (or that has no bandwidth of its own: unified
+    memory). Without --ram-class system RAM is read at the GPU's usual class (``host_memory``)."""
     if gpus is not None and (isinstance(gpus, bool) or not isinstance(gpus, int) or not 1 <= gpus <= MAX_GPUS):
         raise PlanError("--gpus", f"{gpus!r}: allowed: 1 to {MAX_GPUS} (how many of the --gpu device)")
     ram_bytes = None
@@ -326,8 +328,9 @@ def hardware(catalogs: Catalogs, gpu: str | None = None, gpus: int | None = None
         ram = parse_float(0, 1_000_000, lo_open=True)("--ram-gb", ram_gb)
         ram_bytes = int(ram * GB)
     if gpu is None:
-        if gpus is not None:
-            raise PlanError("--gpus", f"needs --gpu GPU_ID; choose from {', '.join(gpu_ids(catalogs))}")
+        if gpus is not None or ram_class is not None:
+            raise PlanError("--gpus" if gpus is not None else "--ram-class",
+                            f"needs --gpu GPU_ID; choose from {', '.join(gpu_ids(catalogs))}")
         return Hardware(None, 1, ram_bytes, None)
     entry = next((g for g in catalogs.gpus if str(g["id"]).lower() == gpu.lower()), None)
     if entry is None:
@@ -338,8 +341,18 @@ def hardware(catalogs: Catalogs, gpu: str | None = None, gpus: int | None = None
     # The memory the driver reports (CUDA/ROCm total, what vLLM prints as total_gpu_memory) where
     # the catalog has it: the vendor's "80 GB" is 80e9 bytes, while an H100 reports 79.18 GiB.
     reported = entry.get("reported_memory_bytes")
-    return Hardware(entry, gpus or 1, ram_bytes, _ram_bandwidth(entry, catalogs),
-                    int(reported) if reported else None)
+    bandwidth = _ram_bandwidth(entry, catalogs) if ram_class is None else _class_bandwidth(catalogs, ram_class)
+    return Hardware(entry, gpus or 1, ram_bytes, bandwidth, int(reported) if reported else None)
+
+
+def _class_bandwidth(catalogs: Catalogs, class_id: str) -> int:
+    """--ram-class: the bandwidth of a system-memory class of the catalog (gpus.yaml host_memory)."""
+    classes = [c for c in getattr(catalogs, "host_memory", ()) if c.get("bandwidth_bytes_per_s")]
+    entry = next((c for c in classes if str(c["id"]) == class_id), None)
+    if entry is None:
+        raise PlanError("--ram-class", f"{class_id!r}: unknown system-memory class; choose from "
+                                       f"{', '.join(str(c['id']) for c in classes)}")
+    return int(entry["bandwidth_bytes_per_s"])
 
 
 def device_memory(hw: Hardware) -> int | None:

@@ -1,9 +1,14 @@
 /* "Run it" on a model page: the answer for the reader's hardware (site/assets/js/hardware.js).
  *
- * The page embeds one compact answer per setup and engine (#llmc-answers, written by
- * generator/site/answer.py from the same plans record as api/plans/<org>/<model>.json), all
- * text already formatted in Python; this script only places it, as textContent. Without a
- * chosen setup the page keeps what the build rendered (smallest common GPU per format).
+ * For a common setup the page embeds one compact answer per setup and engine (#llmc-answers,
+ * written by generator/site/answer.py from the same plans record as api/plans/<org>/<model>.json),
+ * all text already formatted in Python; this script only places it, as textContent.
+ * For custom hardware (any catalog GPU x count with the reader's RAM, or a unified-memory machine)
+ * the answer is worked out here: fit-rule.js (generator/site/fit.py's rule, loaded then) on the
+ * model's engine inputs the page already carries for its live calculator (#ecalc-data) and the
+ * GPU rows of api/calc/gpus.json; customAnswer() words it as answer.entry_answer does, with the
+ * shared format rules (format.js). Without a chosen setup the page keeps what the build rendered
+ * (smallest common GPU per format).
  */
 (function () {
   "use strict";
@@ -17,6 +22,8 @@
     if (script) data = JSON.parse(script.textContent) || data;
   } catch (e) { /* no answers: the no-hardware view stays */ }
   var LABELS = { "llama.cpp": "llama.cpp", "vllm": "vLLM" };
+  var section = document.getElementById("run-it");
+  var base = section ? section.getAttribute("data-base") || "" : "";
 
   function el(tag, text, attrs) {
     var e = document.createElement(tag);
@@ -61,13 +68,125 @@
     return div;
   }
 
+  // -- custom hardware: the answer worked out in the browser -----------------------------------
+  /** plans.verdict (with hardware): [state, sentence]. */
+  function verdict(entry) {
+    if (entry.status === "unsupported") return ["unsupported", "Not supported: " + (entry.reason || "this engine cannot run this model")];
+    if (entry.status !== "ok" || !entry.plan) return ["unavailable", "No plan: " + (entry.reason || "unknown reason")];
+    if (entry.plan.fits === true) return ["fits", "Fits"];
+    if (entry.plan.fits === false) return ["no-fit", "Does not fit"];
+    return ["unknown", "Fit unknown"];
+  }
+  /** answer.entry_answer: one engine's entry (fit-rule.js) as the box shows it, all text. */
+  function customAnswer(entry, ramBytes) {
+    var F = window.LLMCardsFormat, v = verdict(entry), out = { state: v[0], verdict: v[1] };
+    var plan = entry.plan;
+    if (out.state === "unsupported" || out.state === "unavailable" || !plan) return out;
+    var settings = plan.settings || {}, choice = entry.choice || {}, speed = plan.speed || {};
+    var tp = settings.tensor_parallel;
+    if (out.state === "fits" && choice.fit === "offload") out.verdict = "Fits with offload to system RAM";
+    var devices = (plan.devices || []).map(function (d) {
+      var used = F.gb(d.total_bytes);
+      return [String(d.name || ""), d.capacity_bytes === null || d.capacity_bytes === undefined ? used : used + " of " + F.gb(d.capacity_bytes)];
+    });
+    var host = plan.host || {};
+    if (host.total_bytes) devices.push(["System RAM", ramBytes === null ? F.gb(host.total_bytes) : F.gb(host.total_bytes) + " of " + F.gb(ramBytes)]);
+    var off = plan.offload;
+    out.quant = String(choice.quant || settings.quant || F.UNKNOWN);
+    out.context = F.tokens(typeof settings.context === "number" ? settings.context : null);
+    out.max_context = F.tokens(plan.max_context_that_fits === undefined ? null : plan.max_context_that_fits);
+    out.kv = String(settings.kv_dtype || F.UNKNOWN);
+    out.tp = typeof tp === "number" && tp > 1 ? tp : null;
+    out.offload = off && typeof off.moved === "string" ? off.moved : null;   // plans.offload_text without "Offload: "
+    out.devices = devices;
+    out.decode = F.rate(speed.decode_tokens_per_s_upper_bound === undefined ? null : speed.decode_tokens_per_s_upper_bound);
+    out.command = plan.command;
+    out.why = choice.why;
+    return out;
+  }
+  // the model's engine inputs, in the page's live calculator further down (read once the page is parsed)
+  var engineData;
+  function inputs() {
+    if (engineData === undefined) {
+      try {
+        var ecalc = document.getElementById("ecalc-data");
+        engineData = ecalc ? JSON.parse(ecalc.textContent).engines : null;
+      } catch (e) { engineData = null; }
+    }
+    return engineData;
+  }
+  var gpusJson = null, ruleLoaded = null;
+  function loadRule() {
+    if (!ruleLoaded) {
+      ruleLoaded = new Promise(function (resolve, reject) {
+        if (window.LLMCardsFitRule) { resolve(); return; }
+        var sc = document.createElement("script");
+        sc.src = base + "assets/js/fit-rule.js";
+        sc.onload = resolve;
+        sc.onerror = function () { ruleLoaded = null; reject(new Error("cannot load fit-rule.js")); };
+        document.head.appendChild(sc);
+      });
+    }
+    return ruleLoaded;
+  }
+  function ready() {
+    return new Promise(function (resolve) {
+      if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", resolve);
+      else resolve();
+    });
+  }
+  /** Both engines' answers for a custom choice: a promise of {engine: answer}. */
+  var answered = {};
+  function customRow(choice) {
+    var key = [choice.gpu, choice.count, choice.ram_gb, choice.ram_class].join("|");
+    if (answered[key]) return answered[key];
+    answered[key] = ready().then(function () {
+      return Promise.all([loadRule(), gpusJson || (gpusJson = HW.gpus())]);
+    }).then(function (r) {
+      var gpus = r[1], R = window.LLMCardsFitRule, row = null, engineData = inputs();
+      if (!engineData || !window.LLMCardsEngineLlamacpp || !window.LLMCardsEngineVllm || !window.LLMCardsFormat) return null;
+      gpus.gpus.forEach(function (g) { if (g.id === choice.gpu) row = g; });
+      var cls = row && choice.ram_class && !row.unified ? (gpus.host_memory || {})[choice.ram_class] : null;
+      if (!row || (choice.ram_class && !row.unified && !(cls && cls.bandwidth_bytes_per_s))) {
+        throw new Error(choice.gpu + (choice.ram_class ? " with " + choice.ram_class : "") + " is not in this site's catalog; choose your hardware again");
+      }
+      var setup = { gpu: row, count: row.unified ? 1 : choice.count, ram_gb: row.unified ? null : choice.ram_gb };
+      if (cls) setup.ram_bandwidth = cls.bandwidth_bytes_per_s;   // the reader's memory class (--ram-class)
+      var ram = setup.ram_gb === null ? null : Math.trunc(setup.ram_gb * 1e9);   // as --ram-gb
+      var out = {};
+      Object.keys(LABELS).forEach(function (engine) {
+        out[engine] = customAnswer(R.entry(gpus.rule, engineData, engine, setup), ram);
+      });
+      return out;
+    });
+    answered[key].catch(function () { delete answered[key]; });
+    return answered[key];
+  }
+
+  function showRow(box, choice, row) {
+    if (!row || !row[choice.engine]) {
+      box.appendChild(el("p", "No engine plan for this model on this hardware.", { "class": "llmc-answer-verdict", "data-state": "unavailable" }));
+      return;
+    }
+    var a = row[choice.engine];
+    box.appendChild(engineBlock(choice.engine, a));
+    var other = choice.engine === "vllm" ? "llama.cpp" : "vllm";
+    if ((a.state === "unsupported" || a.state === "no-fit") && row[other] && row[other].state === "fits") {
+      box.appendChild(el("p", (LABELS[other] || other) + " runs it on this hardware:", { "class": "llmc-answer-other" }));
+      box.appendChild(engineBlock(other, row[other]));
+    }
+  }
+
+  var rendering = 0;
   function render(choice) {
+    var mine = ++rendering;
     Array.prototype.forEach.call(body.querySelectorAll(".llmc-answer-chosen"), function (n) { n.remove(); });
-    var setup = choice ? HW.find(choice.setup) : null;
-    var row = setup ? (data.setups || {})[setup.id] : null;
+    var custom = !!(choice && choice.custom);
+    var setup = choice ? (custom ? { id: "custom", label: choice.label } : HW.find(choice.setup)) : null;
     none.hidden = !!setup;
     body.setAttribute("data-setup", setup ? setup.id : "");
     body.setAttribute("data-engine", choice ? choice.engine : "");
+    body.removeAttribute("data-state");
     if (!setup) return;
     var box = el("div", null, { "class": "llmc-answer-chosen" });
     var head = box.appendChild(el("p", null, { "class": "llmc-answer-for" }));
@@ -76,16 +195,23 @@
     head.appendChild(document.createTextNode(" with " + (LABELS[choice.engine] || choice.engine) + " "));
     head.appendChild(el("button", "Change", { type: "button", "class": "llmc-hw-choose llmc-link-button",
                                               "aria-label": "Change hardware or engine" }));
-    if (!row || !row[choice.engine]) {
-      box.appendChild(el("p", "No engine plan for this model on this hardware.", { "class": "llmc-answer-verdict", "data-state": "unavailable" }));
+    var slot = box.appendChild(el("div", null, { "class": "llmc-answer-slot" }));
+    if (!custom) {
+      showRow(slot, choice, (data.setups || {})[setup.id]);
     } else {
-      var a = row[choice.engine];
-      box.appendChild(engineBlock(choice.engine, a));
-      var other = choice.engine === "vllm" ? "llama.cpp" : "vllm";
-      if ((a.state === "unsupported" || a.state === "no-fit") && row[other] && row[other].state === "fits") {
-        box.appendChild(el("p", (LABELS[other] || other) + " runs it on this hardware:", { "class": "llmc-answer-other" }));
-        box.appendChild(engineBlock(other, row[other]));
-      }
+      body.setAttribute("data-state", "computing");
+      slot.appendChild(el("p", "Working out the best way to run it on this hardware…", { "class": "llmc-answer-loading" }));
+      customRow(choice).then(function (row) {
+        if (mine !== rendering) return;
+        slot.textContent = "";
+        showRow(slot, choice, row);
+        body.setAttribute("data-state", "ready");
+      }, function (e) {
+        if (mine !== rendering) return;
+        slot.textContent = "";
+        slot.appendChild(el("p", "Could not work out the answer (" + e.message + ").", { "class": "llmc-answer-verdict", "data-state": "unavailable" }));
+        body.setAttribute("data-state", "error");
+      });
     }
     var more = box.appendChild(el("p", null, { "class": "llmc-answer-more" }));
     if (document.getElementById("will-it-run")) {

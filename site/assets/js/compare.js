@@ -233,21 +233,30 @@
   if (Fit && hw && setupSel && engineSel) {
     Fit.index(base).then(function (index) {
       var c = Fit.current(index);
-      Fit.fillSetups(setupSel, index, c.setup);
+      Fit.fillSetups(setupSel, index, c.setup, c.custom);
       engineSel.value = c.engine;
       hw.hidden = false;
-      function loadFit(setup) {
-        return Fit.list(base, setup).then(function (d) { fitList = d; update(); });
+      // a common setup's list from the build, or custom hardware's computed in the browser (fit-choice.js)
+      var loading = 0;
+      function key(x) { return x.custom ? [x.custom.gpu, x.custom.count, x.custom.ram_gb, x.custom.ram_class].join("|") : x.setup; }
+      function loadFit(choice) {
+        var mine = ++loading;
+        hw.dataset.state = "loading";
+        return Fit.listFor(base, index, choice, function (text) { if (mine === loading) hw.dataset.status = text; })
+          .then(function (d) { if (mine === loading) { fitList = d; hw.dataset.state = "ready"; update(); } },
+                function () { if (mine === loading) { hw.dataset.state = "error"; update(); } });
       }
-      function save() { Fit.hardware.set({ setup: setupSel.value, engine: engineSel.value }); }
+      function save() { Fit.choose(setupSel, engineSel.value); }
       setupSel.addEventListener("change", save);
       engineSel.addEventListener("change", save);
       document.addEventListener(Fit.EVENT, function () {
-        var n = Fit.current(index);
-        setupSel.value = n.setup; engineSel.value = n.engine;
-        if (!fitList || fitList.setup.id !== n.setup) loadFit(n.setup); else update();
+        var n = Fit.current(index), reload = key(n) !== key(c);
+        c = n;
+        Fit.fillSetups(setupSel, index, n.setup, n.custom);
+        engineSel.value = n.engine;
+        if (!fitList || reload) loadFit(n); else update();
       });
-      return loadFit(c.setup);
+      return loadFit(c);
     }).catch(function () { update(); });
   }
   if (!unknown.length || chosen().length >= 2) update();

@@ -70,6 +70,7 @@
   // read "<gpu>-x<count>"; otherwise a common 24 GB card.
   function startingGpu() {
     var hw = window.LLMCardsHardware && window.LLMCardsHardware.get && window.LLMCardsHardware.get();
+    if (hw && hw.gpu && byId[hw.gpu]) return [hw.gpu, hw.count || 1];   // a common or custom setup's GPU
     var m = hw && /^(.*)-x([0-9]+)$/.exec(hw.setup || "");
     if (m && byId[m[1]]) return [m[1], Number(m[2])];
     return [byId["rtx-4090"] ? "rtx-4090" : GPUS[0].id, 1];

@@ -104,7 +104,7 @@
       tp = Math.max.apply(null, allowed.filter(function (d) { return d <= n; }));
     }
     if (gpu) {
-      if (gpu.apple) throw new PlanError("--gpu", gpu.id + ": vLLM's GPU engine runs on NVIDIA (CUDA) and AMD (ROCm) GPUs, not Apple silicon");
+      if (gpu.apple) throw new PlanError("--gpu", gpu.id + ": vLLM's GPU engine runs on NVIDIA (CUDA) and AMD (ROCm) GPUs, not Apple silicon; choose an NVIDIA or AMD --gpu");
       if (count < tp) throw new PlanError("--gpus", count + ": --tensor-parallel " + tp + " needs " + tp + " GPUs");
     }
     var most = data.most;

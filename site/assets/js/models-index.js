@@ -1,8 +1,8 @@
 // Models index: sort by any column, filter by the form above the table.
 // Plain DOM, no library; rows carry their raw values as data-* attributes.
-// With the reader's hardware (fit-choice.js: api/fit/<setup>.json) a "Memory" column and a
-// "Fits my hardware" filter are added: the memory of the best way to run each model there
-// (generator/site/fit.py), and whether it runs.
+// With the reader's hardware (fit-choice.js: api/fit/<setup>.json, or for custom hardware the list
+// computed in the browser) a "Memory" column and a "Fits my hardware" filter are added: the memory
+// of the best way to run each model there (generator/site/fit.py), and whether it runs.
 (function () {
   "use strict";
   var table = document.getElementById("models-table");
@@ -117,27 +117,45 @@
     });
     applyFilters();
   }
+  var status = document.getElementById("index-fit-status");
+  var loading = 0;
   function load(choice) {
-    Fit.list(base, choice.setup).then(function (d) { list = d; showFit(); }).catch(function (e) {
-      if (count) count.textContent = String(e.message || e);
-    });
+    var mine = ++loading;
+    fitBox.dataset.state = "loading";
+    Fit.listFor(base, fitIndex, choice, function (text) { if (status && mine === loading) status.textContent = text; })
+      .then(function (d) {
+        if (mine !== loading) return;
+        list = d; fitBox.dataset.state = "ready";
+        if (status) status.textContent = "";
+        showFit();
+      }).catch(function (e) {
+        if (mine !== loading) return;
+        fitBox.dataset.state = "error";
+        if (status) status.textContent = "Could not work out what runs on this hardware (" + String(e.message || e) + ").";
+      });
   }
+  function key(c) { return c.custom ? [c.custom.gpu, c.custom.count, c.custom.ram_gb, c.custom.ram_class].join("|") : c.setup; }
+  var fitIndex = null, shown = null;
   Fit.index(base).then(function (index) {
-    var c = Fit.current(index);
-    Fit.fillSetups(setupSel, index, c.setup);
-    engineSel.value = c.engine;
+    fitIndex = index;
+    shown = Fit.current(index);
+    Fit.fillSetups(setupSel, index, shown.setup, shown.custom);
+    engineSel.value = shown.engine;
     fitBox.hidden = false;
-    load(c);
-    setupSel.addEventListener("change", function () {
-      Fit.hardware.set({ setup: setupSel.value, engine: engineSel.value });
-    });
-    engineSel.addEventListener("change", function () {
-      Fit.hardware.set({ setup: setupSel.value, engine: engineSel.value });
-    });
+    load(shown);
+    setupSel.addEventListener("change", function () { Fit.choose(setupSel, engineSel.value); });
+    engineSel.addEventListener("change", function () { Fit.choose(setupSel, engineSel.value); });
+    var other = document.getElementById("index-custom");
+    if (other && window.LLMCardsHardware && window.LLMCardsHardware.open) {
+      other.hidden = false;
+      other.addEventListener("click", function () { window.LLMCardsHardware.open(); });
+    }
     document.addEventListener(Fit.EVENT, function () {
       var n = Fit.current(index);
-      var reload = !list || n.setup !== list.setup.id;
-      setupSel.value = n.setup; engineSel.value = n.engine;
+      var reload = key(n) !== key(shown);
+      shown = n;
+      Fit.fillSetups(setupSel, index, n.setup, n.custom);
+      engineSel.value = n.engine;
       if (reload) load(n); else showFit();
     });
   }).catch(function () { /* no api/fit (a site built without engine plans): no hardware column */ });

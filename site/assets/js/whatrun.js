@@ -1,5 +1,6 @@
 // "What can I run?": lists every model that runs on the reader's hardware from
-// api/fit/<setup>.json (generator/site/exports.write_fit), sorted and filtered in the browser.
+// api/fit/<setup>.json (generator/site/exports.write_fit), or, for custom hardware, from the list
+// fit-choice.js computes in the browser (fit-rule.js), sorted and filtered in the browser.
 // The rows repeat generator/site/whatrun.row (the build's list for the default setup) with the
 // shared format rules (format.js). The hardware choice and the lists come from fit-choice.js.
 (function () {
@@ -16,7 +17,8 @@
   var base = table.dataset.base;
   var FIT_TEXT = Fit.FIT_TEXT, ENGINES = Fit.ENGINES, Hardware = Fit.hardware, rankText = Fit.rankText;
   var data = null, sortKey = "rank", sortDir = 1;
-  function known(id) { return setups.some(function (s) { return s.id === id; }); }
+  var index = { setups: setups, default: table.dataset.default, engine: engineSel.value };
+  function known(id) { return id === Fit.CUSTOM || setups.some(function (s) { return s.id === id; }); }
 
   // One model's display values for the chosen engine (whatrun.row in Python).
   function rowView(m, engine, ranked) {
@@ -127,22 +129,30 @@
     document.getElementById("whatrun-engine-label").textContent = ENGINES[engine] || engine;
   }
 
-  function load(setupId) {
+  var loading = 0;
+  function load(choice) {
+    var mine = ++loading;
     table.setAttribute("aria-busy", "true");
-    return Fit.list(base, setupId).then(function (d) {
+    form.dataset.state = "loading";
+    return Fit.listFor(base, index, choice, function (text) { if (mine === loading) count.textContent = text; }).then(function (d) {
+      if (mine !== loading) return;    // the reader chose other hardware meanwhile
       data = d;
       table.removeAttribute("aria-busy");
+      form.dataset.state = "ready";
+      if (d.computed_ms !== undefined) table.dataset.computedMs = String(Math.round(d.computed_ms));
       update();
     }).catch(function (e) {
+      if (mine !== loading) return;
       table.removeAttribute("aria-busy");
-      count.textContent = "Could not load the list for this hardware (" + e.message + ").";
+      form.dataset.state = "error";
+      count.textContent = "Could not work out the list for this hardware (" + e.message + ").";
     });
   }
 
+  // The page's select as the reader's choice (a common setup, or the custom one kept).
   function choose() {
-    var choice = { setup: setupSel.value, engine: engineSel.value };
-    Hardware.set(choice);
-    return choice;
+    Fit.choose(setupSel, engineSel.value);
+    return Fit.current(index);
   }
 
   // sort buttons in the headers
@@ -160,21 +170,30 @@
   });
 
   form.hidden = false;
-  var saved = Hardware.get();
-  if (saved && known(saved.setup)) setupSel.value = saved.setup;
-  if (saved && ENGINES[saved.engine]) engineSel.value = saved.engine;
-  setupSel.addEventListener("change", function () { load(choose().setup); });
-  engineSel.addEventListener("change", function () { choose(); update(); });
+  var shown = Fit.current(index);
+  function showChoice(c) {
+    Fit.fillSetups(setupSel, index, c.setup, c.custom);
+    engineSel.value = c.engine;
+  }
+  showChoice(shown);
+  setupSel.addEventListener("change", function () { shown = choose(); load(shown); });
+  engineSel.addEventListener("change", function () { shown = choose(); update(); });
   form.addEventListener("change", function (e) {
     if (e.target !== setupSel && e.target !== engineSel) update();
   });
-  document.addEventListener(Fit.EVENT, function (e) {
-    var c = e.detail || Hardware.get();
-    if (!c) return;
-    var reload = known(c.setup) && c.setup !== setupSel.value;
-    if (known(c.setup)) setupSel.value = c.setup;
-    if (ENGINES[c.engine]) engineSel.value = c.engine;
-    if (reload) load(c.setup); else update();
+  var other = document.getElementById("whatrun-custom");
+  if (other && window.LLMCardsHardware && window.LLMCardsHardware.open) {
+    other.hidden = false;
+    other.addEventListener("click", function () { window.LLMCardsHardware.open(); });
+  }
+  // the reader chose other hardware (here, in the header or in another tab)
+  document.addEventListener(Fit.EVENT, function () {
+    var c = Fit.current(index);
+    var reload = c.setup !== shown.setup || (c.custom && shown.custom &&
+      [c.custom.gpu, c.custom.count, c.custom.ram_gb, c.custom.ram_class].join("|") !== [shown.custom.gpu, shown.custom.count, shown.custom.ram_gb, shown.custom.ram_class].join("|"));
+    shown = c;
+    showChoice(c);
+    if (reload) load(c); else update();
   });
-  load(setupSel.value);
+  load(shown);
 })();

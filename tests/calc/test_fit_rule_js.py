@@ -1,0 +1,132 @@
+"""site/assets/js/fit-rule.js makes generator/site/fit.py's choice for custom hardware.
+
+The header's picker takes any catalog GPU x count (or a unified-memory machine) with the
+reader's system RAM; for such a setup the browser picks the best way to run each model with
+fit-rule.js on the engine modules and the api/calc exports. This runs it under node over a
+sample of registry cards x custom setups x both engines and requires what the Python rule
+(fit.best_llamacpp / fit.best_vllm through plans._entry, independent code) gives for the same
+``engines.hardware(catalogs, gpu, count, ram_gb)`` (what ``llmcards plan --gpu --gpus --ram-gb``
+builds): the same status, the same choice (quantization, context, tensor parallel, offload,
+fit, options, reason), the same plan (every device's bytes, the host, fits, the longest context,
+the command, the decode speed bound) and the same api/fit summary. Two cases are also
+written out by hand below.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.calc import engines
+from generator.calc.catalogs import load_catalogs
+from generator.site import exports, fit, plans, setups
+from generator.validate import load_registry
+
+ROOT = Path(__file__).resolve().parents[2]
+JS = ROOT / "site" / "assets" / "js" / "fit-rule.js"
+PLAN_FIELDS = ("settings", "devices", "host", "fits", "max_context_that_fits", "offload", "command")
+# Custom setups (gpu, count, system RAM in GB or None, system-memory class or None: the GPU's
+# usual one): the readers of the issue (a 12 GB card with 32 GB RAM, three 3090s), small cards
+# that need offload (one with a server's memory), a card without RAM given (no offload), unified
+# memory (Apple: vLLM does not run; Ryzen AI Max), AMD, a data-center node.
+CUSTOM = (("rtx-4070-super", 1, 32, None), ("rtx-3090", 3, 64, None), ("rtx-4060-ti-16gb", 1, 32, None),
+          ("rtx-3060-12gb", 1, 16, None), ("rtx-4060", 1, 64, "server-8ch-ddr5"), ("rtx-4060", 2, None, None),
+          ("apple-m3-pro-36gb", 1, None, None), ("ryzen-ai-max-plus-395-128gb", 1, None, None),
+          ("rx-7900-xtx", 2, 96, None), ("h100-sxm-80gb", 6, 1024, None), ("rtx-5090", 1, 24.5, None))
+# Cards always in the sample (native MXFP4 / FP8, MoE offload, sliding window, hybrid state,
+# vision tower); every 4th registry card besides.
+ALWAYS = ("meta/llama-3.1-8b", "meta/llama-3.1-70b", "openai/gpt-oss-20b", "openai/gpt-oss-120b",
+          "deepseek/deepseek-v3", "ai21labs/jamba-1.5-mini", "google/gemma-3-27b", "qwen/qwen3-30b-a3b")
+
+NODE = """
+const R = require(process.argv[1]);
+const job = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const gpus = Object.fromEntries(job.gpus.gpus.map(g => [g.id, g]));
+const fields = job.fields;
+process.stdout.write(JSON.stringify(job.cards.map(c => job.setups.map(([g, n, ram, cls]) => job.engines.map(engine => {
+  const setup = {gpu: gpus[g], count: n, ram_gb: ram};
+  if (cls) setup.ram_bandwidth = job.gpus.host_memory[cls].bandwidth_bytes_per_s;
+  const e = R.entry(job.gpus.rule, c.data, engine, setup);
+  const plan = e.plan && e.status === 'ok' ? Object.fromEntries(fields.map(f => [f, e.plan[f]])) : null;
+  if (plan) plan.decode = e.plan.speed.decode_tokens_per_s_upper_bound;
+  return {status: e.status, reason: e.reason, choice: e.choice, plan: plan, summary: R.summary(e)};
+})))));
+"""
+
+
+def _python(card: dict[str, Any], catalogs: Any, engine: str, gpu: str, count: int, ram: float | None,
+            ram_class: str | None = None) -> dict[str, Any]:
+    hw = engines.hardware(catalogs, gpu, count, ram, ram_class)
+    assert hw.gpu is not None
+    setup = setups.Setup("custom", gpu, count, None, hw.gpu.get("host_memory"))
+    e = plans._entry(card, catalogs, engine, setup, hw)
+    plan = None
+    if e["status"] == "ok":
+        plan = {k: e["plan"][k] for k in PLAN_FIELDS}
+        plan["decode"] = e["plan"]["speed"]["decode_tokens_per_s_upper_bound"]
+    return {"status": e["status"], "reason": e["reason"], "choice": e["choice"], "plan": plan,
+            "summary": fit.summary(e)}
+
+
+@pytest.fixture(scope="module")
+def run(node_exe: str) -> tuple[list[str], list[Any], list[Any]]:
+    catalogs = load_catalogs()
+    cards, errors = load_registry(ROOT / "registry")
+    assert not errors
+    ids = sorted(c.data["id"] for c in cards)
+    by_id = {c.data["id"]: c.data for c in cards}
+    sample = sorted(set(ids[::4]) | {i for i in ALWAYS if i in by_id})
+    assert len(sample) >= 45
+    job = {"gpus": exports.calc_gpus(catalogs), "setups": CUSTOM, "engines": list(setups.ENGINES),
+           "fields": list(PLAN_FIELDS),
+           "cards": [{"id": i, "data": exports.calc_model(by_id[i], catalogs)} for i in sample]}
+    out = subprocess.run([node_exe, "-e", NODE, str(JS)], input=json.dumps(job), capture_output=True, text=True,
+                         check=True)
+    got = json.loads(out.stdout)
+    expected = [[[_python(by_id[i], catalogs, e, *s) for e in setups.ENGINES] for s in CUSTOM] for i in sample]
+    return sample, got, expected
+
+
+def test_js_choice_equals_python_rule(run: Any) -> None:
+    sample, got, expected = run
+    for cid, g_card, e_card in zip(sample, got, expected, strict=True):
+        for setup, g_setup, e_setup in zip(CUSTOM, g_card, e_card, strict=True):
+            for engine, g, e in zip(setups.ENGINES, g_setup, e_setup, strict=True):
+                assert g == e, (cid, setup, engine)
+    # The sample reaches every outcome of the rule.
+    flat = [x for c in expected for s in c for x in s]
+    fits = {x["summary"]["fit"] for x in flat}
+    assert fits == {"yes", "offload", "no", "unsupported"}, fits
+    assert any(x["choice"] and x["choice"]["tensor_parallel"] == 2 and x["choice"]["fit"] == "yes" for x in flat)
+    assert sum(1 for x in flat if x["plan"] and x["plan"]["decode"]) > 200
+    # the setup with its own system-memory class offloads somewhere, so its bandwidth is read
+    fast = CUSTOM.index(("rtx-4060", 1, 64, "server-8ch-ddr5"))
+    assert any(c[fast][0]["choice"] and c[fast][0]["choice"]["fit"] == "offload" for c in expected)
+
+
+def test_hand_checked_cases(run: Any) -> None:
+    """Two answers worked out by hand, independent of both implementations.
+
+    Llama 3.1 8B (32 layers, 8 KV heads of 128 dims, F16 cache) on one RTX 3090 (24 GB) with
+    llama.cpp: Q8_0 (8.5 bits per weight, the most the rule tries) is 8.03e9 x 8.5 / 8 = 8.5 GB
+    of weights, far below 24 GB: Q8_0, on the GPU, at 8,192 tokens. Its KV cache is
+    8,192 cells x 32 layers x 2 (K and V) x 8 x 128 values x 2 bytes = 1,073,741,824 bytes.
+
+    Llama 3.1 70B (64 attention heads) on three RTX 3090 with vLLM: tensor parallel must divide
+    the 64 heads, so 3 is never tried (sizes 1, 2); BF16 is 2 x 70.6e9 = 141 GB and FP8 70.6 GB,
+    both over 2 x 24 GB, so the choice is the 4-bit AWQ checkpoint.
+    """
+    sample, got, _ = run
+    i = sample.index("meta/llama-3.1-70b")
+    vllm_3090 = got[i][CUSTOM.index(("rtx-3090", 3, 64, None))][setups.ENGINES.index("vllm")]
+    assert vllm_3090["choice"]["quant"] == "AWQ-4bit"
+    assert vllm_3090["choice"]["tensor_parallel"] in (1, 2)
+    catalogs = load_catalogs()
+    cards = {c.data["id"]: c.data for c in load_registry(ROOT / "registry")[0]}
+    e = _python(cards["meta/llama-3.1-8b"], catalogs, "llama.cpp", "rtx-3090", 1, 64)
+    assert e["choice"]["quant"] == "Q8_0" and e["choice"]["fit"] == "yes" and e["choice"]["context"] == 8192
+    assert e["plan"]["devices"][0]["kv_cache_bytes"] == 8192 * 32 * 2 * 8 * 128 * 2 == 1_073_741_824
