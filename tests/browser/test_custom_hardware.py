@@ -328,3 +328,50 @@ def test_system_memory_class(page, site, catalogs):
     page.wait_for_function("() => LLMCardsHardware.get().ram_class === null")
     page.wait_for_selector('#llmc-answer-body[data-state="ready"]')
     assert _facts(page, engine)["Decode speed"] == usual["decode"]
+
+
+def _panel(page: Any) -> dict[str, Any]:
+    """What the "Will it run?" panel shows, per engine block."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll('#plan-results .llmc-plan')).map(b => ({
+        engine: b.dataset.engine,
+        verdict: b.querySelector('.llmc-plan-verdict').textContent,
+        settings: (b.querySelector('.llmc-plan-settings') || {}).textContent || null,
+        rows: Array.from(b.querySelectorAll('.llmc-plan-devices tbody tr')).map(
+            tr => Array.from(tr.children).map(c => c.textContent)),
+        facts: Array.from(b.querySelectorAll('.llmc-plan-facts div')).map(
+            d => [d.querySelector('dt').textContent, d.querySelector('dd').textContent]),
+        offload: (b.querySelector('.llmc-plan-offload') || {}).textContent || null,
+        basis: (b.querySelector('.llmc-plan-facts + .llmc-plan-note') || {}).textContent || null,
+        command: (b.querySelector('.llmc-plan-command code') || {}).textContent || null}))""")
+
+
+@pytest.mark.parametrize("card_id", ["mistralai/mixtral-8x7b", "meta/llama-3.1-8b"])
+def test_will_it_run_panel_shows_the_custom_plans_in_full(page, site, catalogs, card_id):
+    """"Will it run? Both engines in detail" follows custom hardware too: a "Your hardware" option,
+    and for both engines the rule's plan with every figure, as plans.plan_view words the Python
+    rule's entry (plans._entry) for the same hardware, 3 x RTX 3090 with 64 GB of RAM."""
+    gpu, count, ram = "rtx-3090", 3, 64
+    page.goto(site + f"models/{card_id}/")
+    _pick_gpu(page, gpu, count, ram, "llama.cpp")
+    page.locator("#will-it-run").scroll_into_view_if_needed()
+    page.wait_for_selector('#plan-results[data-setup="custom"]:not([aria-busy]) .llmc-plan')
+    label = page.evaluate("LLMCardsHardware.get().label")
+    assert label.startswith("3 × ") and "RTX 3090" in label and "64 GB RAM" in label, label
+    assert page.eval_on_selector("#plan-setup", "s => [s.value, s.selectedOptions[0].textContent]") == ["custom", label]
+    shown = {b["engine"]: b for b in _panel(page)}
+    assert set(shown) == {"llama.cpp", "vllm"}
+    for engine in ("llama.cpp", "vllm"):
+        v = plans.plan_view(engine, _rule(card_id, catalogs, gpu, count, ram, engine), True, ram * 10**9)
+        b = shown[engine]
+        assert b["verdict"] == v["verdict"], (engine, b["verdict"])
+        assert b["settings"] == v["settings"], engine
+        want_rows = [[d["name"], *d["cells"]] for d in v["devices"]] + ([[v["host"]["name"], *v["host"]["cells"]]] if v["host"] else [])
+        assert b["rows"] == want_rows, engine
+        assert [tuple(f) for f in b["facts"]] == [tuple(f) for f in v["facts"]], engine
+        assert b["offload"] == v["offload"], engine
+        assert b["basis"] == v["speed_basis"], engine
+        assert b["command"] == v["command"], engine
+    # picking a common setup in the panel leaves the custom option behind
+    page.select_option("#plan-setup", "rtx-4090-x1")
+    page.wait_for_selector('#plan-results[data-setup="rtx-4090-x1"]')
+    assert page.locator('#plan-setup option[value="custom"]').count() == 0

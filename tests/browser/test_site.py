@@ -89,6 +89,17 @@ def test_index_sorts_and_filters(page, site):
     page.select_option("#model-filters select[name=context]", "131072")
     assert visible_ids() == ["meta/llama-3.1-8b"]   # Llama 2 7B has 4K context
     assert "1 of 4" in page.locator("#model-count").inner_text()
+    assert page.locator("#models-empty").is_hidden()
+    # no model left: the page says so and one button clears every filter (review P7)
+    page.select_option("#model-filters select[name=arch]", "moe")
+    assert visible_ids() == []
+    assert page.get_by_text("No model matches these filters.").is_visible()
+    page.get_by_role("button", name="Clear filters").click()
+    assert len(visible_ids()) == 4
+    assert page.locator("#models-empty").is_hidden()
+    assert page.eval_on_selector_all("#model-filters select[name=organization], #model-filters select[name=arch], "
+                                     "#model-filters select[name=context]", "ss => ss.map(s => s.value)") == ["", "", ""]
+    assert "4 of 4" in page.locator("#model-count").inner_text()
 
 
 def test_compare_two_models(page, site):

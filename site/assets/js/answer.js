@@ -135,12 +135,14 @@
       else resolve();
     });
   }
-  /** Both engines' answers for a custom choice: a promise of {engine: answer}. */
-  var answered = {};
-  function customRow(choice) {
+  /** Both engines' plans for a custom choice, as fit-rule.js's entry() gives them (the shape of a
+   * plans-file entry: status, reason, plan, choice): a promise of {entries: {engine: entry}, ram_bytes}.
+   * The "Will it run?" panel (plan.js) shows the same entries in full. */
+  var computed = {};
+  function customEntries(choice) {
     var key = [choice.gpu, choice.count, choice.ram_gb, choice.ram_class].join("|");
-    if (answered[key]) return answered[key];
-    answered[key] = ready().then(function () {
+    if (computed[key]) return computed[key];
+    computed[key] = ready().then(function () {
       return Promise.all([loadRule(), gpusJson || (gpusJson = HW.gpus())]);
     }).then(function (r) {
       var gpus = r[1], R = window.LLMCardsFitRule, row = null, engineData = inputs();
@@ -153,14 +155,23 @@
       var setup = { gpu: row, count: row.unified ? 1 : choice.count, ram_gb: row.unified ? null : choice.ram_gb };
       if (cls) setup.ram_bandwidth = cls.bandwidth_bytes_per_s;   // the reader's memory class (--ram-class)
       var ram = setup.ram_gb === null ? null : Math.trunc(setup.ram_gb * 1e9);   // as --ram-gb
+      var entries = {};
+      Object.keys(LABELS).forEach(function (engine) { entries[engine] = R.entry(gpus.rule, engineData, engine, setup); });
+      return { entries: entries, ram_bytes: ram };
+    });
+    computed[key].catch(function () { delete computed[key]; });
+    return computed[key];
+  }
+  window.LLMCardsAnswer = { customEntries: customEntries };
+
+  /** Both engines' answers for a custom choice: a promise of {engine: answer} (null: no engine inputs). */
+  function customRow(choice) {
+    return customEntries(choice).then(function (r) {
+      if (!r) return null;
       var out = {};
-      Object.keys(LABELS).forEach(function (engine) {
-        out[engine] = customAnswer(R.entry(gpus.rule, engineData, engine, setup), ram);
-      });
+      Object.keys(r.entries).forEach(function (engine) { out[engine] = customAnswer(r.entries[engine], r.ram_bytes); });
       return out;
     });
-    answered[key].catch(function () { delete answered[key]; });
-    return answered[key];
   }
 
   function showRow(box, choice, row) {

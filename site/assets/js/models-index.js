@@ -72,6 +72,22 @@
       if (ok) shown++;
     });
     if (count) count.textContent = shown + " of " + rows.length + " shown";
+    if (empty) empty.hidden = shown > 0;
+  }
+
+  // No row left: say so, with a button that clears the filters (the hardware and engine stay chosen).
+  var empty = document.getElementById("models-empty");
+  var clear = document.getElementById("models-clear");
+  var KEEP = { setup: true, engine: true };
+  if (clear) {
+    clear.addEventListener("click", function () {
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (el.name && !KEEP[el.name] && el.tagName === "SELECT") el.value = "";
+      });
+      applyFilters();
+      var first = form.querySelector("select");
+      if (first) first.focus();
+    });
   }
 
   function sortable(th) {

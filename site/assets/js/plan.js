@@ -2,7 +2,10 @@
  * The page carries the default setup's plans, rendered at build (generator/templates/plan_panel.html);
  * this script reads the model's api/plans/<org>/<model>.json and builds the same markup for the
  * setup picked, with generator/site/plans.py's words and the shared number formats (format.js).
- * The setup follows the reader's hardware (the header's "My hardware", assets/js/hardware.js).
+ * The setup follows the reader's hardware (the header's "My hardware", assets/js/hardware.js). For
+ * custom hardware (a catalog GPU x count with the reader's RAM, or a unified-memory machine) no file
+ * has the plans: answer.js works them out in the browser (fit-rule.js, the same rule and entries as
+ * the plans file) and this panel shows them in full, under a "Your hardware" option.
  * Card and plan text only ever reaches the page as textContent, never as markup.
  */
 (function () {
@@ -147,6 +150,50 @@
     return div;
   }
 
+  var CUSTOM = "custom";
+  function isCustom(c) { return !!c && c.setup === CUSTOM && typeof c.gpu === "string"; }
+
+  /** Both engines' entries for custom hardware, as the plans file would hold them. */
+  function renderEntries(entries, ramBytes) {
+    results.textContent = "";
+    Object.keys(LABELS).forEach(function (engine) {
+      if (entries[engine]) results.appendChild(block(engine, entries[engine], true, ramBytes));
+    });
+  }
+
+  /** The select's "Your hardware" option for a custom choice (removed when the choice is not custom). */
+  function customOption(choice) {
+    var group = select.querySelector("optgroup[data-custom]");
+    if (!isCustom(choice)) { if (group) group.remove(); return; }
+    if (!group) {
+      group = el("optgroup", null, { label: "Your hardware", "data-custom": "" });
+      select.insertBefore(group, select.firstChild);
+    }
+    group.textContent = "";
+    group.appendChild(el("option", choice.label || choice.gpu, { value: CUSTOM }));
+  }
+
+  function showCustom(choice) {
+    var A = window.LLMCardsAnswer;
+    var key = [choice.gpu, choice.count, choice.ram_gb, choice.ram_class].join("|");
+    if (results.getAttribute("data-setup") === CUSTOM && results.getAttribute("data-custom") === key) return;
+    results.setAttribute("aria-busy", "true");
+    results.setAttribute("data-setup", CUSTOM);
+    results.setAttribute("data-custom", key);
+    var failed = function (message) {
+      results.textContent = "";
+      results.appendChild(el("p", "Could not work out the plans for this hardware (" + message + ").",
+                             { "class": "llmc-plan-verdict", "data-state": "unavailable" }));
+      results.setAttribute("data-custom", "");
+    };
+    var work = A ? A.customEntries(choice) : Promise.reject(new Error("this page cannot work out plans for custom hardware"));
+    work.then(function (r) {
+      if (results.getAttribute("data-custom") !== key) return;   // the reader chose again meanwhile
+      if (!r) failed("this model has no engine inputs");
+      else renderEntries(r.entries, r.ram_bytes);
+    }, function (err) { failed(err.message); }).then(function () { results.removeAttribute("aria-busy"); });
+  }
+
   function render(setupId) {
     var plans = (data && data.plans && data.plans[setupId]) || {};
     var engines = (data && data.engines) || [];
@@ -157,6 +204,7 @@
       if (plans[engine]) results.appendChild(block(engine, plans[engine], hasHardware, setup ? setup.ram_bytes : null));
     });
     results.setAttribute("data-setup", setupId);
+    results.removeAttribute("data-custom");
   }
 
   function load() {
@@ -220,6 +268,12 @@
   }
 
   function follow(choice) {
+    customOption(choice);
+    if (isCustom(choice)) {
+      select.value = CUSTOM;
+      whenNear(function () { showCustom(choice); });
+      return;
+    }
     var setupId = choice && has(choice.setup) ? choice.setup : null;
     if (setupId && setupId !== select.value) {
       select.value = setupId;
@@ -229,6 +283,10 @@
 
   select.addEventListener("change", function () {
     var current = HW ? HW.get() : null;
+    if (select.value === CUSTOM) {
+      if (isCustom(current)) showCustom(current);
+      return;
+    }
     if (HW && select.value !== "none" && HW.find(select.value)) {
       HW.set({ setup: select.value, engine: current ? current.engine : "llama.cpp" });
     } else if (HW && select.value === "none") {
