@@ -75,7 +75,10 @@ def tensor_shapes(arch: Mapping[str, Any]) -> list[tuple[str, int, int, str]]:
     Roles as generator/calc/tensors.Matrix names them; 1-D tensors are "one_d" (1 x width).
     The per-layer embedding table is "per_layer_embd": a lookup table that llama.cpp keeps in
     host memory like token_embd (src/llama-arch.cpp LLM_TENSOR_INFOS: PER_LAYER_TOKEN_EMBD is
-    LLM_TENSOR_LAYER_INPUT with GGML_OP_GET_ROWS).
+    LLM_TENSOR_LAYER_INPUT with GGML_OP_GET_ROWS). The model-level projection is its own role,
+    "per_layer_model_proj", because llama.cpp's quantizer treats it apart from the per-layer
+    gate and projection: it leaves it, and every "altup" and "laurel" tensor, unquantized
+    (weights.LLAMA_QUANTIZE_KEEPS).
     """
     h, L = int(_need(arch, "hidden_size")), int(_need(arch, "layers"))
     out: list[tuple[str, int, int, str]] = []
@@ -83,7 +86,7 @@ def tensor_shapes(arch: Mapping[str, Any]) -> list[tuple[str, int, int, str]]:
     if isinstance(ple, Mapping):
         w = int(_need(ple, "width"))
         out.append(("per_layer_embd", L * w, int(_need(ple, "vocab_size")), "global"))
-        out.append(("per_layer_proj", h, L * w, "global"))
+        out.append(("per_layer_model_proj", h, L * w, "global"))
         out.append(("one_d", 1, w, "global"))
         out.append(("per_layer_proj", h, w, "all"))
         out.append(("per_layer_proj", w, h, "all"))

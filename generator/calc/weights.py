@@ -186,12 +186,23 @@ class Tensor(NamedTuple):
         role = m.role
         if role == "token_embd":
             role = "output" if inv.tied else "embedding"
+        elif role in LLAMA_QUANTIZE_KEEPS:
+            role = "unquantized"
         return cls(TensorKind(role, m.routed, m.layers), m.ne0, m.ne0 * m.out * m.copies)
 
 
 # Roles stored at one type on every layer (no per-layer rules); token_embd is "embedding",
 # or "output" when tied (llama.cpp quantizes a tied token_embd as the output tensor).
 SIMPLE_ROLES = ("one_d", "router", "output", "embedding")
+
+# Matrices llama.cpp's quantizer leaves as they are in the file it reads (src/llama-quant.cpp,
+# the "quantize &= ..." list: tensor names containing "altup" or "laurel" and
+# "per_layer_model_proj", Gemma 3n's, added with its support in 2025). That file is
+# convert_hf_to_gguf.py's F16 (or BF16) output, so in a GGUF of any type they stay 16-bit:
+# ggml-org's Q8_0 files of Gemma 3n E2B and E4B are 46 and 50 MB larger than an all-Q8_0
+# layout (tests/calc/test_gemma3n.py). Other formats store them at their default type.
+LLAMA_QUANTIZE_KEEPS = ("altup", "laurel", "per_layer_model_proj")
+GGUF_UNQUANTIZED = "F16"
 
 # The types of a tensor kind over the layers that hold it: ((type, number of layers), ...).
 LayerTypes = tuple[tuple[StorageType, int], ...]
@@ -202,7 +213,7 @@ class CompiledQuant:
     """A quantization entry with its type ids resolved against the catalog (built once per catalog)."""
 
     id: str
-    simple: Mapping[str, StorageType]  # type of each of SIMPLE_ROLES
+    simple: Mapping[str, StorageType]  # type of each of SIMPLE_ROLES, and of "unquantized"
     default: StorageType  # linear matrices
     routed_experts: StorageType  # linear matrices of routed experts
     rules: Mapping[str, tuple[Rule, ...]]  # per-layer rules by role (attn_v, ffn_down, ...)
@@ -258,7 +269,8 @@ def compile_quant(quant: Mapping[str, Any], types: Mapping[str, tuple[int, int]]
         rules[role] = tuple(compiled)
     return CompiledQuant(
         id=str(quant.get("id", t["default"])),
-        simple={role: storage(t[role]) for role in SIMPLE_ROLES},
+        simple={**{role: storage(t[role]) for role in SIMPLE_ROLES},
+                "unquantized": storage(GGUF_UNQUANTIZED if gguf else t["default"])},
         default=storage(t["default"]),
         routed_experts=storage(t.get("routed_experts", t["default"])),
         rules=rules,

@@ -79,6 +79,10 @@ def reference_bytes(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs)
     def type_of(role: str, routed: bool, layer: int | None) -> str:
         if role in SIMPLE_ROLES:
             return t[role]
+        # llama-quant.cpp leaves Gemma 3n's altup*, laurel* and per_layer_model_proj tensors as
+        # convert_hf_to_gguf.py wrote them (F16); other formats store them like any matrix
+        if any(k in role for k in ("altup", "laurel", "per_layer_model_proj")):
+            return "F16" if gguf else t["default"]
         base = t.get("routed_experts", t["default"]) if routed else t["default"]
         if layer is None:  # tensors outside the blocks take no per-layer rule
             return base
@@ -142,8 +146,14 @@ def _cards() -> list[dict]:
         if "parameters_text_only" in m:  # the draft describes the tower: price it from the refdata's count
             draft["_outside_parameters"] = m["parameters_true"] - m["parameters_text_only"]
         refs.append(draft)
+    # Gemma 3n: per-layer embeddings, AltUp and LAuReL tensors (the registry cards as they are)
+    from generator.load import load_file
+    from helpers import ROOT
+    gemma3n = [{**load_file(ROOT / "registry" / "google" / f"gemma-3n-{n}-it.yaml", f"google/gemma-3n-{n}-it").data,
+                "_outside_parameters": 684_694_048}  # the audio encoder, counted by hand in test_gemma3n.py
+               for n in ("e2b", "e4b")]
     rng = random.Random(3)
-    cards = refs + _odd_cards(150) + [synthetic_card(rng, i) for i in range(50)]
+    cards = refs + gemma3n + _odd_cards(150) + [synthetic_card(rng, i) for i in range(50)]
     return cards + _natively_mxfp4(cards)
 
 

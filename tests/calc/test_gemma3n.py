@@ -1,10 +1,11 @@
 """Gemma 3n: exact counts from the two released configs, the importer, KV sharing and where
 each engine keeps the per-layer embedding table.
 
-The configs are tests/calc/gemma3n_configs/gemma-3n-{e2b,e4b}-it.json (count-relevant keys of the Hub
-config.json files, each with its sources). Expected numbers are written out by hand below from
-transformers' modeling_gemma3n.py layout, or are published figures named next to them; none is
-taken from the code under test.
+The configs are the records tests/registry/configs/google/gemma-3n-{e2b,e4b}-it.json (the keys of
+the Hub config.json files, each record with its sources; test_config_agreement.py checks the cards
+against them too). Expected numbers are written out by hand below from transformers'
+modeling_gemma3n.py layout, or are published figures named next to them; none is taken from the
+code under test.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from generator.calc.engines import Hardware
 from generator.calc.engines import llamacpp as L
 from generator.calc.engines import vllm as V
 from generator.calc.engines.llamacpp_layers import kv_layers, layer_weights
-from generator.calc.memory import kv_groups
+from generator.calc.memory import kv_groups, weight_bytes
 from generator.calc.modules import part_rules
 from generator.calc.params import count_parameters
 from generator.calc.tensors import inventory
@@ -29,12 +30,22 @@ from generator.importers.hf import ImportErrorHF, architecture_from_config, card
 from generator.load import load_file
 
 ROOT = Path(__file__).resolve().parents[2]
-REFDATA = Path(__file__).parent / "gemma3n_configs"
+CONFIGS = ROOT / "tests" / "registry" / "configs" / "google"
 NO_HW = Hardware(None, 1, None, None)
+
+# Exact parameter counts of the two Hub checkpoints (the Hugging Face API's safetensors total):
+# ggml-org/LlamaBarn's model catalogue (its Swift catalog source as indexed in September 2025, field
+# ModelSize.parameterCount, "Total model parameters (from HF API)"; later versions dropped the
+# field) lists Gemma 3n E4B at 7,849,978,192 and E2B at 5,439,438,272, next to Gemma 3 27B at
+# 27,432,406,640, the Hub count of google/gemma-3-27b-it; the E4B figure is also the Hub count of lmstudio-community/gemma-3n-E4B-it-MLX-bf16
+# (AlexsJones/llmfit llmfit-core/data/hf_models.json @ 5bdc9df9d8e28168fdc4650741be71b715a11fc6),
+# where unsloth/gemma-3n-E4B-it, which stores the tied head a second time, counts 8,387,373,392.
+HUB_PARAMETERS = {"e2b": 5_439_438_272, "e4b": 7_849_978_192}
+UNSLOTH_E4B_UNTIED = 8_387_373_392
 
 
 def _ref(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((REFDATA / f"gemma-3n-{name}-it.json").read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads((CONFIGS / f"gemma-3n-{name}-it.json").read_text(encoding="utf-8"))
     return data
 
 
@@ -116,21 +127,87 @@ def test_published_figures() -> None:
     for pc, lang, effective in ((e2b, lang2, 1.91e9), (e4b, lang4, 3.98e9)):
         eff = lang - pc.breakdown["embedding"] - pc.breakdown["per_layer_embeddings"]
         assert round(eff / 1e7) == round(effective / 1e7)
-    # llama.cpp's text-only GGUF (which pads the per-layer table to the 262,400-token vocabulary,
-    # convert_hf_to_gguf.py Gemma3NModel.modify_tensors) is listed at 4.46B (Ollama gemma3n:e2b)
-    # and 6.87B (gemma3n:e4b).
-    for lang, layers, listed in ((lang2, 30, 4.46e9), (lang4, 35, 6.87e9)):
-        gguf = lang + (262_400 - 262_144) * layers * 256
-        assert round(gguf / 1e7) == round(listed / 1e7)
     # The Hub's safetensors counts of two copies of E4B IT differ by exactly the tied head that
     # unsloth stores a second time (262,400 x 2,048): the vocabulary and width are right.
-    ref = _ref("e4b")
-    assert ref["parameters_raw_untied_copy"] - ref["parameters_raw"] == e4b.breakdown["embedding"]
-    # What the layout leaves for the MobileNet-V5 vision tower and its embedder ("300M" class:
-    # timm mobilenetv5_300m_enc) is the card's parameters.extra.
-    vision = ref["parameters_raw"] - e4b.total
-    assert vision == 298_587_456
-    assert _card("e4b")["parameters"]["extra"] == vision
+    assert UNSLOTH_E4B_UNTIED - HUB_PARAMETERS["e4b"] == e4b.breakdown["embedding"]
+    # What the layout leaves of each checkpoint's exact count is the MobileNet-V5 vision tower with
+    # its embedder, and it is the same number for both: E2B is a slice of E4B's language model only
+    # and keeps its vision_config (mobilenetv5_300m_enc). The embedder (Gemma3nMultimodalEmbedder,
+    # vision: 128 hard tokens x 2,048, two norms of 2,048, a 2,048 x 2,048 projection) is 4,460,544;
+    # the tower 294,126,912 (keras-team/keras-hub keras_hub/src/models/mobilenetv5/mobilenetv5_presets.py:
+    # mobilenetv5_300m_enc_gemma3n, "params": 294,284,096; its Keras layers count 157,184 more, so
+    # that is a check on the size, not on the digits).
+    for name, pc in (("e2b", e2b), ("e4b", e4b)):
+        assert HUB_PARAMETERS[name] - pc.total == 298_587_456
+        assert _card(name)["parameters"]["extra"] == 298_587_456
+    embedder = 128 * 2048 + 2 * 2048 + 2048 * 2048
+    assert embedder == 4_460_544
+    assert abs((298_587_456 - embedder) - 294_284_096) / 294_284_096 < 0.001
+
+
+# ---------------------------------------------------------------- real GGUF files
+
+# ggml-org's Q8_0 files, exact sizes in bytes: gemma-3n-E2B-it-Q8_0.gguf
+# (https://huggingface.co/ggml-org/gemma-3n-E2B-it-GGUF, revision 989cffaba23976934324f5e3abfabe31b30eb73b,
+# sha256 038a47c4...c337b) is 4,788,112,064 in ModelJars/modeljars catalog/models.json
+# @ f84976d3ca6bbe19e8d5f23846a5c5bd20da298b and in ggml-org/LlamaBarn LlamaBarn/Catalog/Catalog.swift
+# @ eefe245145976b5adccfd4cef5776d95463cef53, which also gives gemma-3n-E4B-it-Q8_0.gguf
+# (https://huggingface.co/ggml-org/gemma-3n-E4B-it-GGUF) as 7,353,292,256. Both hold the language
+# model only: convert_hf_to_gguf.py (Gemma3NModel.modify_tensors) skips every tensor outside
+# "language_model."; the vision and audio towers go to a separate mmproj file.
+GGUF_Q8_0 = {"e2b": 4_788_112_064, "e4b": 7_353_292_256}
+# ModelJars reads the E2B file's parameter count from its tensors: 4,455,632,480.
+GGUF_E2B_PARAMETERS = 4_455_632_480
+
+
+def _q8_0_by_hand(layers: int, ffn: int) -> int:
+    """Tensor bytes of a Gemma 3n language model in a llama.cpp Q8_0 file, written out.
+
+    Q8_0 stores 32 weights in 34 bytes. llama-quantize (src/llama-quant.cpp) leaves tensors named
+    altup*, laurel* and per_layer_model_proj as the converted F16 file has them (2 bytes); the
+    converter keeps 1-D tensors and the AltUp coefficient matrices in F32 (4 bytes).
+    """
+    h, q, kv, vocab, ple_vocab, w, n, r = 2048, 2048, 512, 262_400, 262_144, 256, 4, 64
+    q8 = (vocab * h + ple_vocab * layers * w                      # token_embd, per_layer_token_embd
+          + layers * (2 * h * q + 2 * h * kv + 3 * h * ffn + 2 * h * w))  # q, o, k, v, FFN, inp_gate, proj
+    f16 = 6 * h * h + h * layers * w + layers * (h * n + 2 * h * r)  # altup_proj/unembd, per_layer_model_proj, router, laurel
+    f32 = (h + w                                                  # output_norm, per_layer_proj_norm
+           + layers * (4 * h + 2 * 256 + 2 * h + n * n + n ** 3 + h + h))  # norms, q/k norms, AltUp, LAuReL and per-layer norms
+    return q8 * 34 // 32 + f16 * 2 + f32 * 4
+
+
+@pytest.mark.parametrize("name, layers, ffn", [("e2b", 30, 8192), ("e4b", 35, 16384)])
+def test_q8_0_weight_bytes_match_ggml_org_files(name: str, layers: int, ffn: int) -> None:
+    catalogs = load_catalogs()
+    q8 = catalogs.quantization("Q8_0")
+    assert q8 is not None
+    predicted = weight_bytes(inventory(_card(name)), q8, catalogs, 0).total
+    assert predicted == _q8_0_by_hand(layers, ffn)
+    real = GGUF_Q8_0[name]
+    assert abs(predicted - real) / real < 0.01
+    # What is left is the file's metadata, the same for both sizes (a 262,144-token tokenizer,
+    # about 6 MB, as for other Gemma 3 files), and the 256 token_embd rows the converter drops
+    # (Gemma3Model.modify_tensors keeps as many rows as the tokenizer has tokens, 262,144; see
+    # test_gguf_parameter_count). Quantizing altup, laurel and per_layer_model_proj to Q8_0 too
+    # would leave 52 and 56 MB instead.
+    assert 5_000_000 < real - predicted < 8_000_000
+
+
+def test_gguf_residuals_agree() -> None:
+    catalogs = load_catalogs()
+    q8 = catalogs.quantization("Q8_0")
+    assert q8 is not None
+    residual = {name: GGUF_Q8_0[name] - weight_bytes(inventory(_card(name)), q8, catalogs, 0).total
+                for name in ("e2b", "e4b")}
+    # one tokenizer, one metadata layout: the two files' residuals differ by a few KB (the per-layer
+    # arrays of 5 more layers), where a wrong rule for the 35- and 30-layer tensors would differ by MB
+    assert abs(residual["e2b"] - residual["e4b"]) < 16_384
+
+
+def test_gguf_parameter_count() -> None:
+    # The June 2025 conversion trims token_embd to the tokenizer's 262,144 tokens (the 256 rows for
+    # audio and image soft tokens are dropped) and keeps the per-layer table at 262,144 rows.
+    assert GGUF_E2B_PARAMETERS == _language_model_by_hand(30, 8192) - 256 * 2048
 
 
 @pytest.mark.parametrize("name", ["e2b", "e4b"])
@@ -140,7 +217,7 @@ def test_cards_match_the_configs(name: str) -> None:
     assert card["architecture"] == draft["architecture"]
     pc = count_parameters(card)
     assert pc is not None
-    assert pc.total == (7_849_978_192 if name == "e4b" else 5_439_438_272)
+    assert pc.total == HUB_PARAMETERS[name] == card["parameters"]["total"]
 
 
 # ---------------------------------------------------------------- MatFormer: E2B inside E4B
@@ -155,6 +232,19 @@ def test_e2b_is_a_slice_of_e4b() -> None:
     assert [e4b["intermediate_size"][i] // 2 for i in kept] == e2b["intermediate_size"]
     shared_kept = [i for i in kept if i >= 35 - e4b["num_kv_shared_layers"]]
     assert len(shared_kept) == e2b["num_kv_shared_layers"]
+
+
+def test_mix_and_match_slice_by_hand() -> None:
+    # google/gemma3n-slicing-configs also lists slices between the two released sizes ("Mix-n-Match",
+    # not released as checkpoints): "Config for E1.96B (layer-level)" is the official E2B slice with
+    # layer 4 (its first global layer) kept at E4B's full FFN width, 2,048 x 8. Effective parameters
+    # (the language model without the token and per-layer tables), by hand:
+    def effective(layers: int, ffn: int) -> int:
+        return _language_model_by_hand(layers, ffn) - 262_400 * 2048 - 262_144 * layers * 256
+
+    e2b = effective(30, 8192)
+    one_wide_layer = 3 * 2048 * (16384 - 8192)  # gate, up and down of one layer at twice the width
+    assert round((e2b + one_wide_layer) / 1e7) == 196
 
 
 # ---------------------------------------------------------------- importer

@@ -30,8 +30,6 @@ CONFIGS = ROOT / "tests" / "registry" / "configs"
 
 # Cards that cite a config.json whose copy is not recorded yet: card id -> why.
 NOT_RECORDED: dict[str, str] = {
-    "google/gemma-3n-e2b-it": "the count-relevant keys are transcribed in tests/calc/gemma3n_configs and compared with this card in tests/calc/test_gemma3n.py (test_cards_match_the_configs); no full copy of the config.json recorded yet",
-    "google/gemma-3n-e4b-it": "the count-relevant keys are transcribed in tests/calc/gemma3n_configs and compared with this card in tests/calc/test_gemma3n.py (test_cards_match_the_configs); no full copy of the config.json recorded yet",
     "deepseek/deepseek-v3.1": "added with the MTP / vision-encoder classes; its total is pinned to the Hub count in tests/registry/test_counts_modules.py, but no full copy of the config.json is recorded yet",
     "mistralai/mistral-small-3.1-24b-instruct-2503": "added with the MTP / vision-encoder classes; its total is pinned to the Hub count in tests/registry/test_counts_modules.py, but no full copy of the config.json is recorded yet",
     "mistralai/mistral-small-3.2-24b-instruct-2506": "added with the MTP / vision-encoder classes; its total is pinned to the Hub count in tests/registry/test_counts_modules.py, but no full copy of the config.json is recorded yet",
