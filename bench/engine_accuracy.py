@@ -241,7 +241,7 @@ def _coverage(cases: Sequence[Case]) -> list[str]:
     missing = [e for e in engines.ENGINES if counts[RECURRENT][e] == 0]
     if missing:
         out += ["", f"No {' or '.join(missing)} case has a {RECURRENT} model: no public start-up log of such "
-                "a model with a card was found with the buffer lines printed (the searches are listed in "
+                "a model with a card was found at an address a case can cite (the searches are listed in "
                 "`tests/calc/engine_cases/README.md`, \"Not covered yet\"). For these engines the recurrent "
                 "state of Mamba-2, gated DeltaNet and Kimi delta attention layers follows the engines' source "
                 "(architectures.md, engine-vllm.md) and is checked in `tests/calc/test_state.py` by hand "
