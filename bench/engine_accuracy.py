@@ -23,7 +23,9 @@ sys.path.insert(0, str(ROOT))  # this checkout's generator/, installed or not
 sys.path.insert(0, str(ROOT / "tests" / "calc"))  # the cases module, as the tests import it
 
 from engine_cases.cases import (  # noqa: E402
+    CLASSES,
     MIB,
+    RECURRENT,
     SUMS,
     TARGETS,
     Case,
@@ -31,6 +33,7 @@ from engine_cases.cases import (  # noqa: E402
     Point,
     Result,
     Summary,
+    coverage,
     load_cases,
     run_all,
     summarize,
@@ -182,6 +185,7 @@ def markdown(results: Sequence[Result], summary: Sequence[Summary]) -> str:
                    f"| {_abs_pct(s.worst_pct)} | {worst} | {_median_abs(s)} | {t.describe() if t else '-'} | {met} |")
     out += ["", "Targets (issue 10): " + "; ".join(f"{t.engine} {t.component} ({t.wording}): {t.describe()}"
                                                     for t in TARGETS) + ".", ""]
+    out += _coverage(cases)
     beyond = _beyond(results)
     failed = [r for r in inside(results) if r.failure]
     out += ["## Cases beyond the target", ""]
@@ -224,6 +228,26 @@ def markdown(results: Sequence[Result], summary: Sequence[Summary]) -> str:
             out.append(f"| {lead} | {p.component}{mark} | {_amount(p.component, p.predicted)} "
                        f"| {_amount(p.component, p.measured)} | {_pct(p.error_pct)} |")
     return "\n".join(out) + "\n"
+
+
+def _coverage(cases: Sequence[Case]) -> list[str]:
+    """The section that counts cases per model class, and says which classes no printed number checks."""
+    counts = coverage(cases)
+    out = ["## Cases per model class", "",
+           "A case counts once for every class its model belongs to (DeepSeek-V3: MoE and MLA).", "",
+           "| class | " + " | ".join(f"{e} cases" for e in engines.ENGINES) + " |",
+           "| --- |" + " ---: |" * len(engines.ENGINES)]
+    out += [f"| {k} | " + " | ".join(str(counts[k][e]) for e in engines.ENGINES) + " |" for k in CLASSES]
+    missing = [e for e in engines.ENGINES if counts[RECURRENT][e] == 0]
+    if missing:
+        out += ["", f"No {' or '.join(missing)} case has a {RECURRENT} model: no public start-up log of such "
+                "a model with a card was found at an address a case can cite (the searches are listed in "
+                "`tests/calc/engine_cases/README.md`, \"Not covered yet\"). For these engines the recurrent "
+                "state of Mamba-2, gated DeltaNet and Kimi delta attention layers follows the engines' source "
+                "(architectures.md, engine-vllm.md) and is checked in `tests/calc/test_state.py` by hand "
+                "computations and two figures vLLM reported for the same rules, not against the memory "
+                "numbers of a start-up log."]
+    return out + [""]
 
 
 def results() -> tuple[list[Result], list[Summary]]:

@@ -197,6 +197,37 @@ def test_page_links_every_case_and_lists_those_beyond_the_target(fixture_results
     assert "| llama.cpp | device_weights | 1 | 0 | 0.99% | 0.99% |" in page
 
 
+def test_model_classes_read_the_card_architecture():
+    # what the makers publish: Llama 3.1 8B is a dense GQA model; DeepSeek-R1 a 256-expert MoE with
+    # latent attention (MLA); Gemma 3 has sliding-window layers; Granite 4.0-H Small interleaves
+    # Mamba-2 layers with attention and has MoE FFNs; Nemotron-H 8B is dense with Mamba-2 layers
+    card = lambda m: C._card(m, C.REGISTRY)  # noqa: E731
+    assert C.model_classes(card("meta/llama-3.1-8b")) == ("dense",)
+    assert C.model_classes(card("deepseek/deepseek-r1")) == ("MoE", "MLA")
+    assert C.model_classes(card("google/gemma-3-12b")) == ("dense", "sliding window")
+    assert C.model_classes(card("ibm-granite/granite-4.0-h-small")) == ("MoE", C.RECURRENT)
+    assert C.model_classes(card("nvidia/nemotron-h-8b-base-8k")) == ("dense", C.RECURRENT)
+
+
+def test_page_counts_cases_per_class_and_says_which_class_no_log_checks(tmp_path, monkeypatch):
+    fake_engines.force_fakes(monkeypatch)
+    bench = _bench()
+    cases = C.load_cases([FIXTURE])  # four cases, all of Llama 3.1 8B: two llama.cpp, two vLLM
+    section = bench.markdown(C.run_all(cases, load_catalogs()), []).split("## Cases per model class", 1)[1]
+    section = section.split("## Cases beyond the target", 1)[0]
+    assert "| dense | 2 | 2 |" in section and "| MoE | 0 | 0 |" in section
+    assert "| state space / linear attention | 0 | 0 |" in section
+    assert "No llama.cpp or vllm case has a state space / linear attention model" in section
+    # one llama.cpp case of a hybrid model: the row counts it and only vLLM is named as uncovered
+    raw = next(c for c in yaml.safe_load(FIXTURE.read_text())["cases"] if c["id"] == "fake-llamacpp-8b-ub256")
+    hybrid = tmp_path / "hybrid.yaml"
+    hybrid.write_text(yaml.safe_dump({"cases": [{**raw, "id": "fake-granite", "model": "ibm-granite/granite-4.0-h-small"}]}))
+    page = bench.markdown(C.run_all(C.load_cases([FIXTURE, hybrid]), load_catalogs()), [])
+    assert "| state space / linear attention | 1 | 0 |" in page and "| MoE | 1 | 0 |" in page
+    assert "No vllm case has a state space / linear attention model" in page
+    assert "No llama.cpp or vllm case" not in page
+
+
 # -- the real cases and engines ---------------------------------------------------------------------
 
 def _require_engines() -> None:

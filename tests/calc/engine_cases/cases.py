@@ -392,6 +392,42 @@ def run_all(cases: Sequence[Case], catalogs: Any, registry: Path = REGISTRY) -> 
     return [run_case(c, catalogs, registry) for c in cases]
 
 
+# -- coverage -----------------------------------------------------------------------------------
+
+# The model classes the accuracy page counts cases for (issue 10: dense GQA, MoE, MLA, sliding
+# window; issue 12: the recurrent state of state-space and linear-attention layers).
+RECURRENT = "state space / linear attention"
+CLASSES = ("dense", "MoE", "MLA", "sliding window", RECURRENT)
+
+
+def model_classes(card: Mapping[str, Any]) -> tuple[str, ...]:
+    """The classes of CLASSES a card belongs to, read from its architecture (a card can be in
+    several: DeepSeek-V3 is MoE and MLA; Granite 4.0-H is MoE with state-space layers)."""
+    arch = card.get("architecture") or {}
+    attention = arch.get("attention") or {}
+    found = ["MoE" if arch.get("type") == "moe" else "dense"]
+    if attention.get("mla"):
+        found.append("MLA")
+    if attention.get("sliding_window"):
+        found.append("sliding window")
+    if arch.get("layer_pattern"):  # Mamba / linear-attention layers beside the attention layers
+        found.append(RECURRENT)
+    return tuple(found)
+
+
+def coverage(cases: Sequence[Case], registry: Path = REGISTRY) -> dict[str, dict[str, int]]:
+    """Per class of CLASSES, how many cases of each engine ran a model of that class."""
+    out = {k: {e: 0 for e in engines.ENGINES} for k in CLASSES}
+    for c in cases:
+        try:
+            classes = model_classes(_card(c.model, registry))
+        except CaseError:
+            continue  # reported as a failed case
+        for k in classes:
+            out[k][c.engine] += 1
+    return out
+
+
 # -- statistics ---------------------------------------------------------------------------------
 
 class Summary(NamedTuple):
