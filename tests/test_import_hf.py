@@ -176,6 +176,52 @@ DEEPSEEK_V32 = {
 }
 
 
+# Falcon-H1 (model type falcon_h1). No full config.json was at hand; these are the keys the importer
+# reads, each from a public copy: layers, width, attention and Mamba heads, head sizes and state
+# size from the FalconH1 table of the transformers documentation (written by TII's contributors);
+# the rest as noted. mamba_conv_bias, mamba_proj_bias and mamba_chunk_size are FalconH1Config
+# defaults (True, False, 128 in the copies that list them).
+# tiiuae/Falcon-H1-0.5B-Base: vocabulary, intermediate size (llmfit lists it as
+# moe_intermediate_size) and max_position_embeddings (its context_length) as llmfit's catalogue
+# (llmfit-core/data/hf_models.json @ a3e0eb27) read them from the Hub; mamba_rms_norm false and
+# untied embeddings are what the Hub count (521,411,104) leaves room for: a gated norm would add
+# 36 x 1,536, tied embeddings would remove 33,570,816.
+FALCON_H1_05B = {
+    "model_type": "falcon_h1", "vocab_size": 32784, "hidden_size": 1024, "num_hidden_layers": 36,
+    "num_attention_heads": 8, "num_key_value_heads": 2, "head_dim": 64, "intermediate_size": 2048,
+    "mamba_d_conv": 4, "mamba_d_ssm": 1536, "mamba_d_state": 128, "mamba_d_head": 64, "mamba_n_heads": 24,
+    "mamba_n_groups": 1, "mamba_chunk_size": 128, "mamba_conv_bias": True, "mamba_proj_bias": False,
+    "mamba_rms_norm": False, "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False,
+    "hidden_act": "silu", "max_position_embeddings": 16384,
+}
+# tiiuae/Falcon-H1-1.5B-Instruct: vocabulary 65,537 and intermediate 4,608 as a serving
+# calculator's test copies the Falcon-H1-1.5B config (and as public research code asserts on the
+# loaded model: len(tokenizer) == 65537, ffn.intermediate_size == 4608, config.mamba_rms_norm true,
+# config.mamba_chunk_size 128); 128K context from the transformers table.
+FALCON_H1_15B = {
+    "model_type": "falcon_h1", "vocab_size": 65537, "hidden_size": 2048, "num_hidden_layers": 24,
+    "num_attention_heads": 8, "num_key_value_heads": 2, "head_dim": 128, "intermediate_size": 4608,
+    "mamba_d_conv": 4, "mamba_d_ssm": 3072, "mamba_d_state": 256, "mamba_d_head": 64, "mamba_n_heads": 48,
+    "mamba_n_groups": 1, "mamba_chunk_size": 128, "mamba_conv_bias": True, "mamba_proj_bias": False,
+    "mamba_rms_norm": True, "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False,
+    "hidden_act": "silu", "max_position_embeddings": 131072,
+}
+# tiiuae/Falcon-H1-7B-Instruct: vocabulary 130,048, intermediate 12,288, untied embeddings and
+# max_position_embeddings 262,144 as a serving calculator's test copies the Hugging Face config
+# (FALCON_H1_7B_HF); mamba_d_ssm 3,072 and mamba_expand 2 also in mlx-community's
+# Falcon-H1-7B-Instruct-4bit config.json as a public sizing test copies it. mamba_rms_norm true:
+# a GGUF loader for Falcon-H1R-7B (same shapes) sets it as "the actual trained model" does, and
+# the published count needs the 44 x 3,072 gated-norm weights.
+FALCON_H1_7B = {
+    "model_type": "falcon_h1", "vocab_size": 130048, "hidden_size": 3072, "num_hidden_layers": 44,
+    "num_attention_heads": 12, "num_key_value_heads": 2, "head_dim": 128, "intermediate_size": 12288,
+    "mamba_d_conv": 4, "mamba_d_ssm": 3072, "mamba_d_state": 256, "mamba_d_head": 128, "mamba_n_heads": 24,
+    "mamba_n_groups": 1, "mamba_chunk_size": 128, "mamba_conv_bias": True, "mamba_proj_bias": False,
+    "mamba_rms_norm": True, "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False,
+    "hidden_act": "silu", "max_position_embeddings": 262144,
+}
+
+
 @pytest.mark.parametrize(("config", "card_id"), [
     (NEMOTRON_H_8B, "nvidia/nemotron-h-8b-base-8k"),
     (QWEN3_NEXT, "qwen/qwen3-next-80b-a3b-instruct"),
@@ -183,6 +229,9 @@ DEEPSEEK_V32 = {
     (KIMI_LINEAR, "moonshotai/kimi-linear-48b-a3b-instruct"),
     (JAMBA_MINI, "ai21labs/jamba-1.5-mini"),
     (DEEPSEEK_V32, "deepseek/deepseek-v3.2-exp"),
+    (FALCON_H1_05B, "tiiuae/falcon-h1-0.5b-base"),
+    (FALCON_H1_15B, "tiiuae/falcon-h1-1.5b-instruct"),
+    (FALCON_H1_7B, "tiiuae/falcon-h1-7b-instruct"),
 ])
 def test_hybrid_configs_import_to_the_registry_architecture(config, card_id):
     """The importer and the hand-written card read the same config.json the same way."""
@@ -214,6 +263,14 @@ def test_hybrid_import_counts_match_published_figures():
     assert count_parameters(card_draft(MINIMAX_M1, "x/m")).total == 456_089_655_296
     assert count_parameters(card_draft(QWEN3_NEXT, "x/q")).total == 79_674_391_296
     assert count_parameters(card_draft(NEMOTRON_H_8B, "x/n")).total == 8_100_852_736
+    # Falcon-H1: the Hub's safetensors count of Falcon-H1-0.5B-Base (llmfit's catalogue, read from the
+    # Hub API); the element count of Falcon-H1-1.5B-Instruct's BF16 model.safetensors (411 tensors,
+    # 3,109,773,032 bytes) as public research logs that load it print it; Falcon-H1-7B's count as a
+    # research paper gives it for Falcon-H1-7B-Base and llama.cpp's metadata for the Falcon-H1R-7B
+    # GGUF (same shapes). The last two check the gated RMSNorm (mamba_rms_norm) the first lacks.
+    assert count_parameters(card_draft(FALCON_H1_05B, "x/f")).total == 521_411_104
+    assert count_parameters(card_draft(FALCON_H1_15B, "x/f")).total == 1_554_863_488
+    assert count_parameters(card_draft(FALCON_H1_7B, "x/f")).total == 7_585_648_736
 
 
 @pytest.mark.parametrize(("config", "message"), [

@@ -301,8 +301,9 @@ def unsupported(card: Mapping[str, Any]) -> str | None:
     arch = card.get("architecture") or {}
     lin = arch.get("linear_attention") or {}
     # Modelled here: attention KV cells (MLA: K only) and the recurrent state of Mamba-1/2, gated
-    # DeltaNet and Kimi delta attention layers (Jamba, Nemotron-H, Granite 4.0-H, Qwen3-Next,
-    # Kimi Linear: src/models/kimi-linear.cpp reads the MLA key/value lengths, and
+    # DeltaNet and Kimi delta attention layers (Jamba, Nemotron-H, Granite 4.0-H, Falcon-H1,
+    # Qwen3-Next, Kimi Linear; Falcon-H1 is LLM_ARCH_FALCON_H1 since PR #14534, merged 2025-07-09,
+    # every layer both attention and recurrent; src/models/kimi-linear.cpp reads the MLA key/value lengths, and
     # src/llama-hparams.cpp n_embd_r / n_embd_s give KDA 3 x (d_conv - 1) x heads x head_dim conv
     # values and heads x head_dim^2 state values, state.py's sizes).
     if (arch.get("attention") or {}).get("sparse_indexer"):

@@ -174,3 +174,16 @@ def test_plan_reports_the_hybrid_capacity(cat: Any) -> None:
     # an FP32 checkpoint keeps its state in FP32: twice the state, a larger block
     p32 = V.plan(c, cat, settings | {"quant": "FP32"}, hw)
     assert any(f"{16 * cdiv(2 * 2_158_592, 16 * 8192)} tokens" in a for a in p32["assumptions"])
+
+
+@pytest.mark.parametrize("cid", ["tiiuae/falcon-h1-7b-instruct", "tiiuae/falcon-h1-1.5b-instruct"])
+def test_falcon_h1_block_size_and_padding_are_vllms_printed_ones(cid: str) -> None:
+    # vLLM's log for Falcon-H1 (BF16), as a public write-up on serving hybrid models quotes it:
+    # "Setting attention block size to 1568 tokens ..." and "Padding mamba page size by 0.71% ...".
+    # Both cards: 2 KV heads of 128 (1,024 bytes a token and layer) and a mixer of 3,072 channels,
+    # one group, state 256, conv 4: (3 x (3,072 + 2 x 256) + 3,072 x 256) x 2 = 1,594,368 bytes.
+    lay = V.kv_layout(card(cid), 1, 2)
+    per_layer = lay.state_bytes // lay.state_layers
+    assert lay.block_size == 16 * cdiv(1_594_368, 16 * 1024) == 1568
+    assert per_layer == (3 * (3072 + 2 * 256) + 3072 * 256) * 2 == 1_594_368
+    assert round(100 * (lay.block_size * 1024 - per_layer) / per_layer, 2) == 0.71
