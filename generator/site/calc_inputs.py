@@ -123,10 +123,11 @@ def engine_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]
         "max_context": max_context_of(card),
         "n_swa": L._n_swa(card),
         "kv_k": rle([x.k for x in kv]), "kv_v": rle([x.v for x in kv]), "kv_swa": rle([x.swa for x in kv]),
+        "kv_idx": rle([x.idx for x in kv]),   # DeepSeek-V3.2: the indexer's key values per cell ([0] runs if none)
         "rs_seq": rle(list(L.state_per_sequence(card))),   # recurrent state per sequence and layer ([] if none)
         "shape": {"hidden": shape.hidden, "vocab": shape.vocab, "heads": shape.heads, "q": shape.q,
                   "kv": shape.kv, "attn_out": shape.attn_out, "ffn": shape.ffn, "moe_ffn": shape.moe_ffn,
-                  "n_expert": shape.n_expert},
+                  "n_expert": shape.n_expert, "idx_heads": shape.idx_heads, "idx_dim": shape.idx_dim},
         "quants": quants,
         "default_quant": default_quant(card, list(quants)),
         "cache_types": {t: list(catalogs.tensor_types[t]) for t in L.CACHE_TYPES if t in catalogs.tensor_types},
