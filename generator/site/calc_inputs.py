@@ -260,7 +260,8 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
                              "per_token_bytes": lay.per_token_bytes,
                              "layers": [list(x) for x in lay.layers],
                              "state_groups": lay.state_groups, "state_layers": lay.state_layers,
-                             "state_bytes": lay.state_bytes}
+                             "state_bytes": lay.state_bytes,
+                             "indexer_token_bytes": lay.indexer_token_bytes, "top_k": lay.top_k}
         layouts[str(tp)] = by_bytes
     act = {str(tp): [V.activation_peak(card, tp, V.BATCHED_TOKENS_SMALL, V.MAX_SEQS_SMALL),
                      V.activation_peak(card, tp, V.BATCHED_TOKENS_LARGE, V.MAX_SEQS_LARGE)] for tp in allowed}
@@ -271,6 +272,9 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         "quants": quants, "native": V.native_quant_id(card), "hf_repo": V.hf_repo(card),
         "active_params": V._active_param_count(card),   # the prefill bound's FLOPs per token / 2
         "kv_layouts": layouts, "activation_peak": act,
+        # DeepSeek sparse attention: the latent's width follows dsa_kv_bytes, and model loading adds
+        # the top-k index buffer (topk_buffer_bytes: this many bytes per batched token; 0 if none)
+        "dsa": bool(att.get("sparse_indexer")), "topk_buffer_per_token": V.topk_buffer_bytes(card, 1),
         "constants": {"NON_TORCH_BYTES": V.NON_TORCH_BYTES, "NCCL_TP_BYTES": V.NCCL_TP_BYTES,
                       "CUDA_GRAPH_BYTES": V.CUDA_GRAPH_BYTES, "CUDA_CONTEXT_BYTES": V.CUDA_CONTEXT_BYTES,
                       "BATCHED_TOKENS_SMALL": V.BATCHED_TOKENS_SMALL, "MAX_SEQS_SMALL": V.MAX_SEQS_SMALL,
