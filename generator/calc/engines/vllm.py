@@ -115,7 +115,8 @@ KV_DTYPES = ("auto", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2")
 
 # DeepSeek sparse attention (DeepSeek-V3.2), vLLM v0.11.0:
 # - model_executor/models/config.py DeepseekV32ForCausalLM.verify_and_update_config (PR #25988,
-#   2025-09-30) turns --kv-cache-dtype auto and fp8* into "fp8_ds_mla" and bfloat16 into auto (the
+#   2025-09-30; PR #27121 of v0.11.1 leaves auto at BF16, see outside_basis) turns
+#   --kv-cache-dtype auto and fp8* into "fp8_ds_mla" and bfloat16 into auto (the
 #   model dtype); v1/kv_cache_interface.py MLAAttentionSpec.page_size_bytes then takes 656 bytes a
 #   token for fp8_ds_mla (FlashMLA's sparse layout, v1/attention/backends/mla/flashmla_sparse.py:
 #   512 FP8 latent values, 4 FP32 scales, 64 BF16 rope values) instead of 576 x dtype bytes.
@@ -191,6 +192,11 @@ def _version_tuple(text: str) -> tuple[int, int, int] | None:
 
 # The numbers v0.21's KV-budget change moves (weights, the profiled peak and non-torch memory stay).
 BUDGET_COMPONENTS = ("kv_cache_memory", "kv_cache_tokens", "max_concurrency", "total")
+# DeepSeek-V3.2: PR #27121 ("Disable fp8 kv-cache by default for DeepSeek V3.2", merged 2025-10-17)
+# leaves --kv-cache-dtype auto at BF16 (only fp8 becomes fp8_ds_mla); v0.11.1 is the first release
+# after it. The plan follows v0.11.0, where auto means fp8_ds_mla (dsa_kv_bytes).
+DSA_AUTO_BF16_SINCE = (0, 11, 1)
+DSA_KV_COMPONENTS = ("kv_cache_tokens", "max_concurrency")
 
 
 def outside_basis(engine_version: str | None, backend: str | None, component: str | None = None,
@@ -198,7 +204,8 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
     """Why the rule for ``component`` (None: the run as a whole) does not follow this vLLM
     version/backend, else None.
 
-    ``card`` and ``settings`` (the run's) are part of the shared signature; no vLLM rule here needs them.
+    ``card`` and ``settings`` (the run's): a DeepSeek-V3.2 run at --kv-cache-dtype auto follows v0.11.0's
+    fp8_ds_mla default only up to DSA_AUTO_BF16_SINCE.
     ``engine_version``: a version as vLLM prints it ("0.10.1.1", "v0.8.3rc2.dev224+g49c0d11ec")
     or an engine generation a log proves ("V0", "V1"); None (unknown) counts as modelled.
     """
@@ -223,6 +230,11 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
     if version < V1_DEFAULT_SINCE:
         return (f"vLLM {text}: before v0.8.0 the V0 engine was the default; it profiles and sizes the KV "
                 "cache differently (worker.py, not the V1 gpu_worker.py)")
+    dsa_auto = (bool(((card or {}).get("architecture") or {}).get("attention", {}).get("sparse_indexer"))
+                and str((settings or {}).get("kv_dtype") or "auto") == "auto")
+    if dsa_auto and version >= DSA_AUTO_BF16_SINCE and (component is None or component in DSA_KV_COMPONENTS):
+        return (f"vLLM {text}: since v0.11.1 DeepSeek-V3.2's --kv-cache-dtype auto is BF16 (PR #27121, "
+                "2025-10-17); the rules follow v0.11.0, where auto meant the fp8_ds_mla latent")
     if version >= CUDAGRAPH_IN_BUDGET_SINCE and (component is None or component in BUDGET_COMPONENTS):
         return (f"vLLM {text}: since v0.21.0 an estimate of CUDA graph memory is taken from the KV "
                 "budget by default (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, PR #30515); the rules "

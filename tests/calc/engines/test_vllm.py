@@ -493,6 +493,19 @@ def test_outside_basis_reasons_name_the_cause() -> None:
     assert "preview build" in str(V.outside_basis("0.10.1+gptoss", "CUDA"))
 
 
+def test_outside_basis_deepseek_v32_auto_cache() -> None:
+    # v0.11.0 turns --kv-cache-dtype auto into fp8_ds_mla for DeepSeek-V3.2; PR #27121 (v0.11.1 on)
+    # keeps auto at BF16, so a later release's tokens and concurrency at auto are outside the rules
+    v32, v3 = card("deepseek/deepseek-v3.2"), card("deepseek/deepseek-v3")
+    auto, fp8 = {"kv_dtype": "auto"}, {"kv_dtype": "fp8"}
+    assert V.outside_basis("0.11.0", "CUDA", "kv_cache_tokens", card=v32, settings=auto) is None
+    assert "PR #27121" in str(V.outside_basis("0.11.1", "CUDA", "kv_cache_tokens", card=v32, settings=auto))
+    assert "PR #27121" in str(V.outside_basis("0.12.0", "CUDA", None, card=v32, settings=auto))
+    assert V.outside_basis("0.12.0", "CUDA", "kv_cache_tokens", card=v32, settings=fp8) is None
+    assert V.outside_basis("0.12.0", "CUDA", "weights", card=v32, settings=auto) is None
+    assert V.outside_basis("0.12.0", "CUDA", "kv_cache_tokens", card=v3, settings=auto) is None
+
+
 # --- native releases from the card's release block ----------------------------------------------
 
 def test_native_quantization_comes_from_the_card_release() -> None:
