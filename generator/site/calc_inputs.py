@@ -123,10 +123,11 @@ def engine_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]
         "max_context": max_context_of(card),
         "n_swa": L._n_swa(card),
         "kv_k": rle([x.k for x in kv]), "kv_v": rle([x.v for x in kv]), "kv_swa": rle([x.swa for x in kv]),
+        "kv_idx": rle([x.idx for x in kv]),   # DeepSeek-V3.2: the indexer's key values per cell ([0] runs if none)
         "rs_seq": rle(list(L.state_per_sequence(card))),   # recurrent state per sequence and layer ([] if none)
         "shape": {"hidden": shape.hidden, "vocab": shape.vocab, "heads": shape.heads, "q": shape.q,
                   "kv": shape.kv, "attn_out": shape.attn_out, "ffn": shape.ffn, "moe_ffn": shape.moe_ffn,
-                  "n_expert": shape.n_expert},
+                  "n_expert": shape.n_expert, "idx_heads": shape.idx_heads, "idx_dim": shape.idx_dim},
         "quants": quants,
         "default_quant": default_quant(card, list(quants)),
         "cache_types": {t: list(catalogs.tensor_types[t]) for t in L.CACHE_TYPES if t in catalogs.tensor_types},
@@ -259,7 +260,8 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
                              "per_token_bytes": lay.per_token_bytes,
                              "layers": [list(x) for x in lay.layers],
                              "state_groups": lay.state_groups, "state_layers": lay.state_layers,
-                             "state_bytes": lay.state_bytes}
+                             "state_bytes": lay.state_bytes,
+                             "indexer_token_bytes": lay.indexer_token_bytes, "top_k": lay.top_k}
         layouts[str(tp)] = by_bytes
     act = {str(tp): [V.activation_peak(card, tp, V.BATCHED_TOKENS_SMALL, V.MAX_SEQS_SMALL),
                      V.activation_peak(card, tp, V.BATCHED_TOKENS_LARGE, V.MAX_SEQS_LARGE)] for tp in allowed}
@@ -270,6 +272,9 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         "quants": quants, "native": V.native_quant_id(card), "hf_repo": V.hf_repo(card),
         "active_params": V._active_param_count(card),   # the prefill bound's FLOPs per token / 2
         "kv_layouts": layouts, "activation_peak": act,
+        # DeepSeek sparse attention: the latent's width follows dsa_kv_bytes, and model loading adds
+        # the top-k index buffer (topk_buffer_bytes: this many bytes per batched token; 0 if none)
+        "dsa": bool(att.get("sparse_indexer")), "topk_buffer_per_token": V.topk_buffer_bytes(card, 1),
         "constants": {"NON_TORCH_BYTES": V.NON_TORCH_BYTES, "NCCL_TP_BYTES": V.NCCL_TP_BYTES,
                       "CUDA_GRAPH_BYTES": V.CUDA_GRAPH_BYTES, "CUDA_CONTEXT_BYTES": V.CUDA_CONTEXT_BYTES,
                       "BATCHED_TOKENS_SMALL": V.BATCHED_TOKENS_SMALL, "MAX_SEQS_SMALL": V.MAX_SEQS_SMALL,

@@ -310,9 +310,9 @@ def test_llamacpp_plan_counts_kv_only_for_attention_layers_and_the_recurrent_sta
 def test_llamacpp_plan_says_what_it_does_not_model(cards):
     from generator.calc.engines import llamacpp
 
-    # DeepSeek-V3.2 runs in llama.cpp (b9411), but its DSA cache is not modelled: no numbers
-    assert "does not plan llama.cpp's DeepSeek sparse attention" in (
-        llamacpp.unsupported(cards["deepseek/deepseek-v3.2-exp"]) or "")
+    # DeepSeek-V3.2 runs in llama.cpp (b9411) and its DSA cache is modelled
+    # (tests/calc/engines/test_llamacpp.py test_kv_deepseek_v32_adds_the_indexer_key)
+    assert llamacpp.unsupported(cards["deepseek/deepseek-v3.2-exp"]) is None
     # no MiniMax-Text-01 / M1 architecture in src/llama-arch.cpp
     assert "llama.cpp cannot run MiniMax's lightning attention" in (
         llamacpp.unsupported(cards["minimaxai/minimax-m1-80k"]) or "")

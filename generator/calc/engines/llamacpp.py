@@ -70,6 +70,10 @@ OUTPUT_FIRST_BUILD = 7571
 # per token and layer (the b5331 accuracy case prints it). b8651 is released 2026-04-03
 # (gominimal/pkgs PR #40). Builds before PR #12801's MLA support cached full per-head K/V.
 MLA_K_ONLY_BUILD = 8651
+# DeepSeek sparse attention: LLM_ARCH_DEEPSEEK32 with its llama_kv_cache_dsa (the indexer's key
+# cache) and the indexer graph (src/models/deepseek32.cpp) arrive in b9411 (PR #23346); no build
+# before it loads a DeepSeek-V3.2 GGUF.
+DSA_BUILD = 9411
 # Backends whose compute buffers the rules model: CUDA (and ROCm/HIP, built from the same ggml-cuda
 # sources), Metal and the CPU. Vulkan's scheduler offload and flash-attention paths differ
 # (its own supports_op / offload_op in ggml-vulkan.cpp). Weights and KV are the same tensors on
@@ -101,6 +105,9 @@ def _kv_outside(build: int | None, before: bool, card: Mapping[str, Any] | None,
     """The KV rule by model class: MLA (K only), sliding-window (n_swa + n_ubatch cells, 256
     padding) and full attention (n_ctx padded to 256)."""
     att = (card or {}).get("architecture", {}).get("attention", {})
+    if att.get("sparse_indexer") and _older(build, before, DSA_BUILD):
+        return (f"llama.cpp before b{DSA_BUILD} (PR #23346): no DeepSeek sparse attention, so no indexer "
+                "key cache (and no DeepSeek-V3.2 GGUF loads)")
     if att.get("structure") == "MLA" and _older(build, before, MLA_K_ONLY_BUILD):
         return (f"llama.cpp before b{MLA_K_ONLY_BUILD} (PR #19067, 2026-01-24): the MLA cache also "
                 "held a V of kv_lora_rank values")
@@ -305,12 +312,9 @@ def unsupported(card: Mapping[str, Any]) -> str | None:
     # Qwen3-Next, Kimi Linear; Falcon-H1 is LLM_ARCH_FALCON_H1 since PR #14534, merged 2025-07-09,
     # every layer both attention and recurrent; src/models/kimi-linear.cpp reads the MLA key/value lengths, and
     # src/llama-hparams.cpp n_embd_r / n_embd_s give KDA 3 x (d_conv - 1) x heads x head_dim conv
-    # values and heads x head_dim^2 state values, state.py's sizes).
-    if (arch.get("attention") or {}).get("sparse_indexer"):
-        return ("llmcards does not plan llama.cpp's DeepSeek sparse attention cache yet: llama.cpp runs "
-                "DeepSeek-V3.2 since b9411 (LLM_ARCH_DEEPSEEK32, PR #23346) with a DSA cache that keeps the "
-                "lightning indexer's keys beside the MLA latent (src/llama-kv-cache-dsa.h); the engine-agnostic "
-                "tables count that cache")
+    # values and heads x head_dim^2 state values, state.py's sizes), and DeepSeek sparse attention
+    # (DeepSeek-V3.2, LLM_ARCH_DEEPSEEK32 since b9411, PR #23346: the DSA cache keeps the lightning
+    # indexer's keys beside the MLA latent, src/llama-kv-cache-dsa.cpp; kv_layers' ``idx``).
     if lin.get("kind") == "lightning":
         return ("llama.cpp cannot run MiniMax's lightning attention in the sources this plan follows: "
                 "src/llama-arch.cpp LLM_ARCH_NAMES has minimax-m2 but no MiniMax-Text-01 / MiniMax-M1 "
@@ -373,8 +377,10 @@ def row_bytes(values: int, type_: tuple[int, int]) -> int:
 
 def kv_cell_bytes(layer: KVLayer, type_k: tuple[int, int], type_v: tuple[int, int]) -> int:
     """One cell of one layer's K and V tensors ([n_embd_k_gqa, kv_size, n_stream] at -ctk, V likewise
-    at -ctv): a layer's cache is this times its cells."""
-    return row_bytes(layer.k, type_k) + row_bytes(layer.v, type_v)
+    at -ctv): a layer's cache is this times its cells. DeepSeek-V3.2's indexer cache is a K tensor
+    of its own ([indexer_head_size, kv_size, n_stream]), also at -ctk (llama_kv_cache_dsa ctor
+    passes type_k to both caches)."""
+    return row_bytes(layer.k, type_k) + row_bytes(layer.v, type_v) + row_bytes(layer.idx, type_k)
 
 
 class Shape:
@@ -399,6 +405,10 @@ class Shape:
             self.q = self.heads * hd
             self.kv = 2 * int(att["kv_heads"]) * hd
             self.attn_out = self.heads * hd
+        # DeepSeek sparse attention: the lightning indexer's heads (src/models/deepseek32.cpp).
+        idx = att.get("sparse_indexer")
+        self.idx_heads = int(idx["heads"]) if idx else 0
+        self.idx_dim = int(idx["head_dim"]) if idx else 0
         self.ffn = int(arch.get("intermediate_size") or 0)
         exp = arch.get("experts") if arch.get("type") == "moe" else None
         self.moe_ffn = 0
@@ -419,7 +429,18 @@ class Shape:
         # K, V and the roped K: one and a half times K and V together.
         width = 2 * self.hidden + 2 * self.q + 3 * self.kv // 2 + self.attn_out
         scores = 0 if flash_attn else n_kv * self.heads
-        return F32 * tokens * (width + scores)
+        return max(F32 * tokens * (width + scores), self.indexer(tokens, n_kv))
+
+    def indexer(self, tokens: int, n_kv: int) -> int:
+        """DeepSeek-V3.2's lightning indexer before the attention (src/models/deepseek32.cpp
+        llm_build_deepseek32, b9411 on; 0 without one), with flash attention on or off: besides
+        the residual and the normed input, its queries (heads x head_dim), then the F32 scores
+        of every head against every cached key, [n_kv, n_tokens, heads] from ggml_mul_mat, and
+        their ggml_cont copy in [heads, n_tokens, n_kv] order that ReLU needs, both live at
+        once (relu and the weighting run in place; sum_rows then leaves n_kv per token)."""
+        if not self.idx_heads:
+            return 0
+        return F32 * tokens * (2 * self.hidden + self.idx_heads * self.idx_dim + 2 * n_kv * self.idx_heads)
 
     def ffn_peak(self, tokens: int) -> int:
         """Residual, normed input, gate and up (activation and product in place), and the router
@@ -622,6 +643,10 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], kv_cell: Sequence[int], shap
                 inputs += copies * F32 * cells_t + (2 * cells_t if flash_attn else 0)
             else:
                 inputs += copies * (2 if flash_attn else F32) * cells_t
+            if shape.idx_heads:
+                # DeepSeek-V3.2: the indexer cache's own F32 mask (build_attn_inp_k_dsa), added to
+                # its F32 scores as it is, on every GPU holding layers
+                inputs += copies * F32 * cells_t
         copy = offload_copy if d == 0 else 0
         layer = 0
         if has_layers or copy:
@@ -641,7 +666,8 @@ def layout(lw: LayerWeights, kv: Sequence[KVLayer], kv_cell: Sequence[int], shap
     # KQ mask, token ids, positions, output ids (copies of them under pipeline parallelism),
     # and the token-embedding rows (get_rows of the CPU-resident tok_embd); plus what runs on the CPU.
     all_kinds = {layer.swa for layer in kv}
-    inputs_host = copies * F32 * t * (3 + sum(n_kv(s) * c.n_stream for s in all_kinds)) + F32 * t * shape.hidden
+    masks = (2 if shape.idx_heads else 1) * sum(n_kv(s) * c.n_stream for s in all_kinds)  # DSA: + the indexer's
+    inputs_host = copies * F32 * t * (3 + masks) + F32 * t * shape.hidden
     cpu_peak = 0
     if host_kinds:
         cpu_peak = max(max(shape.attention(t, n_kv(s) * c.n_stream, flash_attn) for s in host_kinds),
@@ -1025,4 +1051,9 @@ def _assumptions(hardware: Hardware, backend: str, card: Mapping[str, Any]) -> l
     ]
     if (card["architecture"]["attention"]["structure"] == "MLA"):
         out.append("MLA: a GGUF converted with the MLA keys (key_length_mla), so the cache holds the latent only")
+    if card["architecture"]["attention"].get("sparse_indexer"):
+        out.append("DeepSeek sparse attention (b9411 on): the KV cache adds the lightning indexer's key "
+                   "(head_dim values per token and layer, at -ctk) beside the MLA latent; the compute buffer "
+                   "holds the indexer's F32 scores of every head against every cached key (no fused "
+                   "indexer kernel on GPUs); the top-k selection's own buffers are not counted")
     return out

@@ -110,11 +110,15 @@ def layer_weights(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs: C
 
 
 class KVLayer(NamedTuple):
-    """What one layer caches per cell (token): K and V values, and whether it is a sliding-window layer."""
+    """What one layer caches per cell (token): K and V values, and whether it is a sliding-window layer.
+
+    ``idx``: DeepSeek sparse attention (DeepSeek-V3.2), the values of the lightning indexer's key
+    that the DSA cache keeps beside the MLA latent, stored at the K type (-ctk); 0 otherwise."""
 
     k: int
     v: int
     swa: bool
+    idx: int = 0
 
 
 def kv_layers(card: Mapping[str, Any]) -> tuple[KVLayer, ...]:
@@ -125,12 +129,24 @@ def kv_layers(card: Mapping[str, Any]) -> tuple[KVLayer, ...]:
     shared rotary key qk_rope_head_dim (``has_v = !is_mla``). Widths come from
     memory.kv_groups (the calculator's one KV formula); which layers slide follows the
     card's pattern, layer i taking pattern[i % len(pattern)] (llama_hparams::is_swa).
+
+    DeepSeek-V3.2 (LLM_ARCH_DEEPSEEK32, since b9411, PR #23346): llama_model::create_memory builds
+    a llama_kv_cache_dsa (src/llama-kv-cache-dsa.cpp), two llama_kv_cache instances of the same
+    cells (kv_size = n_ctx_seq, n_seq_max, unified, no layer filter). The second, for the
+    lightning indexer, copies the model's hparams with n_head_kv = 1 and n_embd_head_k =
+    indexer_head_size and gets the same type_k: one key of head_dim values per cell and layer at
+    -ctk. The copy is still an MLA model, so that cache has no V either (llama_kv_cache ctor:
+    has_v = !is_mla; PR #28330 describes the V a non-MLA indexer cache does get). memory.kv_groups
+    counts the key in its width; here it is kept apart as ``idx``.
     """
     arch = card["architecture"]
     att = arch["attention"]
     n = int(arch["layers"])
     per = kv_groups(card)[0].elements_per_token  # K and V together; same width for every group
     mla = att["structure"] == "MLA"
+    indexer = att.get("sparse_indexer")
+    idx = int(indexer["head_dim"]) if indexer else 0
+    per -= idx
     k, v = (per, 0) if mla else (per // 2, per - per // 2)
     sw = att.get("sliding_window")
     pattern = str(sw["pattern"]) if sw else "G"
@@ -142,7 +158,7 @@ def kv_layers(card: Mapping[str, Any]) -> tuple[KVLayer, ...]:
     # to 20 in its gemma3n loader (src/models/gemma3n.cpp load_arch_hparams, master 2026), which
     # is layers - num_kv_shared_layers for both released models (30 - 10, 35 - 15).
     owned = gemma3n.cache_layers(arch)
-    return tuple(KVLayer(k, v, pattern[i % len(pattern)] == "L")
+    return tuple(KVLayer(k, v, pattern[i % len(pattern)] == "L", idx)
                  if kinds[i] in state.ATTENTION_LETTERS and i < owned
                  else KVLayer(0, 0, False) for i in range(n))
 

@@ -113,6 +113,46 @@ _MLP_ROLES = ("ffn_gate", "ffn_up", "ffn_down")
 
 KV_DTYPES = ("auto", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2")
 
+# DeepSeek sparse attention (DeepSeek-V3.2), vLLM v0.11.0:
+# - model_executor/models/config.py DeepseekV32ForCausalLM.verify_and_update_config (PR #25988,
+#   2025-09-30; PR #27121 of v0.11.1 leaves auto at BF16, see outside_basis) turns
+#   --kv-cache-dtype auto and fp8* into "fp8_ds_mla" and bfloat16 into auto (the
+#   model dtype); v1/kv_cache_interface.py MLAAttentionSpec.page_size_bytes then takes 656 bytes a
+#   token for fp8_ds_mla (FlashMLA's sparse layout, v1/attention/backends/mla/flashmla_sparse.py:
+#   512 FP8 latent values, 4 FP32 scales, 64 BF16 rope values) instead of 576 x dtype bytes.
+# - model_executor/models/deepseek_v2.py Indexer: every MLA layer's indexer keeps its key in a
+#   DeepseekV32IndexerCache, an MLAAttentionSpec of one head of head_dim + head_dim //
+#   quant_block_size x 4 uint8 values (FP8 values and one FP32 scale per 128, quant_block_size =
+#   128): 132 bytes a token, whatever --kv-cache-dtype says.
+# - Both specs share the 64-token blocks (platforms/cuda.py: FlashMLA sparse needs 64), so
+#   kv_cache_utils.py get_kv_cache_groups puts all of them in one UniformTypeKVCacheSpecs group
+#   whose page is the sum of every layer's page: blocks = available // (sum of pages), each token
+#   of each layer taking 656 + 132 bytes (the same arithmetic as one layer type of 788 bytes).
+# - DeepseekV2Model.__init__ allocates topk_indices_buffer, max_num_batched_tokens x index_topk
+#   int32, during model loading ("Model loading took" includes it).
+DSA_FP8_LATENT_BYTES = 656
+DSA_QUANT_BLOCK = 128
+DSA_SCALE_BYTES = 4
+
+
+def dsa_kv_bytes(kv_dtype: str) -> int:
+    """The latent's width key for a DeepSeek-V3.2 plan: 1 (fp8_ds_mla) for auto and fp8*, 2 for
+    bfloat16 (verify_and_update_config: bfloat16 -> auto, the BF16 model dtype)."""
+    return 2 if kv_dtype == "bfloat16" else 1
+
+
+def indexer_key_bytes(head_dim: int) -> int:
+    """One token's indexer key in one layer (deepseek_v2.py Indexer: head_dim FP8 values and a
+    4-byte scale per 128 of them)."""
+    return head_dim + head_dim // DSA_QUANT_BLOCK * DSA_SCALE_BYTES
+
+
+def topk_buffer_bytes(card: Mapping[str, Any], batched_tokens: int) -> int:
+    """deepseek_v2.py DeepseekV2Model.__init__: the int32 top-k indices of every batched token
+    (0 without a sparse indexer)."""
+    idx = card["architecture"]["attention"].get("sparse_indexer")
+    return batched_tokens * int(idx["top_k"]) * 4 if idx else 0
+
 
 # --- the engine versions these rules follow ------------------------------------------------------
 # V1 became vLLM's default engine in v0.8.0 (the v0.8.0 release notes; envs.py VLLM_USE_V1
@@ -152,6 +192,11 @@ def _version_tuple(text: str) -> tuple[int, int, int] | None:
 
 # The numbers v0.21's KV-budget change moves (weights, the profiled peak and non-torch memory stay).
 BUDGET_COMPONENTS = ("kv_cache_memory", "kv_cache_tokens", "max_concurrency", "total")
+# DeepSeek-V3.2: PR #27121 ("Disable fp8 kv-cache by default for DeepSeek V3.2", merged 2025-10-17)
+# leaves --kv-cache-dtype auto at BF16 (only fp8 becomes fp8_ds_mla); v0.11.1 is the first release
+# after it. The plan follows v0.11.0, where auto means fp8_ds_mla (dsa_kv_bytes).
+DSA_AUTO_BF16_SINCE = (0, 11, 1)
+DSA_KV_COMPONENTS = ("kv_cache_tokens", "max_concurrency")
 
 
 def outside_basis(engine_version: str | None, backend: str | None, component: str | None = None,
@@ -159,7 +204,8 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
     """Why the rule for ``component`` (None: the run as a whole) does not follow this vLLM
     version/backend, else None.
 
-    ``card`` and ``settings`` (the run's) are part of the shared signature; no vLLM rule here needs them.
+    ``card`` and ``settings`` (the run's): a DeepSeek-V3.2 run at --kv-cache-dtype auto follows v0.11.0's
+    fp8_ds_mla default only up to DSA_AUTO_BF16_SINCE.
     ``engine_version``: a version as vLLM prints it ("0.10.1.1", "v0.8.3rc2.dev224+g49c0d11ec")
     or an engine generation a log proves ("V0", "V1"); None (unknown) counts as modelled.
     """
@@ -184,6 +230,11 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
     if version < V1_DEFAULT_SINCE:
         return (f"vLLM {text}: before v0.8.0 the V0 engine was the default; it profiles and sizes the KV "
                 "cache differently (worker.py, not the V1 gpu_worker.py)")
+    dsa_auto = (bool(((card or {}).get("architecture") or {}).get("attention", {}).get("sparse_indexer"))
+                and str((settings or {}).get("kv_dtype") or "auto") == "auto")
+    if dsa_auto and version >= DSA_AUTO_BF16_SINCE and (component is None or component in DSA_KV_COMPONENTS):
+        return (f"vLLM {text}: since v0.11.1 DeepSeek-V3.2's --kv-cache-dtype auto is BF16 (PR #27121, "
+                "2025-10-17); the rules follow v0.11.0, where auto meant the fp8_ds_mla latent")
     if version >= CUDAGRAPH_IN_BUDGET_SINCE and (component is None or component in BUDGET_COMPONENTS):
         return (f"vLLM {text}: since v0.21.0 an estimate of CUDA graph memory is taken from the KV "
                 "budget by default (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, PR #30515); the rules "
@@ -261,13 +312,9 @@ def unsupported(card: Mapping[str, Any]) -> str | None:
     needed = (arch.get("layers"), arch.get("hidden_size"), arch.get("vocab_size"), att.get("heads"))
     if any(v is None for v in needed) or count_parameters(card) is None:
         return "the card does not describe the architecture fully enough to plan vLLM's memory"
-    if att.get("sparse_indexer"):
-        # vLLM runs DeepSeek-V3.2 (v0.11.0 registry: DeepseekV32ForCausalLM), with a cache this plan
-        # does not model yet: the indexer's FP8 key cache beside the fp8_ds_mla latent.
-        return ("llmcards does not plan vLLM's memory for DeepSeek sparse attention yet (the indexer's key cache "
-                "beside the MLA latent); the engine-agnostic tables count that cache")
+    # DeepSeek sparse attention (DeepSeek-V3.2, v0.11.0 registry: DeepseekV32ForCausalLM) is
+    # planned: kv_layout adds the indexer's key cache (DSA_* below).
     return hybrid_unsupported(card)
-    return None
 
 
 # --- hybrid models: state pages beside the attention pages ---------------------------------------
@@ -641,6 +688,10 @@ class KVLayout(NamedTuple):
     state_groups: int = 0
     state_layers: int = 0
     state_bytes: int = 0  # one request's state on this GPU, all layers, before padding
+    # DeepSeek sparse attention: the indexer keys' share of per_token_bytes (all layers), and the
+    # tokens each query's sparse attention reads from the latent cache (index_topk); 0 otherwise.
+    indexer_token_bytes: int = 0
+    top_k: int = 0
 
 
 def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int = ACT_BYTES) -> KVLayout:
@@ -658,16 +709,27 @@ def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int 
 
     State-space and linear-attention layers (``state_bytes``: the model dtype's width) are
     grouped the same way beside the attention layers, on one page size (state_pages).
+
+    DeepSeek sparse attention (``kv_bytes`` from dsa_kv_bytes): each layer's token is the latent
+    (656 bytes fp8_ds_mla, or 576 x 2 BF16) plus the indexer's key (indexer_key_bytes), in one
+    group (the DSA_* note above).
     """
     arch = card["architecture"]
     att = arch["attention"]
     L = int(arch["layers"])
     if arch.get("layer_pattern") and _state_layer_counts(arch)[1]:
         return _hybrid_layout(arch, tp, kv_bytes, state_bytes)
+    indexer = att.get("sparse_indexer")
+    idx_token = 0
     if att["structure"] == "MLA":
         mla = att["mla"]
         block = MLA_BLOCK_SIZE
         per_layer_token = (int(mla["kv_lora_rank"]) + int(mla["qk_rope_head_dim"])) * kv_bytes
+        if indexer:
+            if kv_bytes == 1:
+                per_layer_token = DSA_FP8_LATENT_BYTES
+            idx_token = indexer_key_bytes(int(indexer["head_dim"]))
+            per_layer_token += idx_token
     else:
         block = BLOCK_SIZE
         kv_rank = max(1, int(att["kv_heads"]) // tp)
@@ -688,7 +750,8 @@ def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int 
     layers = tuple(counts.items())
     if len(counts) == 1:
         (window,) = counts
-        return KVLayout(page, block, L, (window,), per_layer_token * L, layers)
+        return KVLayout(page, block, L, (window,), per_layer_token * L, layers,
+                        indexer_token_bytes=idx_token * L, top_k=int(indexer["top_k"]) if indexer else 0)
     lo, hi = min(counts.values()), max(counts.values())
     group_size = hi if hi < lo * 1.5 else lo
     groups: list[int | None] = []
@@ -878,6 +941,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     kv_dtype = str(settings.get("kv_dtype") or "auto")
     # "auto" is the model dtype: BF16/FP16, or FP32 for a checkpoint loaded in FP32.
     kv_bytes = 1 if kv_dtype.startswith("fp8") else 4 if quant["id"] == "FP32" and kv_dtype == "auto" else 2
+    if att.get("sparse_indexer"):
+        kv_bytes = dsa_kv_bytes(kv_dtype)
     util = float(settings.get("gpu_memory_utilization") or 0.9)
     eager = bool(settings.get("enforce_eager"))
     parallel = int(settings.get("parallel") or 1)
@@ -910,9 +975,11 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     # Recurrent states are kept in the model dtype (mamba_utils.py MambaStateDtypeCalculator, "auto").
     layout = kv_layout(card, tp, kv_bytes, 4 if quant["id"] == "FP32" else 2)
     per_token_all = layout.per_token_bytes * tp  # every rank's share (MLA: each rank holds the whole latent)
-    non_kv = w.per_gpu + act + non_torch
+    # what model loading allocates: the weights, and DeepSeek-V3.2's top-k index buffer
+    loaded = w.per_gpu + topk_buffer_bytes(card, int(batched))
+    non_kv = loaded + act + non_torch
 
-    components: dict[str, Any] = {"weights": w.per_gpu, "activation_peak": act, "non_torch": non_torch,
+    components: dict[str, Any] = {"weights": loaded, "activation_peak": act, "non_torch": non_torch,
                                   "cuda_graph": graphs}
     fits: bool | None = None
     max_fit: int | None = None
@@ -946,13 +1013,13 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
             max_fit = None
 
     overhead = non_torch + graphs + CUDA_CONTEXT_BYTES
-    device_total = w.per_gpu + kv_alloc + act + overhead
+    device_total = loaded + kv_alloc + act + overhead
     devices: list[dict[str, Any]] = []
     for i in range(tp):
         total = device_total
         devices.append({"name": f"GPU {i}",
                         "gpu": gpu.get("id") if gpu is not None else None,
-                        "weights_bytes": w.per_gpu, "kv_cache_bytes": kv_alloc, "compute_buffer_bytes": act,
+                        "weights_bytes": loaded, "kv_cache_bytes": kv_alloc, "compute_buffer_bytes": act,
                         "overhead_bytes": overhead, "total_bytes": total, "capacity_bytes": capacity})
     if capacity is not None and fits and device_total > capacity:
         # vLLM sizes the KV cache before it captures the CUDA graphs (gpu_worker.py
@@ -969,6 +1036,11 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     active_w = active_weights_per_gpu(card, w)
     # one sequence at full context, this GPU's share (and its recurrent state, for a hybrid model)
     kv_read = layout.per_token_bytes * context + layout.state_bytes
+    if layout.top_k:
+        # DeepSeek sparse attention: the indexer reads every cached key, the attention only the
+        # index_topk latents it selected (FlashMLA sparse decode)
+        kv_read = (layout.indexer_token_bytes * context
+                   + (layout.per_token_bytes - layout.indexer_token_bytes) * min(context, layout.top_k))
     if gpu is not None:
         bw = int(gpu["bandwidth_bytes_per_s"])
         speed["decode_tokens_per_s_upper_bound"] = bw / (active_w + kv_read)
@@ -1021,6 +1093,15 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         f"KV cache: {layout.block_size}-token blocks, {kv_dtype} cache; activation peak: profile run over "
         f"max_num_batched_tokens {batched:,}, sampler over {min(int(seqs), int(batched)):,} rows.",
     ]
+    if layout.top_k:
+        latent = "fp8_ds_mla, 656 bytes" if kv_bytes == 1 else "BF16, 1,152 bytes"
+        assumptions.append(
+            f"DeepSeek sparse attention (v0.11): each layer caches the latent ({latent} a token; --kv-cache-dtype "
+            "auto and fp8 both mean fp8_ds_mla, bfloat16 the model dtype) and the indexer's FP8 key with its "
+            f"scale ({layout.indexer_token_bytes // sum(n for _, n in layout.layers)} bytes a token) in one "
+            "group of 64-token blocks; model loading adds the top-k index buffer "
+            f"({topk_buffer_bytes(card, int(batched)) / MiB:.0f} MiB); decode reads every indexer key but only "
+            f"the {layout.top_k:,} selected latents; the indexer's logits in the profile run are not counted.")
     if layout.state_layers:
         assumptions.append(
             f"Hybrid cache: each of the {layout.state_layers} state-space or linear-attention layers keeps one page "

@@ -54,7 +54,13 @@
   function attention(K, sh, tokens, nKv, flashAttn) {
     var width = 2 * sh.hidden + 2 * sh.q + floorDiv(3 * sh.kv, 2) + sh.attn_out;
     var scores = flashAttn ? 0 : nKv * sh.heads;
-    return K.F32 * tokens * (width + scores);
+    return Math.max(K.F32 * tokens * (width + scores), indexerPeak(K, sh, tokens, nKv));
+  }
+  // DeepSeek-V3.2's lightning indexer (llamacpp.Shape.indexer): its queries and the F32 scores of
+  // every indexer head against every cached key, twice (the product and its contiguous copy).
+  function indexerPeak(K, sh, tokens, nKv) {
+    if (!sh.idx_heads) return 0;
+    return K.F32 * tokens * (2 * sh.hidden + sh.idx_heads * sh.idx_dim + 2 * nKv * sh.idx_heads);
   }
   function ffnPeak(K, sh, tokens) {
     var inner = Math.max(sh.ffn, sh.moe_ffn);
@@ -159,6 +165,7 @@
         var cellsT = nKv(s) * c.n_stream * t;
         if (firstGpu[s] === d) inputs += copies * K.F32 * cellsT + (flashAttn ? 2 * cellsT : 0);
         else inputs += copies * (flashAttn ? 2 : K.F32) * cellsT;
+        if (sh.idx_heads) inputs += copies * K.F32 * cellsT;   // the indexer cache's own F32 mask
       });
       var copy = d === 0 ? offloadCopy : 0;
       var layer = 0;
@@ -177,6 +184,7 @@
     var allKinds = {};
     kv.forEach(function (l) { allKinds[l.swa] = true; });
     var maskCells = sum(kinds(allKinds).map(function (s) { return nKv(s) * c.n_stream; }));
+    if (sh.idx_heads) maskCells *= 2;   // DeepSeek-V3.2: the indexer cache's mask too
     var inputsHost = copies * K.F32 * t * (3 + maskCells) + K.F32 * t * sh.hidden;
     var cpuPeak = 0;
     var hk = kinds(hostKinds);
@@ -387,14 +395,15 @@
     var lw = { token_embd: q.token_embd, output: q.output, output_matrix: q.output_matrix, tied: q.tied,
                dense: unrle(q.dense), experts: unrle(q.experts), largest_dense: unrle(q.largest_dense),
                experts_read: unrle(q.experts_read), active_params: q.active_params };
-    var kk = unrle(data.kv_k), kvv = unrle(data.kv_v), ks = unrle(data.kv_swa);
-    var kv = kk.map(function (k, i) { return { k: k, v: kvv[i], swa: ks[i] }; });
+    var kk = unrle(data.kv_k), kvv = unrle(data.kv_v), ks = unrle(data.kv_swa), ki = unrle(data.kv_idx || []);
+    var kv = kk.map(function (k, i) { return { k: k, v: kvv[i], swa: ks[i], idx: ki.length ? ki[i] : 0 }; });
     var rsSeq = unrle(data.rs_seq || []);
     var sh = data.shape;
     var nLayer = lw.dense.length;
     var tK = data.cache_types[typeKId], tV = data.cache_types[typeVId];
     var isMoe = lw.experts.some(function (x) { return x > 0; });
-    var kvCell = kv.map(function (l) { return rowBytes(l.k, tK) + rowBytes(l.v, tV); });
+    // the indexer's key (DeepSeek-V3.2) is stored at the K type too (llamacpp.kv_cell_bytes)
+    var kvCell = kv.map(function (l) { return rowBytes(l.k, tK) + rowBytes(l.v, tV) + rowBytes(l.idx, tK); });
 
     var gpus = Math.max(1, count || 1);
     var capacity = gpu ? gpu.capacity_bytes : null;

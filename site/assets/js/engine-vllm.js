@@ -121,6 +121,8 @@
     if (K.KV_DTYPES.indexOf(kvDtype) < 0) throw new PlanError("--kv-dtype", kvDtype + ": allowed: " + K.KV_DTYPES.join(", "));
     // "auto" is the model dtype: BF16/FP16, or FP32 for a checkpoint loaded in FP32
     var kvBytes = kvDtype.indexOf("fp8") === 0 ? 1 : (q.fp32 && kvDtype === "auto" ? 4 : 2);
+    // DeepSeek-V3.2 (vllm.dsa_kv_bytes): auto and fp8 mean fp8_ds_mla, bfloat16 the BF16 latent
+    if (data.dsa) kvBytes = kvDtype === "bfloat16" ? 2 : 1;
     var util = settings.gpu_memory_utilization || K.utilization;
     var parallel = settings.parallel || 1;
 
@@ -131,6 +133,7 @@
 
     var byFamily = q.weights[String(tp)];
     var weights = byFamily.any !== undefined ? byFamily.any : byFamily[gpu ? gpu.family : "hopper"];
+    weights += batched * (data.topk_buffer_per_token || 0);   // DeepSeek-V3.2's top-k index buffer, loaded with the model
     var act = data.activation_peak[String(tp)][large ? 1 : 0];
     var nonTorch = K.NON_TORCH_BYTES + (tp > 1 ? K.NCCL_TP_BYTES : 0);
     var graphs = K.CUDA_GRAPH_BYTES;
@@ -169,7 +172,12 @@
     if (gpu) {
       var activeByFamily = q.active_weights[String(tp)];
       var activeW = activeByFamily.any !== undefined ? activeByFamily.any : activeByFamily[gpu.family];
-      speed.decode_tokens_per_s_upper_bound = gpu.bw / (activeW + layout.per_token_bytes * context + layout.state_bytes);
+      var kvRead = layout.per_token_bytes * context + layout.state_bytes;
+      if (layout.top_k) {   // sparse attention: every indexer key, only the top-k latents
+        kvRead = layout.indexer_token_bytes * context +
+          (layout.per_token_bytes - layout.indexer_token_bytes) * Math.min(context, layout.top_k);
+      }
+      speed.decode_tokens_per_s_upper_bound = gpu.bw / (activeW + kvRead);
       if (gpu.tflops && data.active_params) {
         speed.prefill_tokens_per_s_upper_bound = gpu.tflops * 1e12 * tp / (2 * data.active_params);
       }

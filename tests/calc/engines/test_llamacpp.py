@@ -134,6 +134,56 @@ def test_kv_deepseek_v3_mla_caches_latent_only(catalogs):
     assert p["components"]["device_kv_cache"] == 61 * 576 * 34 // 32 * 8192
 
 
+def test_kv_deepseek_v32_adds_the_indexer_key(catalogs):
+    # DeepSeek-V3.2 (config.json: 61 layers, kv_lora_rank 512, qk_rope_head_dim 64, index_head_dim
+    # 128; registry/deepseek/deepseek-v3.2.yaml): llama_kv_cache_dsa keeps two caches of the same
+    # cells, the MLA latent (512 + 64 = 576 values) and the lightning indexer's single key head
+    # (128 values), both K only and both at -ctk. Per token at F16:
+    # 61 x (576 + 128) x 2 = 61 x 1,408 = 85,888 bytes (V3's 70,272 plus 61 x 256 = 15,616).
+    assert 61 * (576 + 128) * 2 == 85_888 == 61 * 576 * 2 + 61 * 128 * 2
+    p = plan(catalogs, "deepseek/deepseek-v3.2", context=8192, parallel=1)
+    assert p["kv_cache_bytes_per_token"] == 85_888
+    # 8,192 cells (a multiple of 256, so no padding): 85,888 x 8,192 = 671 MiB (549 + 122)
+    assert p["components"]["device_kv_cache"] == 85_888 * 8192 == 671 * MIB
+    # -ctk q8_0 prices both caches (34 bytes per 32 values), -ctv nothing:
+    # 61 x (576 + 128) x 34 / 32 = 61 x 748 = 45,628 bytes per token
+    p = plan(catalogs, "deepseek/deepseek-v3.2", context=8192, parallel=1, kv_type_k="Q8_0", kv_type_v="Q4_0")
+    assert p["kv_cache_bytes_per_token"] == 61 * 748 == 45_628
+    # -np 2 slots without a unified cache: two streams of 4,096 cells, the same total
+    p = plan(catalogs, "deepseek/deepseek-v3.2", context=8192, parallel=2)
+    assert p["components"]["device_kv_cache"] == 85_888 * 8192
+    # the sparse-attention card is planned now (the refusal is gone), V3.2-Exp likewise
+    assert L.unsupported(card("deepseek/deepseek-v3.2")) is None
+    assert L.unsupported(card("deepseek/deepseek-v3.2-exp")) is None
+
+
+def test_compute_buffer_deepseek_v32_indexer_scores(catalogs):
+    # src/models/deepseek32.cpp: the indexer multiplies its 64 query heads by every cached key,
+    # an F32 [n_kv, n_ubatch, 64] tensor, then copies it contiguous for ReLU: both live at once.
+    # At 32,768 cells and ubatch 512: 2 x 32,768 x 512 x 64 x 4 bytes = 8 GiB, far above V3's
+    # attention or FFN peak with flash attention on.
+    scores = 2 * 32768 * 512 * 64 * 4
+    assert scores == 8 * 1024 * MIB
+    # plus the residual and normed input (2 x 7,168) and the indexer queries (64 x 128), per token
+    peak = 4 * 512 * (2 * 7168 + 64 * 128) + scores
+    sh = L.Shape(card("deepseek/deepseek-v3.2"))
+    assert sh.indexer(512, 32768) == peak
+    assert sh.attention(512, 32768, True) == peak
+    # flash attention off: the MLA attention's own F32 scores, 128 heads x 32,768 x 512 x 4 = 8 GiB,
+    # with its activations (Q 128 x 576 wide twice, ...) come out larger than the indexer's peak
+    assert sh.attention(512, 32768, False) > peak
+    assert L.Shape(card("deepseek/deepseek-v3")).indexer(512, 32768) == 0
+    v3 = plan(catalogs, "deepseek/deepseek-v3", context=32768, parallel=1, flash_attn="on")
+    v32 = plan(catalogs, "deepseek/deepseek-v3.2", context=32768, parallel=1, flash_attn="on")
+    # the device buffer: the indexer peak plus the inputs: the hidden state (512 x 7,168 x 4), the
+    # latent cache's F32 mask and its F16 cast (32,768 x 512 x 6) and the indexer cache's F32 mask
+    inputs = 512 * 7168 * 4 + 32768 * 512 * 6 + 32768 * 512 * 4
+    assert v32["components"]["device_compute_buffer"] == peak + inputs
+    assert v3["components"]["device_compute_buffer"] < 2 * 1024 * MIB
+    # host: both F32 masks (2 x 32,768 x 512 x 4), three int32 inputs and the embedding rows
+    assert v32["components"]["host_compute_buffer"] == 4 * 512 * (3 + 2 * 32768) + 4 * 512 * 7168
+
+
 # --- weights ------------------------------------------------------------------------------------
 
 def test_layer_walk_adds_up_to_the_calculator(catalogs):
@@ -570,6 +620,10 @@ def test_outside_basis_kv_by_model_class():
     assert "PR #19067" in (L.outside_basis("b6699", "CUDA", "device_kv_cache", card=mla, settings=fa_on) or "")
     assert L.outside_basis("b8651", "CUDA", "device_kv_cache", card=mla, settings=fa_on) is None
     assert L.outside_basis(None, "CUDA", "device_kv_cache", card=mla, settings=fa_on) is None  # unknown counts
+    # DeepSeek sparse attention: the indexer's cache exists from b9411 (PR #23346) on
+    dsa = card("deepseek/deepseek-v3.2")
+    assert "PR #23346" in (L.outside_basis("b8651", "CUDA", "device_kv_cache", card=dsa, settings=fa_on) or "")
+    assert L.outside_basis("b9411", "CUDA", "device_kv_cache", card=dsa, settings=fa_on) is None
 
 
 def test_mxfp4_moe_is_the_q8_0_row_as_stored(catalogs):

@@ -92,6 +92,62 @@ def test_mla_latent_is_not_split_by_tp() -> None:
         assert layout.block_size == 64
 
 
+def test_deepseek_v32_latent_and_indexer_pages() -> None:
+    # DeepSeek-V3.2 in vLLM v0.11 (config.json: 61 layers, kv_lora_rank 512, qk_rope_head_dim 64,
+    # index_head_dim 128; registry/deepseek/deepseek-v3.2.yaml). --kv-cache-dtype auto (and fp8)
+    # become fp8_ds_mla: 512 FP8 latent bytes + 4 FP32 scales (16) + 64 BF16 rope values (128)
+    # = 656 bytes; the indexer's DeepseekV32IndexerCache holds 128 FP8 values and one 4-byte
+    # scale per 128 = 132 bytes. 61 x (656 + 132) = 61 x 788 = 48,068 bytes a token per GPU
+    # (the latent is not split over TP ranks).
+    assert 512 + 4 * 4 + 64 * 2 == 656 and 128 + 128 // 128 * 4 == 132
+    v32 = card("deepseek/deepseek-v3.2")
+    for tp in (1, 8):
+        layout = V.kv_layout(v32, tp, V.dsa_kv_bytes("auto"))
+        assert layout.per_token_bytes == 61 * 788 == 48_068
+        assert layout.indexer_token_bytes == 61 * 132
+        assert (layout.block_size, layout.top_k) == (64, 2048)
+        # one group of all 61 layers: a block of every layer is 64 x 48,068 bytes
+        assert layout.page_bytes * layout.group_size == 64 * 48_068
+    assert V.dsa_kv_bytes("fp8") == V.dsa_kv_bytes("fp8_e4m3") == 1
+    # bfloat16: the BF16 latent, 576 x 2 = 1,152 bytes, and the same 132-byte key:
+    # 61 x 1,284 = 78,324
+    assert V.kv_layout(v32, 8, V.dsa_kv_bytes("bfloat16")).per_token_bytes == 61 * 1284 == 78_324
+    # DeepSeek-V3 is unchanged: no indexer, no sparse read
+    v3 = V.kv_layout(card("deepseek/deepseek-v3"), 8, 1)
+    assert (v3.per_token_bytes, v3.indexer_token_bytes, v3.top_k) == (61 * 576, 0, 0)
+    assert V.unsupported(v32) is None and V.unsupported(card("deepseek/deepseek-v3.2-exp")) is None
+
+
+def test_deepseek_v32_plan_by_hand(cat: Any) -> None:
+    # 8 x H200, the FP8 checkpoint, defaults (max_num_batched_tokens 8,192 on a >= 70 GiB GPU).
+    p = run(cat, "deepseek/deepseek-v3.2", "h200-141gb", 8, quant="FP8", tensor_parallel=8)
+    # model loading adds the top-k buffer: 8,192 tokens x 2,048 indices x 4 bytes = 64 MiB
+    assert 8192 * 2048 * 4 == 64 * 2**20
+    v32 = card("deepseek/deepseek-v3.2")
+    stored = V._resolve_quant(v32, cat, "FP8")
+    w = V.weights_per_gpu(v32, stored, cat, 8, gpu(cat, "h200-141gb"))
+    assert p["devices"][0]["weights_bytes"] == w.per_gpu + 64 * 2**20
+    assert p["components"]["weights"] == w.per_gpu + 64 * 2**20
+    assert p["kv_cache_bytes_per_token"] == 8 * 48_068  # every rank's share, as vLLM's per-token figure
+    available = p["components"]["kv_cache_memory"]
+    # blocks = available // (64 tokens x 48,068 bytes); tokens = blocks x 64;
+    # concurrency = blocks / (131,072 / 64 blocks a request)
+    blocks = available // (64 * 48_068)
+    assert p["kv_cache_capacity_tokens"] == blocks * 64
+    assert p["max_concurrency"] == round(blocks / 2048, 2)
+    # decode: the indexer reads 131,072 keys, the attention only the 2,048 selected latents:
+    # 61 x (132 x 131,072 + 656 x 2,048) bytes per GPU, far below 61 x 788 x 131,072
+    kv_read = 61 * (132 * 131_072 + 656 * 2048)
+    active = p["speed"]["decode_tokens_per_s_upper_bound"]
+    bw = gpu(cat, "h200-141gb")["bandwidth_bytes_per_s"]
+    weights_read = bw / active - kv_read
+    dense = run(cat, "deepseek/deepseek-v3.2", "h200-141gb", 8, quant="FP8", tensor_parallel=8, kv_dtype="bfloat16")
+    # the bfloat16 latent: 1,152 bytes of each of the 2,048 selected tokens instead of 656
+    assert bw / dense["speed"]["decode_tokens_per_s_upper_bound"] - weights_read == \
+        pytest.approx(61 * (132 * 131_072 + 1152 * 2048), rel=1e-9)
+    assert dense["kv_cache_bytes_per_token"] == 8 * 78_324
+
+
 def test_max_concurrency_arithmetic() -> None:
     # Llama 3.1 8B: a block of all 32 layers = 32 x 65,536 = 2 MiB, so 10 GiB hold 5,120 blocks =
     # 81,920 tokens; a 8,192-token request takes 512 blocks -> 10.00x.
@@ -435,6 +491,19 @@ def test_outside_basis_reasons_name_the_cause() -> None:
     assert "v0.21.0" in str(V.outside_basis("0.23.1", "CUDA"))
     assert "ROCm" in str(V.outside_basis(None, "ROCm"))
     assert "preview build" in str(V.outside_basis("0.10.1+gptoss", "CUDA"))
+
+
+def test_outside_basis_deepseek_v32_auto_cache() -> None:
+    # v0.11.0 turns --kv-cache-dtype auto into fp8_ds_mla for DeepSeek-V3.2; PR #27121 (v0.11.1 on)
+    # keeps auto at BF16, so a later release's tokens and concurrency at auto are outside the rules
+    v32, v3 = card("deepseek/deepseek-v3.2"), card("deepseek/deepseek-v3")
+    auto, fp8 = {"kv_dtype": "auto"}, {"kv_dtype": "fp8"}
+    assert V.outside_basis("0.11.0", "CUDA", "kv_cache_tokens", card=v32, settings=auto) is None
+    assert "PR #27121" in str(V.outside_basis("0.11.1", "CUDA", "kv_cache_tokens", card=v32, settings=auto))
+    assert "PR #27121" in str(V.outside_basis("0.12.0", "CUDA", None, card=v32, settings=auto))
+    assert V.outside_basis("0.12.0", "CUDA", "kv_cache_tokens", card=v32, settings=fp8) is None
+    assert V.outside_basis("0.12.0", "CUDA", "weights", card=v32, settings=auto) is None
+    assert V.outside_basis("0.12.0", "CUDA", "kv_cache_tokens", card=v3, settings=auto) is None
 
 
 # --- native releases from the card's release block ----------------------------------------------
