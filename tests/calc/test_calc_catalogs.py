@@ -207,6 +207,7 @@ def test_gddr_bandwidth_is_bus_width_times_data_rate(catalogs):
         "arc-b580": 192 / 8 * 19,           # 456
         "arc-a770-16gb": 256 / 8 * 17.5,    # 560
         "ryzen-ai-max-plus-395-128gb": 256 / 8 * 8,  # LPDDR5X-8000 on a 256-bit bus: 256
+        "apple-m1-8gb": 128 / 8 * 4.266,    # LPDDR4X-4266 on a 128-bit bus: 68.256
     }
     assert {i: by_id[i]["bandwidth_bytes_per_s"] for i in by_hand} == {i: round(v * 1e9) for i, v in by_hand.items()}
 
@@ -214,7 +215,7 @@ def test_gddr_bandwidth_is_bus_width_times_data_rate(catalogs):
 def test_apple_entries_cover_each_size_with_metal_share(catalogs):
     # Apple's configurations (tech specs): chip -> (GB/s, memory sizes sold).
     sold = {
-        "M1 Pro": (200, [16, 32]), "M1 Max": (400, [32, 64]), "M1 Ultra": (800, [64, 128]),
+        "M1": (68.256, [8, 16]), "M1 Pro": (200, [16, 32]), "M1 Max": (400, [32, 64]), "M1 Ultra": (800, [64, 128]),
         "M2": (100, [8, 16, 24]), "M2 Pro": (200, [16, 32]), "M2 Max": (400, [32, 64, 96]),
         "M2 Ultra": (800, [64, 128, 192]), "M3": (100, [8, 16, 24]), "M3 Pro": (150, [18, 36]),
         "M3 Max (30-core GPU)": (300, [36, 96]), "M3 Max (40-core GPU)": (400, [48, 64, 128]),
@@ -227,7 +228,7 @@ def test_apple_entries_cover_each_size_with_metal_share(catalogs):
             continue
         chip = g["name"].removeprefix("Apple ").split(",")[0]
         bw, _ = sold[chip]
-        assert g["bandwidth_bytes_per_s"] == bw * 10**9, g["id"]
+        assert g["bandwidth_bytes_per_s"] == round(bw * 10**9), g["id"]
         gb = g["memory_bytes"] // 10**9
         found.setdefault(chip, []).append(gb)
         # Metal's working set: 2/3 of RAM (printed on 16 and 32 GB Macs) up to 36 GB, 3/4 above.
