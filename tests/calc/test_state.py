@@ -109,9 +109,13 @@ def test_deepseek_v32_exp_is_the_hub_count_less_its_fp8_scales(cards):
     assert count_parameters(cards["deepseek/deepseek-v3.2-exp"]).total == 685_396_921_376 - scales
 
 
-def test_deepseek_v32_is_the_hub_count(cards):
-    # deepseek-ai/DeepSeek-V3.2: Hub safetensors count 685,355,329,792 (no separate scale elements).
-    assert count_parameters(cards["deepseek/deepseek-v3.2"]).total == 685_355_329_792
+def test_deepseek_v32_is_the_hub_count_less_its_fp8_scales(cards):
+    # deepseek-ai/DeepSeek-V3.2: Hub safetensors count 685,396,921,376 (AlexsJones/llmfit
+    # llmfit-core/data/hf_models.json @ a3e0eb27, parameters_raw), V3.2-Exp's: the same FP8
+    # checkpoint layout with the same block scales as above.
+    scales = 41_540_496 + 62 * (12 * 64 + 56 * 1)
+    assert count_parameters(cards["deepseek/deepseek-v3.2"]).total == 685_396_921_376 - scales
+    assert cards["deepseek/deepseek-v3.2"]["parameters"]["total"] == 685_396_921_376 - scales
 
 
 def test_indexer_by_hand(cards):
