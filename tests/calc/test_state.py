@@ -100,6 +100,13 @@ def test_minimax_m1_is_the_hub_count(cards):
     assert count_parameters(cards["minimaxai/minimax-m1-80k"]).total == 456_089_655_296
 
 
+def test_kimi_linear_is_the_hub_count(cards):
+    # moonshotai/Kimi-Linear-48B-A3B-Instruct: Hub safetensors count 49,122,681,728 (BF16;
+    # AlexsJones/llmfit llmfit-core/data/hf_models.json @ a3e0eb27, parameters_raw).
+    card = cards["moonshotai/kimi-linear-48b-a3b-instruct"]
+    assert card["parameters"]["total"] == 49_122_681_728 == count_parameters(card).total
+
+
 def test_deepseek_v32_exp_is_the_hub_count_less_its_fp8_scales(cards):
     # deepseek-ai/DeepSeek-V3.2-Exp: Hub safetensors count 685,396,921,376, FP8 with one F32
     # scale per 128 x 128 block. DeepSeek-V3's scales: 41,540,496 (registry/deepseek/deepseek-v3.yaml).
