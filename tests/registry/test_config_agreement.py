@@ -49,6 +49,7 @@ NOT_RECORDED: dict[str, str] = {
     "qwen/qwen3-next-80b-a3b-instruct": "the config.json keys the importer reads are pinned in tests/test_import_hf.py (hybrid model types) and compared with this card there",
     "minimaxai/minimax-m1-80k": "the config.json keys the importer reads are pinned in tests/test_import_hf.py (hybrid model types) and compared with this card there",
     "moonshotai/kimi-linear-48b-a3b-instruct": "the config.json keys the importer reads are pinned in tests/test_import_hf.py (hybrid model types) and compared with this card there",
+    "moonshotai/kimi-linear-48b-a3b-base": "cites the Instruct checkpoint's config.json (same model, README), whose keys are pinned in tests/test_import_hf.py and compared with the Instruct card there; no copy of the Base config.json recorded",
     "deepseek/deepseek-v3.2-exp": "the config.json keys the importer reads are pinned in tests/test_import_hf.py (hybrid model types) and compared with this card there",
     "tiiuae/falcon-h1-0.5b-base": "the config.json keys the importer reads are pinned in tests/test_import_hf.py (hybrid model types) and compared with this card there; read through public copies, no full copy of the config.json recorded yet",
     "tiiuae/falcon-h1-1.5b-instruct": "the config.json keys the importer reads are pinned in tests/test_import_hf.py (hybrid model types) and compared with this card there; read through public copies, no full copy of the config.json recorded yet",
