@@ -209,6 +209,8 @@ def test_kda_by_hand(cards):
     ("qwen/qwen3-next-80b-a3b-instruct", 151.49 * 2**30),  # 151.49 GiB
     ("moonshotai/kimi-linear-48b-a3b-instruct", 91.5 * 2**30),  # 91.5 GiB
     ("nvidia/nemotron-h-8b-base-8k", 16.2e9),  # 16.2 GB
+    # bartowski/ai21labs_AI21-Jamba-Mini-1.7-GGUF README: the BF16 GGUF is 103.16 GB
+    ("ai21labs/jamba-mini-1.7", 103.16e9),
     ("ibm-granite/granite-4.0-h-small", 59.99 * 2**30),  # 59.99 GiB (same list as Qwen3-Next's)
 ])
 def test_bf16_weight_bytes_match_the_checkpoint(cards, catalogs, card_id, size):
