@@ -56,6 +56,7 @@ NOT_RECORDED: dict[str, str] = {
     "tiiuae/falcon-h1-1.5b-instruct": "the config.json keys the importer reads are pinned in tests/test_import_hf.py (hybrid model types) and compared with this card there; read through public copies, no full copy of the config.json recorded yet",
     "tiiuae/falcon-h1-7b-instruct": "the config.json keys the importer reads are pinned in tests/test_import_hf.py (hybrid model types) and compared with this card there; read through public copies, no full copy of the config.json recorded yet",
     "ai21labs/jamba-1.5-large": "added with the issue-12 architecture classes; no full copy of the config.json recorded yet",
+    "ai21labs/jamba-large-1.7": "cites Jamba 1.5 Large's config.json (the architecture 1.7 keeps), not recorded either (see ai21labs/jamba-1.5-large); 1.7's own config.json is gated and not recorded",
     "ai21labs/jamba-mini-1.7": "cites Jamba 1.5 Mini's config.json (the architecture 1.7 keeps), whose keys are pinned in tests/test_import_hf.py and compared with the 1.5 Mini card there; 1.7's own config.json is gated and not recorded",
     "deepseek/deepseek-v3.2": "added with the issue-12 architecture classes; no full copy of the config.json recorded yet",
     "ibm-granite/granite-4.0-h-small": "the one copy found (debaditc/kvfit's trimmed config) gives max_position_embeddings 131,072 where the card records the GGUF's context_length 1,048,576; not settled, so not recorded",
