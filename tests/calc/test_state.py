@@ -100,6 +100,13 @@ def test_minimax_m1_is_the_hub_count(cards):
     assert count_parameters(cards["minimaxai/minimax-m1-80k"]).total == 456_089_655_296
 
 
+def test_kimi_linear_is_the_hub_count(cards):
+    # moonshotai/Kimi-Linear-48B-A3B-Instruct: Hub safetensors count 49,122,681,728 (BF16;
+    # AlexsJones/llmfit llmfit-core/data/hf_models.json @ a3e0eb27, parameters_raw).
+    card = cards["moonshotai/kimi-linear-48b-a3b-instruct"]
+    assert card["parameters"]["total"] == 49_122_681_728 == count_parameters(card).total
+
+
 def test_deepseek_v32_exp_is_the_hub_count_less_its_fp8_scales(cards):
     # deepseek-ai/DeepSeek-V3.2-Exp: Hub safetensors count 685,396,921,376, FP8 with one F32
     # scale per 128 x 128 block. DeepSeek-V3's scales: 41,540,496 (registry/deepseek/deepseek-v3.yaml).
@@ -109,9 +116,13 @@ def test_deepseek_v32_exp_is_the_hub_count_less_its_fp8_scales(cards):
     assert count_parameters(cards["deepseek/deepseek-v3.2-exp"]).total == 685_396_921_376 - scales
 
 
-def test_deepseek_v32_is_the_hub_count(cards):
-    # deepseek-ai/DeepSeek-V3.2: Hub safetensors count 685,355,329,792 (no separate scale elements).
-    assert count_parameters(cards["deepseek/deepseek-v3.2"]).total == 685_355_329_792
+def test_deepseek_v32_is_the_hub_count_less_its_fp8_scales(cards):
+    # deepseek-ai/DeepSeek-V3.2: Hub safetensors count 685,396,921,376 (AlexsJones/llmfit
+    # llmfit-core/data/hf_models.json @ a3e0eb27, parameters_raw), V3.2-Exp's: the same FP8
+    # checkpoint layout with the same block scales as above.
+    scales = 41_540_496 + 62 * (12 * 64 + 56 * 1)
+    assert count_parameters(cards["deepseek/deepseek-v3.2"]).total == 685_396_921_376 - scales
+    assert cards["deepseek/deepseek-v3.2"]["parameters"]["total"] == 685_396_921_376 - scales
 
 
 def test_indexer_by_hand(cards):
@@ -198,6 +209,8 @@ def test_kda_by_hand(cards):
     ("qwen/qwen3-next-80b-a3b-instruct", 151.49 * 2**30),  # 151.49 GiB
     ("moonshotai/kimi-linear-48b-a3b-instruct", 91.5 * 2**30),  # 91.5 GiB
     ("nvidia/nemotron-h-8b-base-8k", 16.2e9),  # 16.2 GB
+    # bartowski/ai21labs_AI21-Jamba-Mini-1.7-GGUF README: the BF16 GGUF is 103.16 GB
+    ("ai21labs/jamba-mini-1.7", 103.16e9),
     ("ibm-granite/granite-4.0-h-small", 59.99 * 2**30),  # 59.99 GiB (same list as Qwen3-Next's)
 ])
 def test_bf16_weight_bytes_match_the_checkpoint(cards, catalogs, card_id, size):

@@ -118,6 +118,17 @@ def test_deepseek_v32_latent_and_indexer_pages() -> None:
     assert V.unsupported(v32) is None and V.unsupported(card("deepseek/deepseek-v3.2-exp")) is None
 
 
+def test_deepseek_v32_default_plan_starts_from_the_fp8_checkpoint(cat: Any) -> None:
+    # DeepSeek ships V3.2 and V3.2-Exp, like V3, as FP8 safetensors (config.json
+    # quantization_config: fmt e4m3, 128 x 128 weight blocks). Without --quant the plan loads that
+    # checkpoint: the same weights as an explicit --quant FP8, not a BF16 copy of twice the size.
+    for cid in ("deepseek/deepseek-v3.2", "deepseek/deepseek-v3.2-exp"):
+        default = run(cat, cid, "h200-141gb", 8, tensor_parallel=8)
+        fp8 = run(cat, cid, "h200-141gb", 8, quant="FP8", tensor_parallel=8)
+        assert default["settings"]["quant"] == "FP8"
+        assert default["components"]["weights"] == fp8["components"]["weights"]
+
+
 def test_deepseek_v32_plan_by_hand(cat: Any) -> None:
     # 8 x H200, the FP8 checkpoint, defaults (max_num_batched_tokens 8,192 on a >= 70 GiB GPU).
     p = run(cat, "deepseek/deepseek-v3.2", "h200-141gb", 8, quant="FP8", tensor_parallel=8)
