@@ -96,7 +96,7 @@ def test_nemotron_nano_9b_v2_by_hand(cards):
 
 
 def test_minimax_m1_is_the_hub_count(cards):
-    # MiniMaxAI/MiniMax-M1-40k and -80k: Hub safetensors count 456,089,655,296 (BF16).
+    # MiniMaxAI/MiniMax-M1-80k: Hub safetensors count 456,089,655,296 (BF16; the card's Hugging Face source).
     assert count_parameters(cards["minimaxai/minimax-m1-80k"]).total == 456_089_655_296
 
 
