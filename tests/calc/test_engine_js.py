@@ -172,9 +172,10 @@ def test_exported_data_is_small(cases: Any) -> None:
     jobs, _, gpus = cases
     sizes = sorted(len(json.dumps(j["data"], separators=(",", ":"))) for j in jobs)
     assert sizes[-1] < 40_000 and sizes[len(sizes) // 2] < 10_000
-    # 85 catalog GPUs; 10.8 KB before the speed fields (bandwidths, FP16 throughput), 19.6 KB with them
-    # (1.6 KB gzipped): carried once per model page.
-    assert len(json.dumps(gpus, separators=(",", ":"))) < 20_000
+    # Carried once per model page, so it grows with the catalog: 127 B a GPU before the speed fields
+    # (bandwidths, FP16 throughput), 230 B with them (87 GPUs: 20.0 KB, 1.6 KB gzipped). The page's
+    # whole first view is held under 200 KB by tests/browser/test_page_weight.py.
+    assert len(json.dumps(gpus, separators=(",", ":"))) < 235 * len(gpus)
 
 
 def test_first_quantization_is_the_native_checkpoint_where_a_gguf_of_it_exists() -> None:
