@@ -280,7 +280,7 @@ NOT_MET_YET: dict[tuple[str, str], dict[str, float]] = {
     # worst: one case, Qwen3-235B FP8, TP=4, v0.9.2-era run with LMCache; 1.9 GiB less KV than the plan and
     # no rule found for it (case notes; site/engine-vllm.md lists what was checked). median: the eight
     # v0.19.0 H100 runs of llm-d-planner's sweep (TP 1/2/4) sit at -1.9% to -5.5%: their activation peak is
-    # 2.5-2.9 GiB below the v0.11 sampler rule and their non-torch memory 1.5-1.7 GiB above it at TP > 1
+    # 2.8-3.4 GiB below the v0.11 sampler rule and their non-torch memory 1.5-1.7 GiB above it at TP > 1
     # (engine-vllm.md, "Cases inside the basis that no rule explains").
     ("vllm", "kv_cache_memory"): {"median_pct": 2.1, "worst_pct": 23.4},
     # the same Qwen3-235B case
