@@ -190,6 +190,16 @@ def _version_tuple(text: str) -> tuple[int, int, int] | None:
     return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
 
 
+# The sampler's profiled peak: the rules follow v0.11's _dummy_sampler_run, whose top-k/top-p step sorts
+# every logit (v1/sample/ops/topk_topp_sampler.py apply_top_k_top_p -> torch.sort; SAMPLER_BYTES_PER_LOGIT).
+# v0.17.0 is the first release whose profile run no longer shows that sort: llm-d-planner's version sweep
+# (Qwen3-14B on one H100, same settings) prints a 5.64 GiB peak on v0.15.0 and v0.16.0 and 2.23 GiB on
+# v0.17.0 and v0.18.0 (cases vllm-qwen3-14b-bf16-h100-c8192-gmu095-v0.1x.0). The likely source is
+# v1/sample/ops/topk_topp_triton.py apply_top_k_top_p_triton (PR #33538, merged 2026-02: top-k/top-p by
+# pivot search in Triton, no full-vocabulary sort), absent from the v0.15.0 API reference and present in
+# v0.18.0's. From v0.17.0 the peak, and the KV figures it sizes, are outside the rules.
+SAMPLER_SORT_BEFORE = (0, 17, 0)
+SAMPLER_COMPONENTS = ("activation_peak", "kv_cache_memory", "kv_cache_tokens", "max_concurrency")
 # The numbers v0.21's KV-budget change moves (weights, the profiled peak and non-torch memory stay).
 BUDGET_COMPONENTS = ("kv_cache_memory", "kv_cache_tokens", "max_concurrency", "total")
 # DeepSeek-V3.2: PR #27121 ("Disable fp8 kv-cache by default for DeepSeek V3.2", merged 2025-10-17)
@@ -239,6 +249,10 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
         return (f"vLLM {text}: since v0.21.0 an estimate of CUDA graph memory is taken from the KV "
                 "budget by default (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, PR #30515); the rules "
                 "follow v0.11, where graphs sit outside it")
+    if version >= SAMPLER_SORT_BEFORE and component in SAMPLER_COMPONENTS:
+        return (f"vLLM {text}: since v0.17.0 the profiled sampler run no longer sorts the logits (peak "
+                "5.64 -> 2.23 GiB for the same Qwen3-14B run from v0.16.0 to v0.17.0; likely "
+                "topk_topp_triton.py, PR #33538); the rules follow v0.11's sort-based top-k/top-p")
     return None
 
 
