@@ -206,8 +206,9 @@ SAMPLER_COMPONENTS = ("activation_peak", "kv_cache_memory", "kv_cache_tokens", "
 # MemorySnapshot in gpu_worker.py Worker.init_device. Before it the snapshot came first, so the memory NCCL
 # takes when it creates the communicators counted as non-torch memory inside the KV budget: about 1 GiB per
 # GPU on H100 at TP 2-4 (llm-d's v0.11.0 runs print 77.64 GiB free on startup at TP=2 against 78.57 GiB at
-# TP=1; llm-d-planner's v0.19.0 runs 77.64-77.66 against 78.68 GiB). v0.11.0 is the first release with it
-# (those v0.11.0 runs already show it); NCCL_TP_BYTES is what stays inside the budget after it. A run
+# TP=1; llm-d-planner's v0.19.0 runs 77.64-77.66 against 78.68 GiB). v0.11.0 is taken as the first release
+# with it: the PR came after v0.10.2, and llm-d's runs of the v0.11.0 period (their document names v0.11.0)
+# already show the memory gone before the snapshot. NCCL_TP_BYTES is what stays inside the budget. A run
 # before v0.11.0 under tensor parallelism therefore has a larger non-torch figure and a smaller KV cache.
 NCCL_INIT_BEFORE_SNAPSHOT_SINCE = (0, 11, 0)
 NCCL_COMPONENTS = ("non_torch", "kv_cache_memory", "kv_cache_tokens", "max_concurrency")
