@@ -277,12 +277,11 @@ def test_every_printed_number_is_predicted(real):
 # so that its line here is removed and the target itself is asserted again.
 # Only the bound a target misses is relaxed here; its other bounds are asserted as issue 10 states them.
 NOT_MET_YET: dict[tuple[str, str], dict[str, float]] = {
-    # one case: Qwen3-235B FP8, TP=4, v0.9.2-era run with LMCache; 1.9 GiB less KV than the plan and no
-    # rule found for it (case notes; site/engine-vllm.md lists what was checked). The next worst is
-    # gpt-oss-120b at utilization 0.95 on the Marlin fallback (+9.4%, 165 MiB on a 1.7 GiB cache).
-    ("vllm", "kv_cache_memory"): {"worst_pct": 23.4},
-    # the same Qwen3-235B case
-    ("vllm", "kv_cache_tokens"): {"worst_pct": 24.8},
+    # one case: gpt-oss-120b on H100 at utilization 0.95 on the Marlin MXFP4 fallback (vLLM issue #27508):
+    # +9.45%, 165 MiB on a 1.7 GiB cache (case notes). The Qwen3-235B FP8 TP=4 run that missed by 23% is
+    # outside the rules since its date proves a build before v0.11.0 (PR #25359: NCCL memory inside the
+    # budget); 0.3-0.9 GiB of its gap stays unexplained (site/engine-vllm.md).
+    ("vllm", "kv_cache_memory"): {"worst_pct": 9.5},
 }
 
 

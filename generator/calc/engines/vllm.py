@@ -68,12 +68,13 @@ BATCHED_TOKENS_SMALL, MAX_SEQS_SMALL = 2048, 256
 # H100 runs 0.13-0.14 GiB, vllm PR #12126 0.16 GiB); 0.15 GiB is taken.
 NON_TORCH_BYTES = 150 * MiB
 # Under tensor parallelism each GPU also holds NCCL communicator and custom all-reduce buffers
-# (distributed/device_communicators/custom_all_reduce.py, pynccl.py). In v0.11 the worker's
-# first memory snapshot (gpu_worker.py Worker.init_device) precedes
-# init_worker_distributed_environment, so what they allocate shows in non_torch and shrinks the
-# KV budget. llm-d's v0.11 runs on H100 print 0.54-0.55 GiB at TP=2 against 0.13-0.14 GiB at
-# TP=1 for two models (Llama 3.3 70B FP8, Qwen3 32B): +0.41 GiB per GPU, taken here. (V0 counted
-# far more, 1.79 GiB at TP=2 in vllm PR #10511; later mains initialise NCCL before the snapshot.)
+# (distributed/device_communicators/custom_all_reduce.py, pynccl.py). In v0.11 the communicators are
+# created before the worker's first memory snapshot (gpu_worker.py Worker.init_device, PR #25359; see
+# NCCL_INIT_BEFORE_SNAPSHOT_SINCE), so that part is outside the budget; what the profile run's
+# all-reduces add afterwards shows in non_torch and shrinks the KV budget. llm-d's v0.11 runs on H100
+# print 0.54-0.55 GiB at TP=2 against 0.13-0.14 GiB at TP=1 for two models (Llama 3.3 70B FP8, Qwen3
+# 32B): +0.41 GiB per GPU, taken here. (V0 counted far more, 1.79 GiB at TP=2 in vllm PR #10511;
+# v0.19.0 prints 1.8-2.0 GiB above TP=1 at TP 2 and 4, engine-vllm.md.)
 NCCL_TP_BYTES = 420 * MiB  # 0.41 GiB
 # CUDA graphs ("Graph capturing finished in N secs, took X GiB"): vLLM measures the free-memory
 # drop while capturing (gpu_model_runner.py GPUModelRunner.capture_model); it cannot be derived
@@ -190,6 +191,27 @@ def _version_tuple(text: str) -> tuple[int, int, int] | None:
     return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
 
 
+# The sampler's profiled peak: the rules follow v0.11's _dummy_sampler_run, whose top-k/top-p step sorts
+# every logit (v1/sample/ops/topk_topp_sampler.py apply_top_k_top_p -> torch.sort; SAMPLER_BYTES_PER_LOGIT).
+# v0.17.0 is the first release whose profile run no longer shows that sort: llm-d-planner's version sweep
+# (Qwen3-14B on one H100, same settings) prints a 5.64 GiB peak on v0.15.0 and v0.16.0 and 2.23 GiB on
+# v0.17.0 and v0.18.0 (cases vllm-qwen3-14b-bf16-h100-c8192-gmu095-v0.1x.0). The likely source is
+# v1/sample/ops/topk_topp_triton.py apply_top_k_top_p_triton (PR #33538, merged 2026-02: top-k/top-p by
+# pivot search in Triton, no full-vocabulary sort), absent from the v0.15.0 API reference and present in
+# v0.18.0's. From v0.17.0 the peak, and the KV figures it sizes, are outside the rules.
+SAMPLER_SORT_BEFORE = (0, 17, 0)
+SAMPLER_COMPONENTS = ("activation_peak", "kv_cache_memory", "kv_cache_tokens", "max_concurrency")
+# NCCL and the first memory snapshot: PR #25359 ("Fix OOM in vLLM replicas by ensuring consistent NCCL
+# memory accounting", opened 2025-09-22) moved init_worker_distributed_environment ahead of the first
+# MemorySnapshot in gpu_worker.py Worker.init_device. Before it the snapshot came first, so the memory NCCL
+# takes when it creates the communicators counted as non-torch memory inside the KV budget: about 1 GiB per
+# GPU on H100 at TP 2-4 (llm-d's v0.11.0 runs print 77.64 GiB free on startup at TP=2 against 78.57 GiB at
+# TP=1; llm-d-planner's v0.19.0 runs 77.64-77.66 against 78.68 GiB). v0.11.0 is taken as the first release
+# with it: the PR came after v0.10.2, and llm-d's runs of the v0.11.0 period (their document names v0.11.0)
+# already show the memory gone before the snapshot. NCCL_TP_BYTES is what stays inside the budget. A run
+# before v0.11.0 under tensor parallelism therefore has a larger non-torch figure and a smaller KV cache.
+NCCL_INIT_BEFORE_SNAPSHOT_SINCE = (0, 11, 0)
+NCCL_COMPONENTS = ("non_torch", "kv_cache_memory", "kv_cache_tokens", "max_concurrency")
 # The numbers v0.21's KV-budget change moves (weights, the profiled peak and non-torch memory stay).
 BUDGET_COMPONENTS = ("kv_cache_memory", "kv_cache_tokens", "max_concurrency", "total")
 # DeepSeek-V3.2: PR #27121 ("Disable fp8 kv-cache by default for DeepSeek V3.2", merged 2025-10-17)
@@ -207,7 +229,8 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
     ``card`` and ``settings`` (the run's): a DeepSeek-V3.2 run at --kv-cache-dtype auto follows v0.11.0's
     fp8_ds_mla default only up to DSA_AUTO_BF16_SINCE.
     ``engine_version``: a version as vLLM prints it ("0.10.1.1", "v0.8.3rc2.dev224+g49c0d11ec")
-    or an engine generation a log proves ("V0", "V1"); None (unknown) counts as modelled.
+    or an engine generation a log proves ("V0", "V1", or "before 0.11.0" when the log's date precedes a
+    release); None (unknown) counts as modelled.
     """
     if backend is not None and backend.strip().upper() != "CUDA":
         return (f"{backend} backend: the rules follow vLLM's CUDA platform (block sizes, attention and "
@@ -216,6 +239,16 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
         return None
     text = engine_version.strip()
     if text.upper() == "V1":
+        return None
+    tp = int((settings or {}).get("tensor_parallel") or 1)
+    nccl = (f"vLLM {text}: before v0.11.0 (PR #25359) the worker took its first memory snapshot before "
+            "creating the NCCL communicators, so their memory (about 1 GiB per GPU on H100) counted as "
+            "non-torch memory inside the KV budget; the rules follow v0.11, where it is outside")
+    if text.lower().startswith("before "):
+        # a generation the log's date proves: only rules about releases older than that one apply
+        upper = _version_tuple(text[len("before "):])
+        if upper is not None and upper <= NCCL_INIT_BEFORE_SNAPSHOT_SINCE and tp > 1 and component in NCCL_COMPONENTS:
+            return nccl
         return None
     label = text.partition("+")[2].lower()
     if label in PREVIEW_BUILD_LABELS:
@@ -230,6 +263,8 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
     if version < V1_DEFAULT_SINCE:
         return (f"vLLM {text}: before v0.8.0 the V0 engine was the default; it profiles and sizes the KV "
                 "cache differently (worker.py, not the V1 gpu_worker.py)")
+    if version < NCCL_INIT_BEFORE_SNAPSHOT_SINCE and tp > 1 and component in NCCL_COMPONENTS:
+        return nccl
     dsa_auto = (bool(((card or {}).get("architecture") or {}).get("attention", {}).get("sparse_indexer"))
                 and str((settings or {}).get("kv_dtype") or "auto") == "auto")
     if dsa_auto and version >= DSA_AUTO_BF16_SINCE and (component is None or component in DSA_KV_COMPONENTS):
@@ -239,6 +274,10 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
         return (f"vLLM {text}: since v0.21.0 an estimate of CUDA graph memory is taken from the KV "
                 "budget by default (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, PR #30515); the rules "
                 "follow v0.11, where graphs sit outside it")
+    if version >= SAMPLER_SORT_BEFORE and component in SAMPLER_COMPONENTS:
+        return (f"vLLM {text}: since v0.17.0 the profiled sampler run no longer sorts the logits (peak "
+                "5.64 -> 2.23 GiB for the same Qwen3-14B run from v0.16.0 to v0.17.0; likely "
+                "topk_topp_triton.py, PR #33538); the rules follow v0.11's sort-based top-k/top-p")
     return None
 
 

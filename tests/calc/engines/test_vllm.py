@@ -504,6 +504,37 @@ def test_outside_basis_reasons_name_the_cause() -> None:
     assert "preview build" in str(V.outside_basis("0.10.1+gptoss", "CUDA"))
 
 
+def test_outside_basis_sampler_sort_until_v0_17() -> None:
+    # llm-d-planner's Qwen3-14B sweep on one H100: the profiled peak is 5.64 GiB on v0.16.0 (the
+    # sort-based sampler the rules follow) and 2.23 GiB on v0.17.0; from v0.17.0 the peak and the KV
+    # figures it sizes are outside, the weights and non-torch memory stay inside
+    assert V.outside_basis("0.16.0", "CUDA", "activation_peak") is None
+    assert V.outside_basis("0.16.0", "CUDA", "kv_cache_tokens") is None
+    assert "v0.17.0" in str(V.outside_basis("0.17.0", "CUDA", "activation_peak"))
+    for component in ("kv_cache_memory", "kv_cache_tokens", "max_concurrency"):
+        assert "PR #33538" in str(V.outside_basis("0.19.0", "CUDA", component))
+    for component in ("weights", "non_torch", None):
+        assert V.outside_basis("0.19.0", "CUDA", component) is None
+
+
+def test_outside_basis_nccl_memory_before_v0_11() -> None:
+    # before v0.11.0 (PR #25359) the NCCL communicators were created after the first memory snapshot, so
+    # under tensor parallelism their memory was non-torch memory inside the budget; one GPU has no NCCL
+    tp4, tp1 = {"tensor_parallel": 4}, {"tensor_parallel": 1}
+    assert "PR #25359" in str(V.outside_basis("0.10.1.1", "CUDA", "kv_cache_memory", settings=tp4))
+    assert "PR #25359" in str(V.outside_basis("0.9.2", "CUDA", "non_torch", settings=tp4))
+    assert V.outside_basis("0.11.0", "CUDA", "kv_cache_memory", settings=tp4) is None
+    assert V.outside_basis("0.10.1.1", "CUDA", "kv_cache_memory", settings=tp1) is None
+    assert V.outside_basis("0.10.1.1", "CUDA", "weights", settings=tp4) is None
+    assert V.outside_basis("0.10.1.1", "CUDA", "activation_peak", settings=tp4) is None
+    # what a log's date proves: "before 0.11.0" (an issue of 2025-07); its other numbers stay inside
+    assert "PR #25359" in str(V.outside_basis("before 0.11.0", "CUDA", "kv_cache_tokens", settings=tp4))
+    assert V.outside_basis("before 0.11.0", "CUDA", "kv_cache_tokens", settings=tp1) is None
+    assert V.outside_basis("before 0.11.0", "CUDA", "weights", settings=tp4) is None
+    assert V.outside_basis("before 0.11.0", "CUDA", None, settings=tp4) is None
+    assert V.outside_basis("before 0.12.0", "CUDA", "kv_cache_tokens", settings=tp4) is None  # may be v0.11.x
+
+
 def test_outside_basis_deepseek_v32_auto_cache() -> None:
     # v0.11.0 turns --kv-cache-dtype auto into fp8_ds_mla for DeepSeek-V3.2; PR #27121 (v0.11.1 on)
     # keeps auto at BF16, so a later release's tokens and concurrency at auto are outside the rules
