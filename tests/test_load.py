@@ -150,8 +150,13 @@ def test_deep_flow_nesting_rejected(depth, events_read):
     e = only_error(load_text("a: " + "[" * depth + "]" * depth + "\n", "deep.yaml"))
     assert "nesting" in e.message and e.line == 1
     # Stream, document, mapping, key a, then lists until one more would be level MAX_DEPTH + 1:
-    # the loader stops there, whatever the file's depth.
-    assert events_read[0] == 4 + load.MAX_DEPTH
+    # the loader stops there, whatever the file's depth. The libyaml in PyYAML 6.0.4 wheels also
+    # refuses flow nesting past 1,000 levels while it scans ahead, before those events are read
+    # ("exceeded maximum nesting depth", located): then fewer are read, never more.
+    if depth == load.MAX_DEPTH + 1:
+        assert events_read[0] == 4 + load.MAX_DEPTH
+    else:
+        assert 4 <= events_read[0] <= 4 + load.MAX_DEPTH
 
 
 def test_deep_block_nesting_rejected():
