@@ -145,15 +145,12 @@
     computed[key] = ready().then(function () {
       return Promise.all([loadRule(), gpusJson || (gpusJson = HW.gpus())]);
     }).then(function (r) {
-      var gpus = r[1], R = window.LLMCardsFitRule, row = null, engineData = inputs();
+      var gpus = r[1], R = window.LLMCardsFitRule, engineData = inputs();
       if (!engineData || !window.LLMCardsEngineLlamacpp || !window.LLMCardsEngineVllm || !window.LLMCardsFormat) return null;
-      gpus.gpus.forEach(function (g) { if (g.id === choice.gpu) row = g; });
-      var cls = row && choice.ram_class && !row.unified ? (gpus.host_memory || {})[choice.ram_class] : null;
-      if (!row || (choice.ram_class && !row.unified && !(cls && cls.bandwidth_bytes_per_s))) {
+      var setup = R.customSetup(gpus, choice);
+      if (!setup) {
         throw new Error(choice.gpu + (choice.ram_class ? " with " + choice.ram_class : "") + " is not in this site's catalog; choose your hardware again");
       }
-      var setup = { gpu: row, count: row.unified ? 1 : choice.count, ram_gb: row.unified ? null : choice.ram_gb };
-      if (cls) setup.ram_bandwidth = cls.bandwidth_bytes_per_s;   // the reader's memory class (--ram-class)
       var ram = setup.ram_gb === null ? null : Math.trunc(setup.ram_gb * 1e9);   // as --ram-gb
       var entries = {};
       Object.keys(LABELS).forEach(function (engine) { entries[engine] = R.entry(gpus.rule, engineData, engine, setup); });

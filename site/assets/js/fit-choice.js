@@ -108,18 +108,9 @@
       json(base + "api/calc/gpus.json"), json(base + "api/calc/models.json")
     ]).then(function (r) { return { gpus: r[1], models: r[2].models }; });
   }
-  /** The custom choice as fit-rule.js takes it ({gpu: gpus.json row, count, ram_gb}); null when the
-   * catalog no longer has that GPU. */
-  function customSetup(gpus, c) {
-    var row = null;
-    gpus.gpus.forEach(function (g) { if (g.id === c.gpu) row = g; });
-    if (!row) return null;
-    var cls = c.ram_class && !row.unified ? (gpus.host_memory || {})[c.ram_class] : null;
-    if (c.ram_class && !row.unified && !(cls && cls.bandwidth_bytes_per_s)) return null;
-    var setup = { gpu: row, count: row.unified ? 1 : c.count, ram_gb: row.unified ? null : c.ram_gb };
-    if (cls) setup.ram_bandwidth = cls.bandwidth_bytes_per_s;
-    return setup;
-  }
+  /** The custom choice as fit-rule.js takes it (its customSetup); null when the catalog no longer
+   * has that GPU. Only once calc() has loaded fit-rule.js. */
+  function customSetup(gpus, c) { return root.LLMCardsFitRule.customSetup(gpus, c); }
   /** Both engines' api/fit summaries of one model's engine inputs on a custom setup. */
   function summaries(rule, engineData, setup) {
     var R = root.LLMCardsFitRule, out = {};

@@ -262,7 +262,22 @@
     };
   }
 
-  var api = { entry: entry, summary: summary, contextFor: contextFor, ggufQuants: ggufQuants, checkpoints: checkpoints,
+  /** A reader's custom choice (hardware.js: {gpu, count, ram_gb, ram_class}) as the setup this rule
+   * takes, from api/calc/gpus.json ("gpus"): a unified-memory machine is one device without separate
+   * RAM; a memory class gives the bandwidth of offloaded bytes (--ram-class). Null when the catalog
+   * no longer has that GPU or memory class. */
+  function customSetup(gpus, c) {
+    var row = null;
+    gpus.gpus.forEach(function (g) { if (g.id === c.gpu) row = g; });
+    if (!row) return null;
+    var cls = c.ram_class && !row.unified ? (gpus.host_memory || {})[c.ram_class] : null;
+    if (c.ram_class && !row.unified && !(cls && cls.bandwidth_bytes_per_s)) return null;
+    var setup = { gpu: row, count: row.unified ? 1 : c.count, ram_gb: row.unified ? null : c.ram_gb };
+    if (cls) setup.ram_bandwidth = cls.bandwidth_bytes_per_s;
+    return setup;
+  }
+
+  var api = { entry: entry, summary: summary, customSetup: customSetup, contextFor: contextFor, ggufQuants: ggufQuants, checkpoints: checkpoints,
               tensorParallelSizes: tensorParallelSizes, llamacppNeeds: llamacppNeeds, vllmWeights: vllmWeights,
               YES: YES, OFFLOAD: OFFLOAD, NO: NO };
   if (typeof module !== "undefined" && module.exports) { module.exports = api; }
