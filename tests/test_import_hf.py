@@ -348,3 +348,105 @@ def test_granite_hybrid_layout():
     mamba = 512 * (2048 + 256 + 8) + 1280 * 4 + 1280 + 24 + 1024 + 1024 * 512
     by_hand = 8 * (moe + 2 * 512) + 6 * mamba + 2 * 4 * 512 * 512 + 49152 * 512 + 512
     assert count_parameters(card_draft(GRANITE_SMALL_EXAMPLE, "x/g")).total == by_hand
+
+
+# ------------------------------------------------------------------ ERNIE 4.5
+# The config.json keys the importer reads, as recorded in tests/registry/configs/baidu/ (copies
+# named there): ERNIE-4.5-21B-A3B-PT and ERNIE-4.5-300B-A47B-PT.
+ERNIE_21B = {
+    "model_type": "ernie4_5_moe", "hidden_size": 2560, "intermediate_size": 12288, "num_hidden_layers": 28,
+    "num_attention_heads": 20, "num_key_value_heads": 4, "vocab_size": 103424, "max_position_embeddings": 131072,
+    "use_bias": False, "tie_word_embeddings": True, "hidden_act": "silu", "moe_num_experts": 64,
+    "moe_num_shared_experts": 2, "moe_intermediate_size": 1536, "moe_k": 6, "moe_layer_start_index": 1,
+    "moe_layer_end_index": 27, "moe_layer_interval": 1,
+}
+ERNIE_300B = {
+    **ERNIE_21B, "hidden_size": 8192, "intermediate_size": 28672, "num_hidden_layers": 54, "num_attention_heads": 64,
+    "num_key_value_heads": 8, "tie_word_embeddings": False, "moe_num_shared_experts": 0,
+    "moe_intermediate_size": 3584, "moe_k": 8, "moe_layer_start_index": 3, "moe_layer_end_index": 53,
+    "num_nextn_predict_layers": 1,
+}
+
+
+def test_ernie45_moe_layout_from_config():
+    from generator.importers.hf import architecture_from_config
+
+    small, large = architecture_from_config(ERNIE_21B), architecture_from_config(ERNIE_300B)
+    assert small["type"] == large["type"] == "moe"
+    # moe_layer_start_index leading dense layers, each with the dense intermediate_size
+    assert (small["experts"]["first_dense_layers"], small["intermediate_size"]) == (1, 12288)
+    assert (large["experts"]["first_dense_layers"], large["intermediate_size"]) == (3, 28672)
+    assert small["experts"] == {
+        "total": 64, "active": 6, "shared": 2, "intermediate_size": 1536, "shared_intermediate_size": 1536,
+        "first_dense_layers": 1, "interleave_step": 1, "router_bias": True, "shared_expert_gate": False}
+    assert (large["experts"]["shared"], large["experts"]["shared_intermediate_size"]) == (0, None)
+    assert small["tied_embeddings"] and not large["tied_embeddings"]
+    assert "mtp" not in small
+    # ERNIE's MTP module: two norms, mtp_linear_proj and a dense block, no copies (vLLM ernie_mtp.py)
+    assert large["mtp"] == {"modules": 1, "block": "dense", "own_embedding": False, "own_head": False,
+                            "final_norm": False}
+    # use_bias switches every projection's bias
+    biased = architecture_from_config({**ERNIE_21B, "use_bias": True})
+    assert biased["mlp_bias"] and biased["attention"]["qkv_bias"] and biased["attention"]["output_bias"]
+
+
+def test_ernie45_counts_by_hand():
+    from generator.calc.params import count_parameters
+    from generator.importers.hf import card_draft
+
+    def total(config: dict) -> int:
+        result = count_parameters(card_draft(config, "baidu/x"))
+        assert result is not None
+        return result.total
+
+    # ERNIE-4.5-21B-A3B: h 2560, 28 layers, 20 q / 4 kv heads of 128, vocab 103,424, tied.
+    h, vocab = 2560, 103424
+    attention = 2 * h * h + 2 * h * 4 * 128                      # q, o + k, v = 15,728,640
+    norms = 2 * h
+    dense = 3 * h * 12288                                          # gate, up, down
+    moe = 64 * 3 * h * 1536 + 2 * 3 * h * 1536 + h * 64 + 64      # routed, 2 shared, router, correction bias
+    main = vocab * h + (attention + norms + dense) + 27 * (attention + norms + moe) + h
+    assert main == 21_825_437_888                                  # the Hub shows 21.8B
+    assert total(ERNIE_21B) == main
+    # ERNIE-4.5-300B-A47B: h 8192, 54 layers, 64 q / 8 kv heads of 128, untied, 3 dense layers,
+    # no shared experts, one MTP module.
+    h = 8192
+    attention = 2 * h * h + 2 * h * 8 * 128
+    norms = 2 * h
+    dense = 3 * h * 28672
+    moe = 64 * 3 * h * 3584 + h * 64 + 64
+    main = 2 * vocab * h + 3 * (attention + norms + dense) + 51 * (attention + norms + moe) + h
+    mtp = 2 * h + 2 * h * h + (attention + norms + dense)          # emb/hidden norms, linear_proj, dense block
+    assert main == 299_484_163_264                                 # Baidu's "300B"
+    assert mtp == 989_888_512
+    assert total(ERNIE_300B) == main + mtp
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"moe_num_experts": [64, 64]}, "moe_num_experts: a list (ERNIE-4.5-VL's separate text and vision experts)"),
+        ({"moe_layer_end_index": 20}, "moe_layer_end_index: 20 ends the MoE layers before the last layer (27)"),
+        ({"moe_layer_interval": 2}, "moe_layer_interval: 2 with moe_layer_start_index 1"),
+        ({"moe_layer_start_index": 28}, "moe_layer_start_index: 28 leaves no MoE layer among 28 layers"),
+        ({"moe_k": "6"}, 'moe_k: must be a whole number, not "6" (remove the quotes)'),
+    ],
+)
+def test_ernie45_layouts_a_card_cannot_hold_are_named(tmp_path, capsys, change, message):
+    cfg = _config(tmp_path, json.dumps({**ERNIE_21B, **change}))
+    assert main(["import-hf", str(cfg), "--id", "baidu/x"]) == 1
+    err = capsys.readouterr().err
+    assert f"{cfg}: {message}" in err and "Traceback" not in err
+
+
+def test_ernie45_interval_with_aligned_start_is_the_card_pattern():
+    # start 2, interval 2: vLLM's rule (i + 1) % 2 == 0 and i >= 2 gives MoE layers 3, 5, 7, ...;
+    # the card's (i - 2) % 2 == 1 from layer 2 on gives the same.
+    from generator.calc.params import moe_layer_count
+    from generator.importers.hf import architecture_from_config
+
+    arch = architecture_from_config({**ERNIE_21B, "moe_layer_start_index": 2, "moe_layer_interval": 2})
+    ex = arch["experts"]
+    assert (ex["first_dense_layers"], ex["interleave_step"]) == (2, 2)
+    vllm_moe = [i for i in range(28) if i >= 2 and (i + 1) % 2 == 0]
+    assert moe_layer_count(28, 2, 2) == len(vllm_moe) == 13

@@ -55,13 +55,20 @@ def _mtp_rule(card: Mapping[str, Any], engine: str, n: int) -> PartRule:
     arch = card["architecture"]
     qwen3_next = (arch.get("linear_attention") or {}).get("kind") == "gated_deltanet"
     glm_like = arch.get("type") == "moe" and (arch.get("attention") or {}).get("structure") != "MLA" and not qwen3_next
+    # ERNIE 4.5: a dense MTP block beside MoE layers, and no final norm of its own.
+    ernie = arch.get("type") == "moe" and (arch.get("mtp") or {}).get("final_norm") is False
     if engine == "vllm":
         return PartRule("mtp", n, False, "not loaded",
                         "skipped by load_weights unless a speculative config loads it as a draft model "
-                        "(model_executor/models/deepseek_v2.py, glm4_moe.py; qwen3_next.py skips the mtp. prefix)")
+                        "(model_executor/models/deepseek_v2.py, glm4_moe.py; qwen3_next.py skips the mtp. prefix; "
+                        "ernie45_moe.py skips names with mtp)")
     if qwen3_next:
         return PartRule("mtp", n, False, "not in the file",
                         "dropped at conversion (convert_hf_to_gguf.py Qwen3NextModel skips the mtp.* tensors)")
+    if ernie:
+        return PartRule("mtp", n, False, "not in the file",
+                        "dropped at conversion (convert_hf_to_gguf.py Ernie4_5MoeModel skips the "
+                        "model.mtp_block, mtp_emb_norm, mtp_hidden_norm and mtp_linear_proj tensors)")
     if glm_like:
         return PartRule("mtp", n, False, "main file",
                         "written as the last (NextN) block of the GGUF but created with TENSOR_SKIP "

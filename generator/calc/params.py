@@ -175,11 +175,13 @@ def mtp_params(arch: Mapping[str, Any]) -> int:
 
     Per module: enorm and hnorm (RMSNorms of the embedding and of the previous hidden
     state), eh_proj (2h x h, no bias), one decoder block, the final norm
-    (shared_head.norm), and the optional own copies of the embedding and output head.
+    (shared_head.norm; ERNIE 4.5 has none: ``final_norm: false``), and the optional own
+    copies of the embedding and output head.
     """
     mtp: Mapping[str, Any] = _need(arch, "mtp")
     hidden, vocab = int(_need(arch, "hidden_size")), int(_need(arch, "vocab_size"))
-    one = 3 * hidden + 2 * hidden * hidden + _block_params(arch, hidden, _need(mtp, "block") == "moe")
+    norms = 3 if mtp.get("final_norm", True) else 2
+    one = norms * hidden + 2 * hidden * hidden + _block_params(arch, hidden, _need(mtp, "block") == "moe")
     one += vocab * hidden * (int(bool(_need(mtp, "own_embedding"))) + int(bool(_need(mtp, "own_head"))))
     return int(_need(mtp, "modules")) * one
 

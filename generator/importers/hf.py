@@ -141,6 +141,22 @@ _DEFAULTS["gemma3n_text"] = {
 }
 _DEFAULTS["gemma3n"] = _DEFAULTS["gemma3n_text"]
 
+# ERNIE 4.5 (transformers configuration_ernie4_5.py / configuration_ernie4_5_moe.py class
+# defaults; the MoE defaults are ERNIE-4.5-21B-A3B's values). One use_bias switches the biases of
+# every projection, attention and MLP alike.
+_DEFAULTS["ernie4_5"] = {**_COMMON, "use_bias": False, "tie_word_embeddings": True}
+_DEFAULTS["ernie4_5_moe"] = {
+    **_DEFAULTS["ernie4_5"],
+    "moe_num_experts": 64,
+    "moe_k": 6,
+    "moe_intermediate_size": 1536,
+    "moe_num_shared_experts": 2,
+    "moe_layer_start_index": 1,
+    "moe_layer_end_index": -1,
+    "moe_layer_interval": 1,
+    "num_nextn_predict_layers": 0,
+}
+
 # Wrapper types whose language model lives under text_config.
 _WRAPPERS = {"gemma3": "gemma3_text", "llama4": "llama4_text", "mistral3": "mistral", "qwen3_vl": "qwen3",
              "qwen3_vl_moe": "qwen3_moe", "gemma3n": "gemma3n_text"}
@@ -620,12 +636,64 @@ def _glm4_moe(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any
     return arch
 
 
+def _ernie(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
+    """ERNIE 4.5 (transformers ernie4_5 / ernie4_5_moe; vLLM ernie45.py / ernie45_moe.py).
+
+    A Llama layout whose one ``use_bias`` covers q/k/v/o and the MLPs. In the MoE model, layer i
+    is MoE when moe_layer_start_index <= i <= moe_layer_end_index and (i + 1) % moe_layer_interval
+    == 0 (vLLM Ernie4_5_MoeDecoderLayer); the shared experts are one MLP of moe_num_shared_experts
+    x moe_intermediate_size (the same count as that many experts of moe_intermediate_size), and
+    the router keeps a per-expert score-correction bias (moe_statics.e_score_correction_bias).
+    """
+    arch = _base(get, mtype)
+    bias = get.flag("use_bias")
+    arch["mlp_bias"] = bias
+    arch["attention"]["qkv_bias"] = arch["attention"]["output_bias"] = bias
+    if mtype != "ernie4_5_moe":
+        return arch
+    layers = arch["layers"]
+    for key in ("moe_num_experts", "moe_intermediate_size", "moe_layer_start_index"):
+        if isinstance(get(key), list):
+            raise ImportErrorHF(f"{get.prefix}{key}: a list (ERNIE-4.5-VL's separate text and vision experts) "
+                                "is not supported; the ernie4_5_moe text model has one value")
+    start = get.count("moe_layer_start_index", minimum=0)
+    interval = get.count("moe_layer_interval")
+    end = get("moe_layer_end_index", False)
+    end = layers - 1 if end is None or end == -1 else as_count(get.prefix + "moe_layer_end_index", end, 0)
+    if start >= layers:
+        raise ImportErrorHF(f"{get.prefix}moe_layer_start_index: {start} leaves no MoE layer among {layers} layers")
+    if end < layers - 1:
+        raise ImportErrorHF(f"{get.prefix}moe_layer_end_index: {end} ends the MoE layers before the last layer "
+                            f"({layers - 1}); dense layers after the MoE ones have no card field")
+    if start % interval:
+        # (i + 1) % interval == 0 from `start` on is the card's (i - start) % step == step - 1
+        # only when start is a multiple of the interval.
+        raise ImportErrorHF(f"{get.prefix}moe_layer_interval: {interval} with moe_layer_start_index {start} "
+                            "(not a multiple of it) puts the MoE layers off the card's interleave pattern")
+    n_shared = get.count("moe_num_shared_experts", minimum=0)
+    moe_inner = get.count("moe_intermediate_size")
+    arch["type"] = "moe"
+    if start == 0 and interval == 1:
+        arch["intermediate_size"] = None
+    arch["experts"] = _moe_block(
+        total=get.count("moe_num_experts"),
+        active=get.count("moe_k"),
+        shared=n_shared,
+        intermediate_size=moe_inner,
+        shared_intermediate_size=moe_inner if n_shared else None,
+        first_dense_layers=start,
+        interleave_step=interval,
+        router_bias=True,  # moe_statics.e_score_correction_bias, one per expert
+    )
+    return arch
+
+
 # Whether an MTP module stores its own embedding and output head, by model type, where the
 # type settles it: DeepSeek-V3 does (README_WEIGHTS.md: embed_tokens and shared_head.head in
 # layer 61); MiMo does not (MiMoMTPLayers hold norms, input_proj and one block). GLM-4.5 has
 # the copies and GLM-4.6 has not, so for glm4_moe it stays unknown (null) until the
 # checkpoint's index is read.
-_MTP_COPIES: dict[str, bool | None] = {"deepseek_v3": True, "mimo": False, "glm4_moe": None}
+_MTP_COPIES: dict[str, bool | None] = {"deepseek_v3": True, "mimo": False, "glm4_moe": None, "ernie4_5_moe": False}
 
 
 def _mtp(get: _Config, mtype: str, arch: dict[str, Any]) -> dict[str, Any] | None:
@@ -633,6 +701,12 @@ def _mtp(get: _Config, mtype: str, arch: dict[str, Any]) -> dict[str, Any] | Non
     if not modules:
         return None
     copies = _MTP_COPIES.get(mtype)
+    if mtype == "ernie4_5_moe":
+        # ERNIE's module (vLLM ernie_mtp.py, llama.cpp convert_hf_to_gguf.py Ernie4_5MoeModel):
+        # mtp_emb_norm, mtp_hidden_norm, mtp_linear_proj and one dense decoder block (mtp_block,
+        # built like layer 0), no final norm of its own; it reads the main embedding and head.
+        return {"modules": modules, "block": "dense", "own_embedding": False, "own_head": False,
+                "final_norm": False}
     return {"modules": modules, "block": arch["type"], "own_embedding": copies, "own_head": copies}
 
 
@@ -757,6 +831,8 @@ _BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "mimo": _qwen2,
     "qwen2_5_vl": _qwen2,
     "gemma3n_text": _gemma3n,
+    "ernie4_5": _ernie,
+    "ernie4_5_moe": _ernie,
 }
 # Every Llama-style builder also reads rope_scaling and the MTP layer count (GPT-2 has neither).
 _BUILDERS = {k: (v if k == "gpt2" else _with_modules(v)) for k, v in _BUILDERS.items()}
