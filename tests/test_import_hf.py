@@ -222,9 +222,78 @@ FALCON_H1_7B = {
 }
 
 
+# Qwen/Qwen3.5-35B-A3B config.json, trimmed to the keys the count depends on (the same shapes as
+# Qwen3.6-35B-A3B; see tests/registry/configs/qwen/qwen3.5-35b-a3b.json for the copy and where it
+# was read). The language model sits under text_config (no intermediate_size: every layer is MoE).
+QWEN3_5_MOE = {
+    "model_type": "qwen3_5_moe", "tie_word_embeddings": False,
+    "text_config": {
+        "model_type": "qwen3_5_moe_text", "hidden_size": 2048, "num_hidden_layers": 40,
+        "num_attention_heads": 16, "num_key_value_heads": 2, "head_dim": 256, "attn_output_gate": True,
+        "layer_types": ["linear_attention"] * 3 + ["full_attention"],  # x 10 below
+        "linear_conv_kernel_dim": 4, "linear_key_head_dim": 128, "linear_num_key_heads": 16,
+        "linear_num_value_heads": 32, "linear_value_head_dim": 128, "num_experts": 256, "num_experts_per_tok": 8,
+        "moe_intermediate_size": 512, "shared_expert_intermediate_size": 512, "mtp_num_hidden_layers": 1,
+        "mtp_use_dedicated_embeddings": False, "max_position_embeddings": 262144, "vocab_size": 248320,
+        "tie_word_embeddings": False, "hidden_act": "silu",
+    },
+    "vision_config": {
+        "deepstack_visual_indexes": [], "depth": 27, "hidden_size": 1152, "in_channels": 3, "intermediate_size": 4304,
+        "num_heads": 16, "num_position_embeddings": 2304, "out_hidden_size": 2048, "patch_size": 16,
+        "spatial_merge_size": 2, "temporal_patch_size": 2,
+    },
+}
+QWEN3_5_MOE["text_config"]["layer_types"] *= 10
+
+
+def test_qwen3_5_moe_imports_as_qwen3_next_with_mtp_and_vision():
+    from generator.importers.hf import architecture_from_config
+
+    arch = architecture_from_config(QWEN3_5_MOE)
+    assert arch["layer_pattern"] == "RRRA" * 10
+    assert arch["intermediate_size"] is None and arch["attention"]["output_gate"] is True
+    assert arch["linear_attention"] == {"kind": "gated_deltanet", "key_heads": 16, "key_head_dim": 128,
+                                        "value_heads": 32, "value_head_dim": 128, "conv_kernel": 4}
+    assert (arch["experts"]["total"], arch["experts"]["active"], arch["experts"]["shared"]) == (256, 8, 1)
+    assert arch["mtp"] == {"modules": 1, "block": "moe", "own_embedding": False, "own_head": False}
+    assert arch["vision_encoder"]["kind"] == "qwen3_vl" and arch["vision_encoder"]["deepstack_mergers"] == 0
+
+
+def test_qwen3_5_moe_count_by_hand():
+    """Qwen3.5-35B-A3B, written out from the config (the Hub's safetensors count is 35,951,822,704)."""
+    from generator.calc.params import count_parameters
+    from generator.importers.hf import card_draft
+
+    h, v, layers = 2048, 248320, 40
+    experts = 256 * 3 * h * 512 + 3 * h * 512 + h + 256 * h  # routed, shared, shared gate, router
+    attention = h * 2 * 16 * 256 + 2 * h * 2 * 256 + 16 * 256 * h + 2 * 256  # q (+gate), k, v, o, q/k norms
+    conv_dim = 2 * 16 * 128 + 32 * 128
+    deltanet = (h * conv_dim + h * 32 * 128 + 2 * h * 32  # in_proj qkv, z, a and b
+                + conv_dim * 4 + 2 * 32 + 128 + 32 * 128 * h)  # conv, A_log and dt_bias, gated norm, out_proj
+    language = 2 * v * h + 10 * attention + 30 * deltanet + layers * (experts + 2 * h) + h
+    assert language == 34_660_610_688  # the text model's count a public inventory of the checkpoint gives
+    mtp = 2 * h * h + 3 * h + attention + experts + 2 * h  # fc, three norms, one decoder layer
+    patch = 3 * 2 * 16 * 16 * 1152 + 1152
+    # a ViT block: two LayerNorms (weight and bias), qkv and proj with biases, a GELU MLP with biases
+    block = 4 * 1152 + 1152 * 3 * 1152 + 3 * 1152 + 1152 * 1152 + 1152 + 2 * 1152 * 4304 + 4304 + 1152
+    # the final merger: a LayerNorm, then 2 x 2 patches (4 x 1152) -> 4 x 1152 -> 2,048, with biases
+    merger = 1152 * 2 + (4 * 1152) ** 2 + 4 * 1152 + 4 * 1152 * 2048 + 2048
+    vision = patch + 2304 * 1152 + 27 * block + merger
+    assert language + mtp + vision == 35_951_822_704
+    assert count_parameters(card_draft(QWEN3_5_MOE, "x/q")).total == 35_951_822_704
+
+
+def test_qwen3_5_moe_dense_layers_need_their_width(tmp_path, capsys):
+    text = {**QWEN3_5_MOE["text_config"], "mlp_only_layers": [0]}
+    cfg = _config(tmp_path, json.dumps({**QWEN3_5_MOE, "text_config": text}))
+    assert main(["import-hf", str(cfg), "--id", "acme/x"]) == 1
+    assert "text_config.intermediate_size: missing" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("config", "card_id"), [
     (NEMOTRON_H_8B, "nvidia/nemotron-h-8b-base-8k"),
     (QWEN3_NEXT, "qwen/qwen3-next-80b-a3b-instruct"),
+    (QWEN3_5_MOE, "qwen/qwen3.5-35b-a3b"),
     (MINIMAX_M1, "minimaxai/minimax-m1-80k"),
     (KIMI_LINEAR, "moonshotai/kimi-linear-48b-a3b-instruct"),
     (JAMBA_MINI, "ai21labs/jamba-1.5-mini"),

@@ -159,7 +159,7 @@ _DEFAULTS["ernie4_5_moe"] = {
 
 # Wrapper types whose language model lives under text_config.
 _WRAPPERS = {"gemma3": "gemma3_text", "llama4": "llama4_text", "mistral3": "mistral", "qwen3_vl": "qwen3",
-             "qwen3_vl_moe": "qwen3_moe", "gemma3n": "gemma3n_text"}
+             "qwen3_vl_moe": "qwen3_moe", "gemma3n": "gemma3n_text", "qwen3_5_moe": "qwen3_5_moe_text"}
 
 SUPPORTED_TYPES: tuple[str, ...] = tuple(sorted(_DEFAULTS))
 
@@ -772,7 +772,8 @@ def _vision_encoder(config: Mapping[str, Any], mtype: str) -> dict[str, Any] | N
         enc.update(kind="qwen2_5_vl", layers=get.count("depth"), heads=get.count("num_heads"),
                    channels=get.count("in_chans"), temporal_patch_size=get.count("temporal_patch_size"),
                    merge_size=get.count("spatial_merge_size"), output_size=get.count("out_hidden_size"))
-    elif mtype in ("qwen3_vl", "qwen3_vl_moe"):
+    elif mtype in ("qwen3_vl", "qwen3_vl_moe", "qwen3_5_moe"):
+        # Qwen3.5's vision tower is Qwen3-VL's (transformers Qwen3_5Moe reuses it), with no deepstack mergers.
         indexes = get("deepstack_visual_indexes")
         if not isinstance(indexes, list):
             raise ImportErrorHF("vision_config.deepstack_visual_indexes: must be a list")
@@ -843,6 +844,7 @@ from generator.importers import hybrid as _hybrid  # noqa: E402  (it uses the he
 _hybrid.DEFAULTS["deepseek_v32"].update(_DEFAULTS["deepseek_v3"])
 _DEFAULTS.update(_hybrid.DEFAULTS)
 _BUILDERS.update(_hybrid.BUILDERS)
+_DEFAULTS["qwen3_5_moe"] = _DEFAULTS["qwen3_5_moe_text"]  # the wrapper (text_config + vision_config)
 # Model types with a builder (or a wrapper around one); the defaults of sub-configs
 # (vision_config, Gemma 3n's audio_config) are not model types.
 SUPPORTED_TYPES = tuple(sorted(k for k in _DEFAULTS if k in _BUILDERS or k in _WRAPPERS))

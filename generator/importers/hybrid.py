@@ -82,6 +82,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "moe_intermediate_size": 512,
         "shared_expert_intermediate_size": 512,
     },
+    # Qwen3.5 MoE / Qwen3.6 MoE (model_type qwen3_5_moe wraps a qwen3_5_moe_text config): Qwen3-Next's
+    # layout with 256 experts, 8 routed (the transformers Qwen3_5MoeTextConfig defaults).
+    "qwen3_5_moe_text": {},  # filled below from qwen3_next's
     "minimax_m1": {**_COMMON, "shared_intermediate_size": 0, "num_local_experts": 8, "num_experts_per_tok": 2},
     "kimi_linear": {
         **_COMMON,
@@ -94,6 +97,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "falcon_h1": {**_COMMON, "mamba_conv_bias": True, "mamba_proj_bias": False, "mamba_rms_norm": False},
 }
 DEFAULTS["minimax_text_01"] = DEFAULTS["minimax_m1"]
+DEFAULTS["qwen3_5_moe_text"].update(DEFAULTS["qwen3_next"], num_experts=256, num_experts_per_tok=8,
+                                    mtp_num_hidden_layers=0, mtp_use_dedicated_embeddings=False)
 
 
 def _ssm_block(**kw: Any) -> dict[str, Any]:
@@ -232,6 +237,27 @@ def _qwen3_next(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, A
     return arch
 
 
+def _qwen3_5_moe(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
+    """Qwen3.5 / Qwen3.6 MoE text model: Qwen3-Next's stack (the transformers Qwen3_5Moe classes reuse
+    Qwen3-Next's gated DeltaNet, gated attention and sparse MoE block), plus the MTP layers that
+    config.json names (mtp_num_hidden_layers; Qwen3-Next's config does not). The module reads the main
+    embedding and head unless mtp_use_dedicated_embeddings says otherwise."""
+    if get("intermediate_size", False) is None:
+        # Every layer is MoE (Qwen3_5MoeTextConfig has no dense FFN width); a config that asks for
+        # dense layers must give their width.
+        if get("mlp_only_layers") or get.count("decoder_sparse_step") != 1:
+            raise ImportErrorHF(f"{get.prefix}intermediate_size: missing, and mlp_only_layers / "
+                                "decoder_sparse_step ask for dense FFN layers")
+        cfg = {**cfg, "intermediate_size": get.count("moe_intermediate_size")}  # unused: no dense layer
+        get = _Config(cfg, mtype, get.prefix)
+    arch = _qwen3_next(cfg, get, mtype)
+    modules = get.count("mtp_num_hidden_layers", minimum=0)
+    if modules:
+        own = get.flag("mtp_use_dedicated_embeddings")
+        arch["mtp"] = {"modules": modules, "block": arch["type"], "own_embedding": own, "own_head": False}
+    return arch
+
+
 def _minimax(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
     arch = _base(get, mtype)
     layers = arch["layers"]
@@ -315,6 +341,7 @@ BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "nemotron_h": _nemotron_h,
     "granitemoehybrid": _granite_hybrid,
     "qwen3_next": _qwen3_next,
+    "qwen3_5_moe_text": _qwen3_5_moe,
     "minimax_m1": _minimax,
     "minimax_text_01": _minimax,
     "kimi_linear": _kimi_linear,

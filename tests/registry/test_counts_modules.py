@@ -39,6 +39,11 @@ PUBLISHED = {
     "qwen/qwen3-vl-30b-a3b-instruct": (31_070_754_032, "vision_encoder", None),  # the Thinking variant's count
     # Qwen3-235B-A22B's text count (235,093,634,560) + the same tower as Qwen3-VL-8B's (576,388,336).
     "qwen/qwen3-vl-235b-a22b-instruct": (235_670_022_896, "vision_encoder", 576_388_336),
+    # The Hub's safetensors count of Qwen/Qwen3.5-35B-A3B (the same in public copies of llmfit's
+    # hf_models.json, parameters_raw, and of Qwen3.6-35B-A3B's safetensors.total; the index's total_size
+    # 71,903,645,408 bytes / 2); the text model alone is 34,660,610,688 (a public inventory of the
+    # checkpoint), so the MTP module and the vision tower are 1,291,212,016 together.
+    "qwen/qwen3.5-35b-a3b": (35_951_822_704, "vision_encoder", None),
     # keras-hub mistral3_presets.py @ c274763 (24,011,361,280), less Mistral Small 3's text model
     # (23,572,403,200, the 2501 checkpoint's count).
     "mistralai/mistral-small-3.1-24b-instruct-2503": (24_011_361_280, "vision_encoder", 24_011_361_280 - 23_572_403_200),
