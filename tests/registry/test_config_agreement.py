@@ -47,6 +47,7 @@ NOT_RECORDED: dict[str, str] = {
     "zai-org/glm-4.6": "added with the MTP / vision-encoder classes; its total is pinned to the Hub count in tests/registry/test_counts_modules.py, but no full copy of the config.json is recorded yet",
     "ai21labs/jamba-1.5-mini": "the config.json keys the importer reads are pinned in tests/test_import_hf.py (hybrid model types) and compared with this card there",
     "qwen/qwen3-next-80b-a3b-instruct": "the config.json keys the importer reads are pinned in tests/test_import_hf.py (hybrid model types) and compared with this card there",
+    "qwen/qwen3.6-35b-a3b": "public inventories of the Qwen3.5-35B-A3B and Qwen3.6-35B-A3B snapshots list the same values for every key the importer reads; the Qwen3.5 copy is recorded (configs/qwen/qwen3.5-35b-a3b.json) and the card is compared with it in tests/registry/test_counts_modules.py and tests/test_import_hf.py; no full copy of the Qwen3.6 config.json recorded",
     "qwen/qwen3-next-80b-a3b-thinking": "cites the Instruct version's config.json for the values its model card does not list; those keys are pinned in tests/test_import_hf.py and compared with the Instruct card there; no copy of the Thinking config.json recorded",
     "minimaxai/minimax-m1-80k": "the config.json keys the importer reads are pinned in tests/test_import_hf.py (hybrid model types) and compared with this card there",
     "moonshotai/kimi-linear-48b-a3b-instruct": "the config.json keys the importer reads are pinned in tests/test_import_hf.py (hybrid model types) and compared with this card there",

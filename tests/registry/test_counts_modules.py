@@ -44,6 +44,8 @@ PUBLISHED = {
     # 71,903,645,408 bytes / 2); the text model alone is 34,660,610,688 (a public inventory of the
     # checkpoint), so the MTP module and the vision tower are 1,291,212,016 together.
     "qwen/qwen3.5-35b-a3b": (35_951_822_704, "vision_encoder", None),
+    # Qwen3.6-35B-A3B: the Hub's safetensors.total at commit 995ad96e (public records of the Hub API), the same.
+    "qwen/qwen3.6-35b-a3b": (35_951_822_704, "vision_encoder", None),
     # keras-hub mistral3_presets.py @ c274763 (24,011,361,280), less Mistral Small 3's text model
     # (23,572,403,200, the 2501 checkpoint's count).
     "mistralai/mistral-small-3.1-24b-instruct-2503": (24_011_361_280, "vision_encoder", 24_011_361_280 - 23_572_403_200),

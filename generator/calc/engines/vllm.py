@@ -379,6 +379,12 @@ def hybrid_unsupported(card: Mapping[str, Any]) -> str | None:
     if lin.get("kind") == "kda":
         return ("vLLM 0.11.0, whose rules this plan follows, cannot run Kimi delta attention: its model registry "
                 "has no KimiLinearForCausalLM (added in v0.11.1)")
+    if lin.get("kind") == "gated_deltanet" and arch.get("vision_encoder"):
+        # Gated DeltaNet with a vision tower is Qwen3.5 / Qwen3.6 (Qwen3_5MoeForConditionalGeneration,
+        # Qwen3_5ForConditionalGeneration, added to transformers in February 2026): not in v0.11.0's
+        # registry, which has only the text-only Qwen3NextForCausalLM (vLLM 0.15.0 still refused it).
+        return ("vLLM 0.11.0, whose rules this plan follows, cannot run Qwen3.5 / Qwen3.6: its model registry "
+                "has no Qwen3_5MoeForConditionalGeneration (Qwen3-Next's text-only class is there)")
     if lin and lin.get("kind") not in VLLM_LINEAR_KINDS:
         return f"llmcards does not plan vLLM for {lin.get('kind')} linear attention"
     att = arch.get("attention") or {}
