@@ -45,11 +45,9 @@ ALWAYS = ("meta/llama-3.1-8b", "meta/llama-3.1-70b", "openai/gpt-oss-20b", "open
 NODE = """
 const R = require(process.argv[1]);
 const job = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-const gpus = Object.fromEntries(job.gpus.gpus.map(g => [g.id, g]));
 const fields = job.fields;
 process.stdout.write(JSON.stringify(job.cards.map(c => job.setups.map(([g, n, ram, cls]) => job.engines.map(engine => {
-  const setup = {gpu: gpus[g], count: n, ram_gb: ram};
-  if (cls) setup.ram_bandwidth = job.gpus.host_memory[cls].bandwidth_bytes_per_s;
+  const setup = R.customSetup(job.gpus, {gpu: g, count: n, ram_gb: ram, ram_class: cls});   // as the pages do
   const e = R.entry(job.gpus.rule, c.data, engine, setup);
   const plan = e.plan && e.status === 'ok' ? Object.fromEntries(fields.map(f => [f, e.plan[f]])) : null;
   if (plan) plan.decode = e.plan.speed.decode_tokens_per_s_upper_bound;

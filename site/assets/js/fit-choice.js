@@ -108,9 +108,6 @@
       json(base + "api/calc/gpus.json"), json(base + "api/calc/models.json")
     ]).then(function (r) { return { gpus: r[1], models: r[2].models }; });
   }
-  /** The custom choice as fit-rule.js takes it (its customSetup); null when the catalog no longer
-   * has that GPU. Only once calc() has loaded fit-rule.js. */
-  function customSetup(gpus, c) { return root.LLMCardsFitRule.customSetup(gpus, c); }
   /** Both engines' api/fit summaries of one model's engine inputs on a custom setup. */
   function summaries(rule, engineData, setup) {
     var R = root.LLMCardsFitRule, out = {};
@@ -132,7 +129,7 @@
     lists[key] = Promise.all([calc(base), json(base + "api/fit/" + encodeURIComponent(index.default) + ".json")])
       .then(function (r) {
         var data = r[0], facts = r[1];
-        var setup = customSetup(data.gpus, c);
+        var setup = root.LLMCardsFitRule.customSetup(data.gpus, c);   // loaded by calc()
         if (!setup) throw new Error(c.gpu + (c.ram_class ? " with " + c.ram_class : "") + " is not in this site's catalog; choose your hardware again");
         if (progress) progress("Working out the best way to run " + facts.models.length + " models on " + c.label + "…");
         var t0 = (root.performance || Date).now();
@@ -160,7 +157,7 @@
     fillSetups: fillSetups, choose: choose, rankText: rankText,
     index: function (base) { return json(base + "api/fit/index.json"); },
     list: function (base, setup) { return json(base + "api/fit/" + encodeURIComponent(setup) + ".json"); },
-    listFor: listFor, customList: customList, customSetup: customSetup, calc: calc, summaries: summaries,
+    listFor: listFor, customList: customList, calc: calc, summaries: summaries,
     json: json, script: script,
     runs: function (s) { return !!s && (s.fit === "yes" || s.fit === "offload"); }
   };

@@ -150,8 +150,9 @@
     return div;
   }
 
-  var CUSTOM = "custom";
-  function isCustom(c) { return !!c && c.setup === CUSTOM && typeof c.gpu === "string"; }
+  // hardware.js's choice says itself whether it is custom hardware (its "custom" flag)
+  var CUSTOM = HW ? HW.CUSTOM : "custom";
+  function isCustom(c) { return !!(c && c.custom); }
 
   /** Both engines' entries for custom hardware, as the plans file would hold them. */
   function renderEntries(entries, ramBytes) {
