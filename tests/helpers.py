@@ -48,6 +48,15 @@ PAGE_TYPES = {
 INCOMPLETE_CARD = ROOT / "tests" / "site" / "extra" / "example" / "unreleased-moe.yaml"
 
 
+def load_test_card(card_id: str) -> dict:
+    """One card of the test registry (the site the browser tests build), as loaded."""
+    from generator.load import load_file
+
+    card = load_file(TEST_REGISTRY / f"{card_id}.yaml").data
+    assert card is not None, card_id
+    return card
+
+
 def registry_card_ids() -> list[str]:
     """Every card id of the real registry, from the file names alone (cheap enough for
     ``parametrize`` at collection; the cards themselves are loaded by fixtures)."""

@@ -21,7 +21,9 @@ from typing import Any
 import pytest
 import yaml
 
-from helpers import INCOMPLETE_CARD, TEST_REGISTRY, built_and_served
+from helpers import INCOMPLETE_CARD, ROOT, TEST_REGISTRY, built_and_served
+
+from generator.calc.catalogs import load_catalogs
 
 CHROMIUM = os.environ.get("LLMCARDS_CHROMIUM", "/usr/bin/chromium")
 
@@ -125,3 +127,10 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     if log is not None and log.problems():
         pytest.fail("\n".join(log.problems()), pytrace=False)
     return result
+
+
+
+@pytest.fixture(scope="package")
+def catalogs() -> Any:
+    """The project's catalogs (schema/): the readers' tests compute their expected plans with them."""
+    return load_catalogs(ROOT / "schema")

@@ -21,15 +21,12 @@ from typing import Any, Mapping
 
 import pytest
 
-from helpers import TEST_REGISTRY
+from helpers import TEST_REGISTRY, load_test_card
 
 from generator.calc import engines
-from generator.calc.catalogs import load_catalogs
 from generator.cli import main
-from generator.load import load_file
 from generator.site import fit, fmt, plans, setups, whatrun
 
-ROOT = Path(__file__).resolve().parents[2]
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
     "mobile": {"viewport": {"width": 360, "height": 780}, "is_mobile": True, "has_touch": True},
@@ -44,23 +41,12 @@ READERS = (
 )
 
 
-@pytest.fixture(scope="module")
-def catalogs() -> Any:
-    return load_catalogs(ROOT / "schema")
-
-
-def _card(card_id: str) -> Mapping[str, Any]:
-    card = load_file(TEST_REGISTRY / f"{card_id}.yaml").data
-    assert card is not None, card_id
-    return card
-
-
 def _rule(card_id: str, catalogs: Any, gpu: str, count: int, ram: float | None, engine: str,
           ram_class: str | None = None) -> dict[str, Any]:
     """The Python rule's entry (plans._entry) for the custom setup."""
     hw = engines.hardware(catalogs, gpu, count, ram, ram_class)
     assert hw.gpu is not None
-    return plans._entry(_card(card_id), catalogs, engine, setups.Setup("custom", gpu, count, None, hw.gpu.get("host_memory")), hw)
+    return plans._entry(load_test_card(card_id), catalogs, engine, setups.Setup("custom", gpu, count, None, hw.gpu.get("host_memory")), hw)
 
 
 def _cli_plan(card_id: str, gpu: str, count: int, ram: float | None, engine: str, options: Mapping[str, Any],

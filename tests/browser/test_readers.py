@@ -20,14 +20,11 @@ from typing import Any, Mapping
 
 import pytest
 
-from helpers import TEST_REGISTRY, get
+from helpers import get, load_test_card
 
 from generator.calc import engines
-from generator.calc.catalogs import load_catalogs
-from generator.load import load_file
 from generator.site import fmt, setups
 
-ROOT = Path(__file__).resolve().parents[2]
 # (reader, setup id, engine): the three of the issue; one reader uses vLLM so both engines are covered
 READERS = (
     ("rtx-4060-ti-16gb", "rtx-4060-ti-16gb-x1", "llama.cpp"),
@@ -40,17 +37,6 @@ VIEWPORTS = {
 }
 MODELS = ("meta/llama-3.1-8b", "mistralai/mixtral-8x7b", "meta/llama-2-7b")
 SHOTS = os.environ.get("LLMCARDS_SCREENSHOTS")
-
-
-@pytest.fixture(scope="module")
-def catalogs() -> Any:
-    return load_catalogs(ROOT / "schema")
-
-
-def _card(card_id: str) -> Mapping[str, Any]:
-    card = load_file(TEST_REGISTRY / f"{card_id}.yaml").data
-    assert card is not None, card_id
-    return card
 
 
 def _setup(setup_id: str) -> setups.Setup:
@@ -78,7 +64,7 @@ def _expected(card_id: str, setup_id: str, engine: str, catalogs: Any, record: M
     hw = setups.hardware(setup, catalogs)
     assert hw is not None
     recorded = record["plans"][setup_id][engine]
-    plan = engines.plan(_card(card_id), catalogs, engine, _options(engine, recorded), hw)
+    plan = engines.plan(load_test_card(card_id), catalogs, engine, _options(engine, recorded), hw)
     settings = plan["settings"]
     devices = [f"{d['name']}: {fmt.gb(d['total_bytes'])} of {fmt.gb(d['capacity_bytes'])}" for d in plan["devices"]]
     if (plan.get("host") or {}).get("total_bytes"):
