@@ -238,7 +238,6 @@
       hw.hidden = false;
       // a common setup's list from the build, or custom hardware's computed in the browser (fit-choice.js)
       var loading = 0;
-      function key(x) { return x.custom ? [x.custom.gpu, x.custom.count, x.custom.ram_gb, x.custom.ram_class].join("|") : x.setup; }
       function loadFit(choice) {
         var mine = ++loading;
         hw.dataset.state = "loading";
@@ -250,7 +249,7 @@
       setupSel.addEventListener("change", save);
       engineSel.addEventListener("change", save);
       document.addEventListener(Fit.EVENT, function () {
-        var n = Fit.current(index), reload = key(n) !== key(c);
+        var n = Fit.current(index), reload = Fit.key(n) !== Fit.key(c);
         c = n;
         Fit.fillSetups(setupSel, index, n.setup, n.custom);
         engineSel.value = n.engine;

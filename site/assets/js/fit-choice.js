@@ -50,6 +50,10 @@
     return scripts[url];
   }
   function isCustom(c) { return !!c && c.setup === CUSTOM && typeof c.gpu === "string"; }
+  // Which hardware a list is for: a custom choice's GPU, count, RAM and memory class, or a common
+  // setup's id (key of a current() value; customKey of the custom choice itself).
+  function customKey(c) { return [c.gpu, c.count, c.ram_gb, c.ram_class].join("|"); }
+  function key(cur) { return cur.custom ? customKey(cur.custom) : cur.setup; }
 
   // The reader's choice completed with the site's defaults: {setup, engine, chosen: bool, custom}.
   // setup is "custom" for custom hardware (custom: the choice, hardware.js's shape), else a
@@ -123,10 +127,10 @@
    * The result also says how long the computation took (ms) and how many models it covered.
    */
   function customList(base, index, c, progress) {
-    var key = [c.gpu, c.count, c.ram_gb, c.ram_class].join("|");
-    if (lists[key]) return lists[key];
+    var k = customKey(c);
+    if (lists[k]) return lists[k];
     if (progress) progress("Loading the engine inputs of every model to work out what runs on " + c.label + "…");
-    lists[key] = Promise.all([calc(base), json(base + "api/fit/" + encodeURIComponent(index.default) + ".json")])
+    lists[k] = Promise.all([calc(base), json(base + "api/fit/" + encodeURIComponent(index.default) + ".json")])
       .then(function (r) {
         var data = r[0], facts = r[1];
         var setup = root.LLMCardsFitRule.customSetup(data.gpus, c);   // loaded by calc()
@@ -143,8 +147,8 @@
         return { api_version: facts.api_version, setup: { id: CUSTOM, label: c.label }, context: data.gpus.rule.context,
                  ranked: facts.ranked, models: models, computed_ms: ms };
       });
-    lists[key].catch(function () { delete lists[key]; });
-    return lists[key];
+    lists[k].catch(function () { delete lists[k]; });
+    return lists[k];
   }
   /** The list for a current() value: the build's file for a common setup, else computed. */
   function listFor(base, index, choice, progress) {
@@ -154,7 +158,7 @@
 
   root.LLMCardsFit = {
     hardware: hardware, EVENT: EVENT, ENGINES: ENGINES, FIT_TEXT: FIT_TEXT, CUSTOM: CUSTOM, current: current,
-    fillSetups: fillSetups, choose: choose, rankText: rankText,
+    fillSetups: fillSetups, choose: choose, key: key, rankText: rankText,
     index: function (base) { return json(base + "api/fit/index.json"); },
     list: function (base, setup) { return json(base + "api/fit/" + encodeURIComponent(setup) + ".json"); },
     listFor: listFor, customList: customList, calc: calc, summaries: summaries,

@@ -150,7 +150,6 @@
         if (status) status.textContent = "Could not work out what runs on this hardware (" + String(e.message || e) + ").";
       });
   }
-  function key(c) { return c.custom ? [c.custom.gpu, c.custom.count, c.custom.ram_gb, c.custom.ram_class].join("|") : c.setup; }
   var fitIndex = null, shown = null;
   Fit.index(base).then(function (index) {
     fitIndex = index;
@@ -168,7 +167,7 @@
     }
     document.addEventListener(Fit.EVENT, function () {
       var n = Fit.current(index);
-      var reload = key(n) !== key(shown);
+      var reload = Fit.key(n) !== Fit.key(shown);
       shown = n;
       Fit.fillSetups(setupSel, index, n.setup, n.custom);
       engineSel.value = n.engine;

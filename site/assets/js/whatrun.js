@@ -189,8 +189,7 @@
   // the reader chose other hardware (here, in the header or in another tab)
   document.addEventListener(Fit.EVENT, function () {
     var c = Fit.current(index);
-    var reload = c.setup !== shown.setup || (c.custom && shown.custom &&
-      [c.custom.gpu, c.custom.count, c.custom.ram_gb, c.custom.ram_class].join("|") !== [shown.custom.gpu, shown.custom.count, shown.custom.ram_gb, shown.custom.ram_class].join("|"));
+    var reload = Fit.key(c) !== Fit.key(shown);
     shown = c;
     showChoice(c);
     if (reload) load(c); else update();
