@@ -86,7 +86,11 @@ def _basis() -> dict[str, str]:
     out = {}
     for name in engines.ENGINES:
         try:
-            out[name] = str(engines.engine_module(name).BASIS)
+            module = engines.engine_module(name)
+            bases = getattr(module, "BASES", None)  # an engine with release lines: every case follows its own
+            out[name] = (str(module.BASIS) if bases is None else
+                         "release lines, each case planned with the line of its version: "
+                         + "; ".join(f"{line}: {text}" for line, text in bases.items()))
         except ImportError as exc:
             out[name] = f"engine module missing ({exc})"
     return out

@@ -144,10 +144,19 @@ def test_unknown_quantization_lists_the_catalog(capsys):
     ("vllm", ["--gpu-memory-utilization", "1.5"], "--gpu-memory-utilization"),
     ("vllm", ["--gpu-memory-utilization", "0"], "--gpu-memory-utilization"),
     ("vllm", ["--max-num-seqs", "0"], "--max-num-seqs"),
+    ("vllm", ["--vllm-version", "0.9"], "--vllm-version"),
 ])
 def test_bad_values_name_the_option(capsys, engine, argv, option):
     line = _usage_error(capsys, [CARD, "--engine", engine, *argv])
     assert line.startswith(f"llmcards plan: {option}: ")
+
+
+def test_vllm_version_names_the_release_lines(capsys):
+    line = _usage_error(capsys, [CARD, "--engine", "vllm", "--vllm-version", "0.19"])
+    assert line == "llmcards plan: --vllm-version: '0.19': allowed: 0.11, 0.17"
+    assert main(["plan", CARD, "--engine", "vllm", "--vllm-version", "0.11", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["settings"]["vllm_version"] == "0.11" and out["engine_basis"].startswith("vLLM 0.11.0-0.16.x")
 
 
 def test_bad_ram_size(capsys):

@@ -209,6 +209,7 @@ def _vllm_settings(most: int | None, quants: list[str]) -> list[dict[str, Any]]:
         {"context": min(32_768, top), "parallel": 4}, {"tensor_parallel": 1}, {"tensor_parallel": 2},
         {"tensor_parallel": 3}, {"gpu_memory_utilization": 0.5, "context": min(4096, top)},
         {"gpu_memory_utilization": 0.97}, {"context": top + 1}, {"context": 17},
+        {"vllm_version": "0.11"}, {"vllm_version": "0.11", "tensor_parallel": 2, "context": min(8192, top)},
     ]
     grid += [{"quant": q, "context": min(8192, top)} for q in quants]
     return grid

@@ -414,6 +414,8 @@ def plan(card: Mapping[str, Any], catalogs: Catalogs, engine: str, options: Mapp
         "engine_basis": module.BASIS,
         "model": card.get("id"),
     }
+    if hasattr(module, "basis"):  # an engine whose rules follow the release line the settings choose
+        head["engine_basis"] = module.basis(settings)
     _check_common(card, catalogs, settings, module)  # bad input is a usage error even where the engine cannot run the model
     reason = module.unsupported(card)
     if reason:

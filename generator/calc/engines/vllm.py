@@ -42,8 +42,26 @@ from generator.calc.tensors import Inventory, Matrix, inventory
 from generator.calc.weights import LayerLayout, Tensor, compile_quant
 
 NAME = "vllm"
-BASIS = ("vLLM 0.11 (V1 engine): v1/worker/gpu_worker.py, v1/core/kv_cache_utils.py, "
-         "v1/kv_cache_interface.py, engine/arg_utils.py, utils/mem_utils.py")
+_SOURCES = ("v1/worker/gpu_worker.py, v1/worker/gpu_model_runner.py, v1/core/kv_cache_utils.py, "
+            "v1/kv_cache_interface.py, engine/arg_utils.py, utils/mem_utils.py")
+# The release lines the rules follow (--vllm-version): where a printed number moves between vLLM
+# releases, the rule that moves is kept per line; everything else is shared.
+#   "0.11": v0.11.0 to v0.16.x. The profiled sampler sorts every logit; NCCL_TP_BYTES["0.11"].
+#   "0.17": v0.17.0 to v0.20.x. Top-k/top-p by a Triton pivot search (no sort); the non-torch
+#           memory under tensor parallelism that v0.19.0 prints. v0.21.0 moved CUDA graph memory
+#           into the KV budget (CUDAGRAPH_IN_BUDGET_SINCE): not modelled.
+RELEASE_LINES = ("0.11", "0.17")
+DEFAULT_RELEASE = "0.17"  # the newest line with measured cases
+BASES = {
+    "0.11": f"vLLM 0.11.0-0.16.x (V1 engine): {_SOURCES}",
+    "0.17": f"vLLM 0.17.0-0.20.x (V1 engine): {_SOURCES}, v1/sample/ops/topk_topp_triton.py",
+}
+BASIS = BASES[DEFAULT_RELEASE]
+
+
+def basis(settings: Mapping[str, Any]) -> str:
+    """The engine version the plan follows for these settings (the plan's "engine_basis")."""
+    return BASES[str(settings.get("vllm_version") or DEFAULT_RELEASE)]
 
 GiB = 1 << 30
 MiB = 1 << 20
@@ -75,7 +93,14 @@ NON_TORCH_BYTES = 150 * MiB
 # print 0.54-0.55 GiB at TP=2 against 0.13-0.14 GiB at TP=1 for two models (Llama 3.3 70B FP8, Qwen3
 # 32B): +0.41 GiB per GPU, taken here. (V0 counted far more, 1.79 GiB at TP=2 in vllm PR #10511;
 # v0.19.0 prints 1.8-2.0 GiB above TP=1 at TP 2 and 4, engine-vllm.md.)
-NCCL_TP_BYTES = 420 * MiB  # 0.41 GiB
+# From v0.17 on (release line "0.17") the figure is far larger: llm-d-planner's nine v0.19.0 runs on
+# H100 at TP 2 and 4 (five models, cases vllm-*-tp[24]-c8192-gmu095-v0.19.0) print 2.06-2.21 GiB of
+# non-torch memory per GPU, median 2.10 GiB, against 0.24-0.25 GiB at TP=1. vLLM's own all-reduce
+# buffers are tens of MiB (all_reduce_utils.py); the rest is NCCL's or torch symmetric memory's
+# (VLLM_ALLREDUCE_USE_SYMM_MEM), which vLLM's source does not size, so the figure is measured:
+# 2.10 GiB less NON_TORCH_BYTES. Those nine runs are its source, not independent checks of it.
+NCCL_TP_BYTES = {"0.11": 420 * MiB,   # 0.41 GiB
+                 "0.17": 2000 * MiB}  # 2.10 GiB - 0.15 GiB
 # CUDA graphs ("Graph capturing finished in N secs, took X GiB"): vLLM measures the free-memory
 # drop while capturing (gpu_model_runner.py GPUModelRunner.capture_model); it cannot be derived
 # from the model. Published v0.10-v0.11 values run from -0.88 to +1.88 GiB (a difference of free
@@ -99,6 +124,18 @@ ACT_BYTES = 2  # activations in the model dtype (BF16/FP16)
 # (vocabularies 128K-201K, 1024 rows) print 38.3-38.6 bytes per logit once the forward's hidden
 # states are taken off.
 SAMPLER_BYTES_PER_LOGIT = 2 + 4 + (4 + 8) + (8 + 4 + 8)
+# Release line "0.17": v1/sample/ops/topk_topp_sampler.py apply_top_k_top_p sends a batch of 8 rows
+# or more to topk_topp_triton.py apply_top_k_top_p_triton, which masks the float32 logits in place
+# (no sort). TopKTopPSampler.forward_native then takes their float32 softmax (4 bytes) and
+# random_sample an exponential noise tensor of the same shape (4). With the model-dtype logits (2)
+# and their float32 copy (4): 14 bytes per logit. Below 8 rows the sort path (38) still runs.
+TRITON_SAMPLER_BYTES_PER_LOGIT = 2 + 4 + 4 + 4
+TRITON_SAMPLER_MIN_ROWS = 8
+# apply_top_k_top_p_triton keeps one float32 scratch row of the vocabulary per Triton program:
+# min(next_power_of_2(min(SMs, rows)), SMs) rows, cached on the device. The catalog holds no SM
+# counts; 132 (H100 SXM and H200, the GPUs of the measured cases) is taken for every GPU: a GPU
+# with fewer SMs keeps less (at most ~80 MB less for a 152K vocabulary).
+TRITON_SAMPLER_SMS = 132
 
 # FP8 checkpoints that keep some layers in BF16. Meta's Llama-3.1-405B-Instruct-FP8 is an
 # fbgemm_fp8 checkpoint whose quantization_config.modules_to_not_convert lists every self_attn
@@ -191,16 +228,32 @@ def _version_tuple(text: str) -> tuple[int, int, int] | None:
     return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
 
 
-# The sampler's profiled peak: the rules follow v0.11's _dummy_sampler_run, whose top-k/top-p step sorts
-# every logit (v1/sample/ops/topk_topp_sampler.py apply_top_k_top_p -> torch.sort; SAMPLER_BYTES_PER_LOGIT).
+# The sampler's profiled peak splits the release lines: v0.11's _dummy_sampler_run sorts every logit
+# (v1/sample/ops/topk_topp_sampler.py apply_top_k_top_p -> torch.sort; SAMPLER_BYTES_PER_LOGIT).
 # v0.17.0 is the first release whose profile run no longer shows that sort: llm-d-planner's version sweep
 # (Qwen3-14B on one H100, same settings) prints a 5.64 GiB peak on v0.15.0 and v0.16.0 and 2.23 GiB on
-# v0.17.0 and v0.18.0 (cases vllm-qwen3-14b-bf16-h100-c8192-gmu095-v0.1x.0). The likely source is
+# v0.17.0 and v0.18.0 (cases vllm-qwen3-14b-bf16-h100-c8192-gmu095-v0.1x.0). The source is
 # v1/sample/ops/topk_topp_triton.py apply_top_k_top_p_triton (PR #33538, merged 2026-02: top-k/top-p by
 # pivot search in Triton, no full-vocabulary sort), absent from the v0.15.0 API reference and present in
-# v0.18.0's. From v0.17.0 the peak, and the KV figures it sizes, are outside the rules.
+# v0.18.0's; release line "0.17" follows it (TRITON_SAMPLER_BYTES_PER_LOGIT).
 SAMPLER_SORT_BEFORE = (0, 17, 0)
-SAMPLER_COMPONENTS = ("activation_peak", "kv_cache_memory", "kv_cache_tokens", "max_concurrency")
+
+
+def release_line(engine_version: str | None) -> str:
+    """The release line (RELEASE_LINES) whose rules a run of this vLLM version follows: a version as
+    printed, or what a log proves ("before 0.17.0": its date precedes that release; "V0"/"V1").
+    Unknown: DEFAULT_RELEASE. Versions before v0.11.0 take the oldest line (outside_basis says
+    which of their numbers it does not cover)."""
+    text = (engine_version or "").strip()
+    if text.lower().startswith("before "):
+        upper = _version_tuple(text[len("before "):])
+        return "0.11" if upper is not None and upper <= SAMPLER_SORT_BEFORE else DEFAULT_RELEASE
+    if text.upper() == "V0":
+        return "0.11"
+    version = _version_tuple(text) if text else None
+    if version is None:
+        return DEFAULT_RELEASE
+    return "0.11" if version < SAMPLER_SORT_BEFORE else "0.17"
 # NCCL and the first memory snapshot: PR #25359 ("Fix OOM in vLLM replicas by ensuring consistent NCCL
 # memory accounting", opened 2025-09-22) moved init_worker_distributed_environment ahead of the first
 # MemorySnapshot in gpu_worker.py Worker.init_device. Before it the snapshot came first, so the memory NCCL
@@ -274,10 +327,6 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
         return (f"vLLM {text}: since v0.21.0 an estimate of CUDA graph memory is taken from the KV "
                 "budget by default (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, PR #30515); the rules "
                 "follow v0.11, where graphs sit outside it")
-    if version >= SAMPLER_SORT_BEFORE and component in SAMPLER_COMPONENTS:
-        return (f"vLLM {text}: since v0.17.0 the profiled sampler run no longer sorts the logits (peak "
-                "5.64 -> 2.23 GiB for the same Qwen3-14B run from v0.16.0 to v0.17.0; likely "
-                "topk_topp_triton.py, PR #33538); the rules follow v0.11's sort-based top-k/top-p")
     return None
 
 
@@ -327,6 +376,9 @@ OPTIONS: dict[str, Option] = {
     "max_num_seqs": Option(None, _optional_int(1, 1 << 16),
                            "--max-num-seqs (default: 1024 on >= 70 GiB GPUs but A100, else 256)"),
     "enforce_eager": Option(False, parse_flag, "--enforce-eager (no CUDA graphs)"),
+    "vllm_version": Option(DEFAULT_RELEASE, parse_choice(*RELEASE_LINES),
+                           "the vLLM release line the rules follow: 0.17 (v0.17.0-v0.20.x, default) or 0.11 "
+                           "(v0.11.0-v0.16.x: the sampler's profiled sort, smaller NCCL memory)"),
     "mxfp4_backend": Option("auto", parse_choice(*MXFP4_BACKENDS),
                             "MXFP4 MoE kernel: auto (what vLLM picks with triton_kernels installed) or marlin "
                             "(VLLM_MXFP4_USE_MARLIN=1, or an install without triton_kernels / torch < 2.8)"),
@@ -357,7 +409,8 @@ def unsupported(card: Mapping[str, Any]) -> str | None:
 
 
 # --- hybrid models: state pages beside the attention pages ---------------------------------------
-# A layer_pattern with state-space (Mamba-1/2) or linear-attention letters. vLLM 0.11.0 runs these
+# A layer_pattern with state-space (Mamba-1/2) or linear-attention letters. Both release lines plan
+# the hybrid cache by v0.11.0's rules (not re-checked against v0.17-v0.20). vLLM 0.11.0 runs these
 # through its hybrid KV cache: every such layer is a MambaBase module whose state is one
 # MambaSpec page per request (v1/kv_cache_interface.py MambaSpec: block_size = max_model_len,
 # max_memory_usage_bytes = one page), next to the attention layers' FullAttentionSpec pages.
@@ -377,14 +430,16 @@ def hybrid_unsupported(card: Mapping[str, Any]) -> str | None:
         return None
     lin = arch.get("linear_attention") or {}
     if lin.get("kind") == "kda":
-        return ("vLLM 0.11.0, whose rules this plan follows, cannot run Kimi delta attention: its model registry "
-                "has no KimiLinearForCausalLM (added in v0.11.1)")
+        return ("llmcards does not plan vLLM for Kimi delta attention: the hybrid cache rules here are v0.11.0's, "
+                "whose model registry cannot run Kimi delta attention (KimiLinearForCausalLM came in v0.11.1), and "
+                "the later releases' state layout for it has not been checked against their source")
     if lin.get("kind") == "gated_deltanet" and arch.get("vision_encoder"):
         # Gated DeltaNet with a vision tower is Qwen3.5 / Qwen3.6 (Qwen3_5MoeForConditionalGeneration,
         # Qwen3_5ForConditionalGeneration, added to transformers in February 2026): not in v0.11.0's
         # registry, which has only the text-only Qwen3NextForCausalLM (vLLM 0.15.0 still refused it).
-        return ("vLLM 0.11.0, whose rules this plan follows, cannot run Qwen3.5 / Qwen3.6: its model registry "
-                "has no Qwen3_5MoeForConditionalGeneration (Qwen3-Next's text-only class is there)")
+        return ("llmcards does not plan vLLM for Qwen3.5 / Qwen3.6: the hybrid cache rules here are v0.11.0's, "
+                "which cannot run Qwen3.5 / Qwen3.6 (no Qwen3_5MoeForConditionalGeneration; Qwen3-Next's text-only "
+                "class is there), and the later releases that run it have not been checked against their source")
     if lin and lin.get("kind") not in VLLM_LINEAR_KINDS:
         return f"llmcards does not plan vLLM for {lin.get('kind')} linear attention"
     att = arch.get("attention") or {}
@@ -682,7 +737,18 @@ def weights_per_gpu(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs:
 
 # --- activation peak -----------------------------------------------------------------------------
 
-def activation_peak(card: Mapping[str, Any], tp: int, batched_tokens: int, num_seqs: int) -> int:
+def sampler_bytes(vocab: int, rows: int, release: str) -> int:
+    """What the profile run's dummy sampler holds at its peak for ``rows`` rows of ``vocab`` logits
+    (gpu_model_runner.py _dummy_sampler_run: top_k and top_p on for every row)."""
+    if release == "0.11" or rows < TRITON_SAMPLER_MIN_ROWS:
+        return rows * vocab * SAMPLER_BYTES_PER_LOGIT
+    programs = min(TRITON_SAMPLER_SMS, rows)
+    scratch_rows = min(1 << (programs - 1).bit_length(), TRITON_SAMPLER_SMS)  # next power of two, capped
+    return rows * vocab * TRITON_SAMPLER_BYTES_PER_LOGIT + scratch_rows * vocab * 4
+
+
+def activation_peak(card: Mapping[str, Any], tp: int, batched_tokens: int, num_seqs: int,
+                    release: str = DEFAULT_RELEASE) -> int:
     """Torch peak increase of the profile run (gpu_model_runner.py GPUModelRunner.profile_run).
 
     The forward pass over ``batched_tokens`` tokens peaks inside one MLP: the residual and
@@ -690,8 +756,8 @@ def activation_peak(card: Mapping[str, Any], tp: int, batched_tokens: int, num_s
     activation output (intermediate/tp) per token; for MoE layers FusedMoE's workspaces
     (fused_moe.py fused_experts_impl: intermediate_cache1/2/3 = top_k x (2I + I)/tp + top_k x
     hidden per token). The dummy sampler run then holds ``min(max_num_seqs, batched_tokens)``
-    rows of logits over the vocabulary (all-gathered over TP: full width on each rank),
-    SAMPLER_BYTES_PER_LOGIT bytes each, while the forward's hidden states are still alive.
+    rows of logits over the vocabulary (all-gathered over TP: full width on each rank), as
+    sampler_bytes says for the release line, while the forward's hidden states are still alive.
     """
     arch = card["architecture"]
     h = int(arch["hidden_size"])
@@ -713,7 +779,7 @@ def activation_peak(card: Mapping[str, Any], tp: int, batched_tokens: int, num_s
     rows = min(num_seqs, batched_tokens)
     # LogitsProcessor._get_logits drops the vocabulary padding before sampling.
     vocab = int(arch["vocab_size"])
-    sampler = batched_tokens * h * ACT_BYTES + rows * vocab * SAMPLER_BYTES_PER_LOGIT
+    sampler = batched_tokens * h * ACT_BYTES + sampler_bytes(vocab, rows, release)
     return max(forward, sampler)
 
 
@@ -1014,8 +1080,9 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         assumptions.append("mxfp4_backend marlin is not applied on this GPU: vLLM reads VLLM_MXFP4_USE_MARLIN only "
                            "after choosing FlashInfer on Blackwell (when installed), and not at all on ROCm; the "
                            "plan keeps that backend's MXFP4 layout.")
-    act = activation_peak(card, tp, int(batched), int(seqs))
-    non_torch = NON_TORCH_BYTES + (NCCL_TP_BYTES if tp > 1 else 0)
+    release = str(settings.get("vllm_version") or DEFAULT_RELEASE)
+    act = activation_peak(card, tp, int(batched), int(seqs), release)
+    non_torch = NON_TORCH_BYTES + (NCCL_TP_BYTES[release] if tp > 1 else 0)
     graphs = 0 if eager else CUDA_GRAPH_BYTES
     # Recurrent states are kept in the model dtype (mamba_utils.py MambaStateDtypeCalculator, "auto").
     layout = kv_layout(card, tp, kv_bytes, 4 if quant["id"] == "FP32" else 2)
@@ -1128,15 +1195,20 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         "embedding and LM head padded to a multiple of 64 rows; plus the rotary cos/sin cache.",
         "Vision towers of multimodal models are loaded; MTP modules and stored copies of a tied head are not.",
         f"Non-torch memory: {NON_TORCH_BYTES / GiB:.2f} GiB per GPU (measured by vLLM at run time; typical "
-        "value from public logs)." + (f" Plus {NCCL_TP_BYTES / GiB:.2f} GiB of NCCL/custom all-reduce buffers "
-                                      "per GPU under tensor parallelism (inside the budget, as in v0.11)."
+        "value from public logs)." + (f" Plus {NCCL_TP_BYTES[release] / GiB:.2f} GiB of NCCL/all-reduce buffers "
+                                      "per GPU under tensor parallelism (inside the budget; "
+                                      + ("v0.19.0's runs)." if release == "0.17" else "v0.11's runs).")
                                       if tp > 1 else ""),
         ("CUDA graphs: none (--enforce-eager)." if eager else
          f"CUDA graphs: {CUDA_GRAPH_BYTES / GiB:.2f} GiB per GPU (measured by vLLM at run time; typical value), "
          "captured after the KV cache inside the 1 - gpu_memory_utilization slack."),
         f"CUDA context: {CUDA_CONTEXT_BYTES / GiB:.2f} GiB per GPU outside vLLM's budget.",
         f"KV cache: {layout.block_size}-token blocks, {kv_dtype} cache; activation peak: profile run over "
-        f"max_num_batched_tokens {batched:,}, sampler over {min(int(seqs), int(batched)):,} rows.",
+        f"max_num_batched_tokens {batched:,}, sampler over {min(int(seqs), int(batched)):,} rows"
+        + (" (Triton top-k/top-p, no sort)." if release == "0.17" and min(int(seqs), int(batched)) >= TRITON_SAMPLER_MIN_ROWS
+           else " (top-k/top-p by sorting the logits)."),
+        f"Rules of vLLM release line {release} ({BASES[release].split(' (')[0]}); v0.21.0 and later also take an "
+        "estimate of CUDA graph memory from the KV budget, which this plan does not.",
     ]
     if layout.top_k:
         latent = "fp8_ds_mla, 656 bytes" if kv_bytes == 1 else "BF16, 1,152 bytes"

@@ -123,6 +123,8 @@
     var kvBytes = kvDtype.indexOf("fp8") === 0 ? 1 : (q.fp32 && kvDtype === "auto" ? 4 : 2);
     // DeepSeek-V3.2 (vllm.dsa_kv_bytes): auto and fp8 mean fp8_ds_mla, bfloat16 the BF16 latent
     if (data.dsa) kvBytes = kvDtype === "bfloat16" ? 2 : 1;
+    var release = settings.vllm_version || K.DEFAULT_RELEASE;   // vllm.RELEASE_LINES: the rules' release line
+    if (K.RELEASE_LINES.indexOf(release) < 0) throw new PlanError("--vllm-version", release + ": allowed: " + K.RELEASE_LINES.join(", "));
     var util = settings.gpu_memory_utilization || K.utilization;
     var parallel = settings.parallel || 1;
 
@@ -134,8 +136,8 @@
     var byFamily = q.weights[String(tp)];
     var weights = byFamily.any !== undefined ? byFamily.any : byFamily[gpu ? gpu.family : "hopper"];
     weights += batched * (data.topk_buffer_per_token || 0);   // DeepSeek-V3.2's top-k index buffer, loaded with the model
-    var act = data.activation_peak[String(tp)][large ? 1 : 0];
-    var nonTorch = K.NON_TORCH_BYTES + (tp > 1 ? K.NCCL_TP_BYTES : 0);
+    var act = data.activation_peak[release][String(tp)][large ? 1 : 0];
+    var nonTorch = K.NON_TORCH_BYTES + (tp > 1 ? K.NCCL_TP_BYTES[release] : 0);
     var graphs = K.CUDA_GRAPH_BYTES;
     var layouts = data.kv_layouts[String(tp)];
     // a hybrid model's recurrent state is in the model dtype: 4 bytes for an FP32 checkpoint
@@ -198,7 +200,7 @@
       supported: true,
       settings: { quant: quantId, context: context, kv_dtype: kvDtype, parallel: parallel, tensor_parallel: tp,
                   gpu_memory_utilization: util, max_num_batched_tokens: batched, max_num_seqs: seqs,
-                  enforce_eager: false, mxfp4_backend: "auto" },
+                  enforce_eager: false, vllm_version: release, mxfp4_backend: "auto" },
       devices: devices,
       host: { weights_bytes: 0, kv_cache_bytes: 0, compute_buffer_bytes: 0, total_bytes: 0 },
       kv_cache_bytes_per_token: perTokenAll,

@@ -280,6 +280,10 @@ def request(case: Case, catalogs: Any, registry: Path = REGISTRY) -> Request:
     if gpus == 0:  # a CPU-only run: what `llama-server -ngl 0` plans (the command line has no --gpus 0)
         settings.setdefault("n_gpu_layers", 0)
         gpus = 1
+    release_line = getattr(engines.engine_module(case.engine), "release_line", None)
+    if release_line is not None and "vllm_version" not in settings:
+        # the rules of the release line the run's version belongs to (vllm.release_line)
+        settings["vllm_version"] = release_line(case.engine_generation or case.engine_version)
     options = engines.parse_options(case.engine, {**settings, "quant": case.quant})
     gpu = None
     if hw.get("gpu") is not None:

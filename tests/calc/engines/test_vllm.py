@@ -274,7 +274,8 @@ LLMD = ("https://github.com/llm-d/llm-d-benchmark/blob/4f4d44943c39b76b28e30dfa1
     ("meta/llama-3.3-70b", 2, "FP8", 32.0),
 ])
 def test_kv_budget_matches_vllm_011_logs(cat: Any, cid: str, tp: int, quant: str | None, printed: float) -> None:
-    p = run(cat, cid, "h100-sxm-80gb", n=tp, mem_gib=79.18, tensor_parallel=tp, context=16000, quant=quant)
+    p = run(cat, cid, "h100-sxm-80gb", n=tp, mem_gib=79.18, tensor_parallel=tp, context=16000, quant=quant,
+            vllm_version="0.11")
     assert p["components"]["kv_cache_memory"] / GiB == pytest.approx(printed, rel=0.02)
     # "Non-torch memory": 0.13-0.14 GiB at TP=1, 0.54-0.55 GiB at TP=2 (NCCL and custom all-reduce).
     assert p["components"]["non_torch"] / GiB == pytest.approx(0.545 if tp > 1 else 0.135, abs=0.03)
@@ -368,8 +369,60 @@ def test_activation_peak_is_the_sampler_dummy_run(cat: Any, cid: str, tp: int, p
     # Hand (Llama 3.1 8B): 1024 rows x 128,256 logits x 38 bytes = 4,990,648,320
     # + the forward's hidden states 8192 x 4096 x 2 = 67,108,864 -> 5,057,757,184 bytes = 4.71 GiB.
     if cid == "meta/llama-3.1-8b":
-        assert V.activation_peak(card(cid), 1, 8192, 1024) == 1024 * 128256 * 38 + 8192 * 4096 * 2
-    assert V.activation_peak(card(cid), tp, 8192, 1024) / GiB == pytest.approx(printed, rel=0.02)
+        assert V.activation_peak(card(cid), 1, 8192, 1024, "0.11") == 1024 * 128256 * 38 + 8192 * 4096 * 2
+    assert V.activation_peak(card(cid), tp, 8192, 1024, "0.11") / GiB == pytest.approx(printed, rel=0.02)
+
+
+@pytest.mark.parametrize(("cid", "tp", "printed"), [
+    # llm-d-planner's sweeps on one H100 (default 8192 batched tokens, 1024 sequences), "torch peak memory
+    # increase" per GPU: v0.17.0 Qwen3-14B 2.23 GiB; v0.19.0 Llama 3.1 8B 1.89 GiB, Qwen2.5-7B 2.21 GiB,
+    # Llama 3.3 70B FP8 at TP 2 1.96 GiB (logs under
+    # https://github.com/llm-d-incubation/llm-d-planner/tree/d3121e059da88662db39a926a3ead964be97359b/accuracy/results)
+    ("qwen/qwen3-14b", 1, 2.23),
+    ("meta/llama-3.1-8b", 1, 1.89),
+    ("qwen/qwen2.5-7b", 1, 2.21),
+    ("meta/llama-3.3-70b", 2, 1.96),
+])
+def test_activation_peak_without_the_sort_from_v0_17(cat: Any, cid: str, tp: int, printed: float) -> None:
+    # Hand (Llama 3.1 8B, release line 0.17): 1024 rows x 128,256 logits x 14 bytes (BF16 logits, their FP32
+    # copy, the FP32 softmax, the FP32 exponential noise) = 1,838,678,016; the Triton kernel's scratch of
+    # 132 rows (one per H100 SM) x 128,256 x 4 bytes = 67,719,168; the forward's hidden states 8192 x 4096
+    # x 2 = 67,108,864 -> 1,973,506,048 bytes = 1.84 GiB (the log: 1.89).
+    if cid == "meta/llama-3.1-8b":
+        assert V.activation_peak(card(cid), 1, 8192, 1024, "0.17") == 1_838_678_016 + 67_719_168 + 67_108_864
+    assert V.activation_peak(card(cid), tp, 8192, 1024, "0.17") / GiB == pytest.approx(printed, rel=0.04)
+
+
+def test_sampler_below_eight_rows_still_sorts() -> None:
+    # topk_topp_sampler.py apply_top_k_top_p sends fewer than 8 rows to the sort-based PyTorch path:
+    # 4 rows x 1,000 logits x 38 bytes on either line; 8 rows take the Triton path: 8 x 1,000 x 14 plus
+    # the scratch's 8 rows (the next power of two of min(132 SMs, 8)) x 1,000 x 4.
+    assert V.sampler_bytes(1000, 4, "0.17") == V.sampler_bytes(1000, 4, "0.11") == 4 * 1000 * 38
+    assert V.sampler_bytes(1000, 8, "0.17") == 8 * 1000 * 14 + 8 * 1000 * 4
+    assert V.sampler_bytes(1000, 100, "0.17") == 100 * 1000 * 14 + 128 * 1000 * 4
+    assert V.sampler_bytes(1000, 1024, "0.17") == 1024 * 1000 * 14 + 132 * 1000 * 4
+
+
+def test_release_line_sets_the_basis_and_the_tp_memory(cat: Any) -> None:
+    new = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", n=2, tensor_parallel=2, context=8192)
+    old = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", n=2, tensor_parallel=2, context=8192, vllm_version="0.11")
+    assert new["settings"]["vllm_version"] == "0.17" and old["settings"]["vllm_version"] == "0.11"
+    # v0.19.0 prints 2.06-2.21 GiB of non-torch memory per GPU at TP 2-4 (llm-d-planner, nine runs);
+    # llm-d's v0.11 runs 0.54-0.55 GiB at TP 2
+    assert new["components"]["non_torch"] / GiB == pytest.approx(2.10, abs=0.06)
+    assert old["components"]["non_torch"] / GiB == pytest.approx(0.545, abs=0.03)
+    # the smaller profiled sampler leaves more KV cache: about (38 - 14) x 1024 x 128,256 bytes less peak
+    assert new["components"]["activation_peak"] < old["components"]["activation_peak"] - 2.8 * GiB
+    assert any("0.17" in a for a in new["assumptions"])
+
+
+@pytest.mark.parametrize(("version", "line"), [
+    ("0.11.0", "0.11"), ("0.16.0", "0.11"), ("0.10.1", "0.11"), ("V0", "0.11"), ("before 0.17.0", "0.11"),
+    ("before 0.11.0", "0.11"), ("0.17.0", "0.17"), ("0.19.0", "0.17"), ("0.20.2rc1.dev9+g01d4d1ad3", "0.17"),
+    (None, "0.17"), ("V1", "0.17"), ("before 0.21.0", "0.17"),
+])
+def test_release_line_of_a_version(version: str | None, line: str) -> None:
+    assert V.release_line(version) == line
 
 
 def test_tensor_parallel_defaults_to_the_gpus_given(cat: Any) -> None:
@@ -502,19 +555,6 @@ def test_outside_basis_reasons_name_the_cause() -> None:
     assert "v0.21.0" in str(V.outside_basis("0.23.1", "CUDA"))
     assert "ROCm" in str(V.outside_basis(None, "ROCm"))
     assert "preview build" in str(V.outside_basis("0.10.1+gptoss", "CUDA"))
-
-
-def test_outside_basis_sampler_sort_until_v0_17() -> None:
-    # llm-d-planner's Qwen3-14B sweep on one H100: the profiled peak is 5.64 GiB on v0.16.0 (the
-    # sort-based sampler the rules follow) and 2.23 GiB on v0.17.0; from v0.17.0 the peak and the KV
-    # figures it sizes are outside, the weights and non-torch memory stay inside
-    assert V.outside_basis("0.16.0", "CUDA", "activation_peak") is None
-    assert V.outside_basis("0.16.0", "CUDA", "kv_cache_tokens") is None
-    assert "v0.17.0" in str(V.outside_basis("0.17.0", "CUDA", "activation_peak"))
-    for component in ("kv_cache_memory", "kv_cache_tokens", "max_concurrency"):
-        assert "PR #33538" in str(V.outside_basis("0.19.0", "CUDA", component))
-    for component in ("weights", "non_torch", None):
-        assert V.outside_basis("0.19.0", "CUDA", component) is None
 
 
 def test_outside_basis_nccl_memory_before_v0_11() -> None:
