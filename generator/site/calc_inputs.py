@@ -263,12 +263,12 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
                              "state_bytes": lay.state_bytes,
                              "indexer_token_bytes": lay.indexer_token_bytes, "top_k": lay.top_k}
         layouts[str(tp)] = by_bytes
-    # per release line (vllm.RELEASE_LINES: the sampler's profiled peak differs), per TP size, at the two
-    # batch defaults
+    # per release line, per TP size, at the two batch defaults; only the default line (vllm.DEFAULT_RELEASE):
+    # the site offers no other, and every line would grow each model's data by a fifth
     act = {line: {str(tp): [V.activation_peak(card, tp, V.BATCHED_TOKENS_SMALL, V.MAX_SEQS_SMALL, line),
                             V.activation_peak(card, tp, V.BATCHED_TOKENS_LARGE, V.MAX_SEQS_LARGE, line)]
                   for tp in allowed}
-           for line in V.RELEASE_LINES}
+           for line in (V.DEFAULT_RELEASE,)}
     return {
         **head, "unsupported": None, "max_context": max_context_of(card),
         "heads": heads, "kv_heads": kv_heads, "allowed_tp": allowed,
@@ -280,7 +280,7 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         # the top-k index buffer (topk_buffer_bytes: this many bytes per batched token; 0 if none)
         "dsa": bool(att.get("sparse_indexer")), "topk_buffer_per_token": V.topk_buffer_bytes(card, 1),
         "constants": {"NON_TORCH_BYTES": V.NON_TORCH_BYTES, "NCCL_TP_BYTES": V.NCCL_TP_BYTES,
-                      "RELEASE_LINES": list(V.RELEASE_LINES), "DEFAULT_RELEASE": V.DEFAULT_RELEASE,
+                      "DEFAULT_RELEASE": V.DEFAULT_RELEASE,
                       "CUDA_GRAPH_BYTES": V.CUDA_GRAPH_BYTES, "CUDA_CONTEXT_BYTES": V.CUDA_CONTEXT_BYTES,
                       "BATCHED_TOKENS_SMALL": V.BATCHED_TOKENS_SMALL, "MAX_SEQS_SMALL": V.MAX_SEQS_SMALL,
                       "BATCHED_TOKENS_LARGE": V.BATCHED_TOKENS_LARGE, "MAX_SEQS_LARGE": V.MAX_SEQS_LARGE,

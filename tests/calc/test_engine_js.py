@@ -209,7 +209,7 @@ def _vllm_settings(most: int | None, quants: list[str]) -> list[dict[str, Any]]:
         {"context": min(32_768, top), "parallel": 4}, {"tensor_parallel": 1}, {"tensor_parallel": 2},
         {"tensor_parallel": 3}, {"gpu_memory_utilization": 0.5, "context": min(4096, top)},
         {"gpu_memory_utilization": 0.97}, {"context": top + 1}, {"context": 17},
-        {"vllm_version": "0.11"}, {"vllm_version": "0.11", "tensor_parallel": 2, "context": min(8192, top)},
+        {"vllm_version": "0.17"},
     ]
     grid += [{"quant": q, "context": min(8192, top)} for q in quants]
     return grid
@@ -266,6 +266,11 @@ def test_js_vllm_plan_equals_python_on_every_card(node_exe: str) -> None:
     assert any(p["settings"]["max_num_seqs"] == 1024 for p in plans) and any(len(p["devices"]) == 8 for p in plans)
     assert any("perfect scaling over 8 GPUs" in p["speed"]["basis"] for p in plans)
     assert any(p["speed"]["prefill_tokens_per_s_upper_bound"] for p in plans)
+    # the site's data holds only the default release line: another one is refused, naming the option
+    script = VLLM_NODE % json.dumps(list(VLLM_FIELDS))
+    other = json.dumps({"gpus": gpus, "cards": [{"data": jobs[0]["data"], "runs": [[{"vllm_version": "0.11"}, None]]}]})
+    out = subprocess.run([node_exe, "-e", script, str(JS_VLLM)], input=other, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [[{"error": "--vllm-version"}]]
 
 
 def test_round2_is_pythons_round() -> None:

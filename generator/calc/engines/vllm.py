@@ -173,9 +173,12 @@ DSA_QUANT_BLOCK = 128
 DSA_SCALE_BYTES = 4
 
 
-def dsa_kv_bytes(kv_dtype: str) -> int:
-    """The latent's width key for a DeepSeek-V3.2 plan: 1 (fp8_ds_mla) for auto and fp8*, 2 for
-    bfloat16 (verify_and_update_config: bfloat16 -> auto, the BF16 model dtype)."""
+def dsa_kv_bytes(kv_dtype: str, release: str) -> int:
+    """The latent's width key for a DeepSeek-V3.2 plan: 1 (fp8_ds_mla) for fp8*, 2 for bfloat16
+    (verify_and_update_config: bfloat16 -> auto, the BF16 model dtype). auto is fp8_ds_mla in
+    v0.11.0 (release line "0.11") and the BF16 model dtype from v0.11.1 on (PR #27121; line "0.17")."""
+    if kv_dtype == "auto":
+        return 1 if release == "0.11" else 2
     return 2 if kv_dtype == "bfloat16" else 1
 
 
@@ -320,9 +323,10 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
         return nccl
     dsa_auto = (bool(((card or {}).get("architecture") or {}).get("attention", {}).get("sparse_indexer"))
                 and str((settings or {}).get("kv_dtype") or "auto") == "auto")
-    if dsa_auto and version >= DSA_AUTO_BF16_SINCE and (component is None or component in DSA_KV_COMPONENTS):
+    if (dsa_auto and DSA_AUTO_BF16_SINCE <= version < SAMPLER_SORT_BEFORE
+            and (component is None or component in DSA_KV_COMPONENTS)):
         return (f"vLLM {text}: since v0.11.1 DeepSeek-V3.2's --kv-cache-dtype auto is BF16 (PR #27121, "
-                "2025-10-17); the rules follow v0.11.0, where auto meant the fp8_ds_mla latent")
+                "2025-10-17); the 0.11 release line follows v0.11.0, where auto meant the fp8_ds_mla latent")
     if version >= CUDAGRAPH_IN_BUDGET_SINCE and (component is None or component in BUDGET_COMPONENTS):
         return (f"vLLM {text}: since v0.21.0 an estimate of CUDA graph memory is taken from the KV "
                 "budget by default (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, PR #30515); the rules "
@@ -1049,11 +1053,12 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
                            "model's rope scaling enabled (--hf-overrides) or VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
 
     quant = _resolve_quant(card, catalogs, settings.get("quant"))
+    release = str(settings.get("vllm_version") or DEFAULT_RELEASE)
     kv_dtype = str(settings.get("kv_dtype") or "auto")
     # "auto" is the model dtype: BF16/FP16, or FP32 for a checkpoint loaded in FP32.
     kv_bytes = 1 if kv_dtype.startswith("fp8") else 4 if quant["id"] == "FP32" and kv_dtype == "auto" else 2
     if att.get("sparse_indexer"):
-        kv_bytes = dsa_kv_bytes(kv_dtype)
+        kv_bytes = dsa_kv_bytes(kv_dtype, release)
     util = float(settings.get("gpu_memory_utilization") or 0.9)
     eager = bool(settings.get("enforce_eager"))
     parallel = int(settings.get("parallel") or 1)
@@ -1080,7 +1085,6 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         assumptions.append("mxfp4_backend marlin is not applied on this GPU: vLLM reads VLLM_MXFP4_USE_MARLIN only "
                            "after choosing FlashInfer on Blackwell (when installed), and not at all on ROCm; the "
                            "plan keeps that backend's MXFP4 layout.")
-    release = str(settings.get("vllm_version") or DEFAULT_RELEASE)
     act = activation_peak(card, tp, int(batched), int(seqs), release)
     non_torch = NON_TORCH_BYTES + (NCCL_TP_BYTES[release] if tp > 1 else 0)
     graphs = 0 if eager else CUDA_GRAPH_BYTES
@@ -1207,14 +1211,17 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         f"max_num_batched_tokens {batched:,}, sampler over {min(int(seqs), int(batched)):,} rows"
         + (" (Triton top-k/top-p, no sort)." if release == "0.17" and min(int(seqs), int(batched)) >= TRITON_SAMPLER_MIN_ROWS
            else " (top-k/top-p by sorting the logits)."),
-        f"Rules of vLLM release line {release} ({BASES[release].split(' (')[0]}); v0.21.0 and later also take an "
-        "estimate of CUDA graph memory from the KV budget, which this plan does not.",
+        f"Rules of vLLM release line {release} ({BASES[release].split(' (')[0]}). v0.21.0 and later also take "
+        "their profiled CUDA graph estimate from the KV budget (PR #30515): there the KV cache is smaller by the "
+        "'Estimated CUDA graph memory' vLLM prints at start-up, which this plan cannot predict.",
     ]
     if layout.top_k:
         latent = "fp8_ds_mla, 656 bytes" if kv_bytes == 1 else "BF16, 1,152 bytes"
         assumptions.append(
-            f"DeepSeek sparse attention (v0.11): each layer caches the latent ({latent} a token; --kv-cache-dtype "
-            "auto and fp8 both mean fp8_ds_mla, bfloat16 the model dtype) and the indexer's FP8 key with its "
+            f"DeepSeek sparse attention: each layer caches the latent ({latent} a token; --kv-cache-dtype fp8 means "
+            "fp8_ds_mla, bfloat16 the model dtype, auto "
+            + ("fp8_ds_mla as in v0.11.0" if release == "0.11" else "the model dtype since v0.11.1, PR #27121")
+            + ") and the indexer's FP8 key with its "
             f"scale ({layout.indexer_token_bytes // sum(n for _, n in layout.layers)} bytes a token) in one "
             "group of 64-token blocks; model loading adds the top-k index buffer "
             f"({topk_buffer_bytes(card, int(batched)) / MiB:.0f} MiB); decode reads every indexer key but only "

@@ -121,10 +121,13 @@
     if (K.KV_DTYPES.indexOf(kvDtype) < 0) throw new PlanError("--kv-dtype", kvDtype + ": allowed: " + K.KV_DTYPES.join(", "));
     // "auto" is the model dtype: BF16/FP16, or FP32 for a checkpoint loaded in FP32
     var kvBytes = kvDtype.indexOf("fp8") === 0 ? 1 : (q.fp32 && kvDtype === "auto" ? 4 : 2);
-    // DeepSeek-V3.2 (vllm.dsa_kv_bytes): auto and fp8 mean fp8_ds_mla, bfloat16 the BF16 latent
-    if (data.dsa) kvBytes = kvDtype === "bfloat16" ? 2 : 1;
     var release = settings.vllm_version || K.DEFAULT_RELEASE;   // vllm.RELEASE_LINES: the rules' release line
-    if (K.RELEASE_LINES.indexOf(release) < 0) throw new PlanError("--vllm-version", release + ": allowed: " + K.RELEASE_LINES.join(", "));
+    // the site's data holds the default line only (calc_inputs.vllm_inputs); the CLI plans the others
+    if (!data.activation_peak[release]) throw new PlanError("--vllm-version", release + ": the browser follows vLLM " +
+      K.DEFAULT_RELEASE + "; llmcards plan --vllm-version " + release + " plans this line");
+    // DeepSeek-V3.2 (vllm.dsa_kv_bytes): fp8 means fp8_ds_mla, bfloat16 the BF16 latent; auto is
+    // fp8_ds_mla on the 0.11 line (v0.11.0) and the BF16 model dtype on later lines (PR #27121)
+    if (data.dsa) kvBytes = kvDtype === "auto" ? (release === "0.11" ? 1 : 2) : (kvDtype === "bfloat16" ? 2 : 1);
     var util = settings.gpu_memory_utilization || K.utilization;
     var parallel = settings.parallel || 1;
 

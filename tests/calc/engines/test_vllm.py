@@ -102,16 +102,20 @@ def test_deepseek_v32_latent_and_indexer_pages() -> None:
     assert 512 + 4 * 4 + 64 * 2 == 656 and 128 + 128 // 128 * 4 == 132
     v32 = card("deepseek/deepseek-v3.2")
     for tp in (1, 8):
-        layout = V.kv_layout(v32, tp, V.dsa_kv_bytes("auto"))
+        layout = V.kv_layout(v32, tp, V.dsa_kv_bytes("auto", "0.11"))
         assert layout.per_token_bytes == 61 * 788 == 48_068
         assert layout.indexer_token_bytes == 61 * 132
         assert (layout.block_size, layout.top_k) == (64, 2048)
         # one group of all 61 layers: a block of every layer is 64 x 48,068 bytes
         assert layout.page_bytes * layout.group_size == 64 * 48_068
-    assert V.dsa_kv_bytes("fp8") == V.dsa_kv_bytes("fp8_e4m3") == 1
+    for line in V.RELEASE_LINES:
+        assert V.dsa_kv_bytes("fp8", line) == V.dsa_kv_bytes("fp8_e4m3", line) == 1
+        assert V.dsa_kv_bytes("bfloat16", line) == 2
+    # auto: fp8_ds_mla in v0.11.0, the BF16 model dtype from v0.11.1 (PR #27121), so on the 0.17 line
+    assert V.dsa_kv_bytes("auto", "0.11") == 1 and V.dsa_kv_bytes("auto", "0.17") == 2
     # bfloat16: the BF16 latent, 576 x 2 = 1,152 bytes, and the same 132-byte key:
     # 61 x 1,284 = 78,324
-    assert V.kv_layout(v32, 8, V.dsa_kv_bytes("bfloat16")).per_token_bytes == 61 * 1284 == 78_324
+    assert V.kv_layout(v32, 8, V.dsa_kv_bytes("bfloat16", "0.17")).per_token_bytes == 61 * 1284 == 78_324
     # DeepSeek-V3 is unchanged: no indexer, no sparse read
     v3 = V.kv_layout(card("deepseek/deepseek-v3"), 8, 1)
     assert (v3.per_token_bytes, v3.indexer_token_bytes, v3.top_k) == (61 * 576, 0, 0)
@@ -130,8 +134,9 @@ def test_deepseek_v32_default_plan_starts_from_the_fp8_checkpoint(cat: Any) -> N
 
 
 def test_deepseek_v32_plan_by_hand(cat: Any) -> None:
-    # 8 x H200, the FP8 checkpoint, defaults (max_num_batched_tokens 8,192 on a >= 70 GiB GPU).
-    p = run(cat, "deepseek/deepseek-v3.2", "h200-141gb", 8, quant="FP8", tensor_parallel=8)
+    # 8 x H200, the FP8 checkpoint, defaults (max_num_batched_tokens 8,192 on a >= 70 GiB GPU), v0.11.0's
+    # fp8_ds_mla cache at --kv-cache-dtype auto (release line 0.11; the 0.17 line's auto is BF16, below).
+    p = run(cat, "deepseek/deepseek-v3.2", "h200-141gb", 8, quant="FP8", tensor_parallel=8, vllm_version="0.11")
     # model loading adds the top-k buffer: 8,192 tokens x 2,048 indices x 4 bytes = 64 MiB
     assert 8192 * 2048 * 4 == 64 * 2**20
     v32 = card("deepseek/deepseek-v3.2")
@@ -152,11 +157,16 @@ def test_deepseek_v32_plan_by_hand(cat: Any) -> None:
     active = p["speed"]["decode_tokens_per_s_upper_bound"]
     bw = gpu(cat, "h200-141gb")["bandwidth_bytes_per_s"]
     weights_read = bw / active - kv_read
-    dense = run(cat, "deepseek/deepseek-v3.2", "h200-141gb", 8, quant="FP8", tensor_parallel=8, kv_dtype="bfloat16")
+    dense = run(cat, "deepseek/deepseek-v3.2", "h200-141gb", 8, quant="FP8", tensor_parallel=8, kv_dtype="bfloat16",
+                vllm_version="0.11")
     # the bfloat16 latent: 1,152 bytes of each of the 2,048 selected tokens instead of 656
     assert bw / dense["speed"]["decode_tokens_per_s_upper_bound"] - weights_read == \
         pytest.approx(61 * (132 * 131_072 + 1152 * 2048), rel=1e-9)
     assert dense["kv_cache_bytes_per_token"] == 8 * 78_324
+    # the 0.17 line (v0.17-v0.20, after PR #27121): auto is the BF16 latent, as bfloat16 is
+    auto17 = run(cat, "deepseek/deepseek-v3.2", "h200-141gb", 8, quant="FP8", tensor_parallel=8)
+    assert auto17["settings"]["vllm_version"] == "0.17" and auto17["kv_cache_bytes_per_token"] == 8 * 78_324
+    assert any("PR #27121" in a for a in auto17["assumptions"])
 
 
 def test_max_concurrency_arithmetic() -> None:
@@ -586,6 +596,8 @@ def test_outside_basis_deepseek_v32_auto_cache() -> None:
     assert V.outside_basis("0.12.0", "CUDA", "kv_cache_tokens", card=v32, settings=fp8) is None
     assert V.outside_basis("0.12.0", "CUDA", "weights", card=v32, settings=auto) is None
     assert V.outside_basis("0.12.0", "CUDA", "kv_cache_tokens", card=v3, settings=auto) is None
+    # from v0.17.0 the 0.17 release line plans auto as BF16 itself: inside again
+    assert V.outside_basis("0.17.0", "CUDA", "kv_cache_tokens", card=v32, settings=auto) is None
 
 
 # --- native releases from the card's release block ----------------------------------------------
