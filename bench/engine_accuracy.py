@@ -251,6 +251,12 @@ def _coverage(cases: Sequence[Case]) -> list[str]:
                 "(architectures.md, engine-vllm.md) and is checked in `tests/calc/test_state.py` by hand "
                 "computations and two figures vLLM reported for the same rules, not against the memory "
                 "numbers of a start-up log."]
+    out += ["", f"Where the {RECURRENT} cases check the state: llama.cpp's cases compare the printed KV and RS "
+            "(recurrent state) buffers. vLLM's hybrid cases compare weights only: none ran on a GPU of the catalog "
+            "with its memory printed, so their KV budget cannot be planned; the KV capacity of Qwen3.5 is checked "
+            "from the budget a vLLM 0.18.1 log prints (block size, state padding and tokens, exact) in "
+            "`tests/calc/engines/test_vllm_qwen35.py`, and the block sizes vLLM printed for Nemotron Nano 9B v2 and "
+            "Falcon-H1 in `tests/calc/test_state.py` and `tests/calc/engines/test_vllm_hybrid.py`."]
     return out + [""]
 
 

@@ -78,7 +78,7 @@ def _llamacpp_plan(card: Mapping[str, Any], catalogs: Any, settings: dict[str, A
     return _shape(card, settings, hardware, compute, components, f"llama-server -c {context}", vllm=False)
 
 
-def _llamacpp_unsupported(card: Mapping[str, Any]) -> str | None:
+def _llamacpp_unsupported(card: Mapping[str, Any], settings: Mapping[str, Any] | None = None) -> str | None:
     return "fake: no rules for this architecture" if card["architecture"]["type"] == "unsupported-fake" else None
 
 
@@ -119,7 +119,7 @@ FAKE_VLLM = SimpleNamespace(
              "max_num_batched_tokens": Option(None, E.parse_int(1, 10**7), "tokens per step"),
              "max_num_seqs": Option(256, E.parse_int(1, 10**5), "sequences"),
              "enforce_eager": Option(False, E.parse_flag, "no CUDA graphs")},
-    unsupported=lambda card: None,
+    unsupported=lambda card, settings=None: None,
     plan=_vllm_plan,
     # The fake's one basis rule: it models no "V0" run (what a case's log may prove, engine_generation).
     outside_basis=lambda version, backend, component, card=None, settings=None: (

@@ -235,7 +235,7 @@ QWEN3_5_MOE = {
         "linear_num_value_heads": 32, "linear_value_head_dim": 128, "num_experts": 256, "num_experts_per_tok": 8,
         "moe_intermediate_size": 512, "shared_expert_intermediate_size": 512, "mtp_num_hidden_layers": 1,
         "mtp_use_dedicated_embeddings": False, "max_position_embeddings": 262144, "vocab_size": 248320,
-        "tie_word_embeddings": False, "hidden_act": "silu",
+        "tie_word_embeddings": False, "hidden_act": "silu", "mamba_ssm_dtype": "float32",
     },
     "vision_config": {
         "deepstack_visual_indexes": [], "depth": 27, "hidden_size": 1152, "in_channels": 3, "intermediate_size": 4304,
@@ -253,10 +253,25 @@ def test_qwen3_5_moe_imports_as_qwen3_next_with_mtp_and_vision():
     assert arch["layer_pattern"] == "RRRA" * 10
     assert arch["intermediate_size"] is None and arch["attention"]["output_gate"] is True
     assert arch["linear_attention"] == {"kind": "gated_deltanet", "key_heads": 16, "key_head_dim": 128,
-                                        "value_heads": 32, "value_head_dim": 128, "conv_kernel": 4}
+                                        "value_heads": 32, "value_head_dim": 128, "conv_kernel": 4,
+                                        "state_dtype": "float32"}
     assert (arch["experts"]["total"], arch["experts"]["active"], arch["experts"]["shared"]) == (256, 8, 1)
     assert arch["mtp"] == {"modules": 1, "block": "moe", "own_embedding": False, "own_head": False}
     assert arch["vision_encoder"]["kind"] == "qwen3_vl" and arch["vision_encoder"]["deepstack_mergers"] == 0
+
+
+def test_qwen3_5_moe_reads_the_recurrent_state_dtype(tmp_path, capsys):
+    from generator.importers.hf import architecture_from_config
+
+    # config.json's text_config.mamba_ssm_dtype (Qwen3.5-35B-A3B: "float32") becomes linear_attention.state_dtype
+    cfg = {**QWEN3_5_MOE, "text_config": {**QWEN3_5_MOE["text_config"], "mamba_ssm_dtype": "float32"}}
+    assert architecture_from_config(cfg)["linear_attention"]["state_dtype"] == "float32"
+    bad = {**QWEN3_5_MOE, "text_config": {**QWEN3_5_MOE["text_config"], "mamba_ssm_dtype": "fp4"}}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    assert main(["import-hf", str(path), "--id", "someone/qwen35"]) == 1
+    err = capsys.readouterr().err
+    assert 'text_config.mamba_ssm_dtype: "fp4" is not one of float32, bfloat16, float16' in err
 
 
 def test_qwen3_5_moe_count_by_hand():

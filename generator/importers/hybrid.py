@@ -237,6 +237,10 @@ def _qwen3_next(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, A
     return arch
 
 
+# linear_attention.state_dtype of the card schema
+STATE_DTYPES = ("float32", "bfloat16", "float16")
+
+
 def _qwen3_5_moe(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
     """Qwen3.5 / Qwen3.6 MoE text model: Qwen3-Next's stack (the transformers Qwen3_5Moe classes reuse
     Qwen3-Next's gated DeltaNet, gated attention and sparse MoE block), plus the MTP layers that
@@ -251,6 +255,12 @@ def _qwen3_5_moe(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, 
         cfg = {**cfg, "intermediate_size": get.count("moe_intermediate_size")}  # unused: no dense layer
         get = _Config(cfg, mtype, get.prefix)
     arch = _qwen3_next(cfg, get, mtype)
+    # mamba_ssm_dtype: the precision the checkpoint asks for the recurrent state (vLLM keeps it so)
+    dtype = get("mamba_ssm_dtype", False)
+    if dtype is not None and dtype not in STATE_DTYPES:
+        raise ImportErrorHF(f"{get.prefix}mamba_ssm_dtype: {_shown(dtype)} is not one of {', '.join(STATE_DTYPES)}")
+    if dtype is not None:
+        arch["linear_attention"]["state_dtype"] = dtype
     modules = get.count("mtp_num_hidden_layers", minimum=0)
     if modules:
         own = get.flag("mtp_use_dedicated_embeddings")

@@ -354,9 +354,13 @@ def test_vllm_plan_says_what_it_does_not_model(cards):
     assert vllm.unsupported(cards["deepseek/deepseek-v3.2-exp"]) is None
     # vLLM 0.11.0's model registry has no KimiLinearForCausalLM (it came with v0.11.1)
     assert "cannot run Kimi delta attention" in (vllm.unsupported(cards["moonshotai/kimi-linear-48b-a3b-instruct"]) or "")
-    # Qwen3.5 / Qwen3.6 (gated DeltaNet with a vision tower) came after v0.11.0; Qwen3-Next is planned
-    assert "cannot run Qwen3.5" in (vllm.unsupported(cards["qwen/qwen3.5-35b-a3b"]) or "")
-    assert "cannot run Qwen3.5" in (vllm.unsupported(cards["qwen/qwen3.6-35b-a3b"]) or "")
+    # Qwen3.5 / Qwen3.6 (gated DeltaNet with a vision tower) came after v0.11.0: the 0.11 release line does
+    # not plan them, the 0.17 line (the default) does; Qwen3-Next is planned on both
+    old = {"vllm_version": "0.11"}
+    assert "cannot run Qwen3.5" in (vllm.unsupported(cards["qwen/qwen3.5-35b-a3b"], old) or "")
+    assert "cannot run Qwen3.5" in (vllm.unsupported(cards["qwen/qwen3.6-35b-a3b"], old) or "")
+    assert vllm.unsupported(cards["qwen/qwen3.5-35b-a3b"]) is None
+    assert vllm.unsupported(cards["qwen/qwen3-next-80b-a3b-instruct"], old) is None
     assert vllm.unsupported(cards["qwen/qwen3-next-80b-a3b-instruct"]) is None
     # MiniMax-M1's lightning attention is MiniMaxText01ForCausalLM in v0.11.0: planned
     assert vllm.unsupported(cards["minimaxai/minimax-m1-80k"]) is None

@@ -9,7 +9,7 @@ One module per engine (``llamacpp``, ``vllm``). Each exposes:
     NAME: str                       # "llama.cpp" | "vllm" (the --engine value)
     BASIS: str                      # the engine version the rules follow, e.g. "llama.cpp b6700 (2025-10-08)"
     OPTIONS: dict[str, Option]      # the engine's own options (CLI name without "--", "-" -> "_")
-    def unsupported(card) -> str | None     # why this engine version cannot run the card, else None
+    def unsupported(card, settings) -> str | None  # why this engine version cannot run the card, else None
     def plan(card, catalogs, settings, hardware) -> dict   # the fields of the shape below from "settings" on
 
 ``settings`` holds every option: the common ones (``COMMON_OPTIONS``) and the engine's
@@ -417,7 +417,7 @@ def plan(card: Mapping[str, Any], catalogs: Catalogs, engine: str, options: Mapp
     if hasattr(module, "basis"):  # an engine whose rules follow the release line the settings choose
         head["engine_basis"] = module.basis(settings)
     _check_common(card, catalogs, settings, module)  # bad input is a usage error even where the engine cannot run the model
-    reason = module.unsupported(card)
+    reason = module.unsupported(card, settings)
     if reason:
         return {**head, "supported": False, "unsupported_reason": str(reason), "settings": settings}
     body = module.plan(card, catalogs, settings, hardware)

@@ -299,7 +299,7 @@ OPTIONS: dict[str, Option] = {
 }
 
 
-def unsupported(card: Mapping[str, Any]) -> str | None:
+def unsupported(card: Mapping[str, Any], settings: Mapping[str, Any] | None = None) -> str | None:
     """Why llama.cpp cannot run this card (no GGUF can exist), else None."""
     if card.get("open_weights") is False:
         return "the weights are not published, so there is no GGUF file to load"

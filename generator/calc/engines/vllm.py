@@ -391,7 +391,7 @@ OPTIONS: dict[str, Option] = {
 
 # --- what vLLM can run ---------------------------------------------------------------------------
 
-def unsupported(card: Mapping[str, Any]) -> str | None:
+def unsupported(card: Mapping[str, Any], settings: Mapping[str, Any] | None = None) -> str | None:
     """Why vLLM cannot run this card, else None.
 
     Every architecture in the registry has a vLLM model class (model_executor/models/registry.py
@@ -409,7 +409,7 @@ def unsupported(card: Mapping[str, Any]) -> str | None:
         return "the card does not describe the architecture fully enough to plan vLLM's memory"
     # DeepSeek sparse attention (DeepSeek-V3.2, v0.11.0 registry: DeepseekV32ForCausalLM) is
     # planned: kv_layout adds the indexer's key cache (DSA_* below).
-    return hybrid_unsupported(card)
+    return hybrid_unsupported(card, str((settings or {}).get("vllm_version") or DEFAULT_RELEASE))
 
 
 # --- hybrid models: state pages beside the attention pages ---------------------------------------
@@ -426,9 +426,9 @@ def unsupported(card: Mapping[str, Any]) -> str | None:
 VLLM_LINEAR_KINDS = ("gated_deltanet", "lightning")
 
 
-def hybrid_unsupported(card: Mapping[str, Any]) -> str | None:
-    """Why this plan cannot follow vLLM for the card's hybrid layers, else None (None for a plain
-    transformer too)."""
+def hybrid_unsupported(card: Mapping[str, Any], release: str = DEFAULT_RELEASE) -> str | None:
+    """Why this plan cannot follow vLLM (release line ``release``) for the card's hybrid layers, else
+    None (None for a plain transformer too)."""
     arch = card.get("architecture") or {}
     if not arch.get("layer_pattern"):
         return None
@@ -437,13 +437,13 @@ def hybrid_unsupported(card: Mapping[str, Any]) -> str | None:
         return ("llmcards does not plan vLLM for Kimi delta attention: the hybrid cache rules here are v0.11.0's, "
                 "whose model registry cannot run Kimi delta attention (KimiLinearForCausalLM came in v0.11.1), and "
                 "the later releases' state layout for it has not been checked against their source")
-    if lin.get("kind") == "gated_deltanet" and arch.get("vision_encoder"):
+    if lin.get("kind") == "gated_deltanet" and arch.get("vision_encoder") and release == "0.11":
         # Gated DeltaNet with a vision tower is Qwen3.5 / Qwen3.6 (Qwen3_5MoeForConditionalGeneration,
         # Qwen3_5ForConditionalGeneration, added to transformers in February 2026): not in v0.11.0's
         # registry, which has only the text-only Qwen3NextForCausalLM (vLLM 0.15.0 still refused it).
-        return ("llmcards does not plan vLLM for Qwen3.5 / Qwen3.6: the hybrid cache rules here are v0.11.0's, "
-                "which cannot run Qwen3.5 / Qwen3.6 (no Qwen3_5MoeForConditionalGeneration; Qwen3-Next's text-only "
-                "class is there), and the later releases that run it have not been checked against their source")
+        return ("the vLLM 0.11 release line cannot run Qwen3.5 / Qwen3.6: v0.11.0 has no "
+                "Qwen3_5MoeForConditionalGeneration, v0.15.0 still refused it, and vLLM's Qwen3.6 recipe asks for "
+                "vLLM >= 0.17.0; plan it with --vllm-version 0.17")
     if lin and lin.get("kind") not in VLLM_LINEAR_KINDS:
         return f"llmcards does not plan vLLM for {lin.get('kind')} linear attention"
     att = arch.get("attention") or {}
@@ -525,6 +525,16 @@ class StatePages(NamedTuple):
     state_bytes: int  # one request's state in one layer before padding (MambaSpec page)
 
 
+STATE_DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
+
+
+def temporal_state_bytes(arch: Mapping[str, Any], state_bytes: int) -> int:
+    """Bytes per value of the recurrent state: the card's linear_attention.state_dtype (config.json
+    mamba_ssm_dtype) where given, else the model dtype's ``state_bytes``."""
+    dtype = (arch.get("linear_attention") or {}).get("state_dtype")
+    return STATE_DTYPE_BYTES[dtype] if dtype else state_bytes
+
+
 def state_pages(arch: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int) -> StatePages:
     """``block = 16 x cdiv(state page, 16 x attention bytes per token)``; the attention page is
     block x bytes per token and the state page is padded to it (mamba_page_size_padded).
@@ -532,11 +542,16 @@ def state_pages(arch: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: in
     attention bytes per token: FullAttentionSpec(block_size=1) = 2 (K, V) x kv heads per rank x
     head size x cache dtype. The state is kept in the model dtype (``state_bytes``): mamba_utils.py
     MambaStateDtypeCalculator with --mamba-cache-dtype / --mamba-ssm-cache-dtype at their default
-    "auto". A model without attention layers keeps its state page as it is.
+    "auto". The recurrent (temporal) part follows a linear-attention ``state_dtype`` where the card
+    gives one: Qwen3.5's config.json asks for float32 (mamba_ssm_dtype), and vLLM's
+    Qwen3_5ForConditionalGenerationConfig (model_executor/models/config.py) turns --mamba-ssm-cache-dtype
+    auto into it; gated_delta_net_state_dtype keeps the conv state in the model dtype. A model without
+    attention layers keeps its state page as it is.
     """
     elements = state_page_elements(arch, tp)
     assert elements is not None, "allowed_tp() excludes this tensor-parallel size"
-    page = sum(elements) * state_bytes
+    conv, temporal = elements
+    page = conv * state_bytes + temporal * temporal_state_bytes(arch, state_bytes)
     if not _state_layer_counts(arch)[0]:
         return StatePages(BLOCK_SIZE, page, page)
     att = arch["attention"]
@@ -1227,12 +1242,19 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
             f"({topk_buffer_bytes(card, int(batched)) / MiB:.0f} MiB); decode reads every indexer key but only "
             f"the {layout.top_k:,} selected latents; the indexer's logits in the profile run are not counted.")
     if layout.state_layers:
+        lin_dtype = (arch.get("linear_attention") or {}).get("state_dtype")
         assumptions.append(
             f"Hybrid cache: each of the {layout.state_layers} state-space or linear-attention layers keeps one page "
             f"per request, {layout.state_bytes // layout.state_layers / MiB:.2f} MiB of state in the model dtype "
+            + (f"(its recurrent part in {lin_dtype}, config.json's mamba_ssm_dtype) " if lin_dtype else "")
+            + 
             f"padded to {layout.page_bytes / MiB:.2f} MiB on each GPU, whatever the request's length; the attention "
             f"block size is raised to {layout.block_size} tokens so that attention and state pages are equal "
-            "(HybridAttentionMambaModelConfig). Prefix caching is off for these models.")
+            "(HybridAttentionMambaModelConfig). "
+            + ("Prefix caching is off for these models." if release == "0.11" else
+               "Planned with prefix caching off; with it on, vLLM's 'align' Mamba cache mode reserves more per "
+               "request (a vLLM 0.18.1 Qwen3.5 log prints 11.03x concurrency where this rule gives 11.16x; the "
+               "token capacity is the same)."))
     if parallel > 1:
         assumptions.append(f"fits: the KV cache must hold {parallel} requests of max_model_len at once "
                            "(vLLM itself only needs one to start).")
