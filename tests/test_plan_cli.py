@@ -266,7 +266,7 @@ def test_vllm_table_shows_kv_capacity_and_concurrency(capsys):
 
 
 def test_unsupported_model_says_why_and_prints_no_numbers(capsys, fakes, monkeypatch):
-    monkeypatch.setattr(fake_engines.FAKE_LLAMACPP, "unsupported", lambda card: "no such architecture in b0")
+    monkeypatch.setattr(fake_engines.FAKE_LLAMACPP, "unsupported", lambda card, settings=None: "no such architecture in b0")
     assert main(["plan", CARD, "--engine", "llama.cpp", "--gpu", "rtx-4090", "--format", "json"]) == 0
     p = json.loads(capsys.readouterr().out)
     assert p["supported"] is False and p["unsupported_reason"] == "no such architecture in b0"
