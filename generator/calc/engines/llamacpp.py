@@ -51,6 +51,10 @@ BASIS = ("llama.cpp builds from b8651 (2026): n_ctx padded to 256 (PR #17046), "
 # experts of a MoE model kept in host memory beside a GPU (its description: "with MoE weights on
 # CPU, all the experts are copied to VRAM"), so other runs' compute buffers are not dated by it.
 COMPUTE_BUILD = 6250
+# The oldest builds whose compute buffers the rules hold to at all: PR #6122 ("llama : greatly reduce
+# output buffer memory usage", merged 2024-03-26) moved the logits into the output buffer printed
+# since; b2694 is printed in a log of ggml-org/llama.cpp PR #6745 (seed 1713530096, 2024-04-19).
+COMPUTE_FLOOR_BUILD = 2694
 BASIS_BUILD = COMPUTE_BUILD  # the build the plan as a whole follows from (kept for callers)
 # KV cells: PR #17046 ("kv-cache : pad the cache size to 256 for performance", merged 2025-11-07)
 # pads every cache, full and sliding-window, to 256 cells. Before it (since PR #7257, 2024-05-13)
@@ -139,11 +143,14 @@ def _old_compute_outside(build: int | None, before: bool, backend: str | None, c
                          settings: Mapping[str, Any]) -> str | None:
     """Why a run on a build before b6250 has compute buffers the rules do not model, else None.
 
-    The rules follow b6250 on. An older run is held to them only where nothing they depend on
-    changed since: no routed experts in host memory beside a GPU (PR #15346, _host_experts), not an
+    The rules follow b6250 on. An older run (from b2694, after PR #6122's output buffer) is held to
+    them only where nothing they depend on changed since: no routed experts in host memory beside a GPU (PR #15346, _host_experts), not an
     MLA model (its absorbed-latent graph arrived with PR #12801, and the V-less cache of PR #19067
     reshaped its KV views; dated from b6250 on here, conservatively), and KV cells the KV rule models
     for that build (the attention's size is the cells it reads)."""
+    if _older(build, before, COMPUTE_FLOOR_BUILD):
+        return (f"llama.cpp before b{COMPUTE_FLOOR_BUILD}: builds from before PR #6122 (2024-03-26) kept the "
+                "logits and graph inputs in other buffers")
     if _host_experts(backend, card, settings):
         return (f"llama.cpp before b{COMPUTE_BUILD} (PR #15346, 2025-08-20): the compute buffer held "
                 "whole copies of host-resident experts")

@@ -623,6 +623,9 @@ def test_outside_basis_compute_before_b6250_only_with_host_experts():
     fa_on = {**full, "flash_attn": "on", "context": 8192}
     assert "PR #13833" in (L.outside_basis("b5500", "CUDA", "device_compute_buffer", card=swa, settings=fa_on) or "")
     assert L.outside_basis("b6182", "CUDA", "device_compute_buffer", card=swa, settings=fa_on) is None
+    # builds from before PR #6122's output buffer (first dated after it: b2694) are not modelled at all
+    assert "PR #6122" in (L.outside_basis("b1550", "CUDA", "device_compute_buffer", card=dense, settings=full) or "")
+    assert L.outside_basis("b2694", "CUDA", "device_compute_buffer", card=dense, settings=full) is None
     # from b6250 on, every run is modelled
     assert L.outside_basis("b6250", "CUDA", "device_compute_buffer", card=moe, settings={"cpu_moe_layers": 48}) is None
 
