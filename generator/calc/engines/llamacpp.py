@@ -47,8 +47,14 @@ BASIS = ("llama.cpp builds from b8651 (2026): n_ctx padded to 256 (PR #17046), "
 #
 # Compute buffers: PR #15346 ("sched : copy only the used experts when offloading prompt
 # processing", merged 2025-08-20): before it the first GPU's compute buffer held a whole copy of
-# each host-resident expert tensor. Release b6250 (published 2025-08-23).
+# each host-resident expert tensor. Release b6250 (published 2025-08-23). The PR touches only the
+# experts of a MoE model kept in host memory beside a GPU (its description: "with MoE weights on
+# CPU, all the experts are copied to VRAM"), so other runs' compute buffers are not dated by it.
 COMPUTE_BUILD = 6250
+# The oldest builds whose compute buffers the rules hold to at all: PR #6122 ("llama : greatly reduce
+# output buffer memory usage", merged 2024-03-26) moved the logits into the output buffer printed
+# since; b2694 is printed in a log of ggml-org/llama.cpp PR #6745 (seed 1713530096, 2024-04-19).
+COMPUTE_FLOOR_BUILD = 2694
 BASIS_BUILD = COMPUTE_BUILD  # the build the plan as a whole follows from (kept for callers)
 # KV cells: PR #17046 ("kv-cache : pad the cache size to 256 for performance", merged 2025-11-07)
 # pads every cache, full and sliding-window, to 256 cells. Before it (since PR #7257, 2024-05-13)
@@ -133,6 +139,53 @@ def _kv_outside(build: int | None, before: bool, card: Mapping[str, Any] | None,
     return None
 
 
+def _old_compute_outside(build: int | None, before: bool, backend: str | None, card: Mapping[str, Any] | None,
+                         settings: Mapping[str, Any]) -> str | None:
+    """Why a run on a build before b6250 has compute buffers the rules do not model, else None.
+
+    The rules follow b6250 on. An older run (from b2694, after PR #6122's output buffer) is held to
+    them only where nothing they depend on changed since: no routed experts in host memory beside a GPU (PR #15346, _host_experts), not an
+    MLA model (its absorbed-latent graph arrived with PR #12801, and the V-less cache of PR #19067
+    reshaped its KV views; dated from b6250 on here, conservatively), and KV cells the KV rule models
+    for that build (the attention's size is the cells it reads)."""
+    if _older(build, before, COMPUTE_FLOOR_BUILD):
+        return (f"llama.cpp before b{COMPUTE_FLOOR_BUILD}: builds from before PR #6122 (2024-03-26) kept the "
+                "logits and graph inputs in other buffers")
+    if _host_experts(backend, card, settings):
+        return (f"llama.cpp before b{COMPUTE_BUILD} (PR #15346, 2025-08-20): the compute buffer held "
+                "whole copies of host-resident experts")
+    att = (card or {}).get("architecture", {}).get("attention", {})
+    if att.get("structure") == "MLA":
+        return (f"llama.cpp before b{COMPUTE_BUILD}: the MLA attention graph (PR #12801, then the V-less "
+                "cache of PR #19067) is modelled from b6250 on only")
+    kv = _kv_outside(build, before, card, settings)
+    if kv:
+        return "compute buffers follow the KV cells: " + kv
+    return None
+
+
+def _host_experts(backend: str | None, card: Mapping[str, Any] | None, settings: Mapping[str, Any]) -> bool:
+    """Whether PR #15346 changes this run's compute buffers: a MoE model with routed experts in host
+    memory (--n-cpu-moe / -ot exps=CPU, or repeating layers left on the CPU by -ngl) and a GPU that
+    runs their products during prompt processing. The PR changes only which experts the scheduler
+    copies to that GPU (ggml-backend.c, the MUL_MAT_ID inputs of a split); a dense model, a MoE model
+    with every expert on the GPUs, or a CPU-only run copies no experts. What the case does not say
+    (no card, no -ngl for a MoE model) counts as affected."""
+    if str(backend) == "CPU":
+        return False
+    if card is None:
+        return True
+    arch = card.get("architecture", {})
+    if arch.get("type") != "moe":
+        return False
+    if settings.get("cpu_moe_layers") not in (None, 0):  # a count, or auto: experts may sit on the host
+        return True
+    ngl, layers = settings.get("n_gpu_layers"), arch.get("layers")
+    if not isinstance(ngl, int) or not isinstance(layers, int):
+        return True
+    return ngl < layers
+
+
 def _partial_offload(settings: Mapping[str, Any], card: Mapping[str, Any] | None) -> bool:
     """Whether the run's -ngl leaves some layers on the CPU (where the placement order matters)."""
     ngl = settings.get("n_gpu_layers")
@@ -154,7 +207,8 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
       same for every GGUF v3 build and in Ollama, which loads the same GGUF tensors; per GPU only
       with --tensor-split (else llama.cpp splits by each device's free memory at load, unprinted);
     - KV cache: by model class (see _kv_outside); Ollama as the oldest build (its vendored build is not printed);
-    - compute buffers: from b6250 (PR #15346), CUDA/ROCm/Metal/CPU only; not Ollama's runner;
+    - compute buffers: CUDA/ROCm/Metal/CPU only; not Ollama's runner; from b6250 (PR #15346) where
+      routed experts sit in host memory beside a GPU (_host_experts), every build otherwise;
     - output buffer (n_seq x n_vocab x 4 bytes, llama_context::output_reserve since PR #6122,
       2024-03-26, the change that introduced the printed line): every build; Ollama picks n_seq itself.
     """
@@ -186,8 +240,7 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
             elif ollama:
                 reason = "Ollama: a vendored, patched llama.cpp of unstated build and its own runner"
             elif _older(build, before, COMPUTE_BUILD):
-                reason = (f"llama.cpp before b{COMPUTE_BUILD} (PR #15346, 2025-08-20): the compute buffer held "
-                          "whole copies of host-resident experts")
+                reason = _old_compute_outside(build, before, backend, card, settings)
         if name == "output_buffer" and ollama:
             reason = "Ollama: its runner picks the number of sequences itself"
         if reason:

@@ -598,6 +598,38 @@ def test_outside_basis_compute_from_b6250_on_modelled_backends():
     assert "Ollama" in (L.outside_basis("ollama 0.5.4", "CUDA", "device_compute_buffer") or "")
 
 
+def test_outside_basis_compute_before_b6250_only_with_host_experts():
+    # PR #15346 changed which routed experts the scheduler copies to the GPU when they sit in host
+    # memory; runs without such experts keep the same compute buffers in older builds.
+    dense = {"architecture": {"type": "dense", "layers": 32, "attention": {"structure": "GQA"}}}
+    moe = {"architecture": {"type": "moe", "layers": 48, "attention": {"structure": "GQA"}}}
+    full = {"n_gpu_layers": 99}
+    for version in ("b5274", "before b6250"):
+        # a dense model, offloaded or not, and a MoE model with every layer (and expert) on the GPU
+        assert L.outside_basis(version, "CUDA", "device_compute_buffer", card=dense, settings=full) is None
+        assert L.outside_basis(version, "CUDA", "device_compute_buffer", card=dense, settings={"n_gpu_layers": 20}) is None
+        assert L.outside_basis(version, "CUDA", "device_compute_buffer", card=moe, settings=full) is None
+        # a CPU-only run copies nothing to a GPU
+        assert L.outside_basis(version, "CPU", "host_compute_buffer", card=moe, settings={"cpu_moe_layers": 48}) is None
+        # experts in host memory beside a GPU: by --n-cpu-moe / -ot, or by layers -ngl leaves on the CPU
+        for settings in ({"n_gpu_layers": 99, "cpu_moe_layers": 48}, {"n_gpu_layers": 30}, {}):
+            assert "PR #15346" in (L.outside_basis(version, "CUDA", "device_compute_buffer", card=moe,
+                                                   settings=settings) or "")
+    # ...and where the rest of the graph changed: MLA models, and KV cells the KV rule does not model
+    mla = {"architecture": {"type": "dense", "layers": 61, "attention": {"structure": "MLA"}}}
+    assert "PR #12801" in (L.outside_basis("b5274", "CUDA", "device_compute_buffer", card=mla, settings=full) or "")
+    swa = {"architecture": {"type": "dense", "layers": 48,
+                            "attention": {"structure": "GQA", "sliding_window": {"size": 1024}}}}
+    fa_on = {**full, "flash_attn": "on", "context": 8192}
+    assert "PR #13833" in (L.outside_basis("b5500", "CUDA", "device_compute_buffer", card=swa, settings=fa_on) or "")
+    assert L.outside_basis("b6182", "CUDA", "device_compute_buffer", card=swa, settings=fa_on) is None
+    # builds from before PR #6122's output buffer (first dated after it: b2694) are not modelled at all
+    assert "PR #6122" in (L.outside_basis("b1550", "CUDA", "device_compute_buffer", card=dense, settings=full) or "")
+    assert L.outside_basis("b2694", "CUDA", "device_compute_buffer", card=dense, settings=full) is None
+    # from b6250 on, every run is modelled
+    assert L.outside_basis("b6250", "CUDA", "device_compute_buffer", card=moe, settings={"cpu_moe_layers": 48}) is None
+
+
 def test_outside_basis_kv_by_model_class():
     gqa, swa, mla = _card_of(), _card_of(window=128), _card_of("MLA")
     fa_on = {"context": 8192, "flash_attn": "on"}
