@@ -272,7 +272,8 @@ NCCL_COMPONENTS = ("non_torch", "kv_cache_memory", "kv_cache_tokens", "max_concu
 BUDGET_COMPONENTS = ("kv_cache_memory", "kv_cache_tokens", "max_concurrency", "total")
 # DeepSeek-V3.2: PR #27121 ("Disable fp8 kv-cache by default for DeepSeek V3.2", merged 2025-10-17)
 # leaves --kv-cache-dtype auto at BF16 (only fp8 becomes fp8_ds_mla); v0.11.1 is the first release
-# after it. The plan follows v0.11.0, where auto means fp8_ds_mla (dsa_kv_bytes).
+# after it. The 0.11 release line follows v0.11.0, where auto means fp8_ds_mla; the 0.17 line takes
+# auto as BF16 (dsa_kv_bytes).
 DSA_AUTO_BF16_SINCE = (0, 11, 1)
 DSA_KV_COMPONENTS = ("kv_cache_tokens", "max_concurrency")
 
@@ -299,7 +300,8 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
     tp = int((settings or {}).get("tensor_parallel") or 1)
     nccl = (f"vLLM {text}: before v0.11.0 (PR #25359) the worker took its first memory snapshot before "
             "creating the NCCL communicators, so their memory (about 1 GiB per GPU on H100) counted as "
-            "non-torch memory inside the KV budget; the rules follow v0.11, where it is outside")
+            "non-torch memory inside the KV budget; both release lines follow v0.11.0 and later, where it is "
+            "outside")
     if text.lower().startswith("before "):
         # a generation the log's date proves: only rules about releases older than that one apply
         upper = _version_tuple(text[len("before "):])
@@ -329,8 +331,8 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
                 "2025-10-17); the 0.11 release line follows v0.11.0, where auto meant the fp8_ds_mla latent")
     if version >= CUDAGRAPH_IN_BUDGET_SINCE and (component is None or component in BUDGET_COMPONENTS):
         return (f"vLLM {text}: since v0.21.0 an estimate of CUDA graph memory is taken from the KV "
-                "budget by default (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, PR #30515); the rules "
-                "follow v0.11, where graphs sit outside it")
+                "budget by default (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, PR #30515); the release "
+                "lines follow v0.11 to v0.20, where graphs sit outside it")
     return None
 
 
