@@ -88,6 +88,7 @@ FAKE_LLAMACPP = SimpleNamespace(
     OPTIONS={**_common(), "ubatch": Option(512, E.parse_int(1, 65536), "ubatch"),
              "flash_attn": Option("on", E.parse_choice("on", "off", "auto"), "flash attention"),
              "swa_full": Option(False, E.parse_flag, "full SWA cache"),
+             "cpu_only": Option(False, E.parse_flag, "no GPU"),
              "tensor_split": Option(None, E.parse_text, "layer shares"),
              "n_gpu_layers": Option("auto", E.parse_int_or_auto(0, 10**4), "layers on GPU"),
              "cpu_moe_layers": Option("auto", E.parse_int_or_auto(0, 10**4), "expert layers on CPU")},

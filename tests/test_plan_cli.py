@@ -307,8 +307,8 @@ def test_unknown_option_name_is_refused(fakes):
 def test_resolve_settings_keeps_given_values_and_fills_defaults(fakes):
     s = E.resolve_settings("llama.cpp", {"flash_attn": "off", "context": 100})
     assert s == {"quant": None, "context": 100, "kv_dtype": "F16", "parallel": 1, "ubatch": 512,
-                 "flash_attn": "off", "swa_full": False, "tensor_split": None, "n_gpu_layers": "auto",
-                 "cpu_moe_layers": "auto"}
+                 "flash_attn": "off", "swa_full": False, "cpu_only": False, "tensor_split": None,
+                 "n_gpu_layers": "auto", "cpu_moe_layers": "auto"}
 
 
 def test_hardware_from_the_catalog():

@@ -55,6 +55,7 @@ VLLM = (
 )
 SWITCHES = (
     ("--swa-full", "llama.cpp: full-size cache for sliding-window layers"),
+    ("--cpu-only", "llama.cpp: no GPU; everything in system RAM (give --ram-gb, and --ram-class for speed)"),
     ("--enforce-eager", "vLLM: no CUDA graphs"),
 )
 
@@ -125,6 +126,8 @@ def _memory_lines(p: Mapping[str, Any], ram_bytes: int | None) -> list[str]:
 def _fits(p: Mapping[str, Any]) -> str:
     fits = p["fits"]
     if fits is None:
+        if p["settings"].get("cpu_only"):
+            return "fits: unknown (no --ram-gb given: the numbers are what the model needs)"
         return "fits: unknown (no --gpu given: the numbers are what the model needs)"
     most = p["max_context_that_fits"]
     ctx = p["settings"].get("context")
@@ -176,9 +179,10 @@ def table(p: Mapping[str, Any], hardware_text: str, ram_bytes: int | None) -> st
     return "\n".join(out) + "\n"
 
 
-def _hardware_text(hw: Any) -> str:
+def _hardware_text(hw: Any, cpu_only: bool = False) -> str:
     if hw.gpu is None:
-        return "no hardware given" + (f" ({hw.ram_bytes / 10**9:,.0f} GB RAM)" if hw.ram_bytes else "")
+        what = "a machine without a GPU" if cpu_only else "no hardware given"
+        return what + (f" ({hw.ram_bytes / 10**9:,.0f} GB RAM)" if hw.ram_bytes else "")
     ram = f", {hw.ram_bytes / 10**9:,.0f} GB RAM" if hw.ram_bytes else ""
     return f"{hw.count} x {hw.gpu['name']} ({int(hw.gpu['memory_bytes']) / 10**9:,.0f} GB){ram}"
 
@@ -211,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
         print("llmcards plan: invalid catalogs", file=sys.stderr)
         return 1
     try:
-        hw = engines.hardware(catalogs, args.gpu, gpus, args.ram_gb, args.ram_class)
+        hw = engines.hardware(catalogs, args.gpu, gpus, args.ram_gb, args.ram_class, bool(options.get("cpu_only")))
         card, _where, notes = resolve(args.model, args.registry)
         for line in notes:
             print(f"llmcards plan: {line}", file=sys.stderr)
@@ -227,6 +231,6 @@ def run(args: argparse.Namespace) -> int:
         json.dump(result, sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(table(result, _hardware_text(hw), hw.ram_bytes))
+        sys.stdout.write(table(result, _hardware_text(hw, bool(options.get("cpu_only"))), hw.ram_bytes))
     return 0
 

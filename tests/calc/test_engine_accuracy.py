@@ -68,9 +68,9 @@ def test_a_case_becomes_the_request_llmcards_plan_would_build(monkeypatch):
     req = C.request(vllm, load_catalogs())
     assert req.options["enforce_eager"] is True and req.options["tensor_parallel"] == 2
     assert (req.hardware.gpu, req.hardware.count, req.hardware.memory_bytes) == (None, 2, None)
-    # a CPU-only run (gpus: 0) is planned with nothing offloaded
+    # a CPU-only run (gpus: 0) is planned as `llmcards plan --cpu-only` (no GPU)
     req = C.request(cpu, load_catalogs())
-    assert req.options["n_gpu_layers"] == 0 and (req.hardware.gpu, req.hardware.count) == (None, 1)
+    assert req.options["cpu_only"] is True and (req.hardware.gpu, req.hardware.count) == (None, 1)
 
 
 def test_points_compare_each_printed_number_and_the_sums(fixture_results):

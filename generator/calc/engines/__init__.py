@@ -316,7 +316,7 @@ def _ram_bandwidth(gpu: Mapping[str, Any], catalogs: Catalogs) -> int | None:
 
 
 def hardware(catalogs: Catalogs, gpu: str | None = None, gpus: int | None = None,
-             ram_gb: float | None = None, ram_class: str | None = None) -> Hardware:
+             ram_gb: float | None = None, ram_class: str | None = None, cpu_only: bool = False) -> Hardware:
     """The Hardware for --gpu/--gpus/--ram-gb/--ram-class; PlanError for an unknown GPU id, a count
     outside 1..64, --gpus or --ram-class without --gpu, a RAM size that is not a positive number, or
     a system-memory class the catalog does not have (or that has no bandwidth of its own: unified
@@ -327,10 +327,16 @@ def hardware(catalogs: Catalogs, gpu: str | None = None, gpus: int | None = None
     if ram_gb is not None:
         ram = parse_float(0, 1_000_000, lo_open=True)("--ram-gb", ram_gb)
         ram_bytes = int(ram * GB)
+    if cpu_only:
+        # llama.cpp --cpu-only: a machine without a GPU, its RAM read at the class given
+        if gpu is not None or gpus is not None:
+            raise PlanError("--cpu-only", "plans a machine without a GPU; drop "
+                            + ("--gpu" if gpu is not None else "--gpus") + " or --cpu-only")
+        return Hardware(None, 1, ram_bytes, None if ram_class is None else _class_bandwidth(catalogs, ram_class))
     if gpu is None:
         if gpus is not None or ram_class is not None:
             raise PlanError("--gpus" if gpus is not None else "--ram-class",
-                            f"needs --gpu GPU_ID; choose from {', '.join(gpu_ids(catalogs))}")
+                            f"needs --gpu GPU_ID (or --cpu-only); choose from {', '.join(gpu_ids(catalogs))}")
         return Hardware(None, 1, ram_bytes, None)
     entry = next((g for g in catalogs.gpus if str(g["id"]).lower() == gpu.lower()), None)
     if entry is None:

@@ -344,6 +344,8 @@ OPTIONS: dict[str, Option] = {
     "batch": Option(2048, _positive_int, "-b: logical batch (caps --ubatch)"),
     "flash_attn": Option("auto", parse_choice("on", "off", "auto"), "-fa on|off|auto (auto: on where the GPU supports it)"),
     "swa_full": Option(False, parse_flag, "--swa-full: full-size cache for sliding-window layers"),
+    "cpu_only": Option(False, parse_flag, "--cpu-only: no GPU (a CPU build of llama.cpp): weights, KV cache "
+                                          "and compute buffers all in system RAM"),
     "tensor_split": Option(None, _split, "-ts: each GPU's share of the layers; auto: equal (identical GPUs: "
                                          "llama.cpp's default, proportional to free memory)"),
     "n_gpu_layers": Option("auto", _int_or_auto(True), "-ngl: layers on the GPU(s), the last N; auto: all that fit"),
@@ -867,8 +869,13 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     kv_cell = tuple(kv_cell_bytes(x, type_k, type_v) for x in kv)  # the same for every context and placement
     rs_seq = state_per_sequence(card)
 
-    # --gpus N without a catalog GPU (an unlisted device): N GPUs of unknown capacity.
-    gpus = max(1, int(hardware.count))
+    # --cpu-only: no GPU at all, so no device buffers (a CPU build: the CPU backend runs the whole
+    # graph, the logits included). --gpus N without a catalog GPU (an unlisted device): N GPUs of
+    # unknown capacity.
+    cpu_only = bool(settings.get("cpu_only"))
+    if cpu_only and hardware.gpu is not None:
+        raise PlanError("--cpu-only", f"plans a machine without a GPU; drop --gpu {hardware.gpu['id']} or --cpu-only")
+    gpus = 0 if cpu_only else max(1, int(hardware.count))
     if split is not None and len(split) != gpus:
         raise PlanError("--tensor-split", f"{len(split)} shares for {gpus} GPU(s); give one share per GPU")
     capacity = _capacity(hardware)
@@ -887,16 +894,23 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     ngl_s, moe_s = settings.get("n_gpu_layers", "auto"), settings.get("cpu_moe_layers", "auto")
     all_layers = n_layer + 1
     moved = "nothing: every layer on the GPU"
-    if hardware.gpu is None:
+    if cpu_only:
+        for opt, given in (("--n-gpu-layers", ngl_s), ("--cpu-moe-layers", moe_s)):
+            if given not in (None, "auto", 0):
+                raise PlanError(opt, f"{given}: --cpu-only keeps every layer in system RAM; allowed: 0 or auto")
+        ngl, cpu_moe, moved = 0, 0, "everything: no GPU, every layer in system RAM"
+    elif hardware.gpu is None:
         ngl = all_layers if ngl_s in (None, "auto") else int(ngl_s)
         cpu_moe = 0 if moe_s in (None, "auto") else int(moe_s)
     else:
         ngl, cpu_moe, moved = _auto_offload(evaluate, context, n_layer, is_moe, ngl_s, moe_s, capacity, ram)
     lay, c, pl = evaluate(context, ngl, cpu_moe)
-    fits = None if capacity is None else _fits(lay, capacity, ram)
+    # What decides: the GPU's capacity (and the RAM given); without a GPU, the RAM alone.
+    judged = capacity is not None or (cpu_only and ram is not None)
+    fits = _fits(lay, capacity, ram) if judged else None
 
     max_ctx = None
-    if capacity is not None:
+    if judged:
         max_ctx = _max_context(lambda ctx: _fits(evaluate(ctx, ngl, cpu_moe)[0], capacity, ram), train_ctx)
 
     # kv bytes per token: all layers, one sequence (full-attention layers: one cell per token;
@@ -924,7 +938,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     resolved = {
         "quant": entry["id"], "context": context, "kv_dtype": kv_dtype, "kv_type_k": type_k_id,
         "kv_type_v": type_v_id, "parallel": parallel, "kv_unified": unified, "ubatch": c.n_ubatch,
-        "batch": min(c.n_ctx, batch), "flash_attn": "on" if flash_attn else "off", "swa_full": swa_full,
+        "batch": min(c.n_ctx, batch), "flash_attn": "on" if flash_attn else "off", "swa_full": swa_full, "cpu_only": cpu_only,
         "n_gpu_layers": pl.n_gpu_layers, "cpu_moe_layers": cpu_moe,
         "tensor_split": list(split) if split is not None else None,
         "n_ctx": c.n_ctx, "n_ctx_seq": c.n_ctx_seq, "swa_cells": c.swa if n_swa else None,
@@ -956,8 +970,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         "offload": offload,
         "components": components,
         "command": _command(card, entry["id"], resolved, par_setting),
-        "speed": _speed(lw, lay, hardware, catalogs, len(lay.gpus)),
-        "assumptions": _assumptions(hardware, backend, card),
+        "speed": _speed(lw, lay, hardware, catalogs, len(lay.gpus)) if not cpu_only else _cpu_speed(lay, hardware),
+        "assumptions": _assumptions(hardware, backend, card) if not cpu_only else _cpu_assumptions(card),
     }
 
 
@@ -1065,6 +1079,35 @@ def _speed(lw: LayerWeights, lay: Layout, hardware: Hardware, catalogs: Any, n_g
     else:
         basis += "; prefill: no FP16 throughput in the GPU catalog"
     return {"decode_tokens_per_s_upper_bound": decode, "prefill_tokens_per_s_upper_bound": prefill, "basis": basis}
+
+
+def _cpu_speed(lay: Layout, hardware: Hardware) -> dict[str, Any]:
+    """--cpu-only: a token reads its active weights and one sequence's cache from system RAM."""
+    bw = hardware.ram_bandwidth_bytes_per_s
+    basis = ("decode: bytes read per token (active weights: routed experts not chosen are not read, plus each "
+             "layer's cached tokens of one sequence) / system-memory bandwidth")
+    if not bw:
+        return {"decode_tokens_per_s_upper_bound": None, "prefill_tokens_per_s_upper_bound": None,
+                "basis": basis + ": no bandwidth known (give --ram-class); prefill: no CPU throughput in the catalog"}
+    decode = int(bw) / lay.read_host if lay.read_host else None
+    return {"decode_tokens_per_s_upper_bound": decode, "prefill_tokens_per_s_upper_bound": None,
+            "basis": f"{basis} at {_gb(int(bw))}/s; prefill: no CPU throughput in the catalog"}
+
+
+def _cpu_assumptions(card: Mapping[str, Any]) -> list[str]:
+    """--cpu-only: the assumptions that hold without a GPU."""
+    out = [
+        "no GPU: a CPU build of llama.cpp keeps the weights, the KV cache, the compute buffer (the whole "
+        "graph, logits included) and the output buffer in system RAM; the operating system's own use of "
+        "RAM is not counted",
+        "compute buffers: the peak of live F32 activations of one ubatch at graph reserve "
+        "(inputs, one layer's attention or FFN, or the logits), not the allocator's exact layout",
+        "--fit is not modelled: the plan keeps the context given (or the training context)",
+        "weights: with mmap (the default) the file is mapped and its pages read on first use",
+    ]
+    if card["architecture"]["attention"]["structure"] == "MLA":
+        out.append("MLA: a GGUF converted with the MLA keys (key_length_mla), so the cache holds the latent only")
+    return out
 
 
 def _command(card: Mapping[str, Any], quant: str, s: Mapping[str, Any], par_setting: Any) -> str:

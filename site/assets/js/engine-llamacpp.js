@@ -455,7 +455,7 @@
     var resolved = {
       quant: quantId, context: context, kv_dtype: kvDtype, kv_type_k: typeKId, kv_type_v: typeVId,
       parallel: parallel, kv_unified: unified, ubatch: c.n_ubatch, batch: Math.min(c.n_ctx, batch),
-      flash_attn: flashAttn ? "on" : "off", swa_full: false, n_gpu_layers: pl.n_gpu_layers,
+      flash_attn: flashAttn ? "on" : "off", swa_full: false, cpu_only: false, n_gpu_layers: pl.n_gpu_layers,
       cpu_moe_layers: cpuMoe, tensor_split: null, n_ctx: c.n_ctx, n_ctx_seq: c.n_ctx_seq,
       swa_cells: data.n_swa ? c.swa : null
     };

@@ -277,8 +277,8 @@ def request(case: Case, catalogs: Any, registry: Path = REGISTRY) -> Request:
     hw = case.hardware
     settings = dict(case.settings)
     gpus = 1 if hw.get("gpus") is None else int(hw["gpus"])
-    if gpus == 0:  # a CPU-only run: what `llama-server -ngl 0` plans (the command line has no --gpus 0)
-        settings.setdefault("n_gpu_layers", 0)
+    if gpus == 0:  # a CPU-only run: `llmcards plan --cpu-only` (llama.cpp; the command line has no --gpus 0)
+        settings.setdefault("cpu_only", True)
         gpus = 1
     release_line = getattr(engines.engine_module(case.engine), "release_line", None)
     if release_line is not None and "vllm_version" not in settings:
