@@ -53,3 +53,12 @@ def test_every_option_is_documented():
                 if not row:
                     missing.append(f"{name} {flag}")
     assert not missing, "undocumented options: " + ", ".join(missing)
+
+
+def test_the_usage_error_example_is_what_plan_prints(capsys):
+    # the README's example of a usage error is the command's real output, word for word
+    from generator.cli import main
+
+    example = next(line for line in README.splitlines() if line.startswith("llmcards plan: --tensor-parallel: "))
+    assert main(["plan", "meta/llama-3.1-8b", "--engine", "llama.cpp", "--tensor-parallel", "2"]) == 2
+    assert capsys.readouterr().err.strip() == example
