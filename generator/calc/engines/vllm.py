@@ -59,9 +59,14 @@ BASES = {
 BASIS = BASES[DEFAULT_RELEASE]
 
 
+def release_of(settings: Mapping[str, Any] | None) -> str:
+    """The release line the settings choose (--vllm-version; DEFAULT_RELEASE when not given)."""
+    return str((settings or {}).get("vllm_version") or DEFAULT_RELEASE)
+
+
 def basis(settings: Mapping[str, Any]) -> str:
     """The engine version the plan follows for these settings (the plan's "engine_basis")."""
-    return BASES[str(settings.get("vllm_version") or DEFAULT_RELEASE)]
+    return BASES[release_of(settings)]
 
 GiB = 1 << 30
 MiB = 1 << 20
@@ -242,6 +247,11 @@ def _version_tuple(text: str) -> tuple[int, int, int] | None:
 SAMPLER_SORT_BEFORE = (0, 17, 0)
 
 
+def _before(text: str) -> tuple[int, int, int] | None:
+    """The release of a generation a log's date proves ("before 0.17.0" -> (0, 17, 0)), else None."""
+    return _version_tuple(text[len("before "):]) if text.lower().startswith("before ") else None
+
+
 def release_line(engine_version: str | None) -> str:
     """The release line (RELEASE_LINES) whose rules a run of this vLLM version follows: a version as
     printed, or what a log proves ("before 0.17.0": its date precedes that release; "V0"/"V1").
@@ -249,7 +259,7 @@ def release_line(engine_version: str | None) -> str:
     which of their numbers it does not cover)."""
     text = (engine_version or "").strip()
     if text.lower().startswith("before "):
-        upper = _version_tuple(text[len("before "):])
+        upper = _before(text)
         return "0.11" if upper is not None and upper <= SAMPLER_SORT_BEFORE else DEFAULT_RELEASE
     if text.upper() == "V0":
         return "0.11"
@@ -257,6 +267,8 @@ def release_line(engine_version: str | None) -> str:
     if version is None:
         return DEFAULT_RELEASE
     return "0.11" if version < SAMPLER_SORT_BEFORE else "0.17"
+
+
 # NCCL and the first memory snapshot: PR #25359 ("Fix OOM in vLLM replicas by ensuring consistent NCCL
 # memory accounting", opened 2025-09-22) moved init_worker_distributed_environment ahead of the first
 # MemorySnapshot in gpu_worker.py Worker.init_device. Before it the snapshot came first, so the memory NCCL
@@ -304,7 +316,7 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
             "outside")
     if text.lower().startswith("before "):
         # a generation the log's date proves: only rules about releases older than that one apply
-        upper = _version_tuple(text[len("before "):])
+        upper = _before(text)
         if upper is not None and upper <= NCCL_INIT_BEFORE_SNAPSHOT_SINCE and tp > 1 and component in NCCL_COMPONENTS:
             return nccl
         return None
@@ -411,7 +423,7 @@ def unsupported(card: Mapping[str, Any], settings: Mapping[str, Any] | None = No
         return "the card does not describe the architecture fully enough to plan vLLM's memory"
     # DeepSeek sparse attention (DeepSeek-V3.2, v0.11.0 registry: DeepseekV32ForCausalLM) is
     # planned: kv_layout adds the indexer's key cache (DSA_* below).
-    return hybrid_unsupported(card, str((settings or {}).get("vllm_version") or DEFAULT_RELEASE))
+    return hybrid_unsupported(card, release_of(settings))
 
 
 # --- hybrid models: state pages beside the attention pages ---------------------------------------
@@ -758,10 +770,16 @@ def weights_per_gpu(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs:
 
 # --- activation peak -----------------------------------------------------------------------------
 
+def sampler_sorts(rows: int, release: str) -> bool:
+    """Whether the dummy sampler's top-k/top-p sorts the logits (every row on the 0.11 line; from
+    v0.17, batches under TRITON_SAMPLER_MIN_ROWS rows) rather than running the Triton pivot search."""
+    return release == "0.11" or rows < TRITON_SAMPLER_MIN_ROWS
+
+
 def sampler_bytes(vocab: int, rows: int, release: str) -> int:
     """What the profile run's dummy sampler holds at its peak for ``rows`` rows of ``vocab`` logits
     (gpu_model_runner.py _dummy_sampler_run: top_k and top_p on for every row)."""
-    if release == "0.11" or rows < TRITON_SAMPLER_MIN_ROWS:
+    if sampler_sorts(rows, release):
         return rows * vocab * SAMPLER_BYTES_PER_LOGIT
     programs = min(TRITON_SAMPLER_SMS, rows)
     scratch_rows = min(1 << (programs - 1).bit_length(), TRITON_SAMPLER_SMS)  # next power of two, capped
@@ -1070,7 +1088,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
                            "model's rope scaling enabled (--hf-overrides) or VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
 
     quant = _resolve_quant(card, catalogs, settings.get("quant"))
-    release = str(settings.get("vllm_version") or DEFAULT_RELEASE)
+    release = release_of(settings)
     kv_dtype = str(settings.get("kv_dtype") or "auto")
     # "auto" is the model dtype: BF16/FP16, or FP32 for a checkpoint loaded in FP32.
     kv_bytes = 1 if kv_dtype.startswith("fp8") else 4 if quant["id"] == "FP32" and kv_dtype == "auto" else 2
@@ -1211,6 +1229,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         assumptions.append(f"{quant['id']}: serve a {quant['id']} checkpoint of this model (its repository "
                            "differs from the one in the command).")
 
+    rows = min(int(seqs), int(batched))  # the dummy sampler's rows
     assumptions += [
         "Weights: the checkpoint as shipped (" + str(quant["id"]) + "), split over the tensor-parallel GPUs; "
         "embedding and LM head padded to a multiple of 64 rows; plus the rotary cos/sin cache.",
@@ -1225,9 +1244,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
          "captured after the KV cache inside the 1 - gpu_memory_utilization slack."),
         f"CUDA context: {CUDA_CONTEXT_BYTES / GiB:.2f} GiB per GPU outside vLLM's budget.",
         f"KV cache: {layout.block_size}-token blocks, {kv_dtype} cache; activation peak: profile run over "
-        f"max_num_batched_tokens {batched:,}, sampler over {min(int(seqs), int(batched)):,} rows"
-        + (" (Triton top-k/top-p, no sort)." if release == "0.17" and min(int(seqs), int(batched)) >= TRITON_SAMPLER_MIN_ROWS
-           else " (top-k/top-p by sorting the logits)."),
+        f"max_num_batched_tokens {batched:,}, sampler over {rows:,} rows"
+        + (" (top-k/top-p by sorting the logits)." if sampler_sorts(rows, release) else " (Triton top-k/top-p, no sort)."),
         f"Rules of vLLM release line {release} ({BASES[release].split(' (')[0]}). v0.21.0 and later also take "
         "their profiled CUDA graph estimate from the KV budget (PR #30515): there the KV cache is smaller by the "
         "'Estimated CUDA graph memory' vLLM prints at start-up, which this plan cannot predict.",
@@ -1249,8 +1267,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
             f"Hybrid cache: each of the {layout.state_layers} state-space or linear-attention layers keeps one page "
             f"per request, {layout.state_bytes // layout.state_layers / MiB:.2f} MiB of state in the model dtype "
             + (f"(its recurrent part in {lin_dtype}, config.json's mamba_ssm_dtype) " if lin_dtype else "")
-            + 
-            f"padded to {layout.page_bytes / MiB:.2f} MiB on each GPU, whatever the request's length; the attention "
+            + f"padded to {layout.page_bytes / MiB:.2f} MiB on each GPU, whatever the request's length; the attention "
             f"block size is raised to {layout.block_size} tokens so that attention and state pages are equal "
             "(HybridAttentionMambaModelConfig). "
             + ("Prefix caching is off for these models." if release == "0.11" else
