@@ -971,7 +971,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         "components": components,
         "command": _command(card, entry["id"], resolved, par_setting),
         "speed": _speed(lw, lay, hardware, catalogs, len(lay.gpus)) if not cpu_only else _cpu_speed(lay, hardware),
-        "assumptions": _assumptions(hardware, backend, card) if not cpu_only else _cpu_assumptions(card),
+        "assumptions": _assumptions(hardware, backend, card, cpu_only),
     }
 
 
@@ -1094,22 +1094,6 @@ def _cpu_speed(lay: Layout, hardware: Hardware) -> dict[str, Any]:
             "basis": f"{basis} at {_gb(int(bw))}/s; prefill: no CPU throughput in the catalog"}
 
 
-def _cpu_assumptions(card: Mapping[str, Any]) -> list[str]:
-    """--cpu-only: the assumptions that hold without a GPU."""
-    out = [
-        "no GPU: a CPU build of llama.cpp keeps the weights, the KV cache, the compute buffer (the whole "
-        "graph, logits included) and the output buffer in system RAM; the operating system's own use of "
-        "RAM is not counted",
-        "compute buffers: the peak of live F32 activations of one ubatch at graph reserve "
-        "(inputs, one layer's attention or FFN, or the logits), not the allocator's exact layout",
-        "--fit is not modelled: the plan keeps the context given (or the training context)",
-        "weights: with mmap (the default) the file is mapped and its pages read on first use",
-    ]
-    if card["architecture"]["attention"]["structure"] == "MLA":
-        out.append("MLA: a GGUF converted with the MLA keys (key_length_mla), so the cache holds the latent only")
-    return out
-
-
 def _command(card: Mapping[str, Any], quant: str, s: Mapping[str, Any], par_setting: Any) -> str:
     name = str(card.get("id", "model")).split("/")[-1]
     parts = ["llama-server", "-m", f"{name}-{quant}.gguf", "-c", str(s["context"]), "-ngl", str(s["n_gpu_layers"]),
@@ -1129,22 +1113,34 @@ def _command(card: Mapping[str, Any], quant: str, s: Mapping[str, Any], par_sett
     return " ".join(parts)
 
 
-def _assumptions(hardware: Hardware, backend: str, card: Mapping[str, Any]) -> list[str]:
-    out = [
-        f"per-device runtime overhead of {OVERHEAD_BYTES:,} bytes ({backend} context and driver "
-        "reservations; llama.cpp does not print it, the calculator's stated figure)",
-        "vision towers (mmproj) and MTP layers are not loaded by llama-server without their own file",
-        "compute buffers: the peak of live F32 activations of one ubatch at graph reserve "
-        "(inputs, one layer's attention or FFN, or the logits), not the allocator's exact layout",
-        "multi-GPU: layers split evenly over identical GPUs unless --tensor-split is given "
-        "(llama.cpp's default split follows each device's free memory)",
-        "--fit is not modelled: the plan keeps the context given (or the training context)",
-        "weights in system RAM: host.weights_bytes counts the tensors placed on the CPU; with mmap (the "
-        "default) llama.cpp maps the file range from the first to the last CPU tensor and prints that "
-        "(components.host_weights), GPU tensors in between included; their pages are read once at load",
-        "experts in system RAM: the copies of the experts a prompt batch uses are made at run time "
-        "outside the reserved buffers (PR #15346) and are not counted",
-    ]
+def _assumptions(hardware: Hardware, backend: str, card: Mapping[str, Any], cpu_only: bool = False) -> list[str]:
+    compute = ("compute buffers: the peak of live F32 activations of one ubatch at graph reserve "
+               "(inputs, one layer's attention or FFN, or the logits), not the allocator's exact layout")
+    fit = "--fit is not modelled: the plan keeps the context given (or the training context)"
+    if cpu_only:
+        out = [
+            "no GPU: a CPU build of llama.cpp keeps the weights, the KV cache, the compute buffer (the whole "
+            "graph, logits included) and the output buffer in system RAM; the operating system's own use of "
+            "RAM is not counted",
+            compute,
+            fit,
+            "weights: with mmap (the default) the file is mapped and its pages read on first use",
+        ]
+    else:
+        out = [
+            f"per-device runtime overhead of {OVERHEAD_BYTES:,} bytes ({backend} context and driver "
+            "reservations; llama.cpp does not print it, the calculator's stated figure)",
+            "vision towers (mmproj) and MTP layers are not loaded by llama-server without their own file",
+            compute,
+            "multi-GPU: layers split evenly over identical GPUs unless --tensor-split is given "
+            "(llama.cpp's default split follows each device's free memory)",
+            fit,
+            "weights in system RAM: host.weights_bytes counts the tensors placed on the CPU; with mmap (the "
+            "default) llama.cpp maps the file range from the first to the last CPU tensor and prints that "
+            "(components.host_weights), GPU tensors in between included; their pages are read once at load",
+            "experts in system RAM: the copies of the experts a prompt batch uses are made at run time "
+            "outside the reserved buffers (PR #15346) and are not counted",
+        ]
     if (card["architecture"]["attention"]["structure"] == "MLA"):
         out.append("MLA: a GGUF converted with the MLA keys (key_length_mla), so the cache holds the latent only")
     if card["architecture"]["attention"].get("sparse_indexer"):
