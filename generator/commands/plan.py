@@ -202,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
     try:  # everything the command line alone decides, before the (slower) card and catalogs
         engine = engines.engine_module(args.engine).NAME
         options = engines.parse_options(engine, given_options(args))
+        cpu_only = bool(options.get("cpu_only"))  # llama.cpp --cpu-only: a machine without a GPU
         gpus = None if args.gpus is None else engines.parse_int(1, engines.MAX_GPUS)("--gpus", args.gpus)
         if gpus is None and args.gpu is not None and isinstance(options.get("tensor_parallel"), int):
             gpus = options["tensor_parallel"]  # `--gpu X --tensor-parallel 4` means four of X
@@ -215,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
         print("llmcards plan: invalid catalogs", file=sys.stderr)
         return 1
     try:
-        hw = engines.hardware(catalogs, args.gpu, gpus, args.ram_gb, args.ram_class, bool(options.get("cpu_only")))
+        hw = engines.hardware(catalogs, args.gpu, gpus, args.ram_gb, args.ram_class, cpu_only)
         card, _where, notes = resolve(args.model, args.registry)
         for line in notes:
             print(f"llmcards plan: {line}", file=sys.stderr)
@@ -231,6 +232,6 @@ def run(args: argparse.Namespace) -> int:
         json.dump(result, sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(table(result, _hardware_text(hw, bool(options.get("cpu_only"))), hw.ram_bytes))
+        sys.stdout.write(table(result, _hardware_text(hw, cpu_only), hw.ram_bytes))
     return 0
 

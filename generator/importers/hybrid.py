@@ -257,9 +257,9 @@ def _qwen3_5_moe(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, 
     arch = _qwen3_next(cfg, get, mtype)
     # mamba_ssm_dtype: the precision the checkpoint asks for the recurrent state (vLLM keeps it so)
     dtype = get("mamba_ssm_dtype", False)
-    if dtype is not None and dtype not in STATE_DTYPES:
-        raise ImportErrorHF(f"{get.prefix}mamba_ssm_dtype: {_shown(dtype)} is not one of {', '.join(STATE_DTYPES)}")
     if dtype is not None:
+        if dtype not in STATE_DTYPES:
+            raise ImportErrorHF(f"{get.prefix}mamba_ssm_dtype: {_shown(dtype)} is not one of {', '.join(STATE_DTYPES)}")
         arch["linear_attention"]["state_dtype"] = dtype
     modules = get.count("mtp_num_hidden_layers", minimum=0)
     if modules:

@@ -263,12 +263,12 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
                              "state_bytes": lay.state_bytes,
                              "indexer_token_bytes": lay.indexer_token_bytes, "top_k": lay.top_k}
         layouts[str(tp)] = by_bytes
-    # per release line, per TP size, at the two batch defaults; only the default line (vllm.DEFAULT_RELEASE):
-    # the site offers no other, and every line would grow each model's data by a fifth
+    # keyed by release line, then TP size, at the two batch defaults; only the default line
+    # (vllm.DEFAULT_RELEASE): the site offers no other, and every line would grow each model's data by a fifth
+    line = V.DEFAULT_RELEASE
     act = {line: {str(tp): [V.activation_peak(card, tp, V.BATCHED_TOKENS_SMALL, V.MAX_SEQS_SMALL, line),
                             V.activation_peak(card, tp, V.BATCHED_TOKENS_LARGE, V.MAX_SEQS_LARGE, line)]
-                  for tp in allowed}
-           for line in (V.DEFAULT_RELEASE,)}
+                  for tp in allowed}}
     return {
         **head, "unsupported": None, "max_context": max_context_of(card),
         "heads": heads, "kv_heads": kv_heads, "allowed_tp": allowed,
