@@ -140,7 +140,7 @@
    * The "Will it run?" panel (plan.js) shows the same entries in full. */
   var computed = {};
   function customEntries(choice) {
-    var key = [choice.gpu, choice.count, choice.ram_gb, choice.ram_class].join("|");
+    var key = HW.customKey(choice);
     if (computed[key]) return computed[key];
     computed[key] = ready().then(function () {
       return Promise.all([loadRule(), gpusJson || (gpusJson = HW.gpus())]);

@@ -19,7 +19,8 @@
     set: function (obj) {
       try { root.localStorage.setItem(KEY, JSON.stringify(obj)); } catch (e) { /* storage off: this page only */ }
       document.dispatchEvent(new CustomEvent(EVENT, { detail: obj }));
-    }
+    },
+    customKey: function (c) { return [c.gpu, c.count, c.ram_gb, c.ram_class].join("|"); }
   };
   var ENGINES = { "llama.cpp": "llama.cpp", vllm: "vLLM" };
   // generator/site/whatrun.FIT_TEXT
@@ -50,9 +51,9 @@
     return scripts[url];
   }
   function isCustom(c) { return !!c && c.setup === CUSTOM && typeof c.gpu === "string"; }
-  // Which hardware a list is for: a custom choice's GPU, count, RAM and memory class, or a common
-  // setup's id (key of a current() value; customKey of the custom choice itself).
-  function customKey(c) { return [c.gpu, c.count, c.ram_gb, c.ram_class].join("|"); }
+  // Which hardware a list is for: a custom choice's key (hardware.js customKey: GPU, count, RAM and
+  // memory class), or a common setup's id.
+  function customKey(c) { return hardware.customKey(c); }
   function key(cur) { return cur.custom ? customKey(cur.custom) : cur.setup; }
 
   // The reader's choice completed with the site's defaults: {setup, engine, chosen: bool, custom}.

@@ -13,6 +13,8 @@
  *   find(id)   -> one of those, or null,
  *   gpus()     -> a promise of api/calc/gpus.json (the catalog as the engines read it),
  *   customLabel(gpuRow, count, ramGb, className) -> [label, short] of a custom setup,
+ *   customKey(choice) -> the string that tells custom hardware apart (GPU, count, RAM, memory
+ *                 class): what pages cache their custom results by,
  *   open()     -> opens the header's dialog
  * }
  * Stored in localStorage "llmcards.hardware" as JSON, version 2:
@@ -370,6 +372,9 @@
     showCurrent();
   }
 
+  // what tells one custom setup from another (the key pages cache custom results by)
+  function customKey(c) { return [c.gpu, c.count, c.ram_gb, c.ram_class].join("|"); }
+
   window.LLMCardsHardware = {
     get: function () { return copy(current); },
     set: set,
@@ -377,6 +382,7 @@
     find: find,
     gpus: gpus,
     customLabel: customLabel,
+    customKey: customKey,
     open: open,
     CUSTOM: CUSTOM,
     EVENT: EVENT

@@ -176,7 +176,7 @@
 
   function showCustom(choice) {
     var A = window.LLMCardsAnswer;
-    var key = [choice.gpu, choice.count, choice.ram_gb, choice.ram_class].join("|");
+    var key = HW.customKey(choice);
     if (results.getAttribute("data-setup") === CUSTOM && results.getAttribute("data-custom") === key) return;
     results.setAttribute("aria-busy", "true");
     results.setAttribute("data-setup", CUSTOM);
