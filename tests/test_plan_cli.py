@@ -153,7 +153,7 @@ def test_bad_values_name_the_option(capsys, engine, argv, option):
 
 def test_vllm_version_names_the_release_lines(capsys):
     line = _usage_error(capsys, [CARD, "--engine", "vllm", "--vllm-version", "0.19"])
-    assert line == "llmcards plan: --vllm-version: '0.19': allowed: 0.11, 0.17"
+    assert line == "llmcards plan: --vllm-version: '0.19': allowed: 0.11, 0.17, 0.21"
     assert main(["plan", CARD, "--engine", "vllm", "--vllm-version", "0.11", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["settings"]["vllm_version"] == "0.11" and out["engine_basis"].startswith("vLLM 0.11.0-0.16.x")

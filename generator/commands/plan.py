@@ -50,7 +50,11 @@ VLLM = (
     ("--gpu-memory-utilization", "F", "vLLM: share of device memory vLLM may use (0 to 1, default 0.9)"),
     ("--max-num-batched-tokens", "N", "vLLM: tokens per scheduler step"),
     ("--max-num-seqs", "N", "vLLM: most sequences per step"),
-    ("--vllm-version", "0.17|0.11", "vLLM: release line of the rules (0.17: v0.17-v0.20, default; 0.11: v0.11-v0.16)"),
+    ("--vllm-version", "0.21|0.17|0.11",
+     "vLLM: release line of the rules (0.21: v0.21 and later, default; 0.17: v0.17-v0.20; 0.11: v0.11-v0.16)"),
+    ("--cudagraph-estimate", "off|on",
+     "vLLM 0.21+: off (default; the command sets VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0) or on (vLLM's "
+     "default: KV figures become upper bounds)"),
     ("--mxfp4-backend", "auto|marlin", "vLLM: MXFP4 MoE kernel (marlin: VLLM_MXFP4_USE_MARLIN=1 or no triton_kernels)"),
 )
 SWITCHES = (

@@ -209,7 +209,7 @@ def _vllm_settings(most: int | None, quants: list[str]) -> list[dict[str, Any]]:
         {"context": min(32_768, top), "parallel": 4}, {"tensor_parallel": 1}, {"tensor_parallel": 2},
         {"tensor_parallel": 3}, {"gpu_memory_utilization": 0.5, "context": min(4096, top)},
         {"gpu_memory_utilization": 0.97}, {"context": top + 1}, {"context": 17},
-        {"vllm_version": "0.17"},
+        {"vllm_version": "0.21"}, {"cudagraph_estimate": "off"},
     ]
     grid += [{"quant": q, "context": min(8192, top)} for q in quants]
     return grid
@@ -271,6 +271,12 @@ def test_js_vllm_plan_equals_python_on_every_card(node_exe: str) -> None:
     other = json.dumps({"gpus": gpus, "cards": [{"data": jobs[0]["data"], "runs": [[{"vllm_version": "0.11"}, None]]}]})
     out = subprocess.run([node_exe, "-e", script, str(JS_VLLM)], input=other, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == [[{"error": "--vllm-version"}]]
+    # the default line (0.21) plans with vLLM's CUDA graph estimate off, and its command says so
+    assert all(p["command"].startswith("VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 vllm serve ") for p in plans)
+    # on is the CLI's (upper bounds); the browser refuses it, naming the option
+    on = json.dumps({"gpus": gpus, "cards": [{"data": jobs[0]["data"], "runs": [[{"cudagraph_estimate": "on"}, None]]}]})
+    out = subprocess.run([node_exe, "-e", script, str(JS_VLLM)], input=on, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [[{"error": "--cudagraph-estimate"}]]
 
 
 def test_round2_is_pythons_round() -> None:

@@ -48,13 +48,22 @@ _SOURCES = ("v1/worker/gpu_worker.py, v1/worker/gpu_model_runner.py, v1/core/kv_
 # releases, the rule that moves is kept per line; everything else is shared.
 #   "0.11": v0.11.0 to v0.16.x. The profiled sampler sorts every logit; NCCL_TP_BYTES["0.11"].
 #   "0.17": v0.17.0 to v0.20.x. Top-k/top-p by a Triton pivot search (no sort); the non-torch
-#           memory under tensor parallelism that v0.19.0 prints. v0.21.0 moved CUDA graph memory
-#           into the KV budget (CUDAGRAPH_IN_BUDGET_SINCE): not modelled.
-RELEASE_LINES = ("0.11", "0.17")
-DEFAULT_RELEASE = "0.17"  # the newest line with measured cases
+#           memory under tensor parallelism that v0.19.0 prints.
+#   "0.21": v0.21.0 on. The 0.17 line's numbers; vLLM also takes a run-time estimate of CUDA graph
+#           memory from the KV budget (CUDAGRAPH_IN_BUDGET_SINCE), which a model card cannot
+#           predict, so the plan's command turns it off (CUDAGRAPH_ESTIMATE_OFF) and the plan
+#           gives the budget before it (the "kv_budget" component); see cudagraph_estimate.
+RELEASE_LINES = ("0.11", "0.17", "0.21")
+DEFAULT_RELEASE = "0.21"  # the newest line with measured cases
+# The environment setting that makes vLLM v0.21+ size the KV cache as v0.20 did (gpu_worker.py
+# Worker.determine_available_memory subtracts the estimate only while it is set, the default).
+CUDAGRAPH_ESTIMATE_OFF = "VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0"
+ESTIMATE_LINES = ("0.21",)  # the release lines whose vLLM has that estimate
 BASES = {
     "0.11": f"vLLM 0.11.0-0.16.x (V1 engine): {_SOURCES}",
     "0.17": f"vLLM 0.17.0-0.20.x (V1 engine): {_SOURCES}, v1/sample/ops/topk_topp_triton.py",
+    "0.21": (f"vLLM 0.21.0 and later (V1 engine, with {CUDAGRAPH_ESTIMATE_OFF}): {_SOURCES}, "
+             "v1/sample/ops/topk_topp_triton.py"),
 }
 BASIS = BASES[DEFAULT_RELEASE]
 
@@ -105,7 +114,8 @@ NON_TORCH_BYTES = 150 * MiB
 # (VLLM_ALLREDUCE_USE_SYMM_MEM), which vLLM's source does not size, so the figure is measured:
 # 2.10 GiB less NON_TORCH_BYTES. Those nine runs are its source, not independent checks of it.
 NCCL_TP_BYTES = {"0.11": 420 * MiB,   # 0.41 GiB
-                 "0.17": 2000 * MiB}  # 2.10 GiB - 0.15 GiB
+                 "0.17": 2000 * MiB,  # 2.10 GiB - 0.15 GiB
+                 "0.21": 2000 * MiB}  # the 0.17 line's figure
 # CUDA graphs ("Graph capturing finished in N secs, took X GiB"): vLLM measures the free-memory
 # drop while capturing (gpu_model_runner.py GPUModelRunner.capture_model); it cannot be derived
 # from the model. Published v0.10-v0.11 values run from -0.88 to +1.88 GiB (a difference of free
@@ -181,7 +191,7 @@ DSA_SCALE_BYTES = 4
 def dsa_kv_bytes(kv_dtype: str, release: str) -> int:
     """The latent's width key for a DeepSeek-V3.2 plan: 1 (fp8_ds_mla) for fp8*, 2 for bfloat16
     (verify_and_update_config: bfloat16 -> auto, the BF16 model dtype). auto is fp8_ds_mla in
-    v0.11.0 (release line "0.11") and the BF16 model dtype from v0.11.1 on (PR #27121; line "0.17")."""
+    v0.11.0 (release line "0.11") and the BF16 model dtype from v0.11.1 on (PR #27121; lines "0.17" and "0.21")."""
     if kv_dtype == "auto":
         return 1 if release == "0.11" else 2
     return 2 if kv_dtype == "bfloat16" else 1
@@ -214,8 +224,11 @@ V1_DEFAULT_SINCE = (0, 8, 0)
 # profiling") added an estimate of the graph pool that v1/worker/gpu_worker.py
 # determine_available_memory subtracts when VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS is on;
 # opt-in at first, on by default since v0.21.0 (the start-up log of later releases: "CUDA graph
-# memory profiling is enabled (default since v0.21.0)"). The rules here keep graphs outside the
-# budget (v0.11 to v0.20), so later releases size a smaller KV cache than modelled.
+# memory profiling is enabled (default since v0.21.0)", then "Estimated CUDA graph memory: X GiB
+# total"). The estimate is measured on the machine (gpu_model_runner.py captures the first two graphs
+# of each mode and extrapolates), so the 0.21 line plans with it off (CUDAGRAPH_ESTIMATE_OFF in the
+# command) and reports the budget before it ("kv_budget": what "Available KV cache memory" plus the
+# printed estimate comes to when it is on).
 CUDAGRAPH_IN_BUDGET_SINCE = (0, 21, 0)
 # The gpt-oss preview build "0.10.1+gptoss" (the wheels of https://wheels.vllm.ai/gpt-oss/ and the
 # vllm/vllm-openai:gptoss image that the launch recipe, vllm-project/recipes OpenAI/GPT-OSS.md,
@@ -258,15 +271,15 @@ def release_line(engine_version: str | None) -> str:
     Unknown: DEFAULT_RELEASE. Versions before v0.11.0 take the oldest line (outside_basis says
     which of their numbers it does not cover)."""
     text = (engine_version or "").strip()
-    if text.lower().startswith("before "):
-        upper = _before(text)
-        return "0.11" if upper is not None and upper <= SAMPLER_SORT_BEFORE else DEFAULT_RELEASE
     if text.upper() == "V0":
         return "0.11"
-    version = _version_tuple(text) if text else None
+    version = _before(text) if text.lower().startswith("before ") else (_version_tuple(text) if text else None)
     if version is None:
         return DEFAULT_RELEASE
-    return "0.11" if version < SAMPLER_SORT_BEFORE else "0.17"
+    if text.lower().startswith("before "):
+        # the log's date precedes that release: the newest line that starts before it
+        return "0.11" if version <= SAMPLER_SORT_BEFORE else "0.17" if version <= CUDAGRAPH_IN_BUDGET_SINCE else "0.21"
+    return "0.11" if version < SAMPLER_SORT_BEFORE else "0.17" if version < CUDAGRAPH_IN_BUDGET_SINCE else "0.21"
 
 
 # NCCL and the first memory snapshot: PR #25359 ("Fix OOM in vLLM replicas by ensuring consistent NCCL
@@ -341,10 +354,13 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
             and (component is None or component in DSA_KV_COMPONENTS)):
         return (f"vLLM {text}: since v0.11.1 DeepSeek-V3.2's --kv-cache-dtype auto is BF16 (PR #27121, "
                 "2025-10-17); the 0.11 release line follows v0.11.0, where auto meant the fp8_ds_mla latent")
-    if version >= CUDAGRAPH_IN_BUDGET_SINCE and (component is None or component in BUDGET_COMPONENTS):
-        return (f"vLLM {text}: since v0.21.0 an estimate of CUDA graph memory is taken from the KV "
-                "budget by default (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, PR #30515); the release "
-                "lines follow v0.11 to v0.20, where graphs sit outside it")
+    # a run's setting: vLLM's default is on (the plan's, off, is set in its command)
+    estimate_on = str((settings or {}).get("cudagraph_estimate") or "on") == "on"
+    if version >= CUDAGRAPH_IN_BUDGET_SINCE and estimate_on and (component is None or component in BUDGET_COMPONENTS):
+        return (f"vLLM {text} ran with its CUDA graph estimate on (the default since v0.21.0, PR #30515): the "
+                "KV cache is the budget less a figure measured on that machine; the plan turns the estimate off "
+                f"({CUDAGRAPH_ESTIMATE_OFF}), and kv_budget (the printed KV memory plus the printed estimate) "
+                "is compared instead")
     return None
 
 
@@ -395,8 +411,14 @@ OPTIONS: dict[str, Option] = {
                            "--max-num-seqs (default: 1024 on >= 70 GiB GPUs but A100, else 256)"),
     "enforce_eager": Option(False, parse_flag, "--enforce-eager (no CUDA graphs)"),
     "vllm_version": Option(DEFAULT_RELEASE, parse_choice(*RELEASE_LINES),
-                           "the vLLM release line the rules follow: 0.17 (v0.17.0-v0.20.x, default) or 0.11 "
-                           "(v0.11.0-v0.16.x: the sampler's profiled sort, smaller NCCL memory)"),
+                           "the vLLM release line the rules follow: 0.21 (v0.21.0 and later, default), 0.17 "
+                           "(v0.17.0-v0.20.x: no CUDA graph estimate in the KV budget) or 0.11 (v0.11.0-v0.16.x: "
+                           "also the sampler's profiled sort, smaller NCCL memory)"),
+    "cudagraph_estimate": Option("off", parse_choice("off", "on"),
+                                 "release line 0.21: off (the plan's command sets "
+                                 f"{CUDAGRAPH_ESTIMATE_OFF}, so the KV cache is sized as planned) or on "
+                                 "(vLLM's default: the KV cache is smaller by an estimate vLLM measures at "
+                                 "start-up; KV figures become upper bounds)"),
     "mxfp4_backend": Option("auto", parse_choice(*MXFP4_BACKENDS),
                             "MXFP4 MoE kernel: auto (what vLLM picks with triton_kernels installed) or marlin "
                             "(VLLM_MXFP4_USE_MARLIN=1, or an install without triton_kernels / torch < 2.8)"),
@@ -457,7 +479,7 @@ def hybrid_unsupported(card: Mapping[str, Any], release: str = DEFAULT_RELEASE) 
         # registry, which has only the text-only Qwen3NextForCausalLM (vLLM 0.15.0 still refused it).
         return ("the vLLM 0.11 release line cannot run Qwen3.5 / Qwen3.6: v0.11.0 has no "
                 "Qwen3_5MoeForConditionalGeneration, v0.15.0 still refused it, and vLLM's Qwen3.6 recipe asks for "
-                "vLLM >= 0.17.0; plan it with --vllm-version 0.17")
+                "vLLM >= 0.17.0; plan it with --vllm-version 0.21 (the default) or 0.17")
     if lin and lin.get("kind") not in VLLM_LINEAR_KINDS:
         return f"llmcards does not plan vLLM for {lin.get('kind')} linear attention"
     att = arch.get("attention") or {}
@@ -769,6 +791,16 @@ def weights_per_gpu(card: Mapping[str, Any], quant: Mapping[str, Any], catalogs:
 
 
 # --- activation peak -----------------------------------------------------------------------------
+
+def cudagraph_estimate(settings: Mapping[str, Any], release: str, eager: bool) -> str:
+    """--cudagraph-estimate as planned: "on" only on the 0.21 line (older releases have no estimate)
+    and with CUDA graphs (gpu_worker.py profiles no estimate under --enforce-eager)."""
+    value = str(settings.get("cudagraph_estimate") or "off")
+    if value == "on" and release not in ESTIMATE_LINES:
+        raise PlanError("--cudagraph-estimate", f"on: vLLM's CUDA graph estimate came with v0.21.0; release line "
+                        f"{release} has none; allowed: off, or --vllm-version 0.21")
+    return "off" if eager else value
+
 
 def sampler_sorts(rows: int, release: str) -> bool:
     """Whether the dummy sampler's top-k/top-p sorts the logits (every row on the 0.11 line; from
@@ -1096,6 +1128,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         kv_bytes = dsa_kv_bytes(kv_dtype, release)
     util = float(settings.get("gpu_memory_utilization") or 0.9)
     eager = bool(settings.get("enforce_eager"))
+    estimate = cudagraph_estimate(settings, release, eager)
     parallel = int(settings.get("parallel") or 1)
 
     total_mem: int | None = None
@@ -1143,7 +1176,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         available = int(total_mem * util) - non_kv
         res = kv_capacity(layout, available, context, int(batched))
         tokens, concurrency, kv_alloc = res.tokens, round(res.max_concurrency, 2), res.allocated
-        components.update(kv_cache_memory=available, kv_cache_tokens=tokens, max_concurrency=concurrency)
+        components.update(kv_budget=available, kv_cache_memory=available, kv_cache_tokens=tokens,
+                          max_concurrency=concurrency)
         start_ok = available > 0 and res.needed_one_request <= available
         fits = start_ok and res.num_blocks >= parallel * blocks_per_request(layout, context, int(batched))
         if CUDA_CONTEXT_BYTES + (total_mem * util) > total_mem:
@@ -1162,6 +1196,16 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
                 f"available; the largest max_model_len that fits is {max_fit:,}.")
         if max_fit is not None and max_fit == 0:
             max_fit = None
+        if estimate == "on":
+            # vLLM takes its run-time estimate from this budget: every KV figure is an upper bound, and
+            # a fit that the whole budget allows may still fail (a fit it refuses stays refused)
+            fits = None if fits else fits
+            assumptions.append(
+                "--cudagraph-estimate on (vLLM's default since v0.21.0): vLLM subtracts the 'Estimated CUDA graph "
+                "memory' it measures at start-up from the KV budget, so the KV memory, tokens, concurrency and the "
+                "largest max_model_len here are upper bounds, and whether one request fits is left open. vLLM's log "
+                "names the --gpu-memory-utilization that keeps the planned KV cache; or start it with "
+                f"{CUDAGRAPH_ESTIMATE_OFF}.")
 
     overhead = non_torch + graphs + CUDA_CONTEXT_BYTES
     device_total = loaded + kv_alloc + act + overhead
@@ -1211,6 +1255,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     cmd = [f"vllm serve {hf_repo(card)}", f"--max-model-len {context}"]
     if mxfp4_backend == "marlin":
         cmd.insert(0, "VLLM_MXFP4_USE_MARLIN=1")
+    if estimate == "off" and release in ESTIMATE_LINES and not eager:
+        cmd.insert(0, CUDAGRAPH_ESTIMATE_OFF)
     if tp > 1:
         cmd.append(f"--tensor-parallel-size {tp}")
     cmd.append(f"--gpu-memory-utilization {util:g}")
@@ -1246,9 +1292,15 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         f"KV cache: {layout.block_size}-token blocks, {kv_dtype} cache; activation peak: profile run over "
         f"max_num_batched_tokens {batched:,}, sampler over {rows:,} rows"
         + (" (top-k/top-p by sorting the logits)." if sampler_sorts(rows, release) else " (Triton top-k/top-p, no sort)."),
-        f"Rules of vLLM release line {release} ({BASES[release].split(' (')[0]}). v0.21.0 and later also take "
-        "their profiled CUDA graph estimate from the KV budget (PR #30515): there the KV cache is smaller by the "
-        "'Estimated CUDA graph memory' vLLM prints at start-up, which this plan cannot predict.",
+        f"Rules of vLLM release line {release} ({BASES[release].split(' (')[0]}). " + (
+            f"v0.21.0 and later take an estimate of CUDA graph memory, measured at start-up, from the KV budget "
+            f"(PR #30515); the command sets {CUDAGRAPH_ESTIMATE_OFF} so that vLLM sizes the KV cache as planned "
+            "(the graphs are then captured in the 1 - gpu_memory_utilization slack, as before v0.21)."
+            if release in ESTIMATE_LINES and estimate == "off" and not eager else
+            "Releases from v0.21.0 also take their measured CUDA graph estimate from the KV budget unless "
+            f"{CUDAGRAPH_ESTIMATE_OFF} is set: plan them with --vllm-version 0.21." if release not in ESTIMATE_LINES else
+            "Without CUDA graphs (--enforce-eager) vLLM v0.21+ profiles no graph estimate."
+            if eager else ""),
     ]
     if layout.top_k:
         latent = "fp8_ds_mla, 656 bytes" if kv_bytes == 1 else "BF16, 1,152 bytes"
@@ -1281,7 +1333,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     resolved = dict(settings)
     resolved.update(quant=quant["id"], context=context, kv_dtype=kv_dtype, parallel=parallel, tensor_parallel=tp,
                     gpu_memory_utilization=util, max_num_batched_tokens=int(batched), max_num_seqs=int(seqs),
-                    enforce_eager=eager, mxfp4_backend=mxfp4_backend)
+                    enforce_eager=eager, mxfp4_backend=mxfp4_backend, cudagraph_estimate=estimate)
     return {
         "settings": resolved,
         "devices": devices,

@@ -125,6 +125,8 @@
     // the site's data holds the default line only (calc_inputs.vllm_inputs); the CLI plans the others
     if (!data.activation_peak[release]) throw new PlanError("--vllm-version", release + ": the browser follows vLLM " +
       K.DEFAULT_RELEASE + "; llmcards plan --vllm-version " + release + " plans this line");
+    if (settings.cudagraph_estimate === "on") throw new PlanError("--cudagraph-estimate", "on: the browser plans " +
+      "with vLLM's CUDA graph estimate off; llmcards plan --cudagraph-estimate on gives the upper bounds");
     // DeepSeek-V3.2 (vllm.dsa_kv_bytes): fp8 means fp8_ds_mla, bfloat16 the BF16 latent; auto is
     // fp8_ds_mla on the 0.11 line (v0.11.0) and the BF16 model dtype on later lines (PR #27121)
     if (data.dsa) kvBytes = kvDtype === "auto" ? (release === "0.11" ? 1 : 2) : (kvDtype === "bfloat16" ? 2 : 1);
@@ -154,6 +156,7 @@
       var available = Math.trunc(totalMem * util) - nonKv;   // Python's int(total_mem * util): the same double product
       var res = kvCapacity(layout, available, context, batched);
       tokens = res.tokens; concurrency = round2(res.max_concurrency); kvAlloc = res.allocated;
+      components.kv_budget = available;   // the budget before v0.21's CUDA graph estimate (turned off below)
       components.kv_cache_memory = available; components.kv_cache_tokens = tokens; components.max_concurrency = concurrency;
       var startOk = available > 0 && res.needed_one_request <= available;
       fits = startOk && res.num_blocks >= parallel * blocksPerRequest(layout, context, batched);
@@ -195,6 +198,9 @@
       speed.basis = "no GPU given";
     }
     var cmd = ["vllm serve " + data.hf_repo, "--max-model-len " + context];
+    // vllm.plan: a release line with vLLM's CUDA graph estimate plans with it off (the browser offers
+    // no --cudagraph-estimate on), so the command turns it off
+    if (K.ESTIMATE_LINES.indexOf(release) >= 0) cmd.unshift(K.CUDAGRAPH_ESTIMATE_OFF);
     if (tp > 1) cmd.push("--tensor-parallel-size " + tp);
     cmd.push("--gpu-memory-utilization " + pyG(util));
     if (quantId === "FP8" && data.native !== "FP8") cmd.push("--quantization fp8");
@@ -203,7 +209,7 @@
       supported: true,
       settings: { quant: quantId, context: context, kv_dtype: kvDtype, parallel: parallel, tensor_parallel: tp,
                   gpu_memory_utilization: util, max_num_batched_tokens: batched, max_num_seqs: seqs,
-                  enforce_eager: false, vllm_version: release, mxfp4_backend: "auto" },
+                  enforce_eager: false, vllm_version: release, mxfp4_backend: "auto", cudagraph_estimate: "off" },
       devices: devices,
       host: { weights_bytes: 0, kv_cache_bytes: 0, compute_buffer_bytes: 0, total_bytes: 0 },
       kv_cache_bytes_per_token: perTokenAll,

@@ -49,7 +49,7 @@ SUMS: dict[str, dict[str, tuple[str, ...]]] = {
 
 # What depends on the device memory: without it (a GPU outside the catalog and no printed size) a
 # plan may leave these out; every other printed number must be predicted.
-NEEDS_MEMORY_SIZE = {"vllm": ("kv_cache_memory", "kv_cache_tokens", "max_concurrency", "total")}
+NEEDS_MEMORY_SIZE = {"vllm": ("kv_budget", "kv_cache_memory", "kv_cache_tokens", "max_concurrency", "total")}
 
 
 class CaseError(ValueError):
@@ -135,6 +135,7 @@ TARGETS: tuple[Target, ...] = (
     Target("llama.cpp", "total", None, None, 128 * MIB, "total on the GPUs"),
     Target("vllm", "weights", 1, 5, None, "weights per GPU"),
     Target("vllm", "kv_cache_memory", 1, 5, None, "KV cache per GPU"),
+    Target("vllm", "kv_budget", 1, 5, None, "KV cache per GPU before v0.21's CUDA graph estimate"),
     Target("vllm", "non_kv", None, 5, None, "non-KV memory per GPU"),
     Target("vllm", "kv_cache_tokens", None, 5, None, "KV capacity in tokens"),
     Target("vllm", "total", None, None, 128 * MIB, "total per GPU"),
@@ -284,6 +285,10 @@ def request(case: Case, catalogs: Any, registry: Path = REGISTRY) -> Request:
     if release_line is not None and "vllm_version" not in settings:
         # the rules of the release line the run's version belongs to (vllm.release_line)
         settings["vllm_version"] = release_line(case.engine_generation or case.engine_version)
+    if settings.get("vllm_version") == "0.21" and case.engine_version and "cudagraph_estimate" not in settings:
+        # the plan's default (off) is not vLLM's (on): a run of v0.21+ says which it had
+        raise CaseError(f"{case.id}: vLLM {case.engine_version} runs need settings.cudagraph_estimate "
+                        "(on: vLLM's default; off: VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0)")
     options = engines.parse_options(case.engine, {**settings, "quant": case.quant})
     gpu = None
     if hw.get("gpu") is not None:

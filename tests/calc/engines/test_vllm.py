@@ -164,7 +164,7 @@ def test_deepseek_v32_plan_by_hand(cat: Any) -> None:
         pytest.approx(61 * (132 * 131_072 + 1152 * 2048), rel=1e-9)
     assert dense["kv_cache_bytes_per_token"] == 8 * 78_324
     # the 0.17 line (v0.17-v0.20, after PR #27121): auto is the BF16 latent, as bfloat16 is
-    auto17 = run(cat, "deepseek/deepseek-v3.2", "h200-141gb", 8, quant="FP8", tensor_parallel=8)
+    auto17 = run(cat, "deepseek/deepseek-v3.2", "h200-141gb", 8, quant="FP8", tensor_parallel=8, vllm_version="0.17")
     assert auto17["settings"]["vllm_version"] == "0.17" and auto17["kv_cache_bytes_per_token"] == 8 * 78_324
     assert any("PR #27121" in a for a in auto17["assumptions"])
 
@@ -242,7 +242,7 @@ def test_gpt_oss_mxfp4_marlin_fallback_on_hopper(cat: Any) -> None:
     auto = run(cat, "openai/gpt-oss-20b", "h100-sxm-80gb")
     marlin = run(cat, "openai/gpt-oss-20b", "h100-sxm-80gb", mxfp4_backend="marlin")
     assert marlin["components"]["weights"] - auto["components"]["weights"] == marlin_experts - triton_experts
-    assert marlin["command"].startswith("VLLM_MXFP4_USE_MARLIN=1 vllm serve ")
+    assert "VLLM_MXFP4_USE_MARLIN=1 vllm serve " in marlin["command"]
     assert "VLLM_MXFP4_USE_MARLIN" not in auto["command"]
     assert marlin["settings"]["mxfp4_backend"] == "marlin"
     # vLLM 0.10.1 on an H100 with torch 2.7.1 (Marlin, per its marlin_utils_fp4.py warning) printed
@@ -339,8 +339,13 @@ def test_kv_budget_is_utilization_minus_non_kv(cat: Any) -> None:
 
 def test_command_and_host(cat: Any) -> None:
     p = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", n=2, tensor_parallel=2, context=8192, kv_dtype="fp8")
-    assert p["command"] == ("vllm serve meta-llama/Llama-3.1-8B --max-model-len 8192 --tensor-parallel-size 2 "
-                            "--gpu-memory-utilization 0.9 --kv-cache-dtype fp8")
+    # release line 0.21 (the default) turns vLLM's CUDA graph estimate off, so the KV cache is the planned one
+    assert p["command"] == ("VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 vllm serve meta-llama/Llama-3.1-8B "
+                            "--max-model-len 8192 --tensor-parallel-size 2 --gpu-memory-utilization 0.9 "
+                            "--kv-cache-dtype fp8")
+    v17 = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", n=2, tensor_parallel=2, context=8192, kv_dtype="fp8",
+              vllm_version="0.17")
+    assert v17["command"] == p["command"].removeprefix("VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 ")
     assert p["host"] == {"weights_bytes": 0, "kv_cache_bytes": 0, "compute_buffer_bytes": 0, "total_bytes": 0}
     assert "perfect scaling" in p["speed"]["basis"]
 
@@ -414,7 +419,7 @@ def test_sampler_below_eight_rows_still_sorts() -> None:
 
 
 def test_release_line_sets_the_basis_and_the_tp_memory(cat: Any) -> None:
-    new = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", n=2, tensor_parallel=2, context=8192)
+    new = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", n=2, tensor_parallel=2, context=8192, vllm_version="0.17")
     old = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", n=2, tensor_parallel=2, context=8192, vllm_version="0.11")
     assert new["settings"]["vllm_version"] == "0.17" and old["settings"]["vllm_version"] == "0.11"
     # v0.19.0 prints 2.06-2.21 GiB of non-torch memory per GPU at TP 2-4 (llm-d-planner, nine runs);
@@ -429,7 +434,8 @@ def test_release_line_sets_the_basis_and_the_tp_memory(cat: Any) -> None:
 @pytest.mark.parametrize(("version", "line"), [
     ("0.11.0", "0.11"), ("0.16.0", "0.11"), ("0.10.1", "0.11"), ("V0", "0.11"), ("before 0.17.0", "0.11"),
     ("before 0.11.0", "0.11"), ("0.17.0", "0.17"), ("0.19.0", "0.17"), ("0.20.2rc1.dev9+g01d4d1ad3", "0.17"),
-    (None, "0.17"), ("V1", "0.17"), ("before 0.21.0", "0.17"),
+    ("before 0.21.0", "0.17"), ("0.21.0", "0.21"), ("0.27.1", "0.21"), ("before 0.22.0", "0.21"),
+    (None, "0.21"), ("V1", "0.21"),   # unknown: the newest line
 ])
 def test_release_line_of_a_version(version: str | None, line: str) -> None:
     assert V.release_line(version) == line
@@ -550,7 +556,7 @@ def test_tp1_weights_are_the_shared_inventory_plus_vllm_extras(cat: Any, cid: st
     ("0.7.3", "CUDA", False),      # V0 was the default before v0.8.0
     ("0.5.0.post1", "CUDA", False),
     ("V0", "CUDA", False),         # what a log proves when it prints no version
-    ("0.21.0", "CUDA", False),     # CUDA graph memory estimated into the budget by default
+    ("0.21.0", "CUDA", False),     # CUDA graph memory estimated into the budget by default (a run's default: on)
     ("0.27.1", "CUDA", False),
     ("0.11.0", "ROCm", False),
     (None, "ROCm", False),
@@ -648,3 +654,50 @@ def test_plan_reads_the_catalog_reported_memory_when_hardware_gives_none(cat: An
     # A printed total overrides both.
     given = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", mem_gib=79.22, context=8192)
     assert given["devices"][0]["capacity_bytes"] == int(79.22 * GiB)
+
+
+# --- release line 0.21: vLLM's CUDA graph estimate ----------------------------------------------
+
+def test_estimate_off_run_of_v0_21_is_inside_and_on_is_outside_for_the_budget_only() -> None:
+    off, on = {"cudagraph_estimate": "off"}, {"cudagraph_estimate": "on"}
+    for component in ("kv_cache_memory", "kv_cache_tokens", "max_concurrency", "total"):
+        assert V.outside_basis("0.27.1", "CUDA", component, settings=off) is None
+        assert "estimate" in str(V.outside_basis("0.27.1", "CUDA", component, settings=on))
+    # the budget before the estimate, the weights and the profiled peak are vLLM 0.20's either way
+    for component in ("kv_budget", "weights", "activation_peak", "non_torch"):
+        assert V.outside_basis("0.27.1", "CUDA", component, settings=on) is None
+    # before v0.21.0 there is no estimate whatever the setting says
+    assert V.outside_basis("0.20.1", "CUDA", "kv_cache_memory", settings=on) is None
+
+
+def test_release_line_0_21_plans_the_budget_before_the_estimate(cat: Any) -> None:
+    kw = dict(context=8192, gpu_memory_utilization=0.95)
+    v21 = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", **kw)
+    v17 = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", vllm_version="0.17", **kw)
+    on = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", cudagraph_estimate="on", **kw)
+    assert v21["settings"]["vllm_version"] == "0.21" and v21["settings"]["cudagraph_estimate"] == "off"
+    # with the estimate off (the command's environment setting) v0.21+ sizes the KV cache as v0.20 did
+    assert v21["command"].startswith("VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 vllm serve ")
+    assert v21["components"] == v17["components"]
+    assert v21["kv_cache_capacity_tokens"] == v17["kv_cache_capacity_tokens"] and v21["fits"] is True
+    # kv_budget is gpu_worker.py's requested memory less the non-KV memory: 0.95 x the H100's total
+    total = V.device_memory(Hardware(gpu=gpu(cat, "h100-sxm-80gb"), count=1, ram_bytes=None, ram_bandwidth_bytes_per_s=None))
+    c = v21["components"]
+    assert c["kv_budget"] == int(total * 0.95) - (c["weights"] + c["activation_peak"] + c["non_torch"])
+    # with it on (vLLM's default) nothing the card gives fixes the KV cache: upper bounds, fit left open
+    assert on["fits"] is None and "upper bounds" in " ".join(on["assumptions"])
+    assert "VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS" not in on["command"]
+    assert on["components"]["kv_budget"] == c["kv_budget"]
+    # a setup the whole budget cannot hold stays refused with the estimate on
+    big = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", context=131072, parallel=64, cudagraph_estimate="on")
+    assert big["fits"] is False
+    # --enforce-eager captures no graphs, so there is nothing to estimate or to turn off
+    eager = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", enforce_eager=True, cudagraph_estimate="on", **kw)
+    assert eager["settings"]["cudagraph_estimate"] == "off" and eager["fits"] is True
+    assert "VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS" not in eager["command"]
+
+
+def test_cudagraph_estimate_on_needs_the_0_21_line(cat: Any) -> None:
+    with pytest.raises(PlanError) as err:
+        run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", cudagraph_estimate="on", vllm_version="0.17")
+    assert err.value.option == "--cudagraph-estimate" and "v0.21.0" in str(err.value)
