@@ -225,7 +225,7 @@ def test_js_cpu_only_plan_equals_python_on_every_card(node_exe: str) -> None:
                          capture_output=True, text=True, check=True)
     got = json.loads(out.stdout)
     assert len(got) == len(jobs) >= 55
-    for card_kind, g, e, job in zip(kinds, got, expected, jobs, strict=True):
+    for g, e, job in zip(got, expected, jobs, strict=True):
         for run, gi, ei in zip(job["runs"], g, e, strict=True):
             assert gi == ei, (job["data"]["model"], run)
     # The cards cover dense, MoE, sliding-window, hybrid (recurrent state) and MLA models ...
