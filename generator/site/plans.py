@@ -141,6 +141,8 @@ def settings_text(settings: Any) -> str | None:
     if not isinstance(settings, Mapping):
         return None
     parts = []
+    if settings.get("cpu_only") is True:   # llama.cpp --cpu-only: the numbers are all system RAM
+        parts.append("CPU only (no GPU)")
     if settings.get("quant"):
         parts.append(str(settings["quant"]))
     if isinstance(settings.get("context"), int):
