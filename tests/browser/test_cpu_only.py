@@ -138,3 +138,33 @@ def test_cpu_part_of_the_dialog_is_accessible(page, site):
     assert page.get_by_label("CPU only (no GPU): system RAM and its type").is_checked()
     blocking = [v for v in run_axe(page, "#llmc-hw-dialog") if v["impact"] in BLOCKING]
     assert not blocking, blocking
+
+
+def test_live_calculator_cpu_only_equals_llmcards_plan(page, site, catalogs):
+    """The live calculator's "CPU only (no GPU)": every number equals engines.plan with --cpu-only
+    for the inputs set, the command shown is that plan's, and vLLM says it needs a GPU."""
+    from tests.browser.test_calculator_controls import HOST_ROWS, _cli_plan, _open_engine, _shown, _type
+
+    card_id = "meta/llama-3.1-8b"
+    _open_engine(page, site, f"models/{card_id}/")
+    page.select_option("#ecalc-gpu", "cpu")
+    page.wait_for_selector("#ecalc-ram-class-field:not([hidden])")
+    _type(page, "#ecalc-ram", "64")
+    page.select_option("#ecalc-ram-class", "server-8ch-ddr5")
+    s = _shown(page)
+    assert s["state"] == "", s
+    hw = engines.hardware(catalogs, None, None, 64, "server-8ch-ddr5", cpu_only=True)
+    want = engines.plan(load_test_card(card_id), catalogs, "llama.cpp",
+                        {"quant": "Q4_K_M", "context": 8192, "cpu_only": True}, hw)
+    assert _cli_plan(s["cli"]) == want          # the command shown is this plan
+    assert "--cpu-only" in s["cli"].split() and "--ram-class server-8ch-ddr5" in s["cli"]
+    assert s["names"] == ["System RAM"] and want["devices"] == []
+    for row in HOST_ROWS:
+        assert s["rows"][row][-1] == want["host"][row], row
+    assert int(s["total"]) == want["host"]["total_bytes"] and s["fits"] == "true"
+    assert s["maxctx"] == str(want["max_context_that_fits"]) and s["server"] == want["command"]
+    assert float(s["decode"]) == want["speed"]["decode_tokens_per_s_upper_bound"] and s["basis"] == f"How: {want['speed']['basis']}."
+    page.select_option("#ecalc-engine", "vllm")
+    page.wait_for_function("() => document.getElementById('ecalc-total').textContent.includes('needs a GPU')")
+    assert page.text_content("#ecalc-total") == fit.NEEDS_GPU["vllm"] + "."
+    assert page.is_hidden("#ecalc-ram-class-field")
