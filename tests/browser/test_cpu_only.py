@@ -168,3 +168,34 @@ def test_live_calculator_cpu_only_equals_llmcards_plan(page, site, catalogs):
     page.wait_for_function("() => document.getElementById('ecalc-total').textContent.includes('needs a GPU')")
     assert page.text_content("#ecalc-total") == fit.NEEDS_GPU["vllm"] + "."
     assert page.is_hidden("#ecalc-ram-class-field")
+
+
+def test_what_can_i_run_cpu_only(page, site, catalogs):
+    """"What can I run?" for a machine without a GPU: each row is the Python CPU-only rule's summary,
+    "yes" worded as fitting in system RAM, and the memory shown is the system RAM the plan needs."""
+    from generator.site import whatrun
+
+    ram, cls = 16, "ddr5-dual"
+    page.goto(site + "models/meta/llama-3.1-8b/")
+    _pick_cpu_by_keyboard(page, ram, cls, "llama.cpp")
+    page.goto(site + "what-can-i-run/")
+    page.wait_for_selector('#whatrun-form[data-state="ready"]')
+    assert page.locator("#whatrun-setup").input_value() == "custom"
+    assert page.locator("#whatrun-setup-label").inner_text() == page.evaluate("LLMCardsHardware.get().label")
+    page.click("#whatrun-form details summary")
+    page.check('#whatrun-form input[name="all"]')
+    rows = dict(page.eval_on_selector_all("#whatrun-rows tr", "trs => trs.map(tr => [tr.dataset.id, "
+                                          "Array.from(tr.cells).slice(1).map(c => c.textContent)])"))
+    hw = engines.hardware(catalogs, None, None, ram, cls, cpu_only=True)
+    seen = set()
+    for card_id in ("meta/llama-3.1-8b", "mistralai/mixtral-8x7b", "meta/llama-2-7b"):
+        e = plans._entry(load_test_card(card_id), catalogs, "llama.cpp", setups.Setup("cpu", None), hw, cpu_only=True)
+        summary = fit.summary(e)
+        want = whatrun.row({"id": card_id, "name": "", "engines": {"llama.cpp": summary}}, "llama.cpp", None)
+        got = rows[card_id]
+        fit_text = "Fits in system RAM (CPU only)" if summary["fit"] == "yes" else want["fit_text"]
+        assert got[1:4] == [fit_text, want["quant"], want["context_text"]], card_id
+        assert summary["bytes"] is None and got[4] == fmt.gb(summary["host_bytes"]), card_id   # no device: the RAM
+        assert got[5] == want["speed_text"], card_id
+        seen.add(summary["fit"])
+    assert seen == {"yes", "no"}      # 16 GB holds the 7-8B models, not Mixtral 8x7B
