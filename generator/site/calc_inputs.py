@@ -170,9 +170,21 @@ def page_data(card: Mapping[str, Any], catalogs: Catalogs | None,
     # the speed fields once per GPU (engine-calculator.js hands them to the vLLM plan too)
     gpus = [{**g, "vllm": {k: v for k, v in vfields[str(g["id"])].items() if k not in ("bw", "tflops")}}
             for g in gpu_table(catalogs)]
-    payload = {"engines": {L.NAME: data, "vllm": vdata}, "unsupported": why, "gpus": gpus, "max_gpus": MAX_GPUS}
+    payload = {"engines": {L.NAME: data, "vllm": vdata}, "unsupported": why, "gpus": gpus, "max_gpus": MAX_GPUS,
+               **cpu_only_data(catalogs)}
     return {"unsupported": None, "json": json_for_script(payload),
             "default_context": min(DEFAULT_CONTEXT, top), "max_context": top, "why": why}
+
+
+def cpu_only_data(catalogs: Catalogs) -> dict[str, Any]:
+    """The calculator's "CPU only (no GPU)" choice: the system-memory classes with a bandwidth of their
+    own (--ram-class; as api/calc/gpus.json's host_memory) and what an engine that needs a GPU says
+    instead of a plan (fit.NEEDS_GPU)."""
+    from generator.site.fit import NEEDS_GPU
+
+    classes = {str(c["id"]): {"name": c.get("name"), "bandwidth_bytes_per_s": c["bandwidth_bytes_per_s"]}
+               for c in getattr(catalogs, "host_memory", ()) if c.get("bandwidth_bytes_per_s")}
+    return {"host_memory": classes, "needs_gpu": dict(NEEDS_GPU)}
 
 
 # --- vLLM ----------------------------------------------------------------------------------------

@@ -390,7 +390,7 @@ def calc_gpus(catalogs: Any) -> dict[str, Any]:
     return {"api_version": CALC_API_VERSION, "max_gpus": MAX_PICKER_GPUS,
             "rule": {"context": fit.CONTEXT, "gguf_quants": list(fit.GGUF_QUANTS),
                      "offload_quants": list(fit.OFFLOAD_QUANTS), "all_on_gpu": dict(fit.ALL_ON_GPU),
-                     "prune_margin": fit.PRUNE_MARGIN, "bits_per_weight": bits},
+                     "prune_margin": fit.PRUNE_MARGIN, "bits_per_weight": bits, "needs_gpu": dict(fit.NEEDS_GPU)},
             "host_memory": {str(c["id"]): {"name": c.get("name"), "bandwidth_bytes_per_s": c.get("bandwidth_bytes_per_s")}
                             for c in getattr(catalogs, "host_memory", ())},
             "gpus": rows}

@@ -33,6 +33,13 @@ vLLM
     fit "yes"; vLLM never offloads. Else the last plan made (fewest bits, most GPUs): fit
     "no". On Apple silicon vLLM does not run: "unsupported".
 
+CPU only (a machine without a GPU: ``llmcards plan --cpu-only --ram-gb N --ram-class C``)
+    llama.cpp: the same context; quantizations from Q4_K_M down (``OFFLOAD_QUANTS``; the
+    fewest-bits one the model has when none of them has a file): the first whose CPU-only plan
+    fits in the system RAM: fit "yes"; else the fewest-bits plan: fit "no" (no RAM given: the
+    first's plan, fit None). Every byte is read from RAM for each token, so more bits cost speed,
+    as with offload. vLLM: "unsupported", its reason ``NEEDS_GPU``.
+
 Without hardware (the "none" setup) each engine's default plan is kept (what the model
 needs); its fit is None. The longest context that fits is the plan's own
 ``max_context_that_fits``.
@@ -50,6 +57,10 @@ CONTEXT = 8192
 GGUF_QUANTS = ("Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q3_K_M", "Q2_K")
 OFFLOAD_QUANTS = ("Q4_K_M", "Q3_K_M", "Q2_K")   # tried when the model must be split with system RAM
 ALL_ON_GPU = {"n_gpu_layers": 999, "cpu_moe_layers": 0}   # -ngl 999 is capped at the model's layers
+
+# Engines that do not run without a GPU, and what the site says instead of a plan ("CPU only").
+NEEDS_GPU = {"vllm": "vLLM needs a GPU (these plans follow its CUDA build; vLLM's separate CPU build "
+                     "is not modelled)"}
 
 # fit values
 YES, OFFLOAD, NO = "yes", "offload", "no"
@@ -179,6 +190,38 @@ def best_llamacpp(card: Mapping[str, Any], catalogs: Any, hardware: Hardware, un
     options = _with_context(card, {"quant": plannable[-1]})
     return Best(planner(card, catalogs, engine, options, hardware), options, NO,
                 f"does not fit even at {plannable[-1]} with offload to system RAM")
+
+
+def best_llamacpp_cpu(card: Mapping[str, Any], catalogs: Any, hardware: Hardware,
+                      needs: Mapping[str, int | None] | None = None, planner: Planner | None = None) -> Best:
+    """The llama.cpp rule on a machine without a GPU (module docstring, "CPU only"): ``hardware``
+    as engines.hardware(..., cpu_only=True) builds it. PlanError when no quantization can be planned."""
+    engine = "llama.cpp"
+    planner = planner or engines.plan
+    if needs is None:
+        needs = llamacpp_needs(card, catalogs, planner)
+    plannable = [q for q in gguf_quants(catalogs) if needs.get(q, 0) is not None]
+    if not plannable:
+        raise PlanError("--quant", f"no GGUF file of {', '.join(GGUF_QUANTS)} exists for {card.get('id')}")
+    ram = hardware.ram_bytes
+    candidates = [q for q in plannable if q in OFFLOAD_QUANTS] or plannable[-1:]
+    if ram is None:
+        options = _with_context(card, {"quant": candidates[0], "cpu_only": True})
+        return Best(planner(card, catalogs, engine, options, hardware), options, None,
+                    f"{candidates[0]}: no system RAM size given, so the fit is not judged")
+    for q in candidates:
+        if int(needs[q] or 0) > ram:
+            continue                  # weights and KV cache alone are more than the RAM
+        options = _with_context(card, {"quant": q, "cpu_only": True})
+        plan = planner(card, catalogs, engine, options, hardware)
+        if not plan.get("supported", True):
+            return Best(plan, options, None, str(plan.get("unsupported_reason") or "not supported"))
+        if plan.get("fits") is True:
+            return Best(plan, options, YES, f"{q}: the most bits from Q4_K_M down that fit in system RAM "
+                                            "(no GPU: every byte is read from RAM for each token)")
+    options = _with_context(card, {"quant": candidates[-1], "cpu_only": True})
+    return Best(planner(card, catalogs, engine, options, hardware), options, NO,
+                f"does not fit in system RAM even at {candidates[-1]}")
 
 
 def vllm_weights(card: Mapping[str, Any], catalogs: Any, planner: Planner | None = None) -> dict[str, int | None]:

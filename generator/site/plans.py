@@ -35,15 +35,21 @@ class ModelPlans:
 
 def _entry(card: Mapping[str, Any], catalogs: Any, engine: str, setup: setups.Setup,
            hardware: engines.Hardware, needs: dict[str, int | None] | None = None,
-           weights: dict[str, int | None] | None = None) -> dict[str, Any]:
+           weights: dict[str, int | None] | None = None, cpu_only: bool = False) -> dict[str, Any]:
     """One engine on one setup: {"status": "ok" | "unsupported" | "unavailable", "reason", "plan", "choice"}.
 
     "plan" is the best way to run the card there (fit.py's rule) and "choice" says which
     options make it (quant, context, tensor_parallel, offload, fit, options, why); "choice" is
-    None when there is no plan.
+    None when there is no plan. ``cpu_only``: a machine without a GPU (``hardware`` from
+    engines.hardware(..., cpu_only=True)): llama.cpp's CPU-only rule; an engine that needs a GPU
+    is "unsupported" with fit.NEEDS_GPU's reason.
     """
+    if cpu_only and engine in fit.NEEDS_GPU:
+        return {"status": "unsupported", "reason": fit.NEEDS_GPU[engine], "plan": None, "choice": None}
     try:
-        if engine == "llama.cpp":
+        if cpu_only and engine == "llama.cpp":
+            best = fit.best_llamacpp_cpu(card, catalogs, hardware, needs)
+        elif engine == "llama.cpp":
             best = fit.best_llamacpp(card, catalogs, hardware, setups.unified(setup), needs)
         elif engine == "vllm":
             best = fit.best_vllm(card, catalogs, hardware, setups.tensor_parallel_sizes(setup.count), weights)
@@ -135,6 +141,8 @@ def settings_text(settings: Any) -> str | None:
     if not isinstance(settings, Mapping):
         return None
     parts = []
+    if settings.get("cpu_only") is True:   # llama.cpp --cpu-only: the numbers are all system RAM
+        parts.append("CPU only (no GPU)")
     if settings.get("quant"):
         parts.append(str(settings["quant"]))
     if isinstance(settings.get("context"), int):

@@ -153,6 +153,96 @@ def test_js_plan_equals_python_on_every_card(cases: Any, node_exe: str) -> None:
     assert any(p["speed"]["prefill_tokens_per_s_upper_bound"] for p in plans)
 
 
+# --- llama.cpp --cpu-only -----------------------------------------------------------------------
+
+# (system RAM in GB or None, system-memory class id or None): `llmcards plan --cpu-only --ram-gb N
+# --ram-class C`. A laptop's 8 and 16 GB (many models do not fit), a desktop's 64 GB, a server's
+# 1,536 GB (everything fits), and no RAM or class given (fit unknown, no speed bound).
+CPU_SETUPS = ((None, None), (8, "ddr4-dual"), (16, "ddr5-dual"), (64, "ddr5-dual"), (64, None),
+              (1536, "server-12ch-ddr5"), (24.5, "server-8ch-ddr4"))
+
+CPU_NODE = """
+const E = require(process.argv[1]);
+const fields = %s;
+const jobs = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const classes = jobs.host_memory;   // api/calc/gpus.json host_memory, what the site's picker reads
+process.stdout.write(JSON.stringify(jobs.cards.map(j => j.runs.map(([s, ram, cls, gpu]) => {
+  const bw = cls ? classes[cls].bandwidth_bytes_per_s : null;
+  const r = E.plan(j.data, Object.assign({cpu_only: true}, s), gpu ? {id: gpu} : null, 1, ram, bw);
+  if (r.error) return {error: r.error.option};
+  return Object.fromEntries(fields.map(f => [f, r[f]]));
+}))));
+"""
+
+
+def _cpu_settings(max_ctx: int | None, quants: list[str], default_q: str) -> list[dict[str, Any]]:
+    """The calculator's controls that apply without a GPU, and the two a CPU-only plan refuses."""
+    top = max_ctx or 131_072
+    other = next((q for q in ("Q8_0", "Q2_K", "BF16") if q in quants and q != default_q), default_q)
+    return [
+        {"quant": default_q, "context": min(8192, top)},
+        {"quant": default_q},  # the training context: long contexts decide "fits" on small machines
+        {"quant": other, "context": min(32_768, top), "kv_dtype": "Q8_0"},
+        {"quant": default_q, "context": min(4096, top), "flash_attn": "off"},
+        {"quant": default_q, "context": 3 * min(5000, top), "parallel": 3},
+        {"quant": default_q, "context": min(8192, top), "n_gpu_layers": 0, "cpu_moe_layers": "auto"},
+        {"quant": default_q, "context": min(8192, top), "n_gpu_layers": 5},        # refused: --n-gpu-layers
+        {"quant": default_q, "context": min(8192, top), "cpu_moe_layers": 2},      # refused: --cpu-moe-layers
+    ]
+
+
+def test_js_cpu_only_plan_equals_python_on_every_card(node_exe: str) -> None:
+    """The site's "CPU only" choice: every card, RAM sizes that fit and do not, each memory class."""
+    from generator.site.exports import calc_gpus
+
+    catalogs = load_catalogs()
+    cards, errors = load_registry(ROOT / "registry")
+    assert not errors
+    jobs, expected, kinds = [], [], []
+    for c in cards:
+        card = c.data
+        data = engine_inputs(card, catalogs)
+        if data["unsupported"]:
+            continue
+        mx = max_context_of(card)
+        runs: list[Any] = [[s, ram, cls, None] for ram, cls in CPU_SETUPS
+                           for s in _cpu_settings(mx, list(data["quants"]), data["default_quant"])]
+        runs.append([{"quant": data["default_quant"], "context": min(8192, mx or 8192)}, 64, "ddr5-dual", "rtx-3090"])
+        exp = []
+        for s, ram, cls, gpu in runs:
+            try:
+                hw = engines.hardware(catalogs, gpu, None, ram, cls, cpu_only=True)
+                p = engines.plan(card, catalogs, "llama.cpp", {**s, "cpu_only": True}, hw)
+                exp.append({k: p[k] for k in FIELDS})
+            except engines.PlanError as e:
+                exp.append({"error": e.option})
+        jobs.append({"data": data, "runs": runs})
+        expected.append(exp)
+        arch = card["architecture"]
+        kinds.append((arch.get("type"), bool(data["n_swa"]), bool(data["rs_seq"]), arch["attention"].get("structure")))
+    payload = json.dumps({"host_memory": calc_gpus(catalogs)["host_memory"], "cards": jobs})
+    out = subprocess.run([node_exe, "-e", CPU_NODE % json.dumps(list(FIELDS)), str(JS)], input=payload,
+                         capture_output=True, text=True, check=True)
+    got = json.loads(out.stdout)
+    assert len(got) == len(jobs) >= 55
+    for g, e, job in zip(got, expected, jobs, strict=True):
+        for run, gi, ei in zip(job["runs"], g, e, strict=True):
+            assert gi == ei, (job["data"]["model"], run)
+    # The cards cover dense, MoE, sliding-window, hybrid (recurrent state) and MLA models ...
+    assert {k[0] for k in kinds} >= {"dense", "moe"} and any(k[1] for k in kinds) and any(k[2] for k in kinds)
+    assert any(k[3] == "MLA" for k in kinds)
+    flat = [x for e in expected for x in e]
+    plans = [x for x in flat if "error" not in x]
+    # ... and every outcome: fits, does not fit, not judged (no RAM given); refused options
+    assert {p["fits"] for p in plans} == {True, False, None}
+    assert {x["error"] for x in flat if "error" in x} == {"--n-gpu-layers", "--cpu-moe-layers", "--cpu-only"}
+    assert all(p["devices"] == [] and p["settings"]["cpu_only"] and p["settings"]["n_gpu_layers"] == 0 for p in plans)
+    assert any(p["max_context_that_fits"] and p["max_context_that_fits"] < p["settings"]["context"] for p in plans)
+    assert any(p["speed"]["decode_tokens_per_s_upper_bound"] for p in plans)
+    assert any(p["speed"]["decode_tokens_per_s_upper_bound"] is None and "give --ram-class" in p["speed"]["basis"]
+               for p in plans)
+
+
 def test_g3_is_pythons_3g(node_exe: str) -> None:
     # the speed basis writes bytes as format(x / 1e9, ".3g"): ties on the exact double go to even
     xs = [1.125, 1.135, 0.000123456, 1234.5, 999.6, 50.0, 0.5, 12.25, 100.0, 1e-05, 2.675, 0.0, 7.0, 123.0]

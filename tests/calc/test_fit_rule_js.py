@@ -128,3 +128,79 @@ def test_hand_checked_cases(run: Any) -> None:
     e = _python(cards["meta/llama-3.1-8b"], catalogs, "llama.cpp", "rtx-3090", 1, 64)
     assert e["choice"]["quant"] == "Q8_0" and e["choice"]["fit"] == "yes" and e["choice"]["context"] == 8192
     assert e["plan"]["devices"][0]["kv_cache_bytes"] == 8192 * 32 * 2 * 8 * 128 * 2 == 1_073_741_824
+
+
+# --- "CPU only": a machine without a GPU (`llmcards plan --cpu-only --ram-gb N --ram-class C`) ---
+
+# (system RAM in GB, system-memory class): a laptop, desktops, servers.
+CPU = ((8, "ddr4-dual"), (16, "ddr5-dual"), (64, "ddr5-dual"), (256, "server-8ch-ddr5"),
+       (1536, "server-12ch-ddr5"))
+
+CPU_NODE = """
+const R = require(process.argv[1]);
+const job = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const fields = job.fields;
+process.stdout.write(JSON.stringify(job.cards.map(c => job.setups.map(([ram, cls]) => job.engines.map(engine => {
+  const setup = R.customSetup(job.gpus, {cpu_only: true, gpu: null, count: 1, ram_gb: ram, ram_class: cls});
+  const e = R.entry(job.gpus.rule, c.data, engine, setup);
+  const plan = e.plan && e.status === 'ok' ? Object.fromEntries(fields.map(f => [f, e.plan[f]])) : null;
+  if (plan) plan.decode = e.plan.speed.decode_tokens_per_s_upper_bound;
+  return {status: e.status, reason: e.reason, choice: e.choice, plan: plan, summary: R.summary(e)};
+})))));
+"""
+
+
+def _python_cpu(card: dict[str, Any], catalogs: Any, engine: str, ram: float, ram_class: str) -> dict[str, Any]:
+    hw = engines.hardware(catalogs, None, None, ram, ram_class, cpu_only=True)
+    e = plans._entry(card, catalogs, engine, setups.Setup("cpu", None), hw, cpu_only=True)
+    plan = None
+    if e["status"] == "ok":
+        plan = {k: e["plan"][k] for k in PLAN_FIELDS}
+        plan["decode"] = e["plan"]["speed"]["decode_tokens_per_s_upper_bound"]
+    return {"status": e["status"], "reason": e["reason"], "choice": e["choice"], "plan": plan,
+            "summary": fit.summary(e)}
+
+
+def test_js_cpu_only_choice_equals_python_rule(node_exe: str) -> None:
+    catalogs = load_catalogs()
+    cards, errors = load_registry(ROOT / "registry")
+    assert not errors
+    by_id = {c.data["id"]: c.data for c in cards}
+    ids = sorted(by_id)
+    sample = sorted(set(ids[1::4]) | {i for i in ALWAYS if i in by_id})
+    job = {"gpus": exports.calc_gpus(catalogs), "setups": CPU, "engines": list(setups.ENGINES),
+           "fields": list(PLAN_FIELDS),
+           "cards": [{"id": i, "data": exports.calc_model(by_id[i], catalogs)} for i in sample]}
+    out = subprocess.run([node_exe, "-e", CPU_NODE, str(JS)], input=json.dumps(job), capture_output=True, text=True,
+                         check=True)
+    got = json.loads(out.stdout)
+    expected = [[[_python_cpu(by_id[i], catalogs, e, *s) for e in setups.ENGINES] for s in CPU] for i in sample]
+    for cid, g_card, e_card in zip(sample, got, expected, strict=True):
+        for setup, g_setup, e_setup in zip(CPU, g_card, e_card, strict=True):
+            for engine, g, e in zip(setups.ENGINES, g_setup, e_setup, strict=True):
+                assert g == e, (cid, setup, engine)
+    flat = [x for c in expected for s in c for x in s]
+    llama = [x for x in flat if x["plan"] is not None]
+    assert {x["summary"]["fit"] for x in llama} == {"yes", "no"}
+    assert {x["choice"]["quant"] for x in llama} >= {"Q4_K_M", "Q2_K"}
+    assert all(x["plan"]["devices"] == [] and "--cpu-only" not in x["plan"]["command"] for x in llama)
+    # vLLM: no plan, the reason says it needs a GPU
+    i = setups.ENGINES.index("vllm")
+    assert all(s[i]["status"] == "unsupported" and s[i]["plan"] is None and "needs a GPU" in s[i]["reason"]
+               for c in expected for s in c)
+
+
+def test_cpu_only_hand_checked() -> None:
+    """Llama 3.1 8B on a CPU with 64 GB of DDR5: Q4_K_M (4.9 GB of weights per its GGUF; the rule
+    tries Q4_K_M first) at 8,192 tokens fits, so the choice is Q4_K_M. The KV cache is
+    8,192 cells x 32 layers x 2 x 8 x 128 values x 2 bytes = 1,073,741,824 bytes, all in system RAM.
+    The decode bound is 89.6 GB/s (dual-channel DDR5-5600: 2 channels x 8 bytes x 5,600 MT/s) over
+    the bytes one token reads: more than 4.6e9 (the weights less the token-embedding table, which
+    a token reads one row of) and at most the 4.92e9-byte file plus that 1.07e9-byte cache, so
+    between 89.6 / 5.99 = 14.96 and 89.6 / 4.6 = 19.5 tokens/s."""
+    catalogs = load_catalogs()
+    cards = {c.data["id"]: c.data for c in load_registry(ROOT / "registry")[0]}
+    e = _python_cpu(cards["meta/llama-3.1-8b"], catalogs, "llama.cpp", 64, "ddr5-dual")
+    assert e["choice"]["quant"] == "Q4_K_M" and e["choice"]["fit"] == "yes" and e["choice"]["context"] == 8192
+    assert e["plan"]["host"]["kv_cache_bytes"] == 8192 * 32 * 2 * 8 * 128 * 2
+    assert 89.6e9 / (4.92e9 + 1.074e9) < e["plan"]["decode"] < 89.6e9 / 4.6e9

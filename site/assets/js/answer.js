@@ -3,7 +3,8 @@
  * For a common setup the page embeds one compact answer per setup and engine (#llmc-answers,
  * written by generator/site/answer.py from the same plans record as api/plans/<org>/<model>.json),
  * all text already formatted in Python; this script only places it, as textContent.
- * For custom hardware (any catalog GPU x count with the reader's RAM, or a unified-memory machine)
+ * For custom hardware (any catalog GPU x count with the reader's RAM, a unified-memory machine, or
+ * a machine without a GPU: "CPU only")
  * the answer is worked out here: fit-rule.js (generator/site/fit.py's rule, loaded then) on the
  * model's engine inputs the page already carries for its live calculator (#ecalc-data) and the
  * GPU rows of api/calc/gpus.json; customAnswer() words it as answer.entry_answer does, with the
@@ -149,7 +150,8 @@
       if (!engineData || !window.LLMCardsEngineLlamacpp || !window.LLMCardsEngineVllm || !window.LLMCardsFormat) return null;
       var setup = R.customSetup(gpus, choice);
       if (!setup) {
-        throw new Error(choice.gpu + (choice.ram_class ? " with " + choice.ram_class : "") + " is not in this site's catalog; choose your hardware again");
+        throw new Error((choice.cpu_only ? "CPU only" : choice.gpu) + (choice.ram_class ? " with " + choice.ram_class : "") +
+                        " is not in this site's catalog; choose your hardware again");
       }
       var ram = setup.ram_gb === null ? null : Math.trunc(setup.ram_gb * 1e9);   // as --ram-gb
       var entries = {};

@@ -120,11 +120,11 @@
       function fitOf(r) { var m = byId[r.id]; return (m && (m.engines || {})[engine]) || { fit: "unavailable" }; }
       var hwRow = addRow("Runs on " + fitList.setup.label + label, function (r) {
         var s = fitOf(r);
-        return (Fit.FIT_TEXT[s.fit] || DASH) + (s.quant ? " · " + s.quant : "") +
+        return (Fit.fitText(s.fit, fitList) || DASH) + (s.quant ? " · " + s.quant : "") +
           (typeof s.tp === "number" && s.tp > 1 ? " · " + s.tp + " GPUs" : "");
       });
       hwRow.id = "compare-fit-row";
-      addRow("Memory there", function (r) { var s = fitOf(r); return F.gb(s.bytes === undefined ? null : s.bytes); });
+      addRow("Memory there", function (r) { var s = fitOf(r); return F.gb(Fit.memory(s, fitList)); });
       addRow("Context that fits there", function (r) { var s = fitOf(r); return s.max_context ? F.tokens(s.max_context) : DASH; });
       addRow("Decode speed bound there", function (r) { var s = fitOf(r); return F.rate(s.tps === undefined ? null : s.tps); })
         .id = "compare-speed-row";

@@ -22,6 +22,8 @@
   var table = el("devices"), cli = el("cli"), server = el("server");
   var speedEl = el("speed"), basisEl = el("speed-basis");
   var kvdtype = el("kvdtype"), seqs = el("seqs"), tpField = el("tp"), util = el("util");
+  var ramClass = el("ram-class"), ramClassField = el("ram-class-field");
+  var CPU = "cpu";   // the GPU select's "CPU only (no GPU)": llmcards plan --cpu-only
   var K = data.constants || {};
   var MAX = Number(form.dataset.maxContext);            // one sequence's maximum (the model's)
   var byId = {};
@@ -35,6 +37,14 @@
   }
   // GPUs by vendor, after "none" (what the model needs, no capacity check).
   option(gpuSel, "", "None: what the model needs");
+  if (ramClass && all.host_memory) {
+    option(gpuSel, CPU, "CPU only (no GPU): all in system RAM");
+    Object.keys(all.host_memory).forEach(function (id) {
+      var c = all.host_memory[id];
+      option(ramClass, id, c.name + ", " + Math.round(c.bandwidth_bytes_per_s / 1e9) + " GB/s");
+    });
+    if (all.host_memory["ddr5-dual"]) ramClass.value = "ddr5-dual";
+  }
   var groups = {};
   GPUS.forEach(function (g) {
     var v = g.vendor || "Other";
@@ -70,6 +80,11 @@
   // read "<gpu>-x<count>"; otherwise a common 24 GB card.
   function startingGpu() {
     var hw = window.LLMCardsHardware && window.LLMCardsHardware.get && window.LLMCardsHardware.get();
+    if (hw && hw.cpu_only && ramClass && all.host_memory) {   // CPU only: its RAM and memory class too
+      ram.value = String(hw.ram_gb);
+      if (all.host_memory[hw.ram_class]) ramClass.value = hw.ram_class;
+      return [CPU, 1];
+    }
     if (hw && hw.gpu && byId[hw.gpu]) return [hw.gpu, hw.count || 1];   // a common or custom setup's GPU
     var m = hw && /^(.*)-x([0-9]+)$/.exec(hw.setup || "");
     if (m && byId[m[1]]) return [m[1], Number(m[2])];
@@ -125,10 +140,12 @@
   function bad(v) { return v !== null && typeof v === "object"; }
 
   // The `llmcards plan` command for these inputs (the CLI's flags: generator/cli.py plan).
-  function planCommand(gpu, n, ramGb, s) {
+  function planCommand(gpu, n, ramGb, s, cls) {
     var parts = ["llmcards", "plan", data.model || vdata.model, "--engine", "llama.cpp"];
     if (gpu) parts.push("--gpu", gpu.id, "--gpus", String(n));
+    if (s.cpu_only) parts.push("--cpu-only");
     if (ramGb !== null) parts.push("--ram-gb", String(ramGb));
+    if (s.cpu_only && cls) parts.push("--ram-class", cls);
     parts.push("--quant", s.quant, "--context", String(s.context));
     if (s.kv_type_k !== K.kv_dtype || s.kv_type_v !== K.kv_dtype) {
       parts.push("--kv-type-k", s.kv_type_k.toLowerCase(), "--kv-type-v", s.kv_type_v.toLowerCase());
@@ -210,7 +227,15 @@
       showEngine(engineSel.value);
     }
     var gpu = byId[gpuSel.value] || null;
+    var cpuOnly = gpuSel.value === CPU;
     var n = whole(count, 1, all.max_gpus, "The number of GPUs");
+    if (ramClassField) ramClassField.hidden = !(cpuOnly && engineSel.value !== "vllm");
+    if (engineSel.value === "vllm" && cpuOnly) {   // no plan: vLLM needs a GPU (fit.NEEDS_GPU)
+      count.disabled = true;
+      clear("no GPU chosen");
+      total.textContent = all.needs_gpu.vllm + ".";
+      return;
+    }
     if (engineSel.value === "vllm") { updateVllm(gpu, n); return; }
     var ramText = ram.value.trim();
     var ramGb = ramText === "" ? null : (/^[0-9]+(\.[0-9]+)?$/.test(ramText) && Number(ramText) > 0 ? Number(ramText)
@@ -231,10 +256,13 @@
     if ((gpu && bad(n)) || bad(ramGb) || bad(c) || bad(np) || bad(g) || bad(m)) { clear("correct the field marked above"); return; }
     var settings = { quant: quant.value, context: c, kv_type_k: ctk.value, kv_type_v: ctv.value, flash_attn: fa.value,
                      parallel: np, n_gpu_layers: g, cpu_moe_layers: m };
-    var r = E.plan(data, settings, gpu, gpu ? n : 1, ramGb);
+    if (cpuOnly) settings.cpu_only = true;
+    var cls = cpuOnly ? ramClass.value : null;
+    var r = E.plan(data, settings, gpu, gpu ? n : 1, ramGb, cls ? all.host_memory[cls].bandwidth_bytes_per_s : null);
     if (r.error) {
       // the engine refused a setting: the message goes next to its field
-      var at = { "--context": [ctx, "context-error"], "--kv-type-v": [ctv, "ctv-error"] }[r.error.option] || [ctx, "context-error"];
+      var at = { "--context": [ctx, "context-error"], "--kv-type-v": [ctv, "ctv-error"], "--n-gpu-layers": [ngl, "ngl-error"],
+                 "--cpu-moe-layers": [moe, "moe-error"] }[r.error.option] || [ctx, "context-error"];
       report(at[0], el(at[1]), r.error.message + ".");
       clear("correct the field marked above");
       return;
@@ -242,10 +270,13 @@
     delete form.dataset.state;
     r.ram = ramGb === null ? null : Math.trunc(ramGb * 1e9);
     var gpuTotal = r.devices.reduce(function (a, d) { return a + d.total_bytes; }, 0);
-    total.textContent = F.gb(gpuTotal) + (gpu ? " on " + r.devices.length + " × " + gpu.name : " (no GPU chosen: what the model needs)");
+    if (cpuOnly) gpuTotal = r.host.total_bytes;
+    total.textContent = F.gb(gpuTotal) + (cpuOnly ? " in system RAM (CPU only, no GPU)"
+      : gpu ? " on " + r.devices.length + " × " + gpu.name : " (no GPU chosen: what the model needs)");
     total.dataset.bytes = String(gpuTotal);
     form.dataset.fits = r.fits === null ? "" : String(r.fits);
-    if (r.fits === null) fitEl.textContent = "Choose a GPU to check whether it fits.";
+    if (r.fits === null) fitEl.textContent = cpuOnly ? "Give the system RAM to check whether it fits." : "Choose a GPU to check whether it fits.";
+    else if (r.fits && cpuOnly) fitEl.textContent = "Fits: the whole plan fits the system RAM.";
     else if (r.fits) fitEl.textContent = "Fits: every GPU holds its share within its capacity" + (r.ram !== null ? ", and the host part fits the system RAM." : ".");
     else {
       var over = r.devices.filter(function (d) { return d.total_bytes > d.capacity_bytes; });
@@ -254,13 +285,13 @@
         : "the host part (" + F.gb(r.host.total_bytes) + ") is more than the system RAM (" + F.gb(r.ram) + ").");
     }
     maxEl.dataset.tokens = r.max_context_that_fits === null ? "" : String(r.max_context_that_fits);
-    maxEl.textContent = gpu ? (r.max_context_that_fits === null
+    maxEl.textContent = (gpu || (cpuOnly && r.fits !== null)) ? (r.max_context_that_fits === null
       ? "Longest context that fits with this offload: none (not even 256 tokens)."
       : "Longest context that fits with this offload: " + F.exact(r.max_context_that_fits) + " tokens.") : "";
     offEl.textContent = "Offload: " + r.offload.moved + " (" + r.offload.flags.join(" ") + ").";
-    showSpeed(r.speed, gpu);
+    showSpeed(r.speed, gpu || cpuOnly);
     showDevices(r, true);
-    cli.textContent = planCommand(gpu, n, ramGb, settings);
+    cli.textContent = planCommand(gpu, n, ramGb, settings, cls);
     server.textContent = r.command;
   }
 

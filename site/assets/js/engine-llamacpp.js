@@ -8,7 +8,9 @@
  * _max_context, _moved, _command); the llama.cpp sources each rule follows are cited there and
  * below. Every quantity is a whole number of bytes below 2^53, so Numbers are exact; check()
  * throws otherwise. tests/calc/test_engine_js.py runs this file under node against
- * engines.plan() over every registry card and a grid of settings and GPUs: equal numbers.
+ * engines.plan() over every registry card and a grid of settings and GPUs: equal numbers; and
+ * the --cpu-only plan (no GPU: everything in system RAM, fits judged against the RAM, decode
+ * bound at the memory class's bandwidth, _cpu_speed) over every card and several RAM sizes.
  * No dependencies.
  */
 (function (root) {
@@ -262,6 +264,20 @@
     return { decode_tokens_per_s_upper_bound: decode, prefill_tokens_per_s_upper_bound: prefill, basis: basis };
   }
 
+  /** llamacpp._cpu_speed (--cpu-only): a token reads its active weights and one sequence's cache from
+   * system RAM; ramBw: the --ram-class bandwidth (bytes/s) or null. */
+  function cpuSpeed(lay, ramBw) {
+    var basis = "decode: bytes read per token (active weights: routed experts not chosen are not read, plus each " +
+      "layer's cached tokens of one sequence) / system-memory bandwidth";
+    if (!ramBw) {
+      return { decode_tokens_per_s_upper_bound: null, prefill_tokens_per_s_upper_bound: null,
+               basis: basis + ": no bandwidth known (give --ram-class); prefill: no CPU throughput in the catalog" };
+    }
+    return { decode_tokens_per_s_upper_bound: lay.read_host ? ramBw / lay.read_host : null,
+             prefill_tokens_per_s_upper_bound: null,
+             basis: basis + " at " + gbText(ramBw) + "/s; prefill: no CPU throughput in the catalog" };
+  }
+
   function hostTotal(lay) { return lay.host.weights + lay.host.kv + lay.host.compute + lay.output_buffer; }
 
   /** llamacpp._fits: every GPU within its capacity (with the per-device overhead), the host within the RAM. */
@@ -352,16 +368,19 @@
    * The plan (the numbers of engines.plan(card, catalogs, "llama.cpp", settings, hardware)).
    * settings: {quant, context (null: the training context), kv_dtype, kv_type_k, kv_type_v (null: kv_dtype),
    *            parallel ("auto" | n), flash_attn ("auto" | "on" | "off"), n_gpu_layers, cpu_moe_layers ("auto" | n)}
+   *            cpu_only (true: --cpu-only, a machine without a GPU; gpu must be null)
    * gpu: a calc_inputs.gpu_table row or null (no hardware: what the model needs); count: how many;
-   * ramGb: system RAM in GB (10^9 bytes, --ram-gb) or null (not checked).
+   * ramGb: system RAM in GB (10^9 bytes, --ram-gb) or null (not checked);
+   * ramBw: with cpu_only, the bandwidth of the system-memory class (--ram-class: api/calc/gpus.json
+   *        host_memory[id].bandwidth_bytes_per_s) or null (no speed bound).
    * Returns the plan's fields, or {error: {option, message}} for a setting the engine refuses.
    */
-  function plan(data, settings, gpu, count, ramGb) {
-    try { return planOrThrow(data, settings, gpu, count, ramGb); }
+  function plan(data, settings, gpu, count, ramGb, ramBw) {
+    try { return planOrThrow(data, settings, gpu, count, ramGb, ramBw === undefined ? null : ramBw); }
     catch (e) { if (e instanceof PlanError) return { error: { option: e.option, message: e.message } }; throw e; }
   }
 
-  function planOrThrow(data, settings, gpu, count, ramGb) {
+  function planOrThrow(data, settings, gpu, count, ramGb, ramBw) {
     if (data.unsupported) return { supported: false, unsupported_reason: data.unsupported };
     var K = data.constants;
     var quantId = settings.quant || data.default_quant;
@@ -405,7 +424,10 @@
     // the indexer's key (DeepSeek-V3.2) is stored at the K type too (llamacpp.kv_cell_bytes)
     var kvCell = kv.map(function (l) { return rowBytes(l.k, tK) + rowBytes(l.v, tV) + rowBytes(l.idx, tK); });
 
-    var gpus = Math.max(1, count || 1);
+    // --cpu-only: no GPU at all, so no device buffers (a CPU build runs the whole graph, logits included)
+    var cpuOnly = settings.cpu_only === true;
+    if (cpuOnly && gpu) throw new PlanError("--cpu-only", "plans a machine without a GPU; drop --gpu " + gpu.id + " or --cpu-only");
+    var gpus = cpuOnly ? 0 : Math.max(1, count || 1);
     var capacity = gpu ? gpu.capacity_bytes : null;
     // engines.hardware: --ram-gb N -> int(N * 10^9) bytes (the same double product as Python's)
     var ram = ramGb === null || ramGb === undefined ? null : Math.trunc(ramGb * 1e9);
@@ -426,7 +448,14 @@
     var moeS = settings.cpu_moe_layers === undefined ? "auto" : settings.cpu_moe_layers;
     var allLayers = nLayer + 1;
     var ngl, cpuMoe, movedText = "nothing: every layer on the GPU";
-    if (!gpu) {
+    if (cpuOnly) {
+      [["--n-gpu-layers", nglS], ["--cpu-moe-layers", moeS]].forEach(function (p) {
+        if (p[1] !== null && p[1] !== "auto" && p[1] !== 0) {
+          throw new PlanError(p[0], p[1] + ": --cpu-only keeps every layer in system RAM; allowed: 0 or auto");
+        }
+      });
+      ngl = 0; cpuMoe = 0; movedText = "everything: no GPU, every layer in system RAM";
+    } else if (!gpu) {
       ngl = nglS === "auto" ? allLayers : nglS;
       cpuMoe = moeS === "auto" ? 0 : moeS;
     } else {
@@ -435,9 +464,11 @@
       ngl = r[0]; cpuMoe = r[1]; movedText = r[2];
     }
     var ev = evaluate(context, ngl, cpuMoe), lay = ev.lay, c = ev.c, pl = ev.pl;
-    var fit = capacity === null ? null : fits(K, lay, capacity, ram);
+    // What decides: the GPU's capacity (and the RAM given); without a GPU, the RAM alone.
+    var judged = capacity !== null || (cpuOnly && ram !== null);
+    var fit = judged ? fits(K, lay, capacity, ram) : null;
     var maxCtx = null;
-    if (capacity !== null) {
+    if (judged) {
       maxCtx = maxContext(K, function (ctx) { return fits(K, evaluate(ctx, ngl, cpuMoe).lay, capacity, ram); }, trainCtx);
     }
     var backend = gpu ? gpu.backend : null;
@@ -455,7 +486,7 @@
     var resolved = {
       quant: quantId, context: context, kv_dtype: kvDtype, kv_type_k: typeKId, kv_type_v: typeVId,
       parallel: parallel, kv_unified: unified, ubatch: c.n_ubatch, batch: Math.min(c.n_ctx, batch),
-      flash_attn: flashAttn ? "on" : "off", swa_full: false, cpu_only: false, n_gpu_layers: pl.n_gpu_layers,
+      flash_attn: flashAttn ? "on" : "off", swa_full: false, cpu_only: cpuOnly, n_gpu_layers: pl.n_gpu_layers,
       cpu_moe_layers: cpuMoe, tensor_split: null, n_ctx: c.n_ctx, n_ctx_seq: c.n_ctx_seq,
       swa_cells: data.n_swa ? c.swa : null
     };
@@ -482,7 +513,7 @@
         output_buffer: lay.output_buffer
       },
       command: command(data.model, quantId, resolved, parSetting),
-      speed: speed(lw, lay, gpu)
+      speed: cpuOnly ? cpuSpeed(lay, ramBw) : speed(lw, lay, gpu)
     };
   }
 

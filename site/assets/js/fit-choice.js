@@ -20,12 +20,22 @@
       try { root.localStorage.setItem(KEY, JSON.stringify(obj)); } catch (e) { /* storage off: this page only */ }
       document.dispatchEvent(new CustomEvent(EVENT, { detail: obj }));
     },
-    customKey: function (c) { return [c.gpu, c.count, c.ram_gb, c.ram_class].join("|"); }
+    customKey: function (c) { return [c.cpu_only ? "cpu" : c.gpu, c.count, c.ram_gb, c.ram_class].join("|"); }
   };
   var ENGINES = { "llama.cpp": "llama.cpp", vllm: "vLLM" };
   // generator/site/whatrun.FIT_TEXT
   var FIT_TEXT = { yes: "Fits on the GPU", offload: "Fits with offload to RAM", no: "Does not fit",
                    unsupported: "Not supported", unavailable: "No plan" };
+  // A machine without a GPU ("CPU only"): "yes" means the whole plan fits in system RAM, and the
+  // memory it needs is the system RAM's (api/fit's host_bytes; no device holds anything).
+  var CPU_YES = "Fits in system RAM (CPU only)";
+  /** The words of a summary's fit in a list (a CPU-only list words "yes" as CPU_YES). */
+  function fitText(fit, list) { return list && list.cpu_only && fit === "yes" ? CPU_YES : FIT_TEXT[fit]; }
+  /** The memory a summary needs there: the devices' total, or on a CPU-only list the system RAM's. */
+  function memory(s, list) {
+    var b = list && list.cpu_only ? s.host_bytes : s.bytes;
+    return b === undefined ? null : b;
+  }
   var cache = {};
   function json(url) {
     if (!cache[url]) {
@@ -50,7 +60,7 @@
     }
     return scripts[url];
   }
-  function isCustom(c) { return !!c && c.setup === CUSTOM && typeof c.gpu === "string"; }
+  function isCustom(c) { return !!c && c.setup === CUSTOM && (typeof c.gpu === "string" || c.cpu_only === true); }
   // Which hardware a list is for: a custom choice's key (hardware.js customKey: GPU, count, RAM and
   // memory class), or a common setup's id.
   function customKey(c) { return hardware.customKey(c); }
@@ -135,7 +145,7 @@
       .then(function (r) {
         var data = r[0], facts = r[1];
         var setup = root.LLMCardsFitRule.customSetup(data.gpus, c);   // loaded by calc()
-        if (!setup) throw new Error(c.gpu + (c.ram_class ? " with " + c.ram_class : "") + " is not in this site's catalog; choose your hardware again");
+        if (!setup) throw new Error((c.cpu_only ? "CPU only" : c.gpu) + (c.ram_class ? " with " + c.ram_class : "") + " is not in this site's catalog; choose your hardware again");
         if (progress) progress("Working out the best way to run " + facts.models.length + " models on " + c.label + "…");
         var t0 = (root.performance || Date).now();
         var models = facts.models.map(function (m) {
@@ -146,7 +156,7 @@
         });
         var ms = (root.performance || Date).now() - t0;
         return { api_version: facts.api_version, setup: { id: CUSTOM, label: c.label }, context: data.gpus.rule.context,
-                 ranked: facts.ranked, models: models, computed_ms: ms };
+                 ranked: facts.ranked, models: models, computed_ms: ms, cpu_only: !!setup.cpu_only };
       });
     lists[k].catch(function () { delete lists[k]; });
     return lists[k];
@@ -159,6 +169,7 @@
 
   root.LLMCardsFit = {
     hardware: hardware, EVENT: EVENT, ENGINES: ENGINES, FIT_TEXT: FIT_TEXT, CUSTOM: CUSTOM, current: current,
+    fitText: fitText, memory: memory,
     fillSetups: fillSetups, choose: choose, key: key, rankText: rankText,
     index: function (base) { return json(base + "api/fit/index.json"); },
     list: function (base, setup) { return json(base + "api/fit/" + encodeURIComponent(setup) + ".json"); },

@@ -73,6 +73,11 @@
                        host_what: hostBw ? "the given system-memory bandwidth" : "no system-memory bandwidth known" });
   }
   function llamaPlan(data, options, setup) {
+    if (setup && setup.cpu_only) {   // --cpu-only --ram-gb N --ram-class C: no GPU row
+      var c = E.plan(data, options, null, 1, setup.ram_gb, setup.ram_bandwidth || null);
+      if (c.error) raise(c.error);
+      return c;
+    }
     var r = E.plan(data, options, setup ? llamaGpu(setup) : null, setup ? setup.count : 1, setup ? setup.ram_gb : null);
     if (r.error) raise(r.error);
     return r;
@@ -144,6 +149,38 @@
     }
     options = withContext(rule, data, { quant: last });
     return best(llamaPlan(data, options, setup), options, NO, "does not fit even at " + last + " with offload to system RAM");
+  }
+
+  /** fit.best_llamacpp_cpu: a machine without a GPU; quantizations from Q4_K_M down, the first whose
+   * CPU-only plan fits in the system RAM. */
+  function bestLlamacppCpu(rule, data, setup, needs) {
+    needs = needs || llamacppNeeds(rule, data);
+    var plannable = ggufQuants(rule).filter(function (q) { return (has(needs, q) ? needs[q] : 0) !== null; });
+    if (!plannable.length) {
+      throw new PlanError("--quant", "no GGUF file of " + rule.gguf_quants.join(", ") + " exists for " + data.model);
+    }
+    var candidates = plannable.filter(function (x) { return rule.offload_quants.indexOf(x) >= 0; });
+    if (!candidates.length) candidates = [plannable[plannable.length - 1]];
+    var options;
+    if (setup.ram_gb === null || setup.ram_gb === undefined) {
+      options = withContext(rule, data, { quant: candidates[0], cpu_only: true });
+      return best(llamaPlan(data, options, setup), options, null, candidates[0] + ": no system RAM size given, so the fit is not judged");
+    }
+    var ram = Math.trunc(setup.ram_gb * 1e9);   // engines.hardware: int(N * 10^9)
+    for (var i = 0; i < candidates.length; i++) {
+      var q = candidates[i];
+      if ((needs[q] || 0) > ram) continue;   // weights and KV cache alone are more than the RAM
+      options = withContext(rule, data, { quant: q, cpu_only: true });
+      var plan = llamaPlan(data, options, setup);
+      if (plan.supported === false) return best(plan, options, null, String(plan.unsupported_reason || "not supported"));
+      if (plan.fits === true) {
+        return best(plan, options, YES, q + ": the most bits from Q4_K_M down that fit in system RAM " +
+                    "(no GPU: every byte is read from RAM for each token)");
+      }
+    }
+    var last = candidates[candidates.length - 1];
+    options = withContext(rule, data, { quant: last, cpu_only: true });
+    return best(llamaPlan(data, options, setup), options, NO, "does not fit in system RAM even at " + last);
   }
 
   /** fit.vllm_weights: per checkpoint the weights on one GPU at tensor parallel 1 (null: no plan). */
@@ -222,10 +259,14 @@
   /**
    * plans._entry for a custom setup: {status: "ok" | "unsupported" | "unavailable", reason, plan, choice}.
    * engineData: a model's api/calc/models.json entry ({"llama.cpp": ..., "vllm": ...});
-   * rule: gpus.json's "rule"; setup: {gpu: gpus.json row, count, ram_gb}.
+   * rule: gpus.json's "rule"; setup: {gpu: gpus.json row, count, ram_gb}, or a machine without a GPU
+   * {cpu_only: true, gpu: null, count: 1, ram_gb, ram_bandwidth} (plans._entry with cpu_only).
    */
   function entry(rule, engineData, engine, setup) {
     engines();
+    if (setup.cpu_only && has(rule.needs_gpu || {}, engine)) {
+      return { status: "unsupported", reason: rule.needs_gpu[engine], plan: null, choice: null };
+    }
     var data = engineData[engine];
     var b;
     try {
@@ -233,7 +274,8 @@
       if (data.unsupported) {
         return { status: "unsupported", reason: data.unsupported, plan: { supported: false, unsupported_reason: data.unsupported }, choice: null };
       }
-      b = engine === "vllm" ? bestVllm(rule, data, setup)
+      if (setup.cpu_only) b = bestLlamacppCpu(rule, data, setup);
+      else b = engine === "vllm" ? bestVllm(rule, data, setup)
         : bestLlamacpp(rule, data, setup, !!setup.gpu.unified);
     } catch (e) {
       if (!(e instanceof PlanError)) throw e;
@@ -265,8 +307,14 @@
   /** A reader's custom choice (hardware.js: {gpu, count, ram_gb, ram_class}) as the setup this rule
    * takes, from api/calc/gpus.json ("gpus"): a unified-memory machine is one device without separate
    * RAM; a memory class gives the bandwidth of offloaded bytes (--ram-class). Null when the catalog
-   * no longer has that GPU or memory class. */
+   * no longer has that GPU or memory class. A CPU-only choice ({cpu_only: true, ram_gb, ram_class})
+   * is a machine without a GPU whose RAM is read at its class's bandwidth. */
   function customSetup(gpus, c) {
+    if (c.cpu_only) {   // CPU only: its memory class is required (the decode bound reads it)
+      var mem = (gpus.host_memory || {})[c.ram_class];
+      if (!mem || !mem.bandwidth_bytes_per_s) return null;
+      return { cpu_only: true, gpu: null, count: 1, ram_gb: c.ram_gb, ram_bandwidth: mem.bandwidth_bytes_per_s };
+    }
     var row = null;
     gpus.gpus.forEach(function (g) { if (g.id === c.gpu) row = g; });
     if (!row) return null;

@@ -6,6 +6,8 @@
  *                 custom hardware: {setup: "custom", engine, gpu, count, ram_gb (GB, or null on
  *                                   unified memory), ram_class (a gpus.yaml host_memory id, or
  *                                   null: the GPU's usual one), label, short, custom: true}
+ *                 no GPU ("CPU only"): {setup: "custom", engine, cpu_only: true, gpu: null, count: 1,
+ *                                   ram_gb (GB), ram_class (required), label, short, custom: true}
  *                 engine is "llama.cpp" or "vllm"; gpu a schema/gpus.yaml id,
  *   set(obj)   -> stores it (null forgets it) and fires "llmcards:hardware" on document
  *                 (event.detail = the new value, or null),
@@ -13,14 +15,16 @@
  *   find(id)   -> one of those, or null,
  *   gpus()     -> a promise of api/calc/gpus.json (the catalog as the engines read it),
  *   customLabel(gpuRow, count, ramGb, className) -> [label, short] of a custom setup,
- *   customKey(choice) -> the string that tells custom hardware apart (GPU, count, RAM, memory
- *                 class): what pages cache their custom results by,
+ *   customKey(choice) -> the string that tells custom hardware apart (GPU or "cpu", count, RAM,
+ *                 memory class): what pages cache their custom results by,
  *   open()     -> opens the header's dialog
  * }
  * Stored in localStorage "llmcards.hardware" as JSON, version 2:
  *   {"version": 2, "setup": id, "engine": e}  or
  *   {"version": 2, "setup": "custom", "engine": e, "gpu": id, "count": n, "ram_gb": x | null,
- *    "ram_class": id | null, "label": s, "short": s}.
+ *    "ram_class": id | null, "label": s, "short": s}  or, without a GPU,
+ *   {"version": 2, "setup": "custom", "engine": e, "cpu_only": true, "gpu": null, "count": 1,
+ *    "ram_gb": x, "ram_class": id, "label": s, "short": s}.
  * Older values are read too: {setup, engine} (version 1) and the bare setup id ("rtx-3090-x2",
  * engine llama.cpp); anything else unreadable counts as nothing chosen. Runs in the header,
  * before the page's own scripts.
@@ -33,6 +37,7 @@
   var DEFAULT_ENGINE = "llama.cpp";
   var CUSTOM = "custom";
   var MAX_COUNT = 8;
+  var CPU_SHORT = "CPU only";
 
   var list = [];
   try {
@@ -53,6 +58,14 @@
     if (typeof value === "string") value = { setup: value };
     if (!value || typeof value !== "object" || typeof value.setup !== "string") return null;
     var engine = ENGINES.indexOf(value.engine) >= 0 ? value.engine : DEFAULT_ENGINE;
+    if (value.setup === CUSTOM && value.cpu_only === true) {
+      // CPU only: the RAM and its class decide the plan, so both are required
+      var r = value.ram_gb, rc = value.ram_class;
+      if (!(typeof r === "number" && r > 0 && r <= 1e6) || typeof rc !== "string" || !rc) return null;
+      var cl = typeof value.label === "string" && value.label ? value.label : "CPU only, " + ramText(r);
+      return { setup: CUSTOM, engine: engine, cpu_only: true, gpu: null, count: 1, ram_gb: r, ram_class: rc,
+               label: cl, short: typeof value.short === "string" && value.short ? value.short : CPU_SHORT, custom: true };
+    }
     if (value.setup === CUSTOM) {
       var ram = value.ram_gb === null || value.ram_gb === undefined ? null : value.ram_gb;
       if (typeof value.gpu !== "string" || !value.gpu || !wholeIn(value.count, 1, MAX_COUNT) ||
@@ -70,6 +83,10 @@
   function stored(c) {
     if (!c) return null;
     if (!c.custom) return { version: 2, setup: c.setup, engine: c.engine };
+    if (c.cpu_only) {
+      return { version: 2, setup: CUSTOM, engine: c.engine, cpu_only: true, gpu: null, count: 1, ram_gb: c.ram_gb,
+               ram_class: c.ram_class, label: c.label, short: c.short };
+    }
     return { version: 2, setup: CUSTOM, engine: c.engine, gpu: c.gpu, count: c.count, ram_gb: c.ram_gb,
              ram_class: c.ram_class, label: c.label, short: c.short };
   }
@@ -158,6 +175,10 @@
     var short = shortName(g.name);
     return [label, count === 1 ? short : count + "× " + short];
   }
+  /** [label, short] of a machine without a GPU: "CPU only, 64 GB RAM (Desktop, dual-channel DDR5-5600)". */
+  function cpuLabel(ram, className) {
+    return ["CPU only, " + ramText(ram) + (className ? " (" + className + ")" : ""), CPU_SHORT];
+  }
 
   // -- the header control --------------------------------------------------------
   var button = document.getElementById("llmc-hw-open");
@@ -168,6 +189,7 @@
   var gpuSel = $("llmc-hw-gpu"), countIn = $("llmc-hw-count"), ramIn = $("llmc-hw-ram");
   var chipSel = $("llmc-hw-chip"), memSel = $("llmc-hw-memory"), loading = $("llmc-hw-loading");
   var classSel = $("llmc-hw-ram-class");
+  var cpuRamIn = $("llmc-hw-cpu-ram"), cpuClassSel = $("llmc-hw-cpu-class");
   var catalog = null;     // api/calc/gpus.json once loaded
 
   function engineLabel(e) { return e === "vllm" ? "vLLM" : "llama.cpp"; }
@@ -225,7 +247,10 @@
     });
     Object.keys(catalog.host_memory || {}).forEach(function (id) {
       var c = catalog.host_memory[id];
-      if (c.bandwidth_bytes_per_s) option(classSel, id, c.name + ", " + Math.round(c.bandwidth_bytes_per_s / 1e9) + " GB/s");
+      if (!c.bandwidth_bytes_per_s) return;   // unified memory: the machine's GPU reads it (the Mac part)
+      var text = c.name + ", " + Math.round(c.bandwidth_bytes_per_s / 1e9) + " GB/s";
+      option(classSel, id, text);
+      if (cpuClassSel) option(cpuClassSel, id, text);
     });
     var chips = [];
     catalog.gpus.forEach(function (g) { if (g.unified && chips.indexOf(g.chip) < 0) chips.push(g.chip); });
@@ -258,6 +283,7 @@
     $("llmc-hw-custom").hidden = k === "common";
     $("llmc-hw-gpu-part").hidden = k !== "gpu" || !catalog;
     $("llmc-hw-unified-part").hidden = k !== "unified" || !catalog;
+    if (cpuRamIn) $("llmc-hw-cpu-part").hidden = k !== "cpu" || !catalog;
     if (k === "common" || catalog) { loading.textContent = ""; return; }
     loading.textContent = "Loading the GPU list…";
     gpus().then(function (c) {
@@ -283,6 +309,13 @@
       if (!gpuSel.value && row("rtx-4090")) gpuSel.value = "rtx-4090";
       showRamClass();
     }
+    if (cpuRamIn) {
+      // CPU only: the RAM and class chosen, else 32 GB of dual-channel DDR5 (a current desktop or laptop)
+      var cpu = current && current.cpu_only ? current : null;
+      cpuRamIn.value = cpu ? String(cpu.ram_gb) : (cpuRamIn.value || "32");
+      var pick = cpu ? cpu.ram_class : (cpuClassSel.value || "ddr5-dual");
+      if (Array.prototype.some.call(cpuClassSel.options, function (o) { return o.value === pick; })) cpuClassSel.value = pick;
+    }
     var chip = g && g.unified ? g.chip : (chipSel.value || (chipSel.options[0] || {}).value);
     if (chip) { chipSel.value = chip; fillMemory(chip, g && g.unified ? g.id : null); }
   }
@@ -297,6 +330,16 @@
   // The dialog's custom choice, or null with a message next to each wrong field.
   function customChoice(engine) {
     var k = kind(), g, count = 1, ram = null;
+    if (k === "cpu") {
+      var text = cpuRamIn.value.trim();
+      var gb = /^[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : NaN;
+      if (!report(cpuRamIn, gb > 0 && gb <= 1e6 ? "" : "A number of GB above 0 (the machine's system RAM).")) return null;
+      var mem = catalog.host_memory[cpuClassSel.value];
+      if (!mem || !mem.bandwidth_bytes_per_s) return null;
+      var cn = cpuLabel(gb, mem.name);
+      return { setup: CUSTOM, engine: engine, cpu_only: true, gpu: null, count: 1, ram_gb: gb,
+               ram_class: cpuClassSel.value, label: cn[0], short: cn[1] };
+    }
     if (k === "unified") {
       g = row(memSel.value);
     } else {
@@ -324,9 +367,11 @@
     Array.prototype.forEach.call(form.querySelectorAll("input[name=engine]"), function (r) {
       r.checked = r.value === engine;
     });
-    report(countIn, ""); report(ramIn, "");
+    report(countIn, ""); report(ramIn, ""); if (cpuRamIn) report(cpuRamIn, "");
     var k = "common";
-    if (current && current.custom) {
+    if (current && current.cpu_only) {
+      k = "cpu";
+    } else if (current && current.custom) {
       k = "gpu";
       var g = row(current.gpu);
       if (g ? g.unified : /^apple-|^ryzen-ai-max/.test(current.gpu)) k = "unified";
@@ -373,7 +418,7 @@
   }
 
   // what tells one custom setup from another (the key pages cache custom results by)
-  function customKey(c) { return [c.gpu, c.count, c.ram_gb, c.ram_class].join("|"); }
+  function customKey(c) { return [c.cpu_only ? "cpu" : c.gpu, c.count, c.ram_gb, c.ram_class].join("|"); }
 
   window.LLMCardsHardware = {
     get: function () { return copy(current); },
@@ -382,6 +427,7 @@
     find: find,
     gpus: gpus,
     customLabel: customLabel,
+    cpuLabel: cpuLabel,
     customKey: customKey,
     open: open,
     CUSTOM: CUSTOM,

@@ -43,7 +43,7 @@
         if (th) {
           var td = r.querySelector("td.llmc-fit-mem");
           if (!td) { td = document.createElement("td"); td.className = "llmc-fit-mem"; r.appendChild(td); }
-          td.textContent = runs ? F.gb(s.bytes === undefined ? null : s.bytes) + " · " + s.quant +
+          td.textContent = runs ? F.gb(Fit.memory(s, list)) + " · " + s.quant +
             (s.fit === "offload" ? " (offload)" : "") : (Fit.FIT_TEXT[s.fit] || F.DASH);
         }
         r.hidden = !keep(s);
@@ -57,7 +57,7 @@
     Fit.list(base, choice.setup).then(function (d) {
       var byId = {};
       d.models.forEach(function (m) { byId[m.id] = m; });
-      list = { setup: d.setup, byId: byId };
+      list = { setup: d.setup, byId: byId, cpu_only: !!d.cpu_only };
       show();
     }).catch(function (e) { if (count) count.textContent = String(e.message || e); });
   }

@@ -127,8 +127,9 @@
       if (!td) { td = document.createElement("td"); td.className = "llmc-fit-mem"; r.appendChild(td); }
       var runs = Fit.runs(s);
       r.dataset.fit = s.fit || "";
-      r.dataset.mem = runs && s.bytes !== null && s.bytes !== undefined ? String(s.bytes) : "";
-      td.textContent = runs ? F.gb(s.bytes === undefined ? null : s.bytes) + " · " + s.quant +
+      var mem = Fit.memory(s, list);
+      r.dataset.mem = runs && mem !== null ? String(mem) : "";
+      td.textContent = runs ? F.gb(mem) + " · " + s.quant +
         (s.fit === "offload" ? " (offload)" : "") : (Fit.FIT_TEXT[s.fit] || F.DASH);
     });
     applyFilters();

@@ -5,7 +5,9 @@
  * The setup follows the reader's hardware (the header's "My hardware", assets/js/hardware.js). For
  * custom hardware (a catalog GPU x count with the reader's RAM, or a unified-memory machine) no file
  * has the plans: answer.js works them out in the browser (fit-rule.js, the same rule and entries as
- * the plans file) and this panel shows them in full, under a "Your hardware" option.
+ * the plans file) and this panel shows them in full, under a "Your hardware" option. A machine
+ * without a GPU ("CPU only") gets llama.cpp's --cpu-only plan and, for vLLM, the rule's
+ * "needs a GPU" reason (fit.NEEDS_GPU) instead of numbers.
  * Card and plan text only ever reaches the page as textContent, never as markup.
  */
 (function () {
@@ -44,6 +46,7 @@
   function settingsText(s) {
     if (!s || typeof s !== "object") return null;
     var parts = [];
+    if (s.cpu_only === true) parts.push("CPU only (no GPU)");
     if (s.quant) parts.push(String(s.quant));
     if (isInt(s.context)) parts.push(F.tokens(s.context) + " context");
     if (s.kv_dtype) parts.push(s.kv_dtype + " KV cache");
@@ -94,7 +97,8 @@
       if (settings) div.appendChild(el("p", settings, { "class": "llmc-plan-settings" }));
       var devices = plan.devices || [];
       var host = plan.host || {};
-      if (devices.length) {
+      // a CPU-only plan (no devices) still has its System RAM row
+      if (devices.length || host.total_bytes) {
         var wrap = el("div", null, { "class": "llmc-scroll" });
         var table = el("table", null, { "class": "llmc-plan-devices" });
         var head = el("tr");

@@ -15,7 +15,7 @@
   var engineSel = document.getElementById("whatrun-engine");
   var setups = JSON.parse(document.getElementById("whatrun-setups").textContent || "[]");
   var base = table.dataset.base;
-  var FIT_TEXT = Fit.FIT_TEXT, ENGINES = Fit.ENGINES, Hardware = Fit.hardware, rankText = Fit.rankText;
+  var ENGINES = Fit.ENGINES, Hardware = Fit.hardware, rankText = Fit.rankText;
   var data = null, sortKey = "rank", sortDir = 1;
   var index = { setups: setups, default: table.dataset.default, engine: engineSel.value };
   function known(id) { return id === Fit.CUSTOM || setups.some(function (s) { return s.id === id; }); }
@@ -25,10 +25,10 @@
     var s = (m.engines || {})[engine] || { fit: "unavailable" };
     return {
       id: m.id, name: m.name, organization: m.organization || "", total: m.total,
-      fit: s.fit, fitText: FIT_TEXT[s.fit] || F.DASH,
+      fit: s.fit, fitText: Fit.fitText(s.fit, data) || F.DASH,
       quant: s.quant || F.DASH, tpText: (typeof s.tp === "number" && s.tp > 1) ? s.tp + " GPUs" : "",
       contextText: s.max_context ? F.tokens(s.max_context) : F.DASH,
-      memoryText: F.gb(s.bytes === undefined ? null : s.bytes), tps: s.tps === undefined ? null : s.tps,
+      memoryText: F.gb(Fit.memory(s, data)), tps: s.tps === undefined ? null : s.tps,
       speedText: F.rate(s.tps === undefined ? null : s.tps), rank: m.rank, rankText: rankText(m.rank, ranked),
       released: m.release_date || "", license: m.license || "", open: m.open_weights ? "yes" : "no",
       modalities: m.modalities || []
