@@ -29,7 +29,7 @@ MEASURED = {
     "llama.cpp": ("device_weights", "host_weights", "device_kv_cache", "host_kv_cache",
                   "device_compute_buffer", "host_compute_buffer", "output_buffer"),
     "vllm": ("weights", "activation_peak", "non_torch", "cuda_graph", "kv_cache_memory",
-             "kv_cache_tokens", "max_concurrency"),
+             "kv_cache_tokens", "max_concurrency", "kv_budget"),
 }
 # Per-GPU lists are allowed for the quantities that live on GPUs.
 PER_GPU = {
@@ -41,7 +41,7 @@ SETTINGS = {
     "llama.cpp": ("context", "ubatch", "batch", "flash_attn", "parallel", "kv_dtype", "kv_type_k",
                   "kv_type_v", "n_gpu_layers", "cpu_moe_layers", "swa_full", "tensor_split"),
     "vllm": ("context", "parallel", "kv_dtype", "gpu_memory_utilization", "max_num_batched_tokens",
-             "max_num_seqs", "tensor_parallel", "enforce_eager", "mxfp4_backend"),
+             "max_num_seqs", "tensor_parallel", "enforce_eager", "mxfp4_backend", "cudagraph_estimate"),
 }
 HARDWARE_KEYS = ("gpu", "gpus", "backend", "memory_gib")
 UNITS = ("MiB", "GiB")
