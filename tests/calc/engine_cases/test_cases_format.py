@@ -28,8 +28,8 @@ ENGINES = ("llama.cpp", "vllm")
 MEASURED = {
     "llama.cpp": ("device_weights", "host_weights", "device_kv_cache", "host_kv_cache",
                   "device_compute_buffer", "host_compute_buffer", "output_buffer"),
-    "vllm": ("weights", "activation_peak", "non_torch", "cuda_graph", "kv_cache_memory", "kv_budget",
-             "kv_cache_tokens", "max_concurrency"),
+    "vllm": ("weights", "activation_peak", "non_torch", "cuda_graph", "kv_cache_memory",
+             "kv_cache_tokens", "max_concurrency", "kv_budget"),
 }
 # Per-GPU lists are allowed for the quantities that live on GPUs.
 PER_GPU = {
