@@ -295,6 +295,7 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
                       "DEFAULT_RELEASE": V.DEFAULT_RELEASE,
                       # the lines whose vLLM takes a CUDA graph estimate from the KV budget unless told not to
                       "CUDAGRAPH_ESTIMATE_OFF": V.CUDAGRAPH_ESTIMATE_OFF, "ESTIMATE_LINES": list(V.ESTIMATE_LINES),
+                      "MODEL_RUNNER_V1": V.MODEL_RUNNER_V1,
                       "CUDA_GRAPH_BYTES": V.CUDA_GRAPH_BYTES, "CUDA_CONTEXT_BYTES": V.CUDA_CONTEXT_BYTES,
                       "BATCHED_TOKENS_SMALL": V.BATCHED_TOKENS_SMALL, "MAX_SEQS_SMALL": V.MAX_SEQS_SMALL,
                       "BATCHED_TOKENS_LARGE": V.BATCHED_TOKENS_LARGE, "MAX_SEQS_LARGE": V.MAX_SEQS_LARGE,

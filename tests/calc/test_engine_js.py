@@ -361,8 +361,9 @@ def test_js_vllm_plan_equals_python_on_every_card(node_exe: str) -> None:
     other = json.dumps({"gpus": gpus, "cards": [{"data": jobs[0]["data"], "runs": [[{"vllm_version": "0.11"}, None]]}]})
     out = subprocess.run([node_exe, "-e", script, str(JS_VLLM)], input=other, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == [[{"error": "--vllm-version"}]]
-    # the default line (0.21) plans with vLLM's CUDA graph estimate off, and its command says so
-    assert all(p["command"].startswith("VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 vllm serve ") for p in plans)
+    # the default line (0.21) plans Model Runner V1 with the CUDA graph estimate off, and its command says so
+    assert all(p["command"].startswith("VLLM_USE_V2_MODEL_RUNNER=0 VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 vllm serve ")
+               for p in plans)
     # on is the CLI's (upper bounds); the browser refuses it, naming the option
     on = json.dumps({"gpus": gpus, "cards": [{"data": jobs[0]["data"], "runs": [[{"cudagraph_estimate": "on"}, None]]}]})
     out = subprocess.run([node_exe, "-e", script, str(JS_VLLM)], input=on, capture_output=True, text=True, check=True)

@@ -59,11 +59,15 @@ DEFAULT_RELEASE = "0.21"  # the newest line with measured cases
 # Worker.determine_available_memory subtracts the estimate only while it is set, the default).
 CUDAGRAPH_ESTIMATE_OFF = "VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0"
 ESTIMATE_LINES = ("0.21",)  # the release lines whose vLLM has that estimate
+# The environment setting that keeps vLLM on Model Runner V1, whose profile run the rules follow:
+# vLLM picks Model Runner V2 by default for dense models from v0.25.0 and for every model from
+# v0.29.0 (MRV2_DENSE_SINCE; config/vllm.py use_v2_model_runner reads this variable first).
+MODEL_RUNNER_V1 = "VLLM_USE_V2_MODEL_RUNNER=0"
 BASES = {
     "0.11": f"vLLM 0.11.0-0.16.x (V1 engine): {_SOURCES}",
     "0.17": f"vLLM 0.17.0-0.20.x (V1 engine): {_SOURCES}, v1/sample/ops/topk_topp_triton.py",
-    "0.21": (f"vLLM 0.21.0 and later (V1 engine, with {CUDAGRAPH_ESTIMATE_OFF}): {_SOURCES}, "
-             "v1/sample/ops/topk_topp_triton.py"),
+    "0.21": (f"vLLM 0.21.0 and later (V1 engine on Model Runner V1, with {CUDAGRAPH_ESTIMATE_OFF}): "
+             f"{_SOURCES}, v1/sample/ops/topk_topp_triton.py"),
 }
 BASIS = BASES[DEFAULT_RELEASE]
 
@@ -240,6 +244,23 @@ CUDAGRAPH_IN_BUDGET_SINCE = (0, 21, 0)
 # load at the checkpoint's own shapes where releases pad them for Marlin. A PEP 440 local label
 # "+gptoss" names that build.
 PREVIEW_BUILD_LABELS = ("gptoss",)
+# Model Runner V2 (v1/worker/gpu/model_runner.py): the default for dense models since v0.25.0 (PR #44443,
+# release notes of 2026-07-11) and for every model since v0.29.0 (release notes of 2026-09-09). Its
+# profile_run runs the dummy forward with attention skipped and a sampler without top-k/top-p, and its
+# profile_cudagraph_memory returns 0 (no CUDA graph estimate): a different activation peak and KV budget
+# that the release lines here, which follow Model Runner V1, do not model. Weights load the same way.
+MRV2_DENSE_SINCE = (0, 25, 0)
+MRV2_ALL_SINCE = (0, 29, 0)
+MRV2_COMPONENTS = ("activation_peak", "non_torch", "cuda_graph", "kv_budget", "kv_cache_memory",
+                   "kv_cache_tokens", "max_concurrency", "total")
+
+
+def runs_model_runner_v2(version: tuple[int, int, int], card: Mapping[str, Any] | None) -> bool:
+    """Whether vLLM ``version`` runs this card on Model Runner V2 by default (MRV2_DENSE_SINCE,
+    MRV2_ALL_SINCE); a dense model is one without experts and without state-space layers."""
+    arch = (card or {}).get("architecture") or {}
+    dense = arch.get("type") != "moe" and not arch.get("layer_pattern")
+    return version >= MRV2_ALL_SINCE or (version >= MRV2_DENSE_SINCE and dense)
 
 
 def _version_tuple(text: str) -> tuple[int, int, int] | None:
@@ -354,6 +375,11 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
             and (component is None or component in DSA_KV_COMPONENTS)):
         return (f"vLLM {text}: since v0.11.1 DeepSeek-V3.2's --kv-cache-dtype auto is BF16 (PR #27121, "
                 "2025-10-17); the 0.11 release line follows v0.11.0, where auto meant the fp8_ds_mla latent")
+    if runs_model_runner_v2(version, card) and (component is None or component in MRV2_COMPONENTS):
+        return (f"vLLM {text} runs this model on Model Runner V2 (the default for dense models since v0.25.0, "
+                "for every model since v0.29.0): its profile run skips attention and top-k/top-p sampling and "
+                "takes no CUDA graph estimate (v1/worker/gpu/model_runner.py); the release lines follow Model "
+                "Runner V1")
     # a run's setting: vLLM's default is on (the plan's, off, is set in its command)
     estimate_on = str((settings or {}).get("cudagraph_estimate") or "on") == "on"
     if version >= CUDAGRAPH_IN_BUDGET_SINCE and estimate_on and (component is None or component in BUDGET_COMPONENTS):
@@ -1257,6 +1283,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         cmd.insert(0, "VLLM_MXFP4_USE_MARLIN=1")
     if estimate == "off" and release in ESTIMATE_LINES and not eager:
         cmd.insert(0, CUDAGRAPH_ESTIMATE_OFF)
+    if release in ESTIMATE_LINES:
+        cmd.insert(0, MODEL_RUNNER_V1)
     if tp > 1:
         cmd.append(f"--tensor-parallel-size {tp}")
     cmd.append(f"--gpu-memory-utilization {util:g}")
@@ -1300,7 +1328,10 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
             "Releases from v0.21.0 also take their measured CUDA graph estimate from the KV budget unless "
             f"{CUDAGRAPH_ESTIMATE_OFF} is set: plan them with --vllm-version 0.21." if release not in ESTIMATE_LINES else
             "Without CUDA graphs (--enforce-eager) vLLM v0.21+ profiles no graph estimate."
-            if eager else ""),
+            if eager else "") + (
+            f" The command also sets {MODEL_RUNNER_V1}: from v0.25.0 vLLM runs dense models on Model Runner V2 "
+            "(every model from v0.29.0), whose profile run skips attention and top-k/top-p sampling; that runner "
+            "is not modelled." if release in ESTIMATE_LINES else ""),
     ]
     if layout.top_k:
         latent = "fp8_ds_mla, 656 bytes" if kv_bytes == 1 else "BF16, 1,152 bytes"

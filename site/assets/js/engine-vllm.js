@@ -200,7 +200,8 @@
     var cmd = ["vllm serve " + data.hf_repo, "--max-model-len " + context];
     // vllm.plan: a release line with vLLM's CUDA graph estimate plans with it off (the browser offers
     // no --cudagraph-estimate on), so the command turns it off
-    if (K.ESTIMATE_LINES.indexOf(release) >= 0) cmd.unshift(K.CUDAGRAPH_ESTIMATE_OFF);
+    // and keeps the Model Runner V1 that the rules follow
+    if (K.ESTIMATE_LINES.indexOf(release) >= 0) cmd.unshift(K.MODEL_RUNNER_V1, K.CUDAGRAPH_ESTIMATE_OFF);
     if (tp > 1) cmd.push("--tensor-parallel-size " + tp);
     cmd.push("--gpu-memory-utilization " + pyG(util));
     if (quantId === "FP8" && data.native !== "FP8") cmd.push("--quantization fp8");

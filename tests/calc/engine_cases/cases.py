@@ -135,7 +135,6 @@ TARGETS: tuple[Target, ...] = (
     Target("llama.cpp", "total", None, None, 128 * MIB, "total on the GPUs"),
     Target("vllm", "weights", 1, 5, None, "weights per GPU"),
     Target("vllm", "kv_cache_memory", 1, 5, None, "KV cache per GPU"),
-    Target("vllm", "kv_budget", 1, 5, None, "KV cache per GPU before v0.21's CUDA graph estimate"),
     Target("vllm", "non_kv", None, 5, None, "non-KV memory per GPU"),
     Target("vllm", "kv_cache_tokens", None, 5, None, "KV capacity in tokens"),
     Target("vllm", "total", None, None, 128 * MIB, "total per GPU"),

@@ -340,12 +340,12 @@ def test_kv_budget_is_utilization_minus_non_kv(cat: Any) -> None:
 def test_command_and_host(cat: Any) -> None:
     p = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", n=2, tensor_parallel=2, context=8192, kv_dtype="fp8")
     # release line 0.21 (the default) turns vLLM's CUDA graph estimate off, so the KV cache is the planned one
-    assert p["command"] == ("VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 vllm serve meta-llama/Llama-3.1-8B "
+    assert p["command"] == ("VLLM_USE_V2_MODEL_RUNNER=0 VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 vllm serve meta-llama/Llama-3.1-8B "
                             "--max-model-len 8192 --tensor-parallel-size 2 --gpu-memory-utilization 0.9 "
                             "--kv-cache-dtype fp8")
     v17 = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", n=2, tensor_parallel=2, context=8192, kv_dtype="fp8",
               vllm_version="0.17")
-    assert v17["command"] == p["command"].removeprefix("VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 ")
+    assert v17["command"] == p["command"].removeprefix("VLLM_USE_V2_MODEL_RUNNER=0 VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 ")
     assert p["host"] == {"weights_bytes": 0, "kv_cache_bytes": 0, "compute_buffer_bytes": 0, "total_bytes": 0}
     assert "perfect scaling" in p["speed"]["basis"]
 
@@ -661,11 +661,11 @@ def test_plan_reads_the_catalog_reported_memory_when_hardware_gives_none(cat: An
 def test_estimate_off_run_of_v0_21_is_inside_and_on_is_outside_for_the_budget_only() -> None:
     off, on = {"cudagraph_estimate": "off"}, {"cudagraph_estimate": "on"}
     for component in ("kv_cache_memory", "kv_cache_tokens", "max_concurrency", "total"):
-        assert V.outside_basis("0.27.1", "CUDA", component, settings=off) is None
-        assert "estimate" in str(V.outside_basis("0.27.1", "CUDA", component, settings=on))
+        assert V.outside_basis("0.22.0", "CUDA", component, settings=off) is None
+        assert "estimate" in str(V.outside_basis("0.22.0", "CUDA", component, settings=on))
     # the budget before the estimate, the weights and the profiled peak are vLLM 0.20's either way
     for component in ("kv_budget", "weights", "activation_peak", "non_torch"):
-        assert V.outside_basis("0.27.1", "CUDA", component, settings=on) is None
+        assert V.outside_basis("0.22.0", "CUDA", component, settings=on) is None
     # before v0.21.0 there is no estimate whatever the setting says
     assert V.outside_basis("0.20.1", "CUDA", "kv_cache_memory", settings=on) is None
 
@@ -677,7 +677,8 @@ def test_release_line_0_21_plans_the_budget_before_the_estimate(cat: Any) -> Non
     on = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", cudagraph_estimate="on", **kw)
     assert v21["settings"]["vllm_version"] == "0.21" and v21["settings"]["cudagraph_estimate"] == "off"
     # with the estimate off (the command's environment setting) v0.21+ sizes the KV cache as v0.20 did
-    assert v21["command"].startswith("VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 vllm serve ")
+    # and keeps Model Runner V1, whose profile run the rules follow (V2: dense models from v0.25.0)
+    assert v21["command"].startswith("VLLM_USE_V2_MODEL_RUNNER=0 VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 vllm serve ")
     assert v21["components"] == v17["components"]
     assert v21["kv_cache_capacity_tokens"] == v17["kv_cache_capacity_tokens"] and v21["fits"] is True
     # kv_budget is gpu_worker.py's requested memory less the non-KV memory: 0.95 x the H100's total
@@ -686,7 +687,7 @@ def test_release_line_0_21_plans_the_budget_before_the_estimate(cat: Any) -> Non
     assert c["kv_budget"] == int(total * 0.95) - (c["weights"] + c["activation_peak"] + c["non_torch"])
     # with it on (vLLM's default) nothing the card gives fixes the KV cache: upper bounds, fit left open
     assert on["fits"] is None and "upper bounds" in " ".join(on["assumptions"])
-    assert "VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS" not in on["command"]
+    assert on["command"].startswith("VLLM_USE_V2_MODEL_RUNNER=0 vllm serve ")
     assert on["components"]["kv_budget"] == c["kv_budget"]
     # a setup the whole budget cannot hold stays refused with the estimate on
     big = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", context=131072, parallel=64, cudagraph_estimate="on")
@@ -701,3 +702,16 @@ def test_cudagraph_estimate_on_needs_the_0_21_line(cat: Any) -> None:
     with pytest.raises(PlanError) as err:
         run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", cudagraph_estimate="on", vllm_version="0.17")
     assert err.value.option == "--cudagraph-estimate" and "v0.21.0" in str(err.value)
+
+
+def test_model_runner_v2_runs_are_outside_but_their_weights_are_not() -> None:
+    # Model Runner V2: dense models from v0.25.0 (PR #44443), every model from v0.29.0 (release notes)
+    dense, moe = card("qwen/qwen3-8b"), card("qwen/qwen3-30b-a3b")
+    off = {"cudagraph_estimate": "off"}
+    for component in ("activation_peak", "kv_budget", "kv_cache_tokens"):
+        assert "Model Runner V2" in str(V.outside_basis("0.25.0", "CUDA", component, card=dense, settings=off))
+        assert V.outside_basis("0.24.1", "CUDA", component, card=dense, settings=off) is None
+        # MoE models kept Model Runner V1 until v0.29.0
+        assert V.outside_basis("0.27.1", "CUDA", component, card=moe, settings=off) is None
+        assert "Model Runner V2" in str(V.outside_basis("0.29.0", "CUDA", component, card=moe, settings=off))
+    assert V.outside_basis("0.27.1", "CUDA", "weights", card=dense, settings=off) is None
