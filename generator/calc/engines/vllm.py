@@ -52,7 +52,8 @@ _SOURCES = ("v1/worker/gpu_worker.py, v1/worker/gpu_model_runner.py, v1/core/kv_
 #   "0.21": v0.21.0 on. The 0.17 line's numbers; vLLM also takes a run-time estimate of CUDA graph
 #           memory from the KV budget (CUDAGRAPH_IN_BUDGET_SINCE), which a model card cannot
 #           predict, so the plan's command turns it off (CUDAGRAPH_ESTIMATE_OFF) and the plan
-#           gives the budget before it (the "kv_budget" component); see cudagraph_estimate.
+#           gives the budget before it (the "kv_budget" component); see cudagraph_estimate. The
+#           command also keeps Model Runner V1 (MODEL_RUNNER_V1), deprecated in v0.29.0.
 RELEASE_LINES = ("0.11", "0.17", "0.21")
 DEFAULT_RELEASE = "0.21"  # the newest line with measured cases
 # The environment setting that makes vLLM v0.21+ size the KV cache as v0.20 did (gpu_worker.py
@@ -66,7 +67,8 @@ MODEL_RUNNER_V1 = "VLLM_USE_V2_MODEL_RUNNER=0"
 BASES = {
     "0.11": f"vLLM 0.11.0-0.16.x (V1 engine): {_SOURCES}",
     "0.17": f"vLLM 0.17.0-0.20.x (V1 engine): {_SOURCES}, v1/sample/ops/topk_topp_triton.py",
-    "0.21": (f"vLLM 0.21.0 and later (V1 engine on Model Runner V1, with {CUDAGRAPH_ESTIMATE_OFF}): "
+    "0.21": (f"vLLM 0.21.0 and later while Model Runner V1 exists (V1 engine, with {MODEL_RUNNER_V1} "
+             f"{CUDAGRAPH_ESTIMATE_OFF}): "
              f"{_SOURCES}, v1/sample/ops/topk_topp_triton.py"),
 }
 BASIS = BASES[DEFAULT_RELEASE]
