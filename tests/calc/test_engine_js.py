@@ -81,6 +81,21 @@ def _python(card: dict[str, Any], catalogs: Any, options: dict[str, Any], setup:
     return {k: p[k] for k in FIELDS}
 
 
+def _node(node_exe: str, script: str, js: Path, payload: dict[str, Any]) -> Any:
+    """What ``script`` prints when node runs it on ``js`` with ``payload`` as its standard input."""
+    out = subprocess.run([node_exe, "-e", script, str(js)], input=json.dumps(payload), capture_output=True,
+                         text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def _assert_runs_equal(jobs: list[dict[str, Any]], got: Any, expected: list[list[Any]], name: Any) -> None:
+    """Every run of every card: the JavaScript answer equals the Python one (``name`` labels a card)."""
+    assert len(got) == len(jobs) >= 55
+    for job, g, e in zip(jobs, got, expected, strict=True):
+        for run, gi, ei in zip(job["runs"], g, e, strict=True):
+            assert gi == ei, (name(job), run)
+
+
 NODE = """
 const E = require(process.argv[1]);
 const fields = %s;
@@ -123,14 +138,9 @@ def cases() -> tuple[list[dict[str, Any]], list[list[Any]], list[dict[str, Any]]
 
 def test_js_plan_equals_python_on_every_card(cases: Any, node_exe: str) -> None:
     jobs, expected, gpus = cases
-    payload = json.dumps({"gpus": gpus, "cards": [{"data": j["data"], "runs": j["runs"]} for j in jobs]})
-    out = subprocess.run([node_exe, "-e", NODE % json.dumps(list(FIELDS)), str(JS)], input=payload,
-                         capture_output=True, text=True, check=True)
-    got = json.loads(out.stdout)
-    assert len(got) == len(jobs) >= 55
-    for job, g, e in zip(jobs, got, expected, strict=True):
-        for run, gi, ei in zip(job["runs"], g, e, strict=True):
-            assert gi == ei, (job["id"], run)
+    payload = {"gpus": gpus, "cards": [{"data": j["data"], "runs": j["runs"]} for j in jobs]}
+    got = _node(node_exe, NODE % json.dumps(list(FIELDS)), JS, payload)
+    _assert_runs_equal(jobs, got, expected, lambda job: job["id"])
     # The grid reaches every branch the calculator shows: fits and does not, offload chosen by
     # the search (experts and layers), a longest context below the maximum, refused settings.
     flat = [x for e in expected for x in e]
@@ -220,14 +230,9 @@ def test_js_cpu_only_plan_equals_python_on_every_card(node_exe: str) -> None:
         expected.append(exp)
         arch = card["architecture"]
         kinds.append((arch.get("type"), bool(data["n_swa"]), bool(data["rs_seq"]), arch["attention"].get("structure")))
-    payload = json.dumps({"host_memory": calc_gpus(catalogs)["host_memory"], "cards": jobs})
-    out = subprocess.run([node_exe, "-e", CPU_NODE % json.dumps(list(FIELDS)), str(JS)], input=payload,
-                         capture_output=True, text=True, check=True)
-    got = json.loads(out.stdout)
-    assert len(got) == len(jobs) >= 55
-    for g, e, job in zip(got, expected, jobs, strict=True):
-        for run, gi, ei in zip(job["runs"], g, e, strict=True):
-            assert gi == ei, (job["data"]["model"], run)
+    payload = {"host_memory": calc_gpus(catalogs)["host_memory"], "cards": jobs}
+    got = _node(node_exe, CPU_NODE % json.dumps(list(FIELDS)), JS, payload)
+    _assert_runs_equal(jobs, got, expected, lambda job: job["data"]["model"])
     # The cards cover dense, MoE, sliding-window, hybrid (recurrent state) and MLA models ...
     assert {k[0] for k in kinds} >= {"dense", "moe"} and any(k[1] for k in kinds) and any(k[2] for k in kinds)
     assert any(k[3] == "MLA" for k in kinds)
@@ -340,14 +345,10 @@ def test_js_vllm_plan_equals_python_on_every_card(node_exe: str) -> None:
                 exp.append({"error": e.option})
         jobs.append({"id": c.data["id"], "data": data, "runs": runs})
         expected.append(exp)
-    payload = json.dumps({"gpus": gpus, "cards": [{"data": j["data"], "runs": j["runs"]} for j in jobs]})
-    out = subprocess.run([node_exe, "-e", VLLM_NODE % json.dumps(list(VLLM_FIELDS)), str(JS_VLLM)], input=payload,
-                         capture_output=True, text=True, check=True)
-    got = json.loads(out.stdout)
-    assert len(got) == len(jobs) >= 55
-    for job, g, e in zip(jobs, got, expected, strict=True):
-        for run, gi, ei in zip(job["runs"], g, e, strict=True):
-            assert gi == ei, (job["id"], run)
+    script = VLLM_NODE % json.dumps(list(VLLM_FIELDS))
+    payload = {"gpus": gpus, "cards": [{"data": j["data"], "runs": j["runs"]} for j in jobs]}
+    got = _node(node_exe, script, JS_VLLM, payload)
+    _assert_runs_equal(jobs, got, expected, lambda job: job["id"])
     flat = [x for e in expected for x in e]
     plans = [x for x in flat if "error" not in x]
     assert {p["fits"] for p in plans} == {True, False, None}
@@ -357,17 +358,14 @@ def test_js_vllm_plan_equals_python_on_every_card(node_exe: str) -> None:
     assert any("perfect scaling over 8 GPUs" in p["speed"]["basis"] for p in plans)
     assert any(p["speed"]["prefill_tokens_per_s_upper_bound"] for p in plans)
     # the site's data holds only the default release line: another one is refused, naming the option
-    script = VLLM_NODE % json.dumps(list(VLLM_FIELDS))
-    other = json.dumps({"gpus": gpus, "cards": [{"data": jobs[0]["data"], "runs": [[{"vllm_version": "0.11"}, None]]}]})
-    out = subprocess.run([node_exe, "-e", script, str(JS_VLLM)], input=other, capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout) == [[{"error": "--vllm-version"}]]
+    other = {"gpus": gpus, "cards": [{"data": jobs[0]["data"], "runs": [[{"vllm_version": "0.11"}, None]]}]}
+    assert _node(node_exe, script, JS_VLLM, other) == [[{"error": "--vllm-version"}]]
     # the default line (0.21) plans Model Runner V1 with the CUDA graph estimate off, and its command says so
     assert all(p["command"].startswith("VLLM_USE_V2_MODEL_RUNNER=0 VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 vllm serve ")
                for p in plans)
     # on is the CLI's (upper bounds); the browser refuses it, naming the option
-    on = json.dumps({"gpus": gpus, "cards": [{"data": jobs[0]["data"], "runs": [[{"cudagraph_estimate": "on"}, None]]}]})
-    out = subprocess.run([node_exe, "-e", script, str(JS_VLLM)], input=on, capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout) == [[{"error": "--cudagraph-estimate"}]]
+    on = {"gpus": gpus, "cards": [{"data": jobs[0]["data"], "runs": [[{"cudagraph_estimate": "on"}, None]]}]}
+    assert _node(node_exe, script, JS_VLLM, on) == [[{"error": "--cudagraph-estimate"}]]
 
 
 def test_round2_is_pythons_round() -> None:

@@ -42,18 +42,48 @@ CUSTOM = (("rtx-4070-super", 1, 32, None), ("rtx-3090", 3, 64, None), ("rtx-4060
 ALWAYS = ("meta/llama-3.1-8b", "meta/llama-3.1-70b", "openai/gpt-oss-20b", "openai/gpt-oss-120b",
           "deepseek/deepseek-v3", "ai21labs/jamba-1.5-mini", "google/gemma-3-27b", "qwen/qwen3-30b-a3b")
 
-NODE = """
+# One script for both kinds of setup: SETUP turns a setup row of the job into what the pages pass.
+NODE_TEMPLATE = """
 const R = require(process.argv[1]);
 const job = JSON.parse(require('fs').readFileSync(0, 'utf8'));
 const fields = job.fields;
-process.stdout.write(JSON.stringify(job.cards.map(c => job.setups.map(([g, n, ram, cls]) => job.engines.map(engine => {
-  const setup = R.customSetup(job.gpus, {gpu: g, count: n, ram_gb: ram, ram_class: cls});   // as the pages do
+process.stdout.write(JSON.stringify(job.cards.map(c => job.setups.map(row => job.engines.map(engine => {
+  const setup = R.customSetup(job.gpus, SETUP);   // as the pages do
   const e = R.entry(job.gpus.rule, c.data, engine, setup);
   const plan = e.plan && e.status === 'ok' ? Object.fromEntries(fields.map(f => [f, e.plan[f]])) : null;
   if (plan) plan.decode = e.plan.speed.decode_tokens_per_s_upper_bound;
   return {status: e.status, reason: e.reason, choice: e.choice, plan: plan, summary: R.summary(e)};
 })))));
 """
+NODE = NODE_TEMPLATE.replace("SETUP", "{gpu: row[0], count: row[1], ram_gb: row[2], ram_class: row[3]}")
+
+
+def _summarised(e: dict[str, Any]) -> dict[str, Any]:
+    """What the test compares of one plans._entry result (the same fields the node script returns)."""
+    plan = None
+    if e["status"] == "ok":
+        plan = {k: e["plan"][k] for k in PLAN_FIELDS}
+        plan["decode"] = e["plan"]["speed"]["decode_tokens_per_s_upper_bound"]
+    return {"status": e["status"], "reason": e["reason"], "choice": e["choice"], "plan": plan,
+            "summary": fit.summary(e)}
+
+
+def _run_node(node_exe: str, script: str, setup_rows: Any, sample: list[str], by_id: dict[str, Any],
+              catalogs: Any) -> Any:
+    """fit-rule.js's answers for every sampled card x setup row x engine."""
+    job = {"gpus": exports.calc_gpus(catalogs), "setups": setup_rows, "engines": list(setups.ENGINES),
+           "fields": list(PLAN_FIELDS),
+           "cards": [{"id": i, "data": exports.calc_model(by_id[i], catalogs)} for i in sample]}
+    out = subprocess.run([node_exe, "-e", script, str(JS)], input=json.dumps(job), capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout)
+
+
+def _assert_same(sample: list[str], setup_rows: Any, got: Any, expected: Any) -> None:
+    for cid, g_card, e_card in zip(sample, got, expected, strict=True):
+        for setup, g_setup, e_setup in zip(setup_rows, g_card, e_card, strict=True):
+            for engine, g, e in zip(setups.ENGINES, g_setup, e_setup, strict=True):
+                assert g == e, (cid, setup, engine)
 
 
 def _python(card: dict[str, Any], catalogs: Any, engine: str, gpu: str, count: int, ram: float | None,
@@ -61,13 +91,7 @@ def _python(card: dict[str, Any], catalogs: Any, engine: str, gpu: str, count: i
     hw = engines.hardware(catalogs, gpu, count, ram, ram_class)
     assert hw.gpu is not None
     setup = setups.Setup("custom", gpu, count, None, hw.gpu.get("host_memory"))
-    e = plans._entry(card, catalogs, engine, setup, hw)
-    plan = None
-    if e["status"] == "ok":
-        plan = {k: e["plan"][k] for k in PLAN_FIELDS}
-        plan["decode"] = e["plan"]["speed"]["decode_tokens_per_s_upper_bound"]
-    return {"status": e["status"], "reason": e["reason"], "choice": e["choice"], "plan": plan,
-            "summary": fit.summary(e)}
+    return _summarised(plans._entry(card, catalogs, engine, setup, hw))
 
 
 @pytest.fixture(scope="module")
@@ -79,22 +103,14 @@ def run(node_exe: str) -> tuple[list[str], list[Any], list[Any]]:
     by_id = {c.data["id"]: c.data for c in cards}
     sample = sorted(set(ids[::4]) | {i for i in ALWAYS if i in by_id})
     assert len(sample) >= 45
-    job = {"gpus": exports.calc_gpus(catalogs), "setups": CUSTOM, "engines": list(setups.ENGINES),
-           "fields": list(PLAN_FIELDS),
-           "cards": [{"id": i, "data": exports.calc_model(by_id[i], catalogs)} for i in sample]}
-    out = subprocess.run([node_exe, "-e", NODE, str(JS)], input=json.dumps(job), capture_output=True, text=True,
-                         check=True)
-    got = json.loads(out.stdout)
+    got = _run_node(node_exe, NODE, CUSTOM, sample, by_id, catalogs)
     expected = [[[_python(by_id[i], catalogs, e, *s) for e in setups.ENGINES] for s in CUSTOM] for i in sample]
     return sample, got, expected
 
 
 def test_js_choice_equals_python_rule(run: Any) -> None:
     sample, got, expected = run
-    for cid, g_card, e_card in zip(sample, got, expected, strict=True):
-        for setup, g_setup, e_setup in zip(CUSTOM, g_card, e_card, strict=True):
-            for engine, g, e in zip(setups.ENGINES, g_setup, e_setup, strict=True):
-                assert g == e, (cid, setup, engine)
+    _assert_same(sample, CUSTOM, got, expected)
     # The sample reaches every outcome of the rule.
     flat = [x for c in expected for s in c for x in s]
     fits = {x["summary"]["fit"] for x in flat}
@@ -136,29 +152,12 @@ def test_hand_checked_cases(run: Any) -> None:
 CPU = ((8, "ddr4-dual"), (16, "ddr5-dual"), (64, "ddr5-dual"), (256, "server-8ch-ddr5"),
        (1536, "server-12ch-ddr5"))
 
-CPU_NODE = """
-const R = require(process.argv[1]);
-const job = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-const fields = job.fields;
-process.stdout.write(JSON.stringify(job.cards.map(c => job.setups.map(([ram, cls]) => job.engines.map(engine => {
-  const setup = R.customSetup(job.gpus, {cpu_only: true, gpu: null, count: 1, ram_gb: ram, ram_class: cls});
-  const e = R.entry(job.gpus.rule, c.data, engine, setup);
-  const plan = e.plan && e.status === 'ok' ? Object.fromEntries(fields.map(f => [f, e.plan[f]])) : null;
-  if (plan) plan.decode = e.plan.speed.decode_tokens_per_s_upper_bound;
-  return {status: e.status, reason: e.reason, choice: e.choice, plan: plan, summary: R.summary(e)};
-})))));
-"""
+CPU_NODE = NODE_TEMPLATE.replace("SETUP", "{cpu_only: true, gpu: null, count: 1, ram_gb: row[0], ram_class: row[1]}")
 
 
 def _python_cpu(card: dict[str, Any], catalogs: Any, engine: str, ram: float, ram_class: str) -> dict[str, Any]:
     hw = engines.hardware(catalogs, None, None, ram, ram_class, cpu_only=True)
-    e = plans._entry(card, catalogs, engine, setups.Setup("cpu", None), hw, cpu_only=True)
-    plan = None
-    if e["status"] == "ok":
-        plan = {k: e["plan"][k] for k in PLAN_FIELDS}
-        plan["decode"] = e["plan"]["speed"]["decode_tokens_per_s_upper_bound"]
-    return {"status": e["status"], "reason": e["reason"], "choice": e["choice"], "plan": plan,
-            "summary": fit.summary(e)}
+    return _summarised(plans._entry(card, catalogs, engine, setups.Setup("cpu", None), hw, cpu_only=True))
 
 
 def test_js_cpu_only_choice_equals_python_rule(node_exe: str) -> None:
@@ -168,17 +167,9 @@ def test_js_cpu_only_choice_equals_python_rule(node_exe: str) -> None:
     by_id = {c.data["id"]: c.data for c in cards}
     ids = sorted(by_id)
     sample = sorted(set(ids[1::4]) | {i for i in ALWAYS if i in by_id})
-    job = {"gpus": exports.calc_gpus(catalogs), "setups": CPU, "engines": list(setups.ENGINES),
-           "fields": list(PLAN_FIELDS),
-           "cards": [{"id": i, "data": exports.calc_model(by_id[i], catalogs)} for i in sample]}
-    out = subprocess.run([node_exe, "-e", CPU_NODE, str(JS)], input=json.dumps(job), capture_output=True, text=True,
-                         check=True)
-    got = json.loads(out.stdout)
+    got = _run_node(node_exe, CPU_NODE, CPU, sample, by_id, catalogs)
     expected = [[[_python_cpu(by_id[i], catalogs, e, *s) for e in setups.ENGINES] for s in CPU] for i in sample]
-    for cid, g_card, e_card in zip(sample, got, expected, strict=True):
-        for setup, g_setup, e_setup in zip(CPU, g_card, e_card, strict=True):
-            for engine, g, e in zip(setups.ENGINES, g_setup, e_setup, strict=True):
-                assert g == e, (cid, setup, engine)
+    _assert_same(sample, CPU, got, expected)
     flat = [x for c in expected for s in c for x in s]
     llama = [x for x in flat if x["plan"] is not None]
     assert {x["summary"]["fit"] for x in llama} == {"yes", "no"}
