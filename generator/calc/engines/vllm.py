@@ -49,11 +49,12 @@ _SOURCES = ("v1/worker/gpu_worker.py, v1/worker/gpu_model_runner.py, v1/core/kv_
 #   "0.11": v0.11.0 to v0.16.x. The profiled sampler sorts every logit; NCCL_TP_BYTES["0.11"].
 #   "0.17": v0.17.0 to v0.20.x. Top-k/top-p by a Triton pivot search (no sort); the non-torch
 #           memory under tensor parallelism that v0.19.0 prints.
-#   "0.21": v0.21.0 on. The 0.17 line's numbers; vLLM also takes a run-time estimate of CUDA graph
-#           memory from the KV budget (CUDAGRAPH_IN_BUDGET_SINCE), which a model card cannot
+#   "0.21": v0.21.0 to v0.33.x. The 0.17 line's numbers; vLLM also takes a run-time estimate of CUDA
+#           graph memory from the KV budget (CUDAGRAPH_IN_BUDGET_SINCE), which a model card cannot
 #           predict, so the plan's command turns it off (CUDAGRAPH_ESTIMATE_OFF) and the plan
 #           gives the budget before it (the "kv_budget" component); see cudagraph_estimate. The
-#           command also keeps Model Runner V1 (MODEL_RUNNER_V1), deprecated in v0.29.0.
+#           command also keeps Model Runner V1 (MODEL_RUNNER_V1), which v0.34.0 removed
+#           (MRV1_REMOVED_IN): no line follows v0.34.0 and later.
 RELEASE_LINES = ("0.11", "0.17", "0.21")
 DEFAULT_RELEASE = "0.21"  # the newest line with measured cases
 # The environment setting that makes vLLM v0.21+ size the KV cache as v0.20 did (gpu_worker.py
@@ -61,13 +62,18 @@ DEFAULT_RELEASE = "0.21"  # the newest line with measured cases
 CUDAGRAPH_ESTIMATE_OFF = "VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0"
 ESTIMATE_LINES = ("0.21",)  # the release lines whose vLLM has that estimate
 # The environment setting that keeps vLLM on Model Runner V1, whose profile run the rules follow:
-# vLLM picks Model Runner V2 by default for dense models from v0.25.0 and for every model from
-# v0.29.0 (MRV2_DENSE_SINCE; config/vllm.py use_v2_model_runner reads this variable first).
+# from v0.22.0 vLLM picks Model Runner V2 by default for more and more models (runs_model_runner_v2),
+# and config/vllm.py VllmConfig.use_v2_model_runner reads this variable before its own rule. It
+# is a harmless default-valued switch in v0.12.0-v0.21.0 (envs.py) and unknown, so ignored, in v0.11.
 MODEL_RUNNER_V1 = "VLLM_USE_V2_MODEL_RUNNER=0"
+# v0.34.0 removed Model Runner V1 (v1/worker/gpu_model_runner.py is gone from its wheel) and stops
+# at start-up when that variable is set to anything but 1 (platforms/interface.py
+# Platform.validate_environ: "Model Runner V1 has been removed"). Its runs are outside every line.
+MRV1_REMOVED_IN = (0, 34, 0)
 BASES = {
     "0.11": f"vLLM 0.11.0-0.16.x (V1 engine): {_SOURCES}",
     "0.17": f"vLLM 0.17.0-0.20.x (V1 engine): {_SOURCES}, v1/sample/ops/topk_topp_triton.py",
-    "0.21": (f"vLLM 0.21.0 and later while Model Runner V1 exists (V1 engine, with {MODEL_RUNNER_V1} "
+    "0.21": (f"vLLM 0.21.0-0.33.x on Model Runner V1 (V1 engine, with {MODEL_RUNNER_V1} "
              f"{CUDAGRAPH_ESTIMATE_OFF}): "
              f"{_SOURCES}, v1/sample/ops/topk_topp_triton.py"),
 }
@@ -246,23 +252,50 @@ CUDAGRAPH_IN_BUDGET_SINCE = (0, 21, 0)
 # load at the checkpoint's own shapes where releases pad them for Marlin. A PEP 440 local label
 # "+gptoss" names that build.
 PREVIEW_BUILD_LABELS = ("gptoss",)
-# Model Runner V2 (v1/worker/gpu/model_runner.py): the default for dense models since v0.25.0 (PR #44443,
-# release notes of 2026-07-11) and for every model since v0.29.0 (release notes of 2026-09-09). Its
-# profile_run runs the dummy forward with attention skipped and a sampler without top-k/top-p, and its
-# profile_cudagraph_memory returns 0 (no CUDA graph estimate): a different activation peak and KV budget
-# that the release lines here, which follow Model Runner V1, do not model. Weights load the same way.
+# Model Runner V2 (v1/worker/gpu/model_runner.py). Its profile_run runs the dummy forward with attention
+# skipped and a sampler without top-k/top-p, and its profile_cudagraph_memory returned 0 up to v0.28
+# (no CUDA graph estimate): a different activation peak and KV budget that the release lines here,
+# which follow Model Runner V1, do not model. Weights load the same way. Which models vLLM runs on it
+# when VLLM_USE_V2_MODEL_RUNNER is unset (config/vllm.py VllmConfig.use_v2_model_runner and
+# _is_default_v2_model_runner_model, read in each release's wheel):
+#   v0.11.0-v0.21.x: none.
+#   v0.22.0-v0.24.x: a list of architectures (PR #39337: Qwen3ForCausalLM, v0.22.0; PR #43458: Llama and
+#                    Mistral, v0.23.0; PR #42667: DeepseekV2, Qwen2Moe and GraniteMoe, v0.24.0,
+#                    MRV2_MOE_LISTED_SINCE); before v0.24.0 never a MoE, hybrid or pre-quantized model.
+#                    A card does not name its architecture class, so whether a dense model of these
+#                    releases ran Model Runner V2 is known only where its log shows it (a case's "runner").
+#   v0.25.0-v0.28.x: every generate model that is neither MoE nor hybrid nor attention-free (PR #44443),
+#                    and the listed MoE architectures (DeepseekV2ForCausalLM: MRV2_MOE_FAMILIES).
+#   v0.29.0 on:      every model (PR #53183).
+MRV2_LISTED_SINCE = (0, 22, 0)
+MRV2_MOE_LISTED_SINCE = (0, 24, 0)
 MRV2_DENSE_SINCE = (0, 25, 0)
 MRV2_ALL_SINCE = (0, 29, 0)
+# Card families whose architecture is on the v0.24-v0.28 list (DeepseekV2ForCausalLM); the registry
+# holds no Qwen2Moe or GraniteMoe card.
+MRV2_MOE_FAMILIES = ("DeepSeek-V2", "DeepSeek-Coder-V2")
 MRV2_COMPONENTS = ("activation_peak", "non_torch", "cuda_graph", "kv_budget", "kv_cache_memory",
                    "kv_cache_tokens", "max_concurrency", "total")
 
 
-def runs_model_runner_v2(version: tuple[int, int, int], card: Mapping[str, Any] | None) -> bool:
-    """Whether vLLM ``version`` runs this card on Model Runner V2 by default (MRV2_DENSE_SINCE,
-    MRV2_ALL_SINCE); a dense model is one without experts and without state-space layers."""
+def runs_model_runner_v2(version: tuple[int, int, int], card: Mapping[str, Any] | None,
+                         runner: str | None = None) -> bool | None:
+    """Whether vLLM ``version`` ran this card on Model Runner V2: ``runner`` ("v1"/"v2") when a log
+    shows it, else vLLM's default for the release (the table above); None where that default
+    depends on an architecture class the card does not name (v0.22-v0.24)."""
+    if runner is not None:
+        return runner == "v2"
+    if version >= MRV2_ALL_SINCE:
+        return True
+    if version < MRV2_LISTED_SINCE:
+        return False
     arch = (card or {}).get("architecture") or {}
-    dense = arch.get("type") != "moe" and not arch.get("layer_pattern")
-    return version >= MRV2_ALL_SINCE or (version >= MRV2_DENSE_SINCE and dense)
+    moe, hybrid = arch.get("type") == "moe", bool(arch.get("layer_pattern"))
+    listed_moe = moe and version >= MRV2_MOE_LISTED_SINCE and str((card or {}).get("family") or "") in MRV2_MOE_FAMILIES
+    if version < MRV2_DENSE_SINCE:
+        # only listed architectures: the MoE ones are known by family, a dense one's class is not known
+        return True if listed_moe else False if moe or hybrid else None
+    return listed_moe or not (moe or hybrid)
 
 
 def _version_tuple(text: str) -> tuple[int, int, int] | None:
@@ -327,7 +360,8 @@ DSA_KV_COMPONENTS = ("kv_cache_tokens", "max_concurrency")
 
 
 def outside_basis(engine_version: str | None, backend: str | None, component: str | None = None,
-                  card: Mapping[str, Any] | None = None, settings: Mapping[str, Any] | None = None) -> str | None:
+                  card: Mapping[str, Any] | None = None, settings: Mapping[str, Any] | None = None,
+                  runner: str | None = None) -> str | None:
     """Why the rule for ``component`` (None: the run as a whole) does not follow this vLLM
     version/backend, else None.
 
@@ -335,7 +369,8 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
     fp8_ds_mla default only up to DSA_AUTO_BF16_SINCE.
     ``engine_version``: a version as vLLM prints it ("0.10.1.1", "v0.8.3rc2.dev224+g49c0d11ec")
     or an engine generation a log proves ("V0", "V1", or "before 0.11.0" when the log's date precedes a
-    release); None (unknown) counts as modelled.
+    release); None (unknown) counts as modelled. ``runner``: the model runner ("v1"/"v2") the log's
+    file names show, where it does (runs_model_runner_v2).
     """
     if backend is not None and backend.strip().upper() != "CUDA":
         return (f"{backend} backend: the rules follow vLLM's CUDA platform (block sizes, attention and "
@@ -377,11 +412,21 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
             and (component is None or component in DSA_KV_COMPONENTS)):
         return (f"vLLM {text}: since v0.11.1 DeepSeek-V3.2's --kv-cache-dtype auto is BF16 (PR #27121, "
                 "2025-10-17); the 0.11 release line follows v0.11.0, where auto meant the fp8_ds_mla latent")
-    if runs_model_runner_v2(version, card) and (component is None or component in MRV2_COMPONENTS):
-        return (f"vLLM {text} runs this model on Model Runner V2 (the default for dense models since v0.25.0, "
-                "for every model since v0.29.0): its profile run skips attention and top-k/top-p sampling and "
-                "takes no CUDA graph estimate (v1/worker/gpu/model_runner.py); the release lines follow Model "
-                "Runner V1")
+    mrv2 = runs_model_runner_v2(version, card, runner)
+    if (mrv2 is not False or version >= MRV1_REMOVED_IN) and (component is None or component in MRV2_COMPONENTS):
+        if version >= MRV1_REMOVED_IN:
+            why = "runs every model on Model Runner V2: v0.34.0 removed Model Runner V1"
+        elif mrv2 and runner:
+            why = "ran this model on Model Runner V2, as its log shows"
+        elif mrv2:
+            why = ("ran this model on Model Runner V2 (vLLM's default for every model since v0.29.0, for models "
+                   "without experts or state layers since v0.25.0)")
+        else:
+            why = ("may have run this model on Model Runner V2: from v0.22.0 to v0.24.x vLLM's default depends "
+                   "on the model's architecture class, and the log does not show which runner ran")
+        return (f"vLLM {text} {why}; that runner profiles its own activation peak (attention skipped, no "
+                "top-k/top-p in the dummy sampler; v1/worker/gpu/model_runner.py profile_run), which the release "
+                "lines, following Model Runner V1, do not model")
     # a run's setting: vLLM's default is on (the plan's, off, is set in its command)
     estimate_on = str((settings or {}).get("cudagraph_estimate") or "on") == "on"
     if version >= CUDAGRAPH_IN_BUDGET_SINCE and estimate_on and (component is None or component in BUDGET_COMPONENTS):
@@ -400,6 +445,21 @@ def _optional_int(lo: int, hi: int) -> Callable[[str, Any], int | None]:
     def parse(option: str, raw: Any) -> int | None:
         return None if raw is None else whole(option, raw)
     return parse
+
+
+def _parse_release(option: str, raw: Any) -> str:
+    """--vllm-version: a release line (RELEASE_LINES), or a vLLM version, which picks its line."""
+    text = str(raw).strip()
+    if text in RELEASE_LINES:
+        return text
+    allowed = f"allowed: {', '.join(RELEASE_LINES)}, or a vLLM version from 0.11.0 to 0.33.x"
+    version = None if isinstance(raw, bool) else _version_tuple(text)
+    if version is None or version < (0, 11, 0):
+        raise PlanError(option, f"{raw!r}: {allowed}")
+    if version >= MRV1_REMOVED_IN:
+        raise PlanError(option, f"{raw!r}: vLLM 0.34.0 and later run every model on Model Runner V2 (Model Runner "
+                        f"V1 was removed), which llmcards does not model; {allowed}")
+    return release_line(text)
 
 
 def _parse_kv_dtype(option: str, raw: Any) -> str:
@@ -438,10 +498,11 @@ OPTIONS: dict[str, Option] = {
     "max_num_seqs": Option(None, _optional_int(1, 1 << 16),
                            "--max-num-seqs (default: 1024 on >= 70 GiB GPUs but A100, else 256)"),
     "enforce_eager": Option(False, parse_flag, "--enforce-eager (no CUDA graphs)"),
-    "vllm_version": Option(DEFAULT_RELEASE, parse_choice(*RELEASE_LINES),
-                           "the vLLM release line the rules follow: 0.21 (v0.21.0 and later, default), 0.17 "
+    "vllm_version": Option(DEFAULT_RELEASE, _parse_release,
+                           "the vLLM release line the rules follow: 0.21 (v0.21.0-v0.33.x, default), 0.17 "
                            "(v0.17.0-v0.20.x: no CUDA graph estimate in the KV budget) or 0.11 (v0.11.0-v0.16.x: "
-                           "also the sampler's profiled sort, smaller NCCL memory)"),
+                           "also the sampler's profiled sort, smaller NCCL memory); a version such as 0.27.1 "
+                           "picks its line (0.34.0 and later: not modelled)"),
     "cudagraph_estimate": Option("off", parse_choice("off", "on"),
                                  "release line 0.21: off (the plan's command sets "
                                  f"{CUDAGRAPH_ESTIMATE_OFF}, so the KV cache is sized as planned) or on "
@@ -1331,9 +1392,10 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
             f"{CUDAGRAPH_ESTIMATE_OFF} is set: plan them with --vllm-version 0.21." if release not in ESTIMATE_LINES else
             "Without CUDA graphs (--enforce-eager) vLLM v0.21+ profiles no graph estimate."
             if eager else "") + (
-            f" The command also sets {MODEL_RUNNER_V1}: from v0.25.0 vLLM runs dense models on Model Runner V2 "
-            "(every model from v0.29.0), whose profile run skips attention and top-k/top-p sampling; that runner "
-            "is not modelled." if release in ESTIMATE_LINES else ""),
+            f" The command also sets {MODEL_RUNNER_V1}: from v0.22.0 vLLM runs more and more models on Model "
+            "Runner V2 by default (every model from v0.29.0), whose profile run skips attention and top-k/top-p "
+            "sampling; that runner is not modelled. v0.34.0 removed Model Runner V1 and refuses this setting at "
+            "start-up, so this plan holds for v0.21.0 to v0.33.x." if release in ESTIMATE_LINES else ""),
     ]
     if layout.top_k:
         latent = "fp8_ds_mla, 656 bytes" if kv_bytes == 1 else "BF16, 1,152 bytes"

@@ -38,8 +38,11 @@ UNITS = {"MiB": 2**20, "GiB": 2**30}
 COUNTS = {"kv_cache_tokens", "max_concurrency"}  # measured names that are not bytes (tokens, a ratio)
 REQUIRED = ("id", "engine", "engine_version", "model", "quant", "hardware", "settings", "unit", "measured", "source")
 # parts: the printed pieces of a summed number (README.md); engine_generation: what the log text proves
-# about the engine generation when it prints no version (e.g. "V0"), for the engine's outside_basis().
-OPTIONAL = ("log", "notes", "parts", "engine_generation")
+# about the engine generation when it prints no version (e.g. "V0"), for the engine's outside_basis();
+# runner: the vLLM model runner the log's file names show ("v1": gpu_model_runner.py, "v2":
+# model_runner.py), where vLLM's default for the release depends on the model (vllm.runs_model_runner_v2).
+OPTIONAL = ("log", "notes", "parts", "engine_generation", "runner")
+RUNNERS = ("v1", "v2")
 # The sums compared besides the printed components: name -> engine -> parts (see the docstring).
 SUMS: dict[str, dict[str, tuple[str, ...]]] = {
     "non_kv": {"vllm": ("weights", "activation_peak", "non_torch")},
@@ -73,6 +76,7 @@ class Case:
     notes: str | None = None
     parts: Mapping[str, Any] | None = None
     engine_generation: str | None = None
+    runner: str | None = None
 
     @property
     def hardware_known(self) -> bool:
@@ -135,6 +139,8 @@ TARGETS: tuple[Target, ...] = (
     Target("llama.cpp", "total", None, None, 128 * MIB, "total on the GPUs"),
     Target("vllm", "weights", 1, 5, None, "weights per GPU"),
     Target("vllm", "kv_cache_memory", 1, 5, None, "KV cache per GPU"),
+    # v0.21+ runs with the CUDA graph estimate on: the budget before it (printed KV + printed estimate)
+    Target("vllm", "kv_budget", 1, 5, None, "KV cache per GPU, before vLLM's CUDA graph estimate"),
     Target("vllm", "non_kv", None, 5, None, "non-KV memory per GPU"),
     Target("vllm", "kv_cache_tokens", None, 5, None, "KV capacity in tokens"),
     Target("vllm", "total", None, None, 128 * MIB, "total per GPU"),
@@ -213,6 +219,8 @@ def _check(raw: Any, where: str) -> list[str]:
             ok = _number(v) or (k.endswith("_per_gpu") and isinstance(v, list) and v and all(map(_number, v)))
             if not ok:
                 problems.append(f"{where}: measured.{k}: a number (a list of numbers for *_per_gpu), got {v!r}")
+    if raw.get("runner") is not None and (raw["engine"] != "vllm" or raw["runner"] not in RUNNERS):
+        problems.append(f"{where}: runner {raw['runner']!r}: a vLLM case's model runner, one of {', '.join(RUNNERS)}")
     if not str(raw["source"]).startswith(("https://", "http://")):
         problems.append(f"{where}: source: the URL where the log is public")
     return problems
@@ -358,8 +366,9 @@ def outside_basis(case: Case, component: str | None) -> str | None:
         card: Mapping[str, Any] | None = _card(case.model, REGISTRY)
     except CaseError:
         card = None
+    extra = {"runner": case.runner} if case.runner is not None else {}  # vLLM's rule alone takes it
     reason = rule(case.engine_generation or case.engine_version, case.hardware.get("backend"), component,
-                  card=card, settings=case.settings)
+                  card=card, settings=case.settings, **extra)
     return None if reason is None else str(reason)
 
 

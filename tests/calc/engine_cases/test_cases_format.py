@@ -23,7 +23,13 @@ CASE_FILES = sorted(HERE.glob("*.yaml"))
 
 REQUIRED_KEYS = ("id", "engine", "engine_version", "model", "quant", "hardware", "settings", "unit",
                  "measured", "log", "source", "notes")
-OPTIONAL_KEYS = ("parts", "engine_generation")
+OPTIONAL_KEYS = ("parts", "engine_generation", "runner")
+# What shows the vLLM model runner in a log: the file of a log line's prefix (Model Runner V1:
+# v1/worker/gpu_model_runner.py; V2: v1/worker/gpu/model_runner.py) or its model-loading messages
+# (V1: "Starting to load model", "Model loading took X GiB memory and"; V2: "Loading model from
+# scratch", "Model loading took X GiB and"; the v0.22-v0.33 wheels' log calls).
+RUNNER_LOG_MARKS = {"v1": r"\[gpu_model_runner\.py:\d+\]|Starting to load model|Model loading took:? [\d.]+ GiB memory and",
+                    "v2": r"\[model_runner\.py:\d+\]|Loading model from scratch|Model loading took [\d.]+ GiB and"}
 ENGINES = ("llama.cpp", "vllm")
 MEASURED = {
     "llama.cpp": ("device_weights", "host_weights", "device_kv_cache", "host_kv_cache",
@@ -115,6 +121,11 @@ def case_problems(case: dict[str, Any], quants: set[str], kv_dtypes: set[str], g
         problems.append(f"unit {case['unit']!r} not one of {UNITS}")
     if not re.fullmatch(r"https://\S+", str(case["source"])):
         problems.append(f"source {case['source']!r} is not an https URL")
+    if "runner" in case and (engine != "vllm" or case["runner"] not in RUNNER_LOG_MARKS):
+        problems.append(f"runner {case['runner']!r}: a vLLM case's model runner as its log shows it, v1 or v2")
+    elif "runner" in case and not re.search(RUNNER_LOG_MARKS[case["runner"]], str(case["log"])):
+        problems.append(f"runner {case['runner']!r}: the log shows no line of that runner "
+                        f"(pattern {RUNNER_LOG_MARKS[case['runner']]!r})")
     if case["engine_version"] is not None and not isinstance(case["engine_version"], str):
         problems.append("engine_version must be a string or null")
     hardware = case["hardware"]

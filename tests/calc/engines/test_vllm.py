@@ -568,7 +568,9 @@ def test_outside_basis(version: str | None, backend: str, inside: bool) -> None:
 
 def test_outside_basis_reasons_name_the_cause() -> None:
     assert "V0" in str(V.outside_basis("V0", "CUDA"))
-    assert "v0.21.0" in str(V.outside_basis("0.23.1", "CUDA"))
+    assert "v0.21.0" in str(V.outside_basis("0.23.1", "CUDA", runner="v1"))
+    assert "may have run this model on Model Runner V2" in str(V.outside_basis("0.23.1", "CUDA"))
+    assert "removed Model Runner V1" in str(V.outside_basis("0.34.0", "CUDA"))
     assert "ROCm" in str(V.outside_basis(None, "ROCm"))
     assert "preview build" in str(V.outside_basis("0.10.1+gptoss", "CUDA"))
 
@@ -660,12 +662,13 @@ def test_plan_reads_the_catalog_reported_memory_when_hardware_gives_none(cat: An
 
 def test_estimate_off_run_of_v0_21_is_inside_and_on_is_outside_for_the_budget_only() -> None:
     off, on = {"cudagraph_estimate": "off"}, {"cudagraph_estimate": "on"}
+    # (a v0.22.0 run whose log shows Model Runner V1)
     for component in ("kv_cache_memory", "kv_cache_tokens", "max_concurrency", "total"):
-        assert V.outside_basis("0.22.0", "CUDA", component, settings=off) is None
-        assert "estimate" in str(V.outside_basis("0.22.0", "CUDA", component, settings=on))
+        assert V.outside_basis("0.22.0", "CUDA", component, settings=off, runner="v1") is None
+        assert "estimate" in str(V.outside_basis("0.22.0", "CUDA", component, settings=on, runner="v1"))
     # the budget before the estimate, the weights and the profiled peak are vLLM 0.20's either way
     for component in ("kv_budget", "weights", "activation_peak", "non_torch"):
-        assert V.outside_basis("0.22.0", "CUDA", component, settings=on) is None
+        assert V.outside_basis("0.22.0", "CUDA", component, settings=on, runner="v1") is None
     # before v0.21.0 there is no estimate whatever the setting says
     assert V.outside_basis("0.20.1", "CUDA", "kv_cache_memory", settings=on) is None
 
@@ -705,13 +708,53 @@ def test_cudagraph_estimate_on_needs_the_0_21_line(cat: Any) -> None:
 
 
 def test_model_runner_v2_runs_are_outside_but_their_weights_are_not() -> None:
-    # Model Runner V2: dense models from v0.25.0 (PR #44443), every model from v0.29.0 (release notes)
-    dense, moe = card("qwen/qwen3-8b"), card("qwen/qwen3-30b-a3b")
+    # vLLM's default runner per release, as config/vllm.py VllmConfig.use_v2_model_runner of each wheel
+    # decides it: none before v0.22.0; a list of architectures in v0.22.0-v0.24.x (Qwen3ForCausalLM from
+    # v0.22.0, Llama/Mistral from v0.23.0, DeepseekV2/Qwen2Moe/GraniteMoe from v0.24.0; never MoE before
+    # v0.24.0); every model without experts or state layers, and the listed MoE ones, in v0.25.0-v0.28.x;
+    # every model from v0.29.0; v0.34.0 removed Model Runner V1.
+    dense, moe, hybrid = card("qwen/qwen3-8b"), card("qwen/qwen3-30b-a3b"), card("ai21labs/jamba-1.5-mini")
+    listed_moe = card("deepseek/deepseek-coder-v2-lite-instruct")  # DeepseekV2ForCausalLM
     off = {"cudagraph_estimate": "off"}
+
+    def out(version: str, c: Any, component: str, runner: str | None = None) -> str | None:
+        return V.outside_basis(version, "CUDA", component, card=c, settings=off, runner=runner)
+
     for component in ("activation_peak", "kv_budget", "kv_cache_tokens"):
-        assert "Model Runner V2" in str(V.outside_basis("0.25.0", "CUDA", component, card=dense, settings=off))
-        assert V.outside_basis("0.24.1", "CUDA", component, card=dense, settings=off) is None
-        # MoE models kept Model Runner V1 until v0.29.0
-        assert V.outside_basis("0.27.1", "CUDA", component, card=moe, settings=off) is None
-        assert "Model Runner V2" in str(V.outside_basis("0.29.0", "CUDA", component, card=moe, settings=off))
-    assert V.outside_basis("0.27.1", "CUDA", "weights", card=dense, settings=off) is None
+        assert out("0.21.0", dense, component) is None
+        # v0.22-v0.24: a dense model's default depends on its architecture class, which a card does not name
+        assert "may have run" in str(out("0.22.0", dense, component))
+        assert out("0.22.0", dense, component, runner="v1") is None  # unless its log shows the runner
+        assert "as its log shows" in str(out("0.22.0", dense, component, runner="v2"))
+        assert out("0.23.0", moe, component) is None and out("0.23.0", listed_moe, component) is None
+        assert "Model Runner V2" in str(out("0.24.0", listed_moe, component))
+        assert out("0.24.0", moe, component) is None
+        assert "Model Runner V2" in str(out("0.25.0", dense, component))
+        # MoE models off the list and hybrid models kept Model Runner V1 until v0.29.0
+        assert out("0.28.0", moe, component) is None and out("0.28.0", hybrid, component) is None
+        assert "Model Runner V2" in str(out("0.28.0", listed_moe, component))
+        for c in (moe, hybrid, dense):
+            assert "Model Runner V2" in str(out("0.29.0", c, component))
+            assert "removed Model Runner V1" in str(out("0.34.0", c, component))
+    assert out("0.27.1", dense, "weights") is None and out("0.34.0", moe, "weights") is None
+
+
+def test_vllm_version_takes_a_line_or_a_version_and_refuses_what_no_line_follows(cat: Any) -> None:
+    # a version picks its line: 0.11 (v0.11.0-v0.16.x), 0.17 (v0.17.0-v0.20.x), 0.21 (v0.21.0-v0.33.x)
+    for given, line in (("0.27.1", "0.21"), ("v0.33.0", "0.21"), ("0.21.0", "0.21"), ("0.20.2", "0.17"),
+                        ("0.17", "0.17"), ("0.16.1", "0.11"), ("0.11.0", "0.11")):
+        assert V.OPTIONS["vllm_version"].parse("--vllm-version", given) == line, given
+    # v0.34.0 removed Model Runner V1, which the rules (and the command's VLLM_USE_V2_MODEL_RUNNER=0) need
+    for given in ("0.34.0", "0.34", "0.35.1"):
+        with pytest.raises(PlanError) as err:
+            V.OPTIONS["vllm_version"].parse("--vllm-version", given)
+        assert err.value.option == "--vllm-version" and "Model Runner V1 was removed" in str(err.value)
+    for given in ("0.10.2", "latest", ""):
+        with pytest.raises(PlanError) as err:
+            V.OPTIONS["vllm_version"].parse("--vllm-version", given)
+        assert "allowed: 0.11, 0.17, 0.21" in str(err.value)
+    p = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", context=8192)
+    assert V.basis(p["settings"]).startswith("vLLM 0.21.0-0.33.x on Model Runner V1")
+    assert any("holds for v0.21.0 to v0.33.x" in a for a in p["assumptions"])
+
+
