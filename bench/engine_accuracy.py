@@ -91,6 +91,9 @@ def _basis() -> dict[str, str]:
             out[name] = (str(module.BASIS) if bases is None else
                          "release lines, each case planned with the line of its version: "
                          + "; ".join(f"{line}: {text}" for line, text in bases.items()))
+            runner_basis = getattr(module, "BASIS_MRV2", None)  # vLLM: a run on Model Runner V2
+            if runner_basis is not None:
+                out[name] += f"; a run on Model Runner V2 where it is modelled (--model-runner v2): {runner_basis}"
         except ImportError as exc:
             out[name] = f"engine module missing ({exc})"
     return out

@@ -282,6 +282,12 @@ NOT_MET_YET: dict[tuple[str, str], dict[str, float]] = {
     # outside the rules since its date proves a build before v0.11.0 (PR #25359: NCCL memory inside the
     # budget); 0.3-0.9 GiB of its gap stays unexplained (site/engine-vllm.md).
     ("vllm", "kv_cache_memory"): {"worst_pct": 9.5},
+    # Model Runner V2 (v0.27.1), one WSL2 machine's bench series whose logs show only the KV size: five
+    # starts print 0.9-1.8 GiB less KV than planned (Qwen2.5-7B BF16 +33.6%, Qwen3-14B FP8 +30.9%,
+    # Qwen2.5-7B FP8 +8.8%, Qwen3-8B AWQ at 0.90 +7.0%, Qwen2.5-7B GPTQ +5.8%); about what a start
+    # without a torch.compile cache costs in the paired cold and warm runs (1.0 GiB), which their logs
+    # neither show nor rule out. The same machine's warm or unlabelled starts agree within 0.4%.
+    ("vllm", "kv_cache_tokens"): {"worst_pct": 34},
 }
 
 

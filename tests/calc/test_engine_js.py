@@ -366,6 +366,9 @@ def test_js_vllm_plan_equals_python_on_every_card(node_exe: str) -> None:
     # on is the CLI's (upper bounds); the browser refuses it, naming the option
     on = {"gpus": gpus, "cards": [{"data": jobs[0]["data"], "runs": [[{"cudagraph_estimate": "on"}, None]]}]}
     assert _node(node_exe, script, JS_VLLM, on) == [[{"error": "--cudagraph-estimate"}]]
+    # so is Model Runner V2
+    v2 = {"gpus": gpus, "cards": [{"data": jobs[0]["data"], "runs": [[{"model_runner": "v2"}, None]]}]}
+    assert _node(node_exe, script, JS_VLLM, v2) == [[{"error": "--model-runner"}]]
 
 
 def test_round2_is_pythons_round() -> None:

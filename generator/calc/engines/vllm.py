@@ -70,6 +70,14 @@ MODEL_RUNNER_V1 = "VLLM_USE_V2_MODEL_RUNNER=0"
 # at start-up when that variable is set to anything but 1 (platforms/interface.py
 # Platform.validate_environ: "Model Runner V1 has been removed"). Its runs are outside every line.
 MRV1_REMOVED_IN = (0, 34, 0)
+# --model-runner v2 (release line 0.21): Model Runner V2 as v0.27.0 to v0.30.x run it (MRV2_MODELLED),
+# the releases whose profile run, dummy sampler, penalty buffers and memory accounting are the ones
+# mrv2_sampler_buffers and activation_peak follow (read in each wheel). v0.25/v0.26 copied every
+# dummy logit to FP32 and counted memory the older way; v0.31.0 changed the profile run's inputs and
+# the penalty buffers, and v0.34.0 added a second dummy-sampler pass in FP32: not modelled.
+MRV2_MODELLED = ((0, 27, 0), (0, 31, 0))
+MODEL_RUNNER_V2 = "VLLM_USE_V2_MODEL_RUNNER=1"
+MRV2_ESTIMATE_SINCE = (0, 29, 0)  # Model Runner V2's profile_cudagraph_memory returned 0 before
 BASES = {
     "0.11": f"vLLM 0.11.0-0.16.x (V1 engine): {_SOURCES}",
     "0.17": f"vLLM 0.17.0-0.20.x (V1 engine): {_SOURCES}, v1/sample/ops/topk_topp_triton.py",
@@ -78,6 +86,10 @@ BASES = {
              f"{_SOURCES}, v1/sample/ops/topk_topp_triton.py"),
 }
 BASIS = BASES[DEFAULT_RELEASE]
+BASIS_MRV2 = (f"vLLM 0.27.0-0.30.x on Model Runner V2 (V1 engine, with {MODEL_RUNNER_V2} {CUDAGRAPH_ESTIMATE_OFF}): "
+              "v1/worker/gpu_worker.py, v1/worker/gpu/model_runner.py, v1/worker/gpu/sample/sampler.py, "
+              "v1/worker/gpu/sample/penalties.py, v1/core/kv_cache_utils.py, v1/kv_cache_interface.py, "
+              "utils/mem_utils.py")
 
 
 def release_of(settings: Mapping[str, Any] | None) -> str:
@@ -87,7 +99,7 @@ def release_of(settings: Mapping[str, Any] | None) -> str:
 
 def basis(settings: Mapping[str, Any]) -> str:
     """The engine version the plan follows for these settings (the plan's "engine_basis")."""
-    return BASES[release_of(settings)]
+    return BASIS_MRV2 if settings.get("model_runner") == "v2" else BASES[release_of(settings)]
 
 GiB = 1 << 30
 MiB = 1 << 20
@@ -298,6 +310,15 @@ def runs_model_runner_v2(version: tuple[int, int, int], card: Mapping[str, Any] 
     return listed_moe or not (moe or hybrid)
 
 
+def planned_runner(engine_version: str | None, card: Mapping[str, Any] | None, runner: str | None = None) -> str:
+    """The --model-runner that plans a run of this vLLM version: "v2" where it ran Model Runner V2 within
+    MRV2_MODELLED (runs_model_runner_v2; ``runner`` as its log shows it), else "v1"."""
+    version = _version_tuple(engine_version or "") if not (engine_version or "").lower().startswith("before ") else None
+    if version is None or not MRV2_MODELLED[0] <= version < MRV2_MODELLED[1]:
+        return "v1"
+    return "v2" if runs_model_runner_v2(version, card, runner) else "v1"
+
+
 def _version_tuple(text: str) -> tuple[int, int, int] | None:
     m = re.match(r"\s*v?(\d+)\.(\d+)(?:\.(\d+))?", text)
     if m is None:
@@ -361,7 +382,7 @@ DSA_KV_COMPONENTS = ("kv_cache_tokens", "max_concurrency")
 
 def outside_basis(engine_version: str | None, backend: str | None, component: str | None = None,
                   card: Mapping[str, Any] | None = None, settings: Mapping[str, Any] | None = None,
-                  runner: str | None = None) -> str | None:
+                  runner: str | None = None, compile_cache: str | None = None) -> str | None:
     """Why the rule for ``component`` (None: the run as a whole) does not follow this vLLM
     version/backend, else None.
 
@@ -370,7 +391,9 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
     ``engine_version``: a version as vLLM prints it ("0.10.1.1", "v0.8.3rc2.dev224+g49c0d11ec")
     or an engine generation a log proves ("V0", "V1", or "before 0.11.0" when the log's date precedes a
     release); None (unknown) counts as modelled. ``runner``: the model runner ("v1"/"v2") the log's
-    file names show, where it does (runs_model_runner_v2).
+    file names show, where it does (runs_model_runner_v2). ``compile_cache``: "cold" where the log shows
+    torch.compile compiling at start-up (no cache from an earlier start), "warm" where it loads the
+    cache; None (not shown) counts as warm, the plan's assumption.
     """
     if backend is not None and backend.strip().upper() != "CUDA":
         return (f"{backend} backend: the rules follow vLLM's CUDA platform (block sizes, attention and "
@@ -413,9 +436,11 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
         return (f"vLLM {text}: since v0.11.1 DeepSeek-V3.2's --kv-cache-dtype auto is BF16 (PR #27121, "
                 "2025-10-17); the 0.11 release line follows v0.11.0, where auto meant the fp8_ds_mla latent")
     mrv2 = runs_model_runner_v2(version, card, runner)
-    if (mrv2 is not False or version >= MRV1_REMOVED_IN) and (component is None or component in MRV2_COMPONENTS):
+    mrv2_modelled = bool(mrv2) and MRV2_MODELLED[0] <= version < MRV2_MODELLED[1]
+    if (mrv2 is not False and not mrv2_modelled or version >= MRV1_REMOVED_IN) and (
+            component is None or component in MRV2_COMPONENTS):
         if version >= MRV1_REMOVED_IN:
-            why = "runs every model on Model Runner V2: v0.34.0 removed Model Runner V1"
+            why = "runs every model on Model Runner V2 (v0.34.0 removed Model Runner V1)"
         elif mrv2 and runner:
             why = "ran this model on Model Runner V2, as its log shows"
         elif mrv2:
@@ -424,12 +449,23 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
         else:
             why = ("may have run this model on Model Runner V2: from v0.22.0 to v0.24.x vLLM's default depends "
                    "on the model's architecture class, and the log does not show which runner ran")
-        return (f"vLLM {text} {why}; that runner profiles its own activation peak (attention skipped, no "
-                "top-k/top-p in the dummy sampler; v1/worker/gpu/model_runner.py profile_run), which the release "
-                "lines, following Model Runner V1, do not model")
+        return (f"vLLM {text} {why}; that runner's profile run is modelled as v0.27.0 to v0.30.x run it "
+                "(--model-runner v2): earlier releases copied every dummy logit to FP32 and counted memory the "
+                "older way, later ones changed the profile run")
+    if mrv2_modelled and (component is None or component in MRV2_COMPONENTS):
+        if compile_cache == "cold":
+            return (f"vLLM {text} compiled the model at start-up (no torch.compile cache from an earlier start): "
+                    "the compile's workspace counts in the profiled peak and the consumed memory (0.5-1 GiB more "
+                    "in the paired cold and warm runs); Model Runner V2 is modelled with a warm cache")
+        if ((card or {}).get("architecture") or {}).get("vision_encoder"):
+            return (f"vLLM {text}, Model Runner V2: profile_run first profiles the multimodal encoder and keeps its "
+                    "dummy outputs in the encoder cache through the decoder's profile run (reset_encoder_cache "
+                    "comes after it, v1/worker/gpu/model_runner.py); that encoder memory is not modelled")
     # a run's setting: vLLM's default is on (the plan's, off, is set in its command)
     estimate_on = str((settings or {}).get("cudagraph_estimate") or "on") == "on"
-    if version >= CUDAGRAPH_IN_BUDGET_SINCE and estimate_on and (component is None or component in BUDGET_COMPONENTS):
+    # Model Runner V2 took no estimate before v0.29.0 (profile_cudagraph_memory returned 0)
+    estimate_taken = estimate_on and not (mrv2_modelled and version < MRV2_ESTIMATE_SINCE)
+    if version >= CUDAGRAPH_IN_BUDGET_SINCE and estimate_taken and (component is None or component in BUDGET_COMPONENTS):
         return (f"vLLM {text} ran with its CUDA graph estimate on (the default since v0.21.0, PR #30515): the "
                 "KV cache is the budget less a figure measured on that machine; the plan turns the estimate off "
                 f"({CUDAGRAPH_ESTIMATE_OFF}), and kv_budget (the printed KV memory plus the printed estimate) "
@@ -458,7 +494,8 @@ def _parse_release(option: str, raw: Any) -> str:
         raise PlanError(option, f"{raw!r}: {allowed}")
     if version >= MRV1_REMOVED_IN:
         raise PlanError(option, f"{raw!r}: vLLM 0.34.0 and later run every model on Model Runner V2 (Model Runner "
-                        f"V1 was removed), which llmcards does not model; {allowed}")
+                        "V1 was removed), whose profile run differs from the v0.27.0-v0.30.x one that --model-runner "
+                        f"v2 plans; not modelled; {allowed}")
     return release_line(text)
 
 
@@ -508,6 +545,10 @@ OPTIONS: dict[str, Option] = {
                                  f"{CUDAGRAPH_ESTIMATE_OFF}, so the KV cache is sized as planned) or on "
                                  "(vLLM's default: the KV cache is smaller by an estimate vLLM measures at "
                                  "start-up; KV figures become upper bounds)"),
+    "model_runner": Option("v1", parse_choice("v1", "v2"),
+                           "release line 0.21: v1 (Model Runner V1, kept by the command's "
+                           f"{MODEL_RUNNER_V1}) or v2 (Model Runner V2 as v0.27.0-v0.30.x run it, the "
+                           "default for every model from v0.29.0; assumes a warm torch.compile cache)"),
     "mxfp4_backend": Option("auto", parse_choice(*MXFP4_BACKENDS),
                             "MXFP4 MoE kernel: auto (what vLLM picks with triton_kernels installed) or marlin "
                             "(VLLM_MXFP4_USE_MARLIN=1, or an install without triton_kernels / torch < 2.8)"),
@@ -891,6 +932,37 @@ def cudagraph_estimate(settings: Mapping[str, Any], release: str, eager: bool) -
     return "off" if eager else value
 
 
+def model_runner(settings: Mapping[str, Any], release: str) -> str:
+    """--model-runner as planned: "v2" only on the 0.21 line (older releases default to Model Runner V1
+    and the rules of their V2 are not modelled)."""
+    value = str(settings.get("model_runner") or "v1")
+    if value == "v2" and release not in ESTIMATE_LINES:
+        raise PlanError("--model-runner", f"v2: Model Runner V2 is modelled as v0.27.0 to v0.30.x run it; release "
+                        f"line {release} is older; allowed: v1, or --vllm-version 0.21")
+    return value
+
+
+def settings_with(settings: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
+    """A copy of ``settings`` with ``changes``."""
+    return {**settings, **changes}
+
+
+def _runner_note(release: str, runner: str) -> str:
+    """The plan's words on the model runner its command picks (release line 0.21 only)."""
+    if release not in ESTIMATE_LINES:
+        return ""
+    if runner == "v2":
+        return (f" The command sets {MODEL_RUNNER_V2}: Model Runner V2 as v0.27.0 to v0.30.x run it (vLLM's default "
+                "for every model from v0.29.0, for some from v0.22.0). The plan assumes a warm torch.compile cache "
+                "(from an earlier start of the same model and settings): a first start profiles about 0.5-1 GiB "
+                "more for the compile, so its KV cache is that much smaller. v0.31.0 and later changed that "
+                "runner's profile run; not modelled.")
+    return (f" The command also sets {MODEL_RUNNER_V1}: from v0.22.0 vLLM runs more and more models on Model Runner "
+            "V2 by default (every model from v0.29.0; --model-runner v2 plans it as v0.27.0 to v0.30.x run it). "
+            "v0.34.0 removed Model Runner V1 and refuses this setting at start-up, so this plan holds for v0.21.0 "
+            "to v0.33.x.")
+
+
 def sampler_sorts(rows: int, release: str) -> bool:
     """Whether the dummy sampler's top-k/top-p sorts the logits (every row on the 0.11 line; from
     v0.17, batches under TRITON_SAMPLER_MIN_ROWS rows) rather than running the Triton pivot search."""
@@ -908,7 +980,7 @@ def sampler_bytes(vocab: int, rows: int, release: str) -> int:
 
 
 def activation_peak(card: Mapping[str, Any], tp: int, batched_tokens: int, num_seqs: int,
-                    release: str = DEFAULT_RELEASE) -> int:
+                    release: str = DEFAULT_RELEASE, runner: str = "v1") -> int:
     """Torch peak increase of the profile run (gpu_model_runner.py GPUModelRunner.profile_run).
 
     The forward pass over ``batched_tokens`` tokens peaks inside one MLP: the residual and
@@ -918,6 +990,12 @@ def activation_peak(card: Mapping[str, Any], tp: int, batched_tokens: int, num_s
     hidden per token). The dummy sampler run then holds ``min(max_num_seqs, batched_tokens)``
     rows of logits over the vocabulary (all-gathered over TP: full width on each rank), as
     sampler_bytes says for the release line, while the forward's hidden states are still alive.
+
+    Model Runner V2 (``runner`` "v2", v0.27.0-v0.30.x: v1/worker/gpu/model_runner.py profile_run)
+    runs the same forward with the attention kernels skipped (the projections still run) and the
+    same rows of dummy logits, but its sampler leaves them in the model dtype: the dummy requests'
+    default parameters need no processing (v1/worker/gpu/sample/sampler.py apply_sampling_params
+    returns the logits as they are), and Gumbel sampling keeps only a row of block maxima.
     """
     arch = card["architecture"]
     h = int(arch["hidden_size"])
@@ -939,8 +1017,17 @@ def activation_peak(card: Mapping[str, Any], tp: int, batched_tokens: int, num_s
     rows = min(num_seqs, batched_tokens)
     # LogitsProcessor._get_logits drops the vocabulary padding before sampling.
     vocab = int(arch["vocab_size"])
-    sampler = batched_tokens * h * ACT_BYTES + sampler_bytes(vocab, rows, release)
+    logits = rows * vocab * ACT_BYTES if runner == "v2" else sampler_bytes(vocab, rows, release)
+    sampler = batched_tokens * h * ACT_BYTES + logits
     return max(forward, sampler)
+
+
+def mrv2_sampler_buffers(vocab: int, num_seqs: int) -> int:
+    """What Model Runner V2's sampler allocates for the whole run (v1/worker/gpu/sample/penalties.py
+    PenaltiesState, v0.27.0-v0.30.x): an int32 count of every vocabulary entry per request slot
+    (output_bin_counts) and a bit mask of the prompt's tokens (prompt_bin_mask, 32 entries per int32).
+    vLLM counts it with the weights and the non-torch memory ("consumed memory"), before the KV cache."""
+    return num_seqs * vocab * 4 + num_seqs * -(-vocab // 32) * 4
 
 
 # --- KV cache ------------------------------------------------------------------------------------
@@ -1218,6 +1305,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     util = float(settings.get("gpu_memory_utilization") or 0.9)
     eager = bool(settings.get("enforce_eager"))
     estimate = cudagraph_estimate(settings, release, eager)
+    runner = model_runner(settings, release)
     parallel = int(settings.get("parallel") or 1)
 
     total_mem: int | None = None
@@ -1242,8 +1330,10 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         assumptions.append("mxfp4_backend marlin is not applied on this GPU: vLLM reads VLLM_MXFP4_USE_MARLIN only "
                            "after choosing FlashInfer on Blackwell (when installed), and not at all on ROCm; the "
                            "plan keeps that backend's MXFP4 layout.")
-    act = activation_peak(card, tp, int(batched), int(seqs), release)
+    act = activation_peak(card, tp, int(batched), int(seqs), release, runner)
     non_torch = NON_TORCH_BYTES + (NCCL_TP_BYTES[release] if tp > 1 else 0)
+    if runner == "v2":
+        non_torch += mrv2_sampler_buffers(int(arch["vocab_size"]), int(seqs))
     graphs = 0 if eager else CUDA_GRAPH_BYTES
     # Recurrent states are kept in the model dtype (mamba_utils.py MambaStateDtypeCalculator, "auto").
     layout = kv_layout(card, tp, kv_bytes, 4 if quant["id"] == "FP32" else 2)
@@ -1347,7 +1437,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     if estimate == "off" and release in ESTIMATE_LINES and not eager:
         cmd.insert(0, CUDAGRAPH_ESTIMATE_OFF)
     if release in ESTIMATE_LINES:
-        cmd.insert(0, MODEL_RUNNER_V1)
+        cmd.insert(0, MODEL_RUNNER_V2 if runner == "v2" else MODEL_RUNNER_V1)
     if tp > 1:
         cmd.append(f"--tensor-parallel-size {tp}")
     cmd.append(f"--gpu-memory-utilization {util:g}")
@@ -1382,8 +1472,10 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         f"CUDA context: {CUDA_CONTEXT_BYTES / GiB:.2f} GiB per GPU outside vLLM's budget.",
         f"KV cache: {layout.block_size}-token blocks, {kv_dtype} cache; activation peak: profile run over "
         f"max_num_batched_tokens {batched:,}, sampler over {rows:,} rows"
-        + (" (top-k/top-p by sorting the logits)." if sampler_sorts(rows, release) else " (Triton top-k/top-p, no sort)."),
-        f"Rules of vLLM release line {release} ({BASES[release].split(' (')[0]}). " + (
+        + (" (Model Runner V2: the logits in the model dtype, no top-k/top-p or FP32 copy in the profile)."
+           if runner == "v2" else
+           " (top-k/top-p by sorting the logits)." if sampler_sorts(rows, release) else " (Triton top-k/top-p, no sort)."),
+        f"Rules of vLLM release line {release} ({basis(settings_with(settings, model_runner=runner)).split(' (')[0]}). " + (
             f"v0.21.0 and later take an estimate of CUDA graph memory, measured at start-up, from the KV budget "
             f"(PR #30515); the command sets {CUDAGRAPH_ESTIMATE_OFF} so that vLLM sizes the KV cache as planned "
             "(the graphs are then captured in the 1 - gpu_memory_utilization slack, as before v0.21)."
@@ -1391,12 +1483,13 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
             "Releases from v0.21.0 also take their measured CUDA graph estimate from the KV budget unless "
             f"{CUDAGRAPH_ESTIMATE_OFF} is set: plan them with --vllm-version 0.21." if release not in ESTIMATE_LINES else
             "Without CUDA graphs (--enforce-eager) vLLM v0.21+ profiles no graph estimate."
-            if eager else "") + (
-            f" The command also sets {MODEL_RUNNER_V1}: from v0.22.0 vLLM runs more and more models on Model "
-            "Runner V2 by default (every model from v0.29.0), whose profile run skips attention and top-k/top-p "
-            "sampling; that runner is not modelled. v0.34.0 removed Model Runner V1 and refuses this setting at "
-            "start-up, so this plan holds for v0.21.0 to v0.33.x." if release in ESTIMATE_LINES else ""),
+            if eager else "") + _runner_note(release, runner),
     ]
+    if runner == "v2":
+        assumptions.append(
+            f"Model Runner V2's sampler keeps {mrv2_sampler_buffers(int(arch['vocab_size']), int(seqs)) / GiB:.2f} GiB "
+            "per GPU of penalty counts (max_num_seqs x vocabulary int32, v1/worker/gpu/sample/penalties.py) for the "
+            "whole run; vLLM counts them with the weights as consumed memory, and the plan with the non-torch memory.")
     if layout.top_k:
         latent = "fp8_ds_mla, 656 bytes" if kv_bytes == 1 else "BF16, 1,152 bytes"
         assumptions.append(
@@ -1428,7 +1521,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     resolved = dict(settings)
     resolved.update(quant=quant["id"], context=context, kv_dtype=kv_dtype, parallel=parallel, tensor_parallel=tp,
                     gpu_memory_utilization=util, max_num_batched_tokens=int(batched), max_num_seqs=int(seqs),
-                    enforce_eager=eager, mxfp4_backend=mxfp4_backend, cudagraph_estimate=estimate)
+                    enforce_eager=eager, mxfp4_backend=mxfp4_backend, cudagraph_estimate=estimate,
+                    model_runner=runner)
     return {
         "settings": resolved,
         "devices": devices,

@@ -127,6 +127,8 @@
       K.DEFAULT_RELEASE + "; llmcards plan --vllm-version " + release + " plans this line");
     if (settings.cudagraph_estimate === "on") throw new PlanError("--cudagraph-estimate", "on: the browser plans " +
       "with vLLM's CUDA graph estimate off; llmcards plan --cudagraph-estimate on gives the upper bounds");
+    if (settings.model_runner === "v2") throw new PlanError("--model-runner", "v2: the browser plans Model Runner " +
+      "V1; llmcards plan --model-runner v2 plans Model Runner V2");
     // DeepSeek-V3.2 (vllm.dsa_kv_bytes): fp8 means fp8_ds_mla, bfloat16 the BF16 latent; auto is
     // fp8_ds_mla on the 0.11 line (v0.11.0) and the BF16 model dtype on later lines (PR #27121)
     if (data.dsa) kvBytes = kvDtype === "auto" ? (release === "0.11" ? 1 : 2) : (kvDtype === "bfloat16" ? 2 : 1);
@@ -210,7 +212,8 @@
       supported: true,
       settings: { quant: quantId, context: context, kv_dtype: kvDtype, parallel: parallel, tensor_parallel: tp,
                   gpu_memory_utilization: util, max_num_batched_tokens: batched, max_num_seqs: seqs,
-                  enforce_eager: false, vllm_version: release, mxfp4_backend: "auto", cudagraph_estimate: "off" },
+                  enforce_eager: false, vllm_version: release, mxfp4_backend: "auto", cudagraph_estimate: "off",
+                  model_runner: "v1" },
       devices: devices,
       host: { weights_bytes: 0, kv_cache_bytes: 0, compute_buffer_bytes: 0, total_bytes: 0 },
       kv_cache_bytes_per_token: perTokenAll,

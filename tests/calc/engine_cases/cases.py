@@ -40,9 +40,12 @@ REQUIRED = ("id", "engine", "engine_version", "model", "quant", "hardware", "set
 # parts: the printed pieces of a summed number (README.md); engine_generation: what the log text proves
 # about the engine generation when it prints no version (e.g. "V0"), for the engine's outside_basis();
 # runner: the vLLM model runner the log's file names show ("v1": gpu_model_runner.py, "v2":
-# model_runner.py), where vLLM's default for the release depends on the model (vllm.runs_model_runner_v2).
-OPTIONAL = ("log", "notes", "parts", "engine_generation", "runner")
+# model_runner.py), where vLLM's default for the release depends on the model (vllm.runs_model_runner_v2);
+# compile_cache: "cold" where the log shows vLLM compiling the model at start-up (torch.compile with no
+# cache from an earlier start), "warm" where it loads that cache (vllm.outside_basis).
+OPTIONAL = ("log", "notes", "parts", "engine_generation", "runner", "compile_cache")
 RUNNERS = ("v1", "v2")
+COMPILE_CACHES = ("cold", "warm")
 # The sums compared besides the printed components: name -> engine -> parts (see the docstring).
 SUMS: dict[str, dict[str, tuple[str, ...]]] = {
     "non_kv": {"vllm": ("weights", "activation_peak", "non_torch")},
@@ -77,6 +80,7 @@ class Case:
     parts: Mapping[str, Any] | None = None
     engine_generation: str | None = None
     runner: str | None = None
+    compile_cache: str | None = None
 
     @property
     def hardware_known(self) -> bool:
@@ -221,6 +225,9 @@ def _check(raw: Any, where: str) -> list[str]:
                 problems.append(f"{where}: measured.{k}: a number (a list of numbers for *_per_gpu), got {v!r}")
     if raw.get("runner") is not None and (raw["engine"] != "vllm" or raw["runner"] not in RUNNERS):
         problems.append(f"{where}: runner {raw['runner']!r}: a vLLM case's model runner, one of {', '.join(RUNNERS)}")
+    if raw.get("compile_cache") is not None and (raw["engine"] != "vllm" or raw["compile_cache"] not in COMPILE_CACHES):
+        problems.append(f"{where}: compile_cache {raw['compile_cache']!r}: a vLLM case's torch.compile cache at "
+                        f"start-up, one of {', '.join(COMPILE_CACHES)}")
     if not str(raw["source"]).startswith(("https://", "http://")):
         problems.append(f"{where}: source: the URL where the log is public")
     return problems
@@ -292,6 +299,11 @@ def request(case: Case, catalogs: Any, registry: Path = REGISTRY) -> Request:
     if release_line is not None and "vllm_version" not in settings:
         # the rules of the release line the run's version belongs to (vllm.release_line)
         settings["vllm_version"] = release_line(case.engine_generation or case.engine_version)
+    planned_runner = getattr(engines.engine_module(case.engine), "planned_runner", None)
+    if planned_runner is not None and "model_runner" not in settings:
+        # Model Runner V2 where the run had it and the rules model it (vllm.planned_runner)
+        card = _card(case.model, registry)
+        settings["model_runner"] = planned_runner(case.engine_generation or case.engine_version, card, case.runner)
     if settings.get("vllm_version") == "0.21" and case.engine_version and "cudagraph_estimate" not in settings:
         # the plan's default (off) is not vLLM's (on): a run of v0.21+ says which it had
         raise CaseError(f"{case.id}: vLLM {case.engine_version} runs need settings.cudagraph_estimate "
@@ -366,7 +378,8 @@ def outside_basis(case: Case, component: str | None) -> str | None:
         card: Mapping[str, Any] | None = _card(case.model, REGISTRY)
     except CaseError:
         card = None
-    extra = {"runner": case.runner} if case.runner is not None else {}  # vLLM's rule alone takes it
+    # vLLM's rule alone takes these
+    extra = {k: v for k, v in (("runner", case.runner), ("compile_cache", case.compile_cache)) if v is not None}
     reason = rule(case.engine_generation or case.engine_version, case.hardware.get("backend"), component,
                   card=card, settings=case.settings, **extra)
     return None if reason is None else str(reason)

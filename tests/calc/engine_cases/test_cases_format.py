@@ -23,13 +23,17 @@ CASE_FILES = sorted(HERE.glob("*.yaml"))
 
 REQUIRED_KEYS = ("id", "engine", "engine_version", "model", "quant", "hardware", "settings", "unit",
                  "measured", "log", "source", "notes")
-OPTIONAL_KEYS = ("parts", "engine_generation", "runner")
+OPTIONAL_KEYS = ("parts", "engine_generation", "runner", "compile_cache")
 # What shows the vLLM model runner in a log: the file of a log line's prefix (Model Runner V1:
 # v1/worker/gpu_model_runner.py; V2: v1/worker/gpu/model_runner.py) or its model-loading messages
 # (V1: "Starting to load model", "Model loading took X GiB memory and"; V2: "Loading model from
 # scratch", "Model loading took X GiB and"; the v0.22-v0.33 wheels' log calls).
 RUNNER_LOG_MARKS = {"v1": r"\[gpu_model_runner\.py:\d+\]|Starting to load model|Model loading took:? [\d.]+ GiB memory and",
                     "v2": r"\[model_runner\.py:\d+\]|Loading model from scratch|Model loading took [\d.]+ GiB and"}
+# What shows the state of vLLM's torch.compile cache at start-up: a compile ("Compiling a graph for
+# compile range", compilation/backends.py) or a load of the cache ("Directly load AOT compilation",
+# compilation/decorators.py).
+COMPILE_LOG_MARKS = {"cold": r"Compiling a graph for", "warm": r"Directly load AOT compilation"}
 ENGINES = ("llama.cpp", "vllm")
 MEASURED = {
     "llama.cpp": ("device_weights", "host_weights", "device_kv_cache", "host_kv_cache",
@@ -126,6 +130,11 @@ def case_problems(case: dict[str, Any], quants: set[str], kv_dtypes: set[str], g
     elif "runner" in case and not re.search(RUNNER_LOG_MARKS[case["runner"]], str(case["log"])):
         problems.append(f"runner {case['runner']!r}: the log shows no line of that runner "
                         f"(pattern {RUNNER_LOG_MARKS[case['runner']]!r})")
+    if "compile_cache" in case and (engine != "vllm" or case["compile_cache"] not in COMPILE_LOG_MARKS):
+        problems.append(f"compile_cache {case['compile_cache']!r}: a vLLM case's torch.compile cache, cold or warm")
+    elif "compile_cache" in case and not re.search(COMPILE_LOG_MARKS[case["compile_cache"]], str(case["log"])):
+        problems.append(f"compile_cache {case['compile_cache']!r}: the log shows no line of it "
+                        f"(pattern {COMPILE_LOG_MARKS[case['compile_cache']]!r})")
     if case["engine_version"] is not None and not isinstance(case["engine_version"], str):
         problems.append("engine_version must be a string or null")
     hardware = case["hardware"]

@@ -557,7 +557,8 @@ def test_tp1_weights_are_the_shared_inventory_plus_vllm_extras(cat: Any, cid: st
     ("0.5.0.post1", "CUDA", False),
     ("V0", "CUDA", False),         # what a log proves when it prints no version
     ("0.21.0", "CUDA", False),     # CUDA graph memory estimated into the budget by default (a run's default: on)
-    ("0.27.1", "CUDA", False),
+    ("0.27.1", "CUDA", True),   # Model Runner V2 as modelled (--model-runner v2)
+    ("0.26.0", "CUDA", False),  # Model Runner V2 before the modelled releases
     ("0.11.0", "ROCm", False),
     (None, "ROCm", False),
 ])
@@ -731,10 +732,12 @@ def test_model_runner_v2_runs_are_outside_but_their_weights_are_not() -> None:
         assert out("0.24.0", moe, component) is None
         assert "Model Runner V2" in str(out("0.25.0", dense, component))
         # MoE models off the list and hybrid models kept Model Runner V1 until v0.29.0
-        assert out("0.28.0", moe, component) is None and out("0.28.0", hybrid, component) is None
-        assert "Model Runner V2" in str(out("0.28.0", listed_moe, component))
+        assert out("0.26.0", moe, component) is None and out("0.26.0", hybrid, component) is None
+        assert "Model Runner V2" in str(out("0.26.0", listed_moe, component))
         for c in (moe, hybrid, dense):
-            assert "Model Runner V2" in str(out("0.29.0", c, component))
+            # v0.27.0-v0.30.x: Model Runner V2 as modelled (--model-runner v2), inside; later releases not
+            assert out("0.29.0", c, component) is None
+            assert "Model Runner V2" in str(out("0.31.0", c, component))
             assert "removed Model Runner V1" in str(out("0.34.0", c, component))
     assert out("0.27.1", dense, "weights") is None and out("0.34.0", moe, "weights") is None
 
@@ -758,3 +761,81 @@ def test_vllm_version_takes_a_line_or_a_version_and_refuses_what_no_line_follows
     assert any("holds for v0.21.0 to v0.33.x" in a for a in p["assumptions"])
 
 
+
+
+# --- Model Runner V2 (--model-runner v2: as v0.27.0 to v0.30.x run it) ---------------------------
+
+def test_model_runner_v2_profile_peak_by_hand() -> None:
+    """Qwen3-1.7B (hidden 2048, intermediate 6144, 16 heads and 8 KV heads of 128, vocabulary 151,936)
+    at max_num_batched_tokens 2048 and max_num_seqs 256.
+
+    The forward's MLP: 2048 tokens x 2 bytes x (2 x 2048 residual and input + 3 x 6144 gate/up and
+    activation) = 92,274,688 bytes. Model Runner V2's dummy sampler: the hidden states (2048 x 2048 x 2
+    = 8,388,608) and 256 rows of BF16 logits (256 x 151,936 x 2 = 77,791,232) = 86,179,840, below the
+    forward, so the peak is 92,274,688 (88.0 MiB). vLLM 0.27.1 printed 0.09 GiB for this model and
+    these settings with a warm compile cache (case vllm-qwen3-1.7b-bf16-c2048-warm-compile-v0.27.1).
+    Model Runner V1 adds the Triton top-k/top-p sampler's 14 bytes per logit and more."""
+    c = card("qwen/qwen3-1.7b")
+    peak = V.activation_peak(c, 1, 2048, 256, "0.21", "v2")
+    assert peak == 2048 * 2 * (2 * 2048 + 3 * 6144) == 92_274_688
+    assert abs(peak / GiB - 0.09) / 0.09 < 0.05
+    assert V.activation_peak(c, 1, 2048, 256, "0.21", "v1") > 256 * 151_936 * 14
+    # with few tokens the logits decide: 256 rows at 256 tokens
+    assert V.activation_peak(c, 1, 256, 256, "0.21", "v2") == 256 * 2048 * 2 + 256 * 151_936 * 2
+
+
+def test_model_runner_v2_penalty_buffers_by_hand() -> None:
+    # v1/worker/gpu/sample/penalties.py: output_bin_counts int32 [max_num_seqs, vocab] and prompt_bin_mask
+    # int32 [max_num_seqs, ceil(vocab / 32)]: 256 x 151,936 x 4 + 256 x 4,748 x 4 bytes
+    assert V.mrv2_sampler_buffers(151_936, 256) == 155_582_464 + 4_861_952 == 160_444_416
+
+
+def test_model_runner_v2_plan(cat: Any) -> None:
+    kw = dict(context=8192, gpu_memory_utilization=0.92)
+    v1 = run(cat, "qwen/qwen3-8b", "rtx-4090", **kw)
+    v2 = run(cat, "qwen/qwen3-8b", "rtx-4090", model_runner="v2", **kw)
+    assert v2["settings"]["model_runner"] == "v2" and v1["settings"]["model_runner"] == "v1"
+    assert v2["command"].startswith("VLLM_USE_V2_MODEL_RUNNER=1 VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 vllm serve ")
+    assert V.basis(v2["settings"]).startswith("vLLM 0.27.0-0.30.x on Model Runner V2")
+    c1, c2 = v1["components"], v2["components"]
+    assert c2["weights"] == c1["weights"]
+    # the penalty counts join the non-torch memory: 256 slots x 151,936 x 4 bytes + the prompt masks
+    assert c2["non_torch"] - c1["non_torch"] == 160_444_416
+    # the budget is the same; V2's smaller peak leaves more for the KV cache
+    assert c2["kv_budget"] + c2["weights"] + c2["activation_peak"] + c2["non_torch"] == \
+        c1["kv_budget"] + c1["weights"] + c1["activation_peak"] + c1["non_torch"]
+    assert c2["activation_peak"] < c1["activation_peak"] and c2["kv_budget"] > c1["kv_budget"]
+    assert any("warm torch.compile cache" in a for a in v2["assumptions"])
+    with pytest.raises(PlanError) as err:
+        run(cat, "qwen/qwen3-8b", "rtx-4090", model_runner="v2", vllm_version="0.17", **kw)
+    assert err.value.option == "--model-runner"
+
+
+def test_model_runner_v2_runs_are_planned_with_it_where_modelled() -> None:
+    dense, moe = card("qwen/qwen3-8b"), card("qwen/qwen3-30b-a3b")
+    vl = card("qwen/qwen2.5-vl-3b-instruct")
+    off, on = {"cudagraph_estimate": "off"}, {"cudagraph_estimate": "on"}
+    assert V.planned_runner("0.27.1", dense) == "v2" and V.planned_runner("0.27.1", moe) == "v1"
+    assert V.planned_runner("0.30.0", moe) == "v2" and V.planned_runner("0.21.0", dense) == "v1"
+    assert V.planned_runner("0.26.0", dense) == "v1" and V.planned_runner("0.31.0", dense) == "v1"
+    assert V.planned_runner("0.23.0", dense, runner="v2") == "v1"  # before the modelled releases
+    assert V.planned_runner("0.28.0", dense, runner="v1") == "v1"  # the log wins
+    for component in ("activation_peak", "kv_cache_memory", "kv_cache_tokens"):
+        # modelled: v0.27.0-v0.30.x
+        assert V.outside_basis("0.27.1", "CUDA", component, card=dense, settings=off) is None
+        assert V.outside_basis("0.30.0", "CUDA", component, card=moe, settings=off) is None
+        # not modelled: v0.26 (FP32 dummy logits, older accounting) and v0.31+
+        assert "modelled as v0.27.0 to v0.30.x" in str(V.outside_basis("0.26.0", "CUDA", component, card=dense,
+                                                                          settings=off))
+        assert "modelled as v0.27.0 to v0.30.x" in str(V.outside_basis("0.31.0", "CUDA", component, card=dense,
+                                                                          settings=off))
+        # a start that compiled the model, and a multimodal model's encoder profiling
+        assert "compiled the model" in str(V.outside_basis("0.27.1", "CUDA", component, card=dense, settings=off,
+                                                           compile_cache="cold"))
+        assert V.outside_basis("0.27.1", "CUDA", component, card=dense, settings=off, compile_cache="warm") is None
+        assert "encoder" in str(V.outside_basis("0.27.1", "CUDA", component, card=vl, settings=off))
+    # Model Runner V2 took no CUDA graph estimate before v0.29.0: with vLLM's default (on) the KV memory
+    # is the budget itself; from v0.29.0 it takes one, as Model Runner V1 did from v0.21.0
+    assert V.outside_basis("0.28.0", "CUDA", "kv_cache_memory", card=dense, settings=on) is None
+    assert "estimate" in str(V.outside_basis("0.29.0", "CUDA", "kv_cache_memory", card=dense, settings=on))
+    assert V.outside_basis("0.29.0", "CUDA", "kv_budget", card=dense, settings=on) is None
