@@ -99,7 +99,12 @@ def release_of(settings: Mapping[str, Any] | None) -> str:
 
 def basis(settings: Mapping[str, Any]) -> str:
     """The engine version the plan follows for these settings (the plan's "engine_basis")."""
-    return BASIS_MRV2 if settings.get("model_runner") == "v2" else BASES[release_of(settings)]
+    return basis_for(release_of(settings), str(settings.get("model_runner") or "v1"))
+
+
+def basis_for(release: str, runner: str) -> str:
+    """The engine version a release line and model runner ("v1"/"v2") follow."""
+    return BASIS_MRV2 if runner == "v2" else BASES[release]
 
 GiB = 1 << 30
 MiB = 1 << 20
@@ -942,11 +947,6 @@ def model_runner(settings: Mapping[str, Any], release: str) -> str:
     return value
 
 
-def settings_with(settings: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
-    """A copy of ``settings`` with ``changes``."""
-    return {**settings, **changes}
-
-
 def _runner_note(release: str, runner: str) -> str:
     """The plan's words on the model runner its command picks (release line 0.21 only)."""
     if release not in ESTIMATE_LINES:
@@ -1331,9 +1331,9 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
                            "after choosing FlashInfer on Blackwell (when installed), and not at all on ROCm; the "
                            "plan keeps that backend's MXFP4 layout.")
     act = activation_peak(card, tp, int(batched), int(seqs), release, runner)
-    non_torch = NON_TORCH_BYTES + (NCCL_TP_BYTES[release] if tp > 1 else 0)
-    if runner == "v2":
-        non_torch += mrv2_sampler_buffers(int(arch["vocab_size"]), int(seqs))
+    # Model Runner V2's penalty counts: vLLM counts them as consumed memory, the plan as non-torch memory
+    runner_buffers = mrv2_sampler_buffers(int(arch["vocab_size"]), int(seqs)) if runner == "v2" else 0
+    non_torch = NON_TORCH_BYTES + (NCCL_TP_BYTES[release] if tp > 1 else 0) + runner_buffers
     graphs = 0 if eager else CUDA_GRAPH_BYTES
     # Recurrent states are kept in the model dtype (mamba_utils.py MambaStateDtypeCalculator, "auto").
     layout = kv_layout(card, tp, kv_bytes, 4 if quant["id"] == "FP32" else 2)
@@ -1475,7 +1475,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         + (" (Model Runner V2: the logits in the model dtype, no top-k/top-p or FP32 copy in the profile)."
            if runner == "v2" else
            " (top-k/top-p by sorting the logits)." if sampler_sorts(rows, release) else " (Triton top-k/top-p, no sort)."),
-        f"Rules of vLLM release line {release} ({basis(settings_with(settings, model_runner=runner)).split(' (')[0]}). " + (
+        f"Rules of vLLM release line {release} ({basis_for(release, runner).split(' (')[0]}). " + (
             f"v0.21.0 and later take an estimate of CUDA graph memory, measured at start-up, from the KV budget "
             f"(PR #30515); the command sets {CUDAGRAPH_ESTIMATE_OFF} so that vLLM sizes the KV cache as planned "
             "(the graphs are then captured in the 1 - gpu_memory_utilization slack, as before v0.21)."
@@ -1485,9 +1485,9 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
             "Without CUDA graphs (--enforce-eager) vLLM v0.21+ profiles no graph estimate."
             if eager else "") + _runner_note(release, runner),
     ]
-    if runner == "v2":
+    if runner_buffers:
         assumptions.append(
-            f"Model Runner V2's sampler keeps {mrv2_sampler_buffers(int(arch['vocab_size']), int(seqs)) / GiB:.2f} GiB "
+            f"Model Runner V2's sampler keeps {runner_buffers / GiB:.2f} GiB "
             "per GPU of penalty counts (max_num_seqs x vocabulary int32, v1/worker/gpu/sample/penalties.py) for the "
             "whole run; vLLM counts them with the weights as consumed memory, and the plan with the non-torch memory.")
     if layout.top_k:

@@ -295,14 +295,15 @@ def request(case: Case, catalogs: Any, registry: Path = REGISTRY) -> Request:
     if gpus == 0:  # a CPU-only run: `llmcards plan --cpu-only` (llama.cpp; the command line has no --gpus 0)
         settings.setdefault("cpu_only", True)
         gpus = 1
-    release_line = getattr(engines.engine_module(case.engine), "release_line", None)
+    card = _card(case.model, registry)
+    module = engines.engine_module(case.engine)
+    release_line = getattr(module, "release_line", None)
     if release_line is not None and "vllm_version" not in settings:
         # the rules of the release line the run's version belongs to (vllm.release_line)
         settings["vllm_version"] = release_line(case.engine_generation or case.engine_version)
-    planned_runner = getattr(engines.engine_module(case.engine), "planned_runner", None)
+    planned_runner = getattr(module, "planned_runner", None)
     if planned_runner is not None and "model_runner" not in settings:
         # Model Runner V2 where the run had it and the rules model it (vllm.planned_runner)
-        card = _card(case.model, registry)
         settings["model_runner"] = planned_runner(case.engine_generation or case.engine_version, card, case.runner)
     if settings.get("vllm_version") == "0.21" and case.engine_version and "cudagraph_estimate" not in settings:
         # the plan's default (off) is not vLLM's (on): a run of v0.21+ says which it had
@@ -317,7 +318,7 @@ def request(case: Case, catalogs: Any, registry: Path = REGISTRY) -> Request:
     memory = hw.get("memory_gib")
     ram_gb = hw.get("ram_gb")
     return Request(
-        card=_card(case.model, registry),
+        card=card,
         engine=case.engine,
         options=options,
         hardware=Hardware(
