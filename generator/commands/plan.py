@@ -47,7 +47,7 @@ LLAMACPP = (
 )
 VLLM = (
     ("--tensor-parallel", "N", "vLLM: tensor-parallel size -tp"),
-    ("--gpu-memory-utilization", "F", "vLLM: share of device memory vLLM may use (0 to 1, default 0.9)"),
+    ("--gpu-memory-utilization", "F", "vLLM: share of device memory vLLM may use (0 to 1; default: vLLM's, 0.92 from v0.20.0, 0.9 before)"),
     ("--max-num-batched-tokens", "N", "vLLM: tokens per scheduler step"),
     ("--max-num-seqs", "N", "vLLM: most sequences per step"),
     ("--vllm-version", "0.21|0.17|0.11",

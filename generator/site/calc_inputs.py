@@ -299,5 +299,5 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
                       "CUDA_GRAPH_BYTES": V.CUDA_GRAPH_BYTES, "CUDA_CONTEXT_BYTES": V.CUDA_CONTEXT_BYTES,
                       "BATCHED_TOKENS_SMALL": V.BATCHED_TOKENS_SMALL, "MAX_SEQS_SMALL": V.MAX_SEQS_SMALL,
                       "BATCHED_TOKENS_LARGE": V.BATCHED_TOKENS_LARGE, "MAX_SEQS_LARGE": V.MAX_SEQS_LARGE,
-                      "KV_DTYPES": list(V.KV_DTYPES), "utilization": V.OPTIONS["gpu_memory_utilization"].default},
+                      "KV_DTYPES": list(V.KV_DTYPES), "utilization": V.DEFAULT_UTILIZATION[V.DEFAULT_RELEASE]},
     }

@@ -86,6 +86,10 @@ BASES = {
              f"{_SOURCES}, v1/sample/ops/topk_topp_triton.py"),
 }
 BASIS = BASES[DEFAULT_RELEASE]
+# vLLM's default --gpu-memory-utilization per release line: config/cache.py CacheConfig.gpu_memory_utilization
+# is 0.9 up to v0.19.x and 0.92 from v0.20.0 (read in each wheel). The 0.17 line keeps 0.9 and says so for v0.20.
+DEFAULT_UTILIZATION = {"0.11": 0.9, "0.17": 0.9, "0.21": 0.92}
+UTILIZATION_092_SINCE = (0, 20, 0)
 BASIS_MRV2 = (f"vLLM 0.27.0-0.30.x on Model Runner V2 (V1 engine, with {MODEL_RUNNER_V2} {CUDAGRAPH_ESTIMATE_OFF}): "
               "v1/worker/gpu_worker.py, v1/worker/gpu/model_runner.py, v1/worker/gpu/sample/sampler.py, "
               "v1/worker/gpu/sample/penalties.py, v1/core/kv_cache_utils.py, v1/kv_cache_interface.py, "
@@ -534,7 +538,9 @@ OPTIONS: dict[str, Option] = {
                        "max_model_len requests that must fit in the KV cache at once (vLLM itself needs 1)"),
     "tensor_parallel": Option(None, _optional_int(1, 64),
                               "--tensor-parallel-size (default: the largest size the heads allow up to the GPUs given, else 1)"),
-    "gpu_memory_utilization": Option(0.9, parse_float(0, 1, lo_open=True), "--gpu-memory-utilization"),
+    "gpu_memory_utilization": Option(None, parse_float(0, 1, lo_open=True),
+                                     "--gpu-memory-utilization (default: vLLM's, DEFAULT_UTILIZATION: 0.92 from "
+                                     "v0.20.0, 0.9 before)"),
     "max_num_batched_tokens": Option(None, _optional_int(1, 1 << 24),
                                      "--max-num-batched-tokens (default: 8192 on >= 70 GiB GPUs but A100, else 2048)"),
     "max_num_seqs": Option(None, _optional_int(1, 1 << 16),
@@ -1302,7 +1308,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     kv_bytes = 1 if kv_dtype.startswith("fp8") else 4 if quant["id"] == "FP32" and kv_dtype == "auto" else 2
     if att.get("sparse_indexer"):
         kv_bytes = dsa_kv_bytes(kv_dtype, release)
-    util = float(settings.get("gpu_memory_utilization") or 0.9)
+    util = float(settings.get("gpu_memory_utilization") or DEFAULT_UTILIZATION[release])
     eager = bool(settings.get("enforce_eager"))
     estimate = cudagraph_estimate(settings, release, eager)
     runner = model_runner(settings, release)
@@ -1485,6 +1491,10 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
             "Without CUDA graphs (--enforce-eager) vLLM v0.21+ profiles no graph estimate."
             if eager else "") + _runner_note(release, runner),
     ]
+    if release == "0.17" and not settings.get("gpu_memory_utilization"):
+        assumptions.append(f"gpu_memory_utilization {util:g}: vLLM's default up to v0.19.x; v0.20.x defaults to "
+                           f"{DEFAULT_UTILIZATION['0.21']:g} (config/cache.py), so plan a v0.20 run with "
+                           f"--gpu-memory-utilization {DEFAULT_UTILIZATION['0.21']:g}.")
     if runner_buffers:
         assumptions.append(
             f"Model Runner V2's sampler keeps {runner_buffers / GiB:.2f} GiB "

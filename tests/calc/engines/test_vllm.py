@@ -324,14 +324,21 @@ def test_defaults_follow_vllm_serve(cat: Any) -> None:
     assert (small["max_num_batched_tokens"], small["max_num_seqs"]) == (2048, 256)
     assert (large["max_num_batched_tokens"], large["max_num_seqs"]) == (8192, 1024)
     assert (a100["max_num_batched_tokens"], a100["max_num_seqs"]) == (2048, 256)
-    assert large["context"] == 131072 and large["gpu_memory_utilization"] == 0.9
+    assert large["context"] == 131072
+    # vLLM's own default (config/cache.py CacheConfig.gpu_memory_utilization, read in the wheels): 0.9 up to
+    # v0.19.1, 0.92 from v0.20.0; line 0.21 (v0.21.0-v0.33.x) plans with 0.92, the older lines with 0.9
+    assert large["gpu_memory_utilization"] == 0.92
+    for line in ("0.11", "0.17"):
+        older = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", vllm_version=line)
+        assert older["settings"]["gpu_memory_utilization"] == 0.9
+    assert any("v0.20.x defaults to 0.92" in a for a in older["assumptions"])
 
 
 def test_kv_budget_is_utilization_minus_non_kv(cat: Any) -> None:
     p = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", mem_gib=79.19)
     c = p["components"]
     total = int(79.19 * GiB)
-    assert c["kv_cache_memory"] == int(total * 0.9) - c["weights"] - c["activation_peak"] - c["non_torch"]
+    assert c["kv_cache_memory"] == int(total * 0.92) - c["weights"] - c["activation_peak"] - c["non_torch"]
     eager = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", mem_gib=79.19, enforce_eager=True)
     assert eager["components"]["cuda_graph"] == 0
     assert eager["components"]["kv_cache_memory"] == c["kv_cache_memory"]  # graphs sit outside the budget
@@ -341,10 +348,10 @@ def test_command_and_host(cat: Any) -> None:
     p = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", n=2, tensor_parallel=2, context=8192, kv_dtype="fp8")
     # release line 0.21 (the default) turns vLLM's CUDA graph estimate off, so the KV cache is the planned one
     assert p["command"] == ("VLLM_USE_V2_MODEL_RUNNER=0 VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 vllm serve meta-llama/Llama-3.1-8B "
-                            "--max-model-len 8192 --tensor-parallel-size 2 --gpu-memory-utilization 0.9 "
+                            "--max-model-len 8192 --tensor-parallel-size 2 --gpu-memory-utilization 0.92 "
                             "--kv-cache-dtype fp8")
     v17 = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", n=2, tensor_parallel=2, context=8192, kv_dtype="fp8",
-              vllm_version="0.17")
+              vllm_version="0.17", gpu_memory_utilization=0.92)
     assert v17["command"] == p["command"].removeprefix("VLLM_USE_V2_MODEL_RUNNER=0 VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 ")
     assert p["host"] == {"weights_bytes": 0, "kv_cache_bytes": 0, "compute_buffer_bytes": 0, "total_bytes": 0}
     assert "perfect scaling" in p["speed"]["basis"]
@@ -634,14 +641,14 @@ def test_catalog_gpu_uses_the_driver_reported_memory(cat: Any) -> None:
     hw = hardware(cat, "h100-sxm-80gb", 1)
     # llm-d's H100 logs: "Free memory on device 77.64/79.18 GiB on startup".
     assert hw.memory_bytes == round(79.18 * GiB)
-    # Llama 3.1 8B at 8K on that H100, util 0.9: the KV budget is 0.9 x 79.18 GiB less the non-KV
+    # Llama 3.1 8B at 8K on that H100, util 0.92 (the default): the KV budget is 0.92 x 79.18 GiB less the non-KV
     # part; the plan's kv_cache_memory must be computed from 79.18 GiB, not 80e9 bytes (74.5 GiB).
     settings = {k: o.default for k, o in V.OPTIONS.items()}
     settings.update(context=8192)
     p = V.plan(card("meta/llama-3.1-8b"), cat, settings, hw)
     comp = p["components"]
     non_kv = comp["weights"] + comp["activation_peak"] + comp["non_torch"]
-    assert comp["kv_cache_memory"] == int(round(79.18 * GiB) * 0.9) - non_kv
+    assert comp["kv_cache_memory"] == int(round(79.18 * GiB) * 0.92) - non_kv
     assert p["devices"][0]["capacity_bytes"] == round(79.18 * GiB)
     # A GPU without a reported figure keeps the catalog's.
     assert hardware(cat, "b200", 1).memory_bytes is None
