@@ -153,12 +153,14 @@ def test_bad_values_name_the_option(capsys, engine, argv, option):
 
 def test_vllm_version_names_the_release_lines(capsys):
     line = _usage_error(capsys, [CARD, "--engine", "vllm", "--vllm-version", "latest"])
-    assert line == ("llmcards plan: --vllm-version: 'latest': allowed: 0.11, 0.17, 0.21, or a vLLM version "
-                    "from 0.11.0 to 0.33.x")
-    # v0.34.0 removed Model Runner V1, which every line follows: refused, with the reason
-    line = _usage_error(capsys, [CARD, "--engine", "vllm", "--vllm-version", "0.34.0"])
-    assert line.startswith("llmcards plan: --vllm-version: '0.34.0': vLLM 0.34.0 and later run every model on "
-                           "Model Runner V2 (Model Runner V1 was removed)")
+    assert line == ("llmcards plan: --vllm-version: 'latest': allowed: 0.11, 0.17, 0.21, 0.34, or a vLLM version "
+                    "from 0.11.0 on")
+    # v0.34.0 removed Model Runner V1: its line plans Model Runner V2, and refuses --model-runner v1
+    assert main(["plan", CARD, "--engine", "vllm", "--vllm-version", "0.34.0", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["settings"]["vllm_version"] == "0.34" and out["settings"]["model_runner"] == "v2"
+    line = _usage_error(capsys, [CARD, "--engine", "vllm", "--vllm-version", "0.34.0", "--model-runner", "v1"])
+    assert line.startswith("llmcards plan: --model-runner: v1: vLLM 0.34.0 removed Model Runner V1")
     assert main(["plan", CARD, "--engine", "vllm", "--vllm-version", "0.11", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["settings"]["vllm_version"] == "0.11" and out["engine_basis"].startswith("vLLM 0.11.0-0.16.x")

@@ -54,13 +54,18 @@ _SOURCES = ("v1/worker/gpu_worker.py, v1/worker/gpu_model_runner.py, v1/core/kv_
 #           predict, so the plan's command turns it off (CUDAGRAPH_ESTIMATE_OFF) and the plan
 #           gives the budget before it (the "kv_budget" component); see cudagraph_estimate. The
 #           command also keeps Model Runner V1 (MODEL_RUNNER_V1), which v0.34.0 removed
-#           (MRV1_REMOVED_IN): no line follows v0.34.0 and later.
-RELEASE_LINES = ("0.11", "0.17", "0.21")
+#           (MRV1_REMOVED_IN).
+#   "0.34": v0.34.0 and later, the current releases: Model Runner V2 only (MRV2_RULES), 64-token
+#           blocks, the >= 160 GiB tier of batch defaults, and the dummy sampler's second, FP32 pass
+#           (SAMPLER_WARMUP_PASS_SINCE). Its default "extensible" KV cache is sized after warm-up
+#           from the memory then free, which a card cannot predict, so the command turns it off
+#           (EXTENSIBLE_KV_OFF) and vLLM sizes the cache from the profile run as v0.33 did.
+RELEASE_LINES = ("0.11", "0.17", "0.21", "0.34")
 DEFAULT_RELEASE = "0.21"  # the newest line with measured cases
 # The environment setting that makes vLLM v0.21+ size the KV cache as v0.20 did (gpu_worker.py
 # Worker.determine_available_memory subtracts the estimate only while it is set, the default).
 CUDAGRAPH_ESTIMATE_OFF = "VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0"
-ESTIMATE_LINES = ("0.21",)  # the release lines whose vLLM has that estimate
+ESTIMATE_LINES = ("0.21", "0.34")  # the release lines whose vLLM has that estimate
 # The environment setting that keeps vLLM on Model Runner V1, whose profile run the rules follow:
 # from v0.22.0 vLLM picks Model Runner V2 by default for more and more models (runs_model_runner_v2),
 # and config/vllm.py VllmConfig.use_v2_model_runner reads this variable before its own rule. It
@@ -70,12 +75,21 @@ MODEL_RUNNER_V1 = "VLLM_USE_V2_MODEL_RUNNER=0"
 # at start-up when that variable is set to anything but 1 (platforms/interface.py
 # Platform.validate_environ: "Model Runner V1 has been removed"). Its runs are outside every line.
 MRV1_REMOVED_IN = (0, 34, 0)
+# v0.34.0 sizes the KV cache, by default on CUDA, after warm-up and CUDA graph capture from the memory
+# then free, with gpu_memory_utilization 1.0 (config/vllm.py _resolve_extensible_kv_cache,
+# v1/worker/extensible_kv_cache.py measure_kv_cache_bytes, config/cache.py
+# resolved_gpu_memory_utilization). This flag (engine/arg_utils.py, --enable-extensible-kv-cache as a
+# boolean option) keeps the profile-run sizing of v0.33 and the 0.92 default.
+EXTENSIBLE_KV_OFF = "--no-enable-extensible-kv-cache"
+MRV2_ONLY_LINES = ("0.34",)  # the lines without Model Runner V1
 # --model-runner v2 (release line 0.21): Model Runner V2 as v0.27.0 to v0.30.x run it (MRV2_MODELLED),
 # the releases whose profile run, dummy sampler, penalty buffers and memory accounting are the ones
 # mrv2_sampler_buffers and activation_peak follow (read in each wheel). v0.25/v0.26 copied every
-# dummy logit to FP32 and counted memory the older way; v0.31.0 changed the profile run's inputs and
-# the penalty buffers, and v0.34.0 added a second dummy-sampler pass in FP32: not modelled.
-MRV2_MODELLED = ((0, 27, 0), (0, 31, 0))
+# dummy logit to FP32 and counted memory the older way. v0.31.0 and v0.32.x profile a model without
+# experts as v0.30 did (v0.31 routes a MoE model's dummy tokens through its experts, which v0.30 skipped as
+# padding); v0.33.0 added the dummy sampler's second, FP32 pass that the 0.34 line models
+# (SAMPLER_WARMUP_PASS_SINCE), on 16-token blocks: v0.33 runs are not modelled.
+MRV2_MODELLED = ((0, 27, 0), (0, 33, 0))
 MODEL_RUNNER_V2 = "VLLM_USE_V2_MODEL_RUNNER=1"
 MRV2_ESTIMATE_SINCE = (0, 29, 0)  # Model Runner V2's profile_cudagraph_memory returned 0 before
 BASES = {
@@ -84,13 +98,17 @@ BASES = {
     "0.21": (f"vLLM 0.21.0-0.33.x on Model Runner V1 (V1 engine, with {MODEL_RUNNER_V1} "
              f"{CUDAGRAPH_ESTIMATE_OFF}): "
              f"{_SOURCES}, v1/sample/ops/topk_topp_triton.py"),
+    "0.34": (f"vLLM 0.34.0 and later on Model Runner V2 (V1 engine, with {CUDAGRAPH_ESTIMATE_OFF} and "
+             f"{EXTENSIBLE_KV_OFF}): v1/worker/gpu_worker.py, v1/worker/gpu/model_runner.py, "
+             "v1/worker/gpu/sample/sampler.py, v1/worker/gpu/sample/penalties.py, v1/core/kv_cache_planning.py, "
+             "v1/kv_cache_interface.py, config/cache.py, engine/arg_utils.py, utils/mem_utils.py"),
 }
 BASIS = BASES[DEFAULT_RELEASE]
 # vLLM's default --gpu-memory-utilization per release line: config/cache.py CacheConfig.gpu_memory_utilization
 # is 0.9 up to v0.19.x and 0.92 from v0.20.0 (read in each wheel). The 0.17 line keeps 0.9 and says so for v0.20.
-DEFAULT_UTILIZATION = {"0.11": 0.9, "0.17": 0.9, "0.21": 0.92}
+DEFAULT_UTILIZATION = {"0.11": 0.9, "0.17": 0.9, "0.21": 0.92, "0.34": 0.92}
 UTILIZATION_092_SINCE = (0, 20, 0)
-BASIS_MRV2 = (f"vLLM 0.27.0-0.30.x on Model Runner V2 (V1 engine, with {MODEL_RUNNER_V2} {CUDAGRAPH_ESTIMATE_OFF}): "
+BASIS_MRV2 = (f"vLLM 0.27.0-0.32.x on Model Runner V2 (V1 engine, with {MODEL_RUNNER_V2} {CUDAGRAPH_ESTIMATE_OFF}): "
               "v1/worker/gpu_worker.py, v1/worker/gpu/model_runner.py, v1/worker/gpu/sample/sampler.py, "
               "v1/worker/gpu/sample/penalties.py, v1/core/kv_cache_utils.py, v1/kv_cache_interface.py, "
               "utils/mem_utils.py")
@@ -108,13 +126,16 @@ def basis(settings: Mapping[str, Any]) -> str:
 
 def basis_for(release: str, runner: str) -> str:
     """The engine version a release line and model runner ("v1"/"v2") follow."""
-    return BASIS_MRV2 if runner == "v2" else BASES[release]
+    return BASIS_MRV2 if runner == "v2" and release not in MRV2_ONLY_LINES else BASES[release]
 
 GiB = 1 << 30
 MiB = 1 << 20
 
 # --- constants from vLLM's source --------------------------------------------------------------
 BLOCK_SIZE = 16  # config/cache.py CacheConfig.block_size default on CUDA
+# v0.34.0 raised the default to 64 tokens (config/cache.py CacheConfig.DEFAULT_BLOCK_SIZE); FlashAttention
+# takes any multiple of 16, so it stays 64 (platforms/interface.py update_block_size_for_backend).
+BLOCK_SIZES = {"0.11": BLOCK_SIZE, "0.17": BLOCK_SIZE, "0.21": BLOCK_SIZE, "0.34": 64}
 # MLA models on Hopper use FlashMLA, which needs 64-token blocks (platforms/cuda.py
 # CudaPlatform.check_and_update_config sets block_size 64 when FlashMLA is chosen).
 MLA_BLOCK_SIZE = 64
@@ -124,6 +145,9 @@ VOCAB_PADDING = 64
 # engine/arg_utils.py EngineArgs.get_batch_defaults, usage context OPENAI_API_SERVER
 # (`vllm serve`): GPUs with >= 70 GiB that are not A100 get 8192 / 1024, others 2048 / 256.
 LARGE_GPU_BYTES = 70 * GiB
+# From v0.28.0 GPUs with >= 160 GiB (B200, B300, MI300X) get 16384 / 1024 (the 0.34 line; the 0.21 line
+# keeps the v0.21-v0.27 tiers).
+HUGE_GPU_BYTES, BATCHED_TOKENS_HUGE = 160 * GiB, 16384
 BATCHED_TOKENS_LARGE, MAX_SEQS_LARGE = 8192, 1024
 BATCHED_TOKENS_SMALL, MAX_SEQS_SMALL = 2048, 256
 
@@ -344,6 +368,20 @@ def _version_tuple(text: str) -> tuple[int, int, int] | None:
 # pivot search in Triton, no full-vocabulary sort), absent from the v0.15.0 API reference and present in
 # v0.18.0's; release line "0.17" follows it (TRITON_SAMPLER_BYTES_PER_LOGIT).
 SAMPLER_SORT_BEFORE = (0, 17, 0)
+# Model Runner V2's sampler tables per request slot, GPU tensors of v1/worker/gpu/sample/ (v0.27.0-v0.34.0):
+# logit_bias.py LogitBiasState: allowed token ids, logit-bias token ids (int32) and biases (FP32), 1024 each,
+# and 128 int32 stop token ids; bad_words.py BadWordsState: VLLM_MAX_BAD_WORDS_TOTAL_TOKENS (1024) token
+# ids and VLLM_MAX_NUM_BAD_WORDS + 1 (129) offsets, int32; logprob.py LogprobTokenIdsState: 128 int32 ids.
+MRV2_SLOT_TABLE_BYTES = (3 * 1024 + 128) * 4 + (1024 + 129) * 4 + 128 * 4  # 17,924
+# v0.33.0 added a second pass of the profile run's dummy sampler (v1/worker/gpu/model_runner.py
+# _dummy_sampler_run, SamplingParams.for_sampler_warmup: top-k, top-p, min-p, penalties, logit bias,
+# logprobs). It copies the logits to FP32 (sampler.py apply_sampling_params) and, with vLLM's default
+# FlashInfer sampler (VLLM_USE_FLASHINFER_SAMPLER on; from v0.34.0 when flashinfer-cubin or nvcc is
+# installed), top_k_top_p_sampling_from_logits adds its masked logits and their softmax, FP32 each,
+# while the copy is alive. Without FlashInfer, Triton's top-k/top-p masks the copy in place and keeps
+# a scratch of up to TRITON_SAMPLER_SMS rows (sampler_bytes).
+SAMPLER_WARMUP_PASS_SINCE = (0, 33, 0)
+WARMUP_PASS_BYTES_PER_LOGIT = 4 + 4 + 4
 
 
 def _before(text: str) -> tuple[int, int, int] | None:
@@ -364,8 +402,10 @@ def release_line(engine_version: str | None) -> str:
         return DEFAULT_RELEASE
     if text.lower().startswith("before "):
         # the log's date precedes that release: the newest line that starts before it
-        return "0.11" if version <= SAMPLER_SORT_BEFORE else "0.17" if version <= CUDAGRAPH_IN_BUDGET_SINCE else "0.21"
-    return "0.11" if version < SAMPLER_SORT_BEFORE else "0.17" if version < CUDAGRAPH_IN_BUDGET_SINCE else "0.21"
+        return ("0.11" if version <= SAMPLER_SORT_BEFORE else "0.17" if version <= CUDAGRAPH_IN_BUDGET_SINCE
+                else "0.21" if version <= MRV1_REMOVED_IN else "0.34")
+    return ("0.11" if version < SAMPLER_SORT_BEFORE else "0.17" if version < CUDAGRAPH_IN_BUDGET_SINCE
+            else "0.21" if version < MRV1_REMOVED_IN else "0.34")
 
 
 # NCCL and the first memory snapshot: PR #25359 ("Fix OOM in vLLM replicas by ensuring consistent NCCL
@@ -449,7 +489,9 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
     if (mrv2 is not False and not mrv2_modelled or version >= MRV1_REMOVED_IN) and (
             component is None or component in MRV2_COMPONENTS):
         if version >= MRV1_REMOVED_IN:
-            why = "runs every model on Model Runner V2 (v0.34.0 removed Model Runner V1)"
+            return (f"vLLM {text} sizes its KV cache, by default, after warm-up and CUDA graph capture from the "
+                    "memory then free (the extensible KV cache); the 0.34 line plans the profile-run sizing that "
+                    f"{EXTENSIBLE_KV_OFF} keeps, of which no public log has been found")
         elif mrv2 and runner:
             why = "ran this model on Model Runner V2, as its log shows"
         elif mrv2:
@@ -458,9 +500,10 @@ def outside_basis(engine_version: str | None, backend: str | None, component: st
         else:
             why = ("may have run this model on Model Runner V2: from v0.22.0 to v0.24.x vLLM's default depends "
                    "on the model's architecture class, and the log does not show which runner ran")
-        return (f"vLLM {text} {why}; that runner's profile run is modelled as v0.27.0 to v0.30.x run it "
-                "(--model-runner v2): earlier releases copied every dummy logit to FP32 and counted memory the "
-                "older way, later ones changed the profile run")
+        return (f"vLLM {text} {why}; that runner's profile run is modelled as v0.27.0 to v0.32.x run it "
+                "(--model-runner v2) and as v0.34.0 runs it (--vllm-version 0.34): earlier releases copied every "
+                "dummy logit to FP32 and counted memory the older way, v0.33 added the FP32 sampler pass on "
+                "16-token blocks")
     if mrv2_modelled and (component is None or component in MRV2_COMPONENTS):
         if compile_cache == "cold":
             return (f"vLLM {text} compiled the model at start-up (no torch.compile cache from an earlier start): "
@@ -497,14 +540,10 @@ def _parse_release(option: str, raw: Any) -> str:
     text = str(raw).strip()
     if text in RELEASE_LINES:
         return text
-    allowed = f"allowed: {', '.join(RELEASE_LINES)}, or a vLLM version from 0.11.0 to 0.33.x"
+    allowed = f"allowed: {', '.join(RELEASE_LINES)}, or a vLLM version from 0.11.0 on"
     version = None if isinstance(raw, bool) else _version_tuple(text)
     if version is None or version < (0, 11, 0):
         raise PlanError(option, f"{raw!r}: {allowed}")
-    if version >= MRV1_REMOVED_IN:
-        raise PlanError(option, f"{raw!r}: vLLM 0.34.0 and later run every model on Model Runner V2 (Model Runner "
-                        "V1 was removed), whose profile run differs from the v0.27.0-v0.30.x one that --model-runner "
-                        f"v2 plans; not modelled; {allowed}")
     return release_line(text)
 
 
@@ -547,19 +586,21 @@ OPTIONS: dict[str, Option] = {
                            "--max-num-seqs (default: 1024 on >= 70 GiB GPUs but A100, else 256)"),
     "enforce_eager": Option(False, parse_flag, "--enforce-eager (no CUDA graphs)"),
     "vllm_version": Option(DEFAULT_RELEASE, _parse_release,
-                           "the vLLM release line the rules follow: 0.21 (v0.21.0-v0.33.x, default), 0.17 "
-                           "(v0.17.0-v0.20.x: no CUDA graph estimate in the KV budget) or 0.11 (v0.11.0-v0.16.x: "
-                           "also the sampler's profiled sort, smaller NCCL memory); a version such as 0.27.1 "
-                           "picks its line (0.34.0 and later: not modelled)"),
+                           "the vLLM release line the rules follow: 0.21 (v0.21.0-v0.33.x, default), 0.34 "
+                           "(v0.34.0 and later: Model Runner V2 only, 64-token blocks, no public log to check it "
+                           "against yet), 0.17 (v0.17.0-v0.20.x: no CUDA graph estimate in the KV budget) or 0.11 "
+                           "(v0.11.0-v0.16.x: also the sampler's profiled sort, smaller NCCL memory); a version "
+                           "such as 0.27.1 picks its line"),
     "cudagraph_estimate": Option("off", parse_choice("off", "on"),
                                  "release line 0.21: off (the plan's command sets "
                                  f"{CUDAGRAPH_ESTIMATE_OFF}, so the KV cache is sized as planned) or on "
                                  "(vLLM's default: the KV cache is smaller by an estimate vLLM measures at "
                                  "start-up; KV figures become upper bounds)"),
-    "model_runner": Option("v1", parse_choice("v1", "v2"),
-                           "release line 0.21: v1 (Model Runner V1, kept by the command's "
-                           f"{MODEL_RUNNER_V1}) or v2 (Model Runner V2 as v0.27.0-v0.30.x run it, the "
-                           "default for every model from v0.29.0; assumes a warm torch.compile cache)"),
+    "model_runner": Option(None, parse_choice("v1", "v2"),
+                           "release line 0.21: v1 (Model Runner V1, the default, kept by the command's "
+                           f"{MODEL_RUNNER_V1}) or v2 (Model Runner V2 as v0.27.0-v0.32.x run it, the "
+                           "default for every model from v0.29.0; assumes a warm torch.compile cache); "
+                           "release line 0.34: v2 only"),
     "mxfp4_backend": Option("auto", parse_choice(*MXFP4_BACKENDS),
                             "MXFP4 MoE kernel: auto (what vLLM picks with triton_kernels installed) or marlin "
                             "(VLLM_MXFP4_USE_MARLIN=1, or an install without triton_kernels / torch < 2.8)"),
@@ -609,6 +650,10 @@ def hybrid_unsupported(card: Mapping[str, Any], release: str = DEFAULT_RELEASE) 
     arch = card.get("architecture") or {}
     if not arch.get("layer_pattern"):
         return None
+    if release in MRV2_ONLY_LINES:
+        return ("llmcards does not plan vLLM 0.34 for models with state-space or linear-attention layers: that "
+                "release's 64-token default blocks change how the hybrid allocator sizes attention and state pages, "
+                "which has not been checked against its source; plan it with --vllm-version 0.21 (v0.21.0-v0.33.x)")
     lin = arch.get("linear_attention") or {}
     if lin.get("kind") == "kda":
         return ("llmcards does not plan vLLM for Kimi delta attention: the hybrid cache rules here are v0.11.0's, "
@@ -946,10 +991,13 @@ def cudagraph_estimate(settings: Mapping[str, Any], release: str, eager: bool) -
 def model_runner(settings: Mapping[str, Any], release: str) -> str:
     """--model-runner as planned: "v2" only on the 0.21 line (older releases default to Model Runner V1
     and the rules of their V2 are not modelled)."""
-    value = str(settings.get("model_runner") or "v1")
+    value = str(settings.get("model_runner") or ("v2" if release in MRV2_ONLY_LINES else "v1"))
     if value == "v2" and release not in ESTIMATE_LINES:
-        raise PlanError("--model-runner", f"v2: Model Runner V2 is modelled as v0.27.0 to v0.30.x run it; release "
-                        f"line {release} is older; allowed: v1, or --vllm-version 0.21")
+        raise PlanError("--model-runner", f"v2: Model Runner V2 is modelled as v0.27.0 to v0.32.x and v0.34.0 run "
+                        f"it; release line {release} is older; allowed: v1, or --vllm-version 0.21 or 0.34")
+    if value == "v1" and release in MRV2_ONLY_LINES:
+        raise PlanError("--model-runner", f"v1: vLLM 0.34.0 removed Model Runner V1; allowed: v2, or "
+                        "--vllm-version 0.21 (v0.21.0-v0.33.x)")
     return value
 
 
@@ -957,12 +1005,18 @@ def _runner_note(release: str, runner: str) -> str:
     """The plan's words on the model runner its command picks (release line 0.21 only)."""
     if release not in ESTIMATE_LINES:
         return ""
+    warm = ("The plan assumes a warm torch.compile cache (from an earlier start of the same model and settings): a "
+            "first start profiles about 0.5-1 GiB more for the compile, so its KV cache is that much smaller.")
+    if release in MRV2_ONLY_LINES:
+        return (f" Model Runner V2, the only one. The command sets {EXTENSIBLE_KV_OFF}: without it vLLM 0.34 "
+                "reserves the whole device (gpu_memory_utilization 1.0) and sizes the KV cache after warm-up and "
+                "CUDA graph capture from the memory then free, less a margin of max(1 GiB, 0.75 x the transient "
+                "peak), which usually gives more KV cache than this plan but is not predicted here. " + warm
+                + " No public vLLM 0.34 start-up log was found to check this line against.")
     if runner == "v2":
-        return (f" The command sets {MODEL_RUNNER_V2}: Model Runner V2 as v0.27.0 to v0.30.x run it (vLLM's default "
-                "for every model from v0.29.0, for some from v0.22.0). The plan assumes a warm torch.compile cache "
-                "(from an earlier start of the same model and settings): a first start profiles about 0.5-1 GiB "
-                "more for the compile, so its KV cache is that much smaller. v0.31.0 and later changed that "
-                "runner's profile run; not modelled.")
+        return (f" The command sets {MODEL_RUNNER_V2}: Model Runner V2 as v0.27.0 to v0.32.x run it (vLLM's default "
+                "for every model from v0.29.0, for some from v0.22.0). " + warm + " v0.33.x added an FP32 sampler "
+                "pass to the profile run (planned by --vllm-version 0.34, whose blocks differ); not modelled.")
     return (f" The command also sets {MODEL_RUNNER_V1}: from v0.22.0 vLLM runs more and more models on Model Runner "
             "V2 by default (every model from v0.29.0; --model-runner v2 plans it as v0.27.0 to v0.30.x run it). "
             "v0.34.0 removed Model Runner V1 and refuses this setting at start-up, so this plan holds for v0.21.0 "
@@ -1002,6 +1056,10 @@ def activation_peak(card: Mapping[str, Any], tp: int, batched_tokens: int, num_s
     same rows of dummy logits, but its sampler leaves them in the model dtype: the dummy requests'
     default parameters need no processing (v1/worker/gpu/sample/sampler.py apply_sampling_params
     returns the logits as they are), and Gumbel sampling keeps only a row of block maxima.
+
+    From v0.33.0 (the 0.34 line) _dummy_sampler_run runs the sampler a second time with
+    SamplingParams.for_sampler_warmup (every feature on), while the model-dtype logits stay alive:
+    WARMUP_PASS_BYTES_PER_LOGIT more per logit.
     """
     arch = card["architecture"]
     h = int(arch["hidden_size"])
@@ -1024,16 +1082,25 @@ def activation_peak(card: Mapping[str, Any], tp: int, batched_tokens: int, num_s
     # LogitsProcessor._get_logits drops the vocabulary padding before sampling.
     vocab = int(arch["vocab_size"])
     logits = rows * vocab * ACT_BYTES if runner == "v2" else sampler_bytes(vocab, rows, release)
+    if runner == "v2" and release in MRV2_ONLY_LINES:
+        logits += rows * vocab * WARMUP_PASS_BYTES_PER_LOGIT
     sampler = batched_tokens * h * ACT_BYTES + logits
     return max(forward, sampler)
 
 
 def mrv2_sampler_buffers(vocab: int, num_seqs: int) -> int:
-    """What Model Runner V2's sampler allocates for the whole run (v1/worker/gpu/sample/penalties.py
-    PenaltiesState, v0.27.0-v0.30.x): an int32 count of every vocabulary entry per request slot
-    (output_bin_counts) and a bit mask of the prompt's tokens (prompt_bin_mask, 32 entries per int32).
-    vLLM counts it with the weights and the non-torch memory ("consumed memory"), before the KV cache."""
-    return num_seqs * vocab * 4 + num_seqs * -(-vocab // 32) * 4
+    """What Model Runner V2 allocates per request slot for the whole run, before the profile run
+    (the same shapes in every wheel from v0.27.0 to v0.34.0):
+
+    - v1/worker/gpu/sample/penalties.py PenaltiesState: an int32 count of every vocabulary entry
+      (output_bin_counts) and a bit mask of the prompt's tokens (prompt_bin_mask, 32 entries per int32);
+    - the sampler's other per-request tables (MRV2_SLOT_TABLE_BYTES);
+    - v1/worker/gpu/structured_outputs.py StructuredOutputsWorker: a grammar bit mask of the vocabulary
+      and a logits index (int32) per slot.
+
+    vLLM counts them with the weights and the non-torch memory ("consumed memory"), before the KV cache."""
+    bitmask = -(-vocab // 32) * 4
+    return num_seqs * (vocab * 4 + bitmask + MRV2_SLOT_TABLE_BYTES + bitmask + 4)
 
 
 # --- KV cache ------------------------------------------------------------------------------------
@@ -1058,7 +1125,8 @@ class KVLayout(NamedTuple):
     top_k: int = 0
 
 
-def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int = ACT_BYTES) -> KVLayout:
+def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int = ACT_BYTES,
+              block_size: int = BLOCK_SIZE) -> KVLayout:
     """Per-layer KV specs (kv_cache_interface.py) and the hybrid allocator's grouping.
 
     FullAttentionSpec / SlidingWindowSpec page = block_size x kv_heads_per_rank x head_size x 2
@@ -1095,7 +1163,7 @@ def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int 
             idx_token = indexer_key_bytes(int(indexer["head_dim"]))
             per_layer_token += idx_token
     else:
-        block = BLOCK_SIZE
+        block = block_size
         kv_rank = max(1, int(att["kv_heads"]) // tp)
         per_layer_token = 2 * kv_rank * head_dim_of(arch) * kv_bytes
     page = block * per_layer_token
@@ -1320,7 +1388,10 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         total_mem = device_memory(hardware)
     large = (total_mem is not None and total_mem >= LARGE_GPU_BYTES
              and "a100" not in str(gpu.get("id", "") if gpu else "").lower())
-    batched = settings.get("max_num_batched_tokens") or (BATCHED_TOKENS_LARGE if large else BATCHED_TOKENS_SMALL)
+    huge = release in MRV2_ONLY_LINES and total_mem is not None and total_mem >= HUGE_GPU_BYTES
+    large = large or huge
+    batched = settings.get("max_num_batched_tokens") or (
+        BATCHED_TOKENS_HUGE if huge else BATCHED_TOKENS_LARGE if large else BATCHED_TOKENS_SMALL)
     seqs = settings.get("max_num_seqs") or (MAX_SEQS_LARGE if large else MAX_SEQS_SMALL)
     if batched < seqs:
         raise PlanError("--max-num-batched-tokens",
@@ -1342,7 +1413,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     non_torch = NON_TORCH_BYTES + (NCCL_TP_BYTES[release] if tp > 1 else 0) + runner_buffers
     graphs = 0 if eager else CUDA_GRAPH_BYTES
     # Recurrent states are kept in the model dtype (mamba_utils.py MambaStateDtypeCalculator, "auto").
-    layout = kv_layout(card, tp, kv_bytes, 4 if quant["id"] == "FP32" else 2)
+    layout = kv_layout(card, tp, kv_bytes, 4 if quant["id"] == "FP32" else 2, BLOCK_SIZES[release])
     per_token_all = layout.per_token_bytes * tp  # every rank's share (MLA: each rank holds the whole latent)
     # what model loading allocates: the weights, and DeepSeek-V3.2's top-k index buffer
     loaded = w.per_gpu + topk_buffer_bytes(card, int(batched))
@@ -1442,7 +1513,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         cmd.insert(0, "VLLM_MXFP4_USE_MARLIN=1")
     if estimate == "off" and release in ESTIMATE_LINES and not eager:
         cmd.insert(0, CUDAGRAPH_ESTIMATE_OFF)
-    if release in ESTIMATE_LINES:
+    if release in ESTIMATE_LINES and release not in MRV2_ONLY_LINES:
         cmd.insert(0, MODEL_RUNNER_V2 if runner == "v2" else MODEL_RUNNER_V1)
     if tp > 1:
         cmd.append(f"--tensor-parallel-size {tp}")
@@ -1458,6 +1529,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         cmd.append(f"--max-num-seqs {seqs}")
     if eager:
         cmd.append("--enforce-eager")
+    if release in MRV2_ONLY_LINES:
+        cmd.append(EXTENSIBLE_KV_OFF)
     if quant["id"] in ("AWQ-4bit", "GPTQ-4bit"):
         assumptions.append(f"{quant['id']}: serve a {quant['id']} checkpoint of this model (its repository "
                            "differs from the one in the command).")
@@ -1478,7 +1551,11 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         f"CUDA context: {CUDA_CONTEXT_BYTES / GiB:.2f} GiB per GPU outside vLLM's budget.",
         f"KV cache: {layout.block_size}-token blocks, {kv_dtype} cache; activation peak: profile run over "
         f"max_num_batched_tokens {batched:,}, sampler over {rows:,} rows"
-        + (" (Model Runner V2: the logits in the model dtype, no top-k/top-p or FP32 copy in the profile)."
+        + (" (Model Runner V2: the logits in the model dtype, then a second pass with every sampling feature on: "
+           "an FP32 copy plus FlashInfer's masked logits and softmax, 12 bytes a logit; without FlashInfer's "
+           "sampler (no flashinfer-cubin and no nvcc, or VLLM_USE_FLASHINFER_SAMPLER=0) Triton's top-k/top-p "
+           "needs less)." if runner == "v2" and release in MRV2_ONLY_LINES else
+           " (Model Runner V2: the logits in the model dtype, no top-k/top-p or FP32 copy in the profile)."
            if runner == "v2" else
            " (top-k/top-p by sorting the logits)." if sampler_sorts(rows, release) else " (Triton top-k/top-p, no sort)."),
         f"Rules of vLLM release line {release} ({basis_for(release, runner).split(' (')[0]}). " + (
@@ -1497,9 +1574,10 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
                            f"--gpu-memory-utilization {DEFAULT_UTILIZATION['0.21']:g}.")
     if runner_buffers:
         assumptions.append(
-            f"Model Runner V2's sampler keeps {runner_buffers / GiB:.2f} GiB "
-            "per GPU of penalty counts (max_num_seqs x vocabulary int32, v1/worker/gpu/sample/penalties.py) for the "
-            "whole run; vLLM counts them with the weights as consumed memory, and the plan with the non-torch memory.")
+            f"Model Runner V2 keeps {runner_buffers / GiB:.2f} GiB per GPU of per-request sampler state for the whole "
+            "run: penalty counts (max_num_seqs x vocabulary int32, v1/worker/gpu/sample/penalties.py), the grammar "
+            "bit mask and the logit-bias, bad-word and logprob tables; vLLM counts them with the weights as "
+            "consumed memory, and the plan with the non-torch memory.")
     if layout.top_k:
         latent = "fp8_ds_mla, 656 bytes" if kv_bytes == 1 else "BF16, 1,152 bytes"
         assumptions.append(

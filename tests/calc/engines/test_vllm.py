@@ -578,7 +578,7 @@ def test_outside_basis_reasons_name_the_cause() -> None:
     assert "V0" in str(V.outside_basis("V0", "CUDA"))
     assert "v0.21.0" in str(V.outside_basis("0.23.1", "CUDA", runner="v1"))
     assert "may have run this model on Model Runner V2" in str(V.outside_basis("0.23.1", "CUDA"))
-    assert "removed Model Runner V1" in str(V.outside_basis("0.34.0", "CUDA"))
+    assert "extensible KV cache" in str(V.outside_basis("0.34.0", "CUDA"))
     assert "ROCm" in str(V.outside_basis(None, "ROCm"))
     assert "preview build" in str(V.outside_basis("0.10.1+gptoss", "CUDA"))
 
@@ -742,27 +742,25 @@ def test_model_runner_v2_runs_are_outside_but_their_weights_are_not() -> None:
         assert out("0.26.0", moe, component) is None and out("0.26.0", hybrid, component) is None
         assert "Model Runner V2" in str(out("0.26.0", listed_moe, component))
         for c in (moe, hybrid, dense):
-            # v0.27.0-v0.30.x: Model Runner V2 as modelled (--model-runner v2), inside; later releases not
-            assert out("0.29.0", c, component) is None
-            assert "Model Runner V2" in str(out("0.31.0", c, component))
-            assert "removed Model Runner V1" in str(out("0.34.0", c, component))
+            # v0.27.0-v0.32.x: Model Runner V2 as modelled (--model-runner v2), inside; v0.33 (the FP32
+            # sampler pass on 16-token blocks) not; v0.34 by default sizes the KV cache after warm-up
+            assert out("0.29.0", c, component) is None and out("0.32.0", c, component) is None
+            assert "v0.33 added the FP32 sampler pass" in str(out("0.33.0", c, component))
+            assert "extensible KV cache" in str(out("0.34.0", c, component))
     assert out("0.27.1", dense, "weights") is None and out("0.34.0", moe, "weights") is None
 
 
 def test_vllm_version_takes_a_line_or_a_version_and_refuses_what_no_line_follows(cat: Any) -> None:
-    # a version picks its line: 0.11 (v0.11.0-v0.16.x), 0.17 (v0.17.0-v0.20.x), 0.21 (v0.21.0-v0.33.x)
+    # a version picks its line: 0.11 (v0.11.0-v0.16.x), 0.17 (v0.17.0-v0.20.x), 0.21 (v0.21.0-v0.33.x),
+    # 0.34 (v0.34.0 on: Model Runner V1 removed)
     for given, line in (("0.27.1", "0.21"), ("v0.33.0", "0.21"), ("0.21.0", "0.21"), ("0.20.2", "0.17"),
-                        ("0.17", "0.17"), ("0.16.1", "0.11"), ("0.11.0", "0.11")):
+                        ("0.17", "0.17"), ("0.16.1", "0.11"), ("0.11.0", "0.11"), ("0.34.0", "0.34"),
+                        ("0.34", "0.34"), ("0.35.1", "0.34")):
         assert V.OPTIONS["vllm_version"].parse("--vllm-version", given) == line, given
-    # v0.34.0 removed Model Runner V1, which the rules (and the command's VLLM_USE_V2_MODEL_RUNNER=0) need
-    for given in ("0.34.0", "0.34", "0.35.1"):
-        with pytest.raises(PlanError) as err:
-            V.OPTIONS["vllm_version"].parse("--vllm-version", given)
-        assert err.value.option == "--vllm-version" and "Model Runner V1 was removed" in str(err.value)
     for given in ("0.10.2", "latest", ""):
         with pytest.raises(PlanError) as err:
             V.OPTIONS["vllm_version"].parse("--vllm-version", given)
-        assert "allowed: 0.11, 0.17, 0.21" in str(err.value)
+        assert "allowed: 0.11, 0.17, 0.21, 0.34" in str(err.value)
     p = run(cat, "meta/llama-3.1-8b", "h100-sxm-80gb", context=8192)
     assert V.basis(p["settings"]).startswith("vLLM 0.21.0-0.33.x on Model Runner V1")
     assert any("holds for v0.21.0 to v0.33.x" in a for a in p["assumptions"])
@@ -793,8 +791,12 @@ def test_model_runner_v2_profile_peak_by_hand() -> None:
 
 def test_model_runner_v2_penalty_buffers_by_hand() -> None:
     # v1/worker/gpu/sample/penalties.py: output_bin_counts int32 [max_num_seqs, vocab] and prompt_bin_mask
-    # int32 [max_num_seqs, ceil(vocab / 32)]: 256 x 151,936 x 4 + 256 x 4,748 x 4 bytes
-    assert V.mrv2_sampler_buffers(151_936, 256) == 155_582_464 + 4_861_952 == 160_444_416
+    # int32 [max_num_seqs, ceil(vocab / 32)]: 256 x 151,936 x 4 + 256 x 4,748 x 4 bytes; logit_bias.py:
+    # (3 x 1024 + 128) x 4 = 12,800 bytes per slot of int32/FP32 tables; bad_words.py: (1024 + 129) x 4
+    # = 4,612; logprob.py: 128 x 4 = 512; structured_outputs.py: a 4,748-int32 grammar mask and one int32
+    # index per slot (256 x 18,996)
+    assert V.mrv2_sampler_buffers(151_936, 256) == (155_582_464 + 4_861_952 + 256 * 12_800 + 256 * 4_612
+                                                    + 256 * 512 + 256 * (4_748 * 4 + 4)) == 169_895_936
 
 
 def test_model_runner_v2_plan(cat: Any) -> None:
@@ -803,11 +805,11 @@ def test_model_runner_v2_plan(cat: Any) -> None:
     v2 = run(cat, "qwen/qwen3-8b", "rtx-4090", model_runner="v2", **kw)
     assert v2["settings"]["model_runner"] == "v2" and v1["settings"]["model_runner"] == "v1"
     assert v2["command"].startswith("VLLM_USE_V2_MODEL_RUNNER=1 VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 vllm serve ")
-    assert V.basis(v2["settings"]).startswith("vLLM 0.27.0-0.30.x on Model Runner V2")
+    assert V.basis(v2["settings"]).startswith("vLLM 0.27.0-0.32.x on Model Runner V2")
     c1, c2 = v1["components"], v2["components"]
     assert c2["weights"] == c1["weights"]
-    # the penalty counts join the non-torch memory: 256 slots x 151,936 x 4 bytes + the prompt masks
-    assert c2["non_torch"] - c1["non_torch"] == 160_444_416
+    # the per-slot sampler state joins the non-torch memory (test_model_runner_v2_penalty_buffers_by_hand)
+    assert c2["non_torch"] - c1["non_torch"] == 169_895_936
     # the budget is the same; V2's smaller peak leaves more for the KV cache
     assert c2["kv_budget"] + c2["weights"] + c2["activation_peak"] + c2["non_torch"] == \
         c1["kv_budget"] + c1["weights"] + c1["activation_peak"] + c1["non_torch"]
@@ -824,17 +826,18 @@ def test_model_runner_v2_runs_are_planned_with_it_where_modelled() -> None:
     off, on = {"cudagraph_estimate": "off"}, {"cudagraph_estimate": "on"}
     assert V.planned_runner("0.27.1", dense) == "v2" and V.planned_runner("0.27.1", moe) == "v1"
     assert V.planned_runner("0.30.0", moe) == "v2" and V.planned_runner("0.21.0", dense) == "v1"
-    assert V.planned_runner("0.26.0", dense) == "v1" and V.planned_runner("0.31.0", dense) == "v1"
+    assert V.planned_runner("0.26.0", dense) == "v1" and V.planned_runner("0.33.0", dense) == "v1"
+    assert V.planned_runner("0.31.0", dense) == "v2" and V.planned_runner("0.32.0", moe) == "v2"
     assert V.planned_runner("0.23.0", dense, runner="v2") == "v1"  # before the modelled releases
     assert V.planned_runner("0.28.0", dense, runner="v1") == "v1"  # the log wins
     for component in ("activation_peak", "kv_cache_memory", "kv_cache_tokens"):
         # modelled: v0.27.0-v0.30.x
         assert V.outside_basis("0.27.1", "CUDA", component, card=dense, settings=off) is None
         assert V.outside_basis("0.30.0", "CUDA", component, card=moe, settings=off) is None
-        # not modelled: v0.26 (FP32 dummy logits, older accounting) and v0.31+
-        assert "modelled as v0.27.0 to v0.30.x" in str(V.outside_basis("0.26.0", "CUDA", component, card=dense,
+        # not modelled: v0.26 (FP32 dummy logits, older accounting) and v0.33
+        assert "modelled as v0.27.0 to v0.32.x" in str(V.outside_basis("0.26.0", "CUDA", component, card=dense,
                                                                           settings=off))
-        assert "modelled as v0.27.0 to v0.30.x" in str(V.outside_basis("0.31.0", "CUDA", component, card=dense,
+        assert "modelled as v0.27.0 to v0.32.x" in str(V.outside_basis("0.33.0", "CUDA", component, card=dense,
                                                                           settings=off))
         # a start that compiled the model, and a multimodal model's encoder profiling
         assert "compiled the model" in str(V.outside_basis("0.27.1", "CUDA", component, card=dense, settings=off,
@@ -846,3 +849,57 @@ def test_model_runner_v2_runs_are_planned_with_it_where_modelled() -> None:
     assert V.outside_basis("0.28.0", "CUDA", "kv_cache_memory", card=dense, settings=on) is None
     assert "estimate" in str(V.outside_basis("0.29.0", "CUDA", "kv_cache_memory", card=dense, settings=on))
     assert V.outside_basis("0.29.0", "CUDA", "kv_budget", card=dense, settings=on) is None
+
+
+# --- release line 0.34 (v0.34.0 on: Model Runner V2 only) ---------------------------------------
+
+def test_release_line_0_34_command_runner_and_refusals(cat: Any) -> None:
+    p = run(cat, "qwen/qwen3-8b", "h100-sxm-80gb", context=8192, vllm_version="0.34")
+    # no VLLM_USE_V2_MODEL_RUNNER (v0.34 refuses 0 and calls 1 redundant); the extensible KV cache, v0.34's
+    # default on CUDA, is turned off so that vLLM sizes the cache from its profile run
+    assert p["command"] == ("VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 vllm serve Qwen/Qwen3-8B --max-model-len 8192 "
+                            "--gpu-memory-utilization 0.92 --no-enable-extensible-kv-cache")
+    assert p["settings"]["model_runner"] == "v2"
+    assert V.basis(p["settings"]).startswith("vLLM 0.34.0 and later on Model Runner V2")
+    assert any("No public vLLM 0.34 start-up log" in a for a in p["assumptions"])
+    with pytest.raises(PlanError) as err:
+        run(cat, "qwen/qwen3-8b", "h100-sxm-80gb", vllm_version="0.34", model_runner="v1")
+    assert err.value.option == "--model-runner" and "removed Model Runner V1" in str(err.value)
+    # its hybrid page rules are not checked: refused with the reason, not planned
+    assert "0.34" in str(V.unsupported(card("qwen/qwen3.5-35b-a3b"), {"vllm_version": "0.34"}))
+
+
+def test_release_line_0_34_blocks_of_64_tokens(cat: Any) -> None:
+    """config/cache.py CacheConfig.DEFAULT_BLOCK_SIZE is 64 in v0.34.0 (16 before). Qwen3-8B keeps
+    8 KV heads x 128 x 2 (K, V) x 2 bytes = 4,096 bytes a token in each of its 36 layers, so a 64-token
+    page of one layer is 262,144 bytes and a block of all 36 layers 9,437,184; the capacity is whole
+    blocks of 64 tokens."""
+    lay = V.kv_layout(card("qwen/qwen3-8b"), 1, 2, block_size=V.BLOCK_SIZES["0.34"])
+    assert (lay.block_size, lay.page_bytes) == (64, 262_144)
+    p = run(cat, "qwen/qwen3-8b", "rtx-4090", context=4096, vllm_version="0.34")
+    kv = p["components"]["kv_cache_memory"]
+    assert p["kv_cache_capacity_tokens"] == kv // 9_437_184 * 64
+    assert V.layer_blocks(None, 64, 4096, 2048) == 4096 // 64
+
+
+def test_release_line_0_34_sampler_warmup_pass_by_hand() -> None:
+    """Qwen3-1.7B (hidden 2048, intermediate 6144, vocabulary 151,936) at 2048 batched tokens and 256
+    sequences. From v0.33.0 the dummy sampler runs a second pass with every sampling feature on while the
+    BF16 logits (256 x 151,936 x 2 = 77,791,232 bytes) stay alive: an FP32 copy and FlashInfer's masked
+    logits and softmax, 3 x 256 x 151,936 x 4 = 466,747,392 bytes. With the hidden states (2048 x 2048 x 2
+    = 8,388,608) the sampler peaks at 552,927,232 bytes, above the forward's 92,274,688."""
+    c = card("qwen/qwen3-1.7b")
+    assert V.activation_peak(c, 1, 2048, 256, "0.34", "v2") == 8_388_608 + 77_791_232 + 466_747_392 == 552_927_232
+    assert V.activation_peak(c, 1, 2048, 256, "0.21", "v2") == 92_274_688
+
+
+def test_release_line_0_34_batch_defaults_have_the_160_gib_tier(cat: Any) -> None:
+    # engine/arg_utils.py (v0.28.0 on): GPUs with >= 160 GiB get 16384 batched tokens and 1024 sequences
+    # (a B200: 180 GB = 167.6 GiB); an H100 stays at 8192 / 1024, a 24 GB GPU at 2048 / 256
+    b200 = run(cat, "qwen/qwen3-8b", "b200", vllm_version="0.34")["settings"]
+    h100 = run(cat, "qwen/qwen3-8b", "h100-sxm-80gb", vllm_version="0.34")["settings"]
+    small = run(cat, "qwen/qwen3-8b", "rtx-4090", vllm_version="0.34")["settings"]
+    assert (b200["max_num_batched_tokens"], b200["max_num_seqs"]) == (16384, 1024)
+    assert (h100["max_num_batched_tokens"], h100["max_num_seqs"]) == (8192, 1024)
+    assert (small["max_num_batched_tokens"], small["max_num_seqs"]) == (2048, 256)
+    assert run(cat, "qwen/qwen3-8b", "b200")["settings"]["max_num_batched_tokens"] == 8192  # the 0.21 line
