@@ -996,7 +996,7 @@ def model_runner(settings: Mapping[str, Any], release: str) -> str:
         raise PlanError("--model-runner", f"v2: Model Runner V2 is modelled as v0.27.0 to v0.32.x and v0.34.0 run "
                         f"it; release line {release} is older; allowed: v1, or --vllm-version 0.21 or 0.34")
     if value == "v1" and release in MRV2_ONLY_LINES:
-        raise PlanError("--model-runner", f"v1: vLLM 0.34.0 removed Model Runner V1; allowed: v2, or "
+        raise PlanError("--model-runner", "v1: vLLM 0.34.0 removed Model Runner V1; allowed: v2, or "
                         "--vllm-version 0.21 (v0.21.0-v0.33.x)")
     return value
 
