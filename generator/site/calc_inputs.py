@@ -173,7 +173,9 @@ def page_data(card: Mapping[str, Any], catalogs: Catalogs | None,
     payload = {"engines": {L.NAME: data, "vllm": vdata}, "unsupported": why, "gpus": gpus, "max_gpus": MAX_GPUS,
                **cpu_only_data(catalogs)}
     return {"unsupported": None, "json": json_for_script(payload),
-            "default_context": min(DEFAULT_CONTEXT, top), "max_context": top, "why": why}
+            "default_context": min(DEFAULT_CONTEXT, top), "max_context": top, "why": why,
+            # the utilization field's first value: vLLM's own default on the line the browser follows
+            "utilization": vllm_default_utilization()}
 
 
 def cpu_only_data(catalogs: Catalogs) -> dict[str, Any]:
@@ -202,6 +204,13 @@ def _vllm_families(catalogs: Catalogs) -> dict[str, Mapping[str, Any] | None]:
     for g in catalogs.gpus:
         out.setdefault(V._gpu_family(g), g)
     return out
+
+
+def vllm_default_utilization() -> float:
+    """vLLM's own --gpu-memory-utilization default on the release line the browser follows."""
+    from generator.calc.engines import vllm as V
+
+    return V.DEFAULT_UTILIZATION[V.DEFAULT_RELEASE]
 
 
 def vllm_gpu_fields(catalogs: Catalogs) -> dict[str, dict[str, Any]]:
@@ -299,5 +308,5 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
                       "CUDA_GRAPH_BYTES": V.CUDA_GRAPH_BYTES, "CUDA_CONTEXT_BYTES": V.CUDA_CONTEXT_BYTES,
                       "BATCHED_TOKENS_SMALL": V.BATCHED_TOKENS_SMALL, "MAX_SEQS_SMALL": V.MAX_SEQS_SMALL,
                       "BATCHED_TOKENS_LARGE": V.BATCHED_TOKENS_LARGE, "MAX_SEQS_LARGE": V.MAX_SEQS_LARGE,
-                      "KV_DTYPES": list(V.KV_DTYPES), "utilization": V.DEFAULT_UTILIZATION[V.DEFAULT_RELEASE]},
+                      "KV_DTYPES": list(V.KV_DTYPES), "utilization": vllm_default_utilization()},
     }

@@ -290,7 +290,8 @@ def test_engine_calculator_equals_llmcards_plan(page, site, model, controls):
     if vllm:   # the checkpoint as shipped: BF16 for these models
         want = {"quant": controls.get("quant", "BF16"), "context": int(controls.get("context", first)),
                 "kv_dtype": controls.get("kvdtype", "auto"), "parallel": int(controls.get("seqs", 1)),
-                "gpu_memory_utilization": float(controls.get("util", 0.9))}
+                # vLLM's own default from v0.20.0 (config/cache.py), which the field starts at
+                "gpu_memory_utilization": float(controls.get("util", 0.92))}
     else:
         want = {"quant": controls.get("quant", "Q4_K_M"), "context": int(controls.get("context", first)),
                 "kv_type_k": controls.get("ctk", "F16"), "kv_type_v": controls.get("ctv", "F16")}

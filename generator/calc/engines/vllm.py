@@ -1020,7 +1020,7 @@ def _runner_note(release: str, runner: str) -> str:
     return (f" The command also sets {MODEL_RUNNER_V1}: from v0.22.0 vLLM runs more and more models on Model Runner "
             "V2 by default (every model from v0.29.0; --model-runner v2 plans it as v0.27.0 to v0.30.x run it). "
             "v0.34.0 removed Model Runner V1 and refuses this setting at start-up, so this plan holds for v0.21.0 "
-            "to v0.33.x.")
+            "to v0.33.x; plan v0.34.0 and later with --vllm-version 0.34.")
 
 
 def sampler_sorts(rows: int, release: str) -> bool:
