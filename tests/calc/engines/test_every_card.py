@@ -34,9 +34,10 @@ def _card(path: Path) -> Mapping[str, Any]:
     return loaded.data
 
 
-def _plan(card: Mapping[str, Any], engine: str, gpu: str | None, count: int | None) -> dict[str, Any]:
+def _plan(card: Mapping[str, Any], engine: str, gpu: str | None, count: int | None,
+          options: Mapping[str, Any] | None = None) -> dict[str, Any]:
     hw = E.hardware(CATALOGS, gpu, count, 64 if gpu else None)
-    return E.plan(card, CATALOGS, engine, {}, hw)
+    return E.plan(card, CATALOGS, engine, dict(options or {}), hw)
 
 
 def _check_sums(plan: Mapping[str, Any]) -> None:
@@ -49,11 +50,13 @@ def _check_sums(plan: Mapping[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("path", CARDS, ids=[f"{p.parent.name}/{p.stem}" for p in CARDS])
-@pytest.mark.parametrize("engine", ["llama.cpp", "vllm"])
+@pytest.mark.parametrize("engine", ["llama.cpp", "vllm", "vllm 0.34"])
 def test_every_card_gets_a_plan_or_a_reason(path: Path, engine: str) -> None:
     card = _card(path)
+    # "vllm 0.34": vLLM's newest release line, which no default plan takes
+    engine, options = ("vllm", {"vllm_version": "0.34"}) if engine == "vllm 0.34" else (engine, {})
     for gpu, count in SETUPS:
-        plan = _plan(card, engine, gpu, count)
+        plan = _plan(card, engine, gpu, count, options)
         assert plan["engine"] == engine and plan["model"] == card["id"]
         if not plan["supported"]:
             assert plan["unsupported_reason"], plan

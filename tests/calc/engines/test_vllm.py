@@ -903,3 +903,9 @@ def test_release_line_0_34_batch_defaults_have_the_160_gib_tier(cat: Any) -> Non
     assert (h100["max_num_batched_tokens"], h100["max_num_seqs"]) == (8192, 1024)
     assert (small["max_num_batched_tokens"], small["max_num_seqs"]) == (2048, 256)
     assert run(cat, "qwen/qwen3-8b", "b200")["settings"]["max_num_batched_tokens"] == 8192  # the 0.21 line
+
+
+def test_every_release_line_has_each_per_line_rule() -> None:
+    # a rule kept per release line must name every line, or a plan on the missing one fails
+    for table in (V.BASES, V.DEFAULT_UTILIZATION, V.BLOCK_SIZES, V.NCCL_TP_BYTES):
+        assert set(table) == set(V.RELEASE_LINES), table
