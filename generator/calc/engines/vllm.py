@@ -1544,7 +1544,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         f"Non-torch memory: {NON_TORCH_BYTES / GiB:.2f} GiB per GPU (measured by vLLM at run time; typical "
         "value from public logs)." + (f" Plus {NCCL_TP_BYTES[release] / GiB:.2f} GiB of NCCL/all-reduce buffers "
                                       "per GPU under tensor parallelism (inside the budget; "
-                                      + ("v0.19.0's runs)." if release == "0.17" else "v0.11's runs).")
+                                      + ("v0.11's runs)." if release == "0.11" else "v0.19.0's runs).")
                                       if tp > 1 else ""),
         ("CUDA graphs: none (--enforce-eager)." if eager else
          f"CUDA graphs: {CUDA_GRAPH_BYTES / GiB:.2f} GiB per GPU (measured by vLLM at run time; typical value), "
