@@ -175,7 +175,7 @@ def page_data(card: Mapping[str, Any], catalogs: Catalogs | None,
     return {"unsupported": None, "json": json_for_script(payload),
             "default_context": min(DEFAULT_CONTEXT, top), "max_context": top, "why": why,
             # the utilization field's first value: vLLM's own default on the line the browser follows
-            "utilization": vllm_default_utilization()}
+            "utilization": vllm_default_utilization(), "vllm_lines": vllm_line_choices()}
 
 
 def cpu_only_data(catalogs: Catalogs) -> dict[str, Any]:
@@ -206,6 +206,15 @@ def _vllm_families(catalogs: Catalogs) -> dict[str, Mapping[str, Any] | None]:
     return out
 
 
+def vllm_line_choices() -> list[tuple[str, str]]:
+    """The vLLM release lines the live calculator offers, the default first, with their labels."""
+    from generator.calc.engines import vllm as V
+
+    current = V.RELEASE_LINES[-1]
+    return [(V.DEFAULT_RELEASE, "v0.21 to v0.33 (checked against public logs)"),
+            (current, "v0.34 and later (from vLLM's source; no public log to check yet)")]
+
+
 def vllm_default_utilization() -> float:
     """vLLM's own --gpu-memory-utilization default on the release line the browser follows."""
     from generator.calc.engines import vllm as V
@@ -226,6 +235,7 @@ def vllm_gpu_fields(catalogs: Catalogs) -> dict[str, dict[str, Any]]:
         assert mem is not None
         out[str(g["id"])] = {"memory_bytes": mem,
                              "large": mem >= V.LARGE_GPU_BYTES and "a100" not in str(g["id"]).lower(),
+                             "huge": mem >= V.HUGE_GPU_BYTES,  # the >= 160 GiB tier (release line 0.34)
                              "family": V._gpu_family(g), "apple": str(g.get("vendor", "")).lower() == "apple",
                              **speed_fields(g)}
     return out
@@ -284,12 +294,32 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
                              "state_bytes": lay.state_bytes,
                              "indexer_token_bytes": lay.indexer_token_bytes, "top_k": lay.top_k}
         layouts[str(tp)] = by_bytes
-    # keyed by release line, then TP size, at the two batch defaults; only the default line
-    # (vllm.DEFAULT_RELEASE): the site offers no other, and every line would grow each model's data by a fifth
+    # keyed by release line, then TP size, at the batch defaults (small, large, and on the lines of
+    # Model Runner V2 alone the >= 160 GiB tier); the default line and the current releases' line (the
+    # site offers those two; the CLI plans the older ones, which would grow each model's data)
     line = V.DEFAULT_RELEASE
-    act = {line: {str(tp): [V.activation_peak(card, tp, V.BATCHED_TOKENS_SMALL, V.MAX_SEQS_SMALL, line),
-                            V.activation_peak(card, tp, V.BATCHED_TOKENS_LARGE, V.MAX_SEQS_LARGE, line)]
-                  for tp in allowed}}
+    tiers = [(V.BATCHED_TOKENS_SMALL, V.MAX_SEQS_SMALL), (V.BATCHED_TOKENS_LARGE, V.MAX_SEQS_LARGE)]
+    act = {line: {str(tp): [V.activation_peak(card, tp, b, n, line) for b, n in tiers] for tp in allowed}}
+    # the current line (Model Runner V2 only): its peaks, the sampler's per-slot state at each tier's
+    # max_num_seqs (vllm.mrv2_sampler_buffers, in the non-torch memory), and its 64-token attention
+    # pages; a model it does not plan says why instead
+    current = V.RELEASE_LINES[-1]
+    current_reason = V.unsupported(card, {"vllm_version": current})
+    by_line: dict[str, Any] = {}
+    if not current_reason:
+        v2_tiers = tiers + [(V.BATCHED_TOKENS_HUGE, V.MAX_SEQS_LARGE)]
+        act[current] = {str(tp): [V.activation_peak(card, tp, b, n, current, "v2") for b, n in v2_tiers]
+                        for tp in allowed}
+        vocab = int(arch["vocab_size"])
+        def block_and_page(tp: int, kv_bytes: int) -> list[int]:
+            lay = V.kv_layout(card, tp, kv_bytes, 2, V.BLOCK_SIZES[current])
+            return [lay.block_size, lay.page_bytes]
+
+        # a 4-byte cache only for an FP32 checkpoint (vllm.plan: "auto" is the model dtype)
+        widths = (1, 2, 4) if any(q["fp32"] for q in quants.values()) else (1, 2)
+        blocks = {str(tp): {str(b): block_and_page(tp, b) for b in widths} for tp in allowed}
+        by_line[current] = {"runner_buffers": [V.mrv2_sampler_buffers(vocab, n) for _, n in v2_tiers],
+                            "kv_blocks": blocks}
     return {
         **head, "unsupported": None, "max_context": max_context_of(card),
         "heads": heads, "kv_heads": kv_heads, "allowed_tp": allowed,
@@ -297,6 +327,7 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         "quants": quants, "native": V.native_quant_id(card), "hf_repo": V.hf_repo(card),
         "active_params": V._active_param_count(card),   # the prefill bound's FLOPs per token / 2
         "kv_layouts": layouts, "activation_peak": act,
+        "lines": by_line, "unsupported_lines": {current: current_reason} if current_reason else {},
         # DeepSeek sparse attention: the latent's width follows dsa_kv_bytes, and model loading adds
         # the top-k index buffer (topk_buffer_bytes: this many bytes per batched token; 0 if none)
         "dsa": bool(att.get("sparse_indexer")), "topk_buffer_per_token": V.topk_buffer_bytes(card, 1),
@@ -305,8 +336,12 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
                       # the lines whose vLLM takes a CUDA graph estimate from the KV budget unless told not to
                       "CUDAGRAPH_ESTIMATE_OFF": V.CUDAGRAPH_ESTIMATE_OFF, "ESTIMATE_LINES": list(V.ESTIMATE_LINES),
                       "MODEL_RUNNER_V1": V.MODEL_RUNNER_V1,
+                      "MRV2_ONLY_LINES": list(V.MRV2_ONLY_LINES), "EXTENSIBLE_KV_OFF": V.EXTENSIBLE_KV_OFF,
+                      "BATCHED_TOKENS_HUGE": V.BATCHED_TOKENS_HUGE,
                       "CUDA_GRAPH_BYTES": V.CUDA_GRAPH_BYTES, "CUDA_CONTEXT_BYTES": V.CUDA_CONTEXT_BYTES,
                       "BATCHED_TOKENS_SMALL": V.BATCHED_TOKENS_SMALL, "MAX_SEQS_SMALL": V.MAX_SEQS_SMALL,
                       "BATCHED_TOKENS_LARGE": V.BATCHED_TOKENS_LARGE, "MAX_SEQS_LARGE": V.MAX_SEQS_LARGE,
-                      "KV_DTYPES": list(V.KV_DTYPES), "utilization": vllm_default_utilization()},
+                      "KV_DTYPES": list(V.KV_DTYPES), "utilization": vllm_default_utilization(),
+                      # vLLM's own default per line the site offers (vllm.DEFAULT_UTILIZATION)
+                      "UTILIZATIONS": {ln: V.DEFAULT_UTILIZATION[ln] for ln in (line, current)}},
     }

@@ -212,7 +212,7 @@ def _set_engine(page, **controls) -> None:
     """Selects by option value, text fields as typed ("gpu", "quant", "ctk", "ctv", "fa" are selects)."""
     for name, value in controls.items():
         sel = f"#ecalc-{name}"
-        if name in ("engine", "gpu", "quant", "ctk", "ctv", "fa", "kvdtype"):
+        if name in ("engine", "gpu", "quant", "ctk", "ctv", "fa", "kvdtype", "release"):
             page.select_option(sel, value)
         else:
             _type(page, sel, str(value))
@@ -272,6 +272,11 @@ CASES = [
              "quant": "FP8", "tp": "1"}),
     ("models/mistralai/mixtral-8x7b/", {"engine": "vllm", "gpu": "h100-sxm-80gb", "quant": "FP8"}),
     ("models/meta/llama-2-7b/", {"engine": "vllm", "gpu": ""}),
+    # vLLM 0.34 and later (the current releases' line): Model Runner V2, 64-token blocks; on one H100,
+    # and a MoE model over two GPUs with an FP8 cache
+    (MODEL, {"engine": "vllm", "gpu": "h100-sxm-80gb", "release": "0.34"}),
+    ("models/mistralai/mixtral-8x7b/", {"engine": "vllm", "gpu": "rtx-3090", "count": "2", "release": "0.34",
+                                        "kvdtype": "fp8", "context": "8192"}),
 ]
 
 
@@ -291,7 +296,9 @@ def test_engine_calculator_equals_llmcards_plan(page, site, model, controls):
         want = {"quant": controls.get("quant", "BF16"), "context": int(controls.get("context", first)),
                 "kv_dtype": controls.get("kvdtype", "auto"), "parallel": int(controls.get("seqs", 1)),
                 # vLLM's own default from v0.20.0 (config/cache.py), which the field starts at
-                "gpu_memory_utilization": float(controls.get("util", 0.92))}
+                "gpu_memory_utilization": float(controls.get("util", 0.92)),
+                # the release line: v0.21-v0.33 unless the reader picks v0.34 and later
+                "vllm_version": controls.get("release", "0.21")}
     else:
         want = {"quant": controls.get("quant", "Q4_K_M"), "context": int(controls.get("context", first)),
                 "kv_type_k": controls.get("ctk", "F16"), "kv_type_v": controls.get("ctv", "F16")}

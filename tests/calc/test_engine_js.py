@@ -305,6 +305,10 @@ def _vllm_settings(most: int | None, quants: list[str]) -> list[dict[str, Any]]:
         {"tensor_parallel": 3}, {"gpu_memory_utilization": 0.5, "context": min(4096, top)},
         {"gpu_memory_utilization": 0.97}, {"context": top + 1}, {"context": 17},
         {"vllm_version": "0.21"}, {"cudagraph_estimate": "off"},
+        # the current releases' line (Model Runner V2 only, 64-token blocks), which the site offers too
+        {"vllm_version": "0.34"}, {"vllm_version": "0.34", "context": min(8192, top), "kv_dtype": "fp8"},
+        {"vllm_version": "0.34", "tensor_parallel": 2, "gpu_memory_utilization": 0.8},
+        {"vllm_version": "0.34", "model_runner": "v2"}, {"vllm_version": "0.34", "context": top + 1},
     ]
     grid += [{"quant": q, "context": min(8192, top)} for q in quants]
     return grid
@@ -317,6 +321,7 @@ const jobs = JSON.parse(require('fs').readFileSync(0, 'utf8'));
 process.stdout.write(JSON.stringify(jobs.cards.map(j => j.runs.map(([s, setup]) => {
   const r = E.plan(j.data, s, setup ? jobs.gpus[setup[0]] : null, setup ? setup[1] : 1);
   if (r.error) return {error: r.error.option};
+  if (r.supported === false) return {unsupported: r.unsupported_reason};
   return Object.fromEntries(fields.map(f => [f, r[f]]));
 }))));
 """
@@ -340,7 +345,7 @@ def test_js_vllm_plan_equals_python_on_every_card(node_exe: str) -> None:
             hw = engines.hardware(catalogs, *setup) if setup else engines.hardware(catalogs)
             try:
                 p = engines.plan(c.data, catalogs, "vllm", dict(s), hw)
-                exp.append({k: p[k] for k in VLLM_FIELDS})
+                exp.append({k: p[k] for k in VLLM_FIELDS} if p["supported"] else {"unsupported": p["unsupported_reason"]})
             except engines.PlanError as e:
                 exp.append({"error": e.option})
         jobs.append({"id": c.data["id"], "data": data, "runs": runs})
@@ -350,7 +355,7 @@ def test_js_vllm_plan_equals_python_on_every_card(node_exe: str) -> None:
     got = _node(node_exe, script, JS_VLLM, payload)
     _assert_runs_equal(jobs, got, expected, lambda job: job["id"])
     flat = [x for e in expected for x in e]
-    plans = [x for x in flat if "error" not in x]
+    plans = [x for x in flat if "error" not in x and "unsupported" not in x]
     assert {p["fits"] for p in plans} == {True, False, None}
     assert {x["error"] for x in flat if "error" in x} >= {"--context", "--tensor-parallel", "--gpu"}
     assert any(p["max_context_that_fits"] and p["max_context_that_fits"] < p["settings"]["context"] for p in plans)
@@ -360,9 +365,17 @@ def test_js_vllm_plan_equals_python_on_every_card(node_exe: str) -> None:
     # the site's data holds only the default release line: another one is refused, naming the option
     other = {"gpus": gpus, "cards": [{"data": jobs[0]["data"], "runs": [[{"vllm_version": "0.11"}, None]]}]}
     assert _node(node_exe, script, JS_VLLM, other) == [[{"error": "--vllm-version"}]]
-    # the default line (0.21) plans Model Runner V1 with the CUDA graph estimate off, and its command says so
-    assert all(p["command"].startswith("VLLM_USE_V2_MODEL_RUNNER=0 VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 vllm serve ")
-               for p in plans)
+    # the default line (0.21) plans Model Runner V1 with the CUDA graph estimate off, and its command says so;
+    # the current line (0.34) Model Runner V2 with v0.34's extensible KV cache off
+    v21 = [p for p in plans if p["settings"]["vllm_version"] == "0.21"]
+    v34 = [p for p in plans if p["settings"]["vllm_version"] == "0.34"]
+    assert v21 and all(p["command"].startswith("VLLM_USE_V2_MODEL_RUNNER=0 VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 "
+                                               "vllm serve ") for p in v21)
+    assert v34 and all(p["command"].startswith("VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 vllm serve ")
+                       and p["command"].endswith(" --no-enable-extensible-kv-cache")
+                       and p["settings"]["model_runner"] == "v2" for p in v34)
+    assert any(p["settings"]["max_num_batched_tokens"] == 16384 for p in v34)   # the B200s
+    assert any("unsupported" in x for x in flat)   # models the 0.34 line does not plan say why
     # on is the CLI's (upper bounds); the browser refuses it, naming the option
     on = {"gpus": gpus, "cards": [{"data": jobs[0]["data"], "runs": [[{"cudagraph_estimate": "on"}, None]]}]}
     assert _node(node_exe, script, JS_VLLM, on) == [[{"error": "--cudagraph-estimate"}]]

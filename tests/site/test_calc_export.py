@@ -44,7 +44,9 @@ def test_write_calc(tmp_path: Path) -> None:
     # the engine's basis is written once, not per model
     assert models["bases"] == {"llama.cpp": own.pop("basis"), "vllm": calc_inputs.vllm_inputs(card, catalogs)["basis"]}
     assert models["models"]["meta/llama-3.1-8b"]["llama.cpp"] == own
-    # the size the pages load on demand (measured for the report: 1.63 MB, 154 KB gzip for 175 cards)
+    # the size the pages load on demand (measured for the report: 1.63 MB, 154 KB gzip for 175 cards;
+    # 2.24 MB, 190 KB for 190 cards before vLLM's current line (0.34) joined the default one: 2.38 MB,
+    # 205 KB, 12.5 KB a card)
     raw = (tmp_path / "api/calc/models.json").read_bytes()
-    assert len(raw) / len(ids) < 12_000
+    assert len(raw) / len(ids) < 13_000
     assert len(gzip.compress(raw)) < 250_000

@@ -21,7 +21,7 @@
   var total = el("total"), fitEl = el("fit"), maxEl = el("maxctx"), offEl = el("offload");
   var table = el("devices"), cli = el("cli"), server = el("server");
   var speedEl = el("speed"), basisEl = el("speed-basis");
-  var kvdtype = el("kvdtype"), seqs = el("seqs"), tpField = el("tp"), util = el("util");
+  var kvdtype = el("kvdtype"), seqs = el("seqs"), tpField = el("tp"), util = el("util"), release = el("release");
   var ramClass = el("ram-class"), ramClassField = el("ram-class-field");
   var CPU = "cpu";   // the GPU select's "CPU only (no GPU)": llmcards plan --cpu-only
   var K = data.constants || {};
@@ -165,6 +165,7 @@
     if (s.parallel !== 1) parts.push("--parallel", String(s.parallel));
     if (s.tensor_parallel !== null) parts.push("--tensor-parallel", String(s.tensor_parallel));
     if (s.gpu_memory_utilization !== vdata.constants.utilization) parts.push("--gpu-memory-utilization", String(s.gpu_memory_utilization));
+    if (s.vllm_version !== vdata.constants.DEFAULT_RELEASE) parts.push("--vllm-version", s.vllm_version);
     return parts.join(" ");
   }
 
@@ -311,7 +312,9 @@
     ctxOut.textContent = bad(c) ? "" : F.exact(c);
     if ((gpu && bad(n)) || bad(c) || bad(sq) || bad(tpv) || bad(u)) { clear("correct the field marked above"); return; }
     var settings = { quant: quant.value, context: c, kv_dtype: kvdtype.value, parallel: sq,
-                     tensor_parallel: tpv === "auto" ? null : tpv, gpu_memory_utilization: u };
+                     tensor_parallel: tpv === "auto" ? null : tpv, gpu_memory_utilization: u,
+                     vllm_version: release.value };
+    report(release, el("release-error"), "");
     var vg = gpu ? Object.assign({ id: gpu.id, bw: gpu.bw, tflops: gpu.tflops }, gpu.vllm) : null;
     var r = V.plan(vdata, settings, vg, gpu ? n : 1);
     if (r.error) {
@@ -319,6 +322,11 @@
                  "--gpus": [count, "count-error"], "--gpu": [count, "count-error"] }[r.error.option] || [ctx, "context-error"];
       report(at[0], el(at[1]), r.error.message + ".");
       clear("correct the field marked above");
+      return;
+    }
+    if (r.supported === false) {   // a model this release line does not plan (vllm.unsupported)
+      report(release, el("release-error"), r.unsupported_reason + ".");
+      clear("choose another vLLM release");
       return;
     }
     delete form.dataset.state;

@@ -90,6 +90,10 @@
     if (settings.context && data.max_context !== null && settings.context > data.max_context) {
       throw new PlanError("--context", settings.context + " is more than the model's maximum of " + data.max_context + " tokens");
     }
+    var release = settings.vllm_version || K.DEFAULT_RELEASE;   // vllm.RELEASE_LINES: the rules' release line
+    // vllm.unsupported for the line: a model the line does not plan (engines.plan checks it after the context)
+    var lineReason = (data.unsupported_lines || {})[release];
+    if (lineReason) return { supported: false, unsupported_reason: lineReason };
     var allowed = data.allowed_tp;
     var givenTp = settings.tensor_parallel || null;
     var tp;
@@ -121,34 +125,43 @@
     if (K.KV_DTYPES.indexOf(kvDtype) < 0) throw new PlanError("--kv-dtype", kvDtype + ": allowed: " + K.KV_DTYPES.join(", "));
     // "auto" is the model dtype: BF16/FP16, or FP32 for a checkpoint loaded in FP32
     var kvBytes = kvDtype.indexOf("fp8") === 0 ? 1 : (q.fp32 && kvDtype === "auto" ? 4 : 2);
-    var release = settings.vllm_version || K.DEFAULT_RELEASE;   // vllm.RELEASE_LINES: the rules' release line
-    // the site's data holds the default line only (calc_inputs.vllm_inputs); the CLI plans the others
+    // the site's data holds the default line and the current one (calc_inputs.vllm_inputs); the CLI plans the others
     if (!data.activation_peak[release]) throw new PlanError("--vllm-version", release + ": the browser follows vLLM " +
-      K.DEFAULT_RELEASE + "; llmcards plan --vllm-version " + release + " plans this line");
+      K.DEFAULT_RELEASE + " and " + K.MRV2_ONLY_LINES.join(", ") + "; llmcards plan --vllm-version " + release + " plans this line");
+    var v2Only = K.MRV2_ONLY_LINES.indexOf(release) >= 0;   // vllm.MRV2_ONLY_LINES: Model Runner V2 is the runner
     if (settings.cudagraph_estimate === "on") throw new PlanError("--cudagraph-estimate", "on: the browser plans " +
       "with vLLM's CUDA graph estimate off; llmcards plan --cudagraph-estimate on gives the upper bounds");
-    if (settings.model_runner === "v2") throw new PlanError("--model-runner", "v2: the browser plans Model Runner " +
-      "V1; llmcards plan --model-runner v2 plans Model Runner V2");
+    if (settings.model_runner === "v2" && !v2Only) throw new PlanError("--model-runner", "v2: the browser plans Model " +
+      "Runner V1 on this line; llmcards plan --model-runner v2 plans Model Runner V2");
     // DeepSeek-V3.2 (vllm.dsa_kv_bytes): fp8 means fp8_ds_mla, bfloat16 the BF16 latent; auto is
     // fp8_ds_mla on the 0.11 line (v0.11.0) and the BF16 model dtype on later lines (PR #27121)
     if (data.dsa) kvBytes = kvDtype === "auto" ? (release === "0.11" ? 1 : 2) : (kvDtype === "bfloat16" ? 2 : 1);
-    var util = settings.gpu_memory_utilization || K.utilization;
+    var util = settings.gpu_memory_utilization || K.UTILIZATIONS[release];
     var parallel = settings.parallel || 1;
 
     var totalMem = gpu ? gpu.memory_bytes : null;
-    var large = gpu ? gpu.large : false;
-    var batched = large ? K.BATCHED_TOKENS_LARGE : K.BATCHED_TOKENS_SMALL;
+    // vLLM's batch defaults by device memory (vllm.plan): the >= 160 GiB tier on the current line only
+    var huge = v2Only && gpu ? gpu.huge : false;
+    var large = gpu ? (gpu.large || huge) : false;
+    var tier = huge ? 2 : (large ? 1 : 0);
+    var batched = huge ? K.BATCHED_TOKENS_HUGE : (large ? K.BATCHED_TOKENS_LARGE : K.BATCHED_TOKENS_SMALL);
     var seqs = large ? K.MAX_SEQS_LARGE : K.MAX_SEQS_SMALL;
 
     var byFamily = q.weights[String(tp)];
     var weights = byFamily.any !== undefined ? byFamily.any : byFamily[gpu ? gpu.family : "hopper"];
     weights += batched * (data.topk_buffer_per_token || 0);   // DeepSeek-V3.2's top-k index buffer, loaded with the model
-    var act = data.activation_peak[release][String(tp)][large ? 1 : 0];
-    var nonTorch = K.NON_TORCH_BYTES + (tp > 1 ? K.NCCL_TP_BYTES[release] : 0);
+    var act = data.activation_peak[release][String(tp)][tier];
+    // Model Runner V2's per-slot sampler state counts with the non-torch memory (vllm.mrv2_sampler_buffers)
+    var runnerBuffers = v2Only ? data.lines[release].runner_buffers[tier] : 0;
+    var nonTorch = K.NON_TORCH_BYTES + (tp > 1 ? K.NCCL_TP_BYTES[release] : 0) + runnerBuffers;
     var graphs = K.CUDA_GRAPH_BYTES;
     var layouts = data.kv_layouts[String(tp)];
     // a hybrid model's recurrent state is in the model dtype: 4 bytes for an FP32 checkpoint
     var layout = q.fp32 && layouts[kvBytes + "/fp32"] ? layouts[kvBytes + "/fp32"] : layouts[String(kvBytes)];
+    if (v2Only) {   // the line's own attention block (vllm.BLOCK_SIZES): its block size and page, the rest alike
+      var bp = data.lines[release].kv_blocks[String(tp)][String(kvBytes)];
+      layout = Object.assign({}, layout, { block_size: bp[0], page_bytes: bp[1] });
+    }
     var perTokenAll = layout.per_token_bytes * tp;
     var nonKv = weights + act + nonTorch;
     var components = { weights: weights, activation_peak: act, non_torch: nonTorch, cuda_graph: graphs };
@@ -203,17 +216,19 @@
     // vllm.plan: a release line with vLLM's CUDA graph estimate plans with it off (the browser offers
     // no --cudagraph-estimate on), so the command turns it off
     // and keeps the Model Runner V1 that the rules follow
-    if (K.ESTIMATE_LINES.indexOf(release) >= 0) cmd.unshift(K.MODEL_RUNNER_V1, K.CUDAGRAPH_ESTIMATE_OFF);
+    if (K.ESTIMATE_LINES.indexOf(release) >= 0) cmd.unshift(K.CUDAGRAPH_ESTIMATE_OFF);
+    if (K.ESTIMATE_LINES.indexOf(release) >= 0 && !v2Only) cmd.unshift(K.MODEL_RUNNER_V1);
     if (tp > 1) cmd.push("--tensor-parallel-size " + tp);
     cmd.push("--gpu-memory-utilization " + pyG(util));
     if (quantId === "FP8" && data.native !== "FP8") cmd.push("--quantization fp8");
     if (kvDtype !== "auto") cmd.push("--kv-cache-dtype " + kvDtype);
+    if (v2Only) cmd.push(K.EXTENSIBLE_KV_OFF);   // v0.34's KV cache sized from the profile run, as planned
     return {
       supported: true,
       settings: { quant: quantId, context: context, kv_dtype: kvDtype, parallel: parallel, tensor_parallel: tp,
                   gpu_memory_utilization: util, max_num_batched_tokens: batched, max_num_seqs: seqs,
                   enforce_eager: false, vllm_version: release, mxfp4_backend: "auto", cudagraph_estimate: "off",
-                  model_runner: "v1" },
+                  model_runner: v2Only ? "v2" : "v1" },
       devices: devices,
       host: { weights_bytes: 0, kv_cache_bytes: 0, compute_buffer_bytes: 0, total_bytes: 0 },
       kv_cache_bytes_per_token: perTokenAll,
