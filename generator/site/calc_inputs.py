@@ -316,8 +316,8 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
             return [lay.block_size, lay.page_bytes]
 
         # a 4-byte cache only for an FP32 checkpoint (vllm.plan: "auto" is the model dtype)
-        widths = (1, 2, 4) if any(q["fp32"] for q in quants.values()) else (1, 2)
-        blocks = {str(tp): {str(b): block_and_page(tp, b) for b in widths} for tp in allowed}
+        cache_widths = (1, 2, 4) if any(q["fp32"] for q in quants.values()) else (1, 2)
+        blocks = {str(tp): {str(b): block_and_page(tp, b) for b in cache_widths} for tp in allowed}
         by_line[current] = {"runner_buffers": [V.mrv2_sampler_buffers(vocab, n) for _, n in v2_tiers],
                             "kv_blocks": blocks}
     return {
