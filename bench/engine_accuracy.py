@@ -82,6 +82,23 @@ def _beyond(results: Sequence[Result]) -> list[tuple[Point, str]]:
     return out
 
 
+def _per_line(results: Sequence[Result]) -> list[str]:
+    """For an engine with release lines (vLLM): how many modelled cases each line's rules were checked on."""
+    out = []
+    for name in engines.ENGINES:
+        lines = getattr(engines.engine_module(name), "RELEASE_LINES", None)
+        if lines is None:
+            continue
+        planned = [r.plan["settings"] for r in inside(results) if r.case.engine == name and r.plan]
+        per = {line: sum(1 for s in planned if s.get("vllm_version") == line) for line in lines}
+        v2 = sum(1 for s in planned if s.get("model_runner") == "v2")
+        out.append(f"{name} cases on the versions the rules follow, per release line: "
+                   + ", ".join(f"{line}: {n}" for line, n in per.items())
+                   + f" ({v2} of them planned with --model-runner v2); a line with none is read from the "
+                   "engine's source only.")
+    return out
+
+
 def _basis() -> dict[str, str]:
     out = {}
     for name in engines.ENGINES:
@@ -167,6 +184,7 @@ def markdown(results: Sequence[Result], summary: Sequence[Summary]) -> str:
         "",
         f"{len(cases)} cases: " + ", ".join(f"{n} {e} ({modelled[e]} on the versions the rules follow)"
                                           for e, n in counts.items()) + ".",
+        *_per_line(results),
         "The error distribution and the targets cover the cases run on the engine versions and backends",
         "the rules follow; the others are listed apart below with the reason (each engine module's",
         "`outside_basis`: a rule about versions and backends, never about one case), and their errors",
