@@ -1554,8 +1554,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         f"max_num_batched_tokens {batched:,}, sampler over {rows:,} rows"
         + (" (Model Runner V2: the logits in the model dtype, then a second pass with every sampling feature on: "
            "an FP32 copy plus FlashInfer's masked logits and softmax, 12 bytes a logit; without FlashInfer's "
-           "sampler (no flashinfer-cubin and no nvcc, or VLLM_USE_FLASHINFER_SAMPLER=0) Triton's top-k/top-p "
-           "needs less)." if runner == "v2" and release in MRV2_ONLY_LINES else
+           "sampler (ROCm, GPUs before Ampere, no flashinfer-cubin and no nvcc, or VLLM_USE_FLASHINFER_SAMPLER=0) "
+           "Triton's top-k/top-p needs less, so the KV cache is larger than planned)." if runner == "v2" and release in MRV2_ONLY_LINES else
            " (Model Runner V2: the logits in the model dtype, no top-k/top-p or FP32 copy in the profile)."
            if runner == "v2" else
            " (top-k/top-p by sorting the logits)." if sampler_sorts(rows, release) else " (Triton top-k/top-p, no sort)."),
