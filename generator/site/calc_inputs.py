@@ -237,6 +237,7 @@ def vllm_gpu_fields(catalogs: Catalogs) -> dict[str, dict[str, Any]]:
                              "large": mem >= V.LARGE_GPU_BYTES and "a100" not in str(g["id"]).lower(),
                              "huge": mem >= V.HUGE_GPU_BYTES,  # the >= 160 GiB tier (release line 0.34)
                              "family": V._gpu_family(g), "apple": str(g.get("vendor", "")).lower() == "apple",
+                             "gdn_generation": V.gdn_generation(g),  # gated DeltaNet's prefill kernel (line 0.34)
                              **speed_fields(g)}
     return out
 
@@ -291,6 +292,7 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
                              "per_token_bytes": lay.per_token_bytes,
                              "layers": [list(x) for x in lay.layers],
                              "state_groups": lay.state_groups, "state_layers": lay.state_layers,
+                             "state_blocks": lay.state_blocks,
                              "state_bytes": lay.state_bytes,
                              "indexer_token_bytes": lay.indexer_token_bytes, "top_k": lay.top_k}
         layouts[str(tp)] = by_bytes
@@ -311,15 +313,25 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         act[current] = {str(tp): [V.activation_peak(card, tp, b, n, current, "v2") for b, n in v2_tiers]
                         for tp in allowed}
         vocab = int(arch["vocab_size"])
-        def block_and_page(tp: int, kv_bytes: int) -> list[int]:
-            lay = V.kv_layout(card, tp, kv_bytes, 2, V.BLOCK_SIZES[current])
+        def block_and_page(tp: int, kv_bytes: int, state_bytes: int) -> list[int]:
+            lay = V.kv_layout(card, tp, kv_bytes, state_bytes, current)
             return [lay.block_size, lay.page_bytes]
 
-        # a 4-byte cache only for an FP32 checkpoint (vllm.plan: "auto" is the model dtype)
+        # a 4-byte cache only for an FP32 checkpoint (vllm.plan: "auto" is the model dtype); keyed as
+        # kv_layouts, "<width>/fp32" for a hybrid model's FP32 checkpoint
         cache_widths = (1, 2, 4) if any(q["fp32"] for q in quants.values()) else (1, 2)
-        blocks = {str(tp): {str(b): block_and_page(tp, b) for b in cache_widths} for tp in allowed}
+        keys = [(str(b), b, 2) for b in cache_widths]
+        if arch.get("layer_pattern"):
+            keys += [(f"{b}/fp32", b, 4) for b in cache_widths]
+        blocks = {str(tp): {key: block_and_page(tp, b, sb) for key, b, sb in keys} for tp in allowed}
         by_line[current] = {"runner_buffers": [V.mrv2_sampler_buffers(vocab, n) for _, n in v2_tiers],
                             "kv_blocks": blocks}
+        if arch.get("layer_pattern"):
+            # blocks a request holds per state group, by the GPU generation (vllm.state_blocks: gated
+            # DeltaNet's prefill checkpoint where FlashInfer's kernel runs); "hopper" stands for no GPU
+            generations = {"hopper": {"id": "h100-sxm-80gb", "vendor": "NVIDIA"},
+                           "blackwell": {"id": "b200", "vendor": "NVIDIA"}, "other": {"id": "a100-80gb", "vendor": "NVIDIA"}}
+            by_line[current]["state_blocks"] = {k: V.state_blocks(card, current, g) for k, g in generations.items()}
     return {
         **head, "unsupported": None, "max_context": max_context_of(card),
         "heads": heads, "kv_heads": kv_heads, "allowed_tp": allowed,
@@ -342,6 +354,11 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
                       "BATCHED_TOKENS_SMALL": V.BATCHED_TOKENS_SMALL, "MAX_SEQS_SMALL": V.MAX_SEQS_SMALL,
                       "BATCHED_TOKENS_LARGE": V.BATCHED_TOKENS_LARGE, "MAX_SEQS_LARGE": V.MAX_SEQS_LARGE,
                       "KV_DTYPES": list(V.KV_DTYPES), "utilization": vllm_default_utilization(),
+                      # per line: the start check by groups, the printed tokens from the concurrency,
+                      # the null block held back from the check (vllm.KV_RULES)
+                      "KV_RULES": {ln: V.KV_RULES[ln]._asdict() for ln in (line, current)},
+                      "PREFIX_CACHING_OFF": V.PREFIX_CACHING_OFF,
+                      "PREFIX_CACHING_OFF_LINES": list(V.PREFIX_CACHING_OFF_LINES),
                       # vLLM's own default per line the site offers (vllm.DEFAULT_UTILIZATION)
                       "UTILIZATIONS": {ln: V.DEFAULT_UTILIZATION[ln] for ln in (line, current)}},
     }

@@ -643,6 +643,11 @@ def unsupported(card: Mapping[str, Any], settings: Mapping[str, Any] | None = No
 # (lightning attention). Kimi Linear (KimiLinearForCausalLM) is not in v0.11.0's registry; it
 # arrived in v0.11.1.
 VLLM_LINEAR_KINDS = ("gated_deltanet", "lightning")
+# MiniMax's lightning-attention models left vLLM after v0.23.x (v0.34.0 registry.py
+# _PREVIOUSLY_SUPPORTED_MODELS: "MiniMaxM1ForCausalLM": "0.23.0"): the 0.34 line refuses them and the
+# 0.21 line says which of its releases run them.
+LIGHTNING_REMOVED_LINES = ("0.34",)
+LIGHTNING_LAST_RELEASE = "v0.23.x"
 
 
 def hybrid_unsupported(card: Mapping[str, Any], release: str = DEFAULT_RELEASE) -> str | None:
@@ -651,11 +656,11 @@ def hybrid_unsupported(card: Mapping[str, Any], release: str = DEFAULT_RELEASE) 
     arch = card.get("architecture") or {}
     if not arch.get("layer_pattern"):
         return None
-    if release in MRV2_ONLY_LINES:
-        return ("llmcards does not plan vLLM 0.34 for models with state-space or linear-attention layers: that "
-                "release's 64-token default blocks change how the hybrid allocator sizes attention and state pages, "
-                "which has not been checked against its source; plan it with --vllm-version 0.21 (v0.21.0-v0.33.x)")
     lin = arch.get("linear_attention") or {}
+    if lin.get("kind") == "lightning" and release in LIGHTNING_REMOVED_LINES:
+        return ("vLLM 0.34 cannot run MiniMax lightning attention: MiniMaxText01ForCausalLM and MiniMaxM1ForCausalLM "
+                "were last supported in v0.23.x (model_executor/models/registry.py _PREVIOUSLY_SUPPORTED_MODELS); "
+                "plan v0.21.0-v0.23.x with --vllm-version 0.21")
     if lin.get("kind") == "kda":
         return ("llmcards does not plan vLLM for Kimi delta attention: the hybrid cache rules here are v0.11.0's, "
                 "whose model registry cannot run Kimi delta attention (KimiLinearForCausalLM came in v0.11.1), and "
@@ -749,18 +754,83 @@ class StatePages(NamedTuple):
 
 
 STATE_DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
+# Nemotron-H (NemotronHForCausalLM): model_executor/models/config.py NemotronHForCausalLMConfig turns
+# --mamba-ssm-cache-dtype auto into config.json's mamba_ssm_cache_dtype, else a default that is float16 up to
+# v0.19.x and float32 from v0.20.0 (DEFAULT_MAMBA_SSM_CACHE_DTYPE, read in the v0.17.0-v0.34.0 wheels). The
+# lines from 0.21 on keep the SSM state in float32; the 0.17 line follows v0.17-v0.19 (2 bytes).
+NEMOTRON_H_FAMILIES = ("Nemotron-H",)
+NEMOTRON_H_FP32_LINES = ("0.21", "0.34")
+
+# Prefix caching and the Mamba cache mode. Since v0.26.0 vLLM turns prefix caching on by default for hybrid
+# models (config/model.py is_prefix_caching_supported), and with it on a state layer runs in "align" mode
+# (model_executor/models/config.py MambaModelConfig.verify_and_update_config): a request then holds
+# 2 + num_prefill_checkpoint_blocks state blocks (v1/kv_cache_interface.py MambaSpec.max_memory_usage_bytes)
+# instead of one. The 0.21 line's command turns prefix caching off for these models, which keeps every release
+# of the line (v0.21.0-v0.33.x) in mode "none", one block per request; the 0.34 line plans vLLM's default.
+PREFIX_CACHING_OFF = "--no-enable-prefix-caching"
+PREFIX_CACHING_OFF_LINES = ("0.21",)
+ALIGN_MODE_LINES = ("0.34",)
 
 
-def temporal_state_bytes(arch: Mapping[str, Any], state_bytes: int) -> int:
+def nemotron_h(card: Mapping[str, Any]) -> bool:
+    """Whether vLLM loads the card as NemotronHForCausalLM (its family)."""
+    return str(card.get("family") or "") in NEMOTRON_H_FAMILIES
+
+
+def temporal_state_bytes(card: Mapping[str, Any], state_bytes: int, release: str = DEFAULT_RELEASE) -> int:
     """Bytes per value of the recurrent state: the card's linear_attention.state_dtype (config.json
-    mamba_ssm_dtype) where given, else the model dtype's ``state_bytes``."""
-    dtype = (arch.get("linear_attention") or {}).get("state_dtype")
-    return STATE_DTYPE_BYTES[dtype] if dtype else state_bytes
+    mamba_ssm_dtype) where given; float32 for Nemotron-H on the lines that follow v0.20.0 or later;
+    else the model dtype's ``state_bytes``."""
+    dtype = (card["architecture"].get("linear_attention") or {}).get("state_dtype")
+    if dtype:
+        return STATE_DTYPE_BYTES[dtype]
+    return 4 if nemotron_h(card) and release in NEMOTRON_H_FP32_LINES else state_bytes
 
 
-def state_pages(arch: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int) -> StatePages:
-    """``block = 16 x cdiv(state page, 16 x attention bytes per token)``; the attention page is
-    block x bytes per token and the state page is padded to it (mamba_page_size_padded).
+def state_blocks(card: Mapping[str, Any], release: str, gpu: Mapping[str, Any] | None = None) -> int:
+    """Blocks one request holds in each state group (MambaSpec.max_memory_usage_bytes / page).
+
+    Mode "none" (the lines before 0.34; the 0.21 line's command turns prefix caching off): one.
+    Mode "align" (v0.34.0's default): two, plus a prefill checkpoint block where the layer declares one:
+    Mamba-2 mixers always (model_executor/layers/mamba/mamba_mixer2.py MambaMixer2.get_kv_cache_spec, v0.32.0
+    on), gated DeltaNet where FlashInfer's GDN prefill runs (layers/mamba/gdn/qwen_gdn_linear_attn.py
+    _resolve_gdn_prefill_backend on "auto": Hopper; Blackwell with key heads of 128 and a CUDA 13 runtime,
+    assumed here; v0.33.0 on); Mamba-1 (Jamba) never. Without a GPU, Hopper is assumed.
+    """
+    if release not in ALIGN_MODE_LINES:
+        return 1
+    arch = card["architecture"]
+    kinds = state.layer_kinds(arch)
+    if state.count_of(kinds, state.SSM_LETTERS):
+        return 3 if arch["ssm"]["kind"] == "mamba2" else 2
+    key_dim = state._lin_widths(arch["linear_attention"])[1]
+    generation = gdn_generation(gpu)
+    flashinfer = generation == "hopper" or (generation == "blackwell" and key_dim == 128)
+    return 3 if flashinfer else 2
+
+
+def gdn_generation(gpu: Mapping[str, Any] | None) -> str:
+    """The GPU generation vLLM's gated DeltaNet prefill choice reads (device capability 9.x, 10.x/12.x):
+    "hopper", "blackwell" (B100/B200/B300 and the RTX 50 / RTX PRO Blackwell cards) or "other"; no GPU
+    counts as Hopper."""
+    if gpu is None:
+        return "hopper"
+    gid = str(gpu.get("id", "")).lower()
+    if str(gpu.get("vendor", "")).upper() != "NVIDIA":
+        return "other"
+    if gid.startswith(("h100", "h200", "gh200", "h20")):
+        return "hopper"
+    if gid.startswith(("b100", "b200", "gb200", "b300", "rtx-50", "rtx-pro-6000-blackwell")):
+        return "blackwell"
+    return "other"
+
+
+def state_pages(card: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int,
+                release: str = DEFAULT_RELEASE) -> StatePages:
+    """``block = B x cdiv(state page, B x attention bytes per token)``, B the line's default block
+    (16; 64 on the 0.34 line: platforms/interface.py _align_hybrid_block_size aligns to the larger of the
+    kernel's smallest block and the cache's block size); the attention page is block x bytes per token and
+    the state page is padded to it (mamba_page_size_padded).
 
     attention bytes per token: FullAttentionSpec(block_size=1) = 2 (K, V) x kv heads per rank x
     head size x cache dtype. The state is kept in the model dtype (``state_bytes``): mamba_utils.py
@@ -768,18 +838,21 @@ def state_pages(arch: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: in
     "auto". The recurrent (temporal) part follows a linear-attention ``state_dtype`` where the card
     gives one: Qwen3.5's config.json asks for float32 (mamba_ssm_dtype), and vLLM's
     Qwen3_5ForConditionalGenerationConfig (model_executor/models/config.py) turns --mamba-ssm-cache-dtype
-    auto into it; gated_delta_net_state_dtype keeps the conv state in the model dtype. A model without
+    auto into it; gated_delta_net_state_dtype keeps the conv state in the model dtype. Nemotron-H's
+    recurrent part is float32 on the lines from 0.21 on (temporal_state_bytes). A model without
     attention layers keeps its state page as it is.
     """
+    arch = card["architecture"]
     elements = state_page_elements(arch, tp)
     assert elements is not None, "allowed_tp() excludes this tensor-parallel size"
     conv, temporal = elements
-    page = conv * state_bytes + temporal * temporal_state_bytes(arch, state_bytes)
+    page = conv * state_bytes + temporal * temporal_state_bytes(card, state_bytes, release)
+    base = BLOCK_SIZES[release]
     if not _state_layer_counts(arch)[0]:
-        return StatePages(BLOCK_SIZE, page, page)
+        return StatePages(base, page, page)
     att = arch["attention"]
     per_token = 2 * max(1, int(att["kv_heads"]) // tp) * head_dim_of(arch) * kv_bytes
-    block = 16 * -(-page // (16 * per_token))
+    block = base * -(-page // (base * per_token))
     return StatePages(block, block * per_token, page)
 
 
@@ -1120,6 +1193,7 @@ class KVLayout(NamedTuple):
     state_groups: int = 0
     state_layers: int = 0
     state_bytes: int = 0  # one request's state on this GPU, all layers, before padding
+    state_blocks: int = 1  # blocks one request holds in each state group (state_blocks())
     # DeepSeek sparse attention: the indexer keys' share of per_token_bytes (all layers), and the
     # tokens each query's sparse attention reads from the latent cache (index_topk); 0 otherwise.
     indexer_token_bytes: int = 0
@@ -1127,7 +1201,7 @@ class KVLayout(NamedTuple):
 
 
 def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int = ACT_BYTES,
-              block_size: int = BLOCK_SIZE) -> KVLayout:
+              release: str = DEFAULT_RELEASE, gpu: Mapping[str, Any] | None = None) -> KVLayout:
     """Per-layer KV specs (kv_cache_interface.py) and the hybrid allocator's grouping.
 
     FullAttentionSpec / SlidingWindowSpec page = block_size x kv_heads_per_rank x head_size x 2
@@ -1141,7 +1215,9 @@ def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int 
     padded.
 
     State-space and linear-attention layers (``state_bytes``: the model dtype's width) are
-    grouped the same way beside the attention layers, on one page size (state_pages).
+    grouped the same way beside the attention layers, on one page size (state_pages); a request
+    holds state_blocks() of each state group (the line's Mamba cache mode; ``gpu`` for gated DeltaNet).
+    ``release``: the line, for its block size (BLOCK_SIZES) and its hybrid rules.
 
     DeepSeek sparse attention (``kv_bytes`` from dsa_kv_bytes): each layer's token is the latent
     (656 bytes fp8_ds_mla, or 576 x 2 BF16) plus the indexer's key (indexer_key_bytes), in one
@@ -1151,7 +1227,8 @@ def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int 
     att = arch["attention"]
     L = int(arch["layers"])
     if arch.get("layer_pattern") and _state_layer_counts(arch)[1]:
-        return _hybrid_layout(arch, tp, kv_bytes, state_bytes)
+        return _hybrid_layout(card, tp, kv_bytes, state_bytes, release, gpu)
+    block_size = BLOCK_SIZES[release]
     indexer = att.get("sparse_indexer")
     idx_token = 0
     if att["structure"] == "MLA":
@@ -1193,17 +1270,20 @@ def kv_layout(card: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int 
     return KVLayout(page, block, group_size, tuple(groups), per_layer_token * L, layers)
 
 
-def _hybrid_layout(arch: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int) -> KVLayout:
+def _hybrid_layout(card: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int, release: str,
+                   gpu: Mapping[str, Any] | None) -> KVLayout:
     """kv_layout of a model with state layers: full-attention layers and state layers, two types
     of one page size (state_pages), grouped by the same rule as sliding + full attention."""
+    arch = card["architecture"]
     n_attn, n_state = _state_layer_counts(arch)
-    sp = state_pages(arch, tp, kv_bytes, state_bytes)
+    sp = state_pages(card, tp, kv_bytes, state_bytes, release)
     per_layer_token = sp.page_bytes // sp.block_size if n_attn else 0
     sizes = [n for n in (n_attn, n_state) if n]
     lo, hi = min(sizes), max(sizes)
     size = hi if hi < lo * 1.5 else lo
     return KVLayout(sp.page_bytes, sp.block_size, size, (None,) * -(-n_attn // size), per_layer_token * n_attn,
-                    ((None, n_attn),) if n_attn else (), -(-n_state // size), n_state, sp.state_bytes * n_state)
+                    ((None, n_attn),) if n_attn else (), -(-n_state // size), n_state, sp.state_bytes * n_state,
+                    state_blocks=state_blocks(card, release, gpu))
 
 
 def layer_blocks(window: int | None, block_size: int, max_model_len: int, batched_tokens: int) -> int:
@@ -1219,18 +1299,44 @@ def layer_blocks(window: int | None, block_size: int, max_model_len: int, batche
 
 def blocks_per_request(layout: KVLayout, max_model_len: int, batched_tokens: int) -> int:
     """Blocks (of all group_size layers) one request takes: the sum over the groups
-    (kv_cache_utils.py get_max_concurrency_for_kv_cache_config); a state group takes one."""
+    (kv_cache_utils.py get_max_concurrency_for_kv_cache_config); a state group takes state_blocks."""
     return (sum(layer_blocks(w, layout.block_size, max_model_len, batched_tokens) for w in layout.groups)
-            + layout.state_groups)
+            + layout.state_groups * layout.state_blocks)
 
 
-def request_bytes(layout: KVLayout, max_model_len: int, batched_tokens: int) -> int:
-    """KV bytes one max_model_len request needs, layer by layer (v0.11 kv_cache_utils.py
-    check_enough_kv_cache_memory: max_memory_usage_bytes summed over every layer's spec; a
-    MambaSpec layer needs its one page)."""
+class KVRules(NamedTuple):
+    """How a release line's vLLM checks one request against the KV budget and prints its capacity."""
+
+    # v0.19.0 on: the start check is per group, padding layers included: page x group size x the blocks
+    # one request takes in every group (kv_cache_utils.py _max_memory_usage_bytes_from_groups). v0.11.0
+    # summed every layer's own need (check_enough_kv_cache_memory); v0.17.0-v0.18.x counted only the
+    # first group's blocks (the 0.17 line follows v0.19-v0.20, which is stricter).
+    grouped_check: bool
+    # v0.21.0 on: "GPU KV cache size" = int(max_concurrency x max_model_len) (_report_kv_cache_config,
+    # v0.34 kv_cache_utils.py get_kv_cache_capacity); before: blocks // groups x the smallest block size.
+    tokens_from_concurrency: bool
+    # v0.29.0 on: the start check (and the largest max_model_len) leave out one block, the null block
+    # BlockPool holds back (v1/core/kv_cache_planning.py get_kv_cache_configs); the 0.34 line only.
+    null_block_held: bool
+
+
+KV_RULES = {"0.11": KVRules(False, False, False), "0.17": KVRules(True, False, False),
+            "0.21": KVRules(True, True, False), "0.34": KVRules(True, True, True)}
+
+
+def request_bytes(layout: KVLayout, max_model_len: int, batched_tokens: int, release: str) -> int:
+    """KV bytes the start check says one max_model_len request needs (KVRules.grouped_check): per
+    group on the lines from 0.17 on; layer by layer on the 0.11 line (a MambaSpec layer: one page)."""
+    if KV_RULES[release].grouped_check:
+        return layout.page_bytes * layout.group_size * blocks_per_request(layout, max_model_len, batched_tokens)
     return (sum(n * layer_blocks(w, layout.block_size, max_model_len, batched_tokens) * layout.page_bytes
                 for w, n in layout.layers)
             + layout.state_layers * layout.page_bytes)
+
+
+def checked_memory(layout: KVLayout, available: int, release: str) -> int:
+    """The KV budget the start check compares one request with (KVRules.null_block_held)."""
+    return available - layout.page_bytes * layout.group_size if KV_RULES[release].null_block_held else available
 
 
 class KVResult(NamedTuple):
@@ -1239,32 +1345,41 @@ class KVResult(NamedTuple):
     max_concurrency: float  # "Maximum concurrency for N tokens per request: X"
     allocated: int  # bytes of KV tensors on each GPU
     needed_one_request: int  # bytes one max_model_len request needs (the start check)
+    start_ok: bool  # whether vLLM starts: the budget is positive and holds one request
 
 
-def kv_capacity(layout: KVLayout, available: int, max_model_len: int, batched_tokens: int) -> KVResult:
+def kv_capacity(layout: KVLayout, available: int, max_model_len: int, batched_tokens: int,
+                release: str) -> KVResult:
     """kv_cache_utils.py get_kv_cache_config_from_groups / get_num_blocks (blocks = available //
-    (page x group size)), _report_kv_cache_config (tokens = blocks // groups x block_size),
-    get_max_concurrency_for_kv_cache_config (blocks / blocks one request takes).
+    (page x group size)), get_max_concurrency_for_kv_cache_config (blocks / blocks one request takes)
+    and the printed tokens (KVRules.tokens_from_concurrency).
 
-    With state groups the printed tokens divide by every group, state groups included, and take
-    the smallest block size of the groups: a MambaSpec's block size is max_model_len."""
+    Before v0.21 the printed tokens divide by every group, state groups included, and take the
+    smallest block size of the groups: a MambaSpec's block size is max_model_len."""
     per_block = layout.page_bytes * layout.group_size
     num_blocks = max(available, 0) // per_block
-    smallest = layout.block_size
-    if layout.state_groups:
-        smallest = min(layout.block_size, max_model_len) if layout.groups else max_model_len
-    tokens = num_blocks // (len(layout.groups) + layout.state_groups) * smallest
     need_blocks = blocks_per_request(layout, max_model_len, batched_tokens)
-    return KVResult(num_blocks, tokens, num_blocks / need_blocks, num_blocks * per_block,
-                    request_bytes(layout, max_model_len, batched_tokens))
+    concurrency = num_blocks / need_blocks
+    if KV_RULES[release].tokens_from_concurrency:
+        tokens = int(concurrency * max_model_len)
+    else:
+        smallest = layout.block_size
+        if layout.state_groups:
+            smallest = min(layout.block_size, max_model_len) if layout.groups else max_model_len
+        tokens = num_blocks // (len(layout.groups) + layout.state_groups) * smallest
+    needed = request_bytes(layout, max_model_len, batched_tokens, release)
+    start_ok = available > 0 and needed <= checked_memory(layout, available, release)
+    return KVResult(num_blocks, tokens, concurrency, num_blocks * per_block, needed, start_ok)
 
 
-def max_model_len_that_fits(layout: KVLayout, available: int, most: int, batched_tokens: int) -> int:
-    """v0.11 kv_cache_utils.py estimate_max_model_len: the largest max_model_len (binary search up to
-    ``most``) whose one request fits in ``available`` bytes; 0 when not even one token does."""
+def max_model_len_that_fits(layout: KVLayout, available: int, most: int, batched_tokens: int, release: str) -> int:
+    """kv_cache_utils.py estimate_max_model_len / _estimate_max_model_len_from_groups: the largest
+    max_model_len (binary search up to ``most``) whose one request passes the start check; 0 when not
+    even one token does."""
+    budget = checked_memory(layout, available, release)
 
     def fits(n: int) -> bool:
-        return request_bytes(layout, n, batched_tokens) <= available
+        return request_bytes(layout, n, batched_tokens, release) <= budget
 
     return largest_that_fits(1, most, fits) or 0
 
@@ -1319,6 +1434,37 @@ def _active_param_count(card: Mapping[str, Any]) -> int | None:
     pc = count_parameters(card)
     # The input embedding is a lookup, not a matrix product (params.py active_excluding_input_embedding).
     return pc.active_excluding_input_embedding if pc is not None else None
+
+
+def _hybrid_note(card: Mapping[str, Any], layout: KVLayout, release: str) -> str:
+    """The plan's assumption about a hybrid model's state pages on this line."""
+    arch = card["architecture"]
+    lin = arch.get("linear_attention") or {}
+    temporal = temporal_state_bytes(card, 0, release)
+    dtype = (f"its recurrent part in {lin['state_dtype']}, config.json's mamba_ssm_dtype" if lin.get("state_dtype")
+             else "its SSM state in float32, Nemotron-H's default from v0.20.0 when config.json names no "
+                  "mamba_ssm_cache_dtype" if temporal == 4 else "")
+    per_layer = layout.state_bytes // layout.state_layers / MiB
+    text = (f"Hybrid cache: each of the {layout.state_layers} state-space or linear-attention layers keeps "
+            f"{per_layer:.2f} MiB of state per request in the model dtype" + (f" ({dtype})" if dtype else "")
+            + f", padded to a {layout.page_bytes / MiB:.2f} MiB page on each GPU whatever the request's length; the "
+            f"attention block size is raised to {layout.block_size} tokens so that attention and state pages are "
+            "equal (HybridAttentionMambaModelConfig). ")
+    if release in ALIGN_MODE_LINES:
+        text += (f"Prefix caching on (vLLM's default for hybrid models since v0.26.0): 'align' Mamba cache mode, a "
+                 f"request holds {layout.state_blocks} pages of each state group (two, plus a prefill checkpoint for "
+                 "Mamba-2 mixers and for gated DeltaNet on FlashInfer's prefill: Hopper, or Blackwell with CUDA 13).")
+    elif release in PREFIX_CACHING_OFF_LINES:
+        text += (f"The command turns prefix caching off ({PREFIX_CACHING_OFF}): from v0.26.0 vLLM turns it on for "
+                 "hybrid models, and its 'align' Mamba cache mode then holds 2-3 state pages per request instead of "
+                 "one (plan that with --vllm-version 0.34; a vLLM 0.18.1 Qwen3.5 log with prefix caching on prints "
+                 "11.03x concurrency where one page gives 11.16x).")
+    else:
+        text += "Prefix caching is off for these models (vLLM's default before v0.26.0): one page per request."
+    if lin.get("kind") == "lightning":
+        text += (f" vLLM runs MiniMax lightning attention only up to {LIGHTNING_LAST_RELEASE} "
+                 "(MiniMaxM1ForCausalLM left its registry in v0.24.0).")
+    return text
 
 
 def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], hardware: Hardware) -> dict[str, Any]:
@@ -1414,7 +1560,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     non_torch = NON_TORCH_BYTES + (NCCL_TP_BYTES[release] if tp > 1 else 0) + runner_buffers
     graphs = 0 if eager else CUDA_GRAPH_BYTES
     # Recurrent states are kept in the model dtype (mamba_utils.py MambaStateDtypeCalculator, "auto").
-    layout = kv_layout(card, tp, kv_bytes, 4 if quant["id"] == "FP32" else 2, BLOCK_SIZES[release])
+    layout = kv_layout(card, tp, kv_bytes, 4 if quant["id"] == "FP32" else 2, release, gpu)
     per_token_all = layout.per_token_bytes * tp  # every rank's share (MLA: each rank holds the whole latent)
     # what model loading allocates: the weights, and DeepSeek-V3.2's top-k index buffer
     loaded = w.per_gpu + topk_buffer_bytes(card, int(batched))
@@ -1431,25 +1577,26 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     if total_mem is not None:
         capacity = total_mem
         available = int(total_mem * util) - non_kv
-        res = kv_capacity(layout, available, context, int(batched))
+        res = kv_capacity(layout, available, context, int(batched), release)
         tokens, concurrency, kv_alloc = res.tokens, round(res.max_concurrency, 2), res.allocated
         components.update(kv_budget=available, kv_cache_memory=available, kv_cache_tokens=tokens,
                           max_concurrency=concurrency)
-        start_ok = available > 0 and res.needed_one_request <= available
+        start_ok = res.start_ok
         fits = start_ok and res.num_blocks >= parallel * blocks_per_request(layout, context, int(batched))
         if CUDA_CONTEXT_BYTES + (total_mem * util) > total_mem:
             fits = False
             assumptions.append(f"gpu_memory_utilization {util:g} leaves no room for the CUDA context "
                                "(vLLM: 'Free memory on device ... is less than desired GPU memory utilization').")
         most_len = int(most) if most else context
-        max_fit = max_model_len_that_fits(layout, available, most_len, int(batched)) if available > 0 else 0
+        max_fit = max_model_len_that_fits(layout, available, most_len, int(batched), release) if available > 0 else 0
         if available <= 0:
             assumptions.append("vLLM would stop with 'No available memory for the cache blocks': weights, "
                                "activations and non-torch memory exceed gpu_memory_utilization x GPU memory.")
         elif not start_ok:
             assumptions.append(
                 f"vLLM would refuse to start: one request of max_model_len {context:,} needs "
-                f"{res.needed_one_request / GiB:.2f} GiB of KV cache, more than the {available / GiB:.2f} GiB "
+                f"{res.needed_one_request / GiB:.2f} GiB of KV cache, more than the "
+                f"{checked_memory(layout, available, release) / GiB:.2f} GiB "
                 f"available; the largest max_model_len that fits is {max_fit:,}.")
         if max_fit is not None and max_fit == 0:
             max_fit = None
@@ -1532,6 +1679,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         cmd.append("--enforce-eager")
     if release in MRV2_ONLY_LINES:
         cmd.append(EXTENSIBLE_KV_OFF)
+    if layout.state_layers and release in PREFIX_CACHING_OFF_LINES:
+        cmd.append(PREFIX_CACHING_OFF)
     if quant["id"] in ("AWQ-4bit", "GPTQ-4bit"):
         assumptions.append(f"{quant['id']}: serve a {quant['id']} checkpoint of this model (its repository "
                            "differs from the one in the command).")
@@ -1591,18 +1740,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
             f"({topk_buffer_bytes(card, int(batched)) / MiB:.0f} MiB); decode reads every indexer key but only "
             f"the {layout.top_k:,} selected latents; the indexer's logits in the profile run are not counted.")
     if layout.state_layers:
-        lin_dtype = (arch.get("linear_attention") or {}).get("state_dtype")
-        assumptions.append(
-            f"Hybrid cache: each of the {layout.state_layers} state-space or linear-attention layers keeps one page "
-            f"per request, {layout.state_bytes // layout.state_layers / MiB:.2f} MiB of state in the model dtype "
-            + (f"(its recurrent part in {lin_dtype}, config.json's mamba_ssm_dtype) " if lin_dtype else "")
-            + f"padded to {layout.page_bytes / MiB:.2f} MiB on each GPU, whatever the request's length; the attention "
-            f"block size is raised to {layout.block_size} tokens so that attention and state pages are equal "
-            "(HybridAttentionMambaModelConfig). "
-            + ("Prefix caching is off for these models." if release == "0.11" else
-               "Planned with prefix caching off; with it on, vLLM's 'align' Mamba cache mode reserves more per "
-               "request (a vLLM 0.18.1 Qwen3.5 log prints 11.03x concurrency where this rule gives 11.16x; the "
-               "token capacity is the same)."))
+        assumptions.append(_hybrid_note(card, layout, release))
     if parallel > 1:
         assumptions.append(f"fits: the KV cache must hold {parallel} requests of max_model_len at once "
                            "(vLLM itself only needs one to start).")

@@ -38,27 +38,40 @@
     if (window === null) return cdiv(maxModelLen, blockSize);
     return cdiv(Math.min(window - 1 + batched, maxModelLen), blockSize) + 1;
   }
-  /** vllm.blocks_per_request: the sum over the groups (a hybrid model's state group takes one). */
+  /** vllm.blocks_per_request: the sum over the groups (a hybrid model's state group takes state_blocks). */
   function blocksPerRequest(lay, maxModelLen, batched) {
     return lay.groups.reduce(function (a, w) { return a + layerBlocks(w, lay.block_size, maxModelLen, batched); }, 0) +
-      lay.state_groups;
+      lay.state_groups * lay.state_blocks;
   }
-  /** vllm.request_bytes: KV bytes one max_model_len request needs, layer by layer (a state layer: one page). */
-  function requestBytes(lay, maxModelLen, batched) {
+  /** vllm.request_bytes: KV bytes the start check says one request needs (rules: vllm.KV_RULES of the line). */
+  function requestBytes(lay, maxModelLen, batched, rules) {
+    if (rules.grouped_check) return lay.page_bytes * lay.group_size * blocksPerRequest(lay, maxModelLen, batched);
     return lay.layers.reduce(function (a, wn) {
       return a + wn[1] * layerBlocks(wn[0], lay.block_size, maxModelLen, batched) * lay.page_bytes;
     }, 0) + lay.state_layers * lay.page_bytes;
   }
-  /** vllm.kv_capacity: blocks, tokens, concurrency, bytes allocated, one request's need. */
-  function kvCapacity(lay, available, maxModelLen, batched) {
+  /** vllm.checked_memory: the budget the start check compares one request with (less the null block). */
+  function checkedMemory(lay, available, rules) {
+    return rules.null_block_held ? available - lay.page_bytes * lay.group_size : available;
+  }
+  /** vllm.kv_capacity: blocks, tokens, concurrency, bytes allocated, one request's need, whether vLLM starts. */
+  function kvCapacity(lay, available, maxModelLen, batched, rules) {
     var perBlock = lay.page_bytes * lay.group_size;
     var numBlocks = floorDiv(Math.max(available, 0), perBlock);
-    var smallest = lay.block_size;
-    if (lay.state_groups) smallest = lay.groups.length ? Math.min(lay.block_size, maxModelLen) : maxModelLen;
-    var tokens = floorDiv(numBlocks, lay.groups.length + lay.state_groups) * smallest;
     var need = blocksPerRequest(lay, maxModelLen, batched);
-    return { num_blocks: numBlocks, tokens: tokens, max_concurrency: numBlocks / need,
-             allocated: numBlocks * perBlock, needed_one_request: requestBytes(lay, maxModelLen, batched) };
+    var concurrency = numBlocks / need;
+    var tokens;
+    if (rules.tokens_from_concurrency) {
+      tokens = Math.trunc(concurrency * maxModelLen);   // Python's int(): the same double product
+    } else {
+      var smallest = lay.block_size;
+      if (lay.state_groups) smallest = lay.groups.length ? Math.min(lay.block_size, maxModelLen) : maxModelLen;
+      tokens = floorDiv(numBlocks, lay.groups.length + lay.state_groups) * smallest;
+    }
+    var needed = requestBytes(lay, maxModelLen, batched, rules);
+    return { num_blocks: numBlocks, tokens: tokens, max_concurrency: concurrency,
+             allocated: numBlocks * perBlock, needed_one_request: needed,
+             start_ok: available > 0 && needed <= checkedMemory(lay, available, rules) };
   }
   // engines.largest_that_fits
   function largestThatFits(lo, hi, ok) {
@@ -66,9 +79,10 @@
     while (lo < hi) { var mid = floorDiv(lo + hi + 1, 2); if (ok(mid)) lo = mid; else hi = mid - 1; }
     return lo;
   }
-  /** vllm.max_model_len_that_fits: the largest max_model_len whose one request fits; 0 when none. */
-  function maxModelLenThatFits(lay, available, most, batched) {
-    return largestThatFits(1, most, function (n) { return requestBytes(lay, n, batched) <= available; }) || 0;
+  /** vllm.max_model_len_that_fits: the largest max_model_len whose one request passes the start check; 0 when none. */
+  function maxModelLenThatFits(lay, available, most, batched, rules) {
+    var budget = checkedMemory(lay, available, rules);
+    return largestThatFits(1, most, function (n) { return requestBytes(lay, n, batched, rules) <= budget; }) || 0;
   }
 
   /**
@@ -157,11 +171,16 @@
     var graphs = K.CUDA_GRAPH_BYTES;
     var layouts = data.kv_layouts[String(tp)];
     // a hybrid model's recurrent state is in the model dtype: 4 bytes for an FP32 checkpoint
-    var layout = q.fp32 && layouts[kvBytes + "/fp32"] ? layouts[kvBytes + "/fp32"] : layouts[String(kvBytes)];
+    var layoutKey = q.fp32 && layouts[kvBytes + "/fp32"] ? kvBytes + "/fp32" : String(kvBytes);
+    var layout = layouts[layoutKey];
     if (v2Only) {   // the line's own attention block (vllm.BLOCK_SIZES): its block size and page, the rest alike
-      var bp = data.lines[release].kv_blocks[String(tp)][String(kvBytes)];
-      layout = Object.assign({}, layout, { block_size: bp[0], page_bytes: bp[1] });
+      var lineData = data.lines[release];
+      var bp = lineData.kv_blocks[String(tp)][layoutKey];
+      // a hybrid model's state pages per request (vllm.state_blocks: the 'align' Mamba cache mode)
+      var sb = lineData.state_blocks ? lineData.state_blocks[gpu ? gpu.gdn_generation : "hopper"] : 1;
+      layout = Object.assign({}, layout, { block_size: bp[0], page_bytes: bp[1], state_blocks: sb });
     }
+    var rules = K.KV_RULES[release];
     var perTokenAll = layout.per_token_bytes * tp;
     var nonKv = weights + act + nonTorch;
     var components = { weights: weights, activation_peak: act, non_torch: nonTorch, cuda_graph: graphs };
@@ -169,15 +188,15 @@
     if (totalMem !== null) {
       capacity = totalMem;
       var available = Math.trunc(totalMem * util) - nonKv;   // Python's int(total_mem * util): the same double product
-      var res = kvCapacity(layout, available, context, batched);
+      var res = kvCapacity(layout, available, context, batched, rules);
       tokens = res.tokens; concurrency = round2(res.max_concurrency); kvAlloc = res.allocated;
       components.kv_budget = available;   // the budget before v0.21's CUDA graph estimate (turned off below)
       components.kv_cache_memory = available; components.kv_cache_tokens = tokens; components.max_concurrency = concurrency;
-      var startOk = available > 0 && res.needed_one_request <= available;
+      var startOk = res.start_ok;
       fits = startOk && res.num_blocks >= parallel * blocksPerRequest(layout, context, batched);
       if (K.CUDA_CONTEXT_BYTES + (totalMem * util) > totalMem) fits = false;
       var mostLen = most ? most : context;
-      maxFit = available > 0 ? maxModelLenThatFits(layout, available, mostLen, batched) : 0;
+      maxFit = available > 0 ? maxModelLenThatFits(layout, available, mostLen, batched, rules) : 0;
       if (maxFit === 0) maxFit = null;
     }
     var overhead = nonTorch + graphs + K.CUDA_CONTEXT_BYTES;
@@ -223,6 +242,8 @@
     if (quantId === "FP8" && data.native !== "FP8") cmd.push("--quantization fp8");
     if (kvDtype !== "auto") cmd.push("--kv-cache-dtype " + kvDtype);
     if (v2Only) cmd.push(K.EXTENSIBLE_KV_OFF);   // v0.34's KV cache sized from the profile run, as planned
+    // a hybrid model keeps one state page per request on the lines that plan prefix caching off
+    if (layout.state_layers && K.PREFIX_CACHING_OFF_LINES.indexOf(release) >= 0) cmd.push(K.PREFIX_CACHING_OFF);
     return {
       supported: true,
       settings: { quant: quantId, context: context, kv_dtype: kvDtype, parallel: parallel, tensor_parallel: tp,

@@ -68,9 +68,28 @@ def test_gemma_3_27b_sliding_window_groups_and_tokens() -> None:
     # Capacity: 10 GiB / (page x group size) blocks; tokens = blocks // 7 groups x 16.
     page = 16 * 16 * 128 * 2 * 2
     blocks = 10 * GiB // (page * 10)
-    res = V.kv_capacity(layout, 10 * GiB, 8192, 2048)
+    res = V.kv_capacity(layout, 10 * GiB, 8192, 2048, "0.11")
     assert res.tokens == blocks // 7 * 16
     assert res.max_concurrency == pytest.approx(blocks / 1670)
+
+
+def test_gemma_3_27b_tokens_and_start_check_from_v0_21() -> None:
+    # vLLM v0.21.0 on prints "GPU KV cache size" = int(max_concurrency x max_model_len)
+    # (kv_cache_utils.py _report_kv_cache_config), and its start check counts whole groups, padding
+    # layers included: page x group size x the blocks of every group (_max_memory_usage_bytes_from_groups).
+    # 10 GiB = 8,192 blocks of 10 layers x 131,072 bytes; one request takes 6 x 193 + 512 = 1,670 blocks.
+    layout = V.kv_layout(card("google/gemma-3-27b"), 1, 2)
+    res = V.kv_capacity(layout, 10 * GiB, 8192, 2048, "0.21")
+    assert res.num_blocks == 8192
+    # 8,192 / 1,670 x 8,192 = 67,108,864 / 1,670 = 40,184.95 (the 0.11 rule: 8,192 // 7 x 16 = 18,720)
+    assert res.tokens == int(8192 / 1670 * 8192) == 40_184
+    assert res.needed_one_request == 131_072 * 10 * 1670  # layer by layer: (52 x 193 + 10 x 512) x 131,072
+    assert V.request_bytes(layout, 8192, 2048, "0.11") == (52 * 193 + 10 * 512) * 131_072
+    # v0.29.0 on (the 0.34 line), the check leaves out the null block: one block of 10 layers
+    need = 131_072 * 10 * 1670
+    assert V.kv_capacity(layout, need, 8192, 2048, "0.21").start_ok
+    assert not V.kv_capacity(layout, need, 8192, 2048, "0.34").start_ok
+    assert V.kv_capacity(layout, need + 131_072 * 10, 8192, 2048, "0.34").start_ok
 
 
 def test_gpt_oss_20b_groups() -> None:
@@ -173,7 +192,7 @@ def test_max_concurrency_arithmetic() -> None:
     # Llama 3.1 8B: a block of all 32 layers = 32 x 65,536 = 2 MiB, so 10 GiB hold 5,120 blocks =
     # 81,920 tokens; a 8,192-token request takes 512 blocks -> 10.00x.
     layout = V.kv_layout(card("meta/llama-3.1-8b"), 1, 2)
-    res = V.kv_capacity(layout, 10 * GiB, 8192, 2048)
+    res = V.kv_capacity(layout, 10 * GiB, 8192, 2048, "0.11")
     assert (res.num_blocks, res.tokens, res.max_concurrency) == (5120, 81920, 10.0)
     assert res.allocated == 10 * GiB
 
@@ -465,11 +484,11 @@ def test_start_check_counts_layers_not_padded_groups() -> None:
     # (16 tokens x 16 KV heads x 128 x 2 x 2 bytes = 131,072 bytes each at TP=1, BF16):
     # (10,036 + 5,120) x 131,072 = 1,986,527,232 bytes; with one byte less the length drops below 8192.
     layout = V.kv_layout(card("google/gemma-3-27b"), 1, 2)
-    assert V.request_bytes(layout, 8192, 2048) == (52 * 193 + 10 * 512) * 16 * 16 * 128 * 2 * 2
+    assert V.request_bytes(layout, 8192, 2048, "0.11") == (52 * 193 + 10 * 512) * 16 * 16 * 128 * 2 * 2
     need = (52 * 193 + 10 * 512) * 131072
     assert need == 1_986_527_232
-    assert V.max_model_len_that_fits(layout, need, 131072, 2048) == 8192
-    assert V.max_model_len_that_fits(layout, need - 1, 131072, 2048) < 8192
+    assert V.max_model_len_that_fits(layout, need, 131072, 2048, "0.11") == 8192
+    assert V.max_model_len_that_fits(layout, need - 1, 131072, 2048, "0.11") < 8192
 
 
 def test_llama4_chunked_attention_is_served_as_full_attention() -> None:
@@ -503,7 +522,7 @@ def test_gpt_oss_120b_tp4_capacity_and_concurrency_match_vllm_log() -> None:
     # sliding cdiv(min(127 + 2048, 16384), 16) + 1 = 137 -> 330,018 / 1,161 = 284.25.
     layout = V.kv_layout(card("openai/gpt-oss-120b"), 4, 2)
     assert layout.page_bytes == 8192 and layout.group_size == 18 and len(layout.groups) == 2
-    res = V.kv_capacity(layout, 330_018 * 8192 * 18, 16384, 2048)
+    res = V.kv_capacity(layout, 330_018 * 8192 * 18, 16384, 2048, "0.11")
     assert res.num_blocks == 330_018
     assert res.tokens == 2_640_144
     assert round(res.max_concurrency, 2) == 284.25
@@ -518,7 +537,7 @@ def test_tokens_and_concurrency_from_printed_kv_memory(cid: str, kv_gib: float, 
     # From vLLM's own "Available KV cache memory" line (2 decimals, so a few blocks of rounding):
     # Qwen3 has 8 KV heads x 128: a block of all layers is 16 x 8 x 128 x 2 x 2 x layers bytes.
     layout = V.kv_layout(card(cid), 1, 2)
-    res = V.kv_capacity(layout, int(kv_gib * GiB), mml, 2048)
+    res = V.kv_capacity(layout, int(kv_gib * GiB), mml, 2048, "0.11")
     assert res.tokens == pytest.approx(tokens, rel=2e-4), url
     assert res.max_concurrency == pytest.approx(concurrency, abs=0.02), url  # +-0.005 GiB of rounding
 
@@ -865,8 +884,8 @@ def test_release_line_0_34_command_runner_and_refusals(cat: Any) -> None:
     with pytest.raises(PlanError) as err:
         run(cat, "qwen/qwen3-8b", "h100-sxm-80gb", vllm_version="0.34", model_runner="v1")
     assert err.value.option == "--model-runner" and "removed Model Runner V1" in str(err.value)
-    # its hybrid page rules are not checked: refused with the reason, not planned
-    assert "0.34" in str(V.unsupported(card("qwen/qwen3.5-35b-a3b"), {"vllm_version": "0.34"}))
+    # hybrid models are planned (test_vllm_hybrid.py), except those the release cannot run
+    assert V.unsupported(card("qwen/qwen3.5-35b-a3b"), {"vllm_version": "0.34"}) is None
 
 
 def test_release_line_0_34_blocks_of_64_tokens(cat: Any) -> None:
@@ -874,7 +893,7 @@ def test_release_line_0_34_blocks_of_64_tokens(cat: Any) -> None:
     8 KV heads x 128 x 2 (K, V) x 2 bytes = 4,096 bytes a token in each of its 36 layers, so a 64-token
     page of one layer is 262,144 bytes and a block of all 36 layers 9,437,184; the capacity is whole
     blocks of 64 tokens."""
-    lay = V.kv_layout(card("qwen/qwen3-8b"), 1, 2, block_size=V.BLOCK_SIZES["0.34"])
+    lay = V.kv_layout(card("qwen/qwen3-8b"), 1, 2, release="0.34")
     assert (lay.block_size, lay.page_bytes) == (64, 262_144)
     p = run(cat, "qwen/qwen3-8b", "rtx-4090", context=4096, vllm_version="0.34")
     kv = p["components"]["kv_cache_memory"]

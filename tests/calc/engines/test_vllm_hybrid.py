@@ -53,7 +53,7 @@ def test_nemotron_nano_9b_v2_block_size_is_the_published_672() -> None:
             "attention": {"structure": "GQA", "heads": 40, "kv_heads": 8, "head_dim": 128},
             "ssm": {"kind": "mamba2", "state_size": 128, "conv_kernel": 4, "inner_size": 128 * 80, "heads": 128,
                     "head_dim": 80, "n_groups": 8}}
-    sp = V.state_pages(arch, 1, 2, 2)
+    sp = V.state_pages({"architecture": arch}, 1, 2, 2)  # no family: not Nemotron-H's float32 rule
     assert sp.block_size == 672
     assert sp.state_bytes == (3 * (10_240 + 2 * 8 * 128) + 128 * 80 * 128) * 2 == 2_695_168
     assert sp.page_bytes == 672 * (2 * 8 * 128 * 2)
@@ -83,7 +83,7 @@ def test_qwen3_next_capacity_and_concurrency_by_hand() -> None:
     lay = V.kv_layout(card("qwen/qwen3-next-80b-a3b-instruct"), 4, 2)
     page = 272 * 1024
     available = 40 * GiB
-    res = V.kv_capacity(lay, available, 32_768, 8192)
+    res = V.kv_capacity(lay, available, 32_768, 8192, "0.11")
     blocks = 40 * GiB // (page * 12)  # 42,949,672,960 // 3,342,336 = 12,850
     assert res.num_blocks == blocks == 12_850
     # printed tokens: blocks // 4 groups x 272 = 3,212 x 272
@@ -140,7 +140,7 @@ def test_parallel_layers_form_two_equal_groups() -> None:
     assert (lay.block_size, lay.state_bytes) == (208, 24 * 103_680)
     # 24 attention and 24 state layers: one group of each
     assert (lay.group_size, len(lay.groups), lay.state_groups) == (24, 1, 1)
-    res = V.kv_capacity(lay, 10 * GiB, 1000, 2048)
+    res = V.kv_capacity(lay, 10 * GiB, 1000, 2048, "0.11")
     assert res.tokens == (10 * GiB // (208 * 512 * 24)) // 2 * 208
 
 
@@ -160,11 +160,13 @@ def test_plan_reports_the_hybrid_capacity(cat: Any) -> None:
     c = card("nvidia/nemotron-h-8b-base-8k")
     hw = Hardware(next(g for g in cat.gpus if g["id"] == "h100-sxm-80gb"), 1, None, None, None)
     settings = {k: o.default for k, o in V.OPTIONS.items()} | {"context": 8192}
-    p = V.plan(c, cat, settings, hw)
-    # Mamba-2 state: (3 x (8,192 + 2 x 8 x 128) + 128 x 64 x 128) x 2 = 2,158,592 bytes; 8 KV
-    # heads of 128: 4,096 bytes a token; block 16 x cdiv(2,158,592, 65,536) = 16 x 33 = 528.
+    # The 0.17 line (v0.17-v0.19: Nemotron-H's SSM state in float16 unless config.json says otherwise):
+    # Mamba-2 state (3 x (8,192 + 2 x 8 x 128) + 128 x 64 x 128) x 2 = 2,158,592 bytes; 8 KV heads of 128:
+    # 4,096 bytes a token; block 16 x cdiv(2,158,592, 65,536) = 16 x 33 = 528.
+    p = V.plan(c, cat, settings | {"vllm_version": "0.17"}, hw)
     page = 528 * 4096
-    # 4 attention and 24 Mamba-2 layers: group size 4; 1 attention group + 6 state groups
+    # 4 attention and 24 Mamba-2 layers: group size 4; 1 attention group + 6 state groups; before v0.21
+    # the printed tokens are blocks // 7 groups x 528
     blocks = p["components"]["kv_cache_memory"] // (page * 4)
     assert p["kv_cache_capacity_tokens"] == blocks // 7 * 528
     assert p["max_concurrency"] == round(blocks / (cdiv(8192, 528) + 6), 2)
@@ -172,8 +174,52 @@ def test_plan_reports_the_hybrid_capacity(cat: Any) -> None:
     assert p["kv_cache_bytes_per_token"] == 4 * 4096
     assert any("528 tokens" in a and "24 state-space" in a for a in p["assumptions"])
     # an FP32 checkpoint keeps its state in FP32: twice the state, a larger block
-    p32 = V.plan(c, cat, settings | {"quant": "FP32"}, hw)
+    p32 = V.plan(c, cat, settings | {"quant": "FP32", "vllm_version": "0.17"}, hw)
     assert any(f"{16 * cdiv(2 * 2_158_592, 16 * 8192)} tokens" in a for a in p32["assumptions"])
+
+
+def test_nemotron_h_state_in_float32_and_tokens_from_concurrency_on_the_0_21_line(cat: Any) -> None:
+    # v0.20.0 on, NemotronHForCausalLMConfig keeps the SSM state in float32 when config.json names no
+    # mamba_ssm_cache_dtype: conv 3 x 10,240 x 2 = 61,440 bytes + temporal 128 x 64 x 128 x 4 = 4,194,304
+    # = 4,255,744 bytes a layer; block 16 x cdiv(4,255,744, 65,536) = 16 x 65 = 1,040 tokens.
+    c = card("nvidia/nemotron-h-8b-base-8k")
+    hw = Hardware(next(g for g in cat.gpus if g["id"] == "h100-sxm-80gb"), 1, None, None, None)
+    settings = {k: o.default for k, o in V.OPTIONS.items()} | {"context": 8192}
+    p = V.plan(c, cat, settings, hw)
+    lay = V.kv_layout(c, 1, 2)
+    assert (lay.block_size, lay.state_bytes // 24) == (1040, 4_255_744)
+    blocks = p["components"]["kv_cache_memory"] // (1040 * 4096 * 4)
+    # one request: cdiv(8,192, 1,040) = 8 attention blocks + 6 state groups x 1 page (prefix caching off)
+    concurrency = blocks / (8 + 6)
+    assert p["max_concurrency"] == round(concurrency, 2)
+    # v0.21.0 on: GPU KV cache size = int(max_concurrency x max_model_len)
+    assert p["kv_cache_capacity_tokens"] == int(concurrency * 8192)
+    assert p["command"].endswith("--no-enable-prefix-caching")
+    assert any("float32" in a and "Nemotron-H" in a for a in p["assumptions"])
+
+
+def test_release_line_0_34_align_mode_state_pages(cat: Any) -> None:
+    # v0.34.0: 64-token base blocks, block 64 x cdiv(4,255,744, 64 x 4,096) = 64 x 17 = 1,088 tokens;
+    # prefix caching on ('align' mode): a Mamba-2 state group holds 2 + 1 checkpoint = 3 pages per request.
+    c = card("nvidia/nemotron-h-8b-base-8k")
+    hw = Hardware(next(g for g in cat.gpus if g["id"] == "h100-sxm-80gb"), 1, None, None, None)
+    settings = {k: o.default for k, o in V.OPTIONS.items()} | {"context": 8192, "vllm_version": "0.34"}
+    p = V.plan(c, cat, settings, hw)
+    page = 1088 * 4096
+    blocks = p["components"]["kv_cache_memory"] // (page * 4)
+    per_request = cdiv(8192, 1088) + 6 * 3  # 8 + 18
+    assert p["max_concurrency"] == round(blocks / per_request, 2)
+    assert p["kv_cache_capacity_tokens"] == int(blocks / per_request * 8192)
+    assert "--no-enable-prefix-caching" not in p["command"]
+    # Jamba's Mamba-1 mixer has no prefill checkpoint: 2 pages; gated DeltaNet 3 where FlashInfer's GDN
+    # prefill runs (Hopper), 2 elsewhere (an A100)
+    assert V.state_blocks(card("ai21labs/jamba-1.5-mini"), "0.34") == 2
+    qwen_next = card("qwen/qwen3-next-80b-a3b-instruct")
+    a100 = next(g for g in cat.gpus if g["id"] == "a100-80gb")
+    assert (V.state_blocks(qwen_next, "0.34"), V.state_blocks(qwen_next, "0.34", a100)) == (3, 2)
+    assert V.state_blocks(qwen_next, "0.21") == 1
+    # MiniMax's lightning attention left vLLM after v0.23.x
+    assert "v0.23.x" in str(V.unsupported(card("minimaxai/minimax-m1-80k"), {"vllm_version": "0.34"}))
 
 
 @pytest.mark.parametrize("cid", ["tiiuae/falcon-h1-7b-instruct", "tiiuae/falcon-h1-1.5b-instruct"])

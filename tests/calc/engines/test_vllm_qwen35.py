@@ -36,13 +36,13 @@ def test_recurrent_state_in_float32_sets_the_block_size(qwen35: dict[str, Any]) 
     # = 16 x 66 = 1,056 tokens (the log: 1056) and the page 1,056 x 2,048 = 2,162,688 bytes, the state
     # padded by 16,384 / 2,146,304 = 0.76% (the log: 0.76%).
     assert 3 * 8192 * 2 + 32 * 128 * 128 * 4 == 2_146_304
-    sp = V.state_pages(qwen35["architecture"], 1, 2, 2)
+    sp = V.state_pages(qwen35, 1, 2, 2)
     assert (sp.block_size, sp.page_bytes, sp.state_bytes) == (1056, 2_162_688, 2_146_304)
     assert round(100 * (sp.page_bytes - sp.state_bytes) / sp.state_bytes, 2) == 0.76
     # with the state in the model dtype (no mamba_ssm_dtype) the block would be 544 tokens
     bf16 = {**qwen35["architecture"], "linear_attention": {**qwen35["architecture"]["linear_attention"],
                                                          "state_dtype": None}}
-    assert V.state_pages(bf16, 1, 2, 2).block_size == 544
+    assert V.state_pages({**qwen35, "architecture": bf16}, 1, 2, 2).block_size == 544
 
 
 @pytest.mark.parametrize(("budget_gib", "printed_tokens"), [(56.64, 742_368), (56.76, 743_424)])
@@ -51,7 +51,7 @@ def test_tokens_from_the_printed_budget(qwen35: dict[str, Any], budget_gib: floa
     # 10 x 2,162,688 bytes; 56.64 GiB holds 2,812 blocks, 703 per group, 703 x 1,056 = 742,368 tokens.
     layout = V.kv_layout(qwen35, 1, 2, 2)
     assert (layout.group_size, len(layout.groups), layout.state_groups) == (10, 1, 3)
-    res = V.kv_capacity(layout, int(budget_gib * GiB), 262_144, 8192)
+    res = V.kv_capacity(layout, int(budget_gib * GiB), 262_144, 8192, "0.17")  # v0.18.1 printed it
     assert res.tokens == printed_tokens
 
 
