@@ -311,6 +311,8 @@ def _vllm_settings(most: int | None, quants: list[str]) -> list[dict[str, Any]]:
         {"vllm_version": "0.34", "model_runner": "v2"}, {"vllm_version": "0.34", "context": top + 1},
     ]
     grid += [{"quant": q, "context": min(8192, top)} for q in quants]
+    # an FP32 checkpoint on the current line: a hybrid model's FP32 state changes its 64-token-based block
+    grid += [{"vllm_version": "0.34", "quant": "FP32", "context": min(8192, top)} for q in quants if q == "FP32"]
     return grid
 
 

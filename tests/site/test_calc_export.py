@@ -46,7 +46,7 @@ def test_write_calc(tmp_path: Path) -> None:
     assert models["models"]["meta/llama-3.1-8b"]["llama.cpp"] == own
     # the size the pages load on demand (measured for the report: 1.63 MB, 154 KB gzip for 175 cards;
     # 2.24 MB, 190 KB for 190 cards before vLLM's current line (0.34) joined the default one: 2.38 MB,
-    # 205 KB, 12.5 KB a card)
+    # 205 KB, 12.5 KB a card; 2.49 MB, 13.1 KB a card once the 0.34 line plans the hybrid models too)
     raw = (tmp_path / "api/calc/models.json").read_bytes()
-    assert len(raw) / len(ids) < 13_000
+    assert len(raw) / len(ids) < 13_500
     assert len(gzip.compress(raw)) < 250_000

@@ -5,7 +5,8 @@
  * two batch defaults and the KV-cache layout per cache width, all computed by Python) and the GPU
  * fields of calc_inputs.vllm_gpu_fields. Only plan()'s assembly is repeated here, under the same
  * names (layer_blocks, blocks_per_request, request_bytes, kv_capacity, max_model_len_that_fits),
- * following vLLM 0.11's v1/core/kv_cache_utils.py and v1/worker/gpu_worker.py as vllm.py cites.
+ * following v1/core/kv_cache_utils.py and v1/worker/gpu_worker.py as vllm.py cites them, with each
+ * release line's start check and printed tokens as constants.KV_RULES says (vllm.KV_RULES).
  * Options the calculator does not offer keep vLLM's defaults (max_num_batched_tokens,
  * max_num_seqs, CUDA graphs on, the MXFP4 kernel vLLM picks). tests/calc/test_engine_js.py runs
  * this under node against engines.plan() over every registry card: equal numbers. No dependencies.
