@@ -1722,6 +1722,10 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         assumptions.append(f"gpu_memory_utilization {util:g}: vLLM's default up to v0.19.x; v0.20.x defaults to "
                            f"{DEFAULT_UTILIZATION['0.21']:g} (config/cache.py), so plan a v0.20 run with "
                            f"--gpu-memory-utilization {DEFAULT_UTILIZATION['0.21']:g}.")
+    if release == "0.17" and layout.state_layers and nemotron_h(card):
+        assumptions.append("Nemotron-H's SSM state in the model dtype's width (float16, vLLM's default up to v0.19.x); "
+                           "v0.20.x keeps it in float32 unless config.json names mamba_ssm_cache_dtype, twice the state "
+                           "pages: plan a v0.20 run with --vllm-version 0.21.")
     if runner_buffers:
         assumptions.append(
             f"Model Runner V2 keeps {runner_buffers / GiB:.2f} GiB per GPU of per-request sampler state for the whole "

@@ -173,6 +173,7 @@ def test_plan_reports_the_hybrid_capacity(cat: Any) -> None:
     # the KV cache per token counts the 4 attention layers only
     assert p["kv_cache_bytes_per_token"] == 4 * 4096
     assert any("528 tokens" in a and "24 state-space" in a for a in p["assumptions"])
+    assert any("v0.20.x keeps it in float32" in a for a in p["assumptions"])
     # an FP32 checkpoint keeps its state in FP32: twice the state, a larger block
     p32 = V.plan(c, cat, settings | {"quant": "FP32", "vllm_version": "0.17"}, hw)
     assert any(f"{16 * cdiv(2 * 2_158_592, 16 * 8192)} tokens" in a for a in p32["assumptions"])
