@@ -813,16 +813,13 @@ def gdn_generation(gpu: Mapping[str, Any] | None) -> str:
     """The GPU generation vLLM's gated DeltaNet prefill choice reads (device capability 9.x, 10.x/12.x):
     "hopper", "blackwell" (B100/B200/B300 and the RTX 50 / RTX PRO Blackwell cards) or "other"; no GPU
     counts as Hopper."""
-    if gpu is None:
-        return "hopper"
-    gid = str(gpu.get("id", "")).lower()
-    if str(gpu.get("vendor", "")).upper() != "NVIDIA":
-        return "other"
-    if gid.startswith(("h100", "h200", "gh200", "h20")):
-        return "hopper"
-    if gid.startswith(("b100", "b200", "gb200", "b300", "rtx-50", "rtx-pro-6000-blackwell")):
-        return "blackwell"
-    return "other"
+    family = _gpu_family(gpu)  # Hopper and the data-centre Blackwells as the MXFP4 rule names them
+    if family in ("hopper", "blackwell"):
+        return family
+    gid = str((gpu or {}).get("id", "")).lower()
+    # the consumer and workstation Blackwells, which take the Marlin MXFP4 path
+    nvidia = str((gpu or {}).get("vendor", "")).upper() == "NVIDIA"
+    return "blackwell" if nvidia and gid.startswith(("rtx-50", "rtx-pro-6000-blackwell")) else "other"
 
 
 def state_pages(card: Mapping[str, Any], tp: int, kv_bytes: int, state_bytes: int,
