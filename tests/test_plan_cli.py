@@ -170,6 +170,27 @@ def test_vllm_version_names_the_release_lines(capsys):
     assert out["settings"]["vllm_version"] == "0.17" and out["engine_basis"].startswith("vLLM 0.17.0-0.20.x")
 
 
+def test_vllm_help_and_readme_name_every_release_line():
+    """The --vllm-version help and the README's row are written out; they must name each line the
+    engine plans, with the releases it covers (vllm.LINE_RELEASES), and the Model Runner V2 range."""
+    from generator.calc.engines import vllm
+    from generator.commands import plan as plan_command
+
+    flags = {flag: (metavar, text) for flag, metavar, text in plan_command.VLLM}
+    metavar, text = flags["--vllm-version"]
+    assert sorted(metavar.split("|")) == sorted(vllm.RELEASE_LINES)
+    assert metavar.split("|")[0] == vllm.DEFAULT_RELEASE
+    for line in vllm.RELEASE_LINES:
+        assert f"{line}: v{vllm.LINE_RELEASES[line]}" in text, line
+    assert f"v{vllm.MRV2_RELEASES} run it" in flags["--model-runner"][1]
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    row = next(r for r in readme.splitlines() if r.startswith("| plan | `--vllm-version"))
+    assert "\\|".join(metavar.split("|")) in row
+    for line in vllm.RELEASE_LINES:
+        first = vllm.LINE_RELEASES[line].split("-")[0].split(" ")[0]
+        assert f"`{line}` (" in row and f"v{first}" in row, line
+
+
 def test_bad_ram_size(capsys):
     line = _usage_error(capsys, [CARD, "--engine", "llama.cpp", "--gpu", "rtx-4090", "--ram-gb", "-4"])
     assert "--ram-gb" in line

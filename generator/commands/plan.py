@@ -50,15 +50,18 @@ VLLM = (
     ("--gpu-memory-utilization", "F", "vLLM: share of device memory vLLM may use (0 to 1; default: vLLM's, 0.92 from v0.20.0, 0.9 before)"),
     ("--max-num-batched-tokens", "N", "vLLM: tokens per scheduler step"),
     ("--max-num-seqs", "N", "vLLM: most sequences per step"),
-    ("--vllm-version", "0.21|0.17|0.11",
-     "vLLM: release line of the rules (0.21: v0.21-v0.33, default; 0.17: v0.17-v0.20; 0.11: v0.11-v0.16), or a "
-     "release number (0.27.1)"),
+    # Written out rather than read from generator.calc.engines.vllm (whose import would slow every
+    # command's start); tests/test_plan_cli.py checks it against vllm.RELEASE_LINES and LINE_RELEASES.
+    ("--vllm-version", "0.21|0.34|0.17|0.11",
+     "vLLM: release line of the rules (0.21: v0.21.0-0.33.x, default; 0.34: v0.34.0 and later; "
+     "0.17: v0.17.0-0.20.x; 0.11: v0.11.0-0.16.x), or a release number (0.27.1)"),
     ("--cudagraph-estimate", "off|on",
      "vLLM 0.21+: off (default; the command sets VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0) or on (vLLM's "
      "default: KV figures become upper bounds)"),
     ("--model-runner", "v1|v2",
-     "vLLM 0.21+: v1 (default; the command sets VLLM_USE_V2_MODEL_RUNNER=0) or v2 (Model Runner V2 as v0.27-v0.30 "
-     "run it, vLLM's default for every model from v0.29; warm torch.compile cache)"),
+     "vLLM 0.21 line: v1 (default; the command sets VLLM_USE_V2_MODEL_RUNNER=0) or v2 (Model Runner V2 as "
+     "v0.27.0-0.32.x run it, vLLM's default for every model from v0.29; warm torch.compile cache); the 0.34 "
+     "line runs v2 only"),
     ("--mxfp4-backend", "auto|marlin", "vLLM: MXFP4 MoE kernel (marlin: VLLM_MXFP4_USE_MARLIN=1 or no triton_kernels)"),
 )
 SWITCHES = (

@@ -62,6 +62,9 @@ _SOURCES = ("v1/worker/gpu_worker.py, v1/worker/gpu_model_runner.py, v1/core/kv_
 #           (EXTENSIBLE_KV_OFF) and vLLM sizes the cache from the profile run as v0.33 did.
 RELEASE_LINES = ("0.11", "0.17", "0.21", "0.34")
 DEFAULT_RELEASE = "0.21"  # the newest line with measured cases
+# The releases each line covers, as the plan's basis, the CLI help and the docs name them.
+LINE_RELEASES = {"0.11": "0.11.0-0.16.x", "0.17": "0.17.0-0.20.x", "0.21": "0.21.0-0.33.x",
+                 "0.34": "0.34.0 and later"}
 # The environment setting that makes vLLM v0.21+ size the KV cache as v0.20 did (gpu_worker.py
 # Worker.determine_available_memory subtracts the estimate only while it is set, the default).
 CUDAGRAPH_ESTIMATE_OFF = "VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0"
@@ -82,23 +85,24 @@ MRV1_REMOVED_IN = (0, 34, 0)
 # boolean option) keeps the profile-run sizing of v0.33 and the 0.92 default.
 EXTENSIBLE_KV_OFF = "--no-enable-extensible-kv-cache"
 MRV2_ONLY_LINES = ("0.34",)  # the lines without Model Runner V1
-# --model-runner v2 (release line 0.21): Model Runner V2 as v0.27.0 to v0.30.x run it (MRV2_MODELLED),
+# --model-runner v2 (release line 0.21): Model Runner V2 as v0.27.0 to v0.32.x run it (MRV2_MODELLED),
 # the releases whose profile run, dummy sampler, penalty buffers and memory accounting are the ones
 # mrv2_sampler_buffers and activation_peak follow (read in each wheel). v0.25/v0.26 copied every
 # dummy logit to FP32 and counted memory the older way. v0.31.0 and v0.32.x profile a model without
 # experts as v0.30 did (v0.31 routes a MoE model's dummy tokens through its experts, which v0.30 skipped as
 # padding); v0.33.0 added the dummy sampler's second, FP32 pass that the 0.34 line models
 # (SAMPLER_WARMUP_PASS_SINCE), on 16-token blocks: v0.33 runs are not modelled.
-MRV2_MODELLED = ((0, 27, 0), (0, 33, 0))
+MRV2_MODELLED = ((0, 27, 0), (0, 33, 0))  # [first, end)
+MRV2_RELEASES = "0.27.0-0.32.x"
 MODEL_RUNNER_V2 = "VLLM_USE_V2_MODEL_RUNNER=1"
 MRV2_ESTIMATE_SINCE = (0, 29, 0)  # Model Runner V2's profile_cudagraph_memory returned 0 before
 BASES = {
-    "0.11": f"vLLM 0.11.0-0.16.x (V1 engine): {_SOURCES}",
-    "0.17": f"vLLM 0.17.0-0.20.x (V1 engine): {_SOURCES}, v1/sample/ops/topk_topp_triton.py",
-    "0.21": (f"vLLM 0.21.0-0.33.x on Model Runner V1 (V1 engine, with {MODEL_RUNNER_V1} "
+    "0.11": f"vLLM {LINE_RELEASES['0.11']} (V1 engine): {_SOURCES}",
+    "0.17": f"vLLM {LINE_RELEASES['0.17']} (V1 engine): {_SOURCES}, v1/sample/ops/topk_topp_triton.py",
+    "0.21": (f"vLLM {LINE_RELEASES['0.21']} on Model Runner V1 (V1 engine, with {MODEL_RUNNER_V1} "
              f"{CUDAGRAPH_ESTIMATE_OFF}): "
              f"{_SOURCES}, v1/sample/ops/topk_topp_triton.py"),
-    "0.34": (f"vLLM 0.34.0 and later on Model Runner V2 (V1 engine, with {CUDAGRAPH_ESTIMATE_OFF} and "
+    "0.34": (f"vLLM {LINE_RELEASES['0.34']} on Model Runner V2 (V1 engine, with {CUDAGRAPH_ESTIMATE_OFF} and "
              f"{EXTENSIBLE_KV_OFF}): v1/worker/gpu_worker.py, v1/worker/gpu/model_runner.py, "
              "v1/worker/gpu/sample/sampler.py, v1/worker/gpu/sample/penalties.py, v1/core/kv_cache_planning.py, "
              "v1/kv_cache_interface.py, config/cache.py, engine/arg_utils.py, utils/mem_utils.py"),
@@ -108,7 +112,7 @@ BASIS = BASES[DEFAULT_RELEASE]
 # is 0.9 up to v0.19.x and 0.92 from v0.20.0 (read in each wheel). The 0.17 line keeps 0.9 and says so for v0.20.
 DEFAULT_UTILIZATION = {"0.11": 0.9, "0.17": 0.9, "0.21": 0.92, "0.34": 0.92}
 UTILIZATION_092_SINCE = (0, 20, 0)
-BASIS_MRV2 = (f"vLLM 0.27.0-0.32.x on Model Runner V2 (V1 engine, with {MODEL_RUNNER_V2} {CUDAGRAPH_ESTIMATE_OFF}): "
+BASIS_MRV2 = (f"vLLM {MRV2_RELEASES} on Model Runner V2 (V1 engine, with {MODEL_RUNNER_V2} {CUDAGRAPH_ESTIMATE_OFF}): "
               "v1/worker/gpu_worker.py, v1/worker/gpu/model_runner.py, v1/worker/gpu/sample/sampler.py, "
               "v1/worker/gpu/sample/penalties.py, v1/core/kv_cache_utils.py, v1/kv_cache_interface.py, "
               "utils/mem_utils.py")
@@ -1085,11 +1089,11 @@ def _runner_note(release: str, runner: str) -> str:
                 "peak), which usually gives more KV cache than this plan but is not predicted here. " + warm
                 + " No public vLLM 0.34 start-up log was found to check this line against.")
     if runner == "v2":
-        return (f" The command sets {MODEL_RUNNER_V2}: Model Runner V2 as v0.27.0 to v0.32.x run it (vLLM's default "
+        return (f" The command sets {MODEL_RUNNER_V2}: Model Runner V2 as v{MRV2_RELEASES} run it (vLLM's default "
                 "for every model from v0.29.0, for some from v0.22.0). " + warm + " v0.33.x added an FP32 sampler "
                 "pass to the profile run (planned by --vllm-version 0.34, whose blocks differ); not modelled.")
     return (f" The command also sets {MODEL_RUNNER_V1}: from v0.22.0 vLLM runs more and more models on Model Runner "
-            "V2 by default (every model from v0.29.0; --model-runner v2 plans it as v0.27.0 to v0.30.x run it). "
+            f"V2 by default (every model from v0.29.0; --model-runner v2 plans it as v{MRV2_RELEASES} run it). "
             "v0.34.0 removed Model Runner V1 and refuses this setting at start-up, so this plan holds for v0.21.0 "
             "to v0.33.x; plan v0.34.0 and later with --vllm-version 0.34.")
 
@@ -1122,7 +1126,7 @@ def activation_peak(card: Mapping[str, Any], tp: int, batched_tokens: int, num_s
     rows of logits over the vocabulary (all-gathered over TP: full width on each rank), as
     sampler_bytes says for the release line, while the forward's hidden states are still alive.
 
-    Model Runner V2 (``runner`` "v2", v0.27.0-v0.30.x: v1/worker/gpu/model_runner.py profile_run)
+    Model Runner V2 (``runner`` "v2", v0.27.0-v0.32.x: v1/worker/gpu/model_runner.py profile_run)
     runs the same forward with the attention kernels skipped (the projections still run) and the
     same rows of dummy logits, but its sampler leaves them in the model dtype: the dummy requests'
     default parameters need no processing (v1/worker/gpu/sample/sampler.py apply_sampling_params

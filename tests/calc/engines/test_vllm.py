@@ -787,7 +787,7 @@ def test_vllm_version_takes_a_line_or_a_version_and_refuses_what_no_line_follows
 
 
 
-# --- Model Runner V2 (--model-runner v2: as v0.27.0 to v0.30.x run it) ---------------------------
+# --- Model Runner V2 (--model-runner v2: as v0.27.0 to v0.32.x run it) ---------------------------
 
 def test_model_runner_v2_profile_peak_by_hand() -> None:
     """Qwen3-1.7B (hidden 2048, intermediate 6144, 16 heads and 8 KV heads of 128, vocabulary 151,936)
