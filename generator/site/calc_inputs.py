@@ -206,6 +206,19 @@ def _vllm_families(catalogs: Catalogs) -> dict[str, Mapping[str, Any] | None]:
     return out
 
 
+def _gdn_generations(catalogs: Catalogs) -> dict[str, Mapping[str, Any] | None]:
+    """One catalog GPU per generation of vLLM's gated DeltaNet prefill choice (vllm.gdn_generation);
+    "hopper" is there even without one, as the plan without a GPU assumes it (None)."""
+    from generator.calc.engines import vllm as V
+
+    out: dict[str, Mapping[str, Any] | None] = {"hopper": None}
+    for g in catalogs.gpus:
+        generation = V.gdn_generation(g)
+        if out.get(generation) is None:
+            out[generation] = g
+    return out
+
+
 def vllm_line_choices() -> list[tuple[str, str]]:
     """The vLLM release lines the live calculator offers, the default first, with their labels."""
     from generator.calc.engines import vllm as V
@@ -329,9 +342,8 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         if arch.get("layer_pattern"):
             # blocks a request holds per state group, by the GPU generation (vllm.state_blocks: gated
             # DeltaNet's prefill checkpoint where FlashInfer's kernel runs); "hopper" stands for no GPU
-            generations = {"hopper": {"id": "h100-sxm-80gb", "vendor": "NVIDIA"},
-                           "blackwell": {"id": "b200", "vendor": "NVIDIA"}, "other": {"id": "a100-80gb", "vendor": "NVIDIA"}}
-            by_line[current]["state_blocks"] = {k: V.state_blocks(card, current, g) for k, g in generations.items()}
+            by_line[current]["state_blocks"] = {k: V.state_blocks(card, current, g)
+                                                for k, g in _gdn_generations(catalogs).items()}
     return {
         **head, "unsupported": None, "max_context": max_context_of(card),
         "heads": heads, "kv_heads": kv_heads, "allowed_tp": allowed,
