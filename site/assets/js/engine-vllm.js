@@ -98,27 +98,19 @@
     catch (e) { if (e instanceof PlanError) return { error: { option: e.option, message: e.message } }; throw e; }
   }
 
-  function planOrThrow(data, settings, gpu, count) {
-    if (data.unsupported) return { supported: false, unsupported_reason: data.unsupported };
+  // vllm.resolve: every option as vLLM resolves it for this model and GPU (vllm.Setup), or a
+  // PlanError; the site offers no --enforce-eager, --cudagraph-estimate on or Model Runner V2 on line 0.21.
+  function resolve(data, settings, gpu, count) {
     var K = data.constants;
-    // engines._check_common first: a context given must be within the model's maximum
-    if (settings.context && data.max_context !== null && settings.context > data.max_context) {
-      throw new PlanError("--context", settings.context + " is more than the model's maximum of " + data.max_context + " tokens");
-    }
     var release = settings.vllm_version || K.DEFAULT_RELEASE;   // vllm.RELEASE_LINES: the rules' release line
-    // vllm.unsupported for the line: a model the line does not plan (engines.plan checks it after the context)
-    var lineReason = (data.unsupported_lines || {})[release];
-    if (lineReason) return { supported: false, unsupported_reason: lineReason };
     var allowed = data.allowed_tp;
-    var givenTp = settings.tensor_parallel || null;
-    var tp;
-    if (givenTp) {
-      tp = givenTp;
+    var tp = settings.tensor_parallel || null;
+    if (tp) {
       if (allowed.indexOf(tp) < 0) {
         throw new PlanError("--tensor-parallel", tp + ": vLLM's tensor-parallel size must divide the " + data.heads +
           " attention heads and divide, or be a multiple of, the " + data.kv_heads + " key/value heads; allowed: " + allowed.join(", "));
       }
-    } else {
+    } else {   // as many of the GPUs as the heads allow
       var n = gpu ? count : 1;
       tp = Math.max.apply(null, allowed.filter(function (d) { return d <= n; }));
     }
@@ -126,6 +118,7 @@
       if (gpu.apple) throw new PlanError("--gpu", gpu.id + ": vLLM's GPU engine runs on NVIDIA (CUDA) and AMD (ROCm) GPUs, not Apple silicon; choose an NVIDIA or AMD --gpu");
       if (count < tp) throw new PlanError("--gpus", count + ": --tensor-parallel " + tp + " needs " + tp + " GPUs");
     }
+    // vllm._max_model_len: the smaller of config.json's length and the card's
     var most = data.most;
     var configLen = data.config_len || most || null;
     var defaultLen = most && configLen ? Math.min(most, configLen) : (most || null);
@@ -151,117 +144,145 @@
     // DeepSeek-V3.2 (vllm.dsa_kv_bytes): fp8 means fp8_ds_mla, bfloat16 the BF16 latent; auto is
     // fp8_ds_mla on the 0.11 line (v0.11.0) and the BF16 model dtype on later lines (PR #27121)
     if (data.dsa) kvBytes = kvDtype === "auto" ? (release === "0.11" ? 1 : 2) : (kvDtype === "bfloat16" ? 2 : 1);
-    var util = settings.gpu_memory_utilization || K.UTILIZATIONS[release];
-    var parallel = settings.parallel || 1;
-
-    var totalMem = gpu ? gpu.memory_bytes : null;
-    // vLLM's batch defaults by device memory (vllm.plan): the >= 160 GiB tier on the current line only
+    // vllm._batch_sizes: vLLM's batch defaults by device memory; the >= 160 GiB tier on the current line only
     var huge = v2Only && gpu ? gpu.huge : false;
     var large = gpu ? (gpu.large || huge) : false;
-    var tier = huge ? 2 : (large ? 1 : 0);
-    var batched = huge ? K.BATCHED_TOKENS_HUGE : (large ? K.BATCHED_TOKENS_LARGE : K.BATCHED_TOKENS_SMALL);
-    var seqs = large ? K.MAX_SEQS_LARGE : K.MAX_SEQS_SMALL;
+    return {
+      tp: tp, context: context, most: most, quantId: quantId, q: q, release: release, v2Only: v2Only,
+      kvDtype: kvDtype, kvBytes: kvBytes, util: settings.gpu_memory_utilization || K.UTILIZATIONS[release],
+      parallel: settings.parallel || 1, totalMem: gpu ? gpu.memory_bytes : null,
+      tier: huge ? 2 : (large ? 1 : 0),   // the index of these defaults in the exported activation peaks
+      batched: huge ? K.BATCHED_TOKENS_HUGE : (large ? K.BATCHED_TOKENS_LARGE : K.BATCHED_TOKENS_SMALL),
+      seqs: large ? K.MAX_SEQS_LARGE : K.MAX_SEQS_SMALL
+    };
+  }
 
-    var byFamily = q.weights[String(tp)];
-    var weights = byFamily.any !== undefined ? byFamily.any : byFamily[gpu ? gpu.family : "hopper"];
-    weights += batched * (data.topk_buffer_per_token || 0);   // DeepSeek-V3.2's top-k index buffer, loaded with the model
-    var act = data.activation_peak[release][String(tp)][tier];
-    // Model Runner V2's per-slot sampler state counts with the non-torch memory (vllm.mrv2_sampler_buffers)
-    var runnerBuffers = v2Only ? data.lines[release].runner_buffers[tier] : 0;
-    var nonTorch = K.NON_TORCH_BYTES + (tp > 1 ? K.NCCL_TP_BYTES[release] : 0) + runnerBuffers;
-    var graphs = K.CUDA_GRAPH_BYTES;
-    var layouts = data.kv_layouts[String(tp)];
+  // The KV layout for this width and line (vllm.kv_layout, exported per TP size and cache width).
+  function kvLayoutOf(data, s, gpu) {
+    var layouts = data.kv_layouts[String(s.tp)];
     // a hybrid model's recurrent state is in the model dtype: 4 bytes for an FP32 checkpoint
-    var layoutKey = q.fp32 && layouts[kvBytes + "/fp32"] ? kvBytes + "/fp32" : String(kvBytes);
-    var layout = layouts[layoutKey];
-    if (v2Only) {   // the line's own attention block (vllm.BLOCK_SIZES): its block size and page, the rest alike
-      var lineData = data.lines[release];
-      var bp = lineData.kv_blocks[String(tp)][layoutKey];
-      // a hybrid model's state pages per request (vllm.state_blocks: the 'align' Mamba cache mode)
-      var sb = lineData.state_blocks ? lineData.state_blocks[gpu ? gpu.gdn_generation : "hopper"] : 1;
-      layout = Object.assign({}, layout, { block_size: bp[0], page_bytes: bp[1], state_blocks: sb });
+    var key = s.q.fp32 && layouts[s.kvBytes + "/fp32"] ? s.kvBytes + "/fp32" : String(s.kvBytes);
+    var layout = layouts[key];
+    if (!s.v2Only) return layout;
+    // the line's own attention block (vllm.BLOCK_SIZES): its block size and page, the rest alike
+    var lineData = data.lines[s.release];
+    var bp = lineData.kv_blocks[String(s.tp)][key];
+    // a hybrid model's state pages per request (vllm.state_blocks: the 'align' Mamba cache mode)
+    var sb = lineData.state_blocks ? lineData.state_blocks[gpu ? gpu.gdn_generation : "hopper"] : 1;
+    return Object.assign({}, layout, { block_size: bp[0], page_bytes: bp[1], state_blocks: sb });
+  }
+
+  // vllm.kv_cache: the KV budget, its blocks and tokens, and whether vLLM starts.
+  function kvCache(K, s, layout, nonKv) {
+    if (s.totalMem === null) return { budget: null, tokens: null, concurrency: null, kvAlloc: 0, fits: null, maxFit: null };
+    var rules = K.KV_RULES[s.release];
+    var budget = Math.trunc(s.totalMem * s.util) - nonKv;   // Python's int(total_mem * util): the same double product
+    var res = kvCapacity(layout, budget, s.context, s.batched, rules);
+    var fits = res.start_ok && res.num_blocks >= s.parallel * blocksPerRequest(layout, s.context, s.batched);
+    if (K.CUDA_CONTEXT_BYTES + (s.totalMem * s.util) > s.totalMem) fits = false;
+    var maxFit = budget > 0 ? maxModelLenThatFits(layout, budget, s.most ? s.most : s.context, s.batched, rules) : 0;
+    return { budget: budget, tokens: res.tokens, concurrency: round2(res.max_concurrency), kvAlloc: res.allocated,
+             fits: fits, maxFit: maxFit || null };
+  }
+
+  // vllm._speed: one sequence at max_model_len reads one GPU's active weights and its KV share
+  // (and its recurrent state, for a hybrid model).
+  function speedBounds(data, s, gpu, layout) {
+    var speed = { decode_tokens_per_s_upper_bound: null, prefill_tokens_per_s_upper_bound: null, basis: "" };
+    if (!gpu) { speed.basis = "no GPU given"; return speed; }
+    var activeByFamily = s.q.active_weights[String(s.tp)];
+    var activeW = activeByFamily.any !== undefined ? activeByFamily.any : activeByFamily[gpu.family];
+    var kvRead = layout.per_token_bytes * s.context + layout.state_bytes;
+    if (layout.top_k) {   // sparse attention: every indexer key, only the top-k latents
+      kvRead = layout.indexer_token_bytes * s.context +
+        (layout.per_token_bytes - layout.indexer_token_bytes) * Math.min(s.context, layout.top_k);
     }
-    var rules = K.KV_RULES[release];
-    var perTokenAll = layout.per_token_bytes * tp;
-    var nonKv = weights + act + nonTorch;
+    speed.decode_tokens_per_s_upper_bound = gpu.bw / (activeW + kvRead);
+    if (gpu.tflops && data.active_params) {
+      speed.prefill_tokens_per_s_upper_bound = gpu.tflops * 1e12 * s.tp / (2 * data.active_params);
+    }
+    speed.basis = "decode: one sequence at max_model_len reads each GPU's active weights and its KV share " +
+      "per token, at the GPU's peak bandwidth" + (s.tp > 1 ? "; tensor parallel: an upper bound that assumes perfect scaling over " +
+      s.tp + " GPUs (all-reduce costs ignored)" : "") +
+      "; prefill: 2 FLOPs per active parameter per token at the GPU's dense FP16 peak" +
+      (speed.prefill_tokens_per_s_upper_bound ? "" : " (not in the catalog: no bound)");
+    return speed;
+  }
+
+  // vllm.command: the browser plans with vLLM's CUDA graph estimate off (it offers no
+  // --cudagraph-estimate on), so the command turns it off and keeps the Model Runner V1 the rules follow.
+  function command(data, s, layout) {
+    var K = data.constants;
+    var cmd = ["vllm serve " + data.hf_repo, "--max-model-len " + s.context];
+    if (K.ESTIMATE_LINES.indexOf(s.release) >= 0) cmd.unshift(K.CUDAGRAPH_ESTIMATE_OFF);
+    if (K.ESTIMATE_LINES.indexOf(s.release) >= 0 && !s.v2Only) cmd.unshift(K.MODEL_RUNNER_V1);
+    if (s.tp > 1) cmd.push("--tensor-parallel-size " + s.tp);
+    cmd.push("--gpu-memory-utilization " + pyG(s.util));
+    if (s.quantId === "FP8" && data.native !== "FP8") cmd.push("--quantization fp8");
+    if (s.kvDtype !== "auto") cmd.push("--kv-cache-dtype " + s.kvDtype);
+    if (s.v2Only) cmd.push(K.EXTENSIBLE_KV_OFF);   // v0.34's KV cache sized from the profile run, as planned
+    // a hybrid model keeps one state page per request on the lines that plan prefix caching off
+    if (layout.state_layers && K.PREFIX_CACHING_OFF_LINES.indexOf(s.release) >= 0) cmd.push(K.PREFIX_CACHING_OFF);
+    return cmd.join(" ");
+  }
+
+  // vllm.plan, in vLLM's order: the weights, the profiled activation peak, the non-torch memory,
+  // the rest of the budget to the KV cache, then the CUDA graphs in the slack.
+  function planOrThrow(data, settings, gpu, count) {
+    if (data.unsupported) return { supported: false, unsupported_reason: data.unsupported };
+    var K = data.constants;
+    // engines._check_common first: a context given must be within the model's maximum
+    if (settings.context && data.max_context !== null && settings.context > data.max_context) {
+      throw new PlanError("--context", settings.context + " is more than the model's maximum of " + data.max_context + " tokens");
+    }
+    // vllm.unsupported for the line: a model the line does not plan (engines.plan checks it after the context)
+    var lineReason = (data.unsupported_lines || {})[settings.vllm_version || K.DEFAULT_RELEASE];
+    if (lineReason) return { supported: false, unsupported_reason: lineReason };
+    var s = resolve(data, settings, gpu, count);
+
+    var byFamily = s.q.weights[String(s.tp)];
+    var weights = byFamily.any !== undefined ? byFamily.any : byFamily[gpu ? gpu.family : "hopper"];
+    weights += s.batched * (data.topk_buffer_per_token || 0);   // DeepSeek-V3.2's top-k index buffer, loaded with the model
+    var act = data.activation_peak[s.release][String(s.tp)][s.tier];
+    // Model Runner V2's per-slot sampler state counts with the non-torch memory (vllm.mrv2_sampler_buffers)
+    var runnerBuffers = s.v2Only ? data.lines[s.release].runner_buffers[s.tier] : 0;
+    var nonTorch = K.NON_TORCH_BYTES + (s.tp > 1 ? K.NCCL_TP_BYTES[s.release] : 0) + runnerBuffers;
+    var graphs = K.CUDA_GRAPH_BYTES;
+    var layout = kvLayoutOf(data, s, gpu);
+    var cache = kvCache(K, s, layout, weights + act + nonTorch);
+
     var components = { weights: weights, activation_peak: act, non_torch: nonTorch, cuda_graph: graphs };
-    var fits = null, maxFit = null, tokens = null, concurrency = null, kvAlloc = 0, capacity = null;
-    if (totalMem !== null) {
-      capacity = totalMem;
-      var available = Math.trunc(totalMem * util) - nonKv;   // Python's int(total_mem * util): the same double product
-      var res = kvCapacity(layout, available, context, batched, rules);
-      tokens = res.tokens; concurrency = round2(res.max_concurrency); kvAlloc = res.allocated;
-      components.kv_budget = available;   // the budget before v0.21's CUDA graph estimate (turned off below)
-      components.kv_cache_memory = available; components.kv_cache_tokens = tokens; components.max_concurrency = concurrency;
-      var startOk = res.start_ok;
-      fits = startOk && res.num_blocks >= parallel * blocksPerRequest(layout, context, batched);
-      if (K.CUDA_CONTEXT_BYTES + (totalMem * util) > totalMem) fits = false;
-      var mostLen = most ? most : context;
-      maxFit = available > 0 ? maxModelLenThatFits(layout, available, mostLen, batched, rules) : 0;
-      if (maxFit === 0) maxFit = null;
+    if (cache.budget !== null) {   // the budget before v0.21's CUDA graph estimate (turned off in the command)
+      components.kv_budget = cache.budget; components.kv_cache_memory = cache.budget;
+      components.kv_cache_tokens = cache.tokens; components.max_concurrency = cache.concurrency;
     }
     var overhead = nonTorch + graphs + K.CUDA_CONTEXT_BYTES;
-    var deviceTotal = weights + kvAlloc + act + overhead;
+    var deviceTotal = weights + cache.kvAlloc + act + overhead;
+    var fits = cache.fits;
+    if (s.totalMem !== null && fits && deviceTotal > s.totalMem) fits = false;   // CUDA graphs captured after the KV cache
     var devices = [];
-    for (var i = 0; i < tp; i++) {
-      devices.push({ name: "GPU " + i, gpu: gpu ? gpu.id : null, weights_bytes: check(weights), kv_cache_bytes: check(kvAlloc),
+    for (var i = 0; i < s.tp; i++) {
+      devices.push({ name: "GPU " + i, gpu: gpu ? gpu.id : null, weights_bytes: check(weights), kv_cache_bytes: check(cache.kvAlloc),
                      compute_buffer_bytes: check(act), overhead_bytes: overhead, total_bytes: check(deviceTotal),
-                     capacity_bytes: capacity });
+                     capacity_bytes: s.totalMem });
     }
-    if (capacity !== null && fits && deviceTotal > capacity) fits = false;   // CUDA graphs captured after the KV cache
-    // vllm.plan's speed bounds: one sequence at max_model_len reads one GPU's active weights and its KV share
-    // (and its recurrent state, for a hybrid model).
-    var speed = { decode_tokens_per_s_upper_bound: null, prefill_tokens_per_s_upper_bound: null, basis: "" };
-    if (gpu) {
-      var activeByFamily = q.active_weights[String(tp)];
-      var activeW = activeByFamily.any !== undefined ? activeByFamily.any : activeByFamily[gpu.family];
-      var kvRead = layout.per_token_bytes * context + layout.state_bytes;
-      if (layout.top_k) {   // sparse attention: every indexer key, only the top-k latents
-        kvRead = layout.indexer_token_bytes * context +
-          (layout.per_token_bytes - layout.indexer_token_bytes) * Math.min(context, layout.top_k);
-      }
-      speed.decode_tokens_per_s_upper_bound = gpu.bw / (activeW + kvRead);
-      if (gpu.tflops && data.active_params) {
-        speed.prefill_tokens_per_s_upper_bound = gpu.tflops * 1e12 * tp / (2 * data.active_params);
-      }
-      speed.basis = "decode: one sequence at max_model_len reads each GPU's active weights and its KV share " +
-        "per token, at the GPU's peak bandwidth" + (tp > 1 ? "; tensor parallel: an upper bound that assumes perfect scaling over " +
-        tp + " GPUs (all-reduce costs ignored)" : "") +
-        "; prefill: 2 FLOPs per active parameter per token at the GPU's dense FP16 peak" +
-        (speed.prefill_tokens_per_s_upper_bound ? "" : " (not in the catalog: no bound)");
-    } else {
-      speed.basis = "no GPU given";
-    }
-    var cmd = ["vllm serve " + data.hf_repo, "--max-model-len " + context];
-    // vllm.plan: a release line with vLLM's CUDA graph estimate plans with it off (the browser offers
-    // no --cudagraph-estimate on), so the command turns it off
-    // and keeps the Model Runner V1 that the rules follow
-    if (K.ESTIMATE_LINES.indexOf(release) >= 0) cmd.unshift(K.CUDAGRAPH_ESTIMATE_OFF);
-    if (K.ESTIMATE_LINES.indexOf(release) >= 0 && !v2Only) cmd.unshift(K.MODEL_RUNNER_V1);
-    if (tp > 1) cmd.push("--tensor-parallel-size " + tp);
-    cmd.push("--gpu-memory-utilization " + pyG(util));
-    if (quantId === "FP8" && data.native !== "FP8") cmd.push("--quantization fp8");
-    if (kvDtype !== "auto") cmd.push("--kv-cache-dtype " + kvDtype);
-    if (v2Only) cmd.push(K.EXTENSIBLE_KV_OFF);   // v0.34's KV cache sized from the profile run, as planned
-    // a hybrid model keeps one state page per request on the lines that plan prefix caching off
-    if (layout.state_layers && K.PREFIX_CACHING_OFF_LINES.indexOf(release) >= 0) cmd.push(K.PREFIX_CACHING_OFF);
     return {
       supported: true,
-      settings: { quant: quantId, context: context, kv_dtype: kvDtype, parallel: parallel, tensor_parallel: tp,
-                  gpu_memory_utilization: util, max_num_batched_tokens: batched, max_num_seqs: seqs,
-                  enforce_eager: false, vllm_version: release, mxfp4_backend: "auto", cudagraph_estimate: "off",
-                  model_runner: v2Only ? "v2" : "v1" },
+      settings: { quant: s.quantId, context: s.context, kv_dtype: s.kvDtype, parallel: s.parallel, tensor_parallel: s.tp,
+                  gpu_memory_utilization: s.util, max_num_batched_tokens: s.batched, max_num_seqs: s.seqs,
+                  enforce_eager: false, vllm_version: s.release, mxfp4_backend: "auto", cudagraph_estimate: "off",
+                  model_runner: s.v2Only ? "v2" : "v1" },
       devices: devices,
       host: { weights_bytes: 0, kv_cache_bytes: 0, compute_buffer_bytes: 0, total_bytes: 0 },
-      kv_cache_bytes_per_token: perTokenAll,
+      kv_cache_bytes_per_token: layout.per_token_bytes * s.tp,
       fits: fits,
-      max_context_that_fits: maxFit,
-      kv_cache_capacity_tokens: tokens,
-      max_concurrency: concurrency,
+      max_context_that_fits: cache.maxFit,
+      kv_cache_capacity_tokens: cache.tokens,
+      max_concurrency: cache.concurrency,
       offload: null,
       components: components,
-      command: cmd.join(" "),
-      speed: speed
+      command: command(data, s, layout),
+      speed: speedBounds(data, s, gpu, layout)
     };
   }
 
