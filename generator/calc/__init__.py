@@ -98,22 +98,23 @@ dtype d (block of bw values in bb bytes), context c and batch b::
 from __future__ import annotations
 
 import gc
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from generator.calc.catalogs import Catalogs
-from generator.calc.hardware import hardware_table
+from generator.calc.hardware import GpuPlan, hardware_table
 from generator.calc.memory import (
     ACTIVATION_BYTES,
     OVERHEAD_BYTES,
     UBATCH_TOKENS,
-    activation_width,
     KVGroup,
+    activation_width,
     activations_bytes,
     kv_cache_bytes,
     kv_groups,
     state_per_sequence,
 )
 from generator.calc.params import MODULE_PARTS, ParameterCount, _Missing, count_parameters, outside_text
+from generator.calc.plan import plan_of
 from generator.calc.tables import (
     BATCH_VARIANTS,
     DEFAULT_KV_DTYPE,
@@ -123,9 +124,6 @@ from generator.calc.tables import (
 )
 from generator.calc.tensors import inventory
 from generator.calc.training import TRAIN_SEQ, training_memory
-
-if TYPE_CHECKING:
-    from generator.calc.plan import GpuPlan
 
 API_VERSION = 3
 # The "calculator" block's shape (what site/assets/js/vram.js reads). 2: kv_known and
@@ -236,7 +234,7 @@ def _weight_rows(templates: Sequence[dict[str, Any]], weights: Sequence[int | No
 
 
 def derive(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
-    plan = catalogs.plan  # catalog-derived constants, built once per catalogs value
+    plan = plan_of(catalogs)  # catalog-derived constants, built once per catalogs value
     pc = count_parameters(card)
     params = _parameters(card, pc)
     max_ctx = max_context_of(card)
@@ -411,5 +409,5 @@ def hardware_at(derived: Mapping[str, Any], catalogs: Catalogs, kv_dtype: str, c
     c = derived["calculator"]
     kv, act = _kv_and_activations(c, kv_dtype, context, batch)
     ids = list(c["weights_bytes"])
-    return fit_table(catalogs.plan.gpus, ids, [c["weights_bytes"][q] for q in ids],
+    return fit_table(plan_of(catalogs).gpus, ids, [c["weights_bytes"][q] for q in ids],
                      [c["active_weights_bytes"][q] for q in ids], kv, act)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
@@ -31,7 +30,8 @@ class CatalogError(ValueError):
         super().__init__("\n".join(e.format() for e in self.errors))
 
 
-@dataclass(frozen=True)
+# eq=False: a catalogs value is compared, and hashed, by identity (generator.calc.plan.plan_of keys its cache by it)
+@dataclass(frozen=True, eq=False)
 class Catalogs:
     tensor_types: Mapping[str, tuple[int, int]]  # id -> (block_weights, block_bytes)
     shape_fallback: Mapping[str, str]
@@ -41,13 +41,6 @@ class Catalogs:
     # System-memory classes (gpus.yaml host_memory): {id, name, bandwidth_bytes_per_s, source};
     # bandwidth None for apple-unified (read at the GPU's own bandwidth).
     host_memory: tuple[Mapping[str, Any], ...] = ()
-
-    @cached_property
-    def plan(self) -> Any:
-        """Constants derived from the catalogs once (generator.calc.plan.Plan); derive() uses them per card."""
-        from generator.calc.plan import build_plan  # late import: plan imports the calculator modules
-
-        return build_plan(self)
 
     def host_memory_class(self, cid: str) -> Mapping[str, Any] | None:
         """The system-memory class ``cid`` (e.g. a GPU entry's ``host_memory``), None if unknown."""

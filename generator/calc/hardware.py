@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence
 
-if TYPE_CHECKING:
-    from generator.calc.plan import GpuPlan
+from generator.calc.memory import OVERHEAD_BYTES
 
 MAX_DEVICES = 64
 
 
+class GpuPlan(NamedTuple):
+    """One catalog GPU as the ``hardware`` block reads it, computed once per catalogs value."""
+
+    id: str
+    name: str
+    memory_bytes: int
+    usable_bytes: int
+    room: int  # usable bytes left for the model after the per-device overhead
+    bandwidth: int
+    entry: dict[str, Any]  # the GPU's fields of a ``hardware`` entry; _entry() copies it per card
+
+
 def usable_bytes(gpu: Mapping[str, Any]) -> int:
     return int(gpu["memory_bytes"]) * int(gpu["usable_percent"]) // 100
+
+
+def gpu_plan(gpu: Mapping[str, Any]) -> GpuPlan:
+    """The GpuPlan of a catalog GPU entry (schema/gpus.yaml)."""
+    memory, usable, bandwidth = int(gpu["memory_bytes"]), usable_bytes(gpu), int(gpu["bandwidth_bytes_per_s"])
+    entry = {"gpu": gpu["id"], "name": gpu["name"], "memory_bytes": memory, "usable_bytes": usable,
+             "bandwidth_bytes_per_s": bandwidth, "devices": None, "decode_tokens_per_s_upper_bound": None}
+    return GpuPlan(gpu["id"], gpu["name"], memory, usable, usable - OVERHEAD_BYTES, bandwidth, entry)
 
 
 def fewest_devices(model_bytes: Sequence[int | None], room: int) -> list[int | None]:

@@ -1,31 +1,20 @@
 """Catalog-derived constants, computed once per Catalogs value (not per card).
 
-``Catalogs.plan`` builds this lazily; derive() reads it for every card.
+``plan_of(catalogs)`` builds this on first use and keeps it while the catalogs live; derive()
+reads it for every card.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
+import weakref
+from typing import Any, Mapping, NamedTuple, Sequence
 
-from generator.calc.hardware import usable_bytes
-from generator.calc.memory import OVERHEAD_BYTES
+from generator.calc.catalogs import Catalogs
+from generator.calc.hardware import GpuPlan, gpu_plan
 from generator.calc.native import as_stored
 from generator.calc.training import TRAINING_QUANTS
 from generator.calc.weights import QuantSet, compile_quant
-
-if TYPE_CHECKING:
-    from generator.calc.catalogs import Catalogs
-
-
-class GpuPlan(NamedTuple):
-    id: str
-    name: str
-    memory_bytes: int
-    usable_bytes: int
-    room: int  # usable bytes left for the model after the per-device overhead
-    bandwidth: int
-    entry: dict[str, Any]  # the GPU's fields of a ``hardware`` entry; hardware._entry() copies it per card
 
 
 class StoredSet(NamedTuple):
@@ -68,16 +57,24 @@ class Plan(NamedTuple):
         return found
 
 
+_PLANS: weakref.WeakKeyDictionary[Catalogs, Plan] = weakref.WeakKeyDictionary()
+
+
+def plan_of(catalogs: Catalogs) -> Plan:
+    """The Plan of ``catalogs``, built once per catalogs value (Catalogs compare by identity)."""
+    found = _PLANS.get(catalogs)
+    if found is None:
+        found = _PLANS[catalogs] = build_plan(catalogs)
+    return found
+
+
 def build_plan(catalogs: Catalogs) -> Plan:
     qs = catalogs.quantizations
     types, fallback = catalogs.tensor_types, catalogs.shape_fallback
     return Plan(
         ids=tuple(q["id"] for q in qs),
         declared_types=tuple(_declared_type(q, types) for q in qs),
-        gpus=tuple(
-            _gpu_plan(g["id"], g["name"], int(g["memory_bytes"]), usable_bytes(g), int(g["bandwidth_bytes_per_s"]))
-            for g in catalogs.gpus
-        ),
+        gpus=tuple(gpu_plan(g) for g in catalogs.gpus),
         kv_types={k: types[t] for k, t in catalogs.kv_dtypes.items()},
         weight_set=QuantSet(tuple(compile_quant(q, types, fallback) for q in (*qs, *TRAINING_QUANTS))),
         weight_rows=tuple(_weight_row(q) for q in qs),
@@ -102,12 +99,6 @@ def _stored_set(plan: Plan, stored: Sequence[Mapping[str, Any]]) -> StoredSet:
         weight_set=QuantSet(tuple(compile_quant(q, types, fallback) for q in (*stored, *TRAINING_QUANTS))),
         weight_rows=tuple(_weight_row(q) for q in stored),
     )
-
-
-def _gpu_plan(gid: str, name: str, memory: int, usable: int, bandwidth: int) -> GpuPlan:
-    entry = {"gpu": gid, "name": name, "memory_bytes": memory, "usable_bytes": usable,
-             "bandwidth_bytes_per_s": bandwidth, "devices": None, "decode_tokens_per_s_upper_bound": None}
-    return GpuPlan(gid, name, memory, usable, usable - OVERHEAD_BYTES, bandwidth, entry)
 
 
 def _declared_type(quant: Mapping[str, Any], tensor_types: Mapping[str, tuple[int, int]]) -> tuple[int, int] | None:

@@ -110,7 +110,9 @@ def test_table_shortcuts_equal_gpu_fit_per_gpu(catalogs):
     # divided as Python ints (correctly rounded), also for reads past 2**53.
     from generator.calc.hardware import gpu_fit, hardware_table
 
-    plan = catalogs.plan
+    from generator.calc.plan import plan_of
+
+    plan = plan_of(catalogs)
     ids = plan.ids
     n = len(ids)
     cases = [

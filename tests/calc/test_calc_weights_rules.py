@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from generator.calc.catalogs import load_catalogs
+from generator.calc.plan import plan_of
 from generator.calc.weights import LayerLayout, use_more_bits
 
 
@@ -15,7 +16,7 @@ def test_use_more_bits_for_32_layers_by_hand():
 
 def test_q5_k_m_attn_v_layer_types_by_hand():
     # Q5_K_M attn_v: experts_eq_8 -> Q8_0, else more_bits -> Q6_K, else the default Q5_K.
-    q5km = next(q for q in load_catalogs().plan.weight_set.quants if q.id == "Q5_K_M")
+    q5km = next(q for q in plan_of(load_catalogs()).weight_set.quants if q.id == "Q5_K_M")
     dense32 = LayerLayout(32, gqa_ge_4=False, n_experts=0, first_dense=32, step=1, n_moe=0)
     got = {t.id: n for t, n in q5km.layer_types("attn_v", False, dense32, "all")}
     assert got == {"Q6_K": 16, "Q5_K": 16}
