@@ -195,6 +195,8 @@ def _hardware_text(hw: Any, cpu_only: bool = False) -> str:
         what = "a machine without a GPU" if cpu_only else "no hardware given"
         return what + (f" ({hw.ram_bytes / 10**9:,.0f} GB RAM)" if hw.ram_bytes else "")
     ram = f", {hw.ram_bytes / 10**9:,.0f} GB RAM" if hw.ram_bytes else ""
+    if hw.gpu.get("host_memory") == "apple-unified":  # engines.unified_memory (not imported here: start-up time)
+        ram = ", unified memory shared with the CPU"
     return f"{hw.count} x {hw.gpu['name']} ({int(hw.gpu['memory_bytes']) / 10**9:,.0f} GB){ram}"
 
 
@@ -243,6 +245,10 @@ def run(args: argparse.Namespace) -> int:
         json.dump(result, sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(table(result, _hardware_text(hw, cpu_only), hw.ram_bytes))
+        ram = hw.ram_bytes
+        if engines.unified_memory(hw.gpu):
+            # one memory: what the GPU's buffers leave of the machine's is the host's room
+            ram = int(hw.gpu["memory_bytes"]) - sum(int(d["total_bytes"]) for d in result.get("devices") or [])
+        sys.stdout.write(table(result, _hardware_text(hw, cpu_only), ram))
     return 0
 

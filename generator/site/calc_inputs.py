@@ -28,7 +28,7 @@ from typing import Any, Mapping, Sequence
 
 from generator.calc import max_context_of
 from generator.calc.catalogs import Catalogs
-from generator.calc.engines import MAX_GPUS, PlanError, hardware
+from generator.calc.engines import MAX_GPUS, PlanError, hardware, unified_memory
 from generator.calc.engines import llamacpp as L
 from generator.calc.engines.llamacpp_layers import kv_layers, layer_weights
 from generator.calc.memory import OVERHEAD_BYTES
@@ -64,9 +64,12 @@ def gpu_table(catalogs: Catalogs) -> list[dict[str, Any]]:
     for g in catalogs.gpus:
         hw = hardware(catalogs, str(g["id"]), 1)
         host_bw, host_what = L._host_bandwidth(catalogs, hw)
-        rows.append({"id": g["id"], "name": g["name"], "vendor": g.get("vendor"),
-                     "capacity_bytes": L._capacity(hw), "backend": L._backend(hw.gpu), **speed_fields(g),
-                     "host_bw": host_bw, "host_what": host_what})
+        row = {"id": g["id"], "name": g["name"], "vendor": g.get("vendor"),
+               "capacity_bytes": L._capacity(hw), "backend": L._backend(hw.gpu), **speed_fields(g),
+               "host_bw": host_bw, "host_what": host_what}
+        if unified_memory(g):  # the machine's memory, which the GPU shares (absent on other GPUs)
+            row["unified_ram_bytes"] = int(g["memory_bytes"])
+        rows.append(row)
     return rows
 
 

@@ -150,7 +150,8 @@ def test_js_plan_equals_python_on_every_card(cases: Any, node_exe: str) -> None:
     assert any(p["offload"]["cpu_moe_layers"] and "does not fit" not in p["offload"]["moved"] for p in plans)
     assert any("-ngl" in p["offload"]["moved"] and p["fits"] for p in plans)
     assert any(p["max_context_that_fits"] and p["max_context_that_fits"] < p["settings"]["context"] for p in plans)
-    assert {x["error"] for x in flat if "error" in x} == {"--context", "--kv-type-v"}
+    # refused: a context above the maximum, a quantized V without flash attention, --n-cpu-moe on a dense model
+    assert {x["error"] for x in flat if "error" in x} == {"--context", "--kv-type-v", "--cpu-moe-layers"}
     assert any(p["fits"] is False and all(d["total_bytes"] <= d["capacity_bytes"] for d in p["devices"])
                for p in plans)  # the host over the given RAM
     assert any(len(p["devices"]) == 8 for p in plans) and any(p["settings"]["swa_cells"] for p in plans)
@@ -268,9 +269,10 @@ def test_exported_data_is_small(cases: Any) -> None:
     sizes = sorted(len(json.dumps(j["data"], separators=(",", ":"))) for j in jobs)
     assert sizes[-1] < 40_000 and sizes[len(sizes) // 2] < 10_000
     # Carried once per model page, so it grows with the catalog: 127 B a GPU before the speed fields
-    # (bandwidths, FP16 throughput), 230 B with them (87 GPUs: 20.0 KB, 1.6 KB gzipped). The page's
-    # whole first view is held under 200 KB by tests/browser/test_page_weight.py.
-    assert len(json.dumps(gpus, separators=(",", ":"))) < 235 * len(gpus)
+    # (bandwidths, FP16 throughput), 230 B with them (87 GPUs: 20.0 KB, 1.6 KB gzipped), 246 B with the
+    # unified-memory machines' RAM (unified_ram_bytes on 43 of them: 21.4 KB). The page's whole first view
+    # is held under 200 KB by tests/browser/test_page_weight.py.
+    assert len(json.dumps(gpus, separators=(",", ":"))) < 250 * len(gpus)
 
 
 def test_first_quantization_is_the_native_checkpoint_where_a_gguf_of_it_exists() -> None:

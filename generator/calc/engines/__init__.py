@@ -305,10 +305,20 @@ def gpu_ids(catalogs: Catalogs) -> list[str]:
     return [str(g["id"]) for g in catalogs.gpus]
 
 
+# The system-memory class of a GPU that shares the machine's memory (Apple silicon, AMD Ryzen AI Max):
+# the GPU's memory_bytes is the machine's RAM, and what a plan keeps in "system RAM" comes out of it.
+UNIFIED_CLASS = "apple-unified"
+
+
+def unified_memory(gpu: Mapping[str, Any] | None) -> bool:
+    """Whether ``gpu`` (a catalog entry) shares one memory with the CPU (catalog ``host_memory``)."""
+    return gpu is not None and gpu.get("host_memory") == UNIFIED_CLASS
+
+
 def _ram_bandwidth(gpu: Mapping[str, Any], catalogs: Catalogs) -> int | None:
     """The bandwidth of the system-memory class such a machine usually has (catalog ``host_memory``)."""
     cls_id = gpu.get("host_memory")
-    if cls_id == "apple-unified":  # one pool: the GPU's own bandwidth
+    if cls_id == UNIFIED_CLASS:  # one pool: the GPU's own bandwidth
         return int(gpu["bandwidth_bytes_per_s"])
     lookup = getattr(catalogs, "host_memory_class", None)
     cls = lookup(cls_id) if cls_id and lookup is not None else None
@@ -344,6 +354,17 @@ def hardware(catalogs: Catalogs, gpu: str | None = None, gpus: int | None = None
         guess = difflib.get_close_matches(gpu.lower(), ids, n=1, cutoff=0.6)
         hint = f" (did you mean {guess[0]!r}?)" if guess else ""
         raise PlanError("--gpu", f"{gpu!r}: unknown GPU id{hint}; choose from {', '.join(ids)}")
+    if unified_memory(entry):
+        # one machine: its GPU and its CPU share memory_bytes (the plan's system RAM), read at one bandwidth
+        gid, total = entry["id"], int(entry["memory_bytes"])
+        if gpus not in (None, 1):
+            raise PlanError("--gpus", f"{gpus}: {gid} is one machine's built-in GPU; allowed: 1")
+        if ram_gb is not None:
+            raise PlanError("--ram-gb", f"{gid} has unified memory: its {total / GB:g} GB are the system RAM too; "
+                                        "drop --ram-gb")
+        if ram_class is not None:
+            raise PlanError("--ram-class", f"{gid} has unified memory, read at the GPU's own bandwidth; "
+                                           "drop --ram-class")
     # The memory the driver reports (CUDA/ROCm total, what vLLM prints as total_gpu_memory) where
     # the catalog has it: the vendor's "80 GB" is 80e9 bytes, while an H100 reports 79.18 GiB.
     reported = entry.get("reported_memory_bytes")

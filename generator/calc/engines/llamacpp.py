@@ -15,6 +15,7 @@ from typing import Any, Mapping, Sequence
 from generator.calc import native
 from generator.calc.engines import (
     Hardware,
+    unified_memory,
     Option,
     device_memory,
     PlanError,
@@ -805,12 +806,13 @@ def _capacity(hardware: Hardware) -> int | None:
     return memory * int(hardware.gpu["usable_percent"]) // 100
 
 
-def _fits(lay: Layout, capacity: int | None, ram: int | None) -> bool:
-    if capacity is not None:
-        for g in lay.gpus:
-            if g.weights + g.kv + g.compute + OVERHEAD_BYTES > capacity:
-                return False
-    if ram is not None and _host_total(lay) > ram:
+def _fits(lay: Layout, capacity: int | None, ram: int | None, shared: bool = False) -> bool:
+    """Every GPU within its capacity (with the per-device overhead), and the host within the RAM; on
+    unified memory (``shared``) the GPU's buffers come out of the same RAM as the host's."""
+    devices = [g.weights + g.kv + g.compute + OVERHEAD_BYTES for g in lay.gpus]
+    if capacity is not None and any(d > capacity for d in devices):
+        return False
+    if ram is not None and _host_total(lay) + (sum(devices) if shared else 0) > ram:
         return False
     return True
 
@@ -880,6 +882,9 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         raise PlanError("--tensor-split", f"{len(split)} shares for {gpus} GPU(s); give one share per GPU")
     capacity = _capacity(hardware)
     ram = hardware.ram_bytes
+    shared = unified_memory(hardware.gpu)
+    if shared:
+        ram = int(hardware.gpu["memory_bytes"])  # type: ignore[index]  # the machine's memory, shared
 
     @functools.cache  # the context bisection (_max_context) asks for one placement at every step
     def placement(ngl: int, cpu_moe: int) -> Placement:
@@ -892,6 +897,9 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         return layout(lw, kv, kv_cell, shape, pl, c, gpus, flash_attn, parallel, per_seq, rs_seq), c, pl
 
     ngl_s, moe_s = settings.get("n_gpu_layers", "auto"), settings.get("cpu_moe_layers", "auto")
+    if not is_moe and moe_s not in (None, "auto", 0):
+        raise PlanError("--cpu-moe-layers", f"{moe_s}: {card.get('id')} has no routed experts for --n-cpu-moe to "
+                                            "move; allowed: 0 or auto")
     all_layers = n_layer + 1
     moved = "nothing: every layer on the GPU"
     if cpu_only:
@@ -903,15 +911,15 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         ngl = all_layers if ngl_s in (None, "auto") else int(ngl_s)
         cpu_moe = 0 if moe_s in (None, "auto") else int(moe_s)
     else:
-        ngl, cpu_moe, moved = _auto_offload(evaluate, context, n_layer, is_moe, ngl_s, moe_s, capacity, ram)
+        ngl, cpu_moe, moved = _auto_offload(evaluate, context, n_layer, is_moe, ngl_s, moe_s, capacity)
     lay, c, pl = evaluate(context, ngl, cpu_moe)
     # What decides: the GPU's capacity (and the RAM given); without a GPU, the RAM alone.
     judged = capacity is not None or (cpu_only and ram is not None)
-    fits = _fits(lay, capacity, ram) if judged else None
+    fits = _fits(lay, capacity, ram, shared) if judged else None
 
     max_ctx = None
     if judged:
-        max_ctx = _max_context(lambda ctx: _fits(evaluate(ctx, ngl, cpu_moe)[0], capacity, ram), train_ctx)
+        max_ctx = _max_context(lambda ctx: _fits(evaluate(ctx, ngl, cpu_moe)[0], capacity, ram, shared), train_ctx)
 
     # kv bytes per token: all layers, one sequence (full-attention layers: one cell per token;
     # sliding-window layers counted too: the per-token rate before their cap).
@@ -982,15 +990,12 @@ def _backend(gpu: Mapping[str, Any] | None) -> str:
 
 
 def _auto_offload(evaluate: Any, context: int, n_layer: int, is_moe: bool, ngl_s: Any, moe_s: Any,
-                  capacity: int | None, ram: int | None) -> tuple[int, int, str]:
+                  capacity: int | None) -> tuple[int, int, str]:
     """What a careful user picks: everything on the GPUs if it fits; else the routed experts of
     the first N layers to system RAM (--n-cpu-moe N, smallest N that fits; attention and dense
     weights stay on the GPU); else whole layers (-ngl, the largest that fits). A value the user
     gave is kept."""
     all_layers = n_layer + 1
-
-    def ok(ngl: int, moe: int) -> bool:
-        return _fits(evaluate(context, ngl, moe)[0], capacity, ram)
 
     def gpu_only_ok(ngl: int, moe: int) -> bool:
         return _fits(evaluate(context, ngl, moe)[0], capacity, None)
@@ -1021,11 +1026,17 @@ def _auto_offload(evaluate: Any, context: int, n_layer: int, is_moe: bool, ngl_s
 # (engines.smallest_that_fits / largest_that_fits) finds the flip.
 
 def _moved(ngl: int, moe: int, n_layer: int) -> str:
+    """What the offload moved, in words, as place() puts the units: -ngl N keeps the output layer and
+    the last N - 1 layers on the GPU, so the first n_layer - N + 1 layers run on the CPU."""
     parts = []
     if moe:
         parts.append(f"routed experts of layers 0-{min(moe, n_layer) - 1} to system RAM (--n-cpu-moe {moe})")
-    if ngl <= n_layer:
-        parts.append(f"the output layer and the first {n_layer - ngl} of {n_layer} layers to the CPU (-ngl {ngl})")
+    if ngl == 0:
+        parts.append(f"all {n_layer} layers and the output layer to the CPU (-ngl 0)")
+    elif ngl <= n_layer:
+        on_cpu = n_layer - ngl + 1
+        parts.append(f"layers 0-{on_cpu - 1} ({on_cpu} of {n_layer}) to the CPU, the output layer kept on the GPU "
+                     f"(-ngl {ngl})")
     return "; ".join(parts) if parts else "nothing: every layer on the GPU"
 
 
@@ -1141,6 +1152,11 @@ def _assumptions(hardware: Hardware, backend: str, card: Mapping[str, Any], cpu_
             "experts in system RAM: the copies of the experts a prompt batch uses are made at run time "
             "outside the reserved buffers (PR #15346) and are not counted",
         ]
+    if unified_memory(hardware.gpu):
+        gpu = hardware.gpu or {}
+        out.append(f"unified memory: the GPU may keep {int(gpu['usable_percent'])}% of the machine's "
+                   f"{int(gpu['memory_bytes']) / 10**9:g} GB resident (its capacity here), and the GPU's and the "
+                   "host's buffers together must fit in those GB; the operating system's own use is not counted")
     if (card["architecture"]["attention"]["structure"] == "MLA"):
         out.append("MLA: a GGUF converted with the MLA keys (key_length_mla), so the cache holds the latent only")
     if card["architecture"]["attention"].get("sparse_indexer"):

@@ -280,15 +280,17 @@
 
   function hostTotal(lay) { return lay.host.weights + lay.host.kv + lay.host.compute + lay.output_buffer; }
 
-  /** llamacpp._fits: every GPU within its capacity (with the per-device overhead), the host within the RAM. */
-  function fits(K, lay, capacity, ram) {
-    if (capacity !== null) {
-      for (var i = 0; i < lay.gpus.length; i++) {
-        var g = lay.gpus[i];
-        if (g.weights + g.kv + g.compute + K.OVERHEAD_BYTES > capacity) return false;
-      }
+  /** llamacpp._fits: every GPU within its capacity (with the per-device overhead), the host within the RAM;
+   * on unified memory (shared) the GPU's buffers come out of the same RAM as the host's. */
+  function fits(K, lay, capacity, ram, shared) {
+    var onGpus = 0;
+    for (var i = 0; i < lay.gpus.length; i++) {
+      var g = lay.gpus[i];
+      var d = g.weights + g.kv + g.compute + K.OVERHEAD_BYTES;
+      if (capacity !== null && d > capacity) return false;
+      onGpus += d;
     }
-    if (ram !== null && hostTotal(lay) > ram) return false;
+    if (ram !== null && hostTotal(lay) + (shared ? onGpus : 0) > ram) return false;
     return true;
   }
 
@@ -308,7 +310,12 @@
   function moved(ngl, moe, nLayer) {
     var parts = [];
     if (moe) parts.push("routed experts of layers 0-" + (Math.min(moe, nLayer) - 1) + " to system RAM (--n-cpu-moe " + moe + ")");
-    if (ngl <= nLayer) parts.push("the output layer and the first " + (nLayer - ngl) + " of " + nLayer + " layers to the CPU (-ngl " + ngl + ")");
+    if (ngl === 0) {
+      parts.push("all " + nLayer + " layers and the output layer to the CPU (-ngl 0)");
+    } else if (ngl <= nLayer) {   // -ngl N: the output layer and the last N - 1 layers stay on the GPU
+      var onCpu = nLayer - ngl + 1;
+      parts.push("layers 0-" + (onCpu - 1) + " (" + onCpu + " of " + nLayer + ") to the CPU, the output layer kept on the GPU (-ngl " + ngl + ")");
+    }
     return parts.length ? parts.join("; ") : "nothing: every layer on the GPU";
   }
 
@@ -431,6 +438,9 @@
     var capacity = gpu ? gpu.capacity_bytes : null;
     // engines.hardware: --ram-gb N -> int(N * 10^9) bytes (the same double product as Python's)
     var ram = ramGb === null || ramGb === undefined ? null : Math.trunc(ramGb * 1e9);
+    // unified memory (engines.unified_memory): the GPU's and the host's buffers share the machine's memory
+    var shared = !!(gpu && gpu.unified_ram_bytes);
+    if (shared) ram = gpu.unified_ram_bytes;
 
     var placements = {};
     function placement(ngl, moe) {
@@ -446,6 +456,9 @@
 
     var nglS = settings.n_gpu_layers === undefined ? "auto" : settings.n_gpu_layers;
     var moeS = settings.cpu_moe_layers === undefined ? "auto" : settings.cpu_moe_layers;
+    if (!isMoe && moeS !== null && moeS !== "auto" && moeS !== 0) {
+      throw new PlanError("--cpu-moe-layers", moeS + ": " + data.model + " has no routed experts for --n-cpu-moe to move; allowed: 0 or auto");
+    }
     var allLayers = nLayer + 1;
     var ngl, cpuMoe, movedText = "nothing: every layer on the GPU";
     if (cpuOnly) {
@@ -466,10 +479,10 @@
     var ev = evaluate(context, ngl, cpuMoe), lay = ev.lay, c = ev.c, pl = ev.pl;
     // What decides: the GPU's capacity (and the RAM given); without a GPU, the RAM alone.
     var judged = capacity !== null || (cpuOnly && ram !== null);
-    var fit = judged ? fits(K, lay, capacity, ram) : null;
+    var fit = judged ? fits(K, lay, capacity, ram, shared) : null;
     var maxCtx = null;
     if (judged) {
-      maxCtx = maxContext(K, function (ctx) { return fits(K, evaluate(ctx, ngl, cpuMoe).lay, capacity, ram); }, trainCtx);
+      maxCtx = maxContext(K, function (ctx) { return fits(K, evaluate(ctx, ngl, cpuMoe).lay, capacity, ram, shared); }, trainCtx);
     }
     var backend = gpu ? gpu.backend : null;
     var devices = lay.gpus.map(function (g, d) {

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from generator.calc.catalogs import load_catalogs
-from generator.calc.engines import Hardware, PlanError
+from generator.calc import engines as E
+from generator.calc.engines import Hardware, PlanError, hardware
 from generator.calc.engines import llamacpp as L
 from generator.calc.engines.llamacpp_layers import layer_weights
 from generator.calc.memory import weight_bytes
@@ -688,3 +689,44 @@ def test_mapped_host_buffer_spans_every_layer_when_all_experts_are_on_the_cpu(ca
     q = plan(catalogs, "openai/gpt-oss-20b", quant="MXFP4", context=4096, parallel=1, n_gpu_layers=99,
              cpu_moe_layers=10)
     assert q["components"]["host_weights"] == q["host"]["weights_bytes"] == lw.token_embd + sum(lw.experts[:10])
+
+
+def test_unified_memory_counts_the_gpu_and_the_host_in_one_ram(catalogs):
+    # Llama 3.1 70B at Q4_K_M on a 32 GB M2 Max: the automatic offload keeps what Metal's working set
+    # allows on the GPU and moves the other layers to the CPU. Each part fits its own limit (the GPU
+    # its 66% of 32e9 bytes, the host the 32e9 bytes), but both come out of the same 32e9 bytes, and
+    # together they are more: the plan must not fit. A 8B model fits with room to spare.
+    hw = hardware(catalogs, "apple-m2-max-32gb")
+    assert hw.ram_bytes is None  # the machine's RAM is its unified memory, not a --ram-gb
+    p = E.plan(card("meta/llama-3.1-70b"), catalogs, "llama.cpp", {"quant": "Q4_K_M", "context": 8192}, hw)
+    (dev,) = p["devices"]
+    host = p["host"]["total_bytes"]
+    assert dev["total_bytes"] <= dev["capacity_bytes"] == 32 * 10**9 * 66 // 100
+    assert 0 < host < 32 * 10**9
+    assert dev["total_bytes"] + host > 32 * 10**9
+    assert p["fits"] is False and p["max_context_that_fits"] is None
+    small = E.plan(card("meta/llama-3.1-8b"), catalogs, "llama.cpp", {"quant": "Q4_K_M", "context": 8192}, hw)
+    assert small["fits"] is True
+    # one machine, one GPU, its own RAM: the options that would say otherwise are refused
+    for kwargs, option in (({"gpus": 2}, "--gpus"), ({"ram_gb": 64}, "--ram-gb"), ({"ram_class": "ddr5-dual"}, "--ram-class")):
+        with pytest.raises(PlanError) as err:
+            hardware(catalogs, "apple-m2-max-32gb", **kwargs)
+        assert err.value.option == option
+
+
+def test_moved_names_the_layers_on_the_cpu(catalogs):
+    # -ngl N keeps the output layer and the last N - 1 of Llama 3.1 8B's 32 layers on the GPU (PR #18148):
+    # -ngl 32 leaves layer 0 on the CPU, -ngl 1 all 32 layers, -ngl 0 the output layer as well
+    hw = hardware(catalogs, "rtx-4090")
+    llama = card("meta/llama-3.1-8b")
+
+    def moved(ngl: int) -> str:
+        return E.plan(llama, catalogs, "llama.cpp", {"context": 8192, "n_gpu_layers": ngl}, hw)["offload"]["moved"]
+
+    assert moved(32).startswith("layers 0-0 (1 of 32) to the CPU, the output layer kept on the GPU")
+    assert moved(1).startswith("layers 0-31 (32 of 32) to the CPU, the output layer kept on the GPU")
+    assert moved(0).startswith("all 32 layers and the output layer to the CPU")
+    assert moved(33) == "nothing: every layer on the GPU"
+    with pytest.raises(PlanError) as err:
+        E.plan(llama, catalogs, "llama.cpp", {"context": 8192, "cpu_moe_layers": 5}, hw)
+    assert err.value.option == "--cpu-moe-layers"

@@ -41,7 +41,8 @@ def _card(path: Path) -> Mapping[str, Any]:
 def _plans(card: Mapping[str, Any], options: Mapping[str, Any]) -> list[Any]:
     out = []
     for gpu, count in GPUS:
-        hw = E.hardware(CATALOGS, gpu, count, 64)
+        # 64 GB of system RAM; a unified-memory machine's RAM is its own (engines.hardware refuses --ram-gb)
+        hw = E.hardware(CATALOGS, gpu, count, None if gpu.startswith("apple") else 64)
         try:
             out.append(E.plan(card, CATALOGS, "llama.cpp", dict(options), hw))
         except E.PlanError as exc:  # e.g. a context above the card's maximum: the same either way
