@@ -246,7 +246,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         ram = hw.ram_bytes
-        if engines.unified_memory(hw.gpu):
+        if hw.gpu is not None and engines.unified_memory(hw.gpu):
             # one memory: what the GPU's buffers leave of the machine's is the host's room
             ram = int(hw.gpu["memory_bytes"]) - sum(int(d["total_bytes"]) for d in result.get("devices") or [])
         sys.stdout.write(table(result, _hardware_text(hw, cpu_only), ram))

@@ -362,7 +362,7 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
                       "DEFAULT_RELEASE": V.DEFAULT_RELEASE,
                       # the lines whose vLLM takes a CUDA graph estimate from the KV budget unless told not to
                       "CUDAGRAPH_ESTIMATE_OFF": V.CUDAGRAPH_ESTIMATE_OFF, "ESTIMATE_LINES": list(V.ESTIMATE_LINES),
-                      "MODEL_RUNNER_V1": V.MODEL_RUNNER_V1,
+                      "MODEL_RUNNER_V1": V.MODEL_RUNNER_V1, "ONLINE_QUANT_FLAGS": V.ONLINE_QUANT_FLAGS,
                       "MRV2_ONLY_LINES": list(V.MRV2_ONLY_LINES), "EXTENSIBLE_KV_OFF": V.EXTENSIBLE_KV_OFF,
                       "BATCHED_TOKENS_HUGE": V.BATCHED_TOKENS_HUGE,
                       "CUDA_GRAPH_BYTES": V.CUDA_GRAPH_BYTES, "CUDA_CONTEXT_BYTES": V.CUDA_CONTEXT_BYTES,

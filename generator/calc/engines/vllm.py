@@ -1391,21 +1391,44 @@ def _allowed_tp(heads: int, kv_heads: int) -> list[int]:
     return [d for d in range(1, 65) if heads % d == 0 and (kv_heads % d == 0 or d % kv_heads == 0)]
 
 
+def _loadable(card: Mapping[str, Any], entry: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The catalog quantization ``entry`` as a safetensors checkpoint of ``card`` stores it, else None
+    (a GGUF file type; a layout no checkpoint of the card has; MXFP4 on a model not shipped in it)."""
+    if entry.get("format") != "safetensors":
+        return None
+    if entry["id"] == "MXFP4" and native_quant_id(card) != "MXFP4":
+        return None  # vLLM loads MXFP4 only for checkpoints shipped in it (gpt-oss)
+    return native.as_stored(card, entry)
+
+
 def _resolve_quant(card: Mapping[str, Any], catalogs: Any, raw: str | None) -> Mapping[str, Any]:
-    allowed = [q for q in catalogs.quantizations if q.get("format") == "safetensors"]
-    names = ", ".join(str(q["id"]) for q in allowed)
-    native_id = native_quant_id(card)
-    qid = raw or native_id or "BF16"
+    """--quant: the checkpoint vLLM loads (default: the model as published)."""
+    qid = raw or native_quant_id(card) or "BF16"
     entry = catalogs.quantization(qid)
-    if entry is None or entry.get("format") != "safetensors":
-        raise PlanError("--quant", f"{qid!r}: vLLM loads safetensors checkpoints; allowed: {names}")
-    stored = native.as_stored(card, entry)
+    stored = None if entry is None else _loadable(card, entry)
     if stored is None:
-        raise PlanError("--quant", f"{entry['id']}: no such checkpoint of {card.get('id')}; allowed: {names}")
-    if entry["id"] == "MXFP4" and native_id != "MXFP4":
-        raise PlanError("--quant", f"MXFP4: vLLM loads MXFP4 only for checkpoints shipped in it (gpt-oss); "
-                        f"allowed: {', '.join(n for n in names.split(', ') if n != 'MXFP4')}")
+        names = ", ".join(str(q["id"]) for q in catalogs.quantizations if _loadable(card, q) is not None)
+        why = ("a GGUF file type (llama.cpp); vLLM loads safetensors checkpoints" if entry is not None
+               and entry.get("format") != "safetensors" else f"no such checkpoint of {card.get('id')}")
+        raise PlanError("--quant", f"{qid}: {why}; allowed: {names}")
     return stored
+
+
+# How vLLM gets weights at a quantization other than the published one from the published BF16 weights:
+# it converts them at load (--quantization fp8: model_executor/layers/quantization/fp8.py, dynamic
+# FP8 without a checkpoint scale; --dtype float32: the weights upcast as they load). Any other
+# quantization, or any other than the published one of a model published quantized (vLLM refuses a
+# --quantization that differs from the checkpoint's own method), is a checkpoint of its own.
+ONLINE_QUANT_FLAGS = {"FP8": "--quantization fp8", "FP32": "--dtype float32"}
+
+
+def checkpoint_of(card: Mapping[str, Any], quant_id: str) -> str:
+    """"published" (the checkpoint the command names), "online" (the published BF16 weights converted
+    at load: ONLINE_QUANT_FLAGS) or "other" (a checkpoint of that quantization, published apart)."""
+    native_id = native_quant_id(card)
+    if quant_id == (native_id or "BF16"):
+        return "published"
+    return "online" if native_id is None and quant_id in ONLINE_QUANT_FLAGS else "other"
 
 
 def hf_repo(card: Mapping[str, Any]) -> str:
@@ -1686,8 +1709,8 @@ def command(card: Mapping[str, Any], s: Setup, settings: Mapping[str, Any], layo
     if s.tp > 1:
         cmd.append(f"--tensor-parallel-size {s.tp}")
     cmd.append(f"--gpu-memory-utilization {s.util:g}")
-    if s.quant["id"] == "FP8" and native_quant_id(card) != "FP8":
-        cmd.append("--quantization fp8")
+    if checkpoint_of(card, s.quant["id"]) == "online":
+        cmd.append(ONLINE_QUANT_FLAGS[s.quant["id"]])
     if s.kv_dtype != "auto":
         cmd.append(f"--kv-cache-dtype {s.kv_dtype}")
     if settings.get("max_num_batched_tokens"):
@@ -1739,8 +1762,14 @@ def _notes(card: Mapping[str, Any], s: Setup, settings: Mapping[str, Any], layou
                "parallelism (inside the budget; " + ("v0.11's runs)." if s.release == "0.11" else "v0.19.0's runs).")
                if s.tp > 1 else "")
     rows = min(s.seqs, s.batched)  # the dummy sampler's rows
+    qid, published = str(s.quant["id"]), native_quant_id(card) or "BF16"
+    weights = {"published": f"the checkpoint as published ({qid})",
+               "online": f"the published {published} checkpoint, converted to {qid} as it loads "
+                         f"({ONLINE_QUANT_FLAGS.get(qid)})",
+               "other": f"a checkpoint of this model in {qid}, published apart from the {published} one the "
+                        "command names: put its repository in the command"}[checkpoint_of(card, qid)]
     notes = [
-        "Weights: the checkpoint as shipped (" + str(s.quant["id"]) + "), split over the tensor-parallel GPUs; "
+        f"Weights: {weights}; split over the tensor-parallel GPUs; "
         "embedding and LM head padded to a multiple of 64 rows; plus the rotary cos/sin cache.",
         "Vision towers of multimodal models are loaded; MTP modules and stored copies of a tied head are not.",
         f"Non-torch memory: {NON_TORCH_BYTES / GiB:.2f} GiB per GPU (measured by vLLM at run time; typical "
@@ -1825,9 +1854,6 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
             f"The device total ({device_total / GiB:.2f} GiB) exceeds the GPU's memory: vLLM would "
             "size the KV cache, then run out of memory while capturing CUDA graphs; lower "
             "--gpu-memory-utilization or use --enforce-eager.")
-    if s.quant["id"] in ("AWQ-4bit", "GPTQ-4bit"):
-        notes.append(f"{s.quant['id']}: serve a {s.quant['id']} checkpoint of this model (its repository "
-                     "differs from the one in the command).")
     device = {"gpu": gpu.get("id") if gpu is not None else None, "weights_bytes": loaded,
               "kv_cache_bytes": cache.kv_alloc, "compute_buffer_bytes": act, "overhead_bytes": overhead,
               "total_bytes": device_total, "capacity_bytes": s.total_mem}

@@ -218,7 +218,8 @@
     if (K.ESTIMATE_LINES.indexOf(s.release) >= 0 && !s.v2Only) cmd.unshift(K.MODEL_RUNNER_V1);
     if (s.tp > 1) cmd.push("--tensor-parallel-size " + s.tp);
     cmd.push("--gpu-memory-utilization " + pyG(s.util));
-    if (s.quantId === "FP8" && data.native !== "FP8") cmd.push("--quantization fp8");
+    // vllm.checkpoint_of "online": the published BF16 weights converted as they load
+    if (!data.native && K.ONLINE_QUANT_FLAGS[s.quantId]) cmd.push(K.ONLINE_QUANT_FLAGS[s.quantId]);
     if (s.kvDtype !== "auto") cmd.push("--kv-cache-dtype " + s.kvDtype);
     if (s.v2Only) cmd.push(K.EXTENSIBLE_KV_OFF);   // v0.34's KV cache sized from the profile run, as planned
     // a hybrid model keeps one state page per request on the lines that plan prefix caching off

@@ -928,3 +928,29 @@ def test_every_release_line_has_each_per_line_rule() -> None:
     # a rule kept per release line must name every line, or a plan on the missing one fails
     for table in (V.BASES, V.DEFAULT_UTILIZATION, V.BLOCK_SIZES, V.NCCL_TP_BYTES):
         assert set(table) == set(V.RELEASE_LINES), table
+
+
+def test_the_command_loads_the_checkpoint_the_plan_sizes(cat: Any) -> None:
+    # vLLM converts published BF16 weights as they load with --quantization fp8 (dynamic FP8) or
+    # --dtype float32 (docs: engine arguments); it refuses a --quantization that differs from a quantized
+    # checkpoint's own method, so any other quantization is a checkpoint of its own, which the
+    # command cannot name: the weights note says so instead of "as published".
+    def plan(cid: str, quant: str) -> dict[str, Any]:
+        return run(cat, cid, "h200-141gb", 8 if cid.startswith("deepseek") else 1, quant=quant, context=4096)
+
+    def weights_note(p: dict[str, Any]) -> str:
+        return next(a for a in p["assumptions"] if a.startswith("Weights: "))
+
+    assert plan("meta/llama-3.1-8b", "FP8")["command"].endswith("--quantization fp8")
+    assert plan("meta/llama-3.1-8b", "FP32")["command"].endswith("--dtype float32")
+    assert "as published (BF16)" in weights_note(plan("meta/llama-3.1-8b", "BF16"))
+    for cid, quant, published in (("openai/gpt-oss-120b", "FP8", "MXFP4"), ("deepseek/deepseek-v3", "BF16", "FP8"),
+                                  ("meta/llama-3.1-8b", "INT8", "BF16"), ("meta/llama-3.1-8b", "AWQ-4bit", "BF16")):
+        p = plan(cid, quant)
+        assert "--quantization" not in p["command"] and "--dtype" not in p["command"], (cid, quant)
+        assert f"a checkpoint of this model in {quant}, published apart from the {published} one" in weights_note(p)
+    with pytest.raises(PlanError, match="FP16: a GGUF file type"):
+        plan("meta/llama-3.1-8b", "FP16")
+    with pytest.raises(PlanError) as err:  # the allowed values are those this model can be loaded at
+        plan("qwen/qwen3-30b-a3b", "MXFP4")
+    assert "MXFP4" not in str(err.value).split("allowed: ")[1]
