@@ -32,6 +32,7 @@ from generator.calc.engines import (
     PlanError,
     largest_that_fits,
     parse_choice,
+    smallest_that_fits,
     parse_flag,
     parse_float,
     parse_int,
@@ -1607,9 +1608,6 @@ def resolve(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any],
     gpu = hardware.gpu
     total_mem = device_memory(hardware) if gpu is not None else None  # vLLM's total_gpu_memory
     batched, seqs = _batch_sizes(settings, release, total_mem, gpu)
-    if gpu is None:
-        notes.append("No GPU given: vLLM's defaults for GPUs under 70 GiB (max_num_batched_tokens 2048, "
-                     "max_num_seqs 256) and the Marlin MXFP4 layout; no KV capacity without a GPU.")
     return Setup(tp=tp, context=context, most=most, quant=quant, release=release,
                  runner=model_runner(settings, release), kv_dtype=kv_dtype, kv_bytes=kv_bytes,
                  util=float(settings.get("gpu_memory_utilization") or DEFAULT_UTILIZATION[release]),
@@ -1633,7 +1631,8 @@ def kv_cache(s: Setup, layout: KVLayout, non_kv: int, notes: list[str]) -> Cache
     """The KV budget (gpu_worker.py determine_available_memory), its blocks and tokens, and whether
     vLLM starts with ``s.parallel`` requests of max_model_len held at once."""
     if s.total_mem is None:
-        return Cache(None, None, None, 0, None, None)
+        # no GPU: the KV cache of the requests that must fit at once, the least vLLM starts with
+        return Cache(None, None, None, s.parallel * request_bytes(layout, s.context, s.batched, s.release), None, None)
     budget = int(s.total_mem * s.util) - non_kv
     res = kv_capacity(layout, budget, s.context, s.batched, s.release)
     fits: bool | None = res.start_ok and res.num_blocks >= s.parallel * blocks_per_request(layout, s.context, s.batched)
@@ -1652,6 +1651,8 @@ def kv_cache(s: Setup, layout: KVLayout, non_kv: int, notes: list[str]) -> Cache
             f"{res.needed_one_request / GiB:.2f} GiB of KV cache, more than the "
             f"{checked_memory(layout, budget, s.release) / GiB:.2f} GiB "
             f"available; the largest max_model_len that fits is {max_fit:,}.")
+    if fits is False and (budget <= 0 or CUDA_CONTEXT_BYTES + (s.total_mem * s.util) > s.total_mem):
+        max_fit = 0  # the budget, not the context, is what fails: no max_model_len starts
     if s.estimate == "on":
         # vLLM takes its run-time estimate from this budget: every KV figure is an upper bound, and
         # a fit that the whole budget allows may still fail (a fit it refuses stays refused)
@@ -1663,6 +1664,21 @@ def kv_cache(s: Setup, layout: KVLayout, non_kv: int, notes: list[str]) -> Cache
             "names the --gpu-memory-utilization that keeps the planned KV cache; or start it with "
             f"{CUDAGRAPH_ESTIMATE_OFF}.")
     return Cache(budget, res.tokens, round(res.max_concurrency, 2), res.allocated, fits, max_fit or None)
+
+
+def smallest_gpu_memory(s: Setup, layout: KVLayout, loaded: int, act: int, non_torch: int, overhead: int) -> int | None:
+    """The least device memory (in MiB steps, up to 4 TiB) on which vLLM starts with the settings ``s``
+    (CUDA graph estimate off): kv_cache's start check and the device total within the memory, as plan()
+    judges a GPU. More memory only adds KV blocks and slack, so a bisection finds it."""
+    settings = s._replace(estimate="off")
+
+    def starts(mib: int) -> bool:
+        memory = mib * MiB
+        cache = kv_cache(settings._replace(total_mem=memory), layout, loaded + act + non_torch, [])
+        return bool(cache.fits) and loaded + cache.kv_alloc + act + overhead <= memory
+
+    least = smallest_that_fits(1, 1 << 22, starts)
+    return None if least is None else least * MiB
 
 
 def _speed(card: Mapping[str, Any], gpu: Mapping[str, Any] | None, s: Setup, w: Weights,
@@ -1845,15 +1861,23 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
                           max_concurrency=cache.concurrency)
     overhead = non_torch + graphs + CUDA_CONTEXT_BYTES
     device_total = loaded + cache.kv_alloc + act + overhead
-    fits = cache.fits
+    fits, max_fit = cache.fits, cache.max_fit
     if s.total_mem is not None and fits and device_total > s.total_mem:
         # vLLM sizes the KV cache before it captures the CUDA graphs (gpu_worker.py
-        # compile_or_warm_up_model), so graphs that do not fit in the slack fail at capture.
-        fits = False
+        # compile_or_warm_up_model), so graphs that do not fit in the slack fail at capture,
+        # whatever the max_model_len.
+        fits, max_fit = False, None
         notes.append(
             f"The device total ({device_total / GiB:.2f} GiB) exceeds the GPU's memory: vLLM would "
             "size the KV cache, then run out of memory while capturing CUDA graphs; lower "
             "--gpu-memory-utilization or use --enforce-eager.")
+    if s.total_mem is None:
+        least = smallest_gpu_memory(s, layout, loaded, act, non_torch, overhead)
+        notes.append("No GPU given: vLLM's defaults for GPUs under 70 GiB (max_num_batched_tokens 2048, "
+                     "max_num_seqs 256) and the Marlin MXFP4 layout; no KV capacity in tokens without a GPU: the KV "
+                     f"cache shown is what {s.parallel} request(s) of max_model_len need, the least vLLM starts with; "
+                     + (f"the smallest GPU that starts this plan has {least / GiB:.2f} GiB (as its driver reports "
+                        "it; with the settings above)." if least else "no GPU of up to 4 TiB starts this plan."))
     device = {"gpu": gpu.get("id") if gpu is not None else None, "weights_bytes": loaded,
               "kv_cache_bytes": cache.kv_alloc, "compute_buffer_bytes": act, "overhead_bytes": overhead,
               "total_bytes": device_total, "capacity_bytes": s.total_mem}
@@ -1863,7 +1887,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         "host": {"weights_bytes": 0, "kv_cache_bytes": 0, "compute_buffer_bytes": 0, "total_bytes": 0},
         "kv_cache_bytes_per_token": layout.per_token_bytes * s.tp,  # every rank's share (MLA: each holds the latent)
         "fits": fits,
-        "max_context_that_fits": cache.max_fit,
+        "max_context_that_fits": max_fit,
         "kv_cache_capacity_tokens": cache.tokens,
         "max_concurrency": cache.concurrency,
         "offload": None,

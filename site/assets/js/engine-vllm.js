@@ -174,13 +174,18 @@
 
   // vllm.kv_cache: the KV budget, its blocks and tokens, and whether vLLM starts.
   function kvCache(K, s, layout, nonKv) {
-    if (s.totalMem === null) return { budget: null, tokens: null, concurrency: null, kvAlloc: 0, fits: null, maxFit: null };
     var rules = K.KV_RULES[s.release];
+    if (s.totalMem === null) {   // no GPU: the KV cache of the requests that must fit at once, the least vLLM starts with
+      return { budget: null, tokens: null, concurrency: null, kvAlloc: s.parallel * requestBytes(layout, s.context, s.batched, rules),
+               fits: null, maxFit: null };
+    }
     var budget = Math.trunc(s.totalMem * s.util) - nonKv;   // Python's int(total_mem * util): the same double product
     var res = kvCapacity(layout, budget, s.context, s.batched, rules);
     var fits = res.start_ok && res.num_blocks >= s.parallel * blocksPerRequest(layout, s.context, s.batched);
     if (K.CUDA_CONTEXT_BYTES + (s.totalMem * s.util) > s.totalMem) fits = false;
     var maxFit = budget > 0 ? maxModelLenThatFits(layout, budget, s.most ? s.most : s.context, s.batched, rules) : 0;
+    // the budget, not the context, is what fails: no max_model_len starts
+    if (fits === false && (budget <= 0 || K.CUDA_CONTEXT_BYTES + (s.totalMem * s.util) > s.totalMem)) maxFit = 0;
     return { budget: budget, tokens: res.tokens, concurrency: round2(res.max_concurrency), kvAlloc: res.allocated,
              fits: fits, maxFit: maxFit || null };
   }
@@ -259,8 +264,9 @@
     }
     var overhead = nonTorch + graphs + K.CUDA_CONTEXT_BYTES;
     var deviceTotal = weights + cache.kvAlloc + act + overhead;
-    var fits = cache.fits;
-    if (s.totalMem !== null && fits && deviceTotal > s.totalMem) fits = false;   // CUDA graphs captured after the KV cache
+    var fits = cache.fits, maxFit = cache.maxFit;
+    // CUDA graphs are captured after the KV cache: over the memory, no max_model_len starts
+    if (s.totalMem !== null && fits && deviceTotal > s.totalMem) { fits = false; maxFit = null; }
     var devices = [];
     for (var i = 0; i < s.tp; i++) {
       devices.push({ name: "GPU " + i, gpu: gpu ? gpu.id : null, weights_bytes: check(weights), kv_cache_bytes: check(cache.kvAlloc),
@@ -277,7 +283,7 @@
       host: { weights_bytes: 0, kv_cache_bytes: 0, compute_buffer_bytes: 0, total_bytes: 0 },
       kv_cache_bytes_per_token: layout.per_token_bytes * s.tp,
       fits: fits,
-      max_context_that_fits: cache.maxFit,
+      max_context_that_fits: maxFit,
       kv_cache_capacity_tokens: cache.tokens,
       max_concurrency: cache.concurrency,
       offload: null,

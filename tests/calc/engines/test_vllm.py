@@ -15,6 +15,7 @@ from generator.calc.engines import vllm as V
 
 ROOT = Path(__file__).resolve().parents[3]
 GiB = 2**30
+MiB = 2**20
 
 
 @pytest.fixture(scope="module")
@@ -954,3 +955,28 @@ def test_the_command_loads_the_checkpoint_the_plan_sizes(cat: Any) -> None:
     with pytest.raises(PlanError) as err:  # the allowed values are those this model can be loaded at
         plan("qwen/qwen3-30b-a3b", "MXFP4")
     assert "MXFP4" not in str(err.value).split("allowed: ")[1]
+
+
+def test_without_a_gpu_the_plan_says_what_starts_it(cat: Any) -> None:
+    # No GPU: the KV cache is one max_model_len request's, the least vLLM starts with (8,192 tokens x
+    # 128 KiB for Llama 3.1 8B in BF16 = 1 GiB), and the note names the smallest GPU memory that starts
+    # the plan: planned on a GPU of exactly that much it fits, on one 1 MiB smaller it does not.
+    p = run(cat, "meta/llama-3.1-8b", context=8192)
+    assert p["devices"][0]["kv_cache_bytes"] == 8192 * 128 * 1024 == GiB
+    note = next(a for a in p["assumptions"] if a.startswith("No GPU given"))
+    least_gib = float(note.split("the smallest GPU that starts this plan has ")[1].split(" GiB")[0])
+    least = V.smallest_gpu_memory(V.resolve(card("meta/llama-3.1-8b"), cat, {**p["settings"]}, Hardware(None, 1, None, None), []),
+                                  V.kv_layout(card("meta/llama-3.1-8b"), 1, 2), p["components"]["weights"],
+                                  p["components"]["activation_peak"], p["components"]["non_torch"],
+                                  p["devices"][0]["overhead_bytes"])
+    assert least is not None and abs(least / GiB - least_gib) < 0.01
+    on_gpu = {"gpu_memory_utilization": None, "context": 8192}
+    assert run(cat, "meta/llama-3.1-8b", "rtx-4090", mem_gib=least / GiB, **on_gpu)["fits"] is True
+    assert run(cat, "meta/llama-3.1-8b", "rtx-4090", mem_gib=(least - MiB) / GiB, **on_gpu)["fits"] is False
+
+
+def test_no_max_model_len_starts_when_the_budget_fails(cat: Any) -> None:
+    # --gpu-memory-utilization 1 leaves no room for the CUDA context, and the CUDA graphs are captured
+    # after the KV cache takes the whole budget: no shorter max_model_len helps.
+    p = run(cat, "meta/llama-3.1-8b", "rtx-4090", gpu_memory_utilization=1.0, context=32768)
+    assert p["fits"] is False and p["max_context_that_fits"] is None
