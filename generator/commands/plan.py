@@ -31,7 +31,8 @@ GIB = 2**30
 # command line, the site and the accuracy cases share one reading and one set of messages.
 COMMON = (
     ("--quant", "Q", "quantization id from schema/quantizations.yaml (default: the engine's)"),
-    ("--context", "N", "context tokens per sequence (default: the engine's; llama.cpp and vLLM use the model's maximum)"),
+    ("--context", "N", "context tokens (default: the model's maximum): vLLM --max-model-len, per request; llama.cpp -c, "
+                       "the cache the -np slots share (each gets 1/N with -np N, all of it with -np auto)"),
     ("--kv-dtype", "T", "KV-cache dtype (default F16 / the model's dtype)"),
     ("--parallel", "N", "concurrent sequences (llama.cpp -np; vLLM: sequences of --context each)"),
 )

@@ -919,7 +919,9 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
 
     max_ctx = None
     if judged:
-        max_ctx = _max_context(lambda ctx: _fits(evaluate(ctx, ngl, cpu_moe)[0], capacity, ram, shared), train_ctx)
+        # -c is the cache of all slots: with -np N each slot gets 1/N of it, so up to N training contexts
+        longest = train_ctx if unified else train_ctx * parallel
+        max_ctx = _max_context(lambda ctx: _fits(evaluate(ctx, ngl, cpu_moe)[0], capacity, ram, shared), longest)
 
     # kv bytes per token: all layers, one sequence (full-attention layers: one cell per token;
     # sliding-window layers counted too: the per-token rate before their cap).
@@ -1041,7 +1043,8 @@ def _moved(ngl: int, moe: int, n_layer: int) -> str:
 
 
 def _max_context(fits_at: Any, train_ctx: int) -> int | None:
-    """The largest context (a multiple of 256, at most the training context) at which the plan fits."""
+    """The largest context (a multiple of 256, at most ``train_ctx``: the training context of each slot's
+    share) at which the plan fits."""
     lo, hi = 0, pad(train_ctx) // PAD
     if hi and fits_at(min(hi * PAD, train_ctx)):
         return train_ctx

@@ -482,7 +482,9 @@
     var fit = judged ? fits(K, lay, capacity, ram, shared) : null;
     var maxCtx = null;
     if (judged) {
-      maxCtx = maxContext(K, function (ctx) { return fits(K, evaluate(ctx, ngl, cpuMoe).lay, capacity, ram, shared); }, trainCtx);
+      // -c is the cache of all slots: with -np N each slot gets 1/N of it, so up to N training contexts
+      maxCtx = maxContext(K, function (ctx) { return fits(K, evaluate(ctx, ngl, cpuMoe).lay, capacity, ram, shared); },
+                          unified ? trainCtx : trainCtx * parallel);
     }
     var backend = gpu ? gpu.backend : null;
     var devices = lay.gpus.map(function (g, d) {

@@ -730,3 +730,12 @@ def test_moved_names_the_layers_on_the_cpu(catalogs):
     with pytest.raises(PlanError) as err:
         E.plan(llama, catalogs, "llama.cpp", {"context": 8192, "cpu_moe_layers": 5}, hw)
     assert err.value.option == "--cpu-moe-layers"
+
+
+def test_max_context_counts_every_slot(catalogs):
+    # llama-server -c 262144 -np 2: each slot gets 131,072 tokens, Llama 3.1 8B's training context, so
+    # the longest -c is twice that; a plan that fits must never report a shorter longest context.
+    p = E.plan(card("meta/llama-3.1-8b"), catalogs, "llama.cpp", {"context": 262144, "parallel": 2},
+               hardware(catalogs, "rtx-4090"))
+    assert p["settings"]["n_ctx_seq"] == 131072
+    assert p["fits"] is True and p["max_context_that_fits"] == 2 * 131072
