@@ -34,15 +34,16 @@ COMMON = (
     ("--context", "N", "context tokens (default: the model's maximum): vLLM --max-model-len, per request; llama.cpp -c, "
                        "the cache the -np slots share (each gets 1/N with -np N, all of it with -np auto)"),
     ("--kv-dtype", "T", "KV-cache dtype (default F16 / the model's dtype)"),
-    ("--parallel", "N", "concurrent sequences (llama.cpp -np; vLLM: sequences of --context each)"),
+    ("--parallel", "N", "concurrent sequences (llama.cpp -np N or auto, its default: 4 slots sharing one cache; "
+                        "vLLM: requests of --context each that must fit at once)"),
 )
 LLAMACPP = (
     ("--kv-type-k", "T", "llama.cpp: K cache type -ctk (default: --kv-dtype)"),
     ("--kv-type-v", "T", "llama.cpp: V cache type -ctv (default: --kv-dtype)"),
     ("--batch", "N", "llama.cpp: logical batch size -b"),
     ("--ubatch", "N", "llama.cpp: physical batch size -ub"),
-    ("--flash-attn", "on|off", "llama.cpp: flash attention -fa"),
-    ("--tensor-split", "A,B,...", "llama.cpp: each GPU's share of the layers -ts (default: equal)"),
+    ("--flash-attn", "on|off|auto", "llama.cpp: flash attention -fa (default auto: on where the backend runs it)"),
+    ("--tensor-split", "A,B,...|auto", "llama.cpp: each GPU's share of the layers -ts (default auto: equal)"),
     ("--n-gpu-layers", "N|auto", "llama.cpp: layers on the GPU -ngl (auto: all that fit)"),
     ("--cpu-moe-layers", "N|auto", "llama.cpp: layers whose MoE experts stay in system RAM --n-cpu-moe (auto: as needed)"),
 )

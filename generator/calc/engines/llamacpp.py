@@ -979,7 +979,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         "max_concurrency": None,
         "offload": offload,
         "components": components,
-        "command": _command(card, entry["id"], resolved, par_setting),
+        "command": _command(card, entry["id"], resolved, par_setting, settings.get("batch")),
         "speed": _speed(lw, lay, hardware, catalogs, len(lay.gpus)) if not cpu_only else _cpu_speed(lay, hardware),
         "assumptions": _assumptions(hardware, backend, card, cpu_only),
     }
@@ -988,7 +988,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
 def _backend(gpu: Mapping[str, Any] | None) -> str:
     """The name llama.cpp gives the device's buffers."""
     vendor = (gpu or {}).get("vendor")
-    return {"Apple": "Metal", "AMD": "ROCm"}.get(str(vendor), "CUDA")
+    # Intel GPUs: llama.cpp's SYCL backend (ggml-sycl, buffers named SYCL0...), Intel's own
+    return {"Apple": "Metal", "AMD": "ROCm", "Intel": "SYCL"}.get(str(vendor), "CUDA")
 
 
 def _auto_offload(evaluate: Any, context: int, n_layer: int, is_moe: bool, ngl_s: Any, moe_s: Any,
@@ -1108,7 +1109,9 @@ def _cpu_speed(lay: Layout, hardware: Hardware) -> dict[str, Any]:
             "basis": f"{basis} at {_gb(int(bw))}/s; prefill: no CPU throughput in the catalog"}
 
 
-def _command(card: Mapping[str, Any], quant: str, s: Mapping[str, Any], par_setting: Any) -> str:
+def _command(card: Mapping[str, Any], quant: str, s: Mapping[str, Any], par_setting: Any,
+             batch_setting: Any = None) -> str:
+    """The llama-server command line: the options that differ from its defaults (and -c, -ngl, -fa)."""
     name = str(card.get("id", "model")).split("/")[-1]
     parts = ["llama-server", "-m", f"{name}-{quant}.gguf", "-c", str(s["context"]), "-ngl", str(s["n_gpu_layers"]),
              "-fa", str(s["flash_attn"])]
@@ -1118,6 +1121,8 @@ def _command(card: Mapping[str, Any], quant: str, s: Mapping[str, Any], par_sett
         parts += ["-np", str(s["parallel"])]
     if s["cpu_moe_layers"]:
         parts += ["--n-cpu-moe", str(s["cpu_moe_layers"])]
+    if batch_setting is not None and int(batch_setting) != OPTIONS["batch"].default:
+        parts += ["-b", str(int(batch_setting))]
     if s["ubatch"] != 512:
         parts += ["-ub", str(s["ubatch"])]
     if s["swa_full"]:
@@ -1155,6 +1160,9 @@ def _assumptions(hardware: Hardware, backend: str, card: Mapping[str, Any], cpu_
             "experts in system RAM: the copies of the experts a prompt batch uses are made at run time "
             "outside the reserved buffers (PR #15346) and are not counted",
         ]
+    if not cpu_only and backend not in MODELLED_BACKENDS:
+        out.append(f"{backend} backend: the compute buffers follow the rules of ggml-cuda, Metal and the CPU "
+                   "backend; this backend's own are not modelled (weights and KV cache are the same tensors)")
     if unified_memory(hardware.gpu):
         gpu = hardware.gpu or {}
         out.append(f"unified memory: the GPU may keep {int(gpu['usable_percent'])}% of the machine's "

@@ -739,3 +739,12 @@ def test_max_context_counts_every_slot(catalogs):
                hardware(catalogs, "rtx-4090"))
     assert p["settings"]["n_ctx_seq"] == 131072
     assert p["fits"] is True and p["max_context_that_fits"] == 2 * 131072
+
+
+def test_command_and_device_names_follow_the_settings(catalogs):
+    # -b only where --batch differs from llama-server's 2048; an Intel GPU's buffers are SYCL0 (ggml-sycl)
+    llama = card("meta/llama-3.1-8b")
+    arc = hardware(catalogs, "arc-b580")
+    given = E.plan(llama, catalogs, "llama.cpp", {"context": 8192, "batch": 4096}, arc)
+    assert " -b 4096" in given["command"] and given["devices"][0]["name"] == "SYCL0"
+    assert " -b " not in E.plan(llama, catalogs, "llama.cpp", {"context": 8192}, arc)["command"]
