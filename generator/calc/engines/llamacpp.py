@@ -783,17 +783,20 @@ def _train_context(card: Mapping[str, Any]) -> int:
 
 
 def _host_bandwidth(catalogs: Any, hardware: Hardware) -> tuple[int | None, str]:
-    if hardware.ram_bandwidth_bytes_per_s:
-        return int(hardware.ram_bandwidth_bytes_per_s), "the given system-memory bandwidth"
+    """The bandwidth weights in system RAM are read at, and the words that say where it comes from:
+    unified memory (the GPU's own), the class --ram-class gave, or the GPU's usual class."""
     gpu = hardware.gpu
     cls_id = gpu.get("host_memory") if gpu else None
-    if cls_id == "apple-unified" and gpu:
-        return int(gpu["bandwidth_bytes_per_s"]), "unified memory (the GPU's own bandwidth)"
+    if unified_memory(gpu) and gpu:
+        return int(gpu["bandwidth_bytes_per_s"]), "unified memory, the GPU's own bandwidth"
     finder = getattr(catalogs, "host_memory_class", None)
-    if cls_id and finder is not None:
-        entry = finder(cls_id)
-        if entry:
-            return int(entry["bandwidth_bytes_per_s"]), f"system memory class {cls_id}"
+    usual = finder(cls_id) if cls_id and finder is not None else None
+    usual_bw = int(usual["bandwidth_bytes_per_s"]) if usual and usual.get("bandwidth_bytes_per_s") else None
+    given = hardware.ram_bandwidth_bytes_per_s
+    if given and given != usual_bw:
+        return int(given), "the system-memory class given"
+    if usual_bw:
+        return usual_bw, f"system memory class {cls_id}"
     return None, "no system-memory bandwidth known"
 
 

@@ -69,8 +69,10 @@
   // (--ram-class), else the GPU's usual one (llamacpp._host_bandwidth).
   function llamaGpu(setup) {
     var g = setup.gpu, hostBw = setup.ram_bandwidth || g.ram_bandwidth_bytes_per_s || null;
-    return assign(g, { bw: g.vllm.bw, tflops: g.vllm.tflops, host_bw: hostBw,
-                       host_what: hostBw ? "the given system-memory bandwidth" : "no system-memory bandwidth known" });
+    // the words of llamacpp._host_bandwidth: unified memory, the class given, or the GPU's usual class
+    var what = g.unified ? "unified memory, the GPU's own bandwidth" : setup.ram_bandwidth ? "the system-memory class given"
+      : hostBw ? "system memory class " + g.host_memory : "no system-memory bandwidth known";
+    return assign(g, { bw: g.vllm.bw, tflops: g.vllm.tflops, host_bw: hostBw, host_what: what });
   }
   function llamaPlan(data, options, setup) {
     if (setup && setup.cpu_only) {   // --cpu-only --ram-gb N --ram-class C: no GPU row
