@@ -124,6 +124,7 @@ def engine_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]
         "unsupported": None,
         "train_context": train_ctx,
         "max_context": max_context_of(card),
+        "yarn": L.yarn_extension(card),   # [native context, factor, original context] for the command's YaRN options, or null
         "n_swa": L._n_swa(card),
         "kv_k": rle([x.k for x in kv]), "kv_v": rle([x.v for x in kv]), "kv_swa": rle([x.swa for x in kv]),
         "kv_idx": rle([x.idx for x in kv]),   # DeepSeek-V3.2: the indexer's key values per cell ([0] runs if none)

@@ -922,8 +922,10 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
 
     max_ctx = None
     if judged:
-        # -c is the cache of all slots: with -np N each slot gets 1/N of it, so up to N training contexts
-        longest = train_ctx if unified else train_ctx * parallel
+        # -c is the cache of all slots: with -np N each slot gets 1/N of it, so up to N of a slot's longest:
+        # the training context, or the model's YaRN-extended one (the command then adds rope_flags)
+        per_slot = max(train_ctx, int(card.get("context_length") or 0)) if yarn_extension(card) else train_ctx
+        longest = per_slot if unified else per_slot * parallel
         max_ctx = _max_context(lambda ctx: _fits(evaluate(ctx, ngl, cpu_moe)[0], capacity, ram, shared), longest)
 
     # kv bytes per token: all layers, one sequence (full-attention layers: one cell per token;
@@ -1112,6 +1114,30 @@ def _cpu_speed(lay: Layout, hardware: Hardware) -> dict[str, Any]:
             "basis": f"{basis} at {_gb(int(bw))}/s; prefill: no CPU throughput in the catalog"}
 
 
+def yarn_extension(card: Mapping[str, Any]) -> tuple[int, float, int] | None:
+    """(native context, factor, original context) of a model that reaches its context by YaRN set outside
+    config.json (the card's rope_scaling with in_config false, as Qwen3 documents it), else None. A GGUF
+    converted from that config.json keeps context_length = max_position_embeddings (the native context)."""
+    arch = card["architecture"]
+    rs = arch.get("rope_scaling") or {}
+    native = arch.get("max_position_embeddings")
+    if rs.get("type") != "yarn" or rs.get("in_config", True) or not native:
+        return None
+    return int(native), float(rs["factor"]), int(rs["original_max_position_embeddings"])
+
+
+def rope_flags(card: Mapping[str, Any], per_slot: int) -> list[str]:
+    """llama-server's YaRN options (common/arg.cpp --rope-scaling, --rope-scale, --yarn-orig-ctx) where a
+    slot's context passes the GGUF's native context: without them llama-server keeps the cache it
+    allocated for -c but serves each slot at most n_ctx_train tokens (tools/server server-context.cpp caps
+    n_ctx_slot; from PR #28030, 2026-08-30, these options raise n_ctx_train with the scale, before it only
+    --override-kv <arch>.context_length did). The memory is the same either way."""
+    yarn = yarn_extension(card)
+    if yarn is None or per_slot <= yarn[0]:
+        return []
+    return ["--rope-scaling", "yarn", "--rope-scale", f"{yarn[1]:g}", "--yarn-orig-ctx", str(yarn[2])]
+
+
 def _command(card: Mapping[str, Any], quant: str, s: Mapping[str, Any], par_setting: Any,
              batch_setting: Any = None) -> str:
     """The llama-server command line: the options that differ from its defaults (and -c, -ngl, -fa)."""
@@ -1132,6 +1158,8 @@ def _command(card: Mapping[str, Any], quant: str, s: Mapping[str, Any], par_sett
         parts.append("--swa-full")
     if s.get("tensor_split"):
         parts += ["-ts", ",".join(f"{x:g}" for x in s["tensor_split"])]
+    per_slot = int(s["context"]) if s["kv_unified"] else int(s["context"]) // int(s["parallel"])
+    parts += rope_flags(card, per_slot)
     return " ".join(parts)
 
 

@@ -1569,8 +1569,16 @@ def _max_model_len(card: Mapping[str, Any], settings: Mapping[str, Any], notes: 
     if most and context > int(most):
         raise PlanError("--context", f"{context:,} is above the model's maximum; allowed: 1 to {int(most):,}")
     if config_len and context > config_len:
-        notes.append(f"max_model_len {context:,} is above config.json's {config_len:,}: vLLM needs the "
-                     "model's rope scaling enabled (--hf-overrides) or VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
+        rs = arch.get("rope_scaling") or {}
+        how = (f"YaRN as the model documents it: --hf-overrides '{{\"rope_parameters\": {{\"rope_type\": \"yarn\", "
+               f"\"factor\": {float(rs['factor']):g}, \"original_max_position_embeddings\": "
+               f"{int(rs['original_max_position_embeddings'])}, \"rope_theta\": <config.json's rope_theta>}}}}' "
+               "(vLLM's context-extension docs; releases on Transformers 4 name the key rope_scaling)"
+               if rs.get("type") == "yarn" and rs.get("original_max_position_embeddings") else
+               "the model's rope scaling (--hf-overrides)")
+        notes.append(f"max_model_len {context:,} is above config.json's {config_len:,}: vLLM refuses it unless the "
+                     f"command adds {how}; VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 starts it without the scaling, "
+                     "past what the model was trained on.")
     return int(context), (int(most) if most else None)
 
 

@@ -353,7 +353,13 @@
   }
 
   /** llamacpp._command: the llama-server command line of the plan. */
-  function command(model, quant, s, parSetting) {
+  /** llamacpp.rope_flags: llama-server's YaRN options where a slot's context passes the GGUF's native one. */
+  function ropeFlags(yarn, perSlot) {
+    if (!yarn || perSlot <= yarn[0]) return [];
+    return ["--rope-scaling", "yarn", "--rope-scale", String(yarn[1]), "--yarn-orig-ctx", String(yarn[2])];
+  }
+
+  function command(model, quant, s, parSetting, yarn) {
     var name = String(model || "model").split("/").pop();
     var parts = ["llama-server", "-m", name + "-" + quant + ".gguf", "-c", String(s.context), "-ngl", String(s.n_gpu_layers),
                  "-fa", s.flash_attn];
@@ -361,6 +367,7 @@
     if (parSetting !== "auto") parts.push("-np", String(s.parallel));
     if (s.cpu_moe_layers) parts.push("--n-cpu-moe", String(s.cpu_moe_layers));
     if (s.ubatch !== 512) parts.push("-ub", String(s.ubatch));
+    parts = parts.concat(ropeFlags(yarn, s.kv_unified ? s.context : floorDiv(s.context, s.parallel)));
     return parts.join(" ");
   }
 
@@ -482,9 +489,11 @@
     var fit = judged ? fits(K, lay, capacity, ram, shared) : null;
     var maxCtx = null;
     if (judged) {
-      // -c is the cache of all slots: with -np N each slot gets 1/N of it, so up to N training contexts
+      // -c is the cache of all slots: with -np N each slot gets 1/N of it, so up to N of a slot's longest:
+      // the training context, or the model's YaRN-extended one (the command then adds ropeFlags)
+      var perSlot = data.yarn ? Math.max(trainCtx, data.max_context || 0) : trainCtx;
       maxCtx = maxContext(K, function (ctx) { return fits(K, evaluate(ctx, ngl, cpuMoe).lay, capacity, ram, shared); },
-                          unified ? trainCtx : trainCtx * parallel);
+                          unified ? perSlot : perSlot * parallel);
     }
     var backend = gpu ? gpu.backend : null;
     var devices = lay.gpus.map(function (g, d) {
@@ -527,7 +536,7 @@
         host_compute_buffer: lay.host.compute,
         output_buffer: lay.output_buffer
       },
-      command: command(data.model, quantId, resolved, parSetting),
+      command: command(data.model, quantId, resolved, parSetting, data.yarn),
       speed: cpuOnly ? cpuSpeed(lay, ramBw) : speed(lw, lay, gpu)
     };
   }

@@ -748,3 +748,20 @@ def test_command_and_device_names_follow_the_settings(catalogs):
     given = E.plan(llama, catalogs, "llama.cpp", {"context": 8192, "batch": 4096}, arc)
     assert " -b 4096" in given["command"] and given["devices"][0]["name"] == "SYCL0"
     assert " -b " not in E.plan(llama, catalogs, "llama.cpp", {"context": 8192}, arc)["command"]
+
+
+def test_yarn_options_where_a_slot_passes_the_native_context(catalogs):
+    # Qwen3-32B: config.json's max_position_embeddings 40,960 (the GGUF's context_length); Qwen documents
+    # YaRN x4 over 32,768 tokens for 131,072 (the card's rope_scaling, not in config.json). Past 40,960
+    # tokens a slot needs llama-server's --rope-scaling yarn --rope-scale 4 --yarn-orig-ctx 32768, and
+    # with them the longest context is the card's 131,072, not the GGUF's 40,960.
+    qwen = card("qwen/qwen3-32b")
+    h100 = hardware(catalogs, "h100-sxm-80gb")
+    long = E.plan(qwen, catalogs, "llama.cpp", {"context": 131072}, h100)
+    assert long["command"].endswith("--rope-scaling yarn --rope-scale 4 --yarn-orig-ctx 32768")
+    assert "--rope-scaling" not in E.plan(qwen, catalogs, "llama.cpp", {"context": 40960}, h100)["command"]
+    # -np 4 slots of 32,768 tokens each stay within the native context
+    assert "--rope-scaling" not in E.plan(qwen, catalogs, "llama.cpp", {"context": 131072, "parallel": 4}, h100)["command"]
+    assert E.plan(qwen, catalogs, "llama.cpp", {"context": 8192}, h100)["max_context_that_fits"] == 131072
+    # Llama 3.1's rope scaling is in its config.json: nothing to add
+    assert "--rope-scaling" not in E.plan(card("meta/llama-3.1-8b"), catalogs, "llama.cpp", {}, h100)["command"]

@@ -508,8 +508,11 @@ def test_default_context_is_the_config_length(cat: Any) -> None:
     # card's 131,072.
     assert run(cat, "qwen/qwen3-32b")["settings"]["context"] == 40960
     assert run(cat, "deepseek/deepseek-v3", tensor_parallel=8)["settings"]["context"] == 131072
+    # past config.json's length vLLM refuses the max_model_len unless the model's YaRN is turned on
+    # (docs.vllm.ai features/context_extension: --hf-overrides with rope_parameters)
     longer = run(cat, "qwen/qwen3-32b", context=131072)
-    assert any("rope scaling" in a for a in longer["assumptions"])
+    note = next(a for a in longer["assumptions"] if "above config.json's 40,960" in a)
+    assert '"rope_type": "yarn", "factor": 4, "original_max_position_embeddings": 32768' in note
 
 
 def test_gpt_oss_120b_tp4_capacity_and_concurrency_match_vllm_log() -> None:
