@@ -58,9 +58,20 @@ def test_unknown_engine_names_the_option_and_both_engines(capsys):
     assert "--engine" in line and "'ollama'" in line and "llama.cpp, vllm" in line
 
 
-def test_engine_spelled_in_another_case_gets_a_suggestion(capsys):
-    line = _usage_error(capsys, [CARD, "--engine", "VLLM"])
+def test_engine_names_are_read_in_any_case_like_gpu_and_quant_ids(capsys):
+    assert main(["plan", CARD, "--engine", "VLLM", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["engine"] == "vllm"
+    assert main(["plan", CARD, "--engine", "LLAMA.CPP", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["engine"] == "llama.cpp"
+    line = _usage_error(capsys, [CARD, "--engine", "vlm"])
     assert "did you mean 'vllm'" in line
+
+
+def test_a_file_that_is_no_card_says_so(capsys, tmp_path):
+    other = tmp_path / "notes.txt"
+    other.write_text("not a card", encoding="utf-8")
+    line = _usage_error(capsys, [str(other), "--engine", "vllm"])
+    assert line == f"llmcards plan: {other}: not a card file (.yaml) or a Hugging Face config.json"
 
 
 def test_missing_engine_is_an_argparse_usage_error(capsys):

@@ -179,6 +179,8 @@ def resolve(model: str, registry: Path | None) -> tuple[dict[str, Any], str, lis
             raise _missing(path)
         card, notes = _load_card(path, model, None)
         return card, model, notes
+    if path.is_file():  # an existing file that is neither a card nor a config.json
+        raise CalcInputError(f"{path}: not a card file (.yaml) or a Hugging Face config.json", code=2)
     reg = registry or Path("registry")
     candidate = reg / f"{model}.yaml"
     if model.count("/") != 1 or not candidate.is_file():

@@ -238,12 +238,17 @@ def engine_names() -> tuple[str, ...]:
     return tuple(ENGINES)
 
 
+def canonical_engine(name: str) -> str:
+    """The ENGINES key of an engine name in any case ("vLLM" -> "vllm"); unknown names as given."""
+    return {n.lower(): n for n in ENGINES}.get(str(name).lower(), str(name))
+
+
 def engine_module(name: str) -> Any:
     """The module (or registered object) of engine ``name``; PlanError (--engine) for an unknown one."""
+    name = canonical_engine(name)
     entry = ENGINES.get(name)
     if entry is None:
-        lower = {n.lower(): n for n in ENGINES}
-        guess = lower.get(str(name).lower()) or next(iter(difflib.get_close_matches(str(name), list(ENGINES), 1, 0.6)), None)
+        guess = next(iter(difflib.get_close_matches(name, list(ENGINES), 1, 0.6)), None)
         hint = f" (did you mean {guess!r}?)" if guess else ""
         raise PlanError("--engine", f"{name!r}: unknown engine{hint}; choose from {', '.join(ENGINES)}")
     if isinstance(entry, str):
@@ -273,6 +278,7 @@ def check_options(engine: str, names: Any) -> None:
     An option of another engine says whose it is and what this engine takes instead:
     "--tensor-parallel: is a vllm option; llama.cpp takes --ubatch, ...".
     """
+    engine = canonical_engine(engine)
     mine: Mapping[str, Option] = engine_module(engine).OPTIONS
     for name in names:
         if name in mine:
