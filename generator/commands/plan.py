@@ -192,11 +192,17 @@ def table(p: Mapping[str, Any], hardware_text: str, ram_bytes: int | None) -> st
     return "\n".join(out) + "\n"
 
 
+def _gb(n: int) -> str:
+    """A size in GB (10^9 bytes) as given: whole GB, or three significant digits below 10 GB."""
+    x = n / 10**9
+    return f"{x:,.0f}" if x >= 10 else f"{x:.3g}"
+
+
 def _hardware_text(hw: Any, cpu_only: bool = False) -> str:
     if hw.gpu is None:
         what = "a machine without a GPU" if cpu_only else "no hardware given"
-        return what + (f" ({hw.ram_bytes / 10**9:,.0f} GB RAM)" if hw.ram_bytes else "")
-    ram = f", {hw.ram_bytes / 10**9:,.0f} GB RAM" if hw.ram_bytes else ""
+        return what + (f" ({_gb(hw.ram_bytes)} GB RAM)" if hw.ram_bytes else "")
+    ram = f", {_gb(hw.ram_bytes)} GB RAM" if hw.ram_bytes else ""
     if hw.gpu.get("host_memory") == "apple-unified":  # engines.unified_memory (not imported here: start-up time)
         ram = ", unified memory shared with the CPU"
     return f"{hw.count} x {hw.gpu['name']} ({int(hw.gpu['memory_bytes']) / 10**9:,.0f} GB){ram}"
