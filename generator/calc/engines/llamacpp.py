@@ -289,7 +289,7 @@ def _whole(raw: Any) -> int | None:
 def _positive_int(option: str, raw: Any) -> int:
     value = _whole(raw)
     if value is None or value < 1:
-        raise PlanError(option, f"expected a positive integer, got {raw!r}")
+        raise PlanError(option, f"{raw!r}: allowed: a whole number from 1")
     return value
 
 
@@ -301,7 +301,7 @@ def _int_or_auto(allow_zero: bool) -> Any:
             return "auto"
         value = _whole(raw)
         if value is None or value < least:
-            raise PlanError(option, f"expected 'auto' or an integer >= {least}, got {raw!r}")
+            raise PlanError(option, f"{raw!r}: allowed: auto or a whole number from {least}")
         return value
     return parse
 
@@ -311,7 +311,7 @@ def _cache_type(option: str, raw: Any) -> str | None:
         return None
     value = str(raw).strip().upper()
     if value not in CACHE_TYPES:
-        raise PlanError(option, f"expected one of {', '.join(t.lower() for t in CACHE_TYPES)}, got {raw!r}")
+        raise PlanError(option, f"{raw!r}: allowed: {', '.join(t.lower() for t in CACHE_TYPES)}")
     return value
 
 
@@ -325,7 +325,8 @@ def _split(option: str, raw: Any) -> tuple[float, ...] | None:
     except (TypeError, ValueError):
         shares = ()
     if not shares or any(x < 0 for x in shares) or not any(shares):
-        raise PlanError(option, f"expected one share per GPU, comma-separated (e.g. 3,1), or auto; got {raw!r}")
+        raise PlanError(option, f"{raw!r}: allowed: auto, or one share per GPU, comma-separated, not negative and "
+                                "not all zero (e.g. 3,1)")
     return shares
 
 

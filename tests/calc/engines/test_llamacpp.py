@@ -385,11 +385,11 @@ def test_gb_text():
 # --- options and errors -------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("name", "flag", "raw", "allowed"), [
-    ("ubatch", "--ubatch", "0", "positive integer"),
-    ("ubatch", "--ubatch", "x", "positive integer"),
+    ("ubatch", "--ubatch", "0", "allowed: a whole number from 1"),
+    ("ubatch", "--ubatch", "x", "allowed: a whole number from 1"),
     ("flash_attn", "--flash-attn", "maybe", "on, off, auto"),
-    ("n_gpu_layers", "--n-gpu-layers", "-1", "'auto' or an integer >= 0"),
-    ("parallel", "--parallel", "0", "'auto' or an integer >= 1"),
+    ("n_gpu_layers", "--n-gpu-layers", "-1", "allowed: auto or a whole number from 0"),
+    ("parallel", "--parallel", "0", "allowed: auto or a whole number from 1"),
     ("kv_dtype", "--kv-dtype", "fp8", "f16"),
     ("swa_full", "--swa-full", "perhaps", "true or false"),
 ])
