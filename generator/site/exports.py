@@ -375,7 +375,7 @@ def calc_gpus(catalogs: Any) -> dict[str, Any]:
     for g in catalogs.gpus:
         gid = str(g["id"])
         hw = engines.hardware(catalogs, gid, 1)
-        unified = g.get("host_memory") == "apple-unified"
+        unified = engines.unified_memory(g)
         name = str(g["name"])
         rows.append({
             "id": gid, "name": name, "vendor": g.get("vendor"), "group": pages.gpu_group(name),

@@ -72,7 +72,10 @@
     // the words of llamacpp._host_bandwidth: unified memory, the class given, or the GPU's usual class
     var what = g.unified ? "unified memory, the GPU's own bandwidth" : setup.ram_bandwidth ? "the system-memory class given"
       : hostBw ? "system memory class " + g.host_memory : "no system-memory bandwidth known";
-    return assign(g, { bw: g.vllm.bw, tflops: g.vllm.tflops, host_bw: hostBw, host_what: what });
+    // unified memory: the machine's memory, shared by the GPU's and the host's buffers (calc_inputs.gpu_table)
+    var extra = { bw: g.vllm.bw, tflops: g.vllm.tflops, host_bw: hostBw, host_what: what };
+    if (g.unified) extra.unified_ram_bytes = g.memory_bytes;
+    return assign(g, extra);
   }
   function llamaPlan(data, options, setup) {
     if (setup && setup.cpu_only) {   // --cpu-only --ram-gb N --ram-class C: no GPU row
