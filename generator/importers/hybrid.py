@@ -11,13 +11,15 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Mapping
 
-from generator.importers.hf import (
+from generator.importers.families import (
+    _DEFAULTS as _FAMILY_DEFAULTS,
     _COMMON,
     ImportErrorHF,
     _base,
     _Config,
     _deepseek,
     _moe_block,
+    _qwen_moe,  # the Qwen MoE block, shared with qwen2_moe / qwen3_moe
     _shown,
     _with_modules,
     as_count,
@@ -93,7 +95,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "num_shared_experts": 0,
         "moe_router_activation_func": "sigmoid",
     },
-    "deepseek_v32": {},  # filled below from deepseek_v3's
+    "deepseek_v32": {**_FAMILY_DEFAULTS["deepseek_v3"]},
     "falcon_h1": {**_COMMON, "mamba_conv_bias": True, "mamba_proj_bias": False, "mamba_rms_norm": False},
 }
 DEFAULTS["minimax_text_01"] = DEFAULTS["minimax_m1"]
@@ -212,8 +214,6 @@ def _granite_hybrid(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[st
 
 
 def _qwen3_next(cfg: Mapping[str, Any], get: _Config, mtype: str) -> dict[str, Any]:
-    from generator.importers.hf import _qwen_moe  # the Qwen MoE block, shared with qwen2_moe / qwen3_moe
-
     arch = _base(get, mtype)
     layers = arch["layers"]
     types = get("layer_types", False)
