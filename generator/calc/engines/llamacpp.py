@@ -1159,8 +1159,7 @@ def _command(card: Mapping[str, Any], quant: str, s: Mapping[str, Any], par_sett
         parts.append("--swa-full")
     if s.get("tensor_split"):
         parts += ["-ts", ",".join(f"{x:g}" for x in s["tensor_split"])]
-    per_slot = int(s["context"]) if s["kv_unified"] else int(s["context"]) // int(s["parallel"])
-    parts += rope_flags(card, per_slot)
+    parts += rope_flags(card, sequence_context({"context": s["context"], "parallel": par_setting}) or 0)
     return " ".join(parts)
 
 

@@ -1644,7 +1644,8 @@ def kv_cache(s: Setup, layout: KVLayout, non_kv: int, notes: list[str]) -> Cache
     budget = int(s.total_mem * s.util) - non_kv
     res = kv_capacity(layout, budget, s.context, s.batched, s.release)
     fits: bool | None = res.start_ok and res.num_blocks >= s.parallel * blocks_per_request(layout, s.context, s.batched)
-    if CUDA_CONTEXT_BYTES + (s.total_mem * s.util) > s.total_mem:
+    no_room_for_context = CUDA_CONTEXT_BYTES + (s.total_mem * s.util) > s.total_mem
+    if no_room_for_context:
         fits = False
         notes.append(f"gpu_memory_utilization {s.util:g} leaves no room for the CUDA context "
                      "(vLLM: 'Free memory on device ... is less than desired GPU memory utilization').")
@@ -1659,7 +1660,7 @@ def kv_cache(s: Setup, layout: KVLayout, non_kv: int, notes: list[str]) -> Cache
             f"{res.needed_one_request / GiB:.2f} GiB of KV cache, more than the "
             f"{checked_memory(layout, budget, s.release) / GiB:.2f} GiB "
             f"available; the largest max_model_len that fits is {max_fit:,}.")
-    if fits is False and (budget <= 0 or CUDA_CONTEXT_BYTES + (s.total_mem * s.util) > s.total_mem):
+    if budget <= 0 or no_room_for_context:
         max_fit = 0  # the budget, not the context, is what fails: no max_model_len starts
     if s.estimate == "on":
         # vLLM takes its run-time estimate from this budget: every KV figure is an upper bound, and

@@ -367,7 +367,7 @@
     if (parSetting !== "auto") parts.push("-np", String(s.parallel));
     if (s.cpu_moe_layers) parts.push("--n-cpu-moe", String(s.cpu_moe_layers));
     if (s.ubatch !== 512) parts.push("-ub", String(s.ubatch));
-    parts = parts.concat(ropeFlags(yarn, s.kv_unified ? s.context : floorDiv(s.context, s.parallel)));
+    parts = parts.concat(ropeFlags(yarn, sequenceContext(s.context, parSetting)));
     return parts.join(" ");
   }
 

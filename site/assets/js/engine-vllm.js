@@ -182,10 +182,11 @@
     var budget = Math.trunc(s.totalMem * s.util) - nonKv;   // Python's int(total_mem * util): the same double product
     var res = kvCapacity(layout, budget, s.context, s.batched, rules);
     var fits = res.start_ok && res.num_blocks >= s.parallel * blocksPerRequest(layout, s.context, s.batched);
-    if (K.CUDA_CONTEXT_BYTES + (s.totalMem * s.util) > s.totalMem) fits = false;
+    var noRoomForContext = K.CUDA_CONTEXT_BYTES + (s.totalMem * s.util) > s.totalMem;
+    if (noRoomForContext) fits = false;
     var maxFit = budget > 0 ? maxModelLenThatFits(layout, budget, s.most ? s.most : s.context, s.batched, rules) : 0;
     // the budget, not the context, is what fails: no max_model_len starts
-    if (fits === false && (budget <= 0 || K.CUDA_CONTEXT_BYTES + (s.totalMem * s.util) > s.totalMem)) maxFit = 0;
+    if (budget <= 0 || noRoomForContext) maxFit = 0;
     return { budget: budget, tokens: res.tokens, concurrency: round2(res.max_concurrency), kvAlloc: res.allocated,
              fits: fits, maxFit: maxFit || null };
   }
