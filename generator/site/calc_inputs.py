@@ -194,19 +194,19 @@ def cpu_only_data(catalogs: Catalogs) -> dict[str, Any]:
 
 
 # --- vLLM ----------------------------------------------------------------------------------------
-# The same discipline for generator/calc/engines/vllm.py: Python exports, per tensor-parallel size
+# The same discipline for generator/calc/engines/vllm/: Python exports, per tensor-parallel size
 # the heads allow, the weights on one GPU (per quantization, and per MXFP4 kernel family where the
 # MXFP4 padding differs), the activation peak at vLLM's two batch defaults and the KV-cache layout
 # per cache width; site/assets/js/engine-vllm.js repeats plan()'s assembly (the KV budget, blocks,
 # capacity, fits, the longest max_model_len, the command).
 
 def _vllm_families(catalogs: Catalogs) -> dict[str, Mapping[str, Any] | None]:
-    """One GPU per MXFP4 kernel family vLLM picks (vllm._gpu_family); None plans as Hopper."""
+    """One GPU per MXFP4 kernel family vLLM picks (vllm.gpu_family); None plans as Hopper."""
     from generator.calc.engines import vllm as V
 
     out: dict[str, Mapping[str, Any] | None] = {}
     for g in catalogs.gpus:
-        out.setdefault(V._gpu_family(g), g)
+        out.setdefault(V.gpu_family(g), g)
     return out
 
 
@@ -253,7 +253,7 @@ def vllm_gpu_fields(catalogs: Catalogs) -> dict[str, dict[str, Any]]:
         out[str(g["id"])] = {"memory_bytes": mem,
                              "large": mem >= V.LARGE_GPU_BYTES and "a100" not in str(g["id"]).lower(),
                              "huge": mem >= V.HUGE_GPU_BYTES,  # the >= 160 GiB tier (release line 0.34)
-                             "family": V._gpu_family(g), "apple": str(g.get("vendor", "")).lower() == "apple",
+                             "family": V.gpu_family(g), "apple": str(g.get("vendor", "")).lower() == "apple",
                              "gdn_generation": V.gdn_generation(g),  # gated DeltaNet's prefill kernel (line 0.34)
                              **speed_fields(g)}
     return out
@@ -278,7 +278,7 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         if entry.get("format") != "safetensors":
             continue
         try:
-            stored = V._resolve_quant(card, catalogs, str(entry["id"]))
+            stored = V.resolve_quant(card, catalogs, str(entry["id"]))
         except PlanError:
             continue
         per_tp: dict[str, Any] = {}
@@ -353,7 +353,7 @@ def vllm_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
         "heads": heads, "kv_heads": kv_heads, "allowed_tp": allowed,
         "most": most, "config_len": arch.get("max_position_embeddings"),
         "quants": quants, "native": V.native_quant_id(card), "hf_repo": V.hf_repo(card),
-        "active_params": V._active_param_count(card),   # the prefill bound's FLOPs per token / 2
+        "active_params": V.active_param_count(card),   # the prefill bound's FLOPs per token / 2
         "kv_layouts": layouts, "activation_peak": act,
         "lines": by_line, "unsupported_lines": {current: current_reason} if current_reason else {},
         # DeepSeek sparse attention: the latent's width follows dsa_kv_bytes, and model loading adds

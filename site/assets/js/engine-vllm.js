@@ -1,11 +1,11 @@
-/* llmcards live calculator, vLLM: the browser side of generator/calc/engines/vllm.py (plan).
+/* llmcards live calculator, vLLM: the browser side of generator/calc/engines/vllm/ (planner.py plan).
  *
  * Input: a model's vLLM data (generator/site/calc_inputs.py vllm_inputs: per tensor-parallel size,
  * the weights on one GPU per checkpoint quantization, the profile run's activation peak at vLLM's
  * two batch defaults and the KV-cache layout per cache width, all computed by Python) and the GPU
  * fields of calc_inputs.vllm_gpu_fields. Only plan()'s assembly is repeated here, under the same
  * names (layer_blocks, blocks_per_request, request_bytes, kv_capacity, max_model_len_that_fits),
- * following v1/core/kv_cache_utils.py and v1/worker/gpu_worker.py as vllm.py cites them, with each
+ * following v1/core/kv_cache_utils.py and v1/worker/gpu_worker.py as the Python package cites them, with each
  * release line's start check and printed tokens as constants.KV_RULES says (vllm.KV_RULES).
  * Options the calculator does not offer keep vLLM's defaults (max_num_batched_tokens,
  * max_num_seqs, CUDA graphs on, the MXFP4 kernel vLLM picks). tests/calc/test_engine_js.py runs

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from generator.calc.catalogs import load_catalogs
-from generator.calc.engines import Hardware, PlanError
+from generator.calc.engines import Hardware, PlanError, device_memory
 from generator.calc.engines import vllm as V
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -160,7 +160,7 @@ def test_deepseek_v32_plan_by_hand(cat: Any) -> None:
     # model loading adds the top-k buffer: 8,192 tokens x 2,048 indices x 4 bytes = 64 MiB
     assert 8192 * 2048 * 4 == 64 * 2**20
     v32 = card("deepseek/deepseek-v3.2")
-    stored = V._resolve_quant(v32, cat, "FP8")
+    stored = V.resolve_quant(v32, cat, "FP8")
     w = V.weights_per_gpu(v32, stored, cat, 8, gpu(cat, "h200-141gb"))
     assert p["devices"][0]["weights_bytes"] == w.per_gpu + 64 * 2**20
     assert p["components"]["weights"] == w.per_gpu + 64 * 2**20
@@ -716,7 +716,7 @@ def test_release_line_0_21_plans_the_budget_before_the_estimate(cat: Any) -> Non
     assert v21["components"] == v17["components"]
     assert v21["kv_cache_capacity_tokens"] == v17["kv_cache_capacity_tokens"] and v21["fits"] is True
     # kv_budget is gpu_worker.py's requested memory less the non-KV memory: 0.95 x the H100's total
-    total = V.device_memory(Hardware(gpu=gpu(cat, "h100-sxm-80gb"), count=1, ram_bytes=None, ram_bandwidth_bytes_per_s=None))
+    total = device_memory(Hardware(gpu=gpu(cat, "h100-sxm-80gb"), count=1, ram_bytes=None, ram_bandwidth_bytes_per_s=None))
     c = v21["components"]
     assert c["kv_budget"] == int(total * 0.95) - (c["weights"] + c["activation_peak"] + c["non_torch"])
     # with it on (vLLM's default) nothing the card gives fixes the KV cache: upper bounds, fit left open
@@ -983,3 +983,20 @@ def test_no_max_model_len_starts_when_the_budget_fails(cat: Any) -> None:
     # after the KV cache takes the whole budget: no shorter max_model_len helps.
     p = run(cat, "meta/llama-3.1-8b", "rtx-4090", gpu_memory_utilization=1.0, context=32768)
     assert p["fits"] is False and p["max_context_that_fits"] is None
+
+
+def test_vllm_package_modules_import_only_those_listed_before_them():
+    # The package's docstring lists its modules in order, one job each; a module may import only the
+    # ones above it, so the rules read from top to bottom and no import loop can form.
+    import ast
+    import re
+
+    order = re.findall(r"^- ``(\w+)``", V.__doc__ or "", re.M)
+    pkg = Path(V.__file__).parent
+    assert sorted(order) == sorted(p.stem for p in pkg.glob("*.py") if p.stem != "__init__")
+    prefix = "generator.calc.engines.vllm."
+    for i, name in enumerate(order):
+        tree = ast.parse((pkg / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {node.module[len(prefix):] for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(prefix)}
+        assert imported <= set(order[:i]), f"{name} imports {sorted(imported - set(order[:i]))}, listed after it"

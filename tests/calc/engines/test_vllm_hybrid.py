@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from generator.calc.catalogs import load_catalogs
-from generator.calc.engines import Hardware
+from generator.calc.engines import Hardware, PlanError
 from generator.calc.engines import vllm as V
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -152,7 +152,7 @@ def test_tensor_parallel_sizes_the_state_layers_cannot_split_are_refused(cat: An
     assert V.allowed_tp(odd) == [1, 2, 4, 8, 16]
     hw = Hardware(next(g for g in cat.gpus if g["id"] == "h100-sxm-80gb"), 32, None, None, None)
     settings = {k: o.default for k, o in V.OPTIONS.items()} | {"tensor_parallel": 32}
-    with pytest.raises(V.PlanError, match="state-space or linear-attention"):
+    with pytest.raises(PlanError, match="state-space or linear-attention"):
         V.plan(odd, cat, settings, hw)
 
 
