@@ -9,7 +9,7 @@ registry card and a grid of settings and setups and requires equal numbers.
 
 What is exported, per model (``engine_inputs``):
 - per GGUF quantization that exists for the card (llamacpp.file_type), the per-layer weight
-  bytes as llama.cpp places them (llamacpp_layers.layer_weights: dense part, routed experts,
+  bytes as llama.cpp places them (llamacpp/layers.py layer_weights: dense part, routed experts,
   the largest dense tensor, the experts one token reads) and the global tensors;
 - per layer, the K and V values of one KV cell and whether the layer slides (kv_layers);
 - the activation widths of the compute graph (llamacpp.Shape);
@@ -17,7 +17,7 @@ What is exported, per model (``engine_inputs``):
 - llama.cpp's constants (padding, batch sizes, slots, op offload, pipeline copies) and the
   per-device overhead, read from the Python modules;
 - the cache types (block weights, block bytes) llama.cpp takes;
-- per catalog GPU, the capacity one device offers llama.cpp (llamacpp._capacity) and its backend name.
+- per catalog GPU, the capacity one device offers llama.cpp (llamacpp.device_capacity) and its backend name.
 
 Per-layer lists are run-length encoded ([[value, count], ...]): most layers are alike.
 """
@@ -30,7 +30,7 @@ from generator.calc import max_context_of
 from generator.calc.catalogs import Catalogs
 from generator.calc.engines import MAX_GPUS, PlanError, hardware, unified_memory
 from generator.calc.engines import llamacpp as L
-from generator.calc.engines.llamacpp_layers import kv_layers, layer_weights
+from generator.calc.engines.llamacpp.layers import kv_layers, layer_weights
 from generator.calc.memory import OVERHEAD_BYTES
 
 ENGINE_DATA_VERSION = 1
@@ -58,14 +58,14 @@ def speed_fields(g: Mapping[str, Any]) -> dict[str, Any]:
 
 def gpu_table(catalogs: Catalogs) -> list[dict[str, Any]]:
     """Every catalog GPU: id, name, what one device offers llama.cpp (bytes), its backend's device name,
-    and for the speed bound its bandwidths (the system memory's as llamacpp._host_bandwidth finds it,
+    and for the speed bound its bandwidths (the system memory's as llamacpp.host_bandwidth finds it,
     with the words the basis uses)."""
     rows = []
     for g in catalogs.gpus:
         hw = hardware(catalogs, str(g["id"]), 1)
-        host_bw, host_what = L._host_bandwidth(catalogs, hw)
+        host_bw, host_what = L.host_bandwidth(catalogs, hw)
         row = {"id": g["id"], "name": g["name"], "vendor": g.get("vendor"),
-               "capacity_bytes": L._capacity(hw), "backend": L._backend(hw.gpu), **speed_fields(g),
+               "capacity_bytes": L.device_capacity(hw), "backend": L.backend_name(hw.gpu), **speed_fields(g),
                "host_bw": host_bw, "host_what": host_what}
         if unified_memory(g):  # the machine's memory, which the GPU shares (absent on other GPUs)
             row["unified_ram_bytes"] = int(g["memory_bytes"])
@@ -106,14 +106,14 @@ def engine_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]
     train_ctx = 0
     if reason is None:
         try:
-            train_ctx = L._train_context(card)  # n_ctx_train, as the plan reads it
+            train_ctx = L.train_context(card)  # n_ctx_train, as the plan reads it
         except PlanError:
             reason = "the card states no context length"
     if reason is not None:
         return {**head, "unsupported": reason}
     quants: dict[str, Any] = {}
     for entry in catalogs.quantizations:
-        if L._is_gguf(entry):
+        if L.is_gguf(entry):
             q = _quant_inputs(card, catalogs, entry)
             if q is not None:
                 quants[str(entry["id"])] = q
@@ -125,7 +125,7 @@ def engine_inputs(card: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]
         "train_context": train_ctx,
         "max_context": max_context_of(card),
         "yarn": L.yarn_extension(card),   # [native context, factor, original context] for the command's YaRN options, or null
-        "n_swa": L._n_swa(card),
+        "n_swa": L.n_swa_of(card),
         "kv_k": rle([x.k for x in kv]), "kv_v": rle([x.v for x in kv]), "kv_swa": rle([x.swa for x in kv]),
         "kv_idx": rle([x.idx for x in kv]),   # DeepSeek-V3.2: the indexer's key values per cell ([0] runs if none)
         "rs_seq": rle(list(L.state_per_sequence(card))),   # recurrent state per sequence and layer ([] if none)

@@ -384,7 +384,7 @@ def calc_gpus(catalogs: Any) -> dict[str, Any]:
             "device_memory_bytes": engines.device_memory(hw), "usable_percent": g.get("usable_percent"),
             "bandwidth_bytes_per_s": g.get("bandwidth_bytes_per_s"),
             "ram_bandwidth_bytes_per_s": hw.ram_bandwidth_bytes_per_s, "host_memory": g.get("host_memory"),
-            "capacity_bytes": L._capacity(hw), "backend": L._backend(hw.gpu), "vllm": vfields[gid],
+            "capacity_bytes": L.device_capacity(hw), "backend": L.backend_name(hw.gpu), "vllm": vfields[gid],
         })
     bits = {str(q["id"]): q.get("bits_per_weight") for q in catalogs.quantizations}
     return {"api_version": CALC_API_VERSION, "max_gpus": MAX_PICKER_GPUS,

@@ -21,7 +21,7 @@ from generator.calc.catalogs import load_catalogs
 from generator.calc.engines import Hardware
 from generator.calc.engines import llamacpp as L
 from generator.calc.engines import vllm as V
-from generator.calc.engines.llamacpp_layers import kv_layers, layer_weights
+from generator.calc.engines.llamacpp.layers import kv_layers, layer_weights
 from generator.calc.memory import kv_groups, weight_bytes
 from generator.calc.modules import part_rules
 from generator.calc.params import count_parameters

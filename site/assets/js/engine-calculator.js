@@ -1,6 +1,6 @@
 // Live engine calculator on model pages: the controls of form#ecalc, planned by
 // window.LLMCardsEngineLlamacpp (assets/js/engine-llamacpp.js, llama.cpp's plan as
-// generator/calc/engines/llamacpp.py computes it) or window.LLMCardsEngineVllm
+// generator/calc/engines/llamacpp/ computes it) or window.LLMCardsEngineVllm
 // (assets/js/engine-vllm.js, generator/calc/engines/vllm/) on the data Python embeds in
 // #ecalc-data (generator/site/calc_inputs.py: the model's data per engine and the GPU catalog), written by
 // window.LLMCardsFormat (the rules of generator/site/fmt.py). An invalid field shows a message

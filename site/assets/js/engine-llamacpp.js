@@ -1,9 +1,9 @@
-/* llmcards live calculator, llama.cpp: the browser side of generator/calc/engines/llamacpp.py (plan).
+/* llmcards live calculator, llama.cpp: the browser side of generator/calc/engines/llamacpp/ (planner.py plan).
  *
  * Input: a model's engine data (generator/site/calc_inputs.py engine_inputs: per-layer weight
  * bytes per GGUF quantization, KV values per cell and layer, activation widths, contexts and
  * llama.cpp's constants, all computed by Python) and a GPU row of calc_inputs.gpu_table (the
- * capacity one device offers llama.cpp). Only the assembly arithmetic of llamacpp.py is repeated
+ * capacity one device offers llama.cpp). Only the assembly arithmetic of that package is repeated
  * here, function by function under the same names (cells, place, layout, _fits, _auto_offload,
  * _max_context, _moved, _command); the llama.cpp sources each rule follows are cited there and
  * below. Every quantity is a whole number of bytes below 2^53, so Numbers are exact; check()

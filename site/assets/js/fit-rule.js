@@ -66,10 +66,10 @@
   // The engines' plans as the rule asks for them (GPU rows of api/calc/gpus.json).
   // The speed bounds read "bw" and "tflops" of a GPU (calc_inputs.speed_fields, carried in the row's
   // vllm fields) and llama.cpp's "host_bw": the reader's system-memory class when given
-  // (--ram-class), else the GPU's usual one (llamacpp._host_bandwidth).
+  // (--ram-class), else the GPU's usual one (llamacpp.host_bandwidth).
   function llamaGpu(setup) {
     var g = setup.gpu, hostBw = setup.ram_bandwidth || g.ram_bandwidth_bytes_per_s || null;
-    // the words of llamacpp._host_bandwidth: unified memory, the class given, or the GPU's usual class
+    // the words of llamacpp.host_bandwidth: unified memory, the class given, or the GPU's usual class
     var what = g.unified ? "unified memory, the GPU's own bandwidth" : setup.ram_bandwidth ? "the system-memory class given"
       : hostBw ? "system memory class " + g.host_memory : "no system-memory bandwidth known";
     // unified memory: the machine's memory, shared by the GPU's and the host's buffers (calc_inputs.gpu_table)

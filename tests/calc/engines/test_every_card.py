@@ -94,7 +94,7 @@ def test_llamacpp_weights_on_gpu_and_in_ram_are_the_files_weights(path: Path) ->
     in_ram = plan["host"]["weights_bytes"]
     if card["architecture"].get("tied_embeddings"):
         # file.input_embedding is 0 for a tied model, but for Gemma 3n's per-layer table, a
-        # second lookup table that stays in RAM too (llamacpp_layers.layer_weights).
+        # second lookup table that stays in RAM too (llamacpp/layers.py layer_weights).
         assert on_gpu == file.total - file.extra - file.input_embedding and 0 < in_ram < on_gpu
     else:
         assert on_gpu + in_ram == file.total - file.extra

@@ -15,7 +15,8 @@ from generator.calc.catalogs import load_catalogs
 from generator.calc import engines as E
 from generator.calc.engines import Hardware, PlanError, hardware
 from generator.calc.engines import llamacpp as L
-from generator.calc.engines.llamacpp_layers import layer_weights
+from generator.calc.engines.llamacpp.layers import layer_weights
+from generator.calc.engines.llamacpp.planner import gb_text
 from generator.calc.memory import weight_bytes
 from generator.calc.tensors import inventory
 from generator.load import load_file
@@ -377,9 +378,9 @@ def test_host_bytes_slow_decode(catalogs):
 
 
 def test_gb_text():
-    assert L._gb(1_431_406_080) == "1.43 GB"
-    assert L._gb(89_600_000_000) == "89.6 GB"
-    assert L._gb(80_000_000_000) == "80 GB"
+    assert gb_text(1_431_406_080) == "1.43 GB"
+    assert gb_text(89_600_000_000) == "89.6 GB"
+    assert gb_text(80_000_000_000) == "80 GB"
 
 
 # --- options and errors -------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 
 from generator.calc import engines as E
 from generator.calc.catalogs import load_catalogs
-from generator.calc.engines import llamacpp as L
+from generator.calc.engines.llamacpp import planner as llamacpp_planner
 from generator.load import load_file
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -67,6 +67,7 @@ def test_bisection_equals_linear_search(path, monkeypatch):
     card = _card(path)
     options = {"context": 32768} if int(card.get("context_length") or 0) >= 32768 else {}
     bisected = _plans(card, options)
-    monkeypatch.setattr(L, "smallest_that_fits", _linear_smallest)
-    monkeypatch.setattr(L, "largest_that_fits", _linear_largest)
+    # the plan's searches, as planner.py calls them
+    monkeypatch.setattr(llamacpp_planner, "smallest_that_fits", _linear_smallest)
+    monkeypatch.setattr(llamacpp_planner, "largest_that_fits", _linear_largest)
     assert bisected == _plans(card, options)

@@ -984,19 +984,3 @@ def test_no_max_model_len_starts_when_the_budget_fails(cat: Any) -> None:
     p = run(cat, "meta/llama-3.1-8b", "rtx-4090", gpu_memory_utilization=1.0, context=32768)
     assert p["fits"] is False and p["max_context_that_fits"] is None
 
-
-def test_vllm_package_modules_import_only_those_listed_before_them():
-    # The package's docstring lists its modules in order, one job each; a module may import only the
-    # ones above it, so the rules read from top to bottom and no import loop can form.
-    import ast
-    import re
-
-    order = re.findall(r"^- ``(\w+)``", V.__doc__ or "", re.M)
-    pkg = Path(V.__file__).parent
-    assert sorted(order) == sorted(p.stem for p in pkg.glob("*.py") if p.stem != "__init__")
-    prefix = "generator.calc.engines.vllm."
-    for i, name in enumerate(order):
-        tree = ast.parse((pkg / f"{name}.py").read_text(encoding="utf-8"))
-        imported = {node.module[len(prefix):] for node in ast.walk(tree)
-                    if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(prefix)}
-        assert imported <= set(order[:i]), f"{name} imports {sorted(imported - set(order[:i]))}, listed after it"
