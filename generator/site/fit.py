@@ -125,27 +125,45 @@ def _with_context(card: Mapping[str, Any], options: dict[str, Any]) -> dict[str,
     return {**options, "context": ctx} if ctx is not None else options
 
 
-def llamacpp_needs(card: Mapping[str, Any], catalogs: Any, planner: Planner | None = None) -> dict[str, int | None]:
-    """Per GGUF quantization (GGUF_QUANTS, most bits first): the bytes of weights plus KV cache at
-    ``context_for(card)``, from llama.cpp's plan without hardware; None where the model has no
-    such file; 0 (nothing known: never skipped) where that plan cannot be made. Where the layers
-    go never changes this sum, so no placement fits in less memory: a quantization whose need
-    exceeds a setup's memory is skipped there without planning it."""
+@dataclass(frozen=True)
+class Need:
+    """The least memory a quantization takes at the rule's context (weights plus KV cache, from
+    llama.cpp's plan without hardware). ``on_gpus``: with every layer on the GPUs, what they hold
+    (llama.cpp keeps the input embedding, and Gemma 3n's per-layer embeddings, in host memory
+    whatever -ngl says); ``total``: the GPUs and the host together. Where the layers go never changes
+    ``total``, so no placement fits in less memory."""
+
+    on_gpus: int
+    total: int
+
+
+UNKNOWN_NEED = Need(0, 0)   # no plan could be made: never skipped
+
+
+def llamacpp_needs(card: Mapping[str, Any], catalogs: Any, planner: Planner | None = None) -> dict[str, Need | None]:
+    """Per GGUF quantization (GGUF_QUANTS, most bits first): its Need; None where the model has no
+    such file; UNKNOWN_NEED where that plan cannot be made. A quantization whose need exceeds a
+    setup's memory is skipped there without planning it."""
     planner = planner or engines.plan
-    out: dict[str, int | None] = {}
+    out: dict[str, Need | None] = {}
     for q in gguf_quants(catalogs):
         try:
             p = planner(card, catalogs, "llama.cpp", _with_context(card, {"quant": q}), Hardware(None, 1, None, None))
         except PlanError as exc:
-            out[q] = None if exc.option == "--quant" else 0
+            out[q] = None if exc.option == "--quant" else UNKNOWN_NEED
             continue
-        parts = [*(p.get("devices") or []), p.get("host") or {}]
-        out[q] = sum(int(d.get("weights_bytes") or 0) + int(d.get("kv_cache_bytes") or 0) for d in parts)
+        on_gpus = sum(int(d.get("weights_bytes") or 0) + int(d.get("kv_cache_bytes") or 0) for d in p.get("devices") or [])
+        host = p.get("host") or {}
+        out[q] = Need(on_gpus, on_gpus + int(host.get("weights_bytes") or 0) + int(host.get("kv_cache_bytes") or 0))
     return out
 
 
+def _need(needs: Mapping[str, Need | None], q: str) -> Need:
+    return needs.get(q) or UNKNOWN_NEED
+
+
 def best_llamacpp(card: Mapping[str, Any], catalogs: Any, hardware: Hardware, unified: bool,
-                  needs: Mapping[str, int | None] | None = None, planner: Planner | None = None) -> Best:
+                  needs: Mapping[str, Need | None] | None = None, planner: Planner | None = None) -> Best:
     """The llama.cpp rule (module docstring). ``needs``: llamacpp_needs(card) (computed once per
     card; made here when not given). PlanError when no quantization can be planned at all."""
     engine = "llama.cpp"
@@ -154,14 +172,14 @@ def best_llamacpp(card: Mapping[str, Any], catalogs: Any, hardware: Hardware, un
         return Best(planner(card, catalogs, engine, {}, hardware), {}, None, "no hardware chosen: what the model needs")
     if needs is None:
         needs = llamacpp_needs(card, catalogs, planner)
-    plannable = [q for q in gguf_quants(catalogs) if needs.get(q, 0) is not None]
+    plannable = [q for q in gguf_quants(catalogs) if needs.get(q, UNKNOWN_NEED) is not None]
     if not plannable:
         raise PlanError("--quant", f"no GGUF file of {', '.join(GGUF_QUANTS)} exists for {card.get('id')}")
     per_gpu = engines.device_memory(hardware) or 0
     gpu_bytes = hardware.count * per_gpu * int(hardware.gpu.get("usable_percent") or 100) // 100
     for q in plannable:
-        if int(needs[q] or 0) > gpu_bytes:
-            continue                  # cannot fit on the GPUs, wherever the layers go
+        if _need(needs, q).on_gpus > gpu_bytes:
+            continue                  # every layer cannot fit on the GPUs
         options = _with_context(card, {"quant": q})
         trial = planner(card, catalogs, engine, {**options, **ALL_ON_GPU}, hardware)
         if not trial.get("supported", True):
@@ -179,7 +197,7 @@ def best_llamacpp(card: Mapping[str, Any], catalogs: Any, hardware: Hardware, un
                     + ("; unified memory: no separate system RAM to offload to" if unified else ""))
     offloadable = [q for q in plannable if q in OFFLOAD_QUANTS] or plannable[-1:]
     for q in offloadable:
-        if int(needs[q] or 0) > gpu_bytes + hardware.ram_bytes:
+        if _need(needs, q).total > gpu_bytes + hardware.ram_bytes:
             continue                  # cannot fit in GPU memory and system RAM together
         options = _with_context(card, {"quant": q})
         plan = planner(card, catalogs, engine, options, hardware)
@@ -193,14 +211,14 @@ def best_llamacpp(card: Mapping[str, Any], catalogs: Any, hardware: Hardware, un
 
 
 def best_llamacpp_cpu(card: Mapping[str, Any], catalogs: Any, hardware: Hardware,
-                      needs: Mapping[str, int | None] | None = None, planner: Planner | None = None) -> Best:
+                      needs: Mapping[str, Need | None] | None = None, planner: Planner | None = None) -> Best:
     """The llama.cpp rule on a machine without a GPU (module docstring, "CPU only"): ``hardware``
     as engines.hardware(..., cpu_only=True) builds it. PlanError when no quantization can be planned."""
     engine = "llama.cpp"
     planner = planner or engines.plan
     if needs is None:
         needs = llamacpp_needs(card, catalogs, planner)
-    plannable = [q for q in gguf_quants(catalogs) if needs.get(q, 0) is not None]
+    plannable = [q for q in gguf_quants(catalogs) if needs.get(q, UNKNOWN_NEED) is not None]
     if not plannable:
         raise PlanError("--quant", f"no GGUF file of {', '.join(GGUF_QUANTS)} exists for {card.get('id')}")
     ram = hardware.ram_bytes
@@ -210,7 +228,7 @@ def best_llamacpp_cpu(card: Mapping[str, Any], catalogs: Any, hardware: Hardware
         return Best(planner(card, catalogs, engine, options, hardware), options, None,
                     f"{candidates[0]}: no system RAM size given, so the fit is not judged")
     for q in candidates:
-        if int(needs[q] or 0) > ram:
+        if _need(needs, q).total > ram:
             continue                  # weights and KV cache alone are more than the RAM
         options = _with_context(card, {"quant": q, "cpu_only": True})
         plan = planner(card, catalogs, engine, options, hardware)

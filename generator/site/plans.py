@@ -34,7 +34,7 @@ class ModelPlans:
 
 
 def _entry(card: Mapping[str, Any], catalogs: Any, engine: str, setup: setups.Setup,
-           hardware: engines.Hardware, needs: dict[str, int | None] | None = None,
+           hardware: engines.Hardware, needs: dict[str, fit.Need | None] | None = None,
            weights: dict[str, int | None] | None = None, cpu_only: bool = False) -> dict[str, Any]:
     """One engine on one setup: {"status": "ok" | "unsupported" | "unavailable", "reason", "plan", "choice"}.
 
@@ -76,7 +76,7 @@ def model_plans(card: Mapping[str, Any], catalogs: Any) -> ModelPlans:
     problems: list[str] = []
     answered = 0
     try:    # llama.cpp's memory per quantization, once per card (fit.best_llamacpp's pruning)
-        needs: dict[str, int | None] | None = fit.llamacpp_needs(card, catalogs)
+        needs: dict[str, fit.Need | None] | None = fit.llamacpp_needs(card, catalogs)
     except Exception:  # noqa: BLE001 - each entry below meets the same problem and reports it
         needs = None
     try:

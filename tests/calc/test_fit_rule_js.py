@@ -36,11 +36,14 @@ PLAN_FIELDS = ("settings", "devices", "host", "fits", "max_context_that_fits", "
 CUSTOM = (("rtx-4070-super", 1, 32, None), ("rtx-3090", 3, 64, None), ("rtx-4060-ti-16gb", 1, 32, None),
           ("rtx-3060-12gb", 1, 16, None), ("rtx-4060", 1, 64, "server-8ch-ddr5"), ("rtx-4060", 2, None, None),
           ("apple-m3-pro-36gb", 1, None, None), ("ryzen-ai-max-plus-395-128gb", 1, None, None),
-          ("rx-7900-xtx", 2, 96, None), ("h100-sxm-80gb", 6, 1024, None), ("rtx-5090", 1, 24.5, None))
+          ("rx-7900-xtx", 2, 96, None), ("h100-sxm-80gb", 6, 1024, None), ("rtx-5090", 1, 24.5, None),
+          ("apple-m4-24gb", 1, None, None), ("rtx-4090", 3, 128, "ddr5-dual"))
 # Cards always in the sample (native MXFP4 / FP8, MoE offload, sliding window, hybrid state,
 # vision tower); every 4th registry card besides.
 ALWAYS = ("meta/llama-3.1-8b", "meta/llama-3.1-70b", "openai/gpt-oss-20b", "openai/gpt-oss-120b",
-          "deepseek/deepseek-v3", "ai21labs/jamba-1.5-mini", "google/gemma-3-27b", "qwen/qwen3-30b-a3b")
+          "deepseek/deepseek-v3", "ai21labs/jamba-1.5-mini", "google/gemma-3-27b", "qwen/qwen3-30b-a3b",
+          # input embeddings kept in host memory (a 256K vocabulary; Gemma 3n's per-layer table)
+          "cohere/aya-expanse-32b", "google/gemma-3n-e4b-it")
 
 # One script for both kinds of setup: SETUP turns a setup row of the job into what the pages pass.
 NODE_TEMPLATE = """
@@ -51,7 +54,7 @@ process.stdout.write(JSON.stringify(job.cards.map(c => job.setups.map(row => job
   const setup = R.customSetup(job.gpus, SETUP);   // as the pages do
   const e = R.entry(job.gpus.rule, c.data, engine, setup);
   const plan = e.plan && e.status === 'ok' ? Object.fromEntries(fields.map(f => [f, e.plan[f]])) : null;
-  if (plan) plan.decode = e.plan.speed.decode_tokens_per_s_upper_bound;
+  if (plan) { plan.decode = e.plan.speed.decode_tokens_per_s_upper_bound; plan.speed_basis = e.plan.speed.basis; }
   return {status: e.status, reason: e.reason, choice: e.choice, plan: plan, summary: R.summary(e)};
 })))));
 """
@@ -64,6 +67,7 @@ def _summarised(e: dict[str, Any]) -> dict[str, Any]:
     if e["status"] == "ok":
         plan = {k: e["plan"][k] for k in PLAN_FIELDS}
         plan["decode"] = e["plan"]["speed"]["decode_tokens_per_s_upper_bound"]
+        plan["speed_basis"] = e["plan"]["speed"]["basis"]
     return {"status": e["status"], "reason": e["reason"], "choice": e["choice"], "plan": plan,
             "summary": fit.summary(e)}
 

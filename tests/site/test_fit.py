@@ -218,6 +218,28 @@ def test_the_choice_is_the_rule(card_id, setup_id):
     assert engines.plan(card, CAT, "vllm", v.options, hw)["fits"] is (v.fit == fit.YES)
 
 
+@pytest.mark.parametrize("card_id, setup_id", [
+    # a large input embedding, which llama.cpp keeps in host memory with every layer on the GPU (Aya
+    # Expanse's and Command R's 256K vocabularies, 1.6-2.1 GB at Q2_K-Q4_K_M), and Gemma 3n's per-layer
+    # embeddings, kept there too: pruning by the sum of both parts skipped quantizations that fit
+    ("cohere/aya-expanse-32b", "apple-m4-24gb-x1"),
+    ("cohere/c4ai-command-r-v01", "rtx-5090-x1"),
+    ("google/gemma-3n-e4b-it", "rtx-4060-x1"),
+])
+def test_pruning_counts_only_what_the_gpus_hold(card_id, setup_id):
+    card = _card(card_id)
+    s, hw = _hw(setup_id)
+    best = fit.best_llamacpp(card, CAT, hw, setups.unified(s))
+    unpruned = fit.best_llamacpp(card, CAT, hw, setups.unified(s), needs={q: fit.UNKNOWN_NEED for q in fit.GGUF_QUANTS})
+    assert (best.fit, best.options) == (unpruned.fit, unpruned.options)
+    assert best.fit == fit.YES and best.plan["fits"] is True
+    # the prune's bound is a true lower bound: what the GPUs hold in the chosen plan is at least it
+    need = fit.llamacpp_needs(card, CAT)[best.options["quant"]]
+    assert need is not None
+    held = sum(d["weights_bytes"] + d["kv_cache_bytes"] for d in best.plan["devices"])
+    assert held >= need.on_gpus and need.total > need.on_gpus
+
+
 def test_public_setups_for_the_picker():
     public = setups.public_setups(CAT)
     assert 25 <= len(public) <= 35

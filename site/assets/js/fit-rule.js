@@ -68,10 +68,13 @@
   // vllm fields) and llama.cpp's "host_bw": the reader's system-memory class when given
   // (--ram-class), else the GPU's usual one (llamacpp.host_bandwidth).
   function llamaGpu(setup) {
-    var g = setup.gpu, hostBw = setup.ram_bandwidth || g.ram_bandwidth_bytes_per_s || null;
-    // the words of llamacpp.host_bandwidth: unified memory, the class given, or the GPU's usual class
-    var what = g.unified ? "unified memory, the GPU's own bandwidth" : setup.ram_bandwidth ? "the system-memory class given"
-      : hostBw ? "system memory class " + g.host_memory : "no system-memory bandwidth known";
+    var g = setup.gpu, usualBw = g.ram_bandwidth_bytes_per_s || null, given = setup.ram_bandwidth || null;
+    var hostBw = given || usualBw;
+    // the words of llamacpp.host_bandwidth: unified memory, a class given other than the GPU's usual one,
+    // else the usual class (a class given that is the usual one is named as such)
+    var what = g.unified ? "unified memory, the GPU's own bandwidth"
+      : given && given !== usualBw ? "the system-memory class given"
+      : usualBw ? "system memory class " + g.host_memory : "no system-memory bandwidth known";
     // unified memory: the machine's memory, shared by the GPU's and the host's buffers (calc_inputs.gpu_table)
     var extra = { bw: g.vllm.bw, tflops: g.vllm.tflops, host_bw: hostBw, host_what: what };
     if (g.unified) extra.unified_ram_bytes = g.memory_bytes;
@@ -96,26 +99,34 @@
     return r;
   }
 
-  /** fit.llamacpp_needs: per GGUF quantization the weights plus KV cache at the rule's context,
-   * without hardware; null: no such file; 0: no plan (never skipped). */
+  /** fit.Need: the least memory a quantization takes (weights plus KV cache): on_gpus with every
+   * layer on the GPUs (the input embedding stays in host memory), total with the host's part. */
+  var UNKNOWN_NEED = { on_gpus: 0, total: 0 };   // no plan could be made: never skipped
+
+  /** fit.llamacpp_needs: per GGUF quantization its Need at the rule's context, without hardware;
+   * null: no such file; UNKNOWN_NEED: no plan. */
   function llamacppNeeds(rule, data) {
     var out = {};
     ggufQuants(rule).forEach(function (q) {
       var p;
       try { p = llamaPlan(data, withContext(rule, data, { quant: q }), null); }
-      catch (e) { if (!(e instanceof PlanError)) throw e; out[q] = e.option === "--quant" ? null : 0; return; }
-      var parts = (p.devices || []).concat([p.host || {}]);
-      out[q] = parts.reduce(function (a, d) { return a + (d.weights_bytes || 0) + (d.kv_cache_bytes || 0); }, 0);
+      catch (e) { if (!(e instanceof PlanError)) throw e; out[q] = e.option === "--quant" ? null : UNKNOWN_NEED; return; }
+      var onGpus = (p.devices || []).reduce(function (a, d) { return a + (d.weights_bytes || 0) + (d.kv_cache_bytes || 0); }, 0);
+      var host = p.host || {};
+      out[q] = { on_gpus: onGpus, total: onGpus + (host.weights_bytes || 0) + (host.kv_cache_bytes || 0) };
     });
     return out;
   }
+
+  /** fit._need */
+  function need(needs, q) { return needs[q] || UNKNOWN_NEED; }
 
   function best(plan, options, fit, why) { return { plan: plan, options: options, fit: fit, why: why }; }
 
   /** fit.best_llamacpp on a setup with a GPU; ``unified``: no separate system RAM to offload to. */
   function bestLlamacpp(rule, data, setup, unified, needs) {
     needs = needs || llamacppNeeds(rule, data);
-    var plannable = ggufQuants(rule).filter(function (q) { return (has(needs, q) ? needs[q] : 0) !== null; });
+    var plannable = ggufQuants(rule).filter(function (q) { return (has(needs, q) ? needs[q] : UNKNOWN_NEED) !== null; });
     if (!plannable.length) {
       throw new PlanError("--quant", "no GGUF file of " + rule.gguf_quants.join(", ") + " exists for " + data.model);
     }
@@ -124,7 +135,7 @@
     var i, q, options;
     for (i = 0; i < plannable.length; i++) {
       q = plannable[i];
-      if ((needs[q] || 0) > gpuBytes) continue;   // cannot fit on the GPUs, wherever the layers go
+      if (need(needs, q).on_gpus > gpuBytes) continue;   // every layer cannot fit on the GPUs
       options = withContext(rule, data, { quant: q });
       var trial = llamaPlan(data, assign(options, rule.all_on_gpu), setup);
       if (trial.supported === false) return best(trial, options, null, String(trial.unsupported_reason || "not supported"));
@@ -144,7 +155,7 @@
     if (!offloadable.length) offloadable = [last];
     for (i = 0; i < offloadable.length; i++) {
       q = offloadable[i];
-      if ((needs[q] || 0) > gpuBytes + ramBytes) continue;   // not even in GPU memory and RAM together
+      if (need(needs, q).total > gpuBytes + ramBytes) continue;   // not even in GPU memory and RAM together
       options = withContext(rule, data, { quant: q });
       var plan = llamaPlan(data, options, setup);
       if (plan.fits === true) {
@@ -160,7 +171,7 @@
    * CPU-only plan fits in the system RAM. */
   function bestLlamacppCpu(rule, data, setup, needs) {
     needs = needs || llamacppNeeds(rule, data);
-    var plannable = ggufQuants(rule).filter(function (q) { return (has(needs, q) ? needs[q] : 0) !== null; });
+    var plannable = ggufQuants(rule).filter(function (q) { return (has(needs, q) ? needs[q] : UNKNOWN_NEED) !== null; });
     if (!plannable.length) {
       throw new PlanError("--quant", "no GGUF file of " + rule.gguf_quants.join(", ") + " exists for " + data.model);
     }
@@ -174,7 +185,7 @@
     var ram = Math.trunc(setup.ram_gb * 1e9);   // engines.hardware: int(N * 10^9)
     for (var i = 0; i < candidates.length; i++) {
       var q = candidates[i];
-      if ((needs[q] || 0) > ram) continue;   // weights and KV cache alone are more than the RAM
+      if (need(needs, q).total > ram) continue;   // weights and KV cache alone are more than the RAM
       options = withContext(rule, data, { quant: q, cpu_only: true });
       var plan = llamaPlan(data, options, setup);
       if (plan.supported === false) return best(plan, options, null, String(plan.unsupported_reason || "not supported"));
