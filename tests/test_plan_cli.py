@@ -296,10 +296,11 @@ def test_table_reads_as_a_load_decision(capsys):
 def test_table_numbers_are_the_json_numbers_in_gib(capsys, fakes):
     # fake llama.cpp, 32 layers: weights 32 x 100 MiB = 3.125 GiB; KV 32 x 1 KiB x 8,192 = 256 MiB = 0.25 GiB;
     # compute 64 MiB = 0.0625 GiB; overhead 300 MiB = 0.29 GiB; total 3,200 + 256 + 64 + 300 = 3,820 MiB
-    # = 3.73 GiB; capacity 24e9 B = 22.3517 GiB; free 22.3517 - 3.7305 = 18.62 GiB.
+    # = 3.73 GiB; capacity: the 23.99 GiB an RTX 4090's driver reports (schema/gpus.yaml reported_memory_bytes);
+    # free 23.99 - 3.7305 = 20.26 GiB.
     assert main(["plan", CARD, "--engine", "llama.cpp", "--gpu", "rtx-4090", "--context", "8192"]) == 0
     row = next(x for x in capsys.readouterr().out.splitlines() if x.strip().startswith("CUDA0"))
-    assert row.split()[2:] == ["3.12", "0.25", "0.06", "0.29", "3.73", "22.35", "18.62"]
+    assert row.split()[2:] == ["3.12", "0.25", "0.06", "0.29", "3.73", "23.99", "20.26"]
 
 
 def test_vllm_table_shows_kv_capacity_and_concurrency(capsys):
@@ -357,7 +358,8 @@ def test_resolve_settings_keeps_given_values_and_fills_defaults(fakes):
 def test_hardware_from_the_catalog():
     catalogs = load_catalogs()
     hw = E.hardware(catalogs, "RTX-4090", None, 64)
-    assert (hw.gpu["id"], hw.count, hw.ram_bytes, hw.memory_bytes) == ("rtx-4090", 1, 64 * 10**9, None)
+    # memory: the 23.99 GiB the driver reports (a vLLM log's "Free memory on device (22.45/23.99 GiB)")
+    assert (hw.gpu["id"], hw.count, hw.ram_bytes, hw.memory_bytes) == ("rtx-4090", 1, 64 * 10**9, round(23.99 * 2**30))
     assert E.hardware(catalogs, "h100-sxm-80gb", 8).count == 8
     assert E.hardware(catalogs) == E.Hardware(None, 1, None, None)
 

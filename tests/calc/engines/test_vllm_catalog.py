@@ -40,18 +40,19 @@ def test_reported_figures_are_what_the_logs_print() -> None:
     assert by_id["a100-80gb"]["reported_memory_bytes"] == round(79.25 * GiB)
     assert by_id["rtx-5090"]["reported_memory_bytes"] == round(31.37 * GiB)
     assert by_id["rtx-3090"]["reported_memory_bytes"] == round(23.58 * GiB)
+    assert by_id["rtx-4090"]["reported_memory_bytes"] == round(23.99 * GiB)
     for g in by_id.values():
         if g.get("reported_memory_bytes") is not None:
             assert g["reported_memory_source"]["url"].startswith("https://"), g["id"]
 
 
 def test_reported_memory_without_source_is_a_located_error(tmp_path: Path) -> None:
-    # rtx-4090 (no figure) gets one without a source.
-    d = _copy(tmp_path, "rtx-4090", "reported_memory_bytes: null,", "reported_memory_bytes: 25300000000,")
+    # rx-7900-xtx (no figure) gets one without a source.
+    d = _copy(tmp_path, "rx-7900-xtx", "reported_memory_bytes: null,", "reported_memory_bytes: 25300000000,")
     with pytest.raises(CatalogError) as exc:
         load_catalogs(d)
     lines = [e.format() for e in exc.value.errors]
-    assert any(re.search(rf"gpus\.yaml:\d+:\d+: gpus\[{_index('rtx-4090')}\]\.reported_memory_bytes: a driver-reported memory needs "
+    assert any(re.search(rf"gpus\.yaml:\d+:\d+: gpus\[{_index('rx-7900-xtx')}\]\.reported_memory_bytes: a driver-reported memory needs "
                          r"its reported_memory_source", x) for x in lines), lines
 
 
