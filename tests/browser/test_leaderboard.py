@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from generator.site import fmt
+from generator.site import fmt, whatrun
 from helpers import TEST_REGISTRY, built_and_served
 
 SOURCE = "https://example.com/synthetic-scores"
@@ -179,3 +179,95 @@ def test_leaderboard_without_evaluations(page, empty_board_site):
     page.goto(empty_board_site + "leaderboard/")
     assert page.locator("#board-empty").is_visible()
     assert page.locator("ol.llmc-method li").count() == 7
+
+
+# The board's copies and the test cards they copy: the rule's choice depends on the architecture only.
+COPIES = {**{f"example/board-{k}": "meta/llama-2-7b" for k in "abcdf"}, "example/board-e": "mistralai/mixtral-8x7b"}
+# (reader, the choice through the header's dialog): any GPU x count with the reader's RAM, and no GPU.
+CUSTOM = (("2x-rtx-3090-64gb", {"gpu": "rtx-3090", "count": 2, "ram": 64}),
+          ("cpu-only-16gb-ddr5", {"cpu": True, "ram": 16, "ram_class": "ddr5-dual"}))
+
+
+def _custom_summaries(catalogs, choice, engine):
+    """The Python rule's api/fit summary of each board card on the reader's custom hardware."""
+    from generator.calc import engines
+    from generator.site import fit, plans, setups
+    from helpers import load_test_card
+
+    from tests.browser.test_custom_hardware import _rule
+
+    out = {}
+    for board_id, card_id in COPIES.items():
+        if choice.get("cpu"):
+            hw = engines.hardware(catalogs, None, None, choice["ram"], choice["ram_class"], cpu_only=True)
+            e = plans._entry(load_test_card(card_id), catalogs, engine, setups.Setup("cpu", None), hw, cpu_only=True)
+        else:
+            e = _rule(card_id, catalogs, choice["gpu"], choice["count"], choice["ram"], engine)
+        out[board_id] = fit.summary(e)
+    return out
+
+
+def _fit_cells(page):
+    return dict(page.eval_on_selector_all(
+        "#board-overall tbody tr, #board-unranked tbody tr",
+        "trs => trs.map(tr => [tr.dataset.id, (tr.querySelector('td.llmc-fit-mem') || {}).textContent])"))
+
+
+@pytest.mark.parametrize("reader,choice", CUSTOM, ids=[c[0] for c in CUSTOM])
+def test_leaderboard_fits_custom_hardware(page, board_site, catalogs, reader, choice):
+    """Custom hardware or "CPU only" chosen in "My hardware": the board's Hardware select shows the
+    reader's choice (as "What can I run?" does), the memory column and "Fits my hardware" filter are the
+    list computed in the browser, equal to the Python rule's summaries; no api/fit/custom.json is asked for."""
+    from tests.browser.test_cpu_only import _pick_cpu_by_keyboard
+    from tests.browser.test_custom_hardware import _pick_gpu
+
+    want = _custom_summaries(catalogs, choice, "llama.cpp")
+    page.goto(board_site + "leaderboard/")
+    page.wait_for_selector("#board-overall th.llmc-fit-mem")     # the site's default setup first
+    # chosen on the board itself (the page follows the new choice), then shown again after a reload
+    if choice.get("cpu"):
+        _pick_cpu_by_keyboard(page, choice["ram"], choice["ram_class"], "llama.cpp")
+    else:
+        _pick_gpu(page, choice["gpu"], choice["count"], choice["ram"], "llama.cpp")
+    label = page.evaluate("LLMCardsHardware.get().label")
+    for reload in (False, True):
+        if reload:
+            page.reload()
+        # the column for the reader's hardware, or what the page says went wrong
+        page.wait_for_function("label => (document.querySelector('#board-overall th.llmc-fit-mem') || {textContent: ''})"
+                               ".textContent.includes(label) || /cannot|could not/i.test("
+                               "document.querySelector('#board-count').textContent)", arg=label)
+        assert page.locator("#board-count").inner_text() == ""
+        assert page.get_attribute("#board-fit", "data-state") == "ready"
+        assert page.eval_on_selector("#board-setup", "s => [s.value, s.selectedOptions[0].textContent]") == ["custom", label]
+        assert page.locator("#board-overall th.llmc-fit-mem").inner_text() == f"Memory (llama.cpp, {label})"
+        cells = _fit_cells(page)
+        for board_id, s in want.items():
+            runs = s["fit"] in ("yes", "offload")
+            mem = s["host_bytes"] if choice.get("cpu") else s["bytes"]
+            text = (f"{fmt.gb(mem)} · {s['quant']}" + (" (offload)" if s["fit"] == "offload" else "")) if runs else None
+            assert cells[board_id] == (text or whatrun.FIT_TEXT[s["fit"]]), (reader, board_id)
+        # "Fits my hardware": the rows of the models that do not run are hidden, the ranks unchanged
+        page.select_option("#board-fits", "runs")
+        hidden = set(page.eval_on_selector_all("#board-overall tbody tr[hidden], #board-unranked tbody tr[hidden]",
+                                               "trs => trs.map(tr => tr.dataset.id)"))
+        assert hidden == {b for b, s in want.items() if s["fit"] not in ("yes", "offload")}
+        assert page.locator("#board-count").inner_text() == f"{6 - len(hidden)} of 6 models shown"
+        page.select_option("#board-fits", "")
+    if choice.get("cpu"):
+        assert want["example/board-e"]["fit"] == "no"    # 16 GB of RAM holds the 7B copies, not Mixtral 8x7B
+    # the engine picked on the board keeps the custom hardware (vLLM needs a GPU: nothing runs without one)
+    page.select_option("#board-engine", "vllm")
+    page.wait_for_function("document.querySelector('#board-overall th.llmc-fit-mem').textContent.includes('vLLM')")
+    stored = page.evaluate("LLMCardsHardware.get()")
+    assert stored["setup"] == "custom" and stored["engine"] == "vllm" and stored["label"] == label
+    assert page.locator("#board-setup").input_value() == "custom"
+    vllm = _custom_summaries(catalogs, choice, "vllm")
+    page.select_option("#board-fits", "runs")
+    hidden = set(page.eval_on_selector_all("#board-overall tbody tr[hidden], #board-unranked tbody tr[hidden]",
+                                           "trs => trs.map(tr => tr.dataset.id)"))
+    assert hidden == {b for b, s in vllm.items() if s["fit"] not in ("yes", "offload")}
+    if choice.get("cpu"):
+        assert len(hidden) == 6
+    assert not [u for u in page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+                if "api/fit/custom" in u]

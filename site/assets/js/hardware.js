@@ -191,6 +191,9 @@
   var classSel = $("llmc-hw-ram-class");
   var cpuRamIn = $("llmc-hw-cpu-ram"), cpuClassSel = $("llmc-hw-cpu-class");
   var catalog = null;     // api/calc/gpus.json once loaded
+  // The custom fields still hold the first options the catalog filled them with: the first
+  // fillFromCurrent gives them the defaults instead (later ones keep what the reader set).
+  var firstFill = true;
 
   function engineLabel(e) { return e === "vllm" ? "vLLM" : "llama.cpp"; }
 
@@ -296,9 +299,12 @@
     });
   }
 
-  // The custom fields from the current choice (or first values).
+  // The custom fields from the current choice, else the defaults (RTX 4090; 32 GB of dual-channel
+  // DDR5) when the fields are first filled, else what the reader left in them.
   function fillFromCurrent() {
     if (!catalog) return;
+    var fresh = firstFill;
+    firstFill = false;
     var c = current && current.custom ? current : null, g = c ? row(c.gpu) : null;
     if (g && !g.unified) {
       gpuSel.value = g.id; countIn.value = String(c.count);
@@ -306,14 +312,14 @@
       showRamClass();
       if (c.ram_class) classSel.value = c.ram_class;
     } else {
-      if (!gpuSel.value && row("rtx-4090")) gpuSel.value = "rtx-4090";
+      if ((fresh || !gpuSel.value) && row("rtx-4090")) gpuSel.value = "rtx-4090";
       showRamClass();
     }
     if (cpuRamIn) {
       // CPU only: the RAM and class chosen, else 32 GB of dual-channel DDR5 (a current desktop or laptop)
       var cpu = current && current.cpu_only ? current : null;
       cpuRamIn.value = cpu ? String(cpu.ram_gb) : (cpuRamIn.value || "32");
-      var pick = cpu ? cpu.ram_class : (cpuClassSel.value || "ddr5-dual");
+      var pick = cpu ? cpu.ram_class : (fresh ? "ddr5-dual" : cpuClassSel.value);
       if (Array.prototype.some.call(cpuClassSel.options, function (o) { return o.value === pick; })) cpuClassSel.value = pick;
     }
     var chip = g && g.unified ? g.chip : (chipSel.value || (chipSel.options[0] || {}).value);

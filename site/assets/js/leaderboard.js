@@ -1,5 +1,6 @@
-// Leaderboard: the reader's hardware (fit-choice.js: api/fit/<setup>.json) adds a memory column to the
-// overall tables (the memory of the best way to run each model there, generator/site/fit.py) and a
+// Leaderboard: the reader's hardware (fit-choice.js: api/fit/<setup>.json, or for custom hardware the
+// list it computes in the browser with fit-rule.js, as "What can I run?" does) adds a memory column to
+// the overall tables (the memory of the best way to run each model there, generator/site/fit.py) and a
 // "Fits my hardware" filter over every table of the board. Ranks are not recomputed: a filtered table
 // keeps each model's rank on the whole board. Without the fit lists the form stays hidden.
 (function () {
@@ -53,29 +54,48 @@
     if (count) count.textContent = fitsSel.value ? shown + " of " + all + " models shown" : "";
   }
 
+  var loading = 0;
   function load(choice) {
-    Fit.list(base, choice.setup).then(function (d) {
+    var mine = ++loading;
+    form.dataset.state = "loading";
+    Fit.listFor(base, index, choice, function (text) { if (count && mine === loading) count.textContent = text; }).then(function (d) {
+      if (mine !== loading) return;    // the reader chose other hardware meanwhile
       var byId = {};
       d.models.forEach(function (m) { byId[m.id] = m; });
       list = { setup: d.setup, byId: byId, cpu_only: !!d.cpu_only };
+      form.dataset.state = "ready";
+      if (count) count.textContent = "";
       show();
-    }).catch(function (e) { if (count) count.textContent = String(e.message || e); });
+    }).catch(function (e) {
+      if (mine !== loading) return;
+      form.dataset.state = "error";
+      if (count) count.textContent = "Could not work out what runs on this hardware (" + String(e.message || e) + ").";
+    });
   }
 
-  Fit.index(base).then(function (index) {
-    var c = Fit.current(index);
-    Fit.fillSetups(setupSel, index, c.setup);
+  var index = null, shown = null;
+  // The page's select and engine for a choice: a common setup, or the reader's custom one first.
+  function showChoice(c) {
+    Fit.fillSetups(setupSel, index, c.setup, c.custom);
     engineSel.value = c.engine;
+  }
+  Fit.index(base).then(function (i) {
+    index = i;
+    shown = Fit.current(index);
+    showChoice(shown);
     form.hidden = false;
-    load(c);
-    function save() { Fit.hardware.set({ setup: setupSel.value, engine: engineSel.value }); }
+    load(shown);
+    // a common setup picked here, or the custom choice kept (with the engine picked)
+    function save() { Fit.choose(setupSel, engineSel.value); }
     setupSel.addEventListener("change", save);
     engineSel.addEventListener("change", save);
     fitsSel.addEventListener("change", show);
+    // the reader chose other hardware (here, in the header or in another tab)
     document.addEventListener(Fit.EVENT, function () {
       var n = Fit.current(index);
-      var reload = !list || n.setup !== list.setup.id;
-      setupSel.value = n.setup; engineSel.value = n.engine;
+      var reload = !list || Fit.key(n) !== Fit.key(shown);   // other hardware, or no list yet (one failed)
+      shown = n;
+      showChoice(n);
       if (reload) load(n); else show();
     });
   }).catch(function () { /* no api/fit (a site built without engine plans): no hardware column */ });
