@@ -70,15 +70,27 @@
   }
   function outputAct(K, sh, tokens) { return K.F32 * tokens * (sh.vocab + sh.hidden); }
 
-  /** llama-model.cpp llama_model::load_tensors since PR #18148 (llamacpp.place; no --tensor-split:
-   * identical GPUs share the units equally). Returns {n_gpu_layers, cpu_moe_layers, device_of, experts_on_cpu}. */
-  function place(nLayer, nGpus, ngl, cpuMoe) {
+  /** llama-model.cpp llama_model::load_tensors since PR #18148 (llamacpp.place): without a split
+   * identical GPUs share the units equally; a split (-ts, shares per GPU) gives unit il to the first
+   * device whose cumulative share exceeds (il - start) / ngl.
+   * Returns {n_gpu_layers, cpu_moe_layers, device_of, experts_on_cpu}. */
+  function place(nLayer, nGpus, ngl, cpuMoe, split) {
     ngl = Math.max(0, Math.min(ngl, nLayer + 1));
     var start = nLayer + 1 - ngl;
+    var cumulative = [];
+    if (split) {
+      var total = sum(split), acc = 0;
+      split.forEach(function (x) { acc += x; cumulative.push(acc / total); });
+    }
     var devices = [];
     for (var il = 0; il < nLayer + 1; il++) {
       if (nGpus === 0 || il < start || il - start >= ngl) devices.push(null);
-      else devices.push(Math.min(nGpus - 1, floorDiv((il - start) * nGpus, ngl)));
+      else if (!split) devices.push(Math.min(nGpus - 1, floorDiv((il - start) * nGpus, ngl)));
+      else {
+        var frac = (il - start) / ngl, d = 0;
+        while (d < nGpus - 1 && !(cumulative[d] > frac)) d++;
+        devices.push(d);
+      }
     }
     var experts = [];
     for (il = 0; il < nLayer; il++) experts.push(il < cpuMoe || devices[il] === null);
@@ -319,26 +331,39 @@
     return parts.length ? parts.join("; ") : "nothing: every layer on the GPU";
   }
 
+  /** llamacpp._split_words: the split autoOffload chose, in words ("" for the even one). */
+  function splitWords(shares) {
+    return shares ? "; units (layers, then the output layer) per GPU in order: " + shares.join(", ") + " (-ts)" : "";
+  }
+
   /** llamacpp._auto_offload: everything on the GPUs if it fits; else the smallest --n-cpu-moe that
-   * fits; else the largest -ngl that fits. A value the user gave is kept. Returns [ngl, moe, moved]. */
-  function autoOffload(evaluateFits, nLayer, isMoe, nglS, moeS) {
+   * fits; else the largest -ngl that fits. A value the user gave is kept. fill (several GPUs, no split
+   * given): with every layer on the GPUs, the split that fits where the even one does not, else null.
+   * Returns [ngl, moe, moved, split or null]. */
+  function autoOffload(evaluateFits, nLayer, isMoe, nglS, moeS, fill) {
     var allLayers = nLayer + 1;
+    function splitFor(ngl, moe) { return fill && ngl === allLayers ? fill(ngl, moe) : null; }
     var fixedNgl = nglS === "auto" ? null : nglS;
     var fixedMoe = moeS === "auto" ? null : moeS;
     var ngl0 = fixedNgl === null ? allLayers : fixedNgl;
     var moe0 = fixedMoe === null ? 0 : fixedMoe;
-    if (evaluateFits(ngl0, moe0) || (fixedNgl !== null && fixedMoe !== null)) return [ngl0, moe0, moved(ngl0, moe0, nLayer)];
+    if (evaluateFits(ngl0, moe0) || (fixedNgl !== null && fixedMoe !== null)) return [ngl0, moe0, moved(ngl0, moe0, nLayer), null];
+    var shares = splitFor(ngl0, moe0);
+    if (shares) return [ngl0, moe0, moved(ngl0, moe0, nLayer) + splitWords(shares), shares];
     if (isMoe && fixedMoe === null) {
-      var moe = smallestThatFits(1, nLayer, function (m) { return evaluateFits(ngl0, m); });
-      if (moe !== null) return [ngl0, moe, moved(ngl0, moe, nLayer)];
+      var moe = smallestThatFits(1, nLayer, function (m) { return evaluateFits(ngl0, m) || splitFor(ngl0, m) !== null; });
+      if (moe !== null) {
+        shares = evaluateFits(ngl0, moe) ? null : splitFor(ngl0, moe);
+        return [ngl0, moe, moved(ngl0, moe, nLayer) + splitWords(shares), shares];
+      }
       moe0 = nLayer;
     }
     if (fixedNgl === null) {
       var ngl = largestThatFits(0, allLayers - 1, function (n) { return evaluateFits(n, moe0); });
-      if (ngl !== null) return [ngl, moe0, moved(ngl, moe0, nLayer)];
-      return [0, moe0, moved(0, moe0, nLayer) + "; does not fit even so"];
+      if (ngl !== null) return [ngl, moe0, moved(ngl, moe0, nLayer), null];
+      return [0, moe0, moved(0, moe0, nLayer) + "; does not fit even so", null];
     }
-    return [ngl0, moe0, moved(ngl0, moe0, nLayer) + "; does not fit"];
+    return [ngl0, moe0, moved(ngl0, moe0, nLayer) + "; does not fit", null];
   }
 
   /** llamacpp._max_context: the largest context (a multiple of 256, at most the training context) that fits. */
@@ -367,6 +392,7 @@
     if (parSetting !== "auto") parts.push("-np", String(s.parallel));
     if (s.cpu_moe_layers) parts.push("--n-cpu-moe", String(s.cpu_moe_layers));
     if (s.ubatch !== 512) parts.push("-ub", String(s.ubatch));
+    if (s.tensor_split) parts.push("-ts", s.tensor_split.join(","));
     parts = parts.concat(ropeFlags(yarn, sequenceContext(s.context, parSetting)));
     return parts.join(" ");
   }
@@ -446,19 +472,38 @@
     // engines.hardware: --ram-gb N -> int(N * 10^9) bytes (the same double product as Python's)
     var ram = ramGb === null || ramGb === undefined ? null : Math.trunc(ramGb * 1e9);
     // unified memory (engines.unified_memory): the GPU's and the host's buffers share the machine's memory
-    var shared = !!(gpu && gpu.unified_ram_bytes);
-    if (shared) ram = gpu.unified_ram_bytes;
+    var sharedRam = !!(gpu && gpu.unified_ram_bytes);
+    if (sharedRam) ram = gpu.unified_ram_bytes;
+    var split = null;   // llama.cpp's even split, unless the offload below chooses one
 
     var placements = {};
-    function placement(ngl, moe) {
-      var key = ngl + "," + moe;
-      return placements[key] || (placements[key] = place(nLayer, gpus, ngl, moe));
+    function placement(ngl, moe, shares) {
+      var key = ngl + "," + moe + "," + (shares ? shares.join("/") : "");
+      return placements[key] || (placements[key] = place(nLayer, gpus, ngl, moe, shares));
     }
-    function evaluate(ctx, ngl, moe) {
+    function evaluate(ctx, ngl, moe, shares) {
       var c = cells(K, ctx, parallel, unified, ubatch, batch, data.n_swa, false);
-      var pl = placement(ngl, moe);
+      var pl = placement(ngl, moe, shares || null);
       var perSeq = unified ? ctx : Math.min(c.n_ctx_seq, ctx);
       return { lay: layout(K, lw, kv, kvCell, sh, pl, c, gpus, flashAttn, parallel, rsSeq, perSeq), c: c, pl: pl };
+    }
+    /** The llama.cpp plan's fill: the units per GPU (-ts as counts) with which every GPU fits, filling
+     * them in order, each with as many units as it holds; null: no split fits. */
+    function fill(ngl, moe) {
+      var units = Math.max(0, Math.min(ngl, nLayer + 1)), counts = [];
+      for (var d = 0; d < gpus - 1; d++) {
+        var left = units - sum(counts);
+        var c = largestThatFits(0, left, function (n) {
+          var shares = counts.concat([n, left - n]);
+          while (shares.length < gpus) shares.push(0);
+          var g = evaluate(context, ngl, moe, shares).lay.gpus[d];
+          return capacity === null || g.weights + g.kv + g.compute + K.OVERHEAD_BYTES <= capacity;
+        });
+        if (c === null) return null;
+        counts.push(c);
+      }
+      counts.push(units - sum(counts));
+      return fits(K, evaluate(context, ngl, moe, counts).lay, capacity, null) ? counts : null;
     }
 
     var nglS = settings.n_gpu_layers === undefined ? "auto" : settings.n_gpu_layers;
@@ -480,19 +525,19 @@
       cpuMoe = moeS === "auto" ? 0 : moeS;
     } else {
       var r = autoOffload(function (n, m) { return fits(K, evaluate(context, n, m).lay, capacity, null); },
-                          nLayer, isMoe, nglS, moeS);
-      ngl = r[0]; cpuMoe = r[1]; movedText = r[2];
+                          nLayer, isMoe, nglS, moeS, gpus > 1 ? fill : null);
+      ngl = r[0]; cpuMoe = r[1]; movedText = r[2]; split = r[3];
     }
-    var ev = evaluate(context, ngl, cpuMoe), lay = ev.lay, c = ev.c, pl = ev.pl;
+    var ev = evaluate(context, ngl, cpuMoe, split), lay = ev.lay, c = ev.c, pl = ev.pl;
     // What decides: the GPU's capacity (and the RAM given); without a GPU, the RAM alone.
     var judged = capacity !== null || (cpuOnly && ram !== null);
-    var fit = judged ? fits(K, lay, capacity, ram, shared) : null;
+    var fit = judged ? fits(K, lay, capacity, ram, sharedRam) : null;
     var maxCtx = null;
     if (judged) {
       // -c is the cache of all slots: with -np N each slot gets 1/N of it, so up to N of a slot's longest:
       // the training context, or the model's YaRN-extended one (the command then adds ropeFlags)
       var perSlot = data.yarn ? Math.max(trainCtx, data.max_context || 0) : trainCtx;
-      maxCtx = maxContext(K, function (ctx) { return fits(K, evaluate(ctx, ngl, cpuMoe).lay, capacity, ram, shared); },
+      maxCtx = maxContext(K, function (ctx) { return fits(K, evaluate(ctx, ngl, cpuMoe, split).lay, capacity, ram, sharedRam); },
                           unified ? perSlot : perSlot * parallel);
     }
     var backend = gpu ? gpu.backend : null;
@@ -507,11 +552,12 @@
                  compute_buffer_bytes: check(hostCompute), total_bytes: check(lay.host.weights + lay.host.kv + hostCompute) };
     var flags = ["-ngl " + pl.n_gpu_layers];
     if (cpuMoe) flags.push("--n-cpu-moe " + cpuMoe);
+    if (split) flags.push("-ts " + split.join(","));
     var resolved = {
       quant: quantId, context: context, kv_dtype: kvDtype, kv_type_k: typeKId, kv_type_v: typeVId,
       parallel: parallel, kv_unified: unified, ubatch: c.n_ubatch, batch: Math.min(c.n_ctx, batch),
       flash_attn: flashAttn ? "on" : "off", swa_full: false, cpu_only: cpuOnly, n_gpu_layers: pl.n_gpu_layers,
-      cpu_moe_layers: cpuMoe, tensor_split: null, n_ctx: c.n_ctx, n_ctx_seq: c.n_ctx_seq,
+      cpu_moe_layers: cpuMoe, tensor_split: split, n_ctx: c.n_ctx, n_ctx_seq: c.n_ctx_seq,
       swa_cells: data.n_swa ? c.swa : null
     };
     function col(f) { return lay.gpus.map(f); }

@@ -766,3 +766,31 @@ def test_yarn_options_where_a_slot_passes_the_native_context(catalogs):
     assert E.plan(qwen, catalogs, "llama.cpp", {"context": 8192}, h100)["max_context_that_fits"] == 131072
     # Llama 3.1's rope scaling is in its config.json: nothing to add
     assert "--rope-scaling" not in E.plan(card("meta/llama-3.1-8b"), catalogs, "llama.cpp", {}, h100)["command"]
+
+
+def test_moe_offload_on_two_gpus_fills_them_in_order(catalogs):
+    """gpt-oss-120b (36 layers) at Q4_K_M on 2 x RTX 3090 with 64 GB of RAM, 8K context.
+
+    --n-cpu-moe N empties layers 0..N-1 of their experts, and llama.cpp's even split puts those
+    layers on CUDA0, so the even split leaves CUDA0 nearly idle while the experts of up to half the
+    model sit in system RAM (llama.cpp issue #15263: balance with --tensor-split). Checked here by
+    brute force, independent of the plan's own search: at the chosen N no even split fits; one
+    fewer N fits with no split of the 37 units at all; and the chosen split fits.
+    """
+    hw = Hardware(gpu(catalogs, "rtx-3090"), 2, 64 * 10**9, None)
+    p = plan(catalogs, "openai/gpt-oss-120b", hw, quant="Q4_K_M", context=8192)
+    s = p["settings"]
+    units, moe, split = s["n_gpu_layers"], s["cpu_moe_layers"], s["tensor_split"]
+    assert (units, p["fits"]) == (37, True) and split is not None and sum(split) == units
+    assert p["command"].endswith(f"--n-cpu-moe {moe} -ts {split[0]},{split[1]}")
+
+    def fits(m: int, shares: Any) -> bool:
+        return plan(catalogs, "openai/gpt-oss-120b", hw, quant="Q4_K_M", context=8192,
+                    n_gpu_layers=units, cpu_moe_layers=m, tensor_split=shares)["fits"] is True
+
+    assert not fits(moe, None)                                                   # the even split
+    assert not any(fits(moe - 1, f"{c},{units - c}") for c in range(units + 1))  # no split at N - 1
+    assert fits(moe, f"{split[0]},{split[1]}")
+    even = plan(catalogs, "openai/gpt-oss-120b", hw, quant="Q4_K_M", context=8192, tensor_split="1,1")
+    assert even["settings"]["cpu_moe_layers"] > moe
+    assert p["host"]["weights_bytes"] < even["host"]["weights_bytes"]            # fewer bytes read from RAM

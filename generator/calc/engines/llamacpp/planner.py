@@ -207,14 +207,36 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         ram = int(hardware.gpu["memory_bytes"])  # type: ignore[index]  # the machine's memory, shared
 
     @functools.cache  # the context bisection (_max_context) asks for one placement at every step
-    def placement(ngl: int, cpu_moe: int) -> Placement:
-        return place(n_layer, gpus, ngl, cpu_moe, split)
+    def placement(ngl: int, cpu_moe: int, shares: tuple[float, ...] | None) -> Placement:
+        return place(n_layer, gpus, ngl, cpu_moe, shares)
 
-    def evaluate(ctx: int, ngl: int, cpu_moe: int) -> tuple[Layout, Cells, Placement]:
+    def evaluate(ctx: int, ngl: int, cpu_moe: int,
+                 shares: tuple[float, ...] | None = split) -> tuple[Layout, Cells, Placement]:
         c = cells(ctx, parallel, unified, ubatch, batch, n_swa, swa_full)
-        pl = placement(ngl, cpu_moe)
+        pl = placement(ngl, cpu_moe, shares)
         per_seq = min(c.n_ctx_seq, ctx) if not unified else ctx
         return layout(lw, kv, kv_cell, shape, pl, c, gpus, flash_attn, parallel, per_seq, rs_seq), c, pl
+
+    def fill(ngl: int, cpu_moe: int) -> tuple[int, ...] | None:
+        """The units per GPU (-ts as counts) with which every GPU fits, filling them in order, each with
+        as many units as it holds: --n-cpu-moe N empties the first N layers of their experts, which the
+        even split puts on the first GPU (llama.cpp issue #15263: balance them with --tensor-split).
+        None: no split fits."""
+        units = max(0, min(ngl, n_layer + 1))
+        counts: list[int] = []
+        for d in range(gpus - 1):
+            left = units - sum(counts)
+
+            def holds(c: int, d: int = d, left: int = left) -> bool:
+                rest = (left - c,) + (0,) * (gpus - d - 2)
+                dev = evaluate(context, ngl, cpu_moe, (*counts, c, *rest))[0].gpus[d]
+                return capacity is None or dev.weights + dev.kv + dev.compute + OVERHEAD_BYTES <= capacity
+            c = largest_that_fits(0, left, holds)
+            if c is None:
+                return None
+            counts.append(c)
+        shares = (*counts, units - sum(counts))
+        return shares if _fits(evaluate(context, ngl, cpu_moe, shares)[0], capacity, None) else None
 
     ngl_s, moe_s = settings.get("n_gpu_layers", "auto"), settings.get("cpu_moe_layers", "auto")
     if not is_moe and moe_s not in (None, "auto", 0):
@@ -231,8 +253,11 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         ngl = all_layers if ngl_s in (None, "auto") else int(ngl_s)
         cpu_moe = 0 if moe_s in (None, "auto") else int(moe_s)
     else:
-        ngl, cpu_moe, moved = _auto_offload(evaluate, context, n_layer, is_moe, ngl_s, moe_s, capacity)
-    lay, c, pl = evaluate(context, ngl, cpu_moe)
+        # the split is the reader's (--tensor-split), else chosen with the offload on several GPUs
+        ngl, cpu_moe, moved, chosen = _auto_offload(evaluate, context, n_layer, is_moe, ngl_s, moe_s, capacity,
+                                                    fill if gpus > 1 and split is None else None)
+        split = chosen if chosen is not None else split
+    lay, c, pl = evaluate(context, ngl, cpu_moe, split)
     # What decides: the GPU's capacity (and the RAM given); without a GPU, the RAM alone.
     judged = capacity is not None or (cpu_only and ram is not None)
     fits = _fits(lay, capacity, ram, shared) if judged else None
@@ -243,7 +268,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
         # the training context, or the model's YaRN-extended one (the command then adds rope_flags)
         per_slot = max(train_ctx, int(card.get("context_length") or 0)) if yarn_extension(card) else train_ctx
         longest = per_slot if unified else per_slot * parallel
-        max_ctx = _max_context(lambda ctx: _fits(evaluate(ctx, ngl, cpu_moe)[0], capacity, ram, shared), longest)
+        max_ctx = _max_context(lambda ctx: _fits(evaluate(ctx, ngl, cpu_moe, split)[0], capacity, ram, shared), longest)
 
     # kv bytes per token: all layers, one sequence (full-attention layers: one cell per token;
     # sliding-window layers counted too: the per-token rate before their cap).
@@ -265,6 +290,8 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     flags = [f"-ngl {pl.n_gpu_layers}"]
     if cpu_moe:
         flags.append(f"--n-cpu-moe {cpu_moe}")
+    if split is not None:
+        flags.append("-ts " + ",".join(f"{x:g}" for x in split))
     offload = {"n_gpu_layers": pl.n_gpu_layers, "cpu_moe_layers": cpu_moe, "flags": flags, "moved": moved}
 
     resolved = {
@@ -315,40 +342,57 @@ def backend_name(gpu: Mapping[str, Any] | None) -> str:
 
 
 def _auto_offload(evaluate: Any, context: int, n_layer: int, is_moe: bool, ngl_s: Any, moe_s: Any,
-                  capacity: int | None) -> tuple[int, int, str]:
+                  capacity: int | None, fill: Any = None) -> tuple[int, int, str, tuple[int, ...] | None]:
     """What a careful user picks: everything on the GPUs if it fits; else the routed experts of
     the first N layers to system RAM (--n-cpu-moe N, smallest N that fits; attention and dense
     weights stay on the GPU); else whole layers (-ngl, the largest that fits). A value the user
-    gave is kept."""
+    gave is kept. ``fill`` (several GPUs, no --tensor-split given): with every layer on the GPUs,
+    the split (units per GPU) that fits where the even one does not (plan's fill), else None.
+    Returns (-ngl, --n-cpu-moe, what moved, the split chosen or None: llama.cpp's even one)."""
     all_layers = n_layer + 1
 
     def gpu_only_ok(ngl: int, moe: int) -> bool:
         return _fits(evaluate(context, ngl, moe)[0], capacity, None)
+
+    def split_for(ngl: int, moe: int) -> tuple[int, ...] | None:
+        return fill(ngl, moe) if fill is not None and ngl == all_layers else None
 
     fixed_ngl = None if ngl_s in (None, "auto") else int(ngl_s)
     fixed_moe = None if moe_s in (None, "auto") else int(moe_s)
     ngl0 = all_layers if fixed_ngl is None else fixed_ngl
     moe0 = 0 if fixed_moe is None else fixed_moe
     if gpu_only_ok(ngl0, moe0) or (fixed_ngl is not None and fixed_moe is not None):
-        return ngl0, moe0, _moved(ngl0, moe0, n_layer)
+        return ngl0, moe0, _moved(ngl0, moe0, n_layer), None
+    shares = split_for(ngl0, moe0)
+    if shares is not None:
+        return ngl0, moe0, _moved(ngl0, moe0, n_layer) + _split_words(shares), shares
     if is_moe and fixed_moe is None:
-        # the smallest --n-cpu-moe that fits (each step moves one more layer's experts off the GPU)
-        moe = smallest_that_fits(1, n_layer, lambda m: gpu_only_ok(ngl0, m))
+        # the smallest --n-cpu-moe that fits (each step moves one more layer's experts off the GPU),
+        # with the even split or one that fills the GPUs in order
+        moe = smallest_that_fits(1, n_layer, lambda m: gpu_only_ok(ngl0, m) or split_for(ngl0, m) is not None)
         if moe is not None:
-            return ngl0, moe, _moved(ngl0, moe, n_layer)
+            shares = None if gpu_only_ok(ngl0, moe) else split_for(ngl0, moe)
+            return ngl0, moe, _moved(ngl0, moe, n_layer) + _split_words(shares), shares
         moe0 = n_layer
     if fixed_ngl is None:
         # the largest -ngl that fits (each step down moves one more layer to the CPU)
         ngl = largest_that_fits(0, all_layers - 1, lambda n: gpu_only_ok(n, moe0))
         if ngl is not None:
-            return ngl, moe0, _moved(ngl, moe0, n_layer)
-        return 0, moe0, _moved(0, moe0, n_layer) + "; does not fit even so"
-    return ngl0, moe0, _moved(ngl0, moe0, n_layer) + "; does not fit"
+            return ngl, moe0, _moved(ngl, moe0, n_layer), None
+        return 0, moe0, _moved(0, moe0, n_layer) + "; does not fit even so", None
+    return ngl0, moe0, _moved(ngl0, moe0, n_layer) + "; does not fit", None
 
 
 # Moving more to the CPU never takes VRAM: with more --n-cpu-moe layers or fewer -ngl layers the
 # GPUs hold less, so "fits" flips once along each of these choices and a bisection
 # (engines.smallest_that_fits / largest_that_fits) finds the flip.
+
+def _split_words(shares: tuple[int, ...] | None) -> str:
+    """The split _auto_offload chose, in words ("" for llama.cpp's even one)."""
+    if shares is None:
+        return ""
+    return f"; units (layers, then the output layer) per GPU in order: {', '.join(map(str, shares))} (-ts)"
+
 
 def _moved(ngl: int, moe: int, n_layer: int) -> str:
     """What the offload moved, in words, as place() puts the units: -ngl N keeps the output layer and
@@ -498,8 +542,11 @@ def _assumptions(hardware: Hardware, backend: str, card: Mapping[str, Any], cpu_
             "reservations; llama.cpp does not print it, the calculator's stated figure)",
             "vision towers (mmproj) and MTP layers are not loaded by llama-server without their own file",
             compute,
-            "multi-GPU: layers split evenly over identical GPUs unless --tensor-split is given "
-            "(llama.cpp's default split follows each device's free memory)",
+            "multi-GPU: layers split evenly over identical GPUs (llama.cpp's default split follows each "
+            "device's free memory) unless --tensor-split is given or the even split does not fit with every "
+            "layer on the GPUs: then -ts fills the GPUs in order, each with as many layers as it holds "
+            "(--n-cpu-moe empties the first layers of their experts, and the even split would leave them "
+            "alone on the first GPU; llama.cpp issue #15263)",
             fit,
             "weights in system RAM: host.weights_bytes counts the tensors placed on the CPU; with mmap (the "
             "default) llama.cpp maps the file range from the first to the last CPU tensor and prints that "
