@@ -8,6 +8,8 @@ Two parts, both pure:
   same plans record as api/plans/<org>/<model>.json (generator/site/plans.py), so the page
   says what ``llmcards plan`` says for that setup. The page embeds these (a few KB) instead of
   the full record (50+ KB); the "Engine plans" section further down still loads the record.
+  They also carry what holds on any hardware: the engines that cannot run the model at all
+  (closed weights...), with the reason, for custom hardware on a page without engine inputs.
 - ``no_hardware(card, derived)``: without a chosen setup, the smallest common GPU that holds
   the model at Q4 / Q8 / its native format (the calculator's hardware table at its reference
   context).
@@ -17,8 +19,10 @@ Every number goes through fmt.py once here; the browser only places the text.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
+from generator.calc.engines.vllm.planner import checkpoint_of
 from generator.calc.hardware import MAX_DEVICES
 from generator.site import fmt, glossary, pages, plans, setups
 
@@ -97,8 +101,32 @@ def _offload(offload: Any) -> str | None:
     return text.removeprefix("Offload: ") if text else None
 
 
-def entry_answer(entry: Mapping[str, Any], ram_bytes: int | None) -> dict[str, Any]:
-    """One engine on one setup, as the answer box shows it (all text)."""
+# "vllm serve <repository> ...": the repository a vLLM command names (vllm.command, vllm.hf_repo)
+_SERVED = re.compile(r"\bvllm serve (\S+)")
+
+
+def checkpoint_note(quant: Any, published: Any, command: Any) -> str | None:
+    """The caveat shown beside a vLLM command whose checkpoint is published apart from the one the
+    command names (vllm.checkpoint_of "other": AWQ or GPTQ of a BF16 model, BF16 of an FP8 model,
+    ...): as written, the command would load the published weights, not the ones planned.
+    ``published``: the quantization of the checkpoint the command names (the model as published).
+    None when the command loads what the plan planned (the published checkpoint, or the published
+    BF16 one converted as it loads). answer.js's checkpointNote says the same."""
+    if not quant or not published or not isinstance(command, str):
+        return None
+    if checkpoint_of({"release": {"quantization": str(published)}}, str(quant)) != "other":
+        return None
+    served = _SERVED.search(command)
+    where = f"in place of {served.group(1)}" if served else "in place of the one the command names"
+    return f"Needs a checkpoint of this model in {quant}, published apart: put its repository {where}."
+
+
+def entry_answer(entry: Mapping[str, Any], ram_bytes: int | None, published: str | None = None) -> dict[str, Any]:
+    """One engine on one setup, as the answer box shows it (all text). ``published`` (vLLM): the
+    quantization of the checkpoint its command names, for checkpoint_note.
+
+    A plan that does not fit keeps its figures (what it would take) but gets no speed bound and no
+    command: neither would run as planned there."""
     state, sentence = plans.verdict(entry, True)
     out: dict[str, Any] = {"state": state, "verdict": sentence}
     plan = entry.get("plan")
@@ -111,6 +139,7 @@ def entry_answer(entry: Mapping[str, Any], ram_bytes: int | None) -> dict[str, A
     tp = settings.get("tensor_parallel")
     if state == "fits" and choice.get("fit") == "offload":     # the best choice needs system RAM too
         out["verdict"] = "Fits with offload to system RAM"
+    runs = state != "no-fit"
     out.update({
         "quant": str(choice.get("quant") or settings.get("quant") or fmt.UNKNOWN),
         "context": fmt.tokens(settings.get("context") if isinstance(settings.get("context"), int) else None),
@@ -119,26 +148,63 @@ def entry_answer(entry: Mapping[str, Any], ram_bytes: int | None) -> dict[str, A
         "tp": tp if isinstance(tp, int) and not isinstance(tp, bool) and tp > 1 else None,
         "offload": _offload(plan.get("offload")),
         "devices": _device_lines(plan, ram_bytes),
-        "decode": fmt.rate(speed.get("decode_tokens_per_s_upper_bound")),
-        "command": plan.get("command"),
+        "decode": fmt.rate(speed.get("decode_tokens_per_s_upper_bound")) if runs else None,
+        "command": plan.get("command") if runs else None,
+        "checkpoint": (checkpoint_note(settings.get("quant") or choice.get("quant"), published, plan.get("command"))
+                       if runs else None),
         "why": choice.get("why"),
     })
     return out
 
 
+def _published(record: Mapping[str, Any], engine: str) -> str | None:
+    """The quantization of the checkpoint ``engine``'s command names: that of the "none" setup's plan
+    (no hardware: the engine's defaults, the model as published). Only vLLM's commands name the
+    model's own repository; None for any other engine, or without that plan."""
+    if engine != "vllm":
+        return None
+    entry = ((record.get("plans") or {}).get("none") or {}).get(engine) or {}
+    plan = entry.get("plan") if isinstance(entry, Mapping) else None
+    settings = plan.get("settings") if isinstance(plan, Mapping) else None
+    quant = settings.get("quant") if isinstance(settings, Mapping) else None
+    return str(quant) if quant else None
+
+
+def unsupported_anywhere(record: Mapping[str, Any] | None) -> dict[str, str]:
+    """{engine: reason} for the engines that cannot run the model on any hardware (its weights are
+    not published, an architecture the engine's rules do not plan): the "none" setup's entries
+    whose plan says the model is not supported (the engine inputs' "unsupported"; not a reason of
+    the hardware, such as vLLM on Apple silicon, whose entry has no plan)."""
+    out: dict[str, str] = {}
+    row = (((record or {}).get("plans") or {}).get("none")) or {}
+    for engine in (record or {}).get("engines") or []:
+        entry = row.get(engine)
+        if not isinstance(entry, Mapping) or entry.get("status") != "unsupported":
+            continue
+        plan = entry.get("plan")
+        if isinstance(plan, Mapping) and plan.get("supported") is False:
+            out[engine] = str(entry.get("reason") or plan.get("unsupported_reason") or "")
+    return out
+
+
 def answers(record: Mapping[str, Any] | None) -> dict[str, Any]:
-    """{"setups": {setup id: {engine: answer}}, "meanings": {quantization: one line}} for every
-    setup with hardware in the plans record (the meanings of the quantizations named)."""
+    """{"setups": {setup id: {engine: answer}}, "meanings": {quantization: one line},
+    "unsupported": {engine: reason}} for every setup with hardware in the plans record (the
+    meanings of the quantizations named; unsupported_anywhere: what answer.js says for custom
+    hardware on a page without the engines' inputs)."""
+    record = record or {}
+    engines = record.get("engines") or []
+    published = {e: _published(record, e) for e in engines}
     out: dict[str, dict[str, Any]] = {}
-    for s in (record or {}).get("setups") or []:
+    for s in record.get("setups") or []:
         if not s.get("gpu"):
             continue
-        row = ((record or {}).get("plans") or {}).get(s["id"]) or {}
-        out[s["id"]] = {e: entry_answer(row[e], s.get("ram_bytes"))
-                        for e in (record or {}).get("engines") or [] if e in row}
+        row = (record.get("plans") or {}).get(s["id"]) or {}
+        out[s["id"]] = {e: entry_answer(row[e], s.get("ram_bytes"), published.get(e)) for e in engines if e in row}
     known = glossary.meanings()
     named = {a["quant"] for row in out.values() for a in row.values() if a.get("quant") in known}
-    return {"setups": out, "meanings": {q: known[q] for q in sorted(named)}}
+    return {"setups": out, "meanings": {q: known[q] for q in sorted(named)},
+            "unsupported": unsupported_anywhere(record)}
 
 
 # -- no hardware chosen: the smallest common GPU per format ---------------------------------

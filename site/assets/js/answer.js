@@ -8,7 +8,10 @@
  * the answer is worked out here: fit-rule.js (generator/site/fit.py's rule, loaded then) on the
  * model's engine inputs the page already carries for its live calculator (#ecalc-data) and the
  * GPU rows of api/calc/gpus.json; customAnswer() words it as answer.entry_answer does, with the
- * shared format rules (format.js). Without a chosen setup the page keeps what the build rendered
+ * shared format rules (format.js). A page without engine inputs (a model whose weights are not
+ * published has no live calculator) still answers custom hardware with what holds on any hardware:
+ * the engines that cannot run the model, with the reason (#llmc-answers "unsupported",
+ * answer.unsupported_anywhere). Without a chosen setup the page keeps what the build rendered
  * (smallest common GPU per format).
  */
 (function () {
@@ -57,10 +60,13 @@
     if (a.offload) fact(dl, "Offload", a.offload);
     var mem = (a.devices || []).map(function (d) { return d[0] + ": " + d[1]; }).join(" · ");
     if (mem) fact(dl, "Memory per device", mem);
-    fact(dl, "Decode speed", "at most " + a.decode + " (upper bound)");
+    // a plan that does not fit has no speed bound and no command (answer.entry_answer)
+    if (a.decode) fact(dl, "Decode speed", "at most " + a.decode + " (upper bound)");
     if (a.why) div.appendChild(el("p", a.why, { "class": "llmc-answer-why" }));
     if (a.command) {
       var cmd = div.appendChild(el("div", null, { "class": "llmc-answer-command" }));
+      // the command names the published checkpoint; the plan needs one published apart
+      if (a.checkpoint) cmd.appendChild(el("p", a.checkpoint, { "class": "llmc-answer-checkpoint" }));
       cmd.appendChild(el("pre")).appendChild(el("code", a.command));
       var row = cmd.appendChild(el("div", null, { "class": "llmc-copy-row" }));
       row.appendChild(el("button", "Copy command", { type: "button", "class": "llmc-answer-copy" }));
@@ -78,8 +84,22 @@
     if (entry.plan.fits === false) return ["no-fit", "Does not fit"];
     return ["unknown", "Fit unknown"];
   }
-  /** answer.entry_answer: one engine's entry (fit-rule.js) as the box shows it, all text. */
-  function customAnswer(entry, ramBytes) {
+  /** answer.checkpoint_note: the caveat beside a vLLM command whose checkpoint is published apart
+   * from the one the command names (vllm.checkpoint_of "other", as engine-vllm.js's command reads it:
+   * not the published one, nor the published BF16 one converted as it loads). vdata: the model's
+   * vLLM inputs (native: its published quantization, null for BF16; constants.ONLINE_QUANT_FLAGS). */
+  function checkpointNote(quantId, vdata, command) {
+    if (!quantId || !vdata || typeof command !== "string") return null;
+    var native = vdata.native || null, online = (vdata.constants || {}).ONLINE_QUANT_FLAGS || {};
+    if (quantId === (native || "BF16")) return null;                                   // "published"
+    if (!native && Object.prototype.hasOwnProperty.call(online, quantId)) return null;  // "online"
+    var served = /\bvllm serve (\S+)/.exec(command);
+    return "Needs a checkpoint of this model in " + quantId + ", published apart: put its repository " +
+      (served ? "in place of " + served[1] : "in place of the one the command names") + ".";
+  }
+  /** answer.entry_answer: one engine's entry (fit-rule.js) as the box shows it, all text.
+   * vdata: the model's vLLM inputs for a vLLM entry (checkpointNote), else null. */
+  function customAnswer(entry, ramBytes, vdata) {
     var F = window.LLMCardsFormat, v = verdict(entry), out = { state: v[0], verdict: v[1] };
     var plan = entry.plan;
     if (out.state === "unsupported" || out.state === "unavailable" || !plan) return out;
@@ -100,8 +120,10 @@
     out.tp = typeof tp === "number" && tp > 1 ? tp : null;
     out.offload = off && typeof off.moved === "string" ? off.moved : null;   // plans.offload_text without "Offload: "
     out.devices = devices;
-    out.decode = F.rate(speed.decode_tokens_per_s_upper_bound === undefined ? null : speed.decode_tokens_per_s_upper_bound);
-    out.command = plan.command;
+    var runs = out.state !== "no-fit";   // no speed bound and no command for a plan that does not fit
+    out.decode = runs ? F.rate(speed.decode_tokens_per_s_upper_bound === undefined ? null : speed.decode_tokens_per_s_upper_bound) : null;
+    out.command = runs ? plan.command : null;
+    out.checkpoint = runs ? checkpointNote(settings.quant || choice.quant, vdata, plan.command) : null;
     out.why = choice.why;
     return out;
   }
@@ -115,6 +137,27 @@
       } catch (e) { engineData = null; }
     }
     return engineData;
+  }
+  /** Without engine inputs: the engines that cannot run the model on any hardware, as engine inputs
+   * that say so (fit-rule.js's entry reads "unsupported" first); null when there are none. */
+  function unsupportedInputs() {
+    var reasons = data.unsupported || {}, out = null;
+    Object.keys(reasons).forEach(function (engine) {
+      if (LABELS[engine]) (out = out || {})[engine] = { engine: engine, unsupported: reasons[engine] };
+    });
+    return out;
+  }
+  /** fit-rule.js's entry() for inputs that are all "unsupported" (unsupportedInputs), without the
+   * engine modules such a page does not load: a machine without a GPU first gets the rule's
+   * "needs a GPU" reason, as there; an engine without inputs is "unavailable", as there. */
+  function unsupportedEntry(rule, inputs, engine, setup) {
+    var needsGpu = rule.needs_gpu || {};
+    if (setup.cpu_only && Object.prototype.hasOwnProperty.call(needsGpu, engine)) {
+      return { status: "unsupported", reason: needsGpu[engine], plan: null, choice: null };
+    }
+    var d = inputs[engine];
+    if (!d) return { status: "unavailable", reason: "--engine: no engine inputs for " + engine, plan: null, choice: null };
+    return { status: "unsupported", reason: d.unsupported, plan: { supported: false, unsupported_reason: d.unsupported }, choice: null };
   }
   var gpusJson = null, ruleLoaded = null;
   function loadRule() {
@@ -137,7 +180,8 @@
     });
   }
   /** Both engines' plans for a custom choice, as fit-rule.js's entry() gives them (the shape of a
-   * plans-file entry: status, reason, plan, choice): a promise of {entries: {engine: entry}, ram_bytes}.
+   * plans-file entry: status, reason, plan, choice): a promise of {entries: {engine: entry}, ram_bytes,
+   * vllm: the model's vLLM inputs or null} (null: no engine inputs, and no engine unsupported anywhere).
    * The "Will it run?" panel (plan.js) shows the same entries in full. */
   var computed = {};
   function customEntries(choice) {
@@ -146,8 +190,9 @@
     computed[key] = ready().then(function () {
       return Promise.all([loadRule(), gpusJson || (gpusJson = HW.gpus())]);
     }).then(function (r) {
-      var gpus = r[1], R = window.LLMCardsFitRule, engineData = inputs();
-      if (!engineData || !window.LLMCardsEngineLlamacpp || !window.LLMCardsEngineVllm || !window.LLMCardsFormat) return null;
+      var gpus = r[1], R = window.LLMCardsFitRule, engineData = inputs(), closed = null;
+      if (!engineData) closed = unsupportedInputs();
+      if (!closed && (!engineData || !window.LLMCardsEngineLlamacpp || !window.LLMCardsEngineVllm || !window.LLMCardsFormat)) return null;
       var setup = R.customSetup(gpus, choice);
       if (!setup) {
         throw new Error((choice.cpu_only ? "CPU only" : choice.gpu) + (choice.ram_class ? " with " + choice.ram_class : "") +
@@ -155,8 +200,10 @@
       }
       var ram = setup.ram_gb === null ? null : Math.trunc(setup.ram_gb * 1e9);   // as --ram-gb
       var entries = {};
-      Object.keys(LABELS).forEach(function (engine) { entries[engine] = R.entry(gpus.rule, engineData, engine, setup); });
-      return { entries: entries, ram_bytes: ram };
+      Object.keys(LABELS).forEach(function (engine) {
+        entries[engine] = closed ? unsupportedEntry(gpus.rule, closed, engine, setup) : R.entry(gpus.rule, engineData, engine, setup);
+      });
+      return { entries: entries, ram_bytes: ram, vllm: engineData ? engineData.vllm || null : null };
     });
     computed[key].catch(function () { delete computed[key]; });
     return computed[key];
@@ -168,7 +215,9 @@
     return customEntries(choice).then(function (r) {
       if (!r) return null;
       var out = {};
-      Object.keys(r.entries).forEach(function (engine) { out[engine] = customAnswer(r.entries[engine], r.ram_bytes); });
+      Object.keys(r.entries).forEach(function (engine) {
+        out[engine] = customAnswer(r.entries[engine], r.ram_bytes, engine === "vllm" ? r.vllm : null);
+      });
       return out;
     });
   }
