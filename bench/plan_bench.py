@@ -30,6 +30,9 @@ COMMANDS = {
         "--quant", "Q4_K_M", "--format", "json"],
     "llmcards plan openai/gpt-oss-120b --engine llama.cpp --gpu rtx-4090 --ram-gb 128": [
         *PLAN, "openai/gpt-oss-120b", "--engine", "llama.cpp", "--gpu", "rtx-4090", "--ram-gb", "128"],
+    # two GPUs and an MoE that must offload: the --n-cpu-moe search, each step with the split search
+    "llmcards plan openai/gpt-oss-120b --engine llama.cpp --gpu rtx-3090 --gpus 2 --ram-gb 64": [
+        *PLAN, "openai/gpt-oss-120b", "--engine", "llama.cpp", "--gpu", "rtx-3090", "--gpus", "2", "--ram-gb", "64"],
     "llmcards plan meta/llama-3.1-8b --engine vllm --gpu h100-sxm-80gb": [
         *PLAN, "meta/llama-3.1-8b", "--engine", "vllm", "--gpu", "h100-sxm-80gb"],
     "llmcards plan meta/llama-3.1-70b --engine vllm --gpu h100-sxm-80gb --gpus 4 -tp 4": [
