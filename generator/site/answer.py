@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from generator.calc.engines.vllm.planner import checkpoint_of
+from generator.calc.engines.vllm.planner import checkpoint_kind
 from generator.calc.hardware import MAX_DEVICES
 from generator.site import fmt, glossary, pages, plans, setups
 
@@ -107,14 +107,14 @@ _SERVED = re.compile(r"\bvllm serve (\S+)")
 
 def checkpoint_note(quant: Any, published: Any, command: Any) -> str | None:
     """The caveat shown beside a vLLM command whose checkpoint is published apart from the one the
-    command names (vllm.checkpoint_of "other": AWQ or GPTQ of a BF16 model, BF16 of an FP8 model,
+    command names (vllm.checkpoint_kind "other": AWQ or GPTQ of a BF16 model, BF16 of an FP8 model,
     ...): as written, the command would load the published weights, not the ones planned.
     ``published``: the quantization of the checkpoint the command names (the model as published).
     None when the command loads what the plan planned (the published checkpoint, or the published
     BF16 one converted as it loads). answer.js's checkpointNote says the same."""
     if not quant or not published or not isinstance(command, str):
         return None
-    if checkpoint_of({"release": {"quantization": str(published)}}, str(quant)) != "other":
+    if checkpoint_kind(str(published), str(quant)) != "other":
         return None
     served = _SERVED.search(command)
     where = f"in place of {served.group(1)}" if served else "in place of the one the command names"

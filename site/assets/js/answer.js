@@ -85,7 +85,7 @@
     return ["unknown", "Fit unknown"];
   }
   /** answer.checkpoint_note: the caveat beside a vLLM command whose checkpoint is published apart
-   * from the one the command names (vllm.checkpoint_of "other", as engine-vllm.js's command reads it:
+   * from the one the command names (vllm.checkpoint_kind "other", as engine-vllm.js's command reads it:
    * not the published one, nor the published BF16 one converted as it loads). vdata: the model's
    * vLLM inputs (native: its published quantization, null for BF16; constants.ONLINE_QUANT_FLAGS). */
   function checkpointNote(quantId, vdata, command) {

@@ -96,13 +96,18 @@ def resolve_quant(card: Mapping[str, Any], catalogs: Any, raw: str | None) -> Ma
 ONLINE_QUANT_FLAGS = {"FP8": "--quantization fp8", "FP32": "--dtype float32"}
 
 
-def checkpoint_of(card: Mapping[str, Any], quant_id: str) -> str:
-    """"published" (the checkpoint the command names), "online" (the published BF16 weights converted
-    at load: ONLINE_QUANT_FLAGS) or "other" (a checkpoint of that quantization, published apart)."""
-    native_id = native_quant_id(card)
-    if quant_id == (native_id or "BF16"):
+def checkpoint_kind(published: str, quant_id: str) -> str:
+    """For a model published in ``published`` (BF16, or its native quantization): "published" (the
+    checkpoint the command names), "online" (the published BF16 weights converted at load:
+    ONLINE_QUANT_FLAGS) or "other" (a checkpoint of that quantization, published apart)."""
+    if quant_id == published:
         return "published"
-    return "online" if native_id is None and quant_id in ONLINE_QUANT_FLAGS else "other"
+    return "online" if published == "BF16" and quant_id in ONLINE_QUANT_FLAGS else "other"
+
+
+def checkpoint_of(card: Mapping[str, Any], quant_id: str) -> str:
+    """checkpoint_kind for the card's published checkpoint."""
+    return checkpoint_kind(native_quant_id(card) or "BF16", quant_id)
 
 
 def hf_repo(card: Mapping[str, Any]) -> str:
