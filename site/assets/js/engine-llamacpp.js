@@ -292,13 +292,15 @@
 
   function hostTotal(lay) { return lay.host.weights + lay.host.kv + lay.host.compute + lay.output_buffer; }
 
+  /** llamacpp._device_total: one GPU's weights, KV cache, compute buffer and per-device overhead. */
+  function deviceTotal(K, g) { return g.weights + g.kv + g.compute + K.OVERHEAD_BYTES; }
+
   /** llamacpp._fits: every GPU within its capacity (with the per-device overhead), the host within the RAM;
    * on unified memory (shared) the GPU's buffers come out of the same RAM as the host's. */
   function fits(K, lay, capacity, ram, shared) {
     var onGpus = 0;
     for (var i = 0; i < lay.gpus.length; i++) {
-      var g = lay.gpus[i];
-      var d = g.weights + g.kv + g.compute + K.OVERHEAD_BYTES;
+      var d = deviceTotal(K, lay.gpus[i]);
       if (capacity !== null && d > capacity) return false;
       onGpus += d;
     }
@@ -341,19 +343,30 @@
    * given): with every layer on the GPUs, the split that fits where the even one does not, else null.
    * Returns [ngl, moe, moved, split or null]. */
   function autoOffload(evaluateFits, nLayer, isMoe, nglS, moeS, fill) {
-    var allLayers = nLayer + 1;
-    function splitFor(ngl, moe) { return fill && ngl === allLayers ? fill(ngl, moe) : null; }
+    var allLayers = nLayer + 1, arrangements = {};
+    /** llamacpp._auto_offload's arrangement: [every GPU fits, the split: null for the even one]. */
+    function arrangement(ngl, moe) {
+      var key = ngl + "," + moe;
+      if (!arrangements[key]) {
+        if (evaluateFits(ngl, moe)) arrangements[key] = [true, null];
+        else {
+          var split = fill && ngl === allLayers ? fill(ngl, moe) : null;
+          arrangements[key] = [split !== null, split];
+        }
+      }
+      return arrangements[key];
+    }
     var fixedNgl = nglS === "auto" ? null : nglS;
     var fixedMoe = moeS === "auto" ? null : moeS;
     var ngl0 = fixedNgl === null ? allLayers : fixedNgl;
     var moe0 = fixedMoe === null ? 0 : fixedMoe;
-    if (evaluateFits(ngl0, moe0) || (fixedNgl !== null && fixedMoe !== null)) return [ngl0, moe0, moved(ngl0, moe0, nLayer), null];
-    var shares = splitFor(ngl0, moe0);
-    if (shares) return [ngl0, moe0, moved(ngl0, moe0, nLayer) + splitWords(shares), shares];
+    if (fixedNgl !== null && fixedMoe !== null) return [ngl0, moe0, moved(ngl0, moe0, nLayer), null];
+    var first = arrangement(ngl0, moe0);
+    if (first[0]) return [ngl0, moe0, moved(ngl0, moe0, nLayer) + splitWords(first[1]), first[1]];
     if (isMoe && fixedMoe === null) {
-      var moe = smallestThatFits(1, nLayer, function (m) { return evaluateFits(ngl0, m) || splitFor(ngl0, m) !== null; });
+      var moe = smallestThatFits(1, nLayer, function (m) { return arrangement(ngl0, m)[0]; });
       if (moe !== null) {
-        shares = evaluateFits(ngl0, moe) ? null : splitFor(ngl0, moe);
+        var shares = arrangement(ngl0, moe)[1];
         return [ngl0, moe, moved(ngl0, moe, nLayer) + splitWords(shares), shares];
       }
       moe0 = nLayer;
@@ -497,7 +510,7 @@
           var shares = counts.concat([n, left - n]);
           while (shares.length < gpus) shares.push(0);
           var g = evaluate(context, ngl, moe, shares).lay.gpus[d];
-          return capacity === null || g.weights + g.kv + g.compute + K.OVERHEAD_BYTES <= capacity;
+          return capacity === null || deviceTotal(K, g) <= capacity;
         });
         if (c === null) return null;
         counts.push(c);
@@ -545,7 +558,7 @@
       var name = gpu ? backend + d : (lay.gpus.length === 1 ? "GPU" : "GPU" + d);
       return { name: name, gpu: gpu ? gpu.id : null, weights_bytes: check(g.weights), kv_cache_bytes: check(g.kv),
                compute_buffer_bytes: check(g.compute), overhead_bytes: K.OVERHEAD_BYTES,
-               total_bytes: check(g.weights + g.kv + g.compute + K.OVERHEAD_BYTES), capacity_bytes: capacity };
+               total_bytes: check(deviceTotal(K, g)), capacity_bytes: capacity };
     });
     var hostCompute = lay.host.compute + lay.output_buffer;
     var host = { weights_bytes: check(lay.host.weights), kv_cache_bytes: check(lay.host.kv),

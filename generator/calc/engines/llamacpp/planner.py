@@ -24,7 +24,7 @@ from generator.calc.engines.llamacpp.layers import LayerWeights, kv_layers, laye
 from generator.calc.engines.llamacpp.options import (
     OPTIONS, parse_cache_type, parse_tensor_split, sequence_context,
 )
-from generator.calc.engines.llamacpp.placement import Layout, Placement, layout, place, state_per_sequence
+from generator.calc.engines.llamacpp.placement import Layout, Memory, Placement, layout, place, state_per_sequence
 
 
 NAME = "llama.cpp"
@@ -126,10 +126,15 @@ def device_capacity(hardware: Hardware) -> int | None:
     return memory * int(hardware.gpu["usable_percent"]) // 100
 
 
+def _device_total(g: Memory) -> int:
+    """One GPU's total: its weights, KV cache and compute buffer, and the per-device overhead."""
+    return g.weights + g.kv + g.compute + OVERHEAD_BYTES
+
+
 def _fits(lay: Layout, capacity: int | None, ram: int | None, shared: bool = False) -> bool:
     """Every GPU within its capacity (with the per-device overhead), and the host within the RAM; on
     unified memory (``shared``) the GPU's buffers come out of the same RAM as the host's."""
-    devices = [g.weights + g.kv + g.compute + OVERHEAD_BYTES for g in lay.gpus]
+    devices = [_device_total(g) for g in lay.gpus]
     if capacity is not None and any(d > capacity for d in devices):
         return False
     if ram is not None and _host_total(lay) + (sum(devices) if shared else 0) > ram:
@@ -230,7 +235,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
             def holds(c: int, d: int = d, left: int = left) -> bool:
                 rest = (left - c,) + (0,) * (gpus - d - 2)
                 dev = evaluate(context, ngl, cpu_moe, (*counts, c, *rest))[0].gpus[d]
-                return capacity is None or dev.weights + dev.kv + dev.compute + OVERHEAD_BYTES <= capacity
+                return capacity is None or _device_total(dev) <= capacity
             c = largest_that_fits(0, left, holds)
             if c is None:
                 return None
@@ -278,7 +283,7 @@ def plan(card: Mapping[str, Any], catalogs: Any, settings: Mapping[str, Any], ha
     backend = backend_name(hardware.gpu)
     devices = []
     for d, g in enumerate(lay.gpus):
-        total = g.weights + g.kv + g.compute + OVERHEAD_BYTES
+        total = _device_total(g)
         name = f"{backend}{d}" if gpu_name else ("GPU" if len(lay.gpus) == 1 else f"GPU{d}")
         devices.append({"name": name, "gpu": gpu_name,
                         "weights_bytes": g.weights, "kv_cache_bytes": g.kv, "compute_buffer_bytes": g.compute,
@@ -354,24 +359,30 @@ def _auto_offload(evaluate: Any, context: int, n_layer: int, is_moe: bool, ngl_s
     def gpu_only_ok(ngl: int, moe: int) -> bool:
         return _fits(evaluate(context, ngl, moe)[0], capacity, None)
 
-    def split_for(ngl: int, moe: int) -> tuple[int, ...] | None:
-        return fill(ngl, moe) if fill is not None and ngl == all_layers else None
+    @functools.cache  # the --n-cpu-moe bisection and its answer ask for the same arrangement
+    def arrangement(ngl: int, moe: int) -> tuple[bool, tuple[int, ...] | None]:
+        """Whether every GPU fits, and with which split: None for llama.cpp's even one, else (every
+        layer on the GPUs) the one ``fill`` finds."""
+        if gpu_only_ok(ngl, moe):
+            return True, None
+        shares = fill(ngl, moe) if fill is not None and ngl == all_layers else None
+        return shares is not None, shares
 
     fixed_ngl = None if ngl_s in (None, "auto") else int(ngl_s)
     fixed_moe = None if moe_s in (None, "auto") else int(moe_s)
     ngl0 = all_layers if fixed_ngl is None else fixed_ngl
     moe0 = 0 if fixed_moe is None else fixed_moe
-    if gpu_only_ok(ngl0, moe0) or (fixed_ngl is not None and fixed_moe is not None):
+    if fixed_ngl is not None and fixed_moe is not None:
         return ngl0, moe0, _moved(ngl0, moe0, n_layer), None
-    shares = split_for(ngl0, moe0)
-    if shares is not None:
+    fits, shares = arrangement(ngl0, moe0)
+    if fits:
         return ngl0, moe0, _moved(ngl0, moe0, n_layer) + _split_words(shares), shares
     if is_moe and fixed_moe is None:
         # the smallest --n-cpu-moe that fits (each step moves one more layer's experts off the GPU),
         # with the even split or one that fills the GPUs in order
-        moe = smallest_that_fits(1, n_layer, lambda m: gpu_only_ok(ngl0, m) or split_for(ngl0, m) is not None)
+        moe = smallest_that_fits(1, n_layer, lambda m: arrangement(ngl0, m)[0])
         if moe is not None:
-            shares = None if gpu_only_ok(ngl0, moe) else split_for(ngl0, moe)
+            shares = arrangement(ngl0, moe)[1]
             return ngl0, moe, _moved(ngl0, moe, n_layer) + _split_words(shares), shares
         moe0 = n_layer
     if fixed_ngl is None:
