@@ -89,7 +89,8 @@ OPTIONS: dict[str, Option] = {
     "cpu_only": Option(False, parse_flag, "--cpu-only: no GPU (a CPU build of llama.cpp): weights, KV cache "
                                           "and compute buffers all in system RAM"),
     "tensor_split": Option(None, parse_tensor_split, "-ts: each GPU's share of the layers; auto: equal (identical GPUs: "
-                                         "llama.cpp's default, proportional to free memory)"),
+                                         "llama.cpp's default, proportional to free memory), or where that does not "
+                                         "fit with every layer on the GPUs, the GPUs filled in order"),
     "n_gpu_layers": Option("auto", _int_or_auto(True), "-ngl: layers on the GPU(s), the last N; auto: all that fit"),
     "cpu_moe_layers": Option("auto", _int_or_auto(True), "--n-cpu-moe: expert tensors of the first N layers in "
                                                         "system RAM; auto: the fewest that fit"),
