@@ -116,6 +116,8 @@ def model_plans(card: Mapping[str, Any], catalogs: Any) -> ModelPlans:
 # -- the panel's view ----------------------------------------------------------------
 
 ENGINE_LABELS = {"llama.cpp": "llama.cpp", "vllm": "vLLM"}
+# Beside the command of a plan that does not fit (plan.js NO_FIT_COMMAND): shown for its flags, without a copy button.
+NO_FIT_COMMAND = "The command this plan would run. It does not fit this hardware, so the engine would stop at start-up."
 
 
 def _bytes_row(name: str, d: Mapping[str, Any], columns: tuple[tuple[str, str], ...]) -> dict[str, Any]:
@@ -187,7 +189,7 @@ def plan_view(engine: str, entry: Mapping[str, Any], has_hardware: bool = True,
     view: dict[str, Any] = {"engine": engine, "label": ENGINE_LABELS.get(engine, engine), "state": state,
                             "verdict": sentence, "settings": None, "columns": [label for _, label in DEVICE_COLUMNS],
                             "devices": [], "host": None, "facts": [], "offload": None, "command": None,
-                            "assumptions": [], "basis": None, "speed_basis": None}
+                            "command_note": None, "assumptions": [], "basis": None, "speed_basis": None}
     plan = entry.get("plan")
     if not isinstance(plan, Mapping):
         return view
@@ -205,12 +207,15 @@ def plan_view(engine: str, entry: Mapping[str, Any], has_hardware: bool = True,
         facts.append(("KV cache capacity", fmt.exact(plan.get("kv_cache_capacity_tokens")) + " tokens"))
     if plan.get("max_concurrency") is not None:
         facts.append(("Max concurrency", fmt.ratio(plan.get("max_concurrency"))))
-    facts.append(("Decode speed, upper bound", fmt.rate(speed.get("decode_tokens_per_s_upper_bound"))))
-    facts.append(("Prefill speed, upper bound", fmt.rate(speed.get("prefill_tokens_per_s_upper_bound"))))
+    runs = state != "no-fit"    # a plan that does not fit has no speed, and its command would stop at start-up
+    if runs:
+        facts.append(("Decode speed, upper bound", fmt.rate(speed.get("decode_tokens_per_s_upper_bound"))))
+        facts.append(("Prefill speed, upper bound", fmt.rate(speed.get("prefill_tokens_per_s_upper_bound"))))
+        view["speed_basis"] = speed.get("basis")
     view["facts"] = facts
-    view["speed_basis"] = speed.get("basis")
     view["offload"] = offload_text(plan.get("offload"))
     view["command"] = plan.get("command")
+    view["command_note"] = None if runs or not plan.get("command") else NO_FIT_COMMAND
     view["assumptions"] = [str(a) for a in plan.get("assumptions") or []]
     return view
 

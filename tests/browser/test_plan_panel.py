@@ -15,6 +15,7 @@ from helpers import TEST_REGISTRY, built_and_served
 from hostile import ORG, make_registry, text_payload
 
 from generator.calc import engines
+from generator.site import plans
 
 MODEL = "models/meta/llama-3.1-8b/"
 RESULTS = "#plan-results"
@@ -74,6 +75,30 @@ def test_picker_changes_the_panel(page, plan_site):
     assert _facts(page, "llama.cpp")["Decode speed, upper bound"] == "unknown"
 
     # back to the default: plan.js writes exactly what the template wrote
+    _pick(page, "rtx-4090-x1")
+    assert _text(page, RESULTS) == served
+
+
+def test_a_plan_that_does_not_fit_has_no_speed_and_no_copy_button(page, plan_site):
+    # the fake: Mixtral's 90 GB of weights on one 24 GB RTX 4090 do not fit in either engine
+    page.goto(plan_site + "models/mistralai/mixtral-8x7b/")
+    served = _text(page, RESULTS)                 # rendered at build (the template)
+    for engine in ("llama.cpp", "vllm"):
+        block = f'{RESULTS} [data-engine="{engine}"]'
+        assert page.eval_on_selector(block, "e => e.dataset.state") == "no-fit"
+        assert "Decode speed, upper bound" not in _facts(page, engine)
+        assert "Prefill speed, upper bound" not in _facts(page, engine)
+        assert "bandwidth / bytes per token" not in _engine(page, engine)      # the speed basis
+        assert page.locator(f"{block} .llmc-copy").count() == 0
+        assert plans.NO_FIT_COMMAND in _engine(page, engine)
+        assert "serve mistralai/mixtral-8x7b" in _engine(page, engine)        # the command, for its flags
+    # eight H100s hold it (llama.cpp's layer split): speed and copy button are back
+    _pick(page, "h100-sxm-80gb-x8")
+    assert page.eval_on_selector(f'{RESULTS} [data-engine="llama.cpp"]', "e => e.dataset.state") == "fits"
+    assert _facts(page, "llama.cpp")["Decode speed, upper bound"] == "58 tok/s"
+    assert page.locator(f'{RESULTS} [data-engine="llama.cpp"] .llmc-copy').count() == 1
+    assert plans.NO_FIT_COMMAND not in _engine(page, "llama.cpp")
+    # plan.js writes exactly what the template wrote for the plan that does not fit
     _pick(page, "rtx-4090-x1")
     assert _text(page, RESULTS) == served
 

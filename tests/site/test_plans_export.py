@@ -275,6 +275,21 @@ def test_plan_view_texts():
     assert plans.plan_view("vllm", entry, has_hardware=False)["verdict"] == "Memory needed (no hardware chosen)"
 
 
+def test_plan_view_of_a_plan_that_does_not_fit_has_no_speed_and_marks_its_command():
+    plan = {"fits": False, "max_context_that_fits": None, "command": "llama-server -m x.gguf -c 8192",
+            "speed": {"decode_tokens_per_s_upper_bound": 12.5, "prefill_tokens_per_s_upper_bound": 900.0,
+                      "basis": "bandwidth / bytes per token"}}
+    view = plans.plan_view("llama.cpp", {"status": "ok", "reason": None, "plan": plan})
+    assert (view["state"], view["verdict"]) == ("no-fit", "Does not fit")
+    assert [label for label, _ in view["facts"]] == ["Max context that fits"]
+    assert view["speed_basis"] is None
+    assert view["command"] == "llama-server -m x.gguf -c 8192"     # kept for its flags
+    assert view["command_note"] == plans.NO_FIT_COMMAND
+    fits = plans.plan_view("llama.cpp", {"status": "ok", "reason": None, "plan": {**plan, "fits": True}})
+    assert dict(fits["facts"])["Decode speed, upper bound"] == "13 tok/s"   # two significant figures
+    assert (fits["speed_basis"], fits["command_note"]) == ("bandwidth / bytes per token", None)
+
+
 def test_plan_view_of_an_unsupported_entry_has_no_numbers():
     entry = {"status": "unsupported", "reason": "no <MLA> yet", "plan": {"engine_basis": "b1", "supported": False}}
     view = plans.plan_view("vllm", entry)

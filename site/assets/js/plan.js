@@ -22,6 +22,8 @@
   var COLUMNS = [["weights_bytes", "Weights"], ["kv_cache_bytes", "KV cache"], ["compute_buffer_bytes", "Compute"],
                  ["overhead_bytes", "Overhead"], ["total_bytes", "Total"], ["capacity_bytes", "Capacity"]];
   var LABELS = { "llama.cpp": "llama.cpp", "vllm": "vLLM" };
+  // beside the command of a plan that does not fit (plans.py NO_FIT_COMMAND)
+  var NO_FIT_COMMAND = "The command this plan would run. It does not fit this hardware, so the engine would stop at start-up.";
   var data = null;      // the plans file, once loaded
 
   function el(tag, text, attrs) {
@@ -125,8 +127,11 @@
       if (plan.max_concurrency !== null && plan.max_concurrency !== undefined) {
         facts.push(["Max concurrency", F.ratio(plan.max_concurrency)]);
       }
-      facts.push(["Decode speed, upper bound", F.rate(speed.decode_tokens_per_s_upper_bound)]);
-      facts.push(["Prefill speed, upper bound", F.rate(speed.prefill_tokens_per_s_upper_bound)]);
+      var runs = v[0] !== "no-fit";  // a plan that does not fit has no speed, and its command would stop at start-up
+      if (runs) {
+        facts.push(["Decode speed, upper bound", F.rate(speed.decode_tokens_per_s_upper_bound)]);
+        facts.push(["Prefill speed, upper bound", F.rate(speed.prefill_tokens_per_s_upper_bound)]);
+      }
       var dl = el("dl", null, { "class": "llmc-plan-facts" });
       facts.forEach(function (f) {
         var item = dl.appendChild(el("div"));
@@ -134,11 +139,12 @@
         item.appendChild(el("dd", f[1]));
       });
       div.appendChild(dl);
-      if (speed.basis) div.appendChild(el("p", speed.basis, { "class": "llmc-plan-note" }));
+      if (runs && speed.basis) div.appendChild(el("p", speed.basis, { "class": "llmc-plan-note" }));
       if (plan.command) {
+        if (!runs) div.appendChild(el("p", NO_FIT_COMMAND, { "class": "llmc-plan-note" }));
         var cmd = el("div", null, { "class": "llmc-plan-command" });
         cmd.appendChild(el("pre")).appendChild(el("code", plan.command));
-        cmd.appendChild(el("button", "Copy", { type: "button", "class": "llmc-copy" }));
+        if (runs) cmd.appendChild(el("button", "Copy", { type: "button", "class": "llmc-copy" }));
         div.appendChild(cmd);
       }
       var assumptions = plan.assumptions || [];
