@@ -83,15 +83,16 @@ def _short(catalogs: Any, gpu_id: str | None, count: int, fallback: str) -> str:
 # -- one answer per setup and engine ------------------------------------------------
 
 def _device_lines(plan: Mapping[str, Any], ram_bytes: int | None) -> list[list[str]]:
-    """[[device name, "used of capacity"]]: each GPU, then system RAM when the plan puts anything there."""
+    """[[device name, "used of capacity"]]: each GPU, then system RAM when the plan puts anything there (the
+    capacity in GB and GiB, fmt.capacity)."""
     out = []
     for d in plan.get("devices") or []:
         used, cap = fmt.gb(d.get("total_bytes")), d.get("capacity_bytes")
-        out.append([str(d.get("name", "")), used if cap is None else f"{used} of {fmt.gb(cap)}"])
+        out.append([str(d.get("name", "")), used if cap is None else f"{used} of {fmt.capacity(cap)}"])
     host = plan.get("host") or {}
     if host.get("total_bytes"):
         used = fmt.gb(host["total_bytes"])
-        out.append(["System RAM", used if ram_bytes is None else f"{used} of {fmt.gb(ram_bytes)}"])
+        out.append(["System RAM", used if ram_bytes is None else f"{used} of {fmt.capacity(ram_bytes)}"])
     return out
 
 

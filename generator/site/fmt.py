@@ -32,6 +32,12 @@ GB_BYTES = 10**9
 GB_UNIT = " GB"
 GB_DIGITS = 3
 GB_MAX_DECIMALS = 2
+# Bytes in binary gibibytes (2^30), by the same digits and decimals: the unit memory is sold in
+# (a "24 GB" card holds 24 GiB, "32 GB" of RAM are 32 GiB) and engines print (vLLM GiB, llama.cpp MiB).
+GIB_BYTES = 2**30
+GIB_UNIT = " GiB"
+# A device's or the RAM's capacity: both units, so that "25.8 GB" is seen to be the "24 GB" card's 24.0 GiB.
+CAPACITY = "{gb} ({gib})"
 # Token counts: the first unit that divides the count exactly (131072 -> 128K,
 # 1000000 -> 1M); otherwise the integer with thousands separators.
 TOKEN_UNITS: tuple[tuple[int, str], ...] = ((2**20, "M"), (2**10, "K"), (10**6, "M"), (10**3, "K"))
@@ -98,6 +104,22 @@ def exact(n: int | None) -> str:
     return DASH if n is None else _grouped(n)
 
 
+def _sized(n_bytes: int | float | None, unit_bytes: int, unit: str) -> str:
+    """Bytes in ``unit_bytes`` units, at most GB_DIGITS significant figures with up to
+    GB_MAX_DECIMALS decimals, whole units from then on; halves up (a float is first rounded
+    to whole bytes by round(), halves to even)."""
+    if n_bytes is None:
+        return DASH
+    n = int(round(n_bytes))
+    if n < 0:
+        return "-" + _sized(-n, unit_bytes, unit)
+    for places in range(GB_MAX_DECIMALS, 0, -1):
+        scaled = _round_half_up(n * 10**places, unit_bytes)
+        if scaled < 10**GB_DIGITS:
+            return _decimals(scaled, places) + unit
+    return _grouped(_round_half_up(n, unit_bytes)) + unit
+
+
 def gb(n_bytes: int | float | None) -> str:
     """Bytes -> decimal gigabytes (10^9): '5.90 GB', '17.0 GB', '1,370 GB'.
 
@@ -105,16 +127,17 @@ def gb(n_bytes: int | float | None) -> str:
     '10.0 GB' (not '10.00 GB'). Halves round up. A float is first rounded to whole
     bytes by round() (halves to even).
     """
-    if n_bytes is None:
-        return DASH
-    n = int(round(n_bytes))
-    if n < 0:
-        return "-" + gb(-n)
-    for places in range(GB_MAX_DECIMALS, 0, -1):
-        scaled = _round_half_up(n, GB_BYTES // 10**places)
-        if scaled < 10**GB_DIGITS:
-            return _decimals(scaled, places) + GB_UNIT
-    return _grouped(_round_half_up(n, GB_BYTES)) + GB_UNIT
+    return _sized(n_bytes, GB_BYTES, GB_UNIT)
+
+
+def gib(n_bytes: int | float | None) -> str:
+    """Bytes -> binary gibibytes (2^30), as gb() rounds: 25757220864 -> '24.0 GiB'."""
+    return _sized(n_bytes, GIB_BYTES, GIB_UNIT)
+
+
+def capacity(n_bytes: int | float | None) -> str:
+    """A memory capacity in both units: 25757220864 -> '25.8 GB (24.0 GiB)'; None -> 'unknown'."""
+    return DASH if n_bytes is None else CAPACITY.format(gb=gb(n_bytes), gib=gib(n_bytes))
 
 
 def gb_exact(n_bytes: int | None, unit: str = "GB") -> str:
@@ -187,6 +210,8 @@ def rules() -> dict[str, Any]:
         "thousands": THOUSANDS,
         "params": {"units": [list(u) for u in PARAM_UNITS], "digits": PARAM_DIGITS},
         "gb": {"bytes": GB_BYTES, "unit": GB_UNIT, "digits": GB_DIGITS, "max_decimals": GB_MAX_DECIMALS},
+        "gib": {"bytes": GIB_BYTES, "unit": GIB_UNIT, "digits": GB_DIGITS, "max_decimals": GB_MAX_DECIMALS},
+        "capacity": CAPACITY,
         "tokens": {"units": [list(u) for u in TOKEN_UNITS]},
         "rate": {"unit": RATE_UNIT, "whole_from": RATE_WHOLE_FROM, "decimals": RATE_DECIMALS},
         "ratio": {"unit": RATIO_UNIT, "decimals": RATIO_DECIMALS},

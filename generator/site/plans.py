@@ -120,8 +120,13 @@ ENGINE_LABELS = {"llama.cpp": "llama.cpp", "vllm": "vLLM"}
 NO_FIT_COMMAND = "The command this plan would run. It does not fit this hardware, so the engine would stop at start-up."
 
 
+def _cell(key: str, n_bytes: Any) -> str:
+    """A device table cell: bytes in GB, the capacity in GB and GiB (fmt.capacity)."""
+    return fmt.capacity(n_bytes) if key == "capacity_bytes" else fmt.gb(n_bytes)
+
+
 def _bytes_row(name: str, d: Mapping[str, Any], columns: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    return {"name": name, "cells": [fmt.gb(d.get(k)) for k, _ in columns]}
+    return {"name": name, "cells": [_cell(k, d.get(k)) for k, _ in columns]}
 
 
 def verdict(entry: Mapping[str, Any], has_hardware: bool) -> tuple[str, str]:
@@ -178,7 +183,7 @@ def host_row(host: Mapping[str, Any], ram_bytes: int | None) -> dict[str, Any]:
     """The System RAM row: overhead does not apply there, and its capacity is the setup's RAM."""
     cells = {k: fmt.gb(host.get(k)) for k, _ in DEVICE_COLUMNS}
     cells["overhead_bytes"] = fmt.NOT_APPLICABLE
-    cells["capacity_bytes"] = fmt.gb(ram_bytes)
+    cells["capacity_bytes"] = fmt.capacity(ram_bytes)
     return {"name": "System RAM", "cells": [cells[k] for k, _ in DEVICE_COLUMNS]}
 
 

@@ -80,7 +80,7 @@ def test_cpu_only_plans_on_a_model_page(page, site, catalogs, card_id, ram, ram_
     page.wait_for_selector('#llmc-answer-body[data-setup="custom"][data-state="ready"]')
     facts = _facts(page, "llama.cpp")
     assert facts["Quantization"] == plan["settings"]["quant"] == entry["choice"]["quant"]
-    assert facts["Memory per device"] == f"System RAM: {fmt.gb(plan['host']['total_bytes'])} of {fmt.gb(int(ram * 10**9))}"
+    assert facts["Memory per device"] == f"System RAM: {fmt.gb(plan['host']['total_bytes'])} of {fmt.capacity(int(ram * 10**9))}"
     if fits:
         assert facts["Decode speed"] == f"at most {fmt.rate(plan['speed']['decode_tokens_per_s_upper_bound'])} (upper bound)"
         assert page.text_content('.llmc-answer-chosen .llmc-answer-plan[data-engine="llama.cpp"] code') == plan["command"]
@@ -97,9 +97,11 @@ def test_cpu_only_plans_on_a_model_page(page, site, catalogs, card_id, ram, ram_
     assert b["verdict"] == ("Fits" if fits else "Does not fit") == v["verdict"]
     assert b["settings"] == v["settings"] and b["settings"].startswith("CPU only (no GPU) · ")
     assert b["rows"] == [[v["host"]["name"], *v["host"]["cells"]]]
-    assert b["rows"][0][5] == fmt.gb(plan["host"]["total_bytes"]) and b["rows"][0][6] == fmt.gb(int(ram * 10**9))
+    assert b["rows"][0][5] == fmt.gb(plan["host"]["total_bytes"]) and b["rows"][0][6] == fmt.capacity(int(ram * 10**9))
     assert [tuple(f) for f in b["facts"]] == [tuple(f) for f in v["facts"]]
-    assert b["offload"] == v["offload"] and b["basis"] == plan["speed"]["basis"] and b["command"] == plan["command"]
+    assert b["offload"] == v["offload"] and b["basis"] == v["speed_basis"] and b["command"] == plan["command"]
+    # a plan that fits names its speed basis; one that does not has none, and its command comes with the note
+    assert (b["basis"], b["command_note"]) == ((plan["speed"]["basis"], None) if fits else (None, plans.NO_FIT_COMMAND))
     vllm = shown["vllm"]
     assert vllm["verdict"] == "Not supported: " + fit.NEEDS_GPU["vllm"] and "needs a GPU" in vllm["verdict"]
     assert vllm["rows"] == [] and vllm["facts"] == [] and vllm["command"] is None

@@ -72,9 +72,9 @@ def _expected_answer(card_id: str, catalogs: Any, gpu: str, count: int, ram: flo
         return {"state": e["status"], "reason": e["reason"]}
     choice = e["choice"]
     plan = _cli_plan(card_id, gpu, count, ram, engine, choice["options"], ram_class)
-    devices = [f"{d['name']}: {fmt.gb(d['total_bytes'])} of {fmt.gb(d['capacity_bytes'])}" for d in plan["devices"]]
+    devices = [f"{d['name']}: {fmt.gb(d['total_bytes'])} of {fmt.capacity(d['capacity_bytes'])}" for d in plan["devices"]]
     if plan["host"]["total_bytes"]:
-        devices.append(f"System RAM: {fmt.gb(plan['host']['total_bytes'])}" + (f" of {fmt.gb(int(ram * 10**9))}" if ram else ""))
+        devices.append(f"System RAM: {fmt.gb(plan['host']['total_bytes'])}" + (f" of {fmt.capacity(int(ram * 10**9))}" if ram else ""))
     verdict = {True: "Fits", False: "Does not fit"}[plan["fits"]]
     if plan["fits"] and choice["fit"] == "offload":
         verdict = "Fits with offload to system RAM"
@@ -327,7 +327,8 @@ def _panel(page: Any) -> dict[str, Any]:
         facts: Array.from(b.querySelectorAll('.llmc-plan-facts div')).map(
             d => [d.querySelector('dt').textContent, d.querySelector('dd').textContent]),
         offload: (b.querySelector('.llmc-plan-offload') || {}).textContent || null,
-        basis: (b.querySelector('.llmc-plan-facts + .llmc-plan-note') || {}).textContent || null,
+        basis: (b.querySelector('.llmc-plan-facts + .llmc-plan-note:not(.llmc-plan-command-note)') || {}).textContent || null,
+        command_note: (b.querySelector('.llmc-plan-command-note') || {}).textContent || null,
         command: (b.querySelector('.llmc-plan-command code') || {}).textContent || null}))""")
 
 
@@ -356,7 +357,7 @@ def test_will_it_run_panel_shows_the_custom_plans_in_full(page, site, catalogs, 
         assert [tuple(f) for f in b["facts"]] == [tuple(f) for f in v["facts"]], engine
         assert b["offload"] == v["offload"], engine
         assert b["basis"] == v["speed_basis"], engine
-        assert b["command"] == v["command"], engine
+        assert b["command"] == v["command"] and b["command_note"] == v["command_note"], engine
     # picking a common setup in the panel leaves the custom option behind
     page.select_option("#plan-setup", "rtx-4090-x1")
     page.wait_for_selector('#plan-results[data-setup="rtx-4090-x1"]')

@@ -61,8 +61,9 @@ def test_picker_changes_the_panel(page, plan_site):
     # the fake: llama.cpp splits 16e9 bytes of weights over the 8 GPUs (2.00 GB each); vLLM fits on one (TP 1)
     assert page.locator(f'{RESULTS} [data-engine="llama.cpp"] tbody tr:not(.llmc-plan-host)').count() == 8
     assert page.locator(f'{RESULTS} [data-engine="vllm"] tbody tr:not(.llmc-plan-host)').count() == 1
-    assert "GPU 7 2.00 GB 1.00 GB 0.50 GB 0.25 GB 3.75 GB 80.0 GB" in _engine(page, "llama.cpp")
-    assert "GPU 0 16.0 GB 1.00 GB 0.50 GB 0.25 GB 17.8 GB 80.0 GB" in _engine(page, "vllm")
+    # the capacity also in GiB: 80e9 B / 2^30 = 74.51 GiB
+    assert "GPU 7 2.00 GB 1.00 GB 0.50 GB 0.25 GB 3.75 GB 80.0 GB (74.5 GiB)" in _engine(page, "llama.cpp")
+    assert "GPU 0 16.0 GB 1.00 GB 0.50 GB 0.25 GB 17.8 GB 80.0 GB (74.5 GiB)" in _engine(page, "vllm")
     facts = _facts(page, "vllm")
     assert facts["Max concurrency"] == "3.25×" and facts["Decode speed, upper bound"] == "58 tok/s"
 

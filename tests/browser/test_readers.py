@@ -66,10 +66,10 @@ def _expected(card_id: str, setup_id: str, engine: str, catalogs: Any, record: M
     recorded = record["plans"][setup_id][engine]
     plan = engines.plan(load_test_card(card_id), catalogs, engine, _options(engine, recorded), hw)
     settings = plan["settings"]
-    devices = [f"{d['name']}: {fmt.gb(d['total_bytes'])} of {fmt.gb(d['capacity_bytes'])}" for d in plan["devices"]]
+    devices = [f"{d['name']}: {fmt.gb(d['total_bytes'])} of {fmt.capacity(d['capacity_bytes'])}" for d in plan["devices"]]
     if (plan.get("host") or {}).get("total_bytes"):
         used = fmt.gb(plan["host"]["total_bytes"])      # a Mac's RAM size is its unified memory: no second figure
-        devices.append(f"System RAM: {used}" + (f" of {fmt.gb(hw.ram_bytes)}" if hw.ram_bytes is not None else ""))
+        devices.append(f"System RAM: {used}" + (f" of {fmt.capacity(hw.ram_bytes)}" if hw.ram_bytes is not None else ""))
     verdict = {True: "Fits", False: "Does not fit"}[plan["fits"]]
     if plan["fits"] and (recorded.get("choice") or {}).get("fit") == "offload":
         verdict = "Fits with offload to system RAM"

@@ -47,9 +47,10 @@ def test_entry_answer_words_one_plan():
     assert a["state"] == "fits" and a["verdict"] == "Fits"
     assert (a["quant"], a["context"], a["max_context"], a["kv"], a["tp"]) == ("Q4_K_M", "32K", "64K", "F16", None)
     # 3,761,099,520 B = 3.76 GB; 24,639,674,880 B = 24.6 GB; 25,318,832,210 B = 25.3 GB;
-    # 20 GiB = 21,474,836,480 B = 21.5 GB; 64 GiB = 68,719,476,736 B = 68.7 GB
-    assert a["devices"] == [["CUDA0", "3.76 GB of 25.3 GB"], ["CUDA1", "24.6 GB of 25.3 GB"],
-                            ["System RAM", "21.5 GB of 68.7 GB"]]
+    # 20 GiB = 21,474,836,480 B = 21.5 GB; 64 GiB = 68,719,476,736 B = 68.7 GB; capacities also in GiB:
+    # 25,318,832,210 B / 2^30 = 23.58 GiB; 64 GiB = 64.0 GiB
+    assert a["devices"] == [["CUDA0", "3.76 GB of 25.3 GB (23.6 GiB)"], ["CUDA1", "24.6 GB of 25.3 GB (23.6 GiB)"],
+                            ["System RAM", "21.5 GB of 68.7 GB (64.0 GiB)"]]
     assert a["offload"] == "routed experts of layers 0-23 to system RAM (--n-cpu-moe 24)"
     assert a["decode"] == "31 tok/s" and a["command"] == "llama-server -m x.gguf -c 32768"
     # a best-choice record (entries with "choice") names its quantization and reason

@@ -111,8 +111,8 @@ def test_a_plan_that_does_not_fit_has_no_speed_and_no_command():
         a = out[engine]
         assert a["state"] == "no-fit" and a["verdict"] == "Does not fit"
         assert a["decode"] is None and a["command"] is None and a["checkpoint"] is None, engine
-        # what it would take stays: the quantization, memory per device and why
-        assert a["quant"] and a["devices"] == [["GPU 0", "20.0 GB of 24.0 GB"]] and a["why"]
+        # what it would take stays: the quantization, memory per device and why (24e9 B = 22.35 GiB)
+        assert a["quant"] and a["devices"] == [["GPU 0", "20.0 GB of 24.0 GB (22.4 GiB)"]] and a["why"]
     fits = answer.answers(_record("BF16", "AWQ-4bit", fits=True))["setups"]["a"]["vllm"]
     assert fits["decode"] == "50 tok/s" and fits["command"] == COMMAND
     unknown = answer.answers(_record("BF16", "BF16", fits=None))["setups"]["a"]["vllm"]

@@ -23,7 +23,7 @@ from generator.site import fmt
 ROOT = Path(__file__).resolve().parents[2]
 FORMAT_JS = ROOT / "site" / "assets" / "js" / "format.js"
 RULES_JS = ROOT / fmt.RULES_JS
-KINDS = ("params", "gb", "tokens", "exact", "value")
+KINDS = ("params", "gb", "gib", "capacity", "tokens", "exact", "value")
 SAFE = 2**53  # integers beyond this travel to node as strings (BigInt there)
 
 
@@ -43,6 +43,10 @@ def boundary_cases() -> set[int]:
             out.update((v - 1, v, v + 1, v // 2, -v))
     for k in range(64):  # binary units (tokens)
         out.update((2**k - 1, 2**k, 2**k + 1, 3 * 2**k, 1000 * 2**k))
+    for places in (0, 1, 2):  # GiB: the halves between two rounded values, at each number of decimals
+        for p in prefixes:
+            half = (2 * p + 1) * 2**30 // (2 * 10**places)
+            out.update((half - 1, half, half + 1))
     return out
 
 
@@ -112,6 +116,13 @@ def test_js_formats_boundary_cases_like_python(node_exe):
                            ("tokens", 131_072)]), strict=True))
     assert got == {"p": "1.00B", "p2": "10.0M", "g": "10.0 GB", "g2": "100 GB",
                    "t": "1M", "t2": "32K", "t3": "128K"}
+    # capacities in both units, by hand: 23.99 GiB (an RTX 4090 as vLLM reads it) = 25,757,220,864 bytes
+    # = 25.757 GB and 23.988 GiB; 64 GiB = 68,719,476,736 bytes = 68.72 GB; 24e9 bytes = 22.35 GiB;
+    # 1.5 GiB = 1,610,612,736 bytes = 1.61 GB; 999.5 GiB rounds up to 1,000 GiB (3 significant figures)
+    got = run_js(node_exe, [("capacity", 25_757_220_864), ("capacity", 64 * 2**30), ("capacity", 24_000_000_000),
+                            ("gib", 1_610_612_736), ("gib", 1999 * 2**29), ("capacity", None)])
+    assert got == ["25.8 GB (24.0 GiB)", "68.7 GB (64.0 GiB)", "24.0 GB (22.4 GiB)", "1.50 GiB", "1,000 GiB",
+                   "unknown"]
 
 
 def test_js_rounds_float_bytes_like_python(node_exe):

@@ -135,11 +135,11 @@ def test_model_page_renders_the_default_setup(plan_site: Path):
     panel = _panel(plan_site, "meta/llama-3.1-8b")
     text = " ".join(panel.text.split())
     # the fake's numbers, formatted by hand: 16e9 B -> 16.0 GB; 16e9 + 1e9 + 0.5e9 + 0.25e9 = 17.75e9 -> 17.8 GB
-    # (halves up); capacity 24e9 -> 24.0 GB; 57.6 tok/s -> 58 tok/s; 3.44 -> 3.4 tok/s; 3.254 -> 3.25×
+    # (halves up); capacity 24e9 -> 24.0 GB = 22.35 GiB; 57.6 tok/s -> 58 tok/s; 3.44 -> 3.4 tok/s; 3.254 -> 3.25×
     for expected in ("Will it run?", "1 × NVIDIA GeForce RTX 4090 (24 GB) + 64 GiB RAM", "llama.cpp", "vLLM",
-                     "Fits Q8_0 · 8K context · F16 KV cache Device Weights", "GPU 0 16.0 GB 1.00 GB 0.50 GB 0.25 GB 17.8 GB 24.0 GB",
+                     "Fits Q8_0 · 8K context · F16 KV cache Device Weights", "GPU 0 16.0 GB 1.00 GB 0.50 GB 0.25 GB 17.8 GB 24.0 GB (22.4 GiB)",
                      # host: overhead does not apply; capacity is the setup's 64 GiB = 68.72e9 B -> 68.7 GB
-                     "System RAM 2.00 GB 0.00 GB 0.00 GB n/a 2.00 GB 68.7 GB",
+                     "System RAM 2.00 GB 0.00 GB 0.00 GB n/a 2.00 GB 68.7 GB (64.0 GiB)",
                      "Offloaded to system RAM: host weights 2.00 GB · n gpu layers 30",
                      "Max context that fits 32K", "KV cache capacity 123,456 tokens", "Max concurrency 3.25×",
                      "Decode speed, upper bound 58 tok/s", "Prefill speed, upper bound 3.4 tok/s",

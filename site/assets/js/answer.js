@@ -108,10 +108,10 @@
     if (out.state === "fits" && choice.fit === "offload") out.verdict = "Fits with offload to system RAM";
     var devices = (plan.devices || []).map(function (d) {
       var used = F.gb(d.total_bytes);
-      return [String(d.name || ""), d.capacity_bytes === null || d.capacity_bytes === undefined ? used : used + " of " + F.gb(d.capacity_bytes)];
+      return [String(d.name || ""), d.capacity_bytes === null || d.capacity_bytes === undefined ? used : used + " of " + F.capacity(d.capacity_bytes)];
     });
     var host = plan.host || {};
-    if (host.total_bytes) devices.push(["System RAM", ramBytes === null ? F.gb(host.total_bytes) : F.gb(host.total_bytes) + " of " + F.gb(ramBytes)]);
+    if (host.total_bytes) devices.push(["System RAM", ramBytes === null ? F.gb(host.total_bytes) : F.gb(host.total_bytes) + " of " + F.capacity(ramBytes)]);
     var off = plan.offload;
     out.quant = String(choice.quant || settings.quant || F.UNKNOWN);
     out.context = F.tokens(typeof settings.context === "number" ? settings.context : null);

@@ -193,10 +193,10 @@
       var th = cell("th", row[0]); th.scope = "row"; tr.appendChild(th);
       r.devices.forEach(function (d) {
         var v = d[row[1]];
-        tr.appendChild(cell("td", v === null ? "no limit given" : F.gb(v), v));
+        tr.appendChild(cell("td", v === null ? "no limit given" : row[1] === "capacity_bytes" ? F.capacity(v) : F.gb(v), v));
       });
       var hv = row[2] ? r.host[row[2]] : null;
-      if (withHost) tr.appendChild(cell("td", row[2] ? F.gb(hv) : (row[1] === "capacity_bytes" && r.ram !== null ? F.gb(r.ram) : "–"),
+      if (withHost) tr.appendChild(cell("td", row[2] ? F.gb(hv) : (row[1] === "capacity_bytes" && r.ram !== null ? F.capacity(r.ram) : "–"),
                           row[2] ? hv : (row[1] === "capacity_bytes" ? r.ram : null)));
       body.appendChild(tr);
     });
@@ -282,8 +282,8 @@
     else {
       var over = r.devices.filter(function (d) { return d.total_bytes > d.capacity_bytes; });
       fitEl.textContent = "Does not fit: " + (over.length
-        ? over.map(function (d) { return d.name + " needs " + F.gb(d.total_bytes) + " of " + F.gb(d.capacity_bytes); }).join(", ") + "."
-        : "the host part (" + F.gb(r.host.total_bytes) + ") is more than the system RAM (" + F.gb(r.ram) + ").");
+        ? over.map(function (d) { return d.name + " needs " + F.gb(d.total_bytes) + " of " + F.capacity(d.capacity_bytes); }).join(", ") + "."
+        : "the host part (" + F.gb(r.host.total_bytes) + ") is more than the system RAM (" + F.capacity(r.ram) + ").");
     }
     maxEl.dataset.tokens = r.max_context_that_fits === null ? "" : String(r.max_context_that_fits);
     maxEl.textContent = (gpu || (cpuOnly && r.fits !== null)) ? (r.max_context_that_fits === null
@@ -339,7 +339,7 @@
     else {
       var over = r.devices.filter(function (d) { return d.total_bytes > d.capacity_bytes; });
       fitEl.textContent = "Does not fit: " + (over.length
-        ? over.map(function (d) { return d.name + " needs " + F.gb(d.total_bytes) + " of " + F.gb(d.capacity_bytes); }).join(", ") + "."
+        ? over.map(function (d) { return d.name + " needs " + F.gb(d.total_bytes) + " of " + F.capacity(d.capacity_bytes); }).join(", ") + "."
         : "the KV cache left after the weights (" + F.exact(r.kv_cache_capacity_tokens) + " tokens) does not hold " + sq + " request(s) of this context.");
     }
     maxEl.dataset.tokens = r.max_context_that_fits === null ? "" : String(r.max_context_that_fits);

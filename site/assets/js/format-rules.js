@@ -3,8 +3,10 @@
 (function (root) {
   "use strict";
   var rules = {
+    "capacity": "{gb} ({gib})",
     "dash": "unknown",
     "gb": {"bytes": 1000000000, "digits": 3, "max_decimals": 2, "unit": " GB"},
+    "gib": {"bytes": 1073741824, "digits": 3, "max_decimals": 2, "unit": " GiB"},
     "missing": {"more_than": "more than {n}", "na": "n/a", "unknown": "unknown"},
     "params": {"digits": 3, "units": [[3, "K"], [6, "M"], [9, "B"], [12, "T"]]},
     "rate": {"decimals": 1, "unit": " tok/s", "whole_from": 10},

@@ -59,17 +59,28 @@
   /** 8030261248 -> "8,030,261,248" (fmt.exact). */
   function exact(n) { return missing(n) ? DASH : grouped(n); }
 
-  /** Bytes -> "5.90 GB", "17.0 GB", "1,370 GB" (fmt.gb). */
-  function gb(bytes) {
+  // Bytes in units of r.bytes by r's digits and decimals (fmt._sized).
+  function sized(bytes, r) {
     if (missing(bytes)) return DASH;
     var n = (typeof bytes === "number" && !Number.isInteger(bytes)) ? BigInt(roundHalfEven(bytes)) : big(bytes);
-    if (n < 0n) return "-" + gb(-n);
-    var per = BigInt(rules.gb.bytes), limit = pow10(rules.gb.digits);
-    for (var places = rules.gb.max_decimals; places > 0; places--) {
-      var scaled = halfUp(n, per / pow10(places));
-      if (scaled < limit) return decimals(scaled, places) + rules.gb.unit;
+    if (n < 0n) return "-" + sized(-n, r);
+    var per = BigInt(r.bytes), limit = pow10(r.digits);
+    for (var places = r.max_decimals; places > 0; places--) {
+      var scaled = halfUp(n * pow10(places), per);
+      if (scaled < limit) return decimals(scaled, places) + r.unit;
     }
-    return grouped(halfUp(n, per)) + rules.gb.unit;
+    return grouped(halfUp(n, per)) + r.unit;
+  }
+
+  /** Bytes -> "5.90 GB", "17.0 GB", "1,370 GB" (fmt.gb). */
+  function gb(bytes) { return sized(bytes, rules.gb); }
+
+  /** Bytes -> "24.0 GiB" (fmt.gib). */
+  function gib(bytes) { return sized(bytes, rules.gib); }
+
+  /** A memory capacity in both units: "25.8 GB (24.0 GiB)" (fmt.capacity). */
+  function capacity(bytes) {
+    return missing(bytes) ? DASH : rules.capacity.replace("{gb}", gb(bytes)).replace("{gib}", gib(bytes));
   }
 
   /** 131072 -> "128K", 1000000 -> "1M", 1500 -> "1,500" (fmt.tokens). */
@@ -117,7 +128,7 @@
     return String(v);
   }
 
-  var api = { DASH: DASH, UNKNOWN: UNKNOWN, NA: NA, moreThan: moreThan, params: params, exact: exact, gb: gb, tokens: tokens, value: value,
+  var api = { DASH: DASH, UNKNOWN: UNKNOWN, NA: NA, moreThan: moreThan, params: params, exact: exact, gb: gb, gib: gib, capacity: capacity, tokens: tokens, value: value,
               fixed: fixed, rate: rate, ratio: ratio };
   if (typeof module !== "undefined" && module.exports) { module.exports = api; }
   if (root) { root.LLMCardsFormat = api; }

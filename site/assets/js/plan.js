@@ -56,10 +56,13 @@
     return parts.length ? parts.join(" · ") : null;
   }
 
+  // a device table cell (plans.py _cell): bytes in GB, the capacity in GB and GiB
+  function cellText(key, bytes) { return key === "capacity_bytes" ? F.capacity(bytes) : F.gb(bytes); }
+
   function row(name, d) {
     var tr = el("tr");
     tr.appendChild(el("th", name, { scope: "row" }));
-    COLUMNS.forEach(function (c) { tr.appendChild(el("td", F.gb(d[c[0]]))); });
+    COLUMNS.forEach(function (c) { tr.appendChild(el("td", cellText(c[0], d[c[0]]))); });
     return tr;
   }
 
@@ -68,7 +71,7 @@
     var tr = el("tr");
     tr.appendChild(el("th", "System RAM", { scope: "row" }));
     COLUMNS.forEach(function (c) {
-      var text = c[0] === "overhead_bytes" ? F.NA : c[0] === "capacity_bytes" ? F.gb(ramBytes) : F.gb(host[c[0]]);
+      var text = c[0] === "overhead_bytes" ? F.NA : c[0] === "capacity_bytes" ? F.capacity(ramBytes) : F.gb(host[c[0]]);
       tr.appendChild(el("td", text));
     });
     return tr;
@@ -141,7 +144,7 @@
       div.appendChild(dl);
       if (runs && speed.basis) div.appendChild(el("p", speed.basis, { "class": "llmc-plan-note" }));
       if (plan.command) {
-        if (!runs) div.appendChild(el("p", NO_FIT_COMMAND, { "class": "llmc-plan-note" }));
+        if (!runs) div.appendChild(el("p", NO_FIT_COMMAND, { "class": "llmc-plan-note llmc-plan-command-note" }));
         var cmd = el("div", null, { "class": "llmc-plan-command" });
         cmd.appendChild(el("pre")).appendChild(el("code", plan.command));
         if (runs) cmd.appendChild(el("button", "Copy", { type: "button", "class": "llmc-copy" }));
