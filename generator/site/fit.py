@@ -206,8 +206,19 @@ def best_llamacpp(card: Mapping[str, Any], catalogs: Any, hardware: Hardware, un
                         f"{q}: no quantization fits on the GPU alone; the most bits from Q4_K_M down that fit "
                         "with part of the model in system RAM (slower)")
     options = _with_context(card, {"quant": plannable[-1]})
-    return Best(planner(card, catalogs, engine, options, hardware), options, NO,
-                f"does not fit even at {plannable[-1]} with offload to system RAM")
+    plan = planner(card, catalogs, engine, options, hardware)
+    return Best(plan, options, NO, _no_fit_with_offload(plan, plannable[-1], hardware.ram_bytes))
+
+
+def _no_fit_with_offload(plan: Mapping[str, Any], quant: str, ram_bytes: int) -> str:
+    """Why the fewest-bits plan with offload does not fit: the GPUs and the RAM together are too
+    small, or the GPUs hold their part and only what stays in system RAM is more than the RAM given
+    (with a tiny RAM: the input embedding llama.cpp keeps in host memory)."""
+    gpus_hold = all(d.get("capacity_bytes") is None or d.get("total_bytes", 0) <= d["capacity_bytes"]
+                    for d in plan.get("devices") or [])
+    if gpus_hold and ((plan.get("host") or {}).get("total_bytes") or 0) > ram_bytes:
+        return f"does not fit even at {quant}: what llama.cpp keeps in system RAM is more than the RAM given"
+    return f"does not fit even at {quant} with offload to system RAM"
 
 
 def best_llamacpp_cpu(card: Mapping[str, Any], catalogs: Any, hardware: Hardware,

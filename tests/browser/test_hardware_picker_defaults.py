@@ -94,3 +94,13 @@ def test_what_the_reader_left_in_the_dialog_is_kept(page, site):
     assert page.input_value("#llmc-hw-gpu") == "rtx-3090"
     page.check('#llmc-hw-dialog input[name=kind][value="cpu"]')
     assert page.input_value("#llmc-hw-cpu-class") == "server-8ch-ddr5"
+
+
+def test_ram_in_labels_keeps_small_amounts(page, site):
+    """The RAM in a setup's label: two decimals at most, grouped; below 1 GB three significant figures,
+    so that 0.001 GB of RAM is not labelled "0 GB RAM" beside an answer that it is too small."""
+    page.goto(site + PAGE)
+    labels = page.evaluate("""() => [64, 24.5, 1500, 0.001, 0.5, 0.12345].map(
+        r => LLMCardsHardware.customLabel({name: "NVIDIA GeForce RTX 3060 12GB", memory_bytes: 12e9}, 1, r, null)[0])""")
+    assert labels == [f"1 × NVIDIA GeForce RTX 3060 12GB + {text} GB RAM"
+                      for text in ("64", "24.5", "1,500", "0.001", "0.5", "0.123")]

@@ -37,7 +37,8 @@ CUSTOM = (("rtx-4070-super", 1, 32, None), ("rtx-3090", 3, 64, None), ("rtx-4060
           ("rtx-3060-12gb", 1, 16, None), ("rtx-4060", 1, 64, "server-8ch-ddr5"), ("rtx-4060", 2, None, None),
           ("apple-m3-pro-36gb", 1, None, None), ("ryzen-ai-max-plus-395-128gb", 1, None, None),
           ("rx-7900-xtx", 2, 96, None), ("h100-sxm-80gb", 6, 1024, None), ("rtx-5090", 1, 24.5, None),
-          ("apple-m4-24gb", 1, None, None), ("rtx-4090", 3, 128, "ddr5-dual"))
+          ("apple-m4-24gb", 1, None, None), ("rtx-4090", 3, 128, "ddr5-dual"),
+          ("rtx-3060-12gb", 1, 0.001, None))   # RAM too small even for the input embedding
 # Cards always in the sample (native MXFP4 / FP8, MoE offload, sliding window, hybrid state,
 # vision tower); every 4th registry card besides.
 ALWAYS = ("meta/llama-3.1-8b", "meta/llama-3.1-70b", "openai/gpt-oss-20b", "openai/gpt-oss-120b",
@@ -148,6 +149,14 @@ def test_hand_checked_cases(run: Any) -> None:
     e = _python(cards["meta/llama-3.1-8b"], catalogs, "llama.cpp", "rtx-3090", 1, 64)
     assert e["choice"]["quant"] == "Q8_0" and e["choice"]["fit"] == "yes" and e["choice"]["context"] == 8192
     assert e["plan"]["devices"][0]["kv_cache_bytes"] == 8192 * 32 * 2 * 8 * 128 * 2 == 1_073_741_824
+    # The same model on a 12 GB RTX 3060 with 0.001 GB (1,000,000 bytes) of RAM: llama.cpp keeps the input
+    # embedding (128,256 x 4,096 = 525e6 weights, about 0.17 GB even at Q2_K's 2.625 bits) in host memory,
+    # more than the RAM, while every layer would fit the GPU: the RAM is what fails, not the GPU.
+    tiny = _python(cards["meta/llama-3.1-8b"], catalogs, "llama.cpp", "rtx-3060-12gb", 1, 0.001)
+    assert tiny["choice"]["fit"] == "no"
+    assert tiny["choice"]["why"] == "does not fit even at Q2_K: what llama.cpp keeps in system RAM is more than the RAM given"
+    assert tiny["plan"]["host"]["total_bytes"] > 1_000_000 > 0
+    assert all(d["total_bytes"] <= d["capacity_bytes"] for d in tiny["plan"]["devices"])
 
 
 # --- "CPU only": a machine without a GPU (`llmcards plan --cpu-only --ram-gb N --ram-class C`) ---

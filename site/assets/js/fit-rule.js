@@ -164,7 +164,20 @@
       }
     }
     options = withContext(rule, data, { quant: last });
-    return best(llamaPlan(data, options, setup), options, NO, "does not fit even at " + last + " with offload to system RAM");
+    var fewest = llamaPlan(data, options, setup);
+    return best(fewest, options, NO, noFitWithOffload(fewest, last, ramBytes));
+  }
+
+  /** fit._no_fit_with_offload: the GPUs and the RAM together are too small, or the GPUs hold their
+   * part and only what stays in system RAM is more than the RAM given. */
+  function noFitWithOffload(plan, quant, ramBytes) {
+    var gpusHold = (plan.devices || []).every(function (d) {
+      return d.capacity_bytes === null || d.capacity_bytes === undefined || (d.total_bytes || 0) <= d.capacity_bytes;
+    });
+    if (gpusHold && ((plan.host || {}).total_bytes || 0) > ramBytes) {
+      return "does not fit even at " + quant + ": what llama.cpp keeps in system RAM is more than the RAM given";
+    }
+    return "does not fit even at " + quant + " with offload to system RAM";
   }
 
   /** fit.best_llamacpp_cpu: a machine without a GPU; quantizations from Q4_K_M down, the first whose

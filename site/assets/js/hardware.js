@@ -164,7 +164,11 @@
     return name;
   }
   function gbText(bytes) { return Math.round(bytes / 1e9) + " GB"; }
-  function ramText(ram) { return String(Math.round(ram * 100) / 100).replace(/\B(?=(\d{3})+(?!\d))/g, ",") + " GB RAM"; }
+  // two decimals at most; below 1 GB three significant figures, so that 0.001 GB does not read "0 GB"
+  function ramText(ram) {
+    var shown = ram < 1 ? Number(ram.toPrecision(3)) : Math.round(ram * 100) / 100;
+    return String(shown).replace(/\B(?=(\d{3})+(?!\d))/g, ",") + " GB RAM";
+  }
   /** [label, short] of a custom setup: "3 × NVIDIA GeForce RTX 3090 (24 GB) + 64 GB RAM", "3× RTX 3090";
    * className: the system memory's class name when it is not the GPU's usual one. */
   function customLabel(g, count, ram, className) {
