@@ -273,6 +273,24 @@ def test_model_given_as_a_card_file(capsys, tmp_path):
     assert json.loads(capsys.readouterr().out)["model"] == CARD
 
 
+def test_model_given_as_a_config_json_is_named_after_its_folder(capsys, tmp_path):
+    """A downloaded checkpoint's config.json: the plan names the model after the folder, the vLLM
+    command serves that folder (a local checkpoint) and llama.cpp's GGUF is named after it; a folder
+    name with a space is quoted for the shell."""
+    config = json.loads((ROOT / "tests" / "calc" / "refdata" / "qwen2.5-0.5b.json").read_text())["config"]
+    for folder, served in (("Qwen2.5-0.5B", None), ("my models", "'{}'")):
+        path = tmp_path / folder / "Qwen2.5-0.5B" if folder == "my models" else tmp_path / folder
+        path.mkdir(parents=True)
+        (path / "config.json").write_text(json.dumps(config))
+        assert main(["plan", str(path / "config.json"), "--engine", "vllm", "--format", "json"]) == 0
+        p = json.loads(capsys.readouterr().out)
+        assert p["model"] == "import/qwen2.5-0.5b"
+        want = (served or "{}").format(path)
+        assert f" vllm serve {want} --max-model-len " in p["command"], p["command"]
+        assert main(["plan", str(path / "config.json"), "--engine", "llama.cpp", "--format", "json"]) == 0
+        assert json.loads(capsys.readouterr().out)["command"].startswith("llama-server -m qwen2.5-0.5b-Q4_K_M.gguf ")
+
+
 def test_no_hardware_gives_needs_only(capsys):
     assert main(["plan", CARD, "--engine", "llama.cpp", "--format", "json"]) == 0
     p = json.loads(capsys.readouterr().out)

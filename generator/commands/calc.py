@@ -160,6 +160,13 @@ def _missing(path: Path) -> CalcInputError:
     return CalcInputError(f"{path}: {'not a file' if path.exists() else 'no such file'}", code=2)
 
 
+def _config_name(path: Path) -> str:
+    """The model's name for a config.json: its folder's ("Qwen3-8B/config.json" -> "qwen3-8b", as a
+    downloaded checkpoint is laid out), or the file's own when it is not called config.json."""
+    name = path.resolve().parent.name if path.stem.lower() == "config" else path.stem
+    return name.lower().replace(" ", "-") or "model"
+
+
 def resolve(model: str, registry: Path | None) -> tuple[dict[str, Any], str, list[str]]:
     """(card, where it came from, notes) for a card id, a card file or a config.json."""
     path = Path(model)
@@ -169,7 +176,9 @@ def resolve(model: str, registry: Path | None) -> tuple[dict[str, Any], str, lis
         if not path.is_file():
             raise _missing(path)
         try:
-            card = card_draft(read_config(path), "import/" + (path.stem.lower() or "model"))
+            card = card_draft(read_config(path), "import/" + _config_name(path))
+            # where it came from: the vLLM command serves that folder (vllm.hf_repo)
+            card["sources"] = [{"title": "the config.json given", "url": path.resolve().as_uri()}]
         except ImportErrorHF as exc:
             raise CalcInputError(exc.located(model)) from None
         _check_draft(card, model)

@@ -3,7 +3,10 @@ allocates per GPU for a card, settings and hardware, and whether it starts."""
 
 from __future__ import annotations
 
+import shlex
+from pathlib import PurePath
 from typing import Any, Mapping, NamedTuple
+from urllib.parse import unquote, urlparse
 
 from generator.calc import native
 from generator.calc.engines import (
@@ -111,9 +114,13 @@ def checkpoint_of(card: Mapping[str, Any], quant_id: str) -> str:
 
 
 def hf_repo(card: Mapping[str, Any]) -> str:
-    """The Hugging Face repository of the card's sources (owner/name), else the card id."""
+    """What ``vllm serve`` loads: the Hugging Face repository of the card's sources (owner/name); for
+    a model read from a local config.json (a file:// source, llmcards plan path/config.json) the
+    folder that holds it, which vLLM serves as a local checkpoint; else the card id."""
     for s in card.get("sources") or []:
         url = str(s.get("url", ""))
+        if url.startswith("file://"):
+            return shlex.quote(str(PurePath(unquote(urlparse(url).path)).parent))
         if "huggingface.co/" in url:
             parts = url.split("huggingface.co/", 1)[1].split("/")
             if len(parts) >= 2 and parts[0] not in ("docs", "blog", "spaces", "datasets", "papers"):
