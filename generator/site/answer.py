@@ -144,7 +144,7 @@ def entry_answer(entry: Mapping[str, Any], ram_bytes: int | None, published: str
     out.update({
         "quant": str(choice.get("quant") or settings.get("quant") or fmt.UNKNOWN),
         "context": fmt.tokens(settings.get("context") if isinstance(settings.get("context"), int) else None),
-        "max_context": fmt.tokens(plan.get("max_context_that_fits")),
+        "max_context": plans.max_context_text(plan),
         "kv": str(settings.get("kv_dtype") or fmt.UNKNOWN),
         "tp": tp if isinstance(tp, int) and not isinstance(tp, bool) and tp > 1 else None,
         "offload": _offload(plan.get("offload")),

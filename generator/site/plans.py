@@ -116,6 +116,9 @@ def model_plans(card: Mapping[str, Any], catalogs: Any) -> ModelPlans:
 # -- the panel's view ----------------------------------------------------------------
 
 ENGINE_LABELS = {"llama.cpp": "llama.cpp", "vllm": "vLLM"}
+# The longest context of a plan that does not fit at any context (max_context_that_fits null with
+# hardware: "null when none", the API page); plan.js and answer.js NO_CONTEXT. Without hardware it is "unknown".
+NO_CONTEXT = "none"
 # Beside the command of a plan that does not fit (plan.js NO_FIT_COMMAND): shown for its flags, without a copy button.
 NO_FIT_COMMAND = "The command this plan would run. It does not fit this hardware, so the engine would stop at start-up."
 
@@ -187,6 +190,13 @@ def host_row(host: Mapping[str, Any], ram_bytes: int | None) -> dict[str, Any]:
     return {"name": "System RAM", "cells": [cells[k] for k, _ in DEVICE_COLUMNS]}
 
 
+def max_context_text(plan: Mapping[str, Any]) -> str:
+    """The plan's longest context that fits: "none" when it does not fit at any (fits false, no
+    context), "unknown" without hardware."""
+    most = plan.get("max_context_that_fits")
+    return NO_CONTEXT if most is None and plan.get("fits") is False else fmt.tokens(most)
+
+
 def plan_view(engine: str, entry: Mapping[str, Any], has_hardware: bool = True,
               ram_bytes: int | None = None) -> dict[str, Any]:
     """Display text for one engine's entry of one setup (the panel; plan.js mirrors it)."""
@@ -207,7 +217,7 @@ def plan_view(engine: str, entry: Mapping[str, Any], has_hardware: bool = True,
     if host.get("total_bytes"):
         view["host"] = host_row(host, ram_bytes)
     speed = plan.get("speed") or {}
-    facts = [("Max context that fits", fmt.tokens(plan.get("max_context_that_fits")))]
+    facts = [("Max context that fits", max_context_text(plan))]
     if plan.get("kv_cache_capacity_tokens") is not None:
         facts.append(("KV cache capacity", fmt.exact(plan.get("kv_cache_capacity_tokens")) + " tokens"))
     if plan.get("max_concurrency") is not None:

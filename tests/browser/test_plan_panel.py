@@ -88,6 +88,7 @@ def test_a_plan_that_does_not_fit_has_no_speed_and_no_copy_button(page, plan_sit
         block = f'{RESULTS} [data-engine="{engine}"]'
         assert page.eval_on_selector(block, "e => e.dataset.state") == "no-fit"
         assert "Decode speed, upper bound" not in _facts(page, engine)
+        assert _facts(page, engine)["Max context that fits"] == "none"       # hardware given: not "unknown"
         assert "Prefill speed, upper bound" not in _facts(page, engine)
         assert "bandwidth / bytes per token" not in _engine(page, engine)      # the speed basis
         assert page.locator(f"{block} .llmc-copy").count() == 0

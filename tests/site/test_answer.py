@@ -59,6 +59,13 @@ def test_entry_answer_words_one_plan():
     assert chosen["quant"] == "Q5_K_M" and chosen["why"] == "largest that fits"
     assert chosen["verdict"] == "Fits with offload to system RAM"
     assert chosen["devices"][-1] == ["System RAM", "21.5 GB"]
+    # hardware given and no context fits (max_context_that_fits null): "none", not "unknown"
+    nothing = answer.entry_answer({"status": "ok", "reason": None, "plan": {**entry["plan"], "fits": False,
+                                                                            "max_context_that_fits": None}}, None)
+    assert nothing["max_context"] == "none"
+    no_hardware = answer.entry_answer({"status": "ok", "reason": None, "plan": {**entry["plan"], "fits": None,
+                                                                                "max_context_that_fits": None}}, None)
+    assert no_hardware["max_context"] == "unknown"
     unsupported = answer.entry_answer({"status": "unsupported", "reason": "no Metal backend", "plan": None}, None)
     assert unsupported == {"state": "unsupported", "verdict": "Not supported: no Metal backend"}
 

@@ -281,7 +281,7 @@ def test_plan_view_of_a_plan_that_does_not_fit_has_no_speed_and_marks_its_comman
                       "basis": "bandwidth / bytes per token"}}
     view = plans.plan_view("llama.cpp", {"status": "ok", "reason": None, "plan": plan})
     assert (view["state"], view["verdict"]) == ("no-fit", "Does not fit")
-    assert [label for label, _ in view["facts"]] == ["Max context that fits"]
+    assert view["facts"] == [("Max context that fits", "none")]      # hardware given: no context fits, not "unknown"
     assert view["speed_basis"] is None
     assert view["command"] == "llama-server -m x.gguf -c 8192"     # kept for its flags
     assert view["command_note"] == plans.NO_FIT_COMMAND

@@ -115,7 +115,9 @@
     var off = plan.offload;
     out.quant = String(choice.quant || settings.quant || F.UNKNOWN);
     out.context = F.tokens(typeof settings.context === "number" ? settings.context : null);
-    out.max_context = F.tokens(plan.max_context_that_fits === undefined ? null : plan.max_context_that_fits);
+    // plans.max_context_text: "none" when the plan does not fit at any context
+    var most = plan.max_context_that_fits === undefined ? null : plan.max_context_that_fits;
+    out.max_context = most === null && plan.fits === false ? "none" : F.tokens(most);
     out.kv = String(settings.kv_dtype || F.UNKNOWN);
     out.tp = typeof tp === "number" && tp > 1 ? tp : null;
     out.offload = off && typeof off.moved === "string" ? off.moved : null;   // plans.offload_text without "Offload: "

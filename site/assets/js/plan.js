@@ -22,6 +22,7 @@
   var COLUMNS = [["weights_bytes", "Weights"], ["kv_cache_bytes", "KV cache"], ["compute_buffer_bytes", "Compute"],
                  ["overhead_bytes", "Overhead"], ["total_bytes", "Total"], ["capacity_bytes", "Capacity"]];
   var LABELS = { "llama.cpp": "llama.cpp", "vllm": "vLLM" };
+  var NO_CONTEXT = "none";   // plans.py NO_CONTEXT
   // beside the command of a plan that does not fit (plans.py NO_FIT_COMMAND)
   var NO_FIT_COMMAND = "The command this plan would run. It does not fit this hardware, so the engine would stop at start-up.";
   var data = null;      // the plans file, once loaded
@@ -41,6 +42,12 @@
     if (entry.plan.fits === true) return ["fits", "Fits"];
     if (entry.plan.fits === false) return ["no-fit", "Does not fit"];
     return hasHardware ? ["unknown", "Fit unknown"] : ["needs", "Memory needed (no hardware chosen)"];
+  }
+
+  // plans.py max_context_text: "none" when the plan does not fit at any context, "unknown" without hardware
+  function maxContextText(plan) {
+    var most = plan.max_context_that_fits === undefined ? null : plan.max_context_that_fits;
+    return most === null && plan.fits === false ? NO_CONTEXT : F.tokens(most);
   }
 
   function isInt(v) { return typeof v === "number" && Number.isInteger(v); }
@@ -123,7 +130,7 @@
       var off = offloadText(plan.offload);
       if (off) div.appendChild(el("p", off, { "class": "llmc-plan-offload" }));
       var speed = plan.speed || {};
-      var facts = [["Max context that fits", F.tokens(plan.max_context_that_fits)]];
+      var facts = [["Max context that fits", maxContextText(plan)]];
       if (plan.kv_cache_capacity_tokens !== null && plan.kv_cache_capacity_tokens !== undefined) {
         facts.push(["KV cache capacity", F.exact(plan.kv_cache_capacity_tokens) + " tokens"]);
       }
