@@ -13,7 +13,7 @@ import os
 import sys
 import traceback
 from types import ModuleType
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from generator import __version__
 
@@ -32,20 +32,31 @@ def _load_commands() -> list[ModuleType]:
     return mods
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with one hint: a value that starts with '-' ("--tensor-split -1,2") is read as an
+    option, so argparse says the option "expected one argument"; say how to pass such a value."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.endswith("expected one argument"):
+            option = message.removeprefix("argument ").partition(":")[0].split("/")[-1]
+            message += f" (a value that starts with '-' is written {option}=VALUE)"
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
     return _build_parsers()[0]
 
 
 def _build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The top-level parser and each command's own (for usage messages that name the command's options)."""
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="llmcards",
         description="Validate LLM spec cards, compute parameter counts and VRAM, build the site.",
     )
     parser.add_argument("--version", action="version", version=f"llmcards {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    commands = {}
+    commands: dict[str, argparse.ArgumentParser] = {}
     for mod in _load_commands():
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP, epilog=getattr(mod, "EPILOG", None),
                            formatter_class=argparse.RawDescriptionHelpFormatter)

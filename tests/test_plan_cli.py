@@ -81,6 +81,19 @@ def test_missing_engine_is_an_argparse_usage_error(capsys):
     assert "--engine" in capsys.readouterr().err
 
 
+def test_a_value_that_starts_with_a_dash_says_how_to_pass_it(capsys):
+    # argparse reads "-1,2" as an option: the error says to write --tensor-split=-1,2, and that form
+    # reaches the option's own check, which names the allowed values
+    with pytest.raises(SystemExit) as exc:
+        main(["plan", CARD, "--engine", "llama.cpp", "--gpu", "rtx-3090", "--gpus", "2", "--tensor-split", "-1,2"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == ("llmcards plan: error: argument --tensor-split: expected one argument "
+                                            "(a value that starts with '-' is written --tensor-split=VALUE)")
+    line = _usage_error(capsys, [CARD, "--engine", "llama.cpp", "--gpu", "rtx-3090", "--gpus", "2", "--tensor-split=-1,2"])
+    assert line.startswith("llmcards plan: --tensor-split: '-1,2': allowed: auto, or one share per GPU")
+
+
 def test_unknown_option_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["plan", CARD, "--engine", "vllm", "--tensor-paralel", "2"])
