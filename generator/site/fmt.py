@@ -19,6 +19,9 @@ from typing import Any
 # ("more than 64" devices).
 UNKNOWN = "unknown"
 NOT_APPLICABLE = "n/a"
+# NONE: a figure that is known to be nothing, where "unknown" would mislead (the longest context
+# that fits on hardware where no context fits).
+NONE = "none"
 MORE_THAN = "more than {n}"
 DASH = UNKNOWN   # the old name of the missing-value text, kept for callers: it is "unknown", no dash
 THOUSANDS = ","
@@ -206,7 +209,7 @@ def rules() -> dict[str, Any]:
     """The constants above, for site/assets/js/format.js."""
     return {
         "dash": DASH,
-        "missing": {"unknown": UNKNOWN, "na": NOT_APPLICABLE, "more_than": MORE_THAN},
+        "missing": {"unknown": UNKNOWN, "na": NOT_APPLICABLE, "none": NONE, "more_than": MORE_THAN},
         "thousands": THOUSANDS,
         "params": {"units": [list(u) for u in PARAM_UNITS], "digits": PARAM_DIGITS},
         "gb": {"bytes": GB_BYTES, "unit": GB_UNIT, "digits": GB_DIGITS, "max_decimals": GB_MAX_DECIMALS},

@@ -116,9 +116,6 @@ def model_plans(card: Mapping[str, Any], catalogs: Any) -> ModelPlans:
 # -- the panel's view ----------------------------------------------------------------
 
 ENGINE_LABELS = {"llama.cpp": "llama.cpp", "vllm": "vLLM"}
-# The longest context of a plan that does not fit at any context (max_context_that_fits null with
-# hardware: "null when none", the API page); plan.js and answer.js NO_CONTEXT. Without hardware it is "unknown".
-NO_CONTEXT = "none"
 # Beside the command of a plan that does not fit (plan.js NO_FIT_COMMAND): shown for its flags, without a copy button.
 NO_FIT_COMMAND = "The command this plan would run. It does not fit this hardware, so the engine would stop at start-up."
 
@@ -191,10 +188,10 @@ def host_row(host: Mapping[str, Any], ram_bytes: int | None) -> dict[str, Any]:
 
 
 def max_context_text(plan: Mapping[str, Any]) -> str:
-    """The plan's longest context that fits: "none" when it does not fit at any (fits false, no
-    context), "unknown" without hardware."""
+    """The plan's longest context that fits: "none" (fmt.NONE) when it does not fit at any (fits false,
+    max_context_that_fits null: "null when none", the API page), "unknown" without hardware."""
     most = plan.get("max_context_that_fits")
-    return NO_CONTEXT if most is None and plan.get("fits") is False else fmt.tokens(most)
+    return fmt.NONE if most is None and plan.get("fits") is False else fmt.tokens(most)
 
 
 def plan_view(engine: str, entry: Mapping[str, Any], has_hardware: bool = True,

@@ -326,6 +326,19 @@ def test_the_page_rows_render_for_every_setup(fit_site: Path, setup_id: str):
             assert r["fit_text"] == whatrun.FIT_TEXT[s["fit"]]
             assert r["memory_text"] == fmt.gb(s.get("bytes"))
             assert r["speed_text"] == fmt.rate(s.get("tps"))
+            # the longest context: a number where it fits, "none" where it does not fit at any context
+            if s.get("max_context"):
+                assert r["context_text"] == fmt.tokens(s["max_context"])
+            elif s["fit"] == "no":
+                assert r["context_text"] == "none"
+
+
+def test_a_model_that_does_not_fit_has_no_context_not_an_unknown_one():
+    row = whatrun.row({"id": "x/y", "name": "Y", "engines": {"llama.cpp": {"fit": "no", "max_context": None}}},
+                      "llama.cpp", None)
+    assert row["context_text"] == "none"
+    unsupported = whatrun.row({"id": "x/y", "name": "Y", "engines": {"vllm": {"fit": "unsupported"}}}, "vllm", None)
+    assert unsupported["context_text"] == "unknown"
 
 
 def test_the_page_lists_what_runs_on_the_default_setup(fit_site: Path):

@@ -117,7 +117,7 @@
     out.context = F.tokens(typeof settings.context === "number" ? settings.context : null);
     // plans.max_context_text: "none" when the plan does not fit at any context
     var most = plan.max_context_that_fits === undefined ? null : plan.max_context_that_fits;
-    out.max_context = most === null && plan.fits === false ? "none" : F.tokens(most);
+    out.max_context = most === null && plan.fits === false ? F.NONE : F.tokens(most);
     out.kv = String(settings.kv_dtype || F.UNKNOWN);
     out.tp = typeof tp === "number" && tp > 1 ? tp : null;
     out.offload = off && typeof off.moved === "string" ? off.moved : null;   // plans.offload_text without "Offload: "

@@ -7,7 +7,7 @@
     "dash": "unknown",
     "gb": {"bytes": 1000000000, "digits": 3, "max_decimals": 2, "unit": " GB"},
     "gib": {"bytes": 1073741824, "digits": 3, "max_decimals": 2, "unit": " GiB"},
-    "missing": {"more_than": "more than {n}", "na": "n/a", "unknown": "unknown"},
+    "missing": {"more_than": "more than {n}", "na": "n/a", "none": "none", "unknown": "unknown"},
     "params": {"digits": 3, "units": [[3, "K"], [6, "M"], [9, "B"], [12, "T"]]},
     "rate": {"decimals": 1, "unit": " tok/s", "whole_from": 10},
     "ratio": {"decimals": 2, "unit": "\u00d7"},

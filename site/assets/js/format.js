@@ -8,7 +8,7 @@
 (function (root, rules) {
   "use strict";
   var DASH = rules.dash;                       // the missing-value text: "unknown" (fmt.UNKNOWN)
-  var UNKNOWN = rules.missing.unknown, NA = rules.missing.na;
+  var UNKNOWN = rules.missing.unknown, NA = rules.missing.na, NONE = rules.missing.none;
 
   function pow10(k) { return 10n ** BigInt(k); }
   function halfUp(n, div) { return (n + div / 2n) / div; }     // n >= 0; BigInt "/" truncates like Python's //
@@ -128,7 +128,7 @@
     return String(v);
   }
 
-  var api = { DASH: DASH, UNKNOWN: UNKNOWN, NA: NA, moreThan: moreThan, params: params, exact: exact, gb: gb, gib: gib, capacity: capacity, tokens: tokens, value: value,
+  var api = { DASH: DASH, UNKNOWN: UNKNOWN, NA: NA, NONE: NONE, moreThan: moreThan, params: params, exact: exact, gb: gb, gib: gib, capacity: capacity, tokens: tokens, value: value,
               fixed: fixed, rate: rate, ratio: ratio };
   if (typeof module !== "undefined" && module.exports) { module.exports = api; }
   if (root) { root.LLMCardsFormat = api; }

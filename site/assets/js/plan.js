@@ -22,7 +22,6 @@
   var COLUMNS = [["weights_bytes", "Weights"], ["kv_cache_bytes", "KV cache"], ["compute_buffer_bytes", "Compute"],
                  ["overhead_bytes", "Overhead"], ["total_bytes", "Total"], ["capacity_bytes", "Capacity"]];
   var LABELS = { "llama.cpp": "llama.cpp", "vllm": "vLLM" };
-  var NO_CONTEXT = "none";   // plans.py NO_CONTEXT
   // beside the command of a plan that does not fit (plans.py NO_FIT_COMMAND)
   var NO_FIT_COMMAND = "The command this plan would run. It does not fit this hardware, so the engine would stop at start-up.";
   var data = null;      // the plans file, once loaded
@@ -47,7 +46,7 @@
   // plans.py max_context_text: "none" when the plan does not fit at any context, "unknown" without hardware
   function maxContextText(plan) {
     var most = plan.max_context_that_fits === undefined ? null : plan.max_context_that_fits;
-    return most === null && plan.fits === false ? NO_CONTEXT : F.tokens(most);
+    return most === null && plan.fits === false ? F.NONE : F.tokens(most);
   }
 
   function isInt(v) { return typeof v === "number" && Number.isInteger(v); }
