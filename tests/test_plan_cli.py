@@ -286,6 +286,20 @@ def test_model_given_as_a_card_file(capsys, tmp_path):
     assert json.loads(capsys.readouterr().out)["model"] == CARD
 
 
+def test_a_config_json_in_a_folder_of_any_name_gives_a_plain_id_and_a_quoted_path(capsys, tmp_path):
+    config = json.loads((ROOT / "tests" / "calc" / "refdata" / "qwen2.5-0.5b.json").read_text())["config"]
+    path = tmp_path / "Qwen2.5 0.5B (copy)"
+    path.mkdir()
+    (path / "config.json").write_text(json.dumps(config))
+    assert main(["plan", str(path / "config.json"), "--engine", "llama.cpp", "--format", "json"]) == 0
+    p = json.loads(capsys.readouterr().out)
+    # letters, digits, '.', '_' and '-' alone: the id and the GGUF name need no shell quoting
+    assert p["model"] == "import/qwen2.5-0.5b-copy"
+    assert p["command"].startswith("llama-server -m qwen2.5-0.5b-copy-Q4_K_M.gguf ")
+    assert main(["plan", str(path / "config.json"), "--engine", "vllm", "--format", "json"]) == 0
+    assert f" vllm serve '{path}' --max-model-len " in json.loads(capsys.readouterr().out)["command"]
+
+
 def test_model_given_as_a_config_json_is_named_after_its_folder(capsys, tmp_path):
     """A downloaded checkpoint's config.json: the plan names the model after the folder, the vLLM
     command serves that folder (a local checkpoint) and llama.cpp's GGUF is named after it; a folder

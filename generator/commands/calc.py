@@ -14,6 +14,8 @@ error (bad option, missing file or unknown card id).
 
 from __future__ import annotations
 
+import re
+
 import argparse
 import json
 import sys
@@ -164,7 +166,8 @@ def _config_name(path: Path) -> str:
     """The model's name for a config.json: its folder's ("Qwen3-8B/config.json" -> "qwen3-8b", as a
     downloaded checkpoint is laid out), or the file's own when it is not called config.json."""
     name = path.resolve().parent.name if path.stem.lower() == "config" else path.stem
-    return name.lower().replace(" ", "-") or "model"
+    # an id part, and the GGUF name of llama.cpp's command: letters, digits, '.', '_' and '-' alone
+    return re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("-.") or "model"
 
 
 def resolve(model: str, registry: Path | None) -> tuple[dict[str, Any], str, list[str]]:
