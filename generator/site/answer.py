@@ -144,7 +144,7 @@ def entry_answer(entry: Mapping[str, Any], ram_bytes: int | None, published: str
     out.update({
         "quant": str(choice.get("quant") or settings.get("quant") or fmt.UNKNOWN),
         "context": fmt.tokens(settings.get("context") if isinstance(settings.get("context"), int) else None),
-        "max_context": plans.max_context_text(plan),
+        "max_context": fmt.fitting_context(plan.get("max_context_that_fits"), plan.get("fits")),
         "kv": str(settings.get("kv_dtype") or fmt.UNKNOWN),
         "tp": tp if isinstance(tp, int) and not isinstance(tp, bool) and tp > 1 else None,
         "offload": _offload(plan.get("offload")),
@@ -158,14 +158,19 @@ def entry_answer(entry: Mapping[str, Any], ram_bytes: int | None, published: str
     return out
 
 
+def _no_hardware_entry(record: Mapping[str, Any] | None, engine: str) -> Mapping[str, Any]:
+    """``engine``'s entry of the "none" setup (no hardware: the engine's defaults, the model as
+    published); {} without one."""
+    entry = ((((record or {}).get("plans") or {}).get("none")) or {}).get(engine)
+    return entry if isinstance(entry, Mapping) else {}
+
+
 def _published(record: Mapping[str, Any], engine: str) -> str | None:
-    """The quantization of the checkpoint ``engine``'s command names: that of the "none" setup's plan
-    (no hardware: the engine's defaults, the model as published). Only vLLM's commands name the
-    model's own repository; None for any other engine, or without that plan."""
+    """The quantization of the checkpoint ``engine``'s command names: that of the "none" setup's plan.
+    Only vLLM's commands name the model's own repository; None for any other engine, or without that plan."""
     if engine != "vllm":
         return None
-    entry = ((record.get("plans") or {}).get("none") or {}).get(engine) or {}
-    plan = entry.get("plan") if isinstance(entry, Mapping) else None
+    plan = _no_hardware_entry(record, engine).get("plan")
     settings = plan.get("settings") if isinstance(plan, Mapping) else None
     quant = settings.get("quant") if isinstance(settings, Mapping) else None
     return str(quant) if quant else None
@@ -177,10 +182,9 @@ def unsupported_anywhere(record: Mapping[str, Any] | None) -> dict[str, str]:
     whose plan says the model is not supported (the engine inputs' "unsupported"; not a reason of
     the hardware, such as vLLM on Apple silicon, whose entry has no plan)."""
     out: dict[str, str] = {}
-    row = (((record or {}).get("plans") or {}).get("none")) or {}
     for engine in (record or {}).get("engines") or []:
-        entry = row.get(engine)
-        if not isinstance(entry, Mapping) or entry.get("status") != "unsupported":
+        entry = _no_hardware_entry(record, engine)
+        if entry.get("status") != "unsupported":
             continue
         plan = entry.get("plan")
         if isinstance(plan, Mapping) and plan.get("supported") is False:

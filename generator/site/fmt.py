@@ -154,6 +154,13 @@ def gb_exact(n_bytes: int | None, unit: str = "GB") -> str:
     return f"{sign}{_grouped(whole)}{'.' + fraction if fraction else ''} {unit}"
 
 
+def fitting_context(n: int | None, fits: bool | None) -> str:
+    """The longest context that fits (a plan's max_context_that_fits, "null when none or no hardware"):
+    tokens(n); NONE where none fits (n None, ``fits`` False: the plan does not fit at any context);
+    UNKNOWN otherwise (no hardware chosen)."""
+    return NONE if n is None and fits is False else tokens(n)
+
+
 def tokens(n: int | None) -> str:
     """131072 -> '128K'; 1000000 -> '1M'; 1000 -> '1K'; 1500 -> '1,500'."""
     if n is None:

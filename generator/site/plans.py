@@ -187,13 +187,6 @@ def host_row(host: Mapping[str, Any], ram_bytes: int | None) -> dict[str, Any]:
     return {"name": "System RAM", "cells": [cells[k] for k, _ in DEVICE_COLUMNS]}
 
 
-def max_context_text(plan: Mapping[str, Any]) -> str:
-    """The plan's longest context that fits: "none" (fmt.NONE) when it does not fit at any (fits false,
-    max_context_that_fits null: "null when none", the API page), "unknown" without hardware."""
-    most = plan.get("max_context_that_fits")
-    return fmt.NONE if most is None and plan.get("fits") is False else fmt.tokens(most)
-
-
 def plan_view(engine: str, entry: Mapping[str, Any], has_hardware: bool = True,
               ram_bytes: int | None = None) -> dict[str, Any]:
     """Display text for one engine's entry of one setup (the panel; plan.js mirrors it)."""
@@ -214,7 +207,7 @@ def plan_view(engine: str, entry: Mapping[str, Any], has_hardware: bool = True,
     if host.get("total_bytes"):
         view["host"] = host_row(host, ram_bytes)
     speed = plan.get("speed") or {}
-    facts = [("Max context that fits", max_context_text(plan))]
+    facts = [("Max context that fits", fmt.fitting_context(plan.get("max_context_that_fits"), plan.get("fits")))]
     if plan.get("kv_cache_capacity_tokens") is not None:
         facts.append(("KV cache capacity", fmt.exact(plan.get("kv_cache_capacity_tokens")) + " tokens"))
     if plan.get("max_concurrency") is not None:

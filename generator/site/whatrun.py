@@ -41,8 +41,8 @@ def row(model: Mapping[str, Any], engine: str, ranked: int | None) -> dict[str, 
         "fit": s.get("fit"), "fit_text": FIT_TEXT.get(str(s.get("fit")), fmt.DASH),
         "quant": s.get("quant") or fmt.DASH,
         "tp_text": f"{s['tp']} GPUs" if isinstance(s.get("tp"), int) and s["tp"] > 1 else "",
-        # no context fits where the model does not fit: "none", not "unknown" (plans.max_context_text)
-        "context_text": fmt.tokens(ctx) if ctx else fmt.NONE if s.get("fit") == "no" else fmt.DASH,
+        # no context fits where the model does not fit: "none", not "unknown"
+        "context_text": fmt.fitting_context(ctx or None, False if s.get("fit") == "no" else None),
         "memory_text": fmt.gb(s.get("bytes")),
         "tps": s.get("tps"), "speed_text": fmt.rate(s.get("tps")),
         "rank": model.get("rank"), "rank_text": rank_text(model.get("rank"), ranked),

@@ -154,3 +154,15 @@ def test_js_formats_rates_and_ratios_like_python(node_exe):
     got = run_js(node_exe, [("rate", 57.6), ("rate", 3.44), ("rate", 9.96), ("rate", 1234.5), ("ratio", 3.254),
                             ("ratio", 12.5), ("rate", None)])
     assert got == ["58 tok/s", "3.4 tok/s", "10.0 tok/s", "1,235 tok/s", "3.25×", "12.50×", "unknown"]
+
+
+def test_js_words_the_context_that_fits_like_python(node_exe):
+    # (tokens, fits): a number where one fits; "none" where the plan fits at no context (null, fits
+    # false); "unknown" where it is not known (null without hardware: fits null), written out by hand
+    cases = [(None, False), (None, None), (None, True), (8192, False), (131072, True), (39680, None)]
+    want = ["none", "unknown", "unknown", "8K", "128K", "39,680"]
+    assert [fmt.fitting_context(n, fits) for n, fits in cases] == want
+    script = (f"const f = require({json.dumps(str(FORMAT_JS))});"
+              f"process.stdout.write(JSON.stringify({json.dumps(cases)}.map(c => f.fittingContext(c[0], c[1]))));")
+    out = subprocess.run([node_exe, "-e", script], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == want

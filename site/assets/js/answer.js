@@ -115,9 +115,7 @@
     var off = plan.offload;
     out.quant = String(choice.quant || settings.quant || F.UNKNOWN);
     out.context = F.tokens(typeof settings.context === "number" ? settings.context : null);
-    // plans.max_context_text: "none" when the plan does not fit at any context
-    var most = plan.max_context_that_fits === undefined ? null : plan.max_context_that_fits;
-    out.max_context = most === null && plan.fits === false ? F.NONE : F.tokens(most);
+    out.max_context = F.fittingContext(plan.max_context_that_fits, plan.fits);
     out.kv = String(settings.kv_dtype || F.UNKNOWN);
     out.tp = typeof tp === "number" && tp > 1 ? tp : null;
     out.offload = off && typeof off.moved === "string" ? off.moved : null;   // plans.offload_text without "Offload: "

@@ -125,7 +125,7 @@
       });
       hwRow.id = "compare-fit-row";
       addRow("Memory there", function (r) { var s = fitOf(r); return F.gb(Fit.memory(s, fitList)); });
-      addRow("Context that fits there", function (r) { var s = fitOf(r); return s.max_context ? F.tokens(s.max_context) : s.fit === "no" ? F.NONE : DASH; });
+      addRow("Context that fits there", function (r) { var s = fitOf(r); return F.fittingContext(s.max_context || null, s.fit === "no" ? false : null); });
       addRow("Decode speed bound there", function (r) { var s = fitOf(r); return F.rate(s.tps === undefined ? null : s.tps); })
         .id = "compare-speed-row";
       addRow("Leaderboard rank", function (r) {

@@ -83,6 +83,9 @@
     return missing(bytes) ? DASH : rules.capacity.replace("{gb}", gb(bytes)).replace("{gib}", gib(bytes));
   }
 
+  /** The longest context that fits: "none" where none fits (n null, fits false), else tokens(n) (fmt.fitting_context). */
+  function fittingContext(n, fits) { return missing(n) && fits === false ? NONE : tokens(n); }
+
   /** 131072 -> "128K", 1000000 -> "1M", 1500 -> "1,500" (fmt.tokens). */
   function tokens(n) {
     if (missing(n)) return DASH;
@@ -128,7 +131,7 @@
     return String(v);
   }
 
-  var api = { DASH: DASH, UNKNOWN: UNKNOWN, NA: NA, NONE: NONE, moreThan: moreThan, params: params, exact: exact, gb: gb, gib: gib, capacity: capacity, tokens: tokens, value: value,
+  var api = { DASH: DASH, UNKNOWN: UNKNOWN, NA: NA, NONE: NONE, moreThan: moreThan, params: params, exact: exact, gb: gb, gib: gib, capacity: capacity, tokens: tokens, fittingContext: fittingContext, value: value,
               fixed: fixed, rate: rate, ratio: ratio };
   if (typeof module !== "undefined" && module.exports) { module.exports = api; }
   if (root) { root.LLMCardsFormat = api; }

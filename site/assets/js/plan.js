@@ -43,12 +43,6 @@
     return hasHardware ? ["unknown", "Fit unknown"] : ["needs", "Memory needed (no hardware chosen)"];
   }
 
-  // plans.py max_context_text: "none" when the plan does not fit at any context, "unknown" without hardware
-  function maxContextText(plan) {
-    var most = plan.max_context_that_fits === undefined ? null : plan.max_context_that_fits;
-    return most === null && plan.fits === false ? F.NONE : F.tokens(most);
-  }
-
   function isInt(v) { return typeof v === "number" && Number.isInteger(v); }
 
   function settingsText(s) {
@@ -129,7 +123,7 @@
       var off = offloadText(plan.offload);
       if (off) div.appendChild(el("p", off, { "class": "llmc-plan-offload" }));
       var speed = plan.speed || {};
-      var facts = [["Max context that fits", maxContextText(plan)]];
+      var facts = [["Max context that fits", F.fittingContext(plan.max_context_that_fits, plan.fits)]];
       if (plan.kv_cache_capacity_tokens !== null && plan.kv_cache_capacity_tokens !== undefined) {
         facts.push(["KV cache capacity", F.exact(plan.kv_cache_capacity_tokens) + " tokens"]);
       }

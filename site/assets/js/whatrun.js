@@ -27,7 +27,7 @@
       id: m.id, name: m.name, organization: m.organization || "", total: m.total,
       fit: s.fit, fitText: Fit.fitText(s.fit, data) || F.DASH,
       quant: s.quant || F.DASH, tpText: (typeof s.tp === "number" && s.tp > 1) ? s.tp + " GPUs" : "",
-      contextText: s.max_context ? F.tokens(s.max_context) : s.fit === "no" ? F.NONE : F.DASH,
+      contextText: F.fittingContext(s.max_context || null, s.fit === "no" ? false : null),   // whatrun.row
       memoryText: F.gb(Fit.memory(s, data)), tps: s.tps === undefined ? null : s.tps,
       speedText: F.rate(s.tps === undefined ? null : s.tps), rank: m.rank, rankText: rankText(m.rank, ranked),
       released: m.release_date || "", license: m.license || "", open: m.open_weights ? "yes" : "no",
